@@ -1,0 +1,17 @@
+//! Opsdeck's Leptos application: the shell, routes, pages, shared widgets and
+//! the server functions behind them.
+//!
+//! The crate is built twice: natively with the `ssr` feature (linked into the
+//! `opsdeck` server binary) and to wasm32 with `hydrate` (the browser bundle).
+//! Server-only code lives in `ssr` submodules or behind `#[cfg(feature = "ssr")]`.
+
+pub mod components;
+pub mod error;
+pub mod health;
+pub mod pages;
+pub mod shell;
+#[cfg(feature = "ssr")]
+pub mod state;
+pub mod theme;
+
+pub use shell::{App, shell};

@@ -1,0 +1,80 @@
+//! One module per page; `Area` is the list of the console's areas.
+
+mod not_available;
+mod not_found;
+mod overview;
+
+pub use not_available::NotAvailable;
+pub use not_found::NotFound;
+pub use overview::Overview;
+
+/// The areas of the console, in navigation order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Area {
+    Overview,
+    Performance,
+    Alerts,
+    Logs,
+    Backups,
+    Deployments,
+    Audit,
+    Settings,
+    Users,
+}
+
+impl Area {
+    pub const ALL: [Area; 9] = [
+        Area::Overview,
+        Area::Performance,
+        Area::Alerts,
+        Area::Logs,
+        Area::Backups,
+        Area::Deployments,
+        Area::Audit,
+        Area::Settings,
+        Area::Users,
+    ];
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Area::Overview => "Overview",
+            Area::Performance => "Performance",
+            Area::Alerts => "Alerts",
+            Area::Logs => "Logs",
+            Area::Backups => "Backups",
+            Area::Deployments => "Deployments",
+            Area::Audit => "Audit",
+            Area::Settings => "Settings",
+            Area::Users => "Users",
+        }
+    }
+
+    pub fn path(self) -> &'static str {
+        match self {
+            Area::Overview => "/",
+            Area::Performance => "/performance",
+            Area::Alerts => "/alerts",
+            Area::Logs => "/logs",
+            Area::Backups => "/backups",
+            Area::Deployments => "/deployments",
+            Area::Audit => "/audit",
+            Area::Settings => "/settings",
+            Area::Users => "/users",
+        }
+    }
+
+    /// What the area will hold, for the page shown until it is built.
+    pub fn purpose(self) -> &'static str {
+        match self {
+            Area::Overview => "The state of every service and of Opsdeck's own dependencies.",
+            Area::Performance => "Latency percentiles, throughput and error rate per service and endpoint.",
+            Area::Alerts => "Alert rules with backtesting, firing alerts, silences and notifications.",
+            Area::Logs => "Error and system logs.",
+            Area::Backups => "Backup runs with checksum verification and restore tests.",
+            Area::Deployments => "Deployment records and their impact on latency and errors.",
+            Area::Audit => "The tamper-evident record of who changed what, and when.",
+            Area::Settings => "Configuration, API keys and notification channels.",
+            Area::Users => "Accounts, roles and active sessions.",
+        }
+    }
+}

@@ -1,0 +1,62 @@
+//! The HTML document, the app's routes and its layout.
+
+use leptos::prelude::*;
+use leptos_meta::{Html, MetaTags, Title, provide_meta_context};
+use leptos_router::components::{Route, Router, Routes};
+use leptos_router::path;
+
+use crate::components::layout::Layout;
+use crate::pages::{Area, NotAvailable, NotFound, Overview};
+use crate::theme::{Theme, initial_theme};
+
+/// The full document the server sends; the browser hydrates `<body>`.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <meta name="color-scheme" content="light dark" />
+                <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
+                <link rel="stylesheet" href="/pkg/opsdeck.css" />
+                <HydrationScripts options />
+                <MetaTags />
+            </head>
+            <body>
+                <App />
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    let theme = RwSignal::new(initial_theme());
+    provide_context(theme);
+    let data_theme = move || match theme.get() {
+        Theme::System => None,
+        chosen => Some(chosen.as_str()),
+    };
+
+    view! {
+        <Html {..} data-theme=data_theme />
+        <Title formatter=|title: String| if title.is_empty() { "Opsdeck".to_string() } else { format!("{title} · Opsdeck") } />
+        <Router>
+            <Layout>
+                <Routes fallback=NotFound>
+                    <Route path=path!("/") view=Overview />
+                    <Route path=path!("/performance") view=|| view! { <NotAvailable area=Area::Performance /> } />
+                    <Route path=path!("/alerts") view=|| view! { <NotAvailable area=Area::Alerts /> } />
+                    <Route path=path!("/logs") view=|| view! { <NotAvailable area=Area::Logs /> } />
+                    <Route path=path!("/backups") view=|| view! { <NotAvailable area=Area::Backups /> } />
+                    <Route path=path!("/deployments") view=|| view! { <NotAvailable area=Area::Deployments /> } />
+                    <Route path=path!("/audit") view=|| view! { <NotAvailable area=Area::Audit /> } />
+                    <Route path=path!("/settings") view=|| view! { <NotAvailable area=Area::Settings /> } />
+                    <Route path=path!("/users") view=|| view! { <NotAvailable area=Area::Users /> } />
+                </Routes>
+            </Layout>
+        </Router>
+    }
+}

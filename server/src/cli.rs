@@ -1,0 +1,47 @@
+//! The command line of the `opsdeck` binary.
+
+use clap::{Parser, Subcommand};
+
+use crate::config::{Config, variables_help};
+use crate::startup::{self, Application};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "opsdeck",
+    version,
+    about = "Opsdeck: a self-hosted operations console",
+    long_about = "Opsdeck: a self-hosted operations console.\n\nConfiguration comes from environment variables (listed below); \
+                  each is checked at start-up and a bad value stops Opsdeck with a message naming the variable.",
+    after_help = variables_help()
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Clone, Copy, Subcommand)]
+pub enum Command {
+    /// Serve the web console and APIs on OPSDECK_ADDR (the default). Applies
+    /// pending migrations first, stops gracefully on SIGTERM or Ctrl-C.
+    Serve,
+    /// Apply pending database migrations to DATABASE_URL and exit.
+    Migrate,
+}
+
+pub async fn run(command: Command, config: Config) -> anyhow::Result<()> {
+    match command {
+        Command::Serve => {
+            let app = Application::build(config).await?;
+            app.run_until_stopped(startup::shutdown_signal()).await
+        }
+        Command::Migrate => {
+            let db = startup::connect_database(&config)?;
+            startup::migrate(&db, &config).await?;
+            let applied: i64 = sqlx::query_scalar("SELECT count(*) FROM _sqlx_migrations WHERE success")
+                .fetch_one(&db)
+                .await?;
+            println!("migrations applied; the database is at {applied} of {} migrations", startup::MIGRATOR.iter().count());
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,235 @@
+//! Configuration from environment variables, parsed and checked at start-up.
+//!
+//! [`VARIABLES`] is the single list of every variable, its default and its
+//! meaning: `--help` prints it and a test checks the README documents it.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use secrecy::{ExposeSecret, SecretString};
+
+pub struct Variable {
+    pub name: &'static str,
+    pub default: &'static str,
+    pub meaning: &'static str,
+}
+
+pub const VARIABLES: &[Variable] = &[
+    Variable { name: "DATABASE_URL", default: "postgres://postgres@127.0.0.1:5432/opsdeck", meaning: "Postgres connection URL" },
+    Variable { name: "REDIS_URL", default: "redis://127.0.0.1:6379", meaning: "Redis connection URL" },
+    Variable { name: "OPSDECK_ADDR", default: "127.0.0.1:3000", meaning: "Address and port to listen on" },
+    Variable { name: "OPSDECK_SITE_ROOT", default: "target/site", meaning: "Directory with the built site (wasm, JS, CSS, assets)" },
+    Variable { name: "OPSDECK_LOG", default: "info", meaning: "Log filter (tracing EnvFilter syntax, e.g. info,opsdeck=debug)" },
+    Variable { name: "OPSDECK_LOG_FORMAT", default: "text", meaning: "Log format: text (human-readable) or json" },
+    Variable { name: "OPSDECK_SECURE_COOKIES", default: "false", meaning: "Mark cookies Secure; set true whenever Opsdeck is served over HTTPS" },
+    Variable { name: "OPSDECK_DEGRADED_MS", default: "1000", meaning: "A health check slower than this many ms reports degraded" },
+    Variable { name: "OPSDECK_CHECK_TIMEOUT_MS", default: "3000", meaning: "A health check with no answer after this many ms reports down" },
+    Variable { name: "OPSDECK_DB_MAX_CONNECTIONS", default: "10", meaning: "Size of the Postgres connection pool" },
+    Variable { name: "OPSDECK_REDIS_PREFIX", default: "opsdeck:", meaning: "Prefix of every Redis key Opsdeck writes" },
+    Variable { name: "OPSDECK_SHUTDOWN_GRACE_SECS", default: "30", meaning: "On SIGTERM/Ctrl-C, how long in-flight requests may take to finish" },
+];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub database_url: SecretString,
+    pub redis_url: SecretString,
+    pub addr: SocketAddr,
+    pub site_root: PathBuf,
+    pub log_filter: String,
+    pub log_format: LogFormat,
+    pub secure_cookies: bool,
+    pub degraded_after: Duration,
+    pub check_timeout: Duration,
+    pub db_max_connections: u32,
+    pub redis_prefix: String,
+    pub shutdown_grace: Duration,
+}
+
+/// A variable that is set but unusable; the message names it and says why.
+#[derive(Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{name}: {problem}")]
+pub struct ConfigError {
+    pub name: &'static str,
+    pub problem: String,
+}
+
+impl Config {
+    /// Reads the process environment.
+    pub fn from_env() -> Result<Config, ConfigError> {
+        Config::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Reads variables through `lookup`, so tests can supply their own.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
+        let get = |name: &'static str| -> Value {
+            let default = VARIABLES.iter().find(|v| v.name == name).map(|v| v.default).unwrap_or("");
+            Value { name, raw: lookup(name).filter(|v| !v.trim().is_empty()).unwrap_or_else(|| default.to_string()) }
+        };
+        // Zero is allowed: every check is then reported degraded (useful in tests).
+        let degraded_after = Duration::from_millis(get("OPSDECK_DEGRADED_MS").parse("a whole number of milliseconds")?);
+        let check_timeout = get("OPSDECK_CHECK_TIMEOUT_MS").millis()?;
+        if check_timeout <= degraded_after {
+            return Err(ConfigError {
+                name: "OPSDECK_CHECK_TIMEOUT_MS",
+                problem: format!(
+                    "must be greater than OPSDECK_DEGRADED_MS ({} ms), otherwise no check can ever report degraded",
+                    degraded_after.as_millis()
+                ),
+            });
+        }
+        Ok(Config {
+            database_url: get("DATABASE_URL").url(&["postgres", "postgresql"])?,
+            redis_url: get("REDIS_URL").url(&["redis", "rediss", "redis+unix", "unix"])?,
+            addr: get("OPSDECK_ADDR").parse("an address and port such as 127.0.0.1:3000")?,
+            site_root: PathBuf::from(get("OPSDECK_SITE_ROOT").raw),
+            log_filter: get("OPSDECK_LOG").raw,
+            log_format: match get("OPSDECK_LOG_FORMAT").raw.as_str() {
+                "text" => LogFormat::Text,
+                "json" => LogFormat::Json,
+                other => {
+                    return Err(ConfigError { name: "OPSDECK_LOG_FORMAT", problem: format!("'{other}' is neither text nor json") });
+                }
+            },
+            secure_cookies: get("OPSDECK_SECURE_COOKIES").parse("true or false")?,
+            degraded_after,
+            check_timeout,
+            db_max_connections: get("OPSDECK_DB_MAX_CONNECTIONS").positive()?,
+            redis_prefix: get("OPSDECK_REDIS_PREFIX").raw,
+            shutdown_grace: Duration::from_secs(get("OPSDECK_SHUTDOWN_GRACE_SECS").parse("a number of seconds")?),
+        })
+    }
+
+    /// The database URL with any password replaced, for log lines.
+    pub fn database_url_for_logs(&self) -> String {
+        redact_password(self.database_url.expose_secret())
+    }
+}
+
+struct Value {
+    name: &'static str,
+    raw: String,
+}
+
+impl Value {
+    fn parse<T: std::str::FromStr>(&self, expected: &str) -> Result<T, ConfigError> {
+        self.raw.trim().parse().map_err(|_| ConfigError { name: self.name, problem: format!("'{}' is not {expected}", self.raw) })
+    }
+
+    fn millis(&self) -> Result<Duration, ConfigError> {
+        Ok(Duration::from_millis(self.positive::<u64>()?))
+    }
+
+    fn positive<T: std::str::FromStr + PartialOrd + Default>(&self) -> Result<T, ConfigError> {
+        let value: T = self.parse("a positive whole number")?;
+        if value <= T::default() {
+            return Err(ConfigError { name: self.name, problem: "must be greater than zero".into() });
+        }
+        Ok(value)
+    }
+
+    /// Checks the scheme only; the driver reports anything else when it connects.
+    /// The value is never echoed back, since it may carry a password.
+    fn url(&self, schemes: &[&str]) -> Result<SecretString, ConfigError> {
+        let scheme = self.raw.split_once("://").map(|(scheme, _)| scheme);
+        match scheme {
+            Some(scheme) if schemes.contains(&scheme) => Ok(SecretString::from(self.raw.clone())),
+            _ => Err(ConfigError {
+                name: self.name,
+                problem: format!("expected a URL starting with {}://", schemes.join(":// or ")),
+            }),
+        }
+    }
+}
+
+/// `scheme://user:secret@host/db` → `scheme://user:***@host/db`.
+pub fn redact_password(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else { return url.to_string() };
+    let Some((credentials, host)) = rest.rsplit_once('@') else { return url.to_string() };
+    match credentials.split_once(':') {
+        Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
+        None => url.to_string(),
+    }
+}
+
+/// The variables table as `--help` shows it.
+pub fn variables_help() -> String {
+    let mut text = String::from("Environment variables:\n");
+    for v in VARIABLES {
+        text.push_str(&format!("  {:<28} {} [default: {}]\n", v.name, v.meaning, v.default));
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+
+    fn config(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let vars: HashMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        Config::from_lookup(|name| vars.get(name).cloned())
+    }
+
+    #[test]
+    fn defaults_are_valid() {
+        let config = config(&[]).expect("defaults parse");
+        assert_eq!(config.addr.to_string(), "127.0.0.1:3000");
+        assert_eq!(config.log_format, LogFormat::Text);
+        assert_eq!(config.degraded_after, Duration::from_millis(1000));
+        assert!(!config.secure_cookies);
+    }
+
+    #[test]
+    fn a_bad_address_names_the_variable() {
+        let error = config(&[("OPSDECK_ADDR", "localhost")]).expect_err("refused");
+        assert_eq!(error.to_string(), "OPSDECK_ADDR: 'localhost' is not an address and port such as 127.0.0.1:3000");
+    }
+
+    #[test]
+    fn a_url_with_the_wrong_scheme_is_refused_without_echoing_it() {
+        let error = config(&[("DATABASE_URL", "mysql://root:hunter2@db/x")]).expect_err("refused");
+        assert_eq!(error.name, "DATABASE_URL");
+        assert!(!error.to_string().contains("hunter2"));
+    }
+
+    #[test]
+    fn log_format_must_be_text_or_json() {
+        assert_eq!(config(&[("OPSDECK_LOG_FORMAT", "json")]).expect("json ok").log_format, LogFormat::Json);
+        assert_eq!(config(&[("OPSDECK_LOG_FORMAT", "xml")]).expect_err("refused").name, "OPSDECK_LOG_FORMAT");
+    }
+
+    #[test]
+    fn zero_and_negative_numbers_are_refused() {
+        assert_eq!(config(&[("OPSDECK_DB_MAX_CONNECTIONS", "0")]).expect_err("zero").problem, "must be greater than zero");
+        assert_eq!(config(&[("OPSDECK_DEGRADED_MS", "-5")]).expect_err("negative").name, "OPSDECK_DEGRADED_MS");
+        assert_eq!(config(&[("OPSDECK_CHECK_TIMEOUT_MS", "0")]).expect_err("zero").name, "OPSDECK_CHECK_TIMEOUT_MS");
+    }
+
+    #[test]
+    fn timeout_must_exceed_the_degraded_threshold() {
+        let error = config(&[("OPSDECK_DEGRADED_MS", "5000"), ("OPSDECK_CHECK_TIMEOUT_MS", "3000")]).expect_err("refused");
+        assert_eq!(error.name, "OPSDECK_CHECK_TIMEOUT_MS");
+    }
+
+    #[test]
+    fn passwords_are_redacted_for_logs() {
+        assert_eq!(redact_password("postgres://app:s3cret@db:5432/x"), "postgres://app:***@db:5432/x");
+        assert_eq!(redact_password("postgres://postgres@127.0.0.1/x"), "postgres://postgres@127.0.0.1/x");
+    }
+
+    #[test]
+    fn the_readme_documents_every_variable() {
+        let readme = include_str!("../../README.md");
+        for v in VARIABLES {
+            assert!(readme.contains(&format!("`{}`", v.name)), "README.md does not document {}", v.name);
+        }
+    }
+}

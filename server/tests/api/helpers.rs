@@ -1,0 +1,183 @@
+//! `TestApp`: starts Opsdeck the way `opsdeck serve` does, on port 0, against
+//! a fresh database copied from a migrated template.
+//!
+//! The template is built once per set of migrations (its name carries their
+//! checksum) under a Postgres advisory lock, so parallel test processes
+//! (nextest runs each test in its own) never race to create it.
+
+use std::collections::HashMap;
+
+use opsdeck::startup::MIGRATOR;
+use opsdeck::{Application, Config};
+use sqlx::{Connection, Executor, PgConnection, PgPool};
+use uuid::Uuid;
+
+pub struct TestApp {
+    pub address: String,
+    pub db: PgPool,
+    pub db_name: String,
+    pub client: reqwest::Client,
+}
+
+/// Variables the test environment provides (the README's test command sets them).
+fn env_or(name: &str, default: &str) -> String {
+    std::env::var(name).ok().filter(|v| !v.is_empty()).unwrap_or_else(|| default.to_string())
+}
+
+pub fn database_server_url() -> String {
+    let url = env_or("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/opsdeck");
+    // Drop the database name (and any query) to get the server's address.
+    match url.rfind('/') {
+        Some(slash) if slash > "postgres://".len() => url[..slash].to_string(),
+        _ => url,
+    }
+}
+
+pub fn redis_url() -> String {
+    env_or("REDIS_URL", "redis://127.0.0.1:6379")
+}
+
+/// A builder for the environment the app under test reads.
+pub struct TestConfig {
+    vars: HashMap<String, String>,
+}
+
+impl TestConfig {
+    pub fn set(mut self, name: &str, value: impl Into<String>) -> Self {
+        self.vars.insert(name.to_string(), value.into());
+        self
+    }
+
+    pub async fn spawn(self) -> TestApp {
+        let db_name = self.vars.get("OPSDECK_TEST_DB").cloned().unwrap_or_default();
+        let vars = self.vars;
+        let config = Config::from_lookup(|name| vars.get(name).cloned()).expect("test configuration is valid");
+        let database_url = format!("{}/{db_name}", database_server_url());
+        let app = Application::build(config).await.expect("application starts");
+        let address = format!("http://127.0.0.1:{}", app.port());
+        tokio::spawn(app.run_until_stopped(std::future::pending()));
+        TestApp {
+            address,
+            db: PgPool::connect(&database_url).await.expect("test database reachable"),
+            db_name,
+            client: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .expect("HTTP client"),
+        }
+    }
+}
+
+impl TestApp {
+    /// The default app: a fresh database, a private Redis prefix.
+    pub async fn spawn() -> TestApp {
+        TestApp::configure().await.spawn().await
+    }
+
+    /// The default test environment, to adjust before `spawn`.
+    pub async fn configure() -> TestConfig {
+        let db_name = fresh_database().await;
+        let redis_prefix = format!("test:{}:", Uuid::new_v4());
+        let vars = HashMap::from([
+            ("DATABASE_URL".to_string(), format!("{}/{db_name}", database_server_url())),
+            ("REDIS_URL".to_string(), redis_url()),
+            ("OPSDECK_ADDR".to_string(), "127.0.0.1:0".to_string()),
+            ("OPSDECK_REDIS_PREFIX".to_string(), redis_prefix),
+            ("OPSDECK_LOG".to_string(), "warn".to_string()),
+            ("OPSDECK_SHUTDOWN_GRACE_SECS".to_string(), "1".to_string()),
+            ("OPSDECK_TEST_DB".to_string(), db_name),
+        ]);
+        TestConfig { vars }
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client.get(format!("{}{path}", self.address)).send().await.expect("request sent")
+    }
+
+    pub async fn get_json(&self, path: &str) -> (u16, serde_json::Value) {
+        let response = self.get(path).await;
+        let status = response.status().as_u16();
+        (status, response.json().await.expect("JSON body"))
+    }
+
+    pub async fn get_page(&self, path: &str) -> (u16, String) {
+        let response = self.get(path).await;
+        let status = response.status().as_u16();
+        (status, response.text().await.expect("text body"))
+    }
+
+    /// Posts a form to a server function as a browser without JavaScript would.
+    pub async fn post_form(&self, path: &str, form: &[(&str, &str)]) -> reqwest::Response {
+        self.client
+            .post(format!("{}{path}", self.address))
+            .header("Accept", "text/html")
+            .header("Referer", format!("{}/", self.address))
+            .form(form)
+            .send()
+            .await
+            .expect("request sent")
+    }
+}
+
+/// Creates `opsdeck_test_<uuid>` from the migrated template and returns its name.
+pub async fn fresh_database() -> String {
+    let template = ensure_template().await;
+    let name = format!("opsdeck_test_{}", Uuid::new_v4().simple());
+    let mut admin = admin_connection().await;
+    admin
+        .execute(format!(r#"CREATE DATABASE "{name}" TEMPLATE "{template}""#).as_str())
+        .await
+        .expect("test database created from template");
+    name
+}
+
+async fn admin_connection() -> PgConnection {
+    PgConnection::connect(&format!("{}/postgres", database_server_url()))
+        .await
+        .expect("Postgres reachable for tests (set DATABASE_URL)")
+}
+
+async fn ensure_template() -> String {
+    let name = format!("opsdeck_template_{:016x}", migrations_fingerprint());
+    let mut admin = admin_connection().await;
+    // One builder at a time across all test processes.
+    sqlx::query("SELECT pg_advisory_lock(7202611240)").execute(&mut admin).await.expect("lock");
+    let exists: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)")
+        .bind(&name)
+        .fetch_one(&mut admin)
+        .await
+        .expect("query pg_database");
+    if !exists {
+        let building = format!("{name}_building");
+        admin.execute(format!(r#"DROP DATABASE IF EXISTS "{building}""#).as_str()).await.expect("drop stale");
+        admin.execute(format!(r#"CREATE DATABASE "{building}""#).as_str()).await.expect("create template");
+        let mut conn = PgConnection::connect(&format!("{}/{building}", database_server_url())).await.expect("connect template");
+        MIGRATOR.run(&mut conn).await.expect("migrations apply to an empty database");
+        conn.close().await.expect("close template connection");
+        // Renamed only once complete, so a crash mid-build never leaves a half-migrated template.
+        admin
+            .execute(format!(r#"ALTER DATABASE "{building}" RENAME TO "{name}""#).as_str())
+            .await
+            .expect("rename template");
+    }
+    sqlx::query("SELECT pg_advisory_unlock(7202611240)").execute(&mut admin).await.expect("unlock");
+    name
+}
+
+/// FNV-1a over every migration's version and checksum.
+fn migrations_fingerprint() -> u64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for migration in MIGRATOR.iter() {
+        for byte in migration.version.to_le_bytes().iter().chain(migration.checksum.iter()) {
+            hash ^= u64::from(*byte);
+            hash = hash.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    hash
+}
+
+/// A local port with nothing listening on it.
+pub fn closed_port() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    listener.local_addr().expect("addr").port()
+}
