@@ -410,13 +410,20 @@ _opsdeck_start_private_pg() {
 	fi
 }
 
+# _opsdeck_server_url DB: DATABASE_URL's server with database DB instead.
+_opsdeck_server_url() {
+	_opsdeck_parse_url "$DATABASE_URL" 5432
+	local url="${_url_scheme}://"
+	[[ -n $_url_user ]] && url+="${_url_user}${_url_password:+:${_url_password}}@"
+	printf '%s' "${url}${_url_hostfmt}:${_url_port}/$1${_url_query}"
+}
+
 ensure_postgres() {
 	_opsdeck_require_env
+	local admin_url
+	admin_url=$(_opsdeck_server_url postgres)
 	_opsdeck_parse_url "$DATABASE_URL" 5432
 	local host=$_url_host port=$_url_port user=$_url_user db=${_url_path%%/*}
-	local admin_url="${_url_scheme}://"
-	[[ -n $_url_user ]] && admin_url+="${_url_user}${_url_password:+:${_url_password}}@"
-	admin_url+="${_url_hostfmt}:${port}/postgres${_url_query}"
 
 	if ! _opsdeck_pg_isready "$host" "$port"; then
 		_opsdeck_is_local_host "$host" ||
@@ -433,6 +440,26 @@ ensure_postgres() {
 		_opsdeck_say "creating database $db"
 		psql "$admin_url" -Xq -v ON_ERROR_STOP=1 -v "db=$db" <<<'CREATE DATABASE :"db"' >/dev/null || return
 	fi
+}
+
+# ---------------------------------------------------------------------------
+# reset_test_databases: drop the per-test databases earlier runs left behind
+# and give the browser tests a fresh, empty database; exports its URL as
+# OPSDECK_E2E_DATABASE_URL.
+# ---------------------------------------------------------------------------
+reset_test_databases() {
+	_opsdeck_require_env
+	local admin_url stale
+	admin_url=$(_opsdeck_server_url postgres)
+	stale=$(psql "$admin_url" -XtAq -v ON_ERROR_STOP=1 \
+		<<<"select datname from pg_database where datname like 'opsdeck\\_test\\_%' or datname = 'opsdeck_e2e'") || return
+	local db
+	for db in $stale; do
+		psql "$admin_url" -Xq -v ON_ERROR_STOP=1 -v "db=$db" <<<'DROP DATABASE IF EXISTS :"db" WITH (FORCE)' >/dev/null || return
+	done
+	psql "$admin_url" -Xq -v ON_ERROR_STOP=1 <<<'CREATE DATABASE opsdeck_e2e' >/dev/null || return
+	export OPSDECK_E2E_DATABASE_URL
+	OPSDECK_E2E_DATABASE_URL=$(_opsdeck_server_url opsdeck_e2e)
 }
 
 # ---------------------------------------------------------------------------

@@ -58,7 +58,9 @@ echo "==> [setup] ok in $(_fmt $((SECONDS - _running_since)))"
 _running=""
 cd "$REPO_ROOT"
 
-phase rust cargo nextest run --workspace --no-fail-fast || true
+reset_test_databases
+
+phase rust cargo nextest run -p app -p server --no-fail-fast || true
 
 if phase build cargo leptos build; then
 	export OPSDECK_BIN="${CARGO_TARGET_DIR:-$REPO_ROOT/target}/debug/opsdeck"

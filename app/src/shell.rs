@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 use leptos_meta::{Html, MetaTags, Title, provide_meta_context};
 use leptos_router::components::{Route, Router, Routes};
-use leptos_router::path;
+use leptos_router::{SsrMode, path};
 
 use crate::components::layout::Layout;
 use crate::pages::{Area, NotAvailable, NotFound, Overview};
@@ -46,7 +46,8 @@ pub fn App() -> impl IntoView {
         <Router>
             <Layout>
                 <Routes fallback=NotFound>
-                    <Route path=path!("/") view=Overview />
+                    // In-order streaming: every page is complete HTML without JavaScript.
+                    <Route path=path!("/") view=Overview ssr=SsrMode::InOrder />
                     <Route path=path!("/performance") view=|| view! { <NotAvailable area=Area::Performance /> } />
                     <Route path=path!("/alerts") view=|| view! { <NotAvailable area=Area::Alerts /> } />
                     <Route path=path!("/logs") view=|| view! { <NotAvailable area=Area::Logs /> } />

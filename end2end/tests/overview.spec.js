@@ -1,0 +1,34 @@
+const { test, expect } = require('./fixtures');
+
+test('the Overview shows live Postgres and Redis checks rendered by the server', async ({ page }) => {
+  const response = await page.goto('/');
+  expect(response.status()).toBe(200);
+  await expect(page).toHaveTitle('Overview · Opsdeck');
+  await expect(page.getByRole('heading', { level: 1, name: 'Overview' })).toBeVisible();
+  for (const service of ['Postgres', 'Redis']) {
+    const card = page.getByRole('article', { name: service });
+    await expect(card.getByRole('heading', { name: service })).toBeVisible();
+    await expect(card.getByText('Up', { exact: true })).toBeVisible();
+    await expect(card.getByText(/^\d+ ms$/)).toBeVisible();
+  }
+  await expect(page.getByTestId('checked-at')).toContainText(/Checked at \d\d:\d\d:\d\d UTC/);
+});
+
+test('after hydration, Refresh now re-runs the checks in the browser', async ({ page, jsEnabled }) => {
+  test.skip(!jsEnabled, 'needs the hydrated app');
+  await page.goto('/');
+  const checkedAt = page.getByTestId('checked-at').locator('time');
+  const first = await checkedAt.getAttribute('datetime');
+  // A click before hydration finishes does nothing, so retry until it takes.
+  await expect(async () => {
+    await page.getByRole('button', { name: 'Refresh now' }).click();
+    expect(await checkedAt.getAttribute('datetime')).not.toBe(first);
+  }).toPass({ timeout: 15_000 });
+  await expect(page.getByRole('article', { name: 'Redis' }).getByText('Up', { exact: true })).toBeVisible();
+});
+
+test('ECharts is served by Opsdeck itself', async ({ request }) => {
+  const response = await request.get('/echarts.min.js');
+  expect(response.status()).toBe(200);
+  expect(await response.text()).toContain('echarts');
+});
