@@ -110,6 +110,17 @@ opsdeck_env() {
 		[[ $CARGO_TARGET_DIR == /* ]] || CARGO_TARGET_DIR="${PWD}/${CARGO_TARGET_DIR}"
 		export CARGO_TARGET_DIR
 	fi
+	# The audit log's HMAC key lives outside the database: in the environment,
+	# or (for this checkout) in .data/audit.key, created once.
+	if [[ -z ${OPSDECK_AUDIT_KEY:-} ]]; then
+		local key_file="$REPO_ROOT/.data/audit.key"
+		if [[ ! -s $key_file ]]; then
+			mkdir -p "$REPO_ROOT/.data"
+			(umask 077 && od -An -tx1 -N32 /dev/urandom | tr -d ' \n' >"$key_file")
+		fi
+		OPSDECK_AUDIT_KEY=$(<"$key_file")
+		export OPSDECK_AUDIT_KEY
+	fi
 	# Debian's Chromium, for Playwright (never `playwright install`).
 	export CHROMIUM_PATH="${CHROMIUM_PATH:-/usr/bin/chromium}"
 	if [[ -d ${CARGO_HOME:-$HOME/.cargo}/bin ]]; then

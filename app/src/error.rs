@@ -23,6 +23,10 @@ pub enum AppError {
     Conflict(String),
     #[error("Too many attempts; try again in {retry_after} s")]
     RateLimited { retry_after: u64 },
+    #[error("Email or password is incorrect")]
+    SignInFailed,
+    #[error("{0}")]
+    Unavailable(String),
     #[error("Something went wrong on the server; it has been logged")]
     Internal,
     /// Transport-level failures (the request never reached the function, or
@@ -42,6 +46,54 @@ impl AppError {
         tracing::error!(context, error = %cause, "internal error");
         Self::Internal
     }
+}
+
+#[cfg(feature = "ssr")]
+impl AppError {
+    pub fn status(&self) -> http::StatusCode {
+        use http::StatusCode;
+        match self {
+            AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::Unauthorized | AppError::SignInFailed => StatusCode::UNAUTHORIZED,
+            AppError::Forbidden => StatusCode::FORBIDDEN,
+            AppError::Validation { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::Conflict(_) => StatusCode::CONFLICT,
+            AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+            AppError::Transport(_) => StatusCode::BAD_REQUEST,
+        }
+    }
+
+    /// Maps a unique-constraint violation to `Conflict(message)`, anything else to `Internal`.
+    pub fn from_db(context: &str, error: sqlx::Error, conflict_message: &str) -> Self {
+        match &error {
+            sqlx::Error::Database(db) if db.is_unique_violation() => AppError::Conflict(conflict_message.to_string()),
+            _ => AppError::internal(context, error),
+        }
+    }
+}
+
+/// Gives a server function's error its HTTP status (and `Retry-After`).
+/// Every server function passes its result through this.
+#[cfg(feature = "ssr")]
+pub fn respond<T>(result: Result<T, AppError>) -> Result<T, AppError> {
+    // A plain form post (no JavaScript) is redirected back to its page with
+    // the error in the URL; a status here would replace that redirect.
+    let form_post = leptos::prelude::use_context::<http::request::Parts>().is_some_and(|parts| {
+        parts.headers.get(http::header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|v| v.contains("text/html"))
+    });
+    if let Err(error) = &result
+        && !form_post
+    {
+        if let Some(response) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
+            response.set_status(error.status());
+            if let AppError::RateLimited { retry_after } = error {
+                response.insert_header(http::header::RETRY_AFTER, http::HeaderValue::from(*retry_after));
+            }
+        }
+    }
+    result
 }
 
 impl FromServerFnError for AppError {

@@ -5,6 +5,8 @@
 //! `opsdeck` server binary) and to wasm32 with `hydrate` (the browser bundle).
 //! Server-only code lives in `ssr` submodules or behind `#[cfg(feature = "ssr")]`.
 
+pub mod audit;
+pub mod auth;
 pub mod components;
 pub mod error;
 pub mod health;
@@ -13,5 +15,6 @@ pub mod shell;
 #[cfg(feature = "ssr")]
 pub mod state;
 pub mod theme;
+pub mod users;
 
 pub use shell::{App, shell};

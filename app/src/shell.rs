@@ -6,7 +6,7 @@ use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{SsrMode, path};
 
 use crate::components::layout::Layout;
-use crate::pages::{Area, NotAvailable, NotFound, Overview};
+use crate::pages::{Area, AuditEntryPage, AuditLog, Login, NotAvailable, NotFound, Overview, Profile};
 use crate::theme::{Theme, initial_theme};
 
 /// The full document the server sends; the browser hydrates `<body>`.
@@ -45,17 +45,20 @@ pub fn App() -> impl IntoView {
         <Title formatter=|title: String| if title.is_empty() { "Opsdeck".to_string() } else { format!("{title} · Opsdeck") } />
         <Router>
             <Layout>
+                // In-order streaming everywhere: every page is complete HTML without JavaScript.
                 <Routes fallback=NotFound>
-                    // In-order streaming: every page is complete HTML without JavaScript.
-                    <Route path=path!("/") view=Overview ssr=SsrMode::InOrder />
-                    <Route path=path!("/performance") view=|| view! { <NotAvailable area=Area::Performance /> } />
-                    <Route path=path!("/alerts") view=|| view! { <NotAvailable area=Area::Alerts /> } />
-                    <Route path=path!("/logs") view=|| view! { <NotAvailable area=Area::Logs /> } />
-                    <Route path=path!("/backups") view=|| view! { <NotAvailable area=Area::Backups /> } />
-                    <Route path=path!("/deployments") view=|| view! { <NotAvailable area=Area::Deployments /> } />
-                    <Route path=path!("/audit") view=|| view! { <NotAvailable area=Area::Audit /> } />
-                    <Route path=path!("/settings") view=|| view! { <NotAvailable area=Area::Settings /> } />
-                    <Route path=path!("/users") view=|| view! { <NotAvailable area=Area::Users /> } />
+                                        <Route path=path!("/") view=Overview ssr=SsrMode::InOrder />
+                    <Route path=path!("/login") view=Login ssr=SsrMode::InOrder />
+                    <Route path=path!("/profile") view=Profile ssr=SsrMode::InOrder />
+                    <Route path=path!("/performance") view=|| view! { <NotAvailable area=Area::Performance /> } ssr=SsrMode::InOrder />
+                    <Route path=path!("/alerts") view=|| view! { <NotAvailable area=Area::Alerts /> } ssr=SsrMode::InOrder />
+                    <Route path=path!("/logs") view=|| view! { <NotAvailable area=Area::Logs /> } ssr=SsrMode::InOrder />
+                    <Route path=path!("/backups") view=|| view! { <NotAvailable area=Area::Backups /> } ssr=SsrMode::InOrder />
+                    <Route path=path!("/deployments") view=|| view! { <NotAvailable area=Area::Deployments /> } ssr=SsrMode::InOrder />
+                    <Route path=path!("/audit") view=AuditLog ssr=SsrMode::InOrder />
+                    <Route path=path!("/audit/:id") view=AuditEntryPage ssr=SsrMode::InOrder />
+                    <Route path=path!("/settings") view=|| view! { <NotAvailable area=Area::Settings /> } ssr=SsrMode::InOrder />
+                    <Route path=path!("/users") view=|| view! { <NotAvailable area=Area::Users /> } ssr=SsrMode::InOrder />
                 </Routes>
             </Layout>
         </Router>

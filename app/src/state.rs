@@ -18,6 +18,8 @@ pub struct AppState {
     pub health: HealthSettings,
     /// Cookies carry `Secure` unless Opsdeck is served over plain local HTTP.
     pub secure_cookies: bool,
+    pub audit_key: crate::audit::ssr::AuditKey,
+    pub auth: crate::auth::ssr::AuthSettings,
 }
 
 #[derive(Clone, Copy, Debug)]

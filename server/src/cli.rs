@@ -19,20 +19,60 @@ pub struct Cli {
     pub command: Option<Command>,
 }
 
-#[derive(Debug, Clone, Copy, Subcommand)]
+#[derive(Debug, Clone, Subcommand)]
 pub enum Command {
     /// Serve the web console and APIs on OPSDECK_ADDR (the default). Applies
     /// pending migrations first, stops gracefully on SIGTERM or Ctrl-C.
     Serve,
     /// Apply pending database migrations to DATABASE_URL and exit.
     Migrate,
+    /// Manage user accounts from scripts.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// Work with the audit log.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+}
+
+#[derive(Debug, Clone, Copy, Subcommand)]
+pub enum AuditCommand {
+    /// Check the audit log's hash chain (with OPSDECK_AUDIT_KEY); exits
+    /// non-zero and names the first broken entry when it does not hold.
+    Verify,
+}
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum UserCommand {
+    /// Create a user. The password is read from stdin; when stdin is empty a
+    /// strong one is generated and printed once.
+    Create {
+        #[arg(long)]
+        email: String,
+        /// admin, operator, support, manager or viewer
+        #[arg(long)]
+        role: String,
+        /// Display name (defaults to the part of the email before @)
+        #[arg(long)]
+        name: Option<String>,
+        /// Succeed without change when the email is already taken.
+        #[arg(long)]
+        skip_if_exists: bool,
+    },
 }
 
 pub async fn run(command: Command, config: Config) -> anyhow::Result<()> {
     match command {
+        Command::Audit { command: AuditCommand::Verify } => crate::audit::verify_command(&config).await,
         Command::Serve => {
             let app = Application::build(config).await?;
             app.run_until_stopped(startup::shutdown_signal()).await
+        }
+        Command::User { command: UserCommand::Create { email, role, name, skip_if_exists } } => {
+            crate::user_cli::create(config, crate::user_cli::CreateUser { email, role, name, skip_if_exists }).await
         }
         Command::Migrate => {
             let db = startup::connect_database(&config)?;

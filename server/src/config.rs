@@ -7,7 +7,8 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use secrecy::{ExposeSecret, SecretString};
+use app::auth::ssr::AuthSettings;
+use secrecy::{ExposeSecret, SecretBox, SecretString};
 
 pub struct Variable {
     pub name: &'static str,
@@ -27,6 +28,12 @@ pub const VARIABLES: &[Variable] = &[
     Variable { name: "OPSDECK_CHECK_TIMEOUT_MS", default: "3000", meaning: "A health check with no answer after this many ms reports down" },
     Variable { name: "OPSDECK_DB_MAX_CONNECTIONS", default: "10", meaning: "Size of the Postgres connection pool" },
     Variable { name: "OPSDECK_REDIS_PREFIX", default: "opsdeck:", meaning: "Prefix of every Redis key Opsdeck writes" },
+    Variable { name: "OPSDECK_AUDIT_KEY", default: "", meaning: "Required. Key of the audit log's HMAC chain, at least 32 bytes as hex (e.g. `openssl rand -hex 32`); kept outside the database" },
+    Variable { name: "OPSDECK_SIGN_IN_MAX_FAILURES", default: "5", meaning: "Failed sign-ins for one email within the window before it is locked (HTTP 429)" },
+    Variable { name: "OPSDECK_SIGN_IN_MAX_FAILURES_PER_IP", default: "20", meaning: "Failed sign-ins from one client IP within the window before it is locked" },
+    Variable { name: "OPSDECK_SIGN_IN_WINDOW_SECS", default: "300", meaning: "Window of the sign-in failure limits, in seconds" },
+    Variable { name: "OPSDECK_SESSION_IDLE_MINUTES", default: "30", meaning: "A session unused for this long ends" },
+    Variable { name: "OPSDECK_SESSION_MAX_HOURS", default: "12", meaning: "A session ends this long after sign-in, however active" },
     Variable { name: "OPSDECK_SHUTDOWN_GRACE_SECS", default: "30", meaning: "On SIGTERM/Ctrl-C, how long in-flight requests may take to finish" },
 ];
 
@@ -50,6 +57,8 @@ pub struct Config {
     pub db_max_connections: u32,
     pub redis_prefix: String,
     pub shutdown_grace: Duration,
+    pub audit_key: SecretBox<[u8]>,
+    pub auth: AuthSettings,
 }
 
 /// A variable that is set but unusable; the message names it and says why.
@@ -103,6 +112,14 @@ impl Config {
             db_max_connections: get("OPSDECK_DB_MAX_CONNECTIONS").positive()?,
             redis_prefix: get("OPSDECK_REDIS_PREFIX").raw,
             shutdown_grace: Duration::from_secs(get("OPSDECK_SHUTDOWN_GRACE_SECS").parse("a number of seconds")?),
+            audit_key: get("OPSDECK_AUDIT_KEY").hex_key(32)?,
+            auth: AuthSettings {
+                max_failures_per_email: get("OPSDECK_SIGN_IN_MAX_FAILURES").positive()?,
+                max_failures_per_ip: get("OPSDECK_SIGN_IN_MAX_FAILURES_PER_IP").positive()?,
+                failure_window_secs: get("OPSDECK_SIGN_IN_WINDOW_SECS").positive()?,
+                idle_timeout_secs: get("OPSDECK_SESSION_IDLE_MINUTES").positive::<u64>()? * 60,
+                absolute_timeout_secs: get("OPSDECK_SESSION_MAX_HOURS").positive::<u64>()? * 3600,
+            },
         })
     }
 
@@ -132,6 +149,21 @@ impl Value {
             return Err(ConfigError { name: self.name, problem: "must be greater than zero".into() });
         }
         Ok(value)
+    }
+
+    /// A secret given as hex; never echoed back.
+    fn hex_key(&self, min_bytes: usize) -> Result<SecretBox<[u8]>, ConfigError> {
+        if self.raw.is_empty() {
+            return Err(ConfigError {
+                name: self.name,
+                problem: "is not set; generate one with `openssl rand -hex 32` and keep it outside the database".into(),
+            });
+        }
+        match hex::decode(self.raw.trim()) {
+            Ok(bytes) if bytes.len() >= min_bytes => Ok(SecretBox::new(bytes.into_boxed_slice())),
+            Ok(bytes) => Err(ConfigError { name: self.name, problem: format!("is {} bytes; at least {min_bytes} are required", bytes.len()) }),
+            Err(_) => Err(ConfigError { name: self.name, problem: "is not hexadecimal".into() }),
+        }
     }
 
     /// Checks the scheme only; the driver reports anything else when it connects.
@@ -173,8 +205,11 @@ mod tests {
 
     use super::*;
 
+    const KEY: &str = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
+
     fn config(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
-        let vars: HashMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let mut vars: HashMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        vars.entry("OPSDECK_AUDIT_KEY".into()).or_insert_with(|| KEY.into());
         Config::from_lookup(|name| vars.get(name).cloned())
     }
 
@@ -217,6 +252,14 @@ mod tests {
     fn timeout_must_exceed_the_degraded_threshold() {
         let error = config(&[("OPSDECK_DEGRADED_MS", "5000"), ("OPSDECK_CHECK_TIMEOUT_MS", "3000")]).expect_err("refused");
         assert_eq!(error.name, "OPSDECK_CHECK_TIMEOUT_MS");
+    }
+
+    #[test]
+    fn the_audit_key_is_required_and_long_enough() {
+        assert!(config(&[("OPSDECK_AUDIT_KEY", "")]).expect_err("missing").problem.contains("is not set"));
+        assert!(config(&[("OPSDECK_AUDIT_KEY", "abcd")]).expect_err("short").problem.contains("at least 32"));
+        let error = config(&[("OPSDECK_AUDIT_KEY", "zz")]).expect_err("not hex");
+        assert_eq!(error.to_string(), "OPSDECK_AUDIT_KEY: is not hexadecimal");
     }
 
     #[test]

@@ -1,11 +1,15 @@
 //! The `opsdeck` server: configuration, start-up wiring, HTTP-only routes and
 //! the command line. The pages and server functions live in the `app` crate.
 
+pub mod audit;
 pub mod cli;
 pub mod config;
+pub mod gate;
 pub mod routes;
+pub mod security;
 pub mod startup;
 pub mod telemetry;
+pub mod user_cli;
 
 pub use config::Config;
 pub use startup::Application;

@@ -3,7 +3,18 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
+use axum::http::request::Parts;
+use axum::middleware;
 use axum::routing::get;
+use leptos::nonce::Nonce;
+use tower_http::request_id::{MakeRequestUuid, SetRequestIdLayer};
+use tower_sessions::cookie::SameSite;
+use tower_sessions::{Expiry, SessionManagerLayer};
+
+use app::auth::ssr::session_store::RedisSessionStore;
+
+use crate::gate::gate;
+use crate::security::{CspNonce, security};
 use axum::{Json, Router};
 use leptos::prelude::*;
 use leptos_axum::{LeptosRoutes, generate_route_list};
@@ -17,16 +28,37 @@ pub fn router(state: AppState) -> Router {
     let routes = generate_route_list(App);
     let context = {
         let state = state.clone();
-        move || provide_context(state.clone())
+        move || {
+            provide_context(state.clone());
+            // Leptos's inline scripts carry the nonce the CSP header announces.
+            if let Some(nonce) = use_context::<Parts>().and_then(|parts| parts.extensions.get::<CspNonce>().cloned()) {
+                provide_context(Nonce::from_value(nonce.0));
+            }
+        }
     };
+    let sessions = SessionManagerLayer::new(RedisSessionStore::new(state.redis.clone()))
+        .with_name("opsdeck_session")
+        .with_http_only(true)
+        .with_same_site(SameSite::Strict)
+        .with_secure(state.secure_cookies)
+        .with_path("/")
+        .with_always_save(true)
+        .with_expiry(Expiry::OnInactivity(time::Duration::seconds(
+            i64::try_from(state.auth.idle_timeout_secs).unwrap_or(1800),
+        )));
     Router::new()
         .route("/health", get(health))
         .route("/ready", get(ready))
+        .route("/api/v1/audit/export.csv", get(crate::audit::export_csv))
         .leptos_routes_with_context(&state, routes, context.clone(), {
             let options = state.leptos_options.clone();
             move || shell(options.clone())
         })
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(context, shell))
+        .layer(middleware::from_fn_with_state(state.clone(), gate))
+        .layer(sessions)
+        .layer(middleware::from_fn_with_state(state.clone(), security))
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

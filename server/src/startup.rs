@@ -13,6 +13,7 @@ use sqlx::migrate::Migrator;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use tokio::net::TcpListener;
 
+use app::audit::ssr::AuditKey;
 use app::state::{AppState, HealthSettings, RedisHandle};
 
 use crate::config::Config;
@@ -32,27 +33,16 @@ impl Application {
     /// Redis is connected on first use, so Opsdeck starts (and reports Redis
     /// as down) while Redis is unavailable.
     pub async fn build(config: Config) -> anyhow::Result<Application> {
-        let db = connect_database(&config)?;
-        migrate(&db, &config).await?;
-        let redis = redis::Client::open(config.redis_url.expose_secret())
-            .context("REDIS_URL is not a usable Redis URL")?;
         let listener = TcpListener::bind(config.addr)
             .await
             .with_context(|| format!("cannot listen on {} (OPSDECK_ADDR)", config.addr))?;
-        let leptos_options = LeptosOptions::builder()
-            .output_name("opsdeck")
-            .site_root(config.site_root.to_string_lossy().as_ref())
-            .site_pkg_dir("pkg")
-            .site_addr(listener.local_addr()?)
-            .build();
-        let state = AppState {
-            leptos_options,
-            db,
-            redis: RedisHandle::new(redis, config.check_timeout, config.redis_prefix.clone()),
-            health: HealthSettings { degraded_after: config.degraded_after, check_timeout: config.check_timeout },
-            secure_cookies: config.secure_cookies,
-        };
+        let state = build_state(&config, listener.local_addr()?).await?;
         Ok(Application { listener, router: routes::router(state), config })
+    }
+
+    /// The state the server would run with, for CLI commands that act like it.
+    pub async fn state_for_cli(config: Config) -> anyhow::Result<AppState> {
+        build_state(&config, config.addr).await
     }
 
     pub fn port(&self) -> u16 {
@@ -92,6 +82,30 @@ impl Application {
         tracing::info!("stopped");
         Ok(())
     }
+}
+
+/// Connects to Postgres (applying pending migrations) and prepares Redis.
+/// Redis is connected on first use, so Opsdeck starts (and reports Redis as
+/// down) while Redis is unavailable.
+async fn build_state(config: &Config, site_addr: SocketAddr) -> anyhow::Result<AppState> {
+    let db = connect_database(config)?;
+    migrate(&db, config).await?;
+    let redis = redis::Client::open(config.redis_url.expose_secret()).context("REDIS_URL is not a usable Redis URL")?;
+    let leptos_options = LeptosOptions::builder()
+        .output_name("opsdeck")
+        .site_root(config.site_root.to_string_lossy().as_ref())
+        .site_pkg_dir("pkg")
+        .site_addr(site_addr)
+        .build();
+    Ok(AppState {
+        leptos_options,
+        db,
+        redis: RedisHandle::new(redis, config.check_timeout, config.redis_prefix.clone()),
+        health: HealthSettings { degraded_after: config.degraded_after, check_timeout: config.check_timeout },
+        secure_cookies: config.secure_cookies,
+        audit_key: AuditKey::new(config.audit_key.expose_secret()),
+        auth: config.auth,
+    })
 }
 
 pub fn connect_database(config: &Config) -> anyhow::Result<PgPool> {

@@ -1,5 +1,7 @@
 //! Widgets shared by several pages.
 
+pub mod account;
+pub mod form;
 pub mod layout;
 pub mod nav;
 pub mod status_badge;

@@ -1,12 +1,21 @@
 //! One module per page; `Area` is the list of the console's areas.
 
+mod audit;
+mod login;
 mod not_available;
 mod not_found;
 mod overview;
+mod profile;
 
+pub use audit::{AuditEntryPage, AuditLog};
+pub use login::Login;
 pub use not_available::NotAvailable;
 pub use not_found::NotFound;
 pub use overview::Overview;
+pub use profile::Profile;
+
+use crate::auth::endpoints::{Access, access_for};
+use crate::auth::permissions::{Role, allows};
 
 /// The areas of the console, in navigation order.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -60,6 +69,15 @@ impl Area {
             Area::Audit => "/audit",
             Area::Settings => "/settings",
             Area::Users => "/users",
+        }
+    }
+
+    /// Whether `role` may open this area (the nav shows only those).
+    pub fn visible_to(self, role: Role) -> bool {
+        match access_for(self.path()) {
+            Some(Access::Public | Access::SignedIn) => true,
+            Some(Access::Requires(permission)) => allows(role, permission),
+            None => false,
         }
     }
 

@@ -4,7 +4,7 @@ use std::process::Command;
 
 fn opsdeck() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_opsdeck"));
-    command.env("OPSDECK_LOG", "warn");
+    command.env("OPSDECK_LOG", "warn").env("OPSDECK_AUDIT_KEY", crate::helpers::TEST_AUDIT_KEY);
     command
 }
 

@@ -7,15 +7,20 @@
 
 use std::collections::HashMap;
 
+use app::auth::permissions::Role;
 use opsdeck::startup::MIGRATOR;
 use opsdeck::{Application, Config};
 use sqlx::{Connection, Executor, PgConnection, PgPool};
 use uuid::Uuid;
 
+/// The audit HMAC key every test app uses (tests verify chains with it).
+pub const TEST_AUDIT_KEY: &str = "6f70736465636b2d746573742d61756469742d6b65792d333262797465732121";
+
 pub struct TestApp {
     pub address: String,
     pub db: PgPool,
     pub db_name: String,
+    pub redis_prefix: String,
     pub client: reqwest::Client,
 }
 
@@ -50,8 +55,13 @@ impl TestConfig {
 
     pub async fn spawn(self) -> TestApp {
         let db_name = self.vars.get("OPSDECK_TEST_DB").cloned().unwrap_or_default();
+        let redis_prefix = self.vars.get("OPSDECK_REDIS_PREFIX").cloned().unwrap_or_default();
         let vars = self.vars;
         let config = Config::from_lookup(|name| vars.get(name).cloned()).expect("test configuration is valid");
+        // `TEST_LOG=debug cargo nextest run …` shows the app's logs for a failing test.
+        if let Ok(filter) = std::env::var("TEST_LOG") {
+            let _ = opsdeck::telemetry::init(&filter, opsdeck::config::LogFormat::Text);
+        }
         let database_url = format!("{}/{db_name}", database_server_url());
         let app = Application::build(config).await.expect("application starts");
         let address = format!("http://127.0.0.1:{}", app.port());
@@ -60,6 +70,7 @@ impl TestConfig {
             address,
             db: PgPool::connect(&database_url).await.expect("test database reachable"),
             db_name,
+            redis_prefix,
             client: reqwest::Client::builder()
                 .redirect(reqwest::redirect::Policy::none())
                 .build()
@@ -86,6 +97,7 @@ impl TestApp {
             ("OPSDECK_LOG".to_string(), "warn".to_string()),
             ("OPSDECK_SHUTDOWN_GRACE_SECS".to_string(), "1".to_string()),
             ("OPSDECK_TEST_DB".to_string(), db_name),
+            ("OPSDECK_AUDIT_KEY".to_string(), TEST_AUDIT_KEY.to_string()),
         ]);
         TestConfig { vars }
     }
@@ -180,4 +192,136 @@ fn migrations_fingerprint() -> u64 {
 pub fn closed_port() -> u16 {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
     listener.local_addr().expect("addr").port()
+}
+
+/// A user created for a test, with the password it signs in with.
+#[derive(Clone, Debug)]
+pub struct TestUser {
+    pub id: i64,
+    pub email: String,
+    pub password: String,
+}
+
+/// A browser: its own cookie jar, pointed at the app.
+pub struct Browser {
+    pub client: reqwest::Client,
+    pub address: String,
+    jar: std::sync::Arc<reqwest::cookie::Jar>,
+}
+
+pub const TEST_PASSWORD: &str = "a test password that is long";
+
+impl TestApp {
+    /// Inserts a user directly (hashing like the app does).
+    pub async fn create_user(&self, role: Role) -> TestUser {
+        let email = format!("{}-{}@example.com", role.as_str(), Uuid::new_v4().simple());
+        let hash = app::auth::ssr::hashing::hash(TEST_PASSWORD.to_string()).await.expect("hash");
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO users (email, display_name, role, password_hash) VALUES ($1, $2, $3, $4) RETURNING id",
+        )
+        .bind(&email)
+        .bind(format!("Test {}", role.as_str()))
+        .bind(role.as_str())
+        .bind(hash)
+        .fetch_one(&self.db)
+        .await
+        .expect("insert user");
+        TestUser { id, email, password: TEST_PASSWORD.to_string() }
+    }
+
+    pub fn browser(&self) -> Browser {
+        let jar = std::sync::Arc::new(reqwest::cookie::Jar::default());
+        Browser {
+            client: reqwest::Client::builder()
+                .cookie_provider(jar.clone())
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .expect("HTTP client"),
+            address: self.address.clone(),
+            jar,
+        }
+    }
+
+    /// A browser signed in as a new user of `role`.
+    pub async fn signed_in(&self, role: Role) -> (Browser, TestUser) {
+        let user = self.create_user(role).await;
+        let browser = self.browser();
+        let response = browser.sign_in(&user.email, &user.password).await;
+        assert_eq!(response.status().as_u16(), 200, "sign-in as {role:?} succeeds");
+        (browser, user)
+    }
+
+    /// Audit entries with `action`, oldest first: (outcome, actor_email, target_id).
+    pub async fn audit_entries(&self, action: &str) -> Vec<(String, Option<String>, Option<String>)> {
+        sqlx::query_as("SELECT outcome, actor_email, target_id FROM audit_log WHERE action = $1 ORDER BY id")
+            .bind(action)
+            .fetch_all(&self.db)
+            .await
+            .expect("audit_log readable")
+    }
+
+    pub async fn redis(&self) -> redis::aio::MultiplexedConnection {
+        redis::Client::open(redis_url())
+            .expect("REDIS_URL")
+            .get_multiplexed_async_connection()
+            .await
+            .expect("Redis reachable")
+    }
+}
+
+impl Browser {
+    pub async fn sign_in(&self, email: &str, password: &str) -> reqwest::Response {
+        self.post_fn("/api/auth/sign-in", &[("email", email), ("password", password)]).await
+    }
+
+    /// Calls a server function the way the hydrated app does.
+    pub async fn post_fn(&self, path: &str, form: &[(&str, &str)]) -> reqwest::Response {
+        self.client
+            .post(format!("{}{path}", self.address))
+            .header("Accept", "application/json")
+            .form(form)
+            .send()
+            .await
+            .expect("request sent")
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client.get(format!("{}{path}", self.address)).send().await.expect("request sent")
+    }
+
+    /// The `Cookie` header this browser would send now.
+    pub fn cookie_header(&self) -> Option<String> {
+        use reqwest::cookie::CookieStore;
+        let url: reqwest::Url = self.address.parse().expect("url");
+        self.jar.cookies(&url).and_then(|value| value.to_str().ok().map(str::to_string))
+    }
+
+    /// The session id in this browser's session cookie.
+    pub fn session_id(&self) -> Option<String> {
+        self.cookie_header()?
+            .split(';')
+            .filter_map(|pair| pair.trim().split_once('='))
+            .find(|(name, _)| *name == "opsdeck_session")
+            .map(|(_, value)| value.to_string())
+    }
+
+    /// Who the app says is signed in for this browser.
+    pub async fn whoami(&self) -> Option<serde_json::Value> {
+        let value: serde_json::Value = self.post_fn("/api/auth/whoami", &[]).await.json().await.expect("JSON");
+        (!value.is_null()).then_some(value)
+    }
+}
+
+/// Sends a request with a fixed `Cookie` header, as an attacker replaying a stolen cookie would.
+pub async fn replay(address: &str, path: &str, cookie: &str) -> reqwest::Response {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client")
+        .post(format!("{address}{path}"))
+        .header("Cookie", cookie)
+        .header("Accept", "application/json")
+        .send()
+        .await
+        .expect("request sent")
 }

@@ -1,7 +1,10 @@
 //! Integration tests: the real application on port 0 against real Postgres
 //! and Redis, one fresh database and one Redis key prefix per test.
 
+mod audit;
+mod auth;
 mod cli;
 mod health;
 mod helpers;
 mod pages;
+mod permissions;

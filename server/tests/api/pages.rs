@@ -1,9 +1,18 @@
+use app::auth::permissions::Role;
+
 use crate::helpers::TestApp;
+
+async fn page(browser: &crate::helpers::Browser, path: &str) -> (u16, String) {
+    let response = browser.get(path).await;
+    let status = response.status().as_u16();
+    (status, response.text().await.expect("text body"))
+}
 
 #[tokio::test]
 async fn overview_is_rendered_on_the_server_with_live_checks() {
     let app = TestApp::spawn().await;
-    let (status, html) = app.get_page("/").await;
+    let (browser, _) = app.signed_in(Role::Viewer).await;
+    let (status, html) = page(&browser, "/").await;
     assert_eq!(status, 200);
     assert!(html.contains("<title>Overview · Opsdeck</title>"), "title: {html}");
     assert!(html.contains(r#"aria-label="Postgres""#), "Postgres card rendered");
@@ -13,33 +22,64 @@ async fn overview_is_rendered_on_the_server_with_live_checks() {
 }
 
 #[tokio::test]
-async fn every_area_is_in_the_navigation_and_unbuilt_ones_say_so() {
+async fn an_admin_reaches_every_area_and_unbuilt_ones_say_so() {
     let app = TestApp::spawn().await;
-    let (_, home) = app.get_page("/").await;
+    let (browser, _) = app.signed_in(Role::Admin).await;
+    let (_, home) = page(&browser, "/").await;
     for (title, path) in [
         ("Performance", "/performance"),
         ("Alerts", "/alerts"),
         ("Logs", "/logs"),
         ("Backups", "/backups"),
         ("Deployments", "/deployments"),
-        ("Audit", "/audit"),
         ("Settings", "/settings"),
-        ("Users", "/users"),
     ] {
         assert!(home.contains(&format!(r#"href="{path}""#)), "nav links {path}");
-        let (status, html) = app.get_page(path).await;
+        let (status, html) = page(&browser, path).await;
         assert_eq!(status, 200, "{path}");
         assert!(html.contains(&format!("<h1>{title}</h1>")), "{path} heading");
         assert!(html.contains("Not available yet"), "{path} says it is not built");
     }
+    for path in ["/audit", "/users"] {
+        assert!(home.contains(&format!(r#"href="{path}""#)), "admin nav links {path}");
+    }
+}
+
+#[tokio::test]
+async fn the_navigation_shows_only_what_the_role_may_open() {
+    let app = TestApp::spawn().await;
+    let (viewer, _) = app.signed_in(Role::Viewer).await;
+    let (_, html) = page(&viewer, "/").await;
+    assert!(html.contains(r#"href="/performance""#));
+    assert!(!html.contains(r#"href="/users""#), "viewers get no Users link");
+    assert!(!html.contains(r#"href="/audit""#), "viewers get no Audit link");
+    assert!(html.contains(">viewer<"), "the header shows the role");
+
+    let (support, _) = app.signed_in(Role::Support).await;
+    let (_, html) = page(&support, "/").await;
+    assert!(html.contains(r#"href="/audit""#), "support reviews the audit log");
+    assert!(!html.contains(r#"href="/users""#));
 }
 
 #[tokio::test]
 async fn unknown_paths_get_the_404_page() {
     let app = TestApp::spawn().await;
-    let (status, html) = app.get_page("/no/such/page").await;
+    let (browser, _) = app.signed_in(Role::Viewer).await;
+    let (status, html) = page(&browser, "/no/such/page").await;
     assert_eq!(status, 404);
     assert!(html.contains("Page not found"));
+}
+
+#[tokio::test]
+async fn visitors_are_sent_to_sign_in_and_back() {
+    let app = TestApp::spawn().await;
+    let response = app.get("/performance?range=1h").await;
+    assert_eq!(response.status().as_u16(), 303);
+    assert_eq!(response.headers()["location"], "/login?next=/performance%3Frange%3D1h");
+    let (status, html) = app.get_page("/login").await;
+    assert_eq!(status, 200);
+    assert!(html.contains(r#"<label for="email">Email</label>"#));
+    assert!(html.contains(r#"<label for="password">Password</label>"#));
 }
 
 #[tokio::test]
@@ -58,7 +98,7 @@ async fn the_theme_choice_is_stored_in_a_cookie_and_rendered_by_the_server() {
 
     let html = app
         .client
-        .get(format!("{}/", app.address))
+        .get(format!("{}/login", app.address))
         .header("Cookie", "opsdeck_theme=dark")
         .send()
         .await
@@ -74,5 +114,22 @@ async fn an_unknown_theme_is_refused_and_nothing_is_stored() {
     let app = TestApp::spawn().await;
     let response = app.post_form("/api/theme/set", &[("theme", "neon")]).await;
     assert!(response.headers().get("set-cookie").is_none());
-    assert_ne!(response.status().as_u16(), 200);
+}
+
+#[tokio::test]
+async fn pages_carry_a_nonce_csp_and_security_headers() {
+    let app = TestApp::spawn().await;
+    let response = app.get("/login").await;
+    let headers = response.headers().clone();
+    let csp = headers["content-security-policy"].to_str().expect("ascii").to_string();
+    assert!(csp.contains("'wasm-unsafe-eval'") && csp.contains("frame-ancestors 'none'"), "{csp}");
+    assert!(!csp.contains("unsafe-inline") && !csp.contains("'unsafe-eval'"), "{csp}");
+    assert_eq!(headers["x-content-type-options"], "nosniff");
+    assert_eq!(headers["referrer-policy"], "same-origin");
+    assert!(headers.get("strict-transport-security").is_none(), "no HSTS over plain local HTTP");
+    let nonce = csp.split("'nonce-").nth(1).and_then(|rest| rest.split('\'').next()).expect("a nonce").to_string();
+    let html = response.text().await.expect("body");
+    assert!(html.contains(&format!(r#"nonce="{nonce}""#)), "the hydration scripts carry the header's nonce");
+    let second = app.get("/login").await.headers()["content-security-policy"].to_str().expect("ascii").to_string();
+    assert_ne!(csp, second, "a fresh nonce per request");
 }

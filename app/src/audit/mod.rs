@@ -1,0 +1,184 @@
+//! The tamper-evident audit log: who did what, when, and with what outcome.
+//!
+//! Entries are appended by `ssr::append` in the same transaction as the change
+//! they record; the table refuses UPDATE and DELETE, and the HMAC hash chain
+//! lets `opsdeck audit verify` and the Audit page find the first broken link.
+//!
+//! This file holds the types the Audit page and its server functions share;
+//! `filter` parses the page's filters, `diff` lays out before/after, and
+//! `ssr` (server only) appends, queries and verifies.
+
+use chrono::{DateTime, Utc};
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::auth::permissions::Role;
+use crate::error::AppError;
+
+pub mod diff;
+pub mod filter;
+#[cfg(feature = "ssr")]
+pub mod ssr;
+
+pub use filter::{AuditFilter, AuditQuery, Cursor};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Outcome {
+    Success,
+    Failure,
+    Denied,
+}
+
+impl Outcome {
+    pub const ALL: [Outcome; 3] = [Outcome::Success, Outcome::Failure, Outcome::Denied];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Success => "success",
+            Outcome::Failure => "failure",
+            Outcome::Denied => "denied",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<Outcome> {
+        Outcome::ALL.into_iter().find(|outcome| outcome.as_str() == value)
+    }
+}
+
+/// One audit entry as the Audit page lists it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AuditEntry {
+    pub id: i64,
+    pub at: DateTime<Utc>,
+    pub actor_id: Option<i64>,
+    pub actor_email: Option<String>,
+    pub actor_role: Option<String>,
+    pub action: String,
+    pub target_type: Option<String>,
+    pub target_id: Option<String>,
+    pub outcome: Outcome,
+    pub request_id: Option<String>,
+    /// `None` for viewers who may read summaries only (stripped on the server).
+    pub details: Option<EntryDetails>,
+}
+
+/// The parts of an entry only `ReadAuditDetails` may see.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct EntryDetails {
+    pub client_ip: Option<String>,
+    pub user_agent: Option<String>,
+    pub before: Option<Value>,
+    pub after: Option<Value>,
+}
+
+/// One page of the newest-first list, with keyset cursors to its neighbours.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct AuditPage {
+    pub entries: Vec<AuditEntry>,
+    /// Cursor for the next older page (`older=<id>`), when there is one.
+    pub older: Option<i64>,
+    /// Cursor for the next newer page (`newer=<id>`), when there is one.
+    pub newer: Option<i64>,
+}
+
+impl AuditPage {
+    /// Removes what summary-only viewers may not see.
+    pub fn strip_details(&mut self) {
+        for entry in &mut self.entries {
+            entry.details = None;
+        }
+    }
+}
+
+/// What the list server function answers: the page and the viewer's role,
+/// so the page offers only what that role may do.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AuditListing {
+    pub page: AuditPage,
+    pub viewer_role: Role,
+}
+
+/// The result of checking the hash chain.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ChainReport {
+    /// Every entry from 1 to `last_id` is present, linked and unedited.
+    Intact { last_id: i64, count: i64 },
+    /// The first entry where the chain does not hold.
+    Broken { id: i64, reason: BreakReason },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum BreakReason {
+    /// The entry's contents no longer match its hash.
+    Edited,
+    /// Entries `from` up to the broken entry's id − 1 are missing.
+    Missing { from: i64 },
+    /// The entry's `prev_hash` is not the previous entry's hash: entries were
+    /// re-ordered, replaced or re-linked.
+    WrongLink,
+}
+
+impl BreakReason {
+    pub fn describe(self, id: i64) -> String {
+        match self {
+            BreakReason::Edited => "the entry was edited (its contents do not match its hash)".to_string(),
+            BreakReason::Missing { from } if from + 1 >= id => format!("entry {from} before it is missing"),
+            BreakReason::Missing { from } => format!("entries {from} to {} before it are missing", id - 1),
+            BreakReason::WrongLink => {
+                "the entry does not link to the entry before it (entries re-ordered or replaced)".to_string()
+            }
+        }
+    }
+}
+
+impl std::fmt::Display for ChainReport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match *self {
+            ChainReport::Intact { count: 0, .. } => f.write_str("The audit log is empty"),
+            ChainReport::Intact { last_id, .. } => write!(f, "Chain intact up to entry {last_id}"),
+            ChainReport::Broken { id, reason } => write!(f, "Broken at entry {id}: {}", reason.describe(id)),
+        }
+    }
+}
+
+/// A page of entries, newest first. Summary-only roles get no details.
+#[server(endpoint = "audit/list")]
+pub async fn list_audit_entries(
+    // An empty filter serialises to nothing at all; default it rather than fail.
+    #[server(default)] filter: AuditFilter,
+) -> Result<AuditListing, AppError> {
+    crate::error::respond(ssr::list_for_viewer(filter).await)
+}
+
+/// One entry with its before/after details.
+#[server(endpoint = "audit/entry")]
+pub async fn get_audit_entry(id: i64) -> Result<AuditEntry, AppError> {
+    crate::error::respond(ssr::entry_for_viewer(id).await)
+}
+
+/// Checks the whole hash chain and reports the first broken entry.
+#[server(endpoint = "audit/verify")]
+pub async fn verify_audit_chain() -> Result<ChainReport, AppError> {
+    crate::error::respond(ssr::verify_for_viewer().await)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reports_read_as_the_page_and_cli_show_them() {
+        assert_eq!(ChainReport::Intact { last_id: 12, count: 12 }.to_string(), "Chain intact up to entry 12");
+        assert_eq!(
+            ChainReport::Broken { id: 5, reason: BreakReason::Missing { from: 4 } }.to_string(),
+            "Broken at entry 5: entry 4 before it is missing"
+        );
+        assert_eq!(
+            ChainReport::Broken { id: 9, reason: BreakReason::Missing { from: 1 } }.to_string(),
+            "Broken at entry 9: entries 1 to 8 before it are missing"
+        );
+        assert!(ChainReport::Broken { id: 3, reason: BreakReason::Edited }.to_string().starts_with("Broken at entry 3: the entry was edited"));
+    }
+}

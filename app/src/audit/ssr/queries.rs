@@ -1,0 +1,191 @@
+//! Reading the audit log: the filtered newest-first list with keyset paging
+//! on `id`, one entry, and the query the CSV export streams.
+//!
+//! Paging never uses OFFSET: a page is `id < cursor ORDER BY id DESC LIMIT 51`
+//! (or `id > cursor ORDER BY id ASC` going back towards the newest), which an
+//! index answers in the same time on page 1 and page 20,000. The 51st row only
+//! says whether another page exists.
+
+use sqlx::{FromRow, PgConnection, Postgres, QueryBuilder};
+
+use crate::audit::{AuditEntry, AuditPage, AuditQuery, Cursor, EntryDetails, Outcome};
+
+pub const PAGE_SIZE: usize = 50;
+
+/// The text free-text search looks in. Must stay identical to the expression
+/// of `audit_log_search_idx` (migration `…_audit_log_search.sql`), or the
+/// trigram index goes unused.
+pub const SEARCH_TEXT: &str = "(action || ' ' || coalesce(actor_email, '') || ' ' || coalesce(target_id, '') || ' ' \
+                               || coalesce(before::text, '') || ' ' || coalesce(after::text, ''))";
+
+const COLUMNS: &str = "id, at, actor_id, actor_email, actor_role, action, target_type, target_id, outcome, \
+                       client_ip, user_agent, request_id, before, after";
+
+/// A row as stored, before its outcome is parsed.
+#[derive(Debug, FromRow)]
+pub struct EntryRow {
+    pub id: i64,
+    pub at: chrono::DateTime<chrono::Utc>,
+    pub actor_id: Option<i64>,
+    pub actor_email: Option<String>,
+    pub actor_role: Option<String>,
+    pub action: String,
+    pub target_type: Option<String>,
+    pub target_id: Option<String>,
+    pub outcome: String,
+    pub client_ip: Option<String>,
+    pub user_agent: Option<String>,
+    pub request_id: Option<String>,
+    pub before: Option<serde_json::Value>,
+    pub after: Option<serde_json::Value>,
+}
+
+impl EntryRow {
+    pub fn into_entry(self) -> Result<AuditEntry, sqlx::Error> {
+        // The table's CHECK constraint makes this unreachable short of a schema change.
+        let outcome = Outcome::parse(&self.outcome)
+            .ok_or_else(|| sqlx::Error::Decode(format!("audit_log.outcome {:?} is not known", self.outcome).into()))?;
+        Ok(AuditEntry {
+            id: self.id,
+            at: self.at,
+            actor_id: self.actor_id,
+            actor_email: self.actor_email,
+            actor_role: self.actor_role,
+            action: self.action,
+            target_type: self.target_type,
+            target_id: self.target_id,
+            outcome,
+            request_id: self.request_id,
+            details: Some(EntryDetails {
+                client_ip: self.client_ip,
+                user_agent: self.user_agent,
+                before: self.before,
+                after: self.after,
+            }),
+        })
+    }
+}
+
+/// One page of entries matching `query`, newest first.
+#[tracing::instrument(skip(conn), err)]
+pub async fn list(conn: &mut PgConnection, query: &AuditQuery) -> Result<AuditPage, sqlx::Error> {
+    let mut sql = select_matching(query);
+    let towards_newest = matches!(query.cursor, Some(Cursor::Newer(_)));
+    match query.cursor {
+        Some(Cursor::Older(id)) => {
+            sql.push(" AND id < ").push_bind(id);
+        }
+        Some(Cursor::Newer(id)) => {
+            sql.push(" AND id > ").push_bind(id);
+        }
+        None => {}
+    }
+    sql.push(if towards_newest { " ORDER BY id ASC" } else { " ORDER BY id DESC" });
+    sql.push(format!(" LIMIT {}", PAGE_SIZE + 1));
+    // Not kept as a prepared statement: each filter combination is its own
+    // SQL, and a custom plan sees the actual values (the search pattern's
+    // selectivity decides between the trigram index and the id index).
+    let rows: Vec<EntryRow> = sql.build_query_as().persistent(false).fetch_all(&mut *conn).await?;
+    let more = rows.len() > PAGE_SIZE;
+    let mut entries = rows.into_iter().take(PAGE_SIZE).map(EntryRow::into_entry).collect::<Result<Vec<_>, _>>()?;
+    if towards_newest {
+        entries.reverse();
+    }
+    let newest = entries.first().map(|e| e.id);
+    let oldest = entries.last().map(|e| e.id);
+    // A cursor came from a neighbouring page, so that side has entries.
+    let (older, newer) = match query.cursor {
+        None => (oldest.filter(|_| more), None),
+        Some(Cursor::Older(_)) => (oldest.filter(|_| more), newest),
+        Some(Cursor::Newer(_)) => (oldest, newest.filter(|_| more)),
+    };
+    Ok(AuditPage { entries, older, newer })
+}
+
+/// One entry by id.
+#[tracing::instrument(skip(conn), err)]
+pub async fn entry(conn: &mut PgConnection, id: i64) -> Result<Option<AuditEntry>, sqlx::Error> {
+    let row: Option<EntryRow> = sqlx::query_as(&format!("SELECT {COLUMNS} FROM audit_log WHERE id = $1"))
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await?;
+    row.map(EntryRow::into_entry).transpose()
+}
+
+/// Every entry matching `query` (cursors ignored), newest first: run it with
+/// `build_query_as::<EntryRow>().fetch(…)` to stream the rows.
+pub fn export_query(query: &AuditQuery) -> QueryBuilder<'static, Postgres> {
+    let mut sql = select_matching(query);
+    sql.push(" ORDER BY id DESC");
+    sql
+}
+
+/// `SELECT … FROM audit_log WHERE <filters>`; callers append more conditions.
+fn select_matching(query: &AuditQuery) -> QueryBuilder<'static, Postgres> {
+    let mut sql = QueryBuilder::new(format!("SELECT {COLUMNS} FROM audit_log WHERE TRUE"));
+    if let Some(from) = query.from {
+        sql.push(" AND at >= ").push_bind(from);
+    }
+    if let Some(until) = query.until {
+        sql.push(" AND at < ").push_bind(until);
+    }
+    if let Some(actor) = &query.actor {
+        // Matches audit_log_actor_idx on lower(actor_email); `actor` is lower-cased already.
+        sql.push(" AND lower(actor_email) = ").push_bind(actor.clone());
+    }
+    if let Some(action) = &query.action {
+        sql.push(" AND action = ").push_bind(action.clone());
+    }
+    if let Some(target_type) = &query.target_type {
+        sql.push(" AND target_type = ").push_bind(target_type.clone());
+    }
+    if let Some(target_id) = &query.target_id {
+        sql.push(" AND target_id = ").push_bind(target_id.clone());
+    }
+    if let Some(outcome) = query.outcome {
+        sql.push(" AND outcome = ").push_bind(outcome.as_str());
+    }
+    if let Some(text) = &query.text {
+        sql.push(format!(" AND {SEARCH_TEXT} ILIKE ")).push_bind(contains_pattern(text));
+    }
+    sql
+}
+
+/// An ILIKE pattern matching `text` anywhere, with `%`, `_` and `\` taken literally.
+pub fn contains_pattern(text: &str) -> String {
+    let mut pattern = String::with_capacity(text.len() + 2);
+    pattern.push('%');
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            pattern.push('\\');
+        }
+        pattern.push(c);
+    }
+    pattern.push('%');
+    pattern
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn search_text_is_taken_literally() {
+        assert_eq!(contains_pattern("50%_a\\b"), "%50\\%\\_a\\\\b%");
+    }
+
+    #[test]
+    fn filters_become_bound_parameters_not_sql() {
+        let query = AuditQuery {
+            actor: Some("x' OR '1'='1".into()),
+            text: Some("role".into()),
+            outcome: Some(Outcome::Denied),
+            ..AuditQuery::default()
+        };
+        let sql = select_matching(&query).into_sql();
+        assert!(!sql.contains("OR '1'"), "{sql}");
+        assert!(sql.contains("lower(actor_email) = $1"), "{sql}");
+        assert!(sql.contains("outcome = $2"), "{sql}");
+        assert!(sql.contains(&format!("{SEARCH_TEXT} ILIKE $3")), "{sql}");
+    }
+}

@@ -1,0 +1,39 @@
+//! The bodies of the audit server functions: who may read what.
+//!
+//! Summary-only roles (managers) get entries without before/after, client IP
+//! and user agent; that is decided here, on the server, never in the page.
+
+use crate::audit::{AuditEntry, AuditFilter, AuditListing, ChainReport};
+use crate::auth::permissions::{Permission, allows};
+use crate::auth::ssr::require;
+use crate::error::AppError;
+use crate::state::app_state;
+
+pub async fn list_for_viewer(filter: AuditFilter) -> Result<AuditListing, AppError> {
+    let user = require(Permission::ReadAuditSummary).await?;
+    let query = filter.parse()?;
+    let state = app_state()?;
+    let mut conn = state.db.acquire().await.map_err(|e| AppError::internal("audit list: acquire", e))?;
+    let mut page = super::queries::list(&mut conn, &query).await.map_err(|e| AppError::internal("audit list", e))?;
+    if !allows(user.role, Permission::ReadAuditDetails) {
+        page.strip_details();
+    }
+    Ok(AuditListing { page, viewer_role: user.role })
+}
+
+pub async fn entry_for_viewer(id: i64) -> Result<AuditEntry, AppError> {
+    require(Permission::ReadAuditDetails).await?;
+    let state = app_state()?;
+    let mut conn = state.db.acquire().await.map_err(|e| AppError::internal("audit entry: acquire", e))?;
+    super::queries::entry(&mut conn, id)
+        .await
+        .map_err(|e| AppError::internal("audit entry", e))?
+        .ok_or(AppError::NotFound)
+}
+
+pub async fn verify_for_viewer() -> Result<ChainReport, AppError> {
+    require(Permission::VerifyAudit).await?;
+    let state = app_state()?;
+    let mut conn = state.db.acquire().await.map_err(|e| AppError::internal("audit verify: acquire", e))?;
+    super::verify_chain(&mut conn, &state.audit_key).await.map_err(|e| AppError::internal("audit verify", e))
+}

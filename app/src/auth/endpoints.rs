@@ -1,0 +1,86 @@
+//! The gate's table: which access every page, server function and HTTP
+//! route needs. The server's gate middleware consults it before anything
+//! runs; a test walks it for every role and fails when a registered server
+//! function or page has no row.
+
+use super::permissions::Permission;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Access {
+    /// Anyone, signed in or not.
+    Public,
+    /// Any enabled, signed-in user.
+    SignedIn,
+    Requires(Permission),
+}
+
+use Access::*;
+use Permission::*;
+
+/// Exact paths, or prefixes ending in `/*`.
+pub const TABLE: &[(&str, Access)] = &[
+    // Infrastructure and static files
+    ("/health", Public),
+    ("/ready", Public),
+    ("/pkg/*", Public),
+    ("/favicon.svg", Public),
+    ("/echarts.min.js", Public),
+    // Pages
+    ("/login", Public),
+    ("/", Requires(ViewDashboards)),
+    ("/performance", Requires(ViewDashboards)),
+    ("/alerts", SignedIn),
+    ("/logs", SignedIn),
+    ("/backups", SignedIn),
+    ("/deployments", SignedIn),
+    ("/settings", SignedIn),
+    ("/audit", Requires(ReadAuditSummary)),
+    ("/audit/*", Requires(ReadAuditDetails)),
+    ("/users", Requires(ManageUsers)),
+    ("/profile", Requires(ManageOwnAccount)),
+    // Server functions
+    ("/api/theme/set", Public),
+    ("/api/auth/sign-in", Public),
+    ("/api/auth/whoami", Public),
+    ("/api/auth/sign-out", SignedIn),
+    ("/api/auth/change-password", Requires(ManageOwnAccount)),
+    ("/api/health/snapshot", Requires(ViewDashboards)),
+    ("/api/audit/list", Requires(ReadAuditSummary)),
+    ("/api/audit/entry", Requires(ReadAuditDetails)),
+    ("/api/audit/verify", Requires(VerifyAudit)),
+    // HTTP routes
+    ("/api/v1/audit/export.csv", Requires(ExportAudit)),
+];
+
+/// The rule for `path`, if the table has one.
+pub fn access_for(path: &str) -> Option<Access> {
+    TABLE.iter().find_map(|(pattern, access)| match pattern.strip_suffix("/*") {
+        Some(prefix) => path.starts_with(&format!("{prefix}/")).then_some(*access),
+        None => (*pattern == path).then_some(*access),
+    })
+}
+
+/// Paths under `/api/` are machine endpoints: no row means no access.
+/// Other unknown paths are pages (the app answers 404) for signed-in users.
+pub fn access_or_default(path: &str) -> Option<Access> {
+    access_for(path).or_else(|| (!path.starts_with("/api/")).then_some(SignedIn))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prefixes_match_only_below_themselves() {
+        assert_eq!(access_for("/pkg/opsdeck.wasm"), Some(Public));
+        assert_eq!(access_for("/pkgx"), None);
+        assert_eq!(access_for("/users"), Some(Requires(ManageUsers)));
+        assert_eq!(access_for("/users/extra"), None);
+    }
+
+    #[test]
+    fn unknown_api_paths_are_refused_and_unknown_pages_need_sign_in() {
+        assert_eq!(access_or_default("/api/not/registered"), None);
+        assert_eq!(access_or_default("/no/such/page"), Some(SignedIn));
+    }
+}

@@ -1,0 +1,152 @@
+//! Who may do what: the one table every access decision comes from.
+//!
+//! The UI asks [`allows`] to decide what to show; the server asks it (through
+//! the endpoint table in `endpoints.rs`) before running anything. The README's
+//! permission matrix is checked against [`matrix_markdown`] by a test.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    Admin,
+    Operator,
+    Support,
+    Manager,
+    Viewer,
+}
+
+impl Role {
+    pub const ALL: [Role; 5] = [Role::Admin, Role::Operator, Role::Support, Role::Manager, Role::Viewer];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::Operator => "operator",
+            Role::Support => "support",
+            Role::Manager => "manager",
+            Role::Viewer => "viewer",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|role| role.as_str() == value.trim().to_ascii_lowercase())
+    }
+}
+
+impl std::fmt::Display for Role {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Permission {
+    /// Overview and performance dashboards.
+    ViewDashboards,
+    /// Change one's own password, see one's own profile.
+    ManageOwnAccount,
+    /// Audit entries in full: before/after, client IP, user agent.
+    ReadAuditDetails,
+    /// Audit entries without before/after details or IPs.
+    ReadAuditSummary,
+    /// Export the audit log as CSV.
+    ExportAudit,
+    /// Check the audit hash chain.
+    VerifyAudit,
+    /// Create users, change roles, disable, reset passwords, end sessions.
+    ManageUsers,
+}
+
+impl Permission {
+    pub const ALL: [Permission; 7] = [
+        Permission::ViewDashboards,
+        Permission::ManageOwnAccount,
+        Permission::ReadAuditDetails,
+        Permission::ReadAuditSummary,
+        Permission::ExportAudit,
+        Permission::VerifyAudit,
+        Permission::ManageUsers,
+    ];
+
+    pub fn description(self) -> &'static str {
+        match self {
+            Permission::ViewDashboards => "view dashboards",
+            Permission::ManageOwnAccount => "change own password",
+            Permission::ReadAuditDetails => "read audit log in full",
+            Permission::ReadAuditSummary => "read audit log summary",
+            Permission::ExportAudit => "export audit log (CSV)",
+            Permission::VerifyAudit => "verify audit chain",
+            Permission::ManageUsers => "manage users and sessions",
+        }
+    }
+}
+
+/// The permission matrix. Keep it a plain `match` so every pair is visible.
+pub fn allows(role: Role, permission: Permission) -> bool {
+    use Permission::*;
+    use Role::*;
+    match permission {
+        ViewDashboards | ManageOwnAccount => true,
+        ReadAuditDetails | ExportAudit | VerifyAudit => matches!(role, Admin | Support),
+        ReadAuditSummary => matches!(role, Admin | Support | Manager),
+        ManageUsers => matches!(role, Admin),
+    }
+}
+
+/// The matrix as the Markdown table the README shows.
+pub fn matrix_markdown() -> String {
+    let mut table = String::from("| permission |");
+    for role in Role::ALL {
+        table.push_str(&format!(" {role} |"));
+    }
+    table.push_str("\n|---|");
+    table.push_str(&"---|".repeat(Role::ALL.len()));
+    table.push('\n');
+    for permission in Permission::ALL {
+        table.push_str(&format!("| {} |", permission.description()));
+        for role in Role::ALL {
+            table.push_str(if allows(role, permission) { " yes |" } else { " — |" });
+        }
+        table.push('\n');
+    }
+    table
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn roles_round_trip_through_their_names() {
+        for role in Role::ALL {
+            assert_eq!(Role::parse(role.as_str()), Some(role));
+        }
+        assert_eq!(Role::parse(" Admin "), Some(Role::Admin));
+        assert_eq!(Role::parse("root"), None);
+    }
+
+    #[test]
+    fn only_admins_manage_users() {
+        for role in Role::ALL {
+            assert_eq!(allows(role, Permission::ManageUsers), role == Role::Admin);
+        }
+    }
+
+    #[test]
+    fn managers_see_audit_summaries_but_not_details() {
+        assert!(allows(Role::Manager, Permission::ReadAuditSummary));
+        assert!(!allows(Role::Manager, Permission::ReadAuditDetails));
+        assert!(!allows(Role::Viewer, Permission::ReadAuditSummary));
+    }
+
+    #[test]
+    fn the_readme_shows_the_matrix_from_the_code() {
+        let readme = include_str!("../../../README.md");
+        assert!(
+            readme.contains(&matrix_markdown()),
+            "README.md's permission matrix is out of date; replace it with:\n{}",
+            matrix_markdown()
+        );
+    }
+}

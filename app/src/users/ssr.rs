@@ -1,0 +1,151 @@
+//! User queries. Each takes a connection (or transaction) so a change and
+//! its audit entry commit together.
+
+use serde_json::{Value, json};
+use sqlx::PgConnection;
+
+use super::{Email, UserSummary};
+use crate::auth::permissions::Role;
+
+/// A user row including the password hash, for sign-in only.
+#[derive(Clone, Debug)]
+pub struct UserRecord {
+    pub summary: UserSummary,
+    pub password_hash: String,
+}
+
+type Row = (i64, String, String, String, bool, chrono::DateTime<chrono::Utc>, Option<chrono::DateTime<chrono::Utc>>, String);
+
+const COLUMNS: &str = "id, email, display_name, role, disabled, created_at, last_sign_in_at, password_hash";
+
+fn from_row((id, email, display_name, role, disabled, created_at, last_sign_in_at, password_hash): Row) -> UserRecord {
+    UserRecord {
+        summary: UserSummary {
+            id,
+            email,
+            display_name,
+            // The CHECK constraint keeps roles to the five names.
+            role: Role::parse(&role).unwrap_or(Role::Viewer),
+            disabled,
+            created_at,
+            last_sign_in_at,
+        },
+        password_hash,
+    }
+}
+
+pub async fn find_by_email(conn: &mut PgConnection, email: &str) -> sqlx::Result<Option<UserRecord>> {
+    let row: Option<Row> = sqlx::query_as(&format!("SELECT {COLUMNS} FROM users WHERE lower(email) = lower($1)"))
+        .bind(email.trim())
+        .fetch_optional(conn)
+        .await?;
+    Ok(row.map(from_row))
+}
+
+pub async fn find_by_id(conn: &mut PgConnection, id: i64) -> sqlx::Result<Option<UserRecord>> {
+    let row: Option<Row> =
+        sqlx::query_as(&format!("SELECT {COLUMNS} FROM users WHERE id = $1")).bind(id).fetch_optional(conn).await?;
+    Ok(row.map(from_row))
+}
+
+/// Inserts a user; a duplicate email surfaces as a unique violation.
+pub async fn insert(
+    conn: &mut PgConnection,
+    email: &Email,
+    display_name: &str,
+    role: Role,
+    password_hash: &str,
+) -> sqlx::Result<UserSummary> {
+    let row: Row = sqlx::query_as(&format!(
+        "INSERT INTO users (email, display_name, role, password_hash) VALUES ($1, $2, $3, $4) RETURNING {COLUMNS}"
+    ))
+    .bind(email.as_str())
+    .bind(display_name)
+    .bind(role.as_str())
+    .bind(password_hash)
+    .fetch_one(conn)
+    .await?;
+    Ok(from_row(row).summary)
+}
+
+pub async fn record_sign_in(conn: &mut PgConnection, id: i64) -> sqlx::Result<()> {
+    sqlx::query("UPDATE users SET last_sign_in_at = now() WHERE id = $1").bind(id).execute(conn).await?;
+    Ok(())
+}
+
+pub async fn set_password_hash(conn: &mut PgConnection, id: i64, password_hash: &str) -> sqlx::Result<()> {
+    sqlx::query("UPDATE users SET password_hash = $2, updated_at = now() WHERE id = $1")
+        .bind(id)
+        .bind(password_hash)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn count_enabled_admins(conn: &mut PgConnection) -> sqlx::Result<i64> {
+    sqlx::query_scalar("SELECT count(*) FROM users WHERE role = 'admin' AND NOT disabled").fetch_one(conn).await
+}
+
+/// What an audit entry records of a user: never the password hash.
+pub fn audit_snapshot(user: &UserSummary) -> Value {
+    json!({
+        "email": user.email,
+        "display_name": user.display_name,
+        "role": user.role.as_str(),
+        "disabled": user.disabled,
+    })
+}
+
+/// Creates a user and its audit entry in one transaction.
+pub async fn create_user(
+    state: &crate::state::AppState,
+    actor: crate::audit::ssr::Actor,
+    client: crate::audit::ssr::ClientInfo,
+    new: NewUser,
+) -> Result<UserSummary, crate::error::AppError> {
+    use crate::audit::Outcome;
+    use crate::audit::ssr::{NewAuditEntry, append};
+    use crate::error::AppError;
+
+    let hash = crate::auth::ssr::hashing::hash(new.password.expose().to_string())
+        .await
+        .map_err(|e| AppError::internal("hash password", e))?;
+    let mut tx = state.db.begin().await.map_err(|e| AppError::internal("begin", e))?;
+    let user = insert(&mut tx, &new.email, &new.display_name, new.role, &hash)
+        .await
+        .map_err(|e| AppError::from_db("insert user", e, "A user with this email already exists."))?;
+    let entry = NewAuditEntry::new(actor, "user.create", Outcome::Success, client)
+        .target("user", user.id)
+        .change(None, Some(audit_snapshot(&user)));
+    append(&mut tx, &state.audit_key, entry).await.map_err(|e| AppError::internal("audit user.create", e))?;
+    tx.commit().await.map_err(|e| AppError::internal("commit user.create", e))?;
+    Ok(user)
+}
+
+/// A user to create, parsed from a form or the command line.
+#[derive(Debug)]
+pub struct NewUser {
+    pub email: Email,
+    pub display_name: String,
+    pub role: Role,
+    pub password: crate::auth::password::NewPassword,
+}
+
+impl NewUser {
+    pub fn parse(email: &str, display_name: &str, role: &str, password: String) -> Result<NewUser, crate::error::AppError> {
+        use crate::error::AppError;
+        let email = Email::parse("email", email)?;
+        let display_name = display_name.trim();
+        let display_name = if display_name.is_empty() {
+            email.as_str().split('@').next().unwrap_or_default().to_string()
+        } else if display_name.chars().count() > 100 {
+            return Err(AppError::validation("display_name", "Use at most 100 characters."));
+        } else {
+            display_name.to_string()
+        };
+        let role = Role::parse(role)
+            .ok_or_else(|| AppError::validation("role", "Choose one of admin, operator, support, manager, viewer."))?;
+        let password = crate::auth::password::NewPassword::parse("password", password)?;
+        Ok(NewUser { email, display_name, role, password })
+    }
+}

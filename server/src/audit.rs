@@ -1,0 +1,234 @@
+//! The audit log outside the Leptos app: the CSV export route
+//! (`GET /api/v1/audit/export.csv`) and `opsdeck audit verify`.
+//!
+//! The export streams: rows come off a Postgres cursor-less `fetch` stream,
+//! are written as CSV into ~64 KiB chunks and handed to the response body
+//! through a small bounded channel, so a 100,000-row export never sits in
+//! memory and a client that stops reading stops the query.
+
+use std::io;
+
+use anyhow::Context;
+use axum::body::Body;
+use axum::extract::{Query, State};
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use axum::{Extension, Json};
+use bytes::Bytes;
+use futures::channel::mpsc;
+use futures::{SinkExt, Stream, TryStreamExt};
+use secrecy::ExposeSecret;
+use sqlx::PgPool;
+
+use app::audit::ssr::queries::{EntryRow, export_query};
+use app::audit::ssr::{AuditKey, verify_chain};
+use app::audit::{AuditFilter, AuditQuery, ChainReport};
+use app::auth::CurrentUser;
+use app::auth::permissions::{Permission, allows};
+use app::error::AppError;
+use app::state::AppState;
+
+use crate::config::Config;
+use crate::startup;
+
+/// The CSV's columns, in order.
+pub const CSV_HEADER: [&str; 14] = [
+    "id",
+    "at",
+    "actor_id",
+    "actor_email",
+    "actor_role",
+    "action",
+    "target_type",
+    "target_id",
+    "outcome",
+    "client_ip",
+    "user_agent",
+    "request_id",
+    "before",
+    "after",
+];
+
+/// Bytes gathered before a chunk is sent to the client.
+const CHUNK_BYTES: usize = 64 * 1024;
+
+/// `GET /api/v1/audit/export.csv?<the Audit page's filters>`.
+///
+/// The gate has already refused (and audited) anyone without `ExportAudit`;
+/// the check here keeps the route safe should it ever be mounted elsewhere.
+pub async fn export_csv(
+    State(state): State<AppState>,
+    user: Option<Extension<CurrentUser>>,
+    Query(filter): Query<AuditFilter>,
+) -> Response {
+    let Some(Extension(user)) = user else { return error_response(AppError::Unauthorized) };
+    if !allows(user.role, Permission::ExportAudit) {
+        return error_response(AppError::Forbidden);
+    }
+    let query = match filter.parse() {
+        Ok(query) => query,
+        Err(error) => return error_response(error),
+    };
+    tracing::info!(user_id = user.id, ?query, "audit log export");
+    let filename = format!("attachment; filename=\"opsdeck-audit-{}.csv\"", chrono::Utc::now().format("%Y%m%d-%H%M%S"));
+    let mut response = Body::from_stream(csv_stream(state.db.clone(), query)).into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/csv; charset=utf-8"));
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    if let Ok(value) = HeaderValue::from_str(&filename) {
+        headers.insert(header::CONTENT_DISPOSITION, value);
+    }
+    response
+}
+
+fn error_response(error: AppError) -> Response {
+    (error.status(), Json(serde_json::json!({ "error": error.to_string() }))).into_response()
+}
+
+/// The CSV (header line first) of every entry matching `query`, newest first.
+///
+/// A database error after the first bytes went out can no longer change the
+/// status, so it ends the body with an error: the client sees a failed
+/// download, never a silently truncated file.
+pub fn csv_stream(db: PgPool, query: AuditQuery) -> impl Stream<Item = Result<Bytes, io::Error>> + Send + 'static {
+    let (mut sender, receiver) = mpsc::channel::<Result<Bytes, io::Error>>(4);
+    tokio::spawn(async move {
+        if let Err(error) = write_csv(&db, &query, &mut sender).await {
+            tracing::error!(%error, "audit export failed while streaming");
+            let _ = sender.send(Err(io::Error::other("the audit export failed; see the server log"))).await;
+        }
+    });
+    receiver
+}
+
+async fn write_csv(
+    db: &PgPool,
+    query: &AuditQuery,
+    sender: &mut mpsc::Sender<Result<Bytes, io::Error>>,
+) -> Result<(), sqlx::Error> {
+    let mut conn = db.acquire().await?;
+    let mut sql = export_query(query);
+    let mut rows = sql.build_query_as::<EntryRow>().persistent(false).fetch(&mut *conn);
+    let mut chunk = String::with_capacity(CHUNK_BYTES + 4096);
+    write_record(&mut chunk, CSV_HEADER.iter().map(|name| Some(*name)));
+    while let Some(row) = rows.try_next().await? {
+        write_entry(&mut chunk, &row);
+        if chunk.len() >= CHUNK_BYTES && sender.send(Ok(Bytes::from(std::mem::take(&mut chunk)))).await.is_err() {
+            return Ok(()); // The client went away; dropping the stream ends the query.
+        }
+    }
+    if !chunk.is_empty() {
+        let _ = sender.send(Ok(Bytes::from(chunk))).await;
+    }
+    Ok(())
+}
+
+fn write_entry(out: &mut String, row: &EntryRow) {
+    let id = row.id.to_string();
+    let at = row.at.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string();
+    let actor_id = row.actor_id.map(|id| id.to_string());
+    let before = row.before.as_ref().map(ToString::to_string);
+    let after = row.after.as_ref().map(ToString::to_string);
+    write_record(
+        out,
+        [
+            Some(id.as_str()),
+            Some(at.as_str()),
+            actor_id.as_deref(),
+            row.actor_email.as_deref(),
+            row.actor_role.as_deref(),
+            Some(row.action.as_str()),
+            row.target_type.as_deref(),
+            row.target_id.as_deref(),
+            Some(row.outcome.as_str()),
+            row.client_ip.as_deref(),
+            row.user_agent.as_deref(),
+            row.request_id.as_deref(),
+            before.as_deref(),
+            after.as_deref(),
+        ],
+    );
+}
+
+/// One CSV record (RFC 4180, CRLF-terminated); `None` is an empty field.
+pub fn write_record<'a>(out: &mut String, fields: impl IntoIterator<Item = Option<&'a str>>) {
+    for (i, field) in fields.into_iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        write_field(out, field.unwrap_or(""));
+    }
+    out.push_str("\r\n");
+}
+
+/// A field, quoted when it holds a comma, quote or line break (quotes doubled).
+///
+/// Fields a spreadsheet would run as a formula (starting with `=`, `+`, `-`,
+/// `@`, tab or carriage return) get a leading `'`: user agents and emails are
+/// attacker-chosen, and an audit export is exactly what gets opened in Excel.
+pub fn write_field(out: &mut String, value: &str) {
+    let formula = value.starts_with(['=', '+', '-', '@', '\t', '\r']);
+    let quote = formula || value.contains([',', '"', '\r', '\n']);
+    if quote {
+        out.push('"');
+    }
+    if formula {
+        out.push('\'');
+    }
+    for c in value.chars() {
+        if c == '"' {
+            out.push('"');
+        }
+        out.push(c);
+    }
+    if quote {
+        out.push('"');
+    }
+}
+
+/// `opsdeck audit verify`: prints the result; a broken chain is an error (exit 1).
+pub async fn verify_command(config: &Config) -> anyhow::Result<()> {
+    let db = startup::connect_database(config)?;
+    let mut conn = db
+        .acquire()
+        .await
+        .with_context(|| format!("connecting to {} (DATABASE_URL)", config.database_url_for_logs()))?;
+    let key = AuditKey::new(config.audit_key.expose_secret());
+    match verify_chain(&mut conn, &key).await.context("reading the audit log")? {
+        ChainReport::Intact { last_id, count } => {
+            println!("audit chain intact: {count} entries, last id {last_id}");
+            Ok(())
+        }
+        ChainReport::Broken { id, reason } => {
+            anyhow::bail!("audit chain broken at entry {id}: {}", reason.describe(id))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(fields: &[Option<&str>]) -> String {
+        let mut out = String::new();
+        write_record(&mut out, fields.iter().copied());
+        out
+    }
+
+    #[test]
+    fn plain_fields_are_written_as_they_are() {
+        assert_eq!(record(&[Some("1"), None, Some("user.update")]), "1,,user.update\r\n");
+    }
+
+    #[test]
+    fn commas_quotes_and_line_breaks_are_quoted() {
+        assert_eq!(record(&[Some("a,b"), Some("say \"hi\""), Some("two\nlines")]), "\"a,b\",\"say \"\"hi\"\"\",\"two\nlines\"\r\n");
+        assert_eq!(record(&[Some(r#"{"role":"admin"}"#)]), "\"{\"\"role\"\":\"\"admin\"\"}\"\r\n");
+    }
+
+    #[test]
+    fn formulas_are_defused() {
+        assert_eq!(record(&[Some("=HYPERLINK(\"x\")")]), "\"'=HYPERLINK(\"\"x\"\")\"\r\n");
+        assert_eq!(record(&[Some("@sum"), Some("-1")]), "\"'@sum\",\"'-1\"\r\n");
+    }
+}

@@ -1,0 +1,101 @@
+//! The gate: every request passes here before any page, server function or
+//! HTTP route runs. It attaches the signed-in user (if any) and enforces the
+//! access the endpoint table (`app::auth::endpoints`) gives the path.
+
+use axum::extract::{Request, State};
+use axum::http::{Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use tower_sessions::Session;
+
+use app::auth::CurrentUser;
+use app::auth::endpoints::{Access, access_or_default};
+use app::auth::permissions::allows;
+use app::auth::ssr::{client_info_from, record_denial, user_of_session};
+use app::state::AppState;
+
+pub async fn gate(State(state): State<AppState>, session: Session, request: Request, next: Next) -> Response {
+    let path = request.uri().path().to_string();
+    let access = access_or_default(&path);
+    if matches!(access, Some(Access::Public)) && !needs_user(&path) {
+        return next.run(request).await;
+    }
+    // Redis or Postgres trouble means nobody is signed in: fail closed.
+    let user = user_of_session(&state, &session).await.unwrap_or_else(|error| {
+        tracing::warn!(%error, "could not load the session; treating the request as anonymous");
+        None
+    });
+    let (mut parts, body) = request.into_parts();
+    let refusal = match (access, &user) {
+        (None, _) => Some(Refusal::NoSuchEndpoint),
+        (Some(Access::Public), _) => None,
+        (Some(_), None) => Some(Refusal::NotSignedIn),
+        (Some(Access::SignedIn), Some(_)) => None,
+        (Some(Access::Requires(permission)), Some(user)) => (!allows(user.role, permission)).then_some(Refusal::Forbidden),
+    };
+    let is_page = !path.starts_with("/api/") && parts.method == Method::GET;
+    match refusal {
+        None => {
+            if let Some(user) = user {
+                parts.extensions.insert(user);
+            }
+            next.run(Request::from_parts(parts, body)).await
+        }
+        Some(Refusal::NotSignedIn) if is_page => {
+            let wanted = parts.uri.path_and_query().map(|pq| pq.as_str()).unwrap_or("/");
+            Redirect::to(&format!("/login?next={}", urlencode(wanted))).into_response()
+        }
+        Some(refusal) => {
+            if refusal != Refusal::NoSuchEndpoint {
+                record_denial(&state, user.as_ref(), &path, client_info_from(&parts)).await;
+            }
+            refusal.response(is_page, user.as_ref())
+        }
+    }
+}
+
+/// Public paths that still want to know who is asking.
+fn needs_user(path: &str) -> bool {
+    path == "/login" || path.starts_with("/api/auth/")
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Refusal {
+    NotSignedIn,
+    Forbidden,
+    NoSuchEndpoint,
+}
+
+impl Refusal {
+    fn response(self, is_page: bool, user: Option<&CurrentUser>) -> Response {
+        let (status, message) = match self {
+            Refusal::NotSignedIn => (StatusCode::UNAUTHORIZED, "Please sign in"),
+            Refusal::Forbidden => (StatusCode::FORBIDDEN, "You do not have permission to do this"),
+            Refusal::NoSuchEndpoint => (StatusCode::NOT_FOUND, "Not found"),
+        };
+        if is_page && self == Refusal::Forbidden {
+            let role = user.map(|u| u.role.as_str()).unwrap_or("none");
+            return (status, Html(forbidden_page(role))).into_response();
+        }
+        (status, [(header::CONTENT_TYPE, "application/json")], serde_json::json!({ "error": message }).to_string()).into_response()
+    }
+}
+
+fn forbidden_page(role: &str) -> String {
+    format!(
+        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>No access · Opsdeck</title>\
+         <link rel=\"stylesheet\" href=\"/pkg/opsdeck.css\"></head><body><main class=\"content\">\
+         <h1>No access</h1><div class=\"empty-state\"><p>Your role ({role}) does not include this page.</p>\
+         <p><a href=\"/\">Go to the Overview</a></p></div></main></body></html>"
+    )
+}
+
+fn urlencode(value: &str) -> String {
+    value
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => (b as char).to_string(),
+            other => format!("%{other:02X}"),
+        })
+        .collect()
+}

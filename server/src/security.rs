@@ -1,0 +1,102 @@
+//! Cross-site request refusal and security headers.
+//!
+//! Leptos server functions have no CSRF protection of their own, so every
+//! state-changing request must come from Opsdeck's own pages. Pages get a
+//! Content-Security-Policy with a fresh nonce per request (the same nonce is
+//! handed to Leptos for its hydration scripts).
+
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use base64::Engine;
+use rand::RngCore;
+
+use app::auth::ssr::{client_info_from, record_denial};
+use app::state::AppState;
+
+/// The nonce of this request's CSP, for Leptos's inline scripts.
+#[derive(Clone, Debug)]
+pub struct CspNonce(pub String);
+
+pub async fn security(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
+    if let Err(reason) = same_site(request.method(), request.headers()) {
+        let (parts, _) = request.into_parts();
+        tracing::warn!(reason, path = parts.uri.path(), "cross-site request refused");
+        record_denial(&state, None, parts.uri.path(), client_info_from(&parts)).await;
+        let body = serde_json::json!({ "error": format!("Cross-site request refused: {reason}") }).to_string();
+        return (StatusCode::FORBIDDEN, [(header::CONTENT_TYPE, "application/json")], body).into_response();
+    }
+    let mut bytes = [0u8; 16];
+    rand::thread_rng().fill_bytes(&mut bytes);
+    let nonce = base64::engine::general_purpose::STANDARD.encode(bytes);
+    request.extensions_mut().insert(CspNonce(nonce.clone()));
+
+    let mut response = next.run(request).await;
+    let headers = response.headers_mut();
+    let csp = format!(
+        "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; style-src 'self'; \
+         img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; \
+         frame-ancestors 'none'"
+    );
+    if let Ok(value) = HeaderValue::from_str(&csp) {
+        headers.insert(header::CONTENT_SECURITY_POLICY, value);
+    }
+    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
+    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    if state.secure_cookies {
+        headers.insert(header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static("max-age=31536000; includeSubDomains"));
+    }
+    response
+}
+
+/// Safe methods pass; anything else must not come from another site.
+pub fn same_site(method: &Method, headers: &HeaderMap) -> Result<(), &'static str> {
+    if matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS) {
+        return Ok(());
+    }
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    if header("sec-fetch-site") == Some("cross-site") {
+        return Err("Sec-Fetch-Site is cross-site");
+    }
+    if let Some(origin) = header("origin") {
+        let own = header("host").is_some_and(|host| {
+            origin.strip_prefix("http://").or_else(|| origin.strip_prefix("https://")) == Some(host)
+        });
+        if !own {
+            return Err("Origin is not this server");
+        }
+    }
+    // A text/plain body is what a foreign page can send without a CORS preflight.
+    if header("content-type").is_some_and(|ct| ct.trim_start().to_ascii_lowercase().starts_with("text/plain")) {
+        return Err("text/plain bodies are not accepted");
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
+        pairs.iter().map(|(k, v)| (header::HeaderName::from_static(k), HeaderValue::from_static(v))).collect()
+    }
+
+    #[test]
+    fn same_origin_posts_pass() {
+        let h = headers(&[("host", "127.0.0.1:3000"), ("origin", "http://127.0.0.1:3000"), ("sec-fetch-site", "same-origin")]);
+        assert_eq!(same_site(&Method::POST, &h), Ok(()));
+        assert_eq!(same_site(&Method::POST, &headers(&[("host", "x")])), Ok(()), "non-browser clients send no Origin");
+    }
+
+    #[test]
+    fn cross_site_posts_are_refused() {
+        let foreign = headers(&[("host", "127.0.0.1:3000"), ("origin", "https://evil.example")]);
+        assert!(same_site(&Method::POST, &foreign).is_err());
+        assert!(same_site(&Method::POST, &headers(&[("host", "h"), ("sec-fetch-site", "cross-site")])).is_err());
+        assert!(same_site(&Method::POST, &headers(&[("host", "h"), ("content-type", "text/plain;charset=UTF-8")])).is_err());
+        assert!(same_site(&Method::POST, &headers(&[("host", "127.0.0.1:3000"), ("origin", "null")])).is_err());
+        assert_eq!(same_site(&Method::GET, &foreign), Ok(()));
+    }
+}
