@@ -28,15 +28,25 @@ export OPSDECK_SITE_ROOT
 export LEPTOS_SITE_ROOT="${LEPTOS_SITE_ROOT:-$OPSDECK_SITE_ROOT}"
 export LEPTOS_SITE_ADDR="${LEPTOS_SITE_ADDR:-$OPSDECK_ADDR}"
 
-# ---------------------------------------------------------------------------
-# >>> create_first_admin: TO BE FILLED IN by the server side. <<<
-# Runs after the build and before the server starts; must be idempotent
-# (do nothing when an admin already exists), e.g. run migrations with
-# "$OPSDECK_BIN" migrate and then create the first admin account with
-# "$OPSDECK_BIN" user ..., printing its credentials once.
-# ---------------------------------------------------------------------------
+# The first admin: created once, with a generated password kept in
+# .data/first-admin.txt (readable by this user only) and shown at every start
+# until it is deleted. Change the password from the Profile page.
 create_first_admin() {
-	: # no-op for now
+	local file="$REPO_ROOT/.data/first-admin.txt"
+	local email="${OPSDECK_FIRST_ADMIN_EMAIL:-admin@opsdeck.local}"
+	if [[ ! -s $file ]]; then
+		local output
+		output=$("$OPSDECK_BIN" user create --email "$email" --role admin --name "Administrator" --skip-if-exists </dev/null)
+		echo "$output"
+		if [[ $output == *"generated password: "* ]]; then
+			mkdir -p "$REPO_ROOT/.data"
+			(umask 077 && printf 'email: %s\npassword: %s\n' "$email" "${output##*generated password: }" >"$file")
+		fi
+	fi
+	if [[ -s $file ]]; then
+		echo "==> first admin (from $file; change the password after signing in):"
+		sed 's/^/      /' "$file"
+	fi
 }
 create_first_admin
 

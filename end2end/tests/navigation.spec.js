@@ -1,11 +1,30 @@
-const { test, expect } = require('./fixtures');
+const { test, expect, signIn } = require('./fixtures');
 
-const areas = ['Performance', 'Alerts', 'Logs', 'Backups', 'Deployments', 'Audit', 'Settings', 'Users'];
+const everyArea = ['Overview', 'Performance', 'Alerts', 'Logs', 'Backups', 'Deployments', 'Audit', 'Settings', 'Users'];
+const hiddenFrom = {
+  admin: [],
+  operator: ['Audit', 'Users'],
+  support: ['Users'],
+  manager: ['Users'],
+  viewer: ['Audit', 'Users'],
+};
 
-test('the navigation reaches every area', async ({ page }) => {
-  await page.goto('/');
+for (const [role, hidden] of Object.entries(hiddenFrom)) {
+  test(`${role} sees only the areas the role may open`, async ({ page }) => {
+    await signIn(page, role);
+    const nav = page.getByRole('navigation', { name: 'Main' });
+    for (const area of everyArea) {
+      const link = nav.getByRole('link', { name: area, exact: true });
+      if (hidden.includes(area)) await expect(link).toHaveCount(0);
+      else await expect(link).toBeVisible();
+    }
+  });
+}
+
+test('the navigation reaches every area not built yet', async ({ page }) => {
+  await signIn(page, 'admin');
   const nav = page.getByRole('navigation', { name: 'Main' });
-  for (const area of areas) {
+  for (const area of ['Performance', 'Alerts', 'Logs', 'Backups', 'Deployments', 'Settings']) {
     await nav.getByRole('link', { name: area, exact: true }).click();
     await expect(page.getByRole('heading', { level: 1, name: area })).toBeVisible();
     await expect(page.getByText('Not available yet')).toBeVisible();
@@ -16,6 +35,7 @@ test('the navigation reaches every area', async ({ page }) => {
 });
 
 test('an unknown address gets the 404 page', async ({ page }) => {
+  await signIn(page, 'viewer');
   const response = await page.goto('/no/such/page');
   expect(response.status()).toBe(404);
   await expect(page.getByRole('heading', { level: 1, name: 'Page not found' })).toBeVisible();

@@ -1,8 +1,8 @@
-const { test, expect } = require('./fixtures');
+const { test, expect, signIn } = require('./fixtures');
 
 test('the Overview shows live Postgres and Redis checks rendered by the server', async ({ page }) => {
-  const response = await page.goto('/');
-  expect(response.status()).toBe(200);
+  await signIn(page, 'viewer');
+  await page.goto('/');
   await expect(page).toHaveTitle('Overview · Opsdeck');
   await expect(page.getByRole('heading', { level: 1, name: 'Overview' })).toBeVisible();
   for (const service of ['Postgres', 'Redis']) {
@@ -16,6 +16,7 @@ test('the Overview shows live Postgres and Redis checks rendered by the server',
 
 test('after hydration, Refresh now re-runs the checks in the browser', async ({ page, jsEnabled }) => {
   test.skip(!jsEnabled, 'needs the hydrated app');
+  await signIn(page, 'viewer');
   await page.goto('/');
   const checkedAt = page.getByTestId('checked-at').locator('time');
   const first = await checkedAt.getAttribute('datetime');

@@ -1,7 +1,7 @@
 const { test, expect } = require('./fixtures');
 
 test('the theme switch persists across reloads', async ({ page }) => {
-  await page.goto('/');
+  await page.goto('/login');
   const html = page.locator('html');
   const themes = page.getByRole('group', { name: 'Theme' });
   await expect(html).not.toHaveAttribute('data-theme', /.+/);

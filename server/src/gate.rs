@@ -84,6 +84,7 @@ impl Refusal {
 fn forbidden_page(role: &str) -> String {
     format!(
         "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>No access · Opsdeck</title>\
+         <link rel=\"icon\" href=\"/favicon.svg\" type=\"image/svg+xml\">\
          <link rel=\"stylesheet\" href=\"/pkg/opsdeck.css\"></head><body><main class=\"content\">\
          <h1>No access</h1><div class=\"empty-state\"><p>Your role ({role}) does not include this page.</p>\
          <p><a href=\"/\">Go to the Overview</a></p></div></main></body></html>"

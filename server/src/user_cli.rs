@@ -3,9 +3,9 @@
 use std::io::Read;
 
 use anyhow::Context;
-use rand::Rng;
 
 use app::audit::ssr::{Actor, ClientInfo};
+use app::users::ssr::manage::generate_password;
 use app::users::ssr::{NewUser, create_user};
 
 use crate::config::Config;
@@ -44,11 +44,4 @@ pub async fn create(config: Config, args: CreateUser) -> anyhow::Result<()> {
         }
         Err(error) => Err(anyhow::anyhow!("{error}")),
     }
-}
-
-/// 20 characters from an unambiguous alphabet: about 115 bits.
-fn generate_password() -> String {
-    const ALPHABET: &[u8] = b"abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
-    let mut rng = rand::thread_rng();
-    (0..20).map(|_| char::from(ALPHABET[rng.gen_range(0..ALPHABET.len())])).collect()
 }

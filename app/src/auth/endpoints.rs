@@ -48,6 +48,13 @@ pub const TABLE: &[(&str, Access)] = &[
     ("/api/audit/list", Requires(ReadAuditSummary)),
     ("/api/audit/entry", Requires(ReadAuditDetails)),
     ("/api/audit/verify", Requires(VerifyAudit)),
+    ("/api/users/list", Requires(ManageUsers)),
+    ("/api/users/create", Requires(ManageUsers)),
+    ("/api/users/set-role", Requires(ManageUsers)),
+    ("/api/users/set-disabled", Requires(ManageUsers)),
+    ("/api/users/reset-password", Requires(ManageUsers)),
+    ("/api/users/sessions", Requires(ManageUsers)),
+    ("/api/users/end-session", Requires(ManageUsers)),
     // HTTP routes
     ("/api/v1/audit/export.csv", Requires(ExportAudit)),
 ];

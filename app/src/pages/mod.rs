@@ -6,6 +6,7 @@ mod not_available;
 mod not_found;
 mod overview;
 mod profile;
+mod users;
 
 pub use audit::{AuditEntryPage, AuditLog};
 pub use login::Login;
@@ -13,6 +14,7 @@ pub use not_available::NotAvailable;
 pub use not_found::NotFound;
 pub use overview::Overview;
 pub use profile::Profile;
+pub use users::Users;
 
 use crate::auth::endpoints::{Access, access_for};
 use crate::auth::permissions::{Role, allows};

@@ -1,5 +1,10 @@
 //! User queries. Each takes a connection (or transaction) so a change and
-//! its audit entry commit together.
+//! its audit entry commit together. `manage` holds what the Users page's
+//! server functions do with them (change, audit, then end sessions);
+//! `sessions` reads and ends a user's sessions in Redis.
+
+pub mod manage;
+pub mod sessions;
 
 use serde_json::{Value, json};
 use sqlx::PgConnection;
@@ -82,6 +87,84 @@ pub async fn set_password_hash(conn: &mut PgConnection, id: i64, password_hash: 
     Ok(())
 }
 
+/// The columns of [`UserSummary`], in its order (no password hash).
+const SUMMARY_COLUMNS: &str = "id, email, display_name, role, disabled, created_at, last_sign_in_at";
+
+type SummaryRow = (i64, String, String, String, bool, chrono::DateTime<chrono::Utc>, Option<chrono::DateTime<chrono::Utc>>);
+
+fn summary_from_row((id, email, display_name, role, disabled, created_at, last_sign_in_at): SummaryRow) -> UserSummary {
+    from_row((id, email, display_name, role, disabled, created_at, last_sign_in_at, String::new())).summary
+}
+
+/// `text` as a `LIKE` pattern matching it anywhere, with `\`, `%` and `_`
+/// taken literally.
+pub fn contains_pattern(text: &str) -> String {
+    let mut pattern = String::with_capacity(text.len() + 2);
+    pattern.push('%');
+    for c in text.chars() {
+        if matches!(c, '\\' | '%' | '_') {
+            pattern.push('\\');
+        }
+        pattern.push(c);
+    }
+    pattern.push('%');
+    pattern
+}
+
+/// Users whose email or name contains `search` (all when empty), by email.
+pub async fn search(conn: &mut PgConnection, search: &str, limit: i64, offset: i64) -> sqlx::Result<Vec<UserSummary>> {
+    let rows: Vec<SummaryRow> = sqlx::query_as(&format!(
+        "SELECT {SUMMARY_COLUMNS} FROM users \
+         WHERE $1 = '' OR email ILIKE $2 ESCAPE '\\' OR display_name ILIKE $2 ESCAPE '\\' \
+         ORDER BY lower(email), id LIMIT $3 OFFSET $4"
+    ))
+    .bind(search)
+    .bind(contains_pattern(search))
+    .bind(limit)
+    .bind(offset)
+    .fetch_all(conn)
+    .await?;
+    Ok(rows.into_iter().map(summary_from_row).collect())
+}
+
+/// Locks every enabled admin's row (in id order, so concurrent changes queue
+/// instead of deadlocking) and returns their ids. Two admins demoting each
+/// other at once then see each other's result: the second finds one admin.
+pub async fn lock_enabled_admins(conn: &mut PgConnection) -> sqlx::Result<Vec<i64>> {
+    sqlx::query_scalar("SELECT id FROM users WHERE role = 'admin' AND NOT disabled ORDER BY id FOR UPDATE")
+        .fetch_all(conn)
+        .await
+}
+
+/// The user, with their row locked until the transaction ends.
+pub async fn lock_user(conn: &mut PgConnection, id: i64) -> sqlx::Result<Option<UserSummary>> {
+    let row: Option<SummaryRow> = sqlx::query_as(&format!("SELECT {SUMMARY_COLUMNS} FROM users WHERE id = $1 FOR UPDATE"))
+        .bind(id)
+        .fetch_optional(conn)
+        .await?;
+    Ok(row.map(summary_from_row))
+}
+
+pub async fn set_role(conn: &mut PgConnection, id: i64, role: Role) -> sqlx::Result<UserSummary> {
+    let row: SummaryRow =
+        sqlx::query_as(&format!("UPDATE users SET role = $2, updated_at = now() WHERE id = $1 RETURNING {SUMMARY_COLUMNS}"))
+            .bind(id)
+            .bind(role.as_str())
+            .fetch_one(conn)
+            .await?;
+    Ok(summary_from_row(row))
+}
+
+pub async fn set_disabled(conn: &mut PgConnection, id: i64, disabled: bool) -> sqlx::Result<UserSummary> {
+    let row: SummaryRow =
+        sqlx::query_as(&format!("UPDATE users SET disabled = $2, updated_at = now() WHERE id = $1 RETURNING {SUMMARY_COLUMNS}"))
+            .bind(id)
+            .bind(disabled)
+            .fetch_one(conn)
+            .await?;
+    Ok(summary_from_row(row))
+}
+
 pub async fn count_enabled_admins(conn: &mut PgConnection) -> sqlx::Result<i64> {
     sqlx::query_scalar("SELECT count(*) FROM users WHERE role = 'admin' AND NOT disabled").fetch_one(conn).await
 }
@@ -147,5 +230,16 @@ impl NewUser {
             .ok_or_else(|| AppError::validation("role", "Choose one of admin, operator, support, manager, viewer."))?;
         let password = crate::auth::password::NewPassword::parse("password", password)?;
         Ok(NewUser { email, display_name, role, password })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::contains_pattern;
+
+    #[test]
+    fn search_text_is_matched_literally() {
+        assert_eq!(contains_pattern("ada"), "%ada%");
+        assert_eq!(contains_pattern("50%_off\\"), "%50\\%\\_off\\\\%");
     }
 }

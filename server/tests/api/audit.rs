@@ -486,3 +486,42 @@ async fn the_audit_page_renders_filters_entries_and_verification_without_javascr
     assert!(!html.contains("Export CSV") && !html.contains("Verify chain"), "managers are not offered export or verify");
     assert_eq!(manager.get("/audit/1").await.status().as_u16(), 403);
 }
+
+/// The closing note's figure: how long the list query takes on a large log.
+/// Point OPSDECK_BENCH_DATABASE_URL at a migrated database filled with, say,
+/// 1,000,000 entries (hashes may be dummies: listing does not read them) and
+/// run `cargo nextest run -p server --run-ignored only -E 'test(list_timing)' --no-capture`.
+#[tokio::test]
+#[ignore = "needs a large database in OPSDECK_BENCH_DATABASE_URL"]
+async fn list_timing_on_a_large_log() {
+    let Ok(url) = std::env::var("OPSDECK_BENCH_DATABASE_URL") else { return };
+    let pool = PgPool::connect(&url).await.expect("bench database");
+    let newest: i64 = sqlx::query_scalar("SELECT max(id) FROM audit_log").fetch_one(&pool).await.expect("max id");
+    // Page 1000 starts 999 pages (49,950 entries) below the newest.
+    let page_1000 = newest - 49_950 + 1;
+    let cases: Vec<(&str, AuditFilter)> = vec![
+        ("page 1", AuditFilter::default()),
+        ("page 1000", AuditFilter { older: Some(page_1000.to_string()), ..AuditFilter::default() }),
+        ("page 1000, newer direction", AuditFilter { newer: Some((page_1000 - 51).to_string()), ..AuditFilter::default() }),
+        ("actor filter, page 1", AuditFilter { actor: Some("USER7@example.com".into()), ..AuditFilter::default() }),
+        ("actor filter, half-way down", AuditFilter { actor: Some("user7@example.com".into()), older: Some((newest - 500_000).to_string()), ..AuditFilter::default() }),
+        ("outcome=denied, half-way down", AuditFilter { outcome: Some("denied".into()), older: Some((newest - 500_000).to_string()), ..AuditFilter::default() }),
+        ("free text, common", AuditFilter { q: Some("alert_rule".into()), ..AuditFilter::default() }),
+        ("free text, rare", AuditFilter { q: Some("user42@example.com".into()), ..AuditFilter::default() }),
+        ("free text, no match", AuditFilter { q: Some("no-such-thing".into()), ..AuditFilter::default() }),
+    ];
+    let mut conn = pool.acquire().await.expect("connection");
+    for (name, filter) in cases {
+        let query = filter.parse().expect("valid");
+        let mut times = Vec::new();
+        let mut rows = 0;
+        for _ in 0..15 {
+            let started = std::time::Instant::now();
+            rows = queries::list(&mut conn, &query).await.expect("list").entries.len();
+            times.push(started.elapsed().as_secs_f64() * 1000.0);
+        }
+        let first = times[0];
+        times.sort_by(f64::total_cmp);
+        println!("{name:<32} rows {rows:>2}  first {first:>8.2} ms  median {:>8.2} ms  min {:>8.2} ms", times[times.len() / 2], times[0]);
+    }
+}

@@ -1,0 +1,157 @@
+//! The Users page (`/users`, admins only): search, create, change role,
+//! disable/enable, reset password, and a user's sessions.
+//!
+//! Everything works as plain forms without JavaScript: the search and the
+//! open sessions panel are in the URL's query (GET), every change is an
+//! `ActionForm` whose no-JS post redirects back here. The actions live at
+//! page level (`UserActions`) so the list reloads after any of them.
+
+mod create;
+mod notices;
+mod row_actions;
+mod search;
+mod sessions;
+mod table;
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+
+use crate::error::AppError;
+use crate::users::{ActiveSession, CreateUser, EndUserSession, ResetUserPassword, SetUserDisabled, SetUserRole, list_user_sessions, list_users};
+use create::CreateUserForm;
+use notices::ActionNotices;
+use search::SearchForm;
+use table::UsersTable;
+
+/// The page's server actions, shared by every row.
+#[derive(Clone, Copy)]
+pub(super) struct UserActions {
+    pub create: ServerAction<CreateUser>,
+    pub set_role: ServerAction<SetUserRole>,
+    pub set_disabled: ServerAction<SetUserDisabled>,
+    pub reset_password: ServerAction<ResetUserPassword>,
+    pub end_session: ServerAction<EndUserSession>,
+}
+
+impl UserActions {
+    fn new() -> Self {
+        Self {
+            create: ServerAction::new(),
+            set_role: ServerAction::new(),
+            set_disabled: ServerAction::new(),
+            reset_password: ServerAction::new(),
+            end_session: ServerAction::new(),
+        }
+    }
+
+    /// Changes whenever any action completes: lists keyed on it reload.
+    fn versions(&self) -> [usize; 5] {
+        [
+            self.create.version().get(),
+            self.set_role.version().get(),
+            self.set_disabled.version().get(),
+            self.reset_password.version().get(),
+            self.end_session.version().get(),
+        ]
+    }
+}
+
+pub(super) fn use_actions() -> Option<UserActions> {
+    use_context::<UserActions>()
+}
+
+/// What the URL asks the page to show.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(super) struct View {
+    pub q: String,
+    pub page: u32,
+    /// The user whose sessions are shown.
+    pub sessions: Option<i64>,
+}
+
+impl View {
+    /// `/users?…` for this view.
+    pub fn href(&self) -> String {
+        let mut pairs = Vec::new();
+        if !self.q.is_empty() {
+            pairs.push(format!("q={}", percent_encode(&self.q)));
+        }
+        if self.page > 0 {
+            pairs.push(format!("page={}", self.page));
+        }
+        if let Some(id) = self.sessions {
+            pairs.push(format!("sessions={id}"));
+        }
+        if pairs.is_empty() { "/users".to_string() } else { format!("/users?{}", pairs.join("&")) }
+    }
+}
+
+fn percent_encode(text: &str) -> String {
+    text.bytes()
+        .map(|byte| match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => char::from(byte).to_string(),
+            other => format!("%{other:02X}"),
+        })
+        .collect()
+}
+
+/// The open user's sessions (`None` when no sessions panel is open).
+pub(super) type SessionsResource = Resource<Result<Option<(i64, Vec<ActiveSession>)>, AppError>>;
+
+#[component]
+pub fn Users() -> impl IntoView {
+    let query = use_query_map();
+    let view = Memo::new(move |_| {
+        let query = query.read();
+        View {
+            q: query.get("q").unwrap_or_default().trim().to_string(),
+            page: query.get("page").and_then(|page| page.parse().ok()).unwrap_or(0),
+            sessions: query.get("sessions").and_then(|id| id.parse().ok()),
+        }
+    });
+    let actions = UserActions::new();
+    provide_context(actions);
+    let listing = Resource::new(move || (view.get(), actions.versions()), |(view, _)| list_users(view.q, view.page));
+    let sessions: SessionsResource = Resource::new(
+        move || (view.get().sessions, actions.versions()),
+        |(user_id, _)| async move {
+            match user_id {
+                Some(id) => list_user_sessions(id).await.map(|sessions| Some((id, sessions))),
+                None => Ok(None),
+            }
+        },
+    );
+    provide_context(sessions);
+
+    view! {
+        <Title text="Users" />
+        <h1>"Users"</h1>
+        <SearchForm view />
+        <ActionNotices />
+        <Transition fallback=|| view! { <p class="muted">"Loading users…"</p> }>
+            {move || listing.get().map(|result| match result {
+                Ok(listing) => view! { <UsersTable listing view=view.get() /> }.into_any(),
+                Err(error) => view! { <p class="error" role="alert">{format!("Could not load the users: {error}")}</p> }.into_any(),
+            })}
+        </Transition>
+        <CreateUserForm />
+    }
+}
+
+/// `2026-11-24 10:15 UTC`, or a dash.
+pub(super) fn when(at: Option<chrono::DateTime<chrono::Utc>>) -> String {
+    at.map(|at| at.format("%Y-%m-%d %H:%M UTC").to_string()).unwrap_or_else(|| "—".to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::View;
+
+    #[test]
+    fn views_round_trip_through_their_links() {
+        assert_eq!(View::default().href(), "/users");
+        let view = View { q: "a&b c".into(), page: 2, sessions: Some(7) };
+        assert_eq!(view.href(), "/users?q=a%26b%20c&page=2&sessions=7");
+    }
+}

@@ -1,0 +1,22 @@
+// What the browser tests and the server they start share: where the binary
+// is, the environment it runs with, and the accounts global-setup creates.
+const path = require('path');
+
+const repo = path.resolve(__dirname, '..');
+const port = process.env.OPSDECK_E2E_PORT || '3100';
+
+exports.baseURL = `http://127.0.0.1:${port}`;
+exports.bin = process.env.OPSDECK_BIN || path.join(repo, 'target/debug/opsdeck');
+exports.serverEnv = {
+  ...process.env,
+  OPSDECK_ADDR: `127.0.0.1:${port}`,
+  OPSDECK_SITE_ROOT: process.env.OPSDECK_SITE_ROOT || path.join(repo, 'target/site'),
+  DATABASE_URL: process.env.OPSDECK_E2E_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/opsdeck_e2e',
+  OPSDECK_REDIS_PREFIX: 'e2e:',
+  OPSDECK_LOG: 'warn',
+  // Many tests sign in from one address; keep the per-IP cap out of their way.
+  OPSDECK_SIGN_IN_MAX_FAILURES_PER_IP: '1000',
+};
+exports.ROLES = ['admin', 'operator', 'support', 'manager', 'viewer'];
+exports.PASSWORD = 'e2e password for every role';
+exports.emailFor = (role) => `${role}@e2e.test`;
