@@ -121,7 +121,8 @@ pub async fn set_user_role(user_id: i64, role: String) -> Result<UserSummary, Ap
     crate::error::respond(
         async move {
             let admin = acting_admin().await?;
-            let role = Role::parse(&role).ok_or_else(|| AppError::validation("role", "Choose one of admin, operator, support, manager, viewer."))?;
+            let role = Role::parse(&role)
+                .ok_or_else(|| AppError::validation("role", "Choose one of admin, operator, support, manager, viewer."))?;
             ssr::manage::change_role(&crate::state::app_state()?, &admin, user_id, role).await
         }
         .await,
@@ -147,6 +148,12 @@ pub async fn reset_user_password(user_id: i64, #[server(default)] password: Stri
         async move {
             let admin = acting_admin().await?;
             let password = if password.is_empty() {
+                // A plain form post (no JavaScript) is answered with a redirect,
+                // which cannot carry a generated password to show.
+                if ssr::manage::is_plain_form_post() {
+                    let message = "Without JavaScript, type the new password: a generated one could not be shown.";
+                    return Err(AppError::validation("password", message));
+                }
                 None
             } else {
                 Some(crate::auth::password::NewPassword::parse("password", password)?)

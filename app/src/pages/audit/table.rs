@@ -38,7 +38,8 @@ fn EntryRow(entry: AuditEntry, with_details: bool) -> impl IntoView {
         (Some(kind), Some(id)) => format!("{kind} {id}"),
         (Some(kind), None) => kind.clone(),
         (None, Some(id)) => id.clone(),
-        (None, None) => String::new(),
+        // Never an empty text node: the browser drops it and hydration loses its place.
+        (None, None) => "—".to_string(),
     };
     let id = entry.id;
     view! {
@@ -52,7 +53,7 @@ fn EntryRow(entry: AuditEntry, with_details: bool) -> impl IntoView {
             </td>
             <td><time datetime=entry.at.to_rfc3339()>{entry.at.format("%Y-%m-%d %H:%M:%S").to_string()}</time></td>
             <td>{entry.actor_email.unwrap_or_else(|| "—".to_string())}</td>
-            <td>{entry.actor_role.unwrap_or_default()}</td>
+            <td>{entry.actor_role.unwrap_or_else(|| "—".to_string())}</td>
             <td><code>{entry.action}</code></td>
             <td>{target}</td>
             <td><OutcomeBadge outcome=entry.outcome /></td>

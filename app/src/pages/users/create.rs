@@ -39,7 +39,10 @@ pub fn CreateUserForm() -> impl IntoView {
                 </div>
                 <div class="field">
                     <label for="new-user-password">"Password"</label>
-                    <input id="new-user-password" name="password" type="password" autocomplete="new-password" required minlength="12" maxlength="128" aria-describedby="new-user-password-hint" />
+                    <input
+                        id="new-user-password" name="password" type="password" autocomplete="new-password"
+                        required minlength="12" maxlength="128" aria-describedby="new-user-password-hint"
+                    />
                     <p class="hint" id="new-user-password-hint">"12 to 128 characters; common passwords are refused."</p>
                     <FieldError error field="password" />
                 </div>

@@ -18,7 +18,9 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::error::AppError;
-use crate::users::{ActiveSession, CreateUser, EndUserSession, ResetUserPassword, SetUserDisabled, SetUserRole, list_user_sessions, list_users};
+use crate::users::{
+    ActiveSession, CreateUser, EndUserSession, ResetUserPassword, SetUserDisabled, SetUserRole, list_user_sessions, list_users,
+};
 use create::CreateUserForm;
 use notices::ActionNotices;
 use search::SearchForm;

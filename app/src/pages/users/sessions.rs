@@ -56,7 +56,10 @@ fn SessionItem(user_id: i64, session: ActiveSession) -> impl IntoView {
     let short: String = session.handle.chars().take(8).collect();
     view! {
         <tr>
-            <td><code title=session.handle.clone()>{short.clone()}</code>{session.current.then(|| view! { <span class="muted">" (this session)"</span> })}</td>
+            <td>
+                <code title=session.handle.clone()>{short.clone()}</code>
+                {session.current.then(|| view! { <span class="muted">" (this session)"</span> })}
+            </td>
             <td class="num">{when(session.signed_in_at)}</td>
             <td>{session.client_ip.unwrap_or_else(|| "—".into())}</td>
             <td class="user-agent">{session.user_agent.unwrap_or_else(|| "—".into())}</td>

@@ -151,6 +151,14 @@ pub async fn end_session(state: &AppState, admin: &Admin, user_id: i64, handle: 
     tx.commit().await.map_err(|e| AppError::internal("commit session.end", e))
 }
 
+/// Whether this request is a browser's plain form post (no JavaScript),
+/// which Leptos answers with a redirect back to the page.
+pub fn is_plain_form_post() -> bool {
+    leptos::prelude::use_context::<http::request::Parts>().is_some_and(|parts| {
+        parts.headers.get(http::header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|v| v.contains("text/html"))
+    })
+}
+
 /// 20 characters from an unambiguous alphabet: about 115 bits.
 pub fn generate_password() -> String {
     const ALPHABET: &[u8] = b"abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
