@@ -59,6 +59,21 @@ mod tests {
         assert!(!verify("wrong horse battery".into(), Some(stored)).await.expect("verifies"));
     }
 
+    /// Prints how long one hash takes with the production parameters
+    /// (`cargo nextest run -p app --features ssr -E 'test(hash_timing)' --run-ignored only --no-capture --release`).
+    #[tokio::test]
+    #[ignore = "a measurement, not a check"]
+    async fn hash_timing() {
+        let mut times = Vec::new();
+        for _ in 0..10 {
+            let started = std::time::Instant::now();
+            hash("correct horse battery staple".into()).await.expect("hashes");
+            times.push(started.elapsed());
+        }
+        times.sort();
+        println!("argon2id m={MEMORY_KIB} KiB t={ITERATIONS} p={PARALLELISM}: median {:?}, min {:?}, max {:?}", times[5], times[0], times[9]);
+    }
+
     #[tokio::test]
     async fn an_unknown_user_never_verifies() {
         assert!(!verify("no user has this password".into(), None).await.expect("verifies"));
