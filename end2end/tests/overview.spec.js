@@ -33,3 +33,20 @@ test('ECharts is served by Opsdeck itself', async ({ request }) => {
   expect(response.status()).toBe(200);
   expect(await response.text()).toContain('echarts');
 });
+
+test('pages hydrate under the nonce CSP, and the chart script loads under it', async ({ page, jsEnabled }) => {
+  test.skip(!jsEnabled, 'needs JavaScript');
+  const violations = [];
+  page.on('console', (message) => {
+    if (message.text().includes('Content Security Policy')) violations.push(message.text());
+  });
+  await signIn(page, 'viewer');
+  const response = await page.goto('/');
+  const csp = response.headers()['content-security-policy'];
+  expect(csp).toContain("'wasm-unsafe-eval'");
+  expect(csp).not.toContain('unsafe-inline');
+  // The chart library is served from Opsdeck itself ('self'), as pages that draw charts load it.
+  await page.addScriptTag({ url: '/echarts.min.js' });
+  expect(await page.evaluate(() => typeof window.echarts?.init)).toBe('function');
+  expect(violations).toEqual([]);
+});

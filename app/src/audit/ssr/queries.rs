@@ -6,7 +6,7 @@
 //! index answers in the same time on page 1 and page 20,000. The 51st row only
 //! says whether another page exists.
 
-use sqlx::{FromRow, PgConnection, Postgres, QueryBuilder};
+use sqlx::{PgConnection, Postgres, QueryBuilder};
 
 use crate::audit::{AuditEntry, AuditPage, AuditQuery, Cursor, EntryDetails, Outcome};
 
@@ -19,28 +19,12 @@ pub const SEARCH_TEXT: &str = "(action || ' ' || coalesce(actor_email, '') || ' 
                                || coalesce(before::text, '') || ' ' || coalesce(after::text, ''))";
 
 const COLUMNS: &str = "id, at, actor_id, actor_email, actor_role, action, target_type, target_id, outcome, \
-                       client_ip, user_agent, request_id, before, after";
+                       client_ip, user_agent, request_id, before, after, prev_hash, hash";
 
-/// A row as stored, before its outcome is parsed.
-#[derive(Debug, FromRow)]
-pub struct EntryRow {
-    pub id: i64,
-    pub at: chrono::DateTime<chrono::Utc>,
-    pub actor_id: Option<i64>,
-    pub actor_email: Option<String>,
-    pub actor_role: Option<String>,
-    pub action: String,
-    pub target_type: Option<String>,
-    pub target_id: Option<String>,
-    pub outcome: String,
-    pub client_ip: Option<String>,
-    pub user_agent: Option<String>,
-    pub request_id: Option<String>,
-    pub before: Option<serde_json::Value>,
-    pub after: Option<serde_json::Value>,
-}
+/// Rows are read as stored (the chain's own type), then shaped for the page.
+pub use super::StoredEntry as EntryRow;
 
-impl EntryRow {
+impl super::StoredEntry {
     pub fn into_entry(self) -> Result<AuditEntry, sqlx::Error> {
         // The table's CHECK constraint makes this unreachable short of a schema change.
         let outcome = Outcome::parse(&self.outcome)
