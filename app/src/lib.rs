@@ -5,11 +5,13 @@
 //! `opsdeck` server binary) and to wasm32 with `hydrate` (the browser bundle).
 //! Server-only code lives in `ssr` submodules or behind `#[cfg(feature = "ssr")]`.
 
+pub mod api_keys;
 pub mod audit;
 pub mod auth;
 pub mod components;
 pub mod error;
 pub mod health;
+pub mod metrics;
 pub mod pages;
 pub mod shell;
 #[cfg(feature = "ssr")]

@@ -6,7 +6,7 @@ use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{SsrMode, path};
 
 use crate::components::layout::Layout;
-use crate::pages::{Area, AuditEntryPage, AuditLog, Login, NotAvailable, NotFound, Overview, Profile, Users};
+use crate::pages::{ApiKeys, Area, AuditEntryPage, AuditLog, Login, NotAvailable, NotFound, Overview, Profile, Settings, Users};
 use crate::theme::{Theme, initial_theme};
 
 /// The full document the server sends; the browser hydrates `<body>`.
@@ -57,7 +57,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/deployments") view=|| view! { <NotAvailable area=Area::Deployments /> } ssr=SsrMode::InOrder />
                     <Route path=path!("/audit") view=AuditLog ssr=SsrMode::InOrder />
                     <Route path=path!("/audit/:id") view=AuditEntryPage ssr=SsrMode::InOrder />
-                    <Route path=path!("/settings") view=|| view! { <NotAvailable area=Area::Settings /> } ssr=SsrMode::InOrder />
+                    <Route path=path!("/settings") view=Settings ssr=SsrMode::InOrder />
+                    <Route path=path!("/settings/api-keys") view=ApiKeys ssr=SsrMode::InOrder />
                     <Route path=path!("/users") view=Users ssr=SsrMode::InOrder />
                 </Routes>
             </Layout>

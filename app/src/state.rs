@@ -20,6 +20,7 @@ pub struct AppState {
     pub secure_cookies: bool,
     pub audit_key: crate::audit::ssr::AuditKey,
     pub auth: crate::auth::ssr::AuthSettings,
+    pub ingest: crate::metrics::ingest::IngestSettings,
 }
 
 #[derive(Clone, Copy, Debug)]

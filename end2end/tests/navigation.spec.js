@@ -24,7 +24,7 @@ for (const [role, hidden] of Object.entries(hiddenFrom)) {
 test('the navigation reaches every area not built yet', async ({ page }) => {
   await signIn(page, 'admin');
   const nav = page.getByRole('navigation', { name: 'Main' });
-  for (const area of ['Performance', 'Alerts', 'Logs', 'Backups', 'Deployments', 'Settings']) {
+  for (const area of ['Performance', 'Alerts', 'Logs', 'Backups', 'Deployments']) {
     await nav.getByRole('link', { name: area, exact: true }).click();
     await expect(page.getByRole('heading', { level: 1, name: area })).toBeVisible();
     await expect(page.getByText('Not available yet')).toBeVisible();
@@ -41,4 +41,18 @@ test('an unknown address gets the 404 page', async ({ page }) => {
   await expect(page.getByRole('heading', { level: 1, name: 'Page not found' })).toBeVisible();
   await page.getByRole('link', { name: 'Go to the Overview' }).click();
   await expect(page.getByRole('heading', { level: 1, name: 'Overview' })).toBeVisible();
+});
+
+test('an admin reaches API keys from Settings; a viewer cannot open the page', async ({ page, browser }, testInfo) => {
+  await signIn(page, 'admin');
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Settings', exact: true }).click();
+  await page.getByRole('link', { name: 'API keys' }).click();
+  await expect(page.getByRole('heading', { level: 1, name: 'API keys' })).toBeVisible();
+
+  const other = await browser.newContext({ javaScriptEnabled: testInfo.project.use.javaScriptEnabled !== false });
+  const viewer = await other.newPage();
+  await signIn(viewer, 'viewer');
+  const response = await viewer.goto('/settings/api-keys');
+  expect(response.status()).toBe(403);
+  await other.close();
 });

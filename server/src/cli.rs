@@ -31,6 +31,11 @@ pub enum Command {
         #[command(subcommand)]
         command: UserCommand,
     },
+    /// Manage API keys from scripts.
+    ApiKey {
+        #[command(subcommand)]
+        command: ApiKeyCommand,
+    },
     /// Work with the audit log.
     Audit {
         #[command(subcommand)]
@@ -43,6 +48,23 @@ pub enum AuditCommand {
     /// Check the audit log's hash chain (with OPSDECK_AUDIT_KEY); exits
     /// non-zero and names the first broken entry when it does not hold.
     Verify,
+}
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum ApiKeyCommand {
+    /// Create an API key and print it once on stdout (nothing else goes to
+    /// stdout, so `KEY=$(opsdeck api-key create …)` captures it). Audited.
+    Create {
+        /// What uses the key, e.g. "checkout service"
+        #[arg(long)]
+        name: String,
+        /// ingest or deployments:write; repeat for several
+        #[arg(long = "scope", required = true)]
+        scopes: Vec<String>,
+        /// Days until the key expires (0, the default: never)
+        #[arg(long, default_value_t = 0)]
+        expires_in_days: u32,
+    },
 }
 
 #[derive(Debug, Clone, Subcommand)]
@@ -66,6 +88,9 @@ pub enum UserCommand {
 
 pub async fn run(command: Command, config: Config) -> anyhow::Result<()> {
     match command {
+        Command::ApiKey { command: ApiKeyCommand::Create { name, scopes, expires_in_days } } => {
+            crate::api_key_cli::create(config, crate::api_key_cli::CreateApiKey { name, scopes, expires_in_days }).await
+        }
         Command::Audit { command: AuditCommand::Verify } => crate::audit::verify_command(&config).await,
         Command::Serve => {
             let app = Application::build(config).await?;

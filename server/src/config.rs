@@ -8,6 +8,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use app::auth::ssr::AuthSettings;
+use app::metrics::ingest::IngestSettings;
 use secrecy::{ExposeSecret, SecretBox, SecretString};
 
 pub struct Variable {
@@ -34,6 +35,10 @@ pub const VARIABLES: &[Variable] = &[
     Variable { name: "OPSDECK_SIGN_IN_WINDOW_SECS", default: "300", meaning: "Window of the sign-in failure limits, in seconds" },
     Variable { name: "OPSDECK_SESSION_IDLE_MINUTES", default: "30", meaning: "A session unused for this long ends" },
     Variable { name: "OPSDECK_SESSION_MAX_HOURS", default: "12", meaning: "A session ends this long after sign-in, however active" },
+    Variable { name: "OPSDECK_INGEST_MAX_BYTES", default: "5242880", meaning: "Largest ingest request body in bytes (5 MiB); larger ones are refused with 413" },
+    Variable { name: "OPSDECK_INGEST_RATE_PER_MIN", default: "600", meaning: "Ingest requests one API key may send per minute before 429 with Retry-After" },
+    Variable { name: "OPSDECK_RETENTION_RAW_DAYS", default: "7", meaning: "Days raw request events and metric samples are kept (whole daily partitions are dropped after)" },
+    Variable { name: "OPSDECK_RETENTION_ROLLUP_DAYS", default: "90", meaning: "Days per-minute rollups are kept (whole daily partitions are dropped after)" },
     Variable { name: "OPSDECK_SHUTDOWN_GRACE_SECS", default: "30", meaning: "On SIGTERM/Ctrl-C, how long in-flight requests may take to finish" },
 ];
 
@@ -59,6 +64,15 @@ pub struct Config {
     pub shutdown_grace: Duration,
     pub audit_key: SecretBox<[u8]>,
     pub auth: AuthSettings,
+    pub ingest: IngestSettings,
+    pub retention: RetentionSettings,
+}
+
+/// How long metrics are kept, per kind; applied by dropping whole daily partitions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RetentionSettings {
+    pub raw_days: u32,
+    pub rollup_days: u32,
 }
 
 /// A variable that is set but unusable; the message names it and says why.
@@ -119,6 +133,16 @@ impl Config {
                 failure_window_secs: get("OPSDECK_SIGN_IN_WINDOW_SECS").positive()?,
                 idle_timeout_secs: get("OPSDECK_SESSION_IDLE_MINUTES").positive::<u64>()? * 60,
                 absolute_timeout_secs: get("OPSDECK_SESSION_MAX_HOURS").positive::<u64>()? * 3600,
+            },
+            retention: RetentionSettings {
+                raw_days: get("OPSDECK_RETENTION_RAW_DAYS").positive()?,
+                rollup_days: get("OPSDECK_RETENTION_ROLLUP_DAYS").positive()?,
+            },
+            ingest: IngestSettings {
+                max_body_bytes: get("OPSDECK_INGEST_MAX_BYTES").positive()?,
+                rate_per_min: get("OPSDECK_INGEST_RATE_PER_MIN").positive()?,
+                // Older records would land in partitions retention drops.
+                raw_retention_days: get("OPSDECK_RETENTION_RAW_DAYS").positive()?,
             },
         })
     }

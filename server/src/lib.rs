@@ -1,10 +1,13 @@
 //! The `opsdeck` server: configuration, start-up wiring, HTTP-only routes and
 //! the command line. The pages and server functions live in the `app` crate.
 
+pub mod api_key_cli;
 pub mod audit;
 pub mod cli;
 pub mod config;
 pub mod gate;
+pub mod ingest;
+pub mod retention;
 pub mod routes;
 pub mod security;
 pub mod startup;

@@ -5,7 +5,8 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::http::request::Parts;
 use axum::middleware;
-use axum::routing::get;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{get, post};
 use leptos::nonce::Nonce;
 use tower_http::request_id::{MakeRequestUuid, SetRequestIdLayer};
 use tower_sessions::cookie::SameSite;
@@ -50,6 +51,8 @@ pub fn router(state: AppState) -> Router {
         .route("/health", get(health))
         .route("/ready", get(ready))
         .route("/api/v1/audit/export.csv", get(crate::audit::export_csv))
+        .route("/api/v1/ingest", post(crate::ingest::ingest).layer(DefaultBodyLimit::max(state.ingest.max_body_bytes)))
+        .route("/api/v1/openapi.json", get(crate::ingest::openapi))
         .leptos_routes_with_context(&state, routes, context.clone(), {
             let options = state.leptos_options.clone();
             move || shell(options.clone())

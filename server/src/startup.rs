@@ -26,6 +26,7 @@ pub struct Application {
     listener: TcpListener,
     router: axum::Router,
     config: Config,
+    db: PgPool,
 }
 
 impl Application {
@@ -37,7 +38,8 @@ impl Application {
             .await
             .with_context(|| format!("cannot listen on {} (OPSDECK_ADDR)", config.addr))?;
         let state = build_state(&config, listener.local_addr()?).await?;
-        Ok(Application { listener, router: routes::router(state), config })
+        let db = state.db.clone();
+        Ok(Application { listener, router: routes::router(state), config, db })
     }
 
     /// The state the server would run with, for CLI commands that act like it.
@@ -59,6 +61,8 @@ impl Application {
                 tracing::warn!(%error, "could not set TCP_NODELAY");
             }
         });
+        // Leader-only partition upkeep and retention; stops when this returns.
+        let _retention = crate::retention::spawn(self.db.clone(), self.config.retention);
         let (stopping_tx, stopping_rx) = tokio::sync::oneshot::channel::<()>();
         let server = axum::serve(listener, self.router.into_make_service_with_connect_info::<SocketAddr>())
             .with_graceful_shutdown(async move {
@@ -90,6 +94,7 @@ impl Application {
 async fn build_state(config: &Config, site_addr: SocketAddr) -> anyhow::Result<AppState> {
     let db = connect_database(config)?;
     migrate(&db, config).await?;
+    prepare_metrics_partitions(&db).await?;
     let redis = redis::Client::open(config.redis_url.expose_secret()).context("REDIS_URL is not a usable Redis URL")?;
     let leptos_options = LeptosOptions::builder()
         .output_name("opsdeck")
@@ -105,6 +110,7 @@ async fn build_state(config: &Config, site_addr: SocketAddr) -> anyhow::Result<A
         secure_cookies: config.secure_cookies,
         audit_key: AuditKey::new(config.audit_key.expose_secret()),
         auth: config.auth,
+        ingest: config.ingest,
     })
 }
 
@@ -126,6 +132,17 @@ pub async fn migrate(db: &PgPool, config: &Config) -> anyhow::Result<()> {
         .run(db)
         .await
         .with_context(|| format!("applying migrations to {} (DATABASE_URL)", config.database_url_for_logs()))
+}
+
+/// Metrics partitions for yesterday to a few days ahead, so ingest never waits
+/// on creating one (the retention worker keeps this up hourly).
+async fn prepare_metrics_partitions(db: &PgPool) -> anyhow::Result<()> {
+    let yesterday = chrono::Utc::now().date_naive().pred_opt().context("the calendar ends today")?;
+    let mut conn = db.acquire().await.context("connecting to Postgres to prepare metrics partitions")?;
+    app::metrics::ssr::partitions::ensure_partitions(&mut conn, yesterday, crate::retention::DAYS_AHEAD + 1)
+        .await
+        .context("creating metrics partitions")?;
+    Ok(())
 }
 
 /// Resolves on Ctrl-C or SIGTERM.

@@ -34,6 +34,7 @@ pub const TABLE: &[(&str, Access)] = &[
     ("/backups", SignedIn),
     ("/deployments", SignedIn),
     ("/settings", SignedIn),
+    ("/settings/api-keys", Requires(ManageApiKeys)),
     ("/audit", Requires(ReadAuditSummary)),
     ("/audit/*", Requires(ReadAuditDetails)),
     ("/users", Requires(ManageUsers)),
@@ -55,8 +56,16 @@ pub const TABLE: &[(&str, Access)] = &[
     ("/api/users/reset-password", Requires(ManageUsers)),
     ("/api/users/sessions", Requires(ManageUsers)),
     ("/api/users/end-session", Requires(ManageUsers)),
+    ("/api/api-keys/list", Requires(ManageApiKeys)),
+    ("/api/api-keys/create", Requires(ManageApiKeys)),
+    ("/api/api-keys/revoke", Requires(ManageApiKeys)),
+    ("/api/api-keys/set-expiry", Requires(ManageApiKeys)),
     // HTTP routes
     ("/api/v1/audit/export.csv", Requires(ExportAudit)),
+    // Machines, not sessions: the ingest handler authenticates the bearer API
+    // key itself (401/403), so the gate lets the request through to it.
+    ("/api/v1/ingest", Public),
+    ("/api/v1/openapi.json", Public),
 ];
 
 /// The rule for `path`, if the table has one.

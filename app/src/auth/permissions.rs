@@ -56,10 +56,12 @@ pub enum Permission {
     VerifyAudit,
     /// Create users, change roles, disable, reset passwords, end sessions.
     ManageUsers,
+    /// Create, scope, expire and revoke the API keys machines send data with.
+    ManageApiKeys,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 7] = [
+    pub const ALL: [Permission; 8] = [
         Permission::ViewDashboards,
         Permission::ManageOwnAccount,
         Permission::ReadAuditDetails,
@@ -67,6 +69,7 @@ impl Permission {
         Permission::ExportAudit,
         Permission::VerifyAudit,
         Permission::ManageUsers,
+        Permission::ManageApiKeys,
     ];
 
     pub fn description(self) -> &'static str {
@@ -78,6 +81,7 @@ impl Permission {
             Permission::ExportAudit => "export audit log (CSV)",
             Permission::VerifyAudit => "verify audit chain",
             Permission::ManageUsers => "manage users and sessions",
+            Permission::ManageApiKeys => "manage API keys",
         }
     }
 }
@@ -90,7 +94,7 @@ pub fn allows(role: Role, permission: Permission) -> bool {
         ViewDashboards | ManageOwnAccount => true,
         ReadAuditDetails | ExportAudit | VerifyAudit => matches!(role, Admin | Support),
         ReadAuditSummary => matches!(role, Admin | Support | Manager),
-        ManageUsers => matches!(role, Admin),
+        ManageUsers | ManageApiKeys => matches!(role, Admin),
     }
 }
 

@@ -1,19 +1,23 @@
 //! One module per page; `Area` is the list of the console's areas.
 
+mod api_keys;
 mod audit;
 mod login;
 mod not_available;
 mod not_found;
 mod overview;
 mod profile;
+mod settings;
 mod users;
 
+pub use api_keys::ApiKeys;
 pub use audit::{AuditEntryPage, AuditLog};
 pub use login::Login;
 pub use not_available::NotAvailable;
 pub use not_found::NotFound;
 pub use overview::Overview;
 pub use profile::Profile;
+pub use settings::Settings;
 pub use users::Users;
 
 use crate::auth::endpoints::{Access, access_for};

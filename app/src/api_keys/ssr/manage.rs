@@ -1,0 +1,93 @@
+//! What the API keys page's server functions (and `opsdeck api-key create`)
+//! do: each change locks the key's row, applies the change and appends its
+//! one audit entry in the same transaction.
+
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+
+use super::secret::generate;
+use super::{NewApiKey, audit_snapshot, insert, lock, set_expires_at, set_revoked};
+use crate::api_keys::{ApiKeySummary, CreatedApiKey};
+use crate::audit::Outcome;
+use crate::audit::ssr::{Actor, ClientInfo, NewAuditEntry, append};
+use crate::error::AppError;
+use crate::state::AppState;
+use crate::users::ssr::manage::Admin;
+
+pub async fn list(state: &AppState) -> Result<Vec<ApiKeySummary>, AppError> {
+    let mut conn = state.db.acquire().await.map_err(|e| AppError::internal("db acquire", e))?;
+    super::list(&mut conn).await.map_err(|e| AppError::internal("list api keys", e))
+}
+
+fn entry(
+    actor: Actor,
+    client: ClientInfo,
+    action: &str,
+    key_id: i64,
+    before: Option<Value>,
+    after: Option<Value>,
+) -> NewAuditEntry {
+    NewAuditEntry::new(actor, action, Outcome::Success, client).target("api_key", key_id).change(before, after)
+}
+
+/// Creates a key and its audit entry in one transaction; the returned secret
+/// exists nowhere else.
+pub async fn create(state: &AppState, actor: Actor, client: ClientInfo, new: NewApiKey) -> Result<CreatedApiKey, AppError> {
+    let generated = generate();
+    let mut tx = state.db.begin().await.map_err(|e| AppError::internal("begin", e))?;
+    let key = insert(&mut tx, &new, &generated.prefix, &generated.hash, actor.id)
+        .await
+        .map_err(|e| AppError::internal("insert api key", e))?;
+    let entry = entry(actor, client, "api_key.create", key.id, None, Some(audit_snapshot(&key)));
+    append(&mut tx, &state.audit_key, entry).await.map_err(|e| AppError::internal("audit api_key.create", e))?;
+    tx.commit().await.map_err(|e| AppError::internal("commit api_key.create", e))?;
+    Ok(CreatedApiKey { key, secret: generated.full })
+}
+
+pub async fn revoke(state: &AppState, admin: &Admin, key_id: i64) -> Result<ApiKeySummary, AppError> {
+    let mut tx = state.db.begin().await.map_err(|e| AppError::internal("begin", e))?;
+    let before = lock(&mut tx, key_id).await.map_err(|e| AppError::internal("lock api key", e))?.ok_or(AppError::NotFound)?;
+    if before.revoked_at.is_some() {
+        return Ok(before);
+    }
+    let after = set_revoked(&mut tx, key_id).await.map_err(|e| AppError::internal("revoke api key", e))?;
+    let entry = entry(
+        admin.actor.clone(),
+        admin.client.clone(),
+        "api_key.revoke",
+        key_id,
+        Some(audit_snapshot(&before)),
+        Some(audit_snapshot(&after)),
+    );
+    append(&mut tx, &state.audit_key, entry).await.map_err(|e| AppError::internal("audit api_key.revoke", e))?;
+    tx.commit().await.map_err(|e| AppError::internal("commit api_key.revoke", e))?;
+    Ok(after)
+}
+
+pub async fn set_expiry(
+    state: &AppState,
+    admin: &Admin,
+    key_id: i64,
+    expires_at: Option<DateTime<Utc>>,
+) -> Result<ApiKeySummary, AppError> {
+    let mut tx = state.db.begin().await.map_err(|e| AppError::internal("begin", e))?;
+    let before = lock(&mut tx, key_id).await.map_err(|e| AppError::internal("lock api key", e))?.ok_or(AppError::NotFound)?;
+    if before.revoked_at.is_some() {
+        return Err(AppError::Conflict("This key is revoked; create a new one instead.".into()));
+    }
+    if before.expires_at == expires_at {
+        return Ok(before);
+    }
+    let after = set_expires_at(&mut tx, key_id, expires_at).await.map_err(|e| AppError::internal("set api key expiry", e))?;
+    let entry = entry(
+        admin.actor.clone(),
+        admin.client.clone(),
+        "api_key.set_expiry",
+        key_id,
+        Some(audit_snapshot(&before)),
+        Some(audit_snapshot(&after)),
+    );
+    append(&mut tx, &state.audit_key, entry).await.map_err(|e| AppError::internal("audit api_key.set_expiry", e))?;
+    tx.commit().await.map_err(|e| AppError::internal("commit api_key.set_expiry", e))?;
+    Ok(after)
+}

@@ -1,0 +1,8 @@
+//! Server-side metrics storage and queries: the histogram behind every
+//! percentile, the daily partitions and their retention, writing a batch,
+//! and the range queries the pages read.
+
+pub mod histogram;
+pub mod partitions;
+pub mod queries;
+pub mod store;

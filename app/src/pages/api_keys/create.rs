@@ -1,0 +1,57 @@
+//! "Create API key": name, scopes, expiry; the new key shown once.
+
+use leptos::prelude::*;
+
+use super::use_actions;
+use crate::components::form::{FieldError, FormError};
+
+#[component]
+pub fn CreateKeyForm() -> impl IntoView {
+    let Some(actions) = use_actions() else { return ().into_any() };
+    let create = actions.create;
+    let error = Signal::derive(move || create.value().get().and_then(Result::err));
+    let created = move || create.value().get().and_then(Result::ok);
+
+    view! {
+        <section class="panel narrow" aria-labelledby="create-key-heading">
+            <h2 id="create-key-heading">"Create API key"</h2>
+            <ActionForm action=create>
+                <div class="field">
+                    <label for="new-key-name">"Name"</label>
+                    <input id="new-key-name" name="name" type="text" autocomplete="off" required maxlength="100"
+                        aria-describedby="new-key-name-hint" />
+                    <p class="hint" id="new-key-name-hint">"What uses the key, e.g. “checkout service” or “CI”."</p>
+                    <FieldError error field="name" />
+                </div>
+                <fieldset class="field">
+                    <legend>"Scopes"</legend>
+                    <label><input type="checkbox" name="scope_ingest" value="true" checked />" ingest — send metrics"</label>
+                    <label><input type="checkbox" name="scope_deployments_write" value="true" />" deployments:write — record deployments"</label>
+                    <FieldError error field="scopes" />
+                </fieldset>
+                <div class="field">
+                    <label for="new-key-expiry">"Expires"</label>
+                    <select id="new-key-expiry" name="expires_in_days">
+                        <option value="0">"never"</option>
+                        <option value="30">"in 30 days"</option>
+                        <option value="90" selected>"in 90 days"</option>
+                        <option value="365">"in a year"</option>
+                    </select>
+                    <FieldError error field="expires_in_days" />
+                </div>
+                <FormError error />
+                {move || created().map(|created| view! {
+                    <div class="success generated-password" role="status">
+                        <p>{format!("New key “{}”:", created.key.name)}</p>
+                        <p><code>{created.secret}</code></p>
+                        <p>"It is shown only this once: copy it now and keep it secret."</p>
+                    </div>
+                })}
+                <button type="submit" class="primary" disabled=move || create.pending().get()>
+                    {move || if create.pending().get() { "Creating…" } else { "Create key" }}
+                </button>
+            </ActionForm>
+        </section>
+    }
+    .into_any()
+}

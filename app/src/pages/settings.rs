@@ -1,0 +1,39 @@
+//! `/settings`: the settings areas the signed-in user may open.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+use super::Area;
+use crate::auth::permissions::{Permission, allows};
+use crate::auth::use_current_user;
+
+#[component]
+pub fn Settings() -> impl IntoView {
+    view! {
+        <Title text="Settings" />
+        <h1>"Settings"</h1>
+        <p class="muted">{Area::Settings.purpose()}</p>
+        <Transition fallback=|| ()>
+            {move || use_current_user().map(|user| {
+                if allows(user.role, Permission::ManageApiKeys) {
+                    view! {
+                        <ul class="settings-list">
+                            <li>
+                                <a href="/settings/api-keys">"API keys"</a>
+                                <span class="muted">" — keys machines use to send metrics to Opsdeck"</span>
+                            </li>
+                        </ul>
+                    }
+                    .into_any()
+                } else {
+                    view! {
+                        <div class="empty-state">
+                            <p>"Your role has no settings to change."</p>
+                        </div>
+                    }
+                    .into_any()
+                }
+            })}
+        </Transition>
+    }
+}

@@ -1,0 +1,45 @@
+//! `opsdeck api-key create`: API keys for automation (CI, provisioning).
+//! The key goes to stdout, once; what was created goes to stderr.
+
+use app::api_keys::Scope;
+use app::api_keys::ssr::NewApiKey;
+use app::api_keys::ssr::manage::create as create_key;
+use app::audit::ssr::{Actor, ClientInfo};
+
+use crate::config::Config;
+use crate::startup::Application;
+
+pub struct CreateApiKey {
+    pub name: String,
+    pub scopes: Vec<String>,
+    pub expires_in_days: u32,
+}
+
+pub async fn create(config: Config, args: CreateApiKey) -> anyhow::Result<()> {
+    let scopes = args
+        .scopes
+        .iter()
+        .map(|name| {
+            Scope::parse(name).ok_or_else(|| {
+                let known: Vec<&str> = Scope::ALL.iter().map(|scope| scope.as_str()).collect();
+                anyhow::anyhow!("unknown scope '{name}'; choose from {}", known.join(", "))
+            })
+        })
+        .collect::<anyhow::Result<Vec<Scope>>>()?;
+    let new = NewApiKey::parse(&args.name, scopes, args.expires_in_days, chrono::Utc::now())
+        .map_err(|error| anyhow::anyhow!("{error}"))?;
+    let state = Application::state_for_cli(config).await?;
+    let actor = Actor { id: None, email: Some("cli".into()), role: None };
+    let client = ClientInfo { ip: None, user_agent: Some("opsdeck api-key create (CLI)".into()), request_id: None };
+    let created = create_key(&state, actor, client, new).await.map_err(|error| anyhow::anyhow!("{error}"))?;
+    let scopes: Vec<&str> = created.key.scopes.iter().map(|scope| scope.as_str()).collect();
+    let expiry = created.key.expires_at.map_or_else(|| "never expires".to_string(), |at| format!("expires {}", at.to_rfc3339()));
+    eprintln!(
+        "created API key {} \"{}\" (scopes: {}; {expiry}); it is shown only this once",
+        created.key.masked(),
+        created.key.name,
+        scopes.join(", ")
+    );
+    println!("{}", created.secret);
+    Ok(())
+}

@@ -1,0 +1,97 @@
+//! The metrics maintenance worker: keeps daily partitions prepared ahead of
+//! time and drops whole partitions that left the retention window (never a
+//! bulk DELETE).
+//!
+//! Every instance runs the loop, but only the one holding the session-level
+//! advisory lock [`RETENTION_LOCK`] on its dedicated connection does the work,
+//! so N instances drop each partition once. The leader keeps its lock (and
+//! connection) until it stops or the connection fails; then another instance
+//! takes over at its next attempt.
+
+use std::time::Duration;
+
+use chrono::{Days, NaiveDate, Utc};
+use sqlx::{PgConnection, PgPool};
+
+use app::metrics::ssr::partitions::{self, StoredKind};
+
+use crate::config::RetentionSettings;
+
+/// Advisory lock key of the retention leader ('opsdeck retention').
+pub const RETENTION_LOCK: i64 = 7_202_611_242;
+/// How often the leader (or a candidate) looks again.
+const EVERY: Duration = Duration::from_secs(3600);
+/// After a failure, retry sooner than the hourly round.
+const AFTER_ERROR: Duration = Duration::from_secs(60);
+/// Partitions are prepared for yesterday (late events) to this many days ahead.
+pub const DAYS_AHEAD: u32 = 3;
+
+/// Runs until the task is aborted (the server aborts it when it stops).
+pub async fn run(pool: PgPool, settings: RetentionSettings) {
+    let mut leader: Option<PgConnection> = None;
+    loop {
+        let pause = match round(&pool, &mut leader, settings).await {
+            Ok(()) => EVERY,
+            Err(error) => {
+                tracing::warn!(error = %error, "metrics retention round failed; retrying");
+                // Drops the connection and with it the lock, if held.
+                leader = None;
+                AFTER_ERROR
+            }
+        };
+        tokio::time::sleep(pause).await;
+    }
+}
+
+async fn round(pool: &PgPool, leader: &mut Option<PgConnection>, settings: RetentionSettings) -> anyhow::Result<()> {
+    if leader.is_none() {
+        *leader = try_lead(pool).await?;
+    }
+    let Some(conn) = leader.as_mut() else {
+        tracing::debug!("another instance leads metrics retention");
+        return Ok(());
+    };
+    maintain(conn, settings, Utc::now().date_naive()).await?;
+    Ok(())
+}
+
+/// A dedicated connection holding the retention lock, or `None` when another
+/// session holds it.
+pub async fn try_lead(pool: &PgPool) -> sqlx::Result<Option<PgConnection>> {
+    // Detached: a session lock must not go back to the pool with its connection.
+    let mut conn = pool.acquire().await?.detach();
+    let leading: bool =
+        sqlx::query_scalar("SELECT pg_try_advisory_lock($1)").bind(RETENTION_LOCK).fetch_one(&mut conn).await?;
+    if !leading {
+        return Ok(None);
+    }
+    // DROP TABLE waits for an ACCESS EXCLUSIVE lock on the parent, and every
+    // insert queues behind a waiting request: give up quickly instead and
+    // try again next round.
+    sqlx::query("SET lock_timeout = '5s'").execute(&mut conn).await?;
+    Ok(Some(conn))
+}
+
+/// One round of work: partitions for yesterday to `DAYS_AHEAD` days after
+/// `today`, then expired partitions dropped. Returns the dropped names.
+pub async fn maintain(conn: &mut PgConnection, settings: RetentionSettings, today: NaiveDate) -> sqlx::Result<Vec<String>> {
+    let yesterday = today.checked_sub_days(Days::new(1)).unwrap_or(today);
+    partitions::ensure_partitions(&mut *conn, yesterday, DAYS_AHEAD + 1).await?;
+    let mut dropped = partitions::drop_expired_partitions(&mut *conn, StoredKind::RawEvents, settings.raw_days, today).await?;
+    dropped.extend(partitions::drop_expired_partitions(&mut *conn, StoredKind::Rollups, settings.rollup_days, today).await?);
+    Ok(dropped)
+}
+
+/// The running worker; dropping it stops the worker.
+pub struct RetentionWorker(tokio::task::JoinHandle<()>);
+
+impl Drop for RetentionWorker {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// Starts the worker on the runtime; it stops when the handle is dropped.
+pub fn spawn(pool: PgPool, settings: RetentionSettings) -> RetentionWorker {
+    RetentionWorker(tokio::spawn(run(pool, settings)))
+}
