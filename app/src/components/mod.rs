@@ -5,4 +5,5 @@ pub mod form;
 pub mod layout;
 pub mod nav;
 pub mod status_badge;
+pub mod table_head;
 pub mod theme_switch;

@@ -5,6 +5,7 @@ use leptos::prelude::*;
 
 use super::{use_actions, when};
 use crate::api_keys::{ApiKeySummary, KeyStatus};
+use crate::components::table_head::TableHead;
 
 #[component]
 pub fn KeysTable(keys: Vec<ApiKeySummary>) -> impl IntoView {
@@ -19,18 +20,7 @@ pub fn KeysTable(keys: Vec<ApiKeySummary>) -> impl IntoView {
     }
     view! {
         <table class="users-table api-keys-table">
-            <thead>
-                <tr>
-                    <th scope="col">"Name"</th>
-                    <th scope="col">"Key"</th>
-                    <th scope="col">"Scopes"</th>
-                    <th scope="col">"Status"</th>
-                    <th scope="col">"Created"</th>
-                    <th scope="col">"Expires"</th>
-                    <th scope="col">"Last used"</th>
-                    <th scope="col">"Actions"</th>
-                </tr>
-            </thead>
+            <TableHead columns=&["Name", "Key", "Scopes", "Status", "Created", "Expires", "Last used", "Actions"] />
             <tbody>{keys.into_iter().map(|key| view! { <KeyRow key /> }).collect_view()}</tbody>
         </table>
     }

@@ -4,6 +4,7 @@ use leptos::prelude::*;
 
 use super::filters::outcome_label;
 use crate::audit::{AuditEntry, AuditFilter, AuditPage, Cursor, Outcome};
+use crate::components::table_head::TableHead;
 
 #[component]
 pub fn EntriesTable(entries: Vec<AuditEntry>, filter: AuditFilter, with_details: bool) -> impl IntoView {
@@ -13,17 +14,7 @@ pub fn EntriesTable(entries: Vec<AuditEntry>, filter: AuditFilter, with_details:
     view! {
         <table class="audit-table">
             <caption class="visually-hidden">"Audit entries, newest first"</caption>
-            <thead>
-                <tr>
-                    <th scope="col">"#"</th>
-                    <th scope="col">"Time (UTC)"</th>
-                    <th scope="col">"Actor"</th>
-                    <th scope="col">"Role"</th>
-                    <th scope="col">"Action"</th>
-                    <th scope="col">"Target"</th>
-                    <th scope="col">"Outcome"</th>
-                </tr>
-            </thead>
+            <TableHead columns=&["#", "Time (UTC)", "Actor", "Role", "Action", "Target", "Outcome"] />
             <tbody>
                 {entries.into_iter().map(|entry| view! { <EntryRow entry with_details /> }).collect_view()}
             </tbody>

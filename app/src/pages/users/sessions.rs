@@ -4,6 +4,7 @@ use leptos::prelude::*;
 
 use super::{SessionsResource, use_actions, when};
 use crate::users::{ActiveSession, UserSummary};
+use crate::components::table_head::TableHead;
 
 #[component]
 pub fn SessionsRow(user: UserSummary) -> impl IntoView {
@@ -33,16 +34,7 @@ fn SessionList(user_id: i64, sessions: Vec<ActiveSession>, email: String) -> imp
     }
     view! {
         <table class="sessions-table">
-            <thead>
-                <tr>
-                    <th scope="col">"Session"</th>
-                    <th scope="col">"Signed in"</th>
-                    <th scope="col">"Client IP"</th>
-                    <th scope="col">"User agent"</th>
-                    <th scope="col">"Expires"</th>
-                    <th scope="col"><span class="visually-hidden">"End"</span></th>
-                </tr>
-            </thead>
+            <TableHead columns=&["Session", "Signed in", "Client IP", "User agent", "Expires", "~End"] />
             <tbody>
                 {sessions.into_iter().map(|session| view! { <SessionItem user_id session /> }).collect_view()}
             </tbody>

@@ -7,6 +7,7 @@ use super::row_actions::{DisableToggle, ResetPassword, RoleForm};
 use super::sessions::SessionsRow;
 use super::{View, when};
 use crate::users::{UserListing, UserSummary};
+use crate::components::table_head::TableHead;
 
 #[component]
 pub fn UsersTable(listing: UserListing, view: View) -> impl IntoView {
@@ -17,16 +18,7 @@ pub fn UsersTable(listing: UserListing, view: View) -> impl IntoView {
     let pager = view! { <Pager listing=listing.clone() view=view.clone() /> };
     view! {
         <table class="users-table">
-            <thead>
-                <tr>
-                    <th scope="col">"Email"</th>
-                    <th scope="col">"Name"</th>
-                    <th scope="col">"Role"</th>
-                    <th scope="col">"Status"</th>
-                    <th scope="col">"Last sign-in"</th>
-                    <th scope="col">"Actions"</th>
-                </tr>
-            </thead>
+            <TableHead columns=&["Email", "Name", "Role", "Status", "Last sign-in", "Actions"] />
             <tbody>
                 {listing.users.into_iter().map(|user| {
                     let open = view.sessions == Some(user.id);
