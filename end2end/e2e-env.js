@@ -20,3 +20,5 @@ exports.serverEnv = {
 exports.ROLES = ['admin', 'operator', 'support', 'manager', 'viewer'];
 exports.PASSWORD = 'e2e password for every role';
 exports.emailFor = (role) => `${role}@e2e.test`;
+// The ingest API key global-setup creates (specs send data with it).
+exports.ingestKeyFile = path.join(repo, 'target', 'e2e-ingest-key.txt');

@@ -2,7 +2,8 @@
 // (`opsdeck user create`), the same way the README's run command creates the
 // first admin. Safe to run again: existing accounts are left alone.
 const { execFileSync } = require('child_process');
-const { bin, serverEnv, ROLES, PASSWORD, emailFor } = require('./e2e-env');
+const fs = require('fs');
+const { bin, serverEnv, ROLES, PASSWORD, emailFor, ingestKeyFile } = require('./e2e-env');
 
 module.exports = async () => {
   for (const role of ROLES) {
@@ -12,4 +13,11 @@ module.exports = async () => {
       stdio: ['pipe', 'inherit', 'inherit'],
     });
   }
+  // An ingest key for specs that send metrics; the CLI prints only the key on stdout.
+  // (The server may not be up yet, so specs send their data themselves.)
+  const key = execFileSync(bin, ['api-key', 'create', '--name', 'e2e', '--scope', 'ingest'], {
+    env: serverEnv,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  }).toString().trim();
+  fs.writeFileSync(ingestKeyFile, key);
 };

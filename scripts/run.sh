@@ -6,7 +6,8 @@
 # Installs what is missing (Debian packages, Rust tools, npm packages), makes
 # sure PostgreSQL and Redis answer (starting private ones under .data/ when
 # the URLs point at this machine and nothing answers there), builds with
-# cargo-leptos and replaces this shell with the server.
+# cargo-leptos and runs the server, with generated demo traffic beside it
+# (`opsdeck demo`; OPSDECK_DEMO=0 turns it off).
 # Honours DATABASE_URL, REDIS_URL, OPSDECK_ADDR, CARGO_TARGET_DIR.
 set -euo pipefail
 
@@ -50,5 +51,58 @@ create_first_admin() {
 }
 create_first_admin
 
+# Demo traffic (services demo-…) through the real ingest API, with its own
+# ingest key kept in .data/demo-key.txt. OPSDECK_DEMO=0 skips it.
+demo_key() {
+	local file="$REPO_ROOT/.data/demo-key.txt"
+	if [[ ! -s $file ]]; then
+		mkdir -p "$REPO_ROOT/.data"
+		local key
+		key=$("$OPSDECK_BIN" api-key create --name "demo traffic (opsdeck demo)" --scope ingest)
+		(umask 077 && printf '%s\n' "$key" >"$file")
+	fi
+	cat "$file"
+}
+
 echo "==> starting Opsdeck on http://${OPSDECK_ADDR} (site root $OPSDECK_SITE_ROOT)"
-exec "$OPSDECK_BIN" serve "$@"
+if [[ ${OPSDECK_DEMO:-1} == 0 ]]; then
+	exec "$OPSDECK_BIN" serve "$@"
+fi
+
+"$OPSDECK_BIN" serve "$@" &
+server_pid=$!
+demo_pid=
+# shellcheck disable=SC2317 # called by the traps
+stop() {
+	kill -TERM "$server_pid" 2>/dev/null || true
+}
+# shellcheck disable=SC2317 # called by the traps
+cleanup() {
+	if [[ -n $demo_pid ]]; then
+		kill -TERM "$demo_pid" 2>/dev/null || true
+	fi
+}
+trap stop INT TERM
+trap cleanup EXIT
+
+for _ in $(seq 1 60); do
+	curl -fsS "http://${OPSDECK_ADDR}/health" >/dev/null 2>&1 && break
+	kill -0 "$server_pid" 2>/dev/null || break
+	sleep 0.5
+done
+if kill -0 "$server_pid" 2>/dev/null; then
+	echo "==> starting generated demo traffic (services demo-checkout, demo-catalog, demo-search, demo-payments; OPSDECK_DEMO=0 turns it off)"
+	if key=$(demo_key); then
+		OPSDECK_DEMO_KEY="$key" "$OPSDECK_BIN" demo --url "http://${OPSDECK_ADDR}" &
+		demo_pid=$!
+	else
+		echo "==> WARNING: could not create the demo's API key; no demo traffic" >&2
+	fi
+fi
+
+# `wait` returns early when a trapped signal arrives; keep waiting for the server to finish stopping.
+status=0
+while kill -0 "$server_pid" 2>/dev/null; do
+	wait "$server_pid" && status=0 || status=$?
+done
+exit "$status"

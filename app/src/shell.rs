@@ -1,12 +1,12 @@
 //! The HTML document, the app's routes and its layout.
 
 use leptos::prelude::*;
-use leptos_meta::{Html, MetaTags, Title, provide_meta_context};
+use leptos_meta::{Html, MetaTags, Script, Title, provide_meta_context};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{SsrMode, path};
 
 use crate::components::layout::Layout;
-use crate::pages::{ApiKeys, Area, AuditEntryPage, AuditLog, Login, NotAvailable, NotFound, Overview, Profile, Settings, Users};
+use crate::pages::{ApiKeys, Area, AuditEntryPage, AuditLog, Login, NotAvailable, NotFound, Overview, Performance, Profile, Settings, Users};
 use crate::theme::{Theme, initial_theme};
 
 /// The full document the server sends; the browser hydrates `<body>`.
@@ -42,6 +42,11 @@ pub fn App() -> impl IntoView {
 
     view! {
         <Html {..} data-theme=data_theme />
+        // The charts' renderer, on every page so a client-side move to a chart
+        // finds it loaded. A classic script in <head>: it runs before the
+        // (module) hydration script. Written directly into the shell's <head>
+        // instead, it broke hydration, so leptos_meta places it.
+        <Script src="/echarts.min.js" />
         <Title formatter=|title: String| if title.is_empty() { "Opsdeck".to_string() } else { format!("{title} · Opsdeck") } />
         <Router>
             <Layout>
@@ -50,7 +55,7 @@ pub fn App() -> impl IntoView {
                                         <Route path=path!("/") view=Overview ssr=SsrMode::InOrder />
                     <Route path=path!("/login") view=Login ssr=SsrMode::InOrder />
                     <Route path=path!("/profile") view=Profile ssr=SsrMode::InOrder />
-                    <Route path=path!("/performance") view=|| view! { <NotAvailable area=Area::Performance /> } ssr=SsrMode::InOrder />
+                    <Route path=path!("/performance") view=Performance ssr=SsrMode::InOrder />
                     <Route path=path!("/alerts") view=|| view! { <NotAvailable area=Area::Alerts /> } ssr=SsrMode::InOrder />
                     <Route path=path!("/logs") view=|| view! { <NotAvailable area=Area::Logs /> } ssr=SsrMode::InOrder />
                     <Route path=path!("/backups") view=|| view! { <NotAvailable area=Area::Backups /> } ssr=SsrMode::InOrder />

@@ -68,6 +68,16 @@ impl RedisHandle {
         Ok(manager.clone())
     }
 
+    /// A connection of its own, for commands that block (`XREAD BLOCK`) and
+    /// would stall every other user of the shared one. `response_timeout`
+    /// must exceed the longest block.
+    pub async fn dedicated_connection(&self, response_timeout: Duration) -> redis::RedisResult<redis::aio::MultiplexedConnection> {
+        let config = redis::AsyncConnectionConfig::new()
+            .set_connection_timeout(Some(self.timeout))
+            .set_response_timeout(Some(response_timeout));
+        self.client.get_multiplexed_async_connection_with_config(&config).await
+    }
+
     /// `key` under this installation's (or this test's) prefix.
     pub fn key(&self, key: &str) -> String {
         format!("{}{key}", self.key_prefix)

@@ -36,6 +36,16 @@ pub enum Command {
         #[command(subcommand)]
         command: ApiKeyCommand,
     },
+    /// Send generated demo traffic (services named demo-…) to a running
+    /// Opsdeck through the ingest API, until Ctrl-C.
+    Demo {
+        /// Where Opsdeck listens
+        #[arg(long, default_value = "http://127.0.0.1:3000")]
+        url: String,
+        /// An ingest API key; without one, a key named "demo traffic" is created (needs DATABASE_URL)
+        #[arg(long, env = "OPSDECK_DEMO_KEY", hide_env_values = true)]
+        key: Option<String>,
+    },
     /// Work with the audit log.
     Audit {
         #[command(subcommand)]
@@ -91,6 +101,7 @@ pub async fn run(command: Command, config: Config) -> anyhow::Result<()> {
         Command::ApiKey { command: ApiKeyCommand::Create { name, scopes, expires_in_days } } => {
             crate::api_key_cli::create(config, crate::api_key_cli::CreateApiKey { name, scopes, expires_in_days }).await
         }
+        Command::Demo { url, key } => crate::demo::run(config, crate::demo::DemoArgs { url, key }).await,
         Command::Audit { command: AuditCommand::Verify } => crate::audit::verify_command(&config).await,
         Command::Serve => {
             let app = Application::build(config).await?;

@@ -39,6 +39,8 @@ pub const VARIABLES: &[Variable] = &[
     Variable { name: "OPSDECK_INGEST_RATE_PER_MIN", default: "600", meaning: "Ingest requests one API key may send per minute before 429 with Retry-After" },
     Variable { name: "OPSDECK_RETENTION_RAW_DAYS", default: "7", meaning: "Days raw request events and metric samples are kept (whole daily partitions are dropped after)" },
     Variable { name: "OPSDECK_RETENTION_ROLLUP_DAYS", default: "90", meaning: "Days per-minute rollups are kept (whole daily partitions are dropped after)" },
+    Variable { name: "OPSDECK_SELF_MONITOR_SECS", default: "15", meaning: "How often Opsdeck samples its own health checks into the metrics pipeline (its request timings are flushed at least every 5 s); 0 turns self-monitoring off" },
+    Variable { name: "OPSDECK_LIVE_RECHECK_SECS", default: "30", meaning: "How often an open live stream re-checks its viewer's session; a signed-out or disabled user's streams end within this time" },
     Variable { name: "OPSDECK_SHUTDOWN_GRACE_SECS", default: "30", meaning: "On SIGTERM/Ctrl-C, how long in-flight requests may take to finish" },
 ];
 
@@ -66,6 +68,9 @@ pub struct Config {
     pub auth: AuthSettings,
     pub ingest: IngestSettings,
     pub retention: RetentionSettings,
+    /// Zero: self-monitoring is off.
+    pub self_monitor_every: Duration,
+    pub live_recheck: Duration,
 }
 
 /// How long metrics are kept, per kind; applied by dropping whole daily partitions.
@@ -138,6 +143,8 @@ impl Config {
                 raw_days: get("OPSDECK_RETENTION_RAW_DAYS").positive()?,
                 rollup_days: get("OPSDECK_RETENTION_ROLLUP_DAYS").positive()?,
             },
+            self_monitor_every: Duration::from_secs(get("OPSDECK_SELF_MONITOR_SECS").parse("a number of seconds")?),
+            live_recheck: Duration::from_secs(get("OPSDECK_LIVE_RECHECK_SECS").positive()?),
             ingest: IngestSettings {
                 max_body_bytes: get("OPSDECK_INGEST_MAX_BYTES").positive()?,
                 rate_per_min: get("OPSDECK_INGEST_RATE_PER_MIN").positive()?,

@@ -10,8 +10,9 @@
 //! Batches are data, not changes to Opsdeck, so they are not audited one by
 //! one (an emitter sends thousands an hour); refused keys are.
 //!
-//! The live fan-out (`PUBLISH opsdeck:live`) belongs right after the commit
-//! in [`store`], once the SSE work exists.
+//! After the commit, the batch's effect on the live view is published
+//! (`crate::live`), off the request path: the answer does not wait for it
+//! and a failure there never fails the ingest.
 
 mod bearer;
 
@@ -41,6 +42,14 @@ fn bad_request(message: &str, field: Option<&str>) -> Response {
 }
 
 pub async fn ingest(State(state): State<AppState>, request: Request) -> Response {
+    let response = handle(state, request).await;
+    if !response.status().is_success() {
+        crate::prometheus::COUNTERS.ingest_answer(response.status(), 0);
+    }
+    response
+}
+
+async fn handle(state: AppState, request: Request) -> Response {
     let (parts, body) = request.into_parts();
     let key = match bearer::authenticate(&state, &parts, Scope::Ingest).await {
         Ok(key) => key,
@@ -75,6 +84,12 @@ pub async fn ingest(State(state): State<AppState>, request: Request) -> Response
     };
     match store(&state, key.id, idempotency_key.as_deref(), &batch).await {
         Ok(Stored { accepted, duplicate }) => {
+            if !duplicate {
+                crate::prometheus::COUNTERS.ingest_answer(StatusCode::ACCEPTED, accepted);
+                // Best-effort and off the request path: the batch is stored whatever happens there.
+                let state = state.clone();
+                tokio::spawn(async move { crate::live::publish(&state, &batch).await });
+            }
             answer(StatusCode::ACCEPTED, json!({ "accepted": accepted, "duplicate": duplicate }))
         }
         Err(error) => {

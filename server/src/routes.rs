@@ -25,7 +25,7 @@ use app::health::{Readiness, Status};
 use app::state::AppState;
 use app::{App, shell};
 
-pub fn router(state: AppState) -> Router {
+pub fn router(state: AppState, live: crate::live::Live, recorder: crate::self_monitor::Recorder) -> Router {
     let routes = generate_route_list(App);
     let context = {
         let state = state.clone();
@@ -53,6 +53,8 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/audit/export.csv", get(crate::audit::export_csv))
         .route("/api/v1/ingest", post(crate::ingest::ingest).layer(DefaultBodyLimit::max(state.ingest.max_body_bytes)))
         .route("/api/v1/openapi.json", get(crate::ingest::openapi))
+        .route("/api/v1/live", get(crate::live::stream).layer(axum::Extension(live)))
+        .route("/metrics", get(crate::prometheus::metrics))
         .leptos_routes_with_context(&state, routes, context.clone(), {
             let options = state.leptos_options.clone();
             move || shell(options.clone())
@@ -63,6 +65,8 @@ pub fn router(state: AppState) -> Router {
         .layer(middleware::from_fn_with_state(state.clone(), security))
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
         .layer(TraceLayer::new_for_http())
+        // Outermost, so refusals by the gate and the security layer count too.
+        .layer(middleware::from_fn_with_state(recorder, crate::self_monitor::record))
         .with_state(state)
 }
 

@@ -26,7 +26,9 @@ pub struct Application {
     listener: TcpListener,
     router: axum::Router,
     config: Config,
-    db: PgPool,
+    state: AppState,
+    live: crate::live::Live,
+    self_monitor: Option<crate::self_monitor::Buffer>,
 }
 
 impl Application {
@@ -38,8 +40,10 @@ impl Application {
             .await
             .with_context(|| format!("cannot listen on {} (OPSDECK_ADDR)", config.addr))?;
         let state = build_state(&config, listener.local_addr()?).await?;
-        let db = state.db.clone();
-        Ok(Application { listener, router: routes::router(state), config, db })
+        let live = crate::live::Live::new(config.live_recheck);
+        let (recorder, self_monitor) = crate::self_monitor::channel(config.self_monitor_every);
+        let router = routes::router(state.clone(), live.clone(), recorder);
+        Ok(Application { listener, router, config, state, live, self_monitor })
     }
 
     /// The state the server would run with, for CLI commands that act like it.
@@ -62,12 +66,19 @@ impl Application {
             }
         });
         // Leader-only partition upkeep and retention; stops when this returns.
-        let _retention = crate::retention::spawn(self.db.clone(), self.config.retention);
+        let _retention = crate::retention::spawn(self.state.db.clone(), self.config.retention);
+        // This instance's one reader of the live stream, and its own metrics.
+        let _live_reader = crate::live::spawn_reader(self.state.redis.clone(), self.live.clone());
+        let _self_monitor =
+            self.self_monitor.map(|buffer| crate::self_monitor::spawn(self.state.clone(), buffer, self.config.self_monitor_every));
+        let live = self.live;
         let (stopping_tx, stopping_rx) = tokio::sync::oneshot::channel::<()>();
         let server = axum::serve(listener, self.router.into_make_service_with_connect_info::<SocketAddr>())
             .with_graceful_shutdown(async move {
                 shutdown.await;
                 tracing::info!("shutting down: finishing in-flight requests");
+                // Live streams never finish by themselves; end them so shutdown need not wait out the grace.
+                live.stop();
                 let _ = stopping_tx.send(());
             })
             .into_future();

@@ -22,6 +22,9 @@ pub const TABLE: &[(&str, Access)] = &[
     // Infrastructure and static files
     ("/health", Public),
     ("/ready", Public),
+    // Prometheus scrapers carry no session; the counters name no user,
+    // service or key (see server/src/prometheus.rs).
+    ("/metrics", Public),
     ("/pkg/*", Public),
     ("/favicon.svg", Public),
     ("/echarts.min.js", Public),
@@ -46,6 +49,8 @@ pub const TABLE: &[(&str, Access)] = &[
     ("/api/auth/sign-out", SignedIn),
     ("/api/auth/change-password", Requires(ManageOwnAccount)),
     ("/api/health/snapshot", Requires(ViewDashboards)),
+    ("/api/metrics/overview", Requires(ViewDashboards)),
+    ("/api/metrics/performance", Requires(ViewDashboards)),
     ("/api/audit/list", Requires(ReadAuditSummary)),
     ("/api/audit/entry", Requires(ReadAuditDetails)),
     ("/api/audit/verify", Requires(VerifyAudit)),
@@ -62,6 +67,7 @@ pub const TABLE: &[(&str, Access)] = &[
     ("/api/api-keys/set-expiry", Requires(ManageApiKeys)),
     // HTTP routes
     ("/api/v1/audit/export.csv", Requires(ExportAudit)),
+    ("/api/v1/live", Requires(ViewDashboards)),
     // Machines, not sessions: the ingest handler authenticates the bearer API
     // key itself (401/403), so the gate lets the request through to it.
     ("/api/v1/ingest", Public),

@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 
 #[cfg(feature = "ssr")]
 pub mod ingest;
+pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod ssr;
 

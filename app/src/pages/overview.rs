@@ -5,6 +5,11 @@ use leptos_meta::Title;
 
 use crate::components::status_badge::StatusBadge;
 use crate::health::{HealthSnapshot, ServiceCheck, check_health};
+use crate::metrics::pages::{
+    DEGRADED_ERROR_RATE, DEGRADED_P95_MS, DOWN_ERROR_RATE, OVERVIEW_WINDOW_MINUTES, PerformanceQuery, ServiceTile, service_tiles,
+};
+use crate::pages::performance::NoServices;
+use crate::pages::performance::numbers::{millis, percent};
 
 /// How often the browser re-runs the health checks after hydration.
 const REFRESH_EVERY: Duration = Duration::from_secs(5);
@@ -13,6 +18,7 @@ const REFRESH_EVERY: Duration = Duration::from_secs(5);
 pub fn Overview() -> impl IntoView {
     let refreshes = RwSignal::new(0u64);
     let snapshot = Resource::new(move || refreshes.get(), |_| check_health());
+    let tiles = Resource::new(move || refreshes.get(), |_| service_tiles());
 
     // Effects run only in the browser, so the timer starts after hydration.
     Effect::new(move |_| {
@@ -24,6 +30,21 @@ pub fn Overview() -> impl IntoView {
     view! {
         <Title text="Overview" />
         <h1>"Overview"</h1>
+        <section class="panel" aria-labelledby="services-heading">
+            <div class="panel-head">
+                <h2 id="services-heading">"Services"</h2>
+                <span class="muted">{format!("Last {OVERVIEW_WINDOW_MINUTES} minutes")}</span>
+            </div>
+            <Transition fallback=|| view! { <p class="muted">"Loading services…"</p> }>
+                {move || tiles.get().map(|result| match result {
+                    Ok(tiles) if tiles.is_empty() => view! { <NoServices /> }.into_any(),
+                    Ok(tiles) => view! { <ServiceTiles tiles /> }.into_any(),
+                    Err(error) => view! {
+                        <p class="error" role="alert">{format!("Could not load the services: {error}")}</p>
+                    }.into_any(),
+                })}
+            </Transition>
+        </section>
         <section class="panel" aria-labelledby="dependencies-heading">
             <div class="panel-head">
                 <h2 id="dependencies-heading">"Opsdeck's dependencies"</h2>
@@ -72,6 +93,49 @@ fn ServiceCard(name: &'static str, check: ServiceCheck) -> impl IntoView {
                 <dt>"Detail"</dt>
                 <dd>{check.message}</dd>
             </dl>
+        </article>
+    }
+}
+
+#[component]
+fn ServiceTiles(tiles: Vec<ServiceTile>) -> impl IntoView {
+    view! {
+        <div class="cards service-tiles">{tiles.into_iter().map(|tile| view! { <ServiceTileCard tile /> }).collect_view()}</div>
+        <p class="muted">
+            {format!(
+                "Degraded at an error rate of {:.0} % or a P95 of {DEGRADED_P95_MS:.0} ms; down at an error rate of {:.0} %.",
+                DEGRADED_ERROR_RATE * 100.0,
+                DOWN_ERROR_RATE * 100.0,
+            )}
+        </p>
+    }
+}
+
+#[component]
+fn ServiceTileCard(tile: ServiceTile) -> impl IntoView {
+    let href = PerformanceQuery { service: Some(tile.service.clone()), ..Default::default() }.href();
+    let class = match tile.health {
+        Some(status) => format!("card service-tile card-{}", status.as_str()),
+        None => "card service-tile card-idle".to_string(),
+    };
+    let name = tile.service.clone();
+    view! {
+        <article class=class aria-label=tile.service data-testid="service-tile">
+            <h3><a href=href>{name}</a></h3>
+            {match (tile.health, tile.recent) {
+                (Some(status), Some(recent)) => view! {
+                    <StatusBadge status />
+                    <dl>
+                        <dt>"Throughput"</dt>
+                        <dd>{format!("{:.2} req/s", recent.throughput_per_s)}</dd>
+                        <dt>"Error rate"</dt>
+                        <dd>{percent(recent.error_rate)}</dd>
+                        <dt>"P95"</dt>
+                        <dd>{millis(recent.p95_ms)}</dd>
+                    </dl>
+                }.into_any(),
+                _ => view! { <p class="muted">{format!("No requests in the last {OVERVIEW_WINDOW_MINUTES} minutes")}</p> }.into_any(),
+            }}
         </article>
     }
 }

@@ -22,6 +22,8 @@ pub struct TestApp {
     pub db_name: String,
     pub redis_prefix: String,
     pub client: reqwest::Client,
+    /// The environment it was started with, for `spawn_sibling`.
+    vars: HashMap<String, String>,
 }
 
 /// Variables the test environment provides (the README's test command sets them).
@@ -54,6 +56,15 @@ impl TestConfig {
     }
 
     pub async fn spawn(self) -> TestApp {
+        self.spawn_until(std::future::pending()).await.0
+    }
+
+    /// Starts the app, which stops gracefully when `shutdown` completes;
+    /// the handle resolves when `run_until_stopped` returns.
+    pub async fn spawn_until(
+        self,
+        shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+    ) -> (TestApp, tokio::task::JoinHandle<anyhow::Result<()>>) {
         let db_name = self.vars.get("OPSDECK_TEST_DB").cloned().unwrap_or_default();
         let redis_prefix = self.vars.get("OPSDECK_REDIS_PREFIX").cloned().unwrap_or_default();
         let vars = self.vars;
@@ -65,8 +76,8 @@ impl TestConfig {
         let database_url = format!("{}/{db_name}", database_server_url());
         let app = Application::build(config).await.expect("application starts");
         let address = format!("http://127.0.0.1:{}", app.port());
-        tokio::spawn(app.run_until_stopped(std::future::pending()));
-        TestApp {
+        let running = tokio::spawn(app.run_until_stopped(shutdown));
+        let app = TestApp {
             address,
             db: PgPool::connect(&database_url).await.expect("test database reachable"),
             db_name,
@@ -75,11 +86,19 @@ impl TestConfig {
                 .redirect(reqwest::redirect::Policy::none())
                 .build()
                 .expect("HTTP client"),
-        }
+            vars,
+        };
+        (app, running)
     }
 }
 
 impl TestApp {
+    /// A second instance of the same installation: the same database and
+    /// Redis prefix, its own port (as behind a load balancer).
+    pub async fn spawn_sibling(&self) -> TestApp {
+        TestConfig { vars: self.vars.clone() }.spawn().await
+    }
+
     /// The default app: a fresh database, a private Redis prefix.
     pub async fn spawn() -> TestApp {
         TestApp::configure().await.spawn().await
@@ -96,6 +115,8 @@ impl TestApp {
             ("OPSDECK_REDIS_PREFIX".to_string(), redis_prefix),
             ("OPSDECK_LOG".to_string(), "warn".to_string()),
             ("OPSDECK_SHUTDOWN_GRACE_SECS".to_string(), "1".to_string()),
+            // Off unless a test turns it on: its rows would upset tests that count rows.
+            ("OPSDECK_SELF_MONITOR_SECS".to_string(), "0".to_string()),
             ("OPSDECK_TEST_DB".to_string(), db_name),
             ("OPSDECK_AUDIT_KEY".to_string(), TEST_AUDIT_KEY.to_string()),
         ]);

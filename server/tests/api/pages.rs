@@ -26,8 +26,10 @@ async fn an_admin_reaches_every_area_and_unbuilt_ones_say_so() {
     let app = TestApp::spawn().await;
     let (browser, _) = app.signed_in(Role::Admin).await;
     let (_, home) = page(&browser, "/").await;
+    let (status, performance) = page(&browser, "/performance").await;
+    assert_eq!(status, 200);
+    assert!(performance.contains("<h1>Performance</h1>") && !performance.contains("Not available yet"), "Performance is built");
     for (title, path) in [
-        ("Performance", "/performance"),
         ("Alerts", "/alerts"),
         ("Logs", "/logs"),
         ("Backups", "/backups"),

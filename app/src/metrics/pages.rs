@@ -1,0 +1,509 @@
+//! What the Overview's service tiles and the Performance page read: the
+//! parsed page query (service, endpoint, time range), the health colour of a
+//! tile, the server functions behind both pages, and how a live point joins
+//! a chart's series.
+
+use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, TimeZone, Utc};
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::error::AppError;
+use crate::health::Status;
+use crate::metrics::{EndpointStats, LatencyPoint, LivePoint, ServiceSummary};
+
+/// A tile looks degraded at this error rate (errors / requests) or above…
+pub const DEGRADED_ERROR_RATE: f64 = 0.05;
+/// …or when its P95 is at least this many milliseconds.
+pub const DEGRADED_P95_MS: f64 = 1000.0;
+/// A tile looks down at this error rate or above.
+pub const DOWN_ERROR_RATE: f64 = 0.20;
+
+/// The Overview's tiles summarise this much recent traffic.
+pub const OVERVIEW_WINDOW_MINUTES: i64 = 5;
+/// A chart never holds more points than this (the server picks the step).
+pub const MAX_POINTS: i64 = 300;
+/// A custom range may not be longer than this…
+pub const MAX_CUSTOM_DAYS: i64 = 30;
+/// …nor start further back than this (older rollups are being dropped).
+pub const OLDEST_DAYS: i64 = 90;
+/// Steps a series may use, in minutes: round numbers so points line up with
+/// clock time (and one-minute steps line up with live points).
+const STEPS_MINUTES: [i64; 13] = [1, 2, 5, 10, 15, 30, 60, 120, 180, 360, 720, 1440, 2880];
+
+/// The health colour of a service's recent traffic.
+pub fn tile_health(summary: &ServiceSummary) -> Status {
+    if summary.error_rate >= DOWN_ERROR_RATE {
+        Status::Down
+    } else if summary.error_rate >= DEGRADED_ERROR_RATE || summary.p95_ms >= DEGRADED_P95_MS {
+        Status::Degraded
+    } else {
+        Status::Up
+    }
+}
+
+/// One Overview tile: a service and its last minutes, when it had traffic.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ServiceTile {
+    pub service: String,
+    /// `None` when the service sent nothing in the overview window.
+    pub recent: Option<ServiceSummary>,
+    pub health: Option<Status>,
+}
+
+/// The time ranges the Performance page offers.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum TimeRange {
+    Last15m,
+    #[default]
+    Last1h,
+    Last6h,
+    Last24h,
+    Last7d,
+    Last30d,
+    Custom,
+}
+
+impl TimeRange {
+    pub const ALL: [TimeRange; 7] = [
+        TimeRange::Last15m,
+        TimeRange::Last1h,
+        TimeRange::Last6h,
+        TimeRange::Last24h,
+        TimeRange::Last7d,
+        TimeRange::Last30d,
+        TimeRange::Custom,
+    ];
+
+    /// The value in the page's URL (`range=…`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TimeRange::Last15m => "15m",
+            TimeRange::Last1h => "1h",
+            TimeRange::Last6h => "6h",
+            TimeRange::Last24h => "24h",
+            TimeRange::Last7d => "7d",
+            TimeRange::Last30d => "30d",
+            TimeRange::Custom => "custom",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            TimeRange::Last15m => "Last 15 minutes",
+            TimeRange::Last1h => "Last hour",
+            TimeRange::Last6h => "Last 6 hours",
+            TimeRange::Last24h => "Last 24 hours",
+            TimeRange::Last7d => "Last 7 days",
+            TimeRange::Last30d => "Last 30 days",
+            TimeRange::Custom => "Custom",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<TimeRange> {
+        TimeRange::ALL.into_iter().find(|range| range.as_str() == value)
+    }
+
+    /// How far back a relative range reaches; `None` for a custom one.
+    pub fn span(self) -> Option<Duration> {
+        match self {
+            TimeRange::Last15m => Some(Duration::minutes(15)),
+            TimeRange::Last1h => Some(Duration::hours(1)),
+            TimeRange::Last6h => Some(Duration::hours(6)),
+            TimeRange::Last24h => Some(Duration::hours(24)),
+            TimeRange::Last7d => Some(Duration::days(7)),
+            TimeRange::Last30d => Some(Duration::days(30)),
+            TimeRange::Custom => None,
+        }
+    }
+}
+
+/// The Performance page's query as it stands in the URL (unparsed).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PerformanceQuery {
+    pub service: Option<String>,
+    pub endpoint: Option<String>,
+    pub range: Option<String>,
+    pub from: Option<String>,
+    pub to: Option<String>,
+}
+
+impl PerformanceQuery {
+    /// `/performance?…` for this query (empty parameters left out).
+    pub fn href(&self) -> String {
+        let pairs = [
+            ("service", &self.service),
+            ("endpoint", &self.endpoint),
+            ("range", &self.range),
+            ("from", &self.from),
+            ("to", &self.to),
+        ];
+        let query = pairs
+            .into_iter()
+            .filter_map(|(name, value)| present(value).map(|v| format!("{name}={}", percent_encode(v))))
+            .collect::<Vec<_>>()
+            .join("&");
+        if query.is_empty() { "/performance".to_string() } else { format!("/performance?{query}") }
+    }
+
+    /// The time window this query asks for at `now`.
+    pub fn window(&self, now: DateTime<Utc>) -> Result<Window, AppError> {
+        let range = match present(&self.range) {
+            None => TimeRange::default(),
+            Some(value) => TimeRange::parse(value).ok_or_else(|| {
+                AppError::validation("range", "Choose one of 15m, 1h, 6h, 24h, 7d, 30d or custom")
+            })?,
+        };
+        let (from, to) = match range.span() {
+            Some(span) => (now - span, now),
+            None => {
+                let from = parse_instant(present(&self.from), "from")?;
+                let to = parse_instant(present(&self.to), "to")?;
+                if to <= from {
+                    return Err(AppError::validation("to", "Must be after \"from\""));
+                }
+                if to - from > Duration::days(MAX_CUSTOM_DAYS) {
+                    return Err(AppError::validation("to", format!("A custom range may span at most {MAX_CUSTOM_DAYS} days")));
+                }
+                if from < now - Duration::days(OLDEST_DAYS) {
+                    return Err(AppError::validation("from", format!("Data older than {OLDEST_DAYS} days is not kept")));
+                }
+                (from, to)
+            }
+        };
+        let step = step_for(to - from);
+        Ok(Window { range, from: align_down(from, step), to, step })
+    }
+}
+
+/// A parsed time window: series points start at `from` (aligned to `step`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Window {
+    pub range: TimeRange,
+    pub from: DateTime<Utc>,
+    pub to: DateTime<Utc>,
+    pub step: Duration,
+}
+
+/// The smallest round step that keeps a series of `span` within `MAX_POINTS`
+/// (one point more than `span / step` when the start is aligned down).
+pub fn step_for(span: Duration) -> Duration {
+    let minutes = span.num_minutes().max(1);
+    let step = STEPS_MINUTES
+        .into_iter()
+        .find(|step| (minutes + step - 1) / step < MAX_POINTS)
+        .unwrap_or(STEPS_MINUTES[STEPS_MINUTES.len() - 1]);
+    Duration::minutes(step)
+}
+
+fn align_down(t: DateTime<Utc>, step: Duration) -> DateTime<Utc> {
+    let secs = step.num_seconds().max(60);
+    let aligned = t.timestamp() - t.timestamp().rem_euclid(secs);
+    Utc.timestamp_opt(aligned, 0).single().unwrap_or(t)
+}
+
+/// RFC 3339, `YYYY-MM-DDTHH:MM` (a `datetime-local` field) or a date, in UTC.
+fn parse_instant(value: Option<&str>, field: &str) -> Result<DateTime<Utc>, AppError> {
+    let value = value.ok_or_else(|| AppError::validation(field, "Required for a custom range"))?;
+    if let Ok(t) = DateTime::parse_from_rfc3339(value) {
+        return Ok(t.with_timezone(&Utc));
+    }
+    for format in ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"] {
+        if let Ok(t) = NaiveDateTime::parse_from_str(value, format) {
+            return Ok(t.and_utc());
+        }
+    }
+    if let Ok(day) = NaiveDate::parse_from_str(value, "%Y-%m-%d") {
+        return Ok(day.and_hms_opt(0, 0, 0).map(|t| t.and_utc()).unwrap_or_default());
+    }
+    Err(AppError::validation(field, "Use a date and time like 2026-11-24T09:30 (UTC)"))
+}
+
+fn present(value: &Option<String>) -> Option<&str> {
+    value.as_deref().map(str::trim).filter(|v| !v.is_empty())
+}
+
+/// Percent-encodes everything but RFC 3986's unreserved characters.
+pub fn percent_encode(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for byte in value.bytes() {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
+            out.push(char::from(byte));
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
+
+/// Everything the Performance page shows for one query.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PerformanceReport {
+    /// Every service with data in the kept history, for the picker.
+    pub services: Vec<String>,
+    /// The service shown (the first one when the query names none).
+    pub service: Option<String>,
+    pub endpoint: Option<String>,
+    /// The service's endpoints with requests in the window, for the picker.
+    pub endpoints: Vec<String>,
+    pub range: TimeRange,
+    pub from: DateTime<Utc>,
+    pub to: DateTime<Utc>,
+    pub step_secs: i64,
+    pub series: Vec<LatencyPoint>,
+    /// The whole window in one point; `None` when it had no requests.
+    pub overall: Option<LatencyPoint>,
+    pub slowest: Vec<EndpointStats>,
+    /// Endpoints with at least one error, highest error rate first.
+    pub failing: Vec<EndpointStats>,
+}
+
+impl PerformanceReport {
+    pub fn window_secs(&self) -> f64 {
+        ((self.to - self.from).num_milliseconds().max(1) as f64) / 1000.0
+    }
+}
+
+/// Adds (or replaces) the live `point` for its minute in `series`, keeping
+/// only points within `keep` of the newest and at most `MAX_POINTS`.
+/// Points for other services are ignored. Returns whether `series` changed.
+pub fn merge_live_point(series: &mut Vec<LatencyPoint>, service: &str, point: &LivePoint, keep: Duration) -> bool {
+    if point.service != service {
+        return false;
+    }
+    let latency = LatencyPoint {
+        t: point.minute,
+        count: point.count,
+        errors: point.errors,
+        avg_ms: point.avg_ms,
+        p50_ms: point.p50_ms,
+        p95_ms: point.p95_ms,
+        p99_ms: point.p99_ms,
+        max_ms: point.max_ms,
+    };
+    match series.binary_search_by(|p| p.t.cmp(&point.minute)) {
+        Ok(index) => series[index] = latency,
+        Err(index) => series.insert(index, latency),
+    }
+    if let Some(newest) = series.last().map(|p| p.t) {
+        series.retain(|p| p.t > newest - keep);
+    }
+    let excess = series.len().saturating_sub(MAX_POINTS as usize);
+    series.drain(..excess);
+    true
+}
+
+/// Tiles for every service seen in the last day, coloured by the last
+/// `OVERVIEW_WINDOW_MINUTES` minutes.
+#[server(endpoint = "metrics/overview")]
+pub async fn service_tiles() -> Result<Vec<ServiceTile>, AppError> {
+    crate::error::respond(ssr::service_tiles().await)
+}
+
+/// Series, key numbers and endpoint tables for one service and time range.
+#[server(endpoint = "metrics/performance")]
+pub async fn get_performance(
+    // An empty query serialises to nothing at all; default it rather than fail.
+    #[server(default)] query: PerformanceQuery,
+) -> Result<PerformanceReport, AppError> {
+    crate::error::respond(ssr::performance_report(query).await)
+}
+
+#[cfg(feature = "ssr")]
+pub mod ssr {
+    //! The two pages' server side: authorise, parse, query.
+
+    use chrono::{DateTime, Duration, Utc};
+    use sqlx::PgConnection;
+
+    use super::*;
+    use crate::auth::permissions::Permission;
+    use crate::metrics::EndpointOrder;
+    use crate::metrics::ssr::queries;
+
+    /// The endpoint tables show this many rows each.
+    const ENDPOINT_ROWS: usize = 10;
+
+    pub async fn service_tiles() -> Result<Vec<ServiceTile>, AppError> {
+        crate::auth::ssr::require(Permission::ViewDashboards).await?;
+        let state = crate::state::app_state()?;
+        let mut conn = state.db.acquire().await.map_err(|e| AppError::internal("overview: acquire", e))?;
+        let now = Utc::now();
+        let known = known_services(&mut conn, now - Duration::days(1))
+            .await
+            .map_err(|e| AppError::internal("overview: services", e))?;
+        let recent = queries::service_summary(&mut conn, now - Duration::minutes(OVERVIEW_WINDOW_MINUTES), now)
+            .await
+            .map_err(|e| AppError::internal("overview: summaries", e))?;
+        let mut tiles: Vec<ServiceTile> = known
+            .into_iter()
+            .map(|service| {
+                let recent = recent.iter().find(|s| s.service == service).cloned();
+                ServiceTile { health: recent.as_ref().map(tile_health), recent, service }
+            })
+            .collect();
+        // A service can have sent its first requests after the day's list was read.
+        let unlisted: Vec<&ServiceSummary> = recent.iter().filter(|s| !tiles.iter().any(|t| t.service == s.service)).collect();
+        for summary in unlisted {
+            tiles.push(ServiceTile { service: summary.service.clone(), health: Some(tile_health(summary)), recent: Some(summary.clone()) });
+        }
+        tiles.sort_by(|a, b| a.service.cmp(&b.service));
+        Ok(tiles)
+    }
+
+    pub async fn performance_report(query: PerformanceQuery) -> Result<PerformanceReport, AppError> {
+        crate::auth::ssr::require(Permission::ViewDashboards).await?;
+        let now = Utc::now();
+        let window = query.window(now)?;
+        let state = crate::state::app_state()?;
+        let mut conn = state.db.acquire().await.map_err(|e| AppError::internal("performance: acquire", e))?;
+        let fail = |what: &'static str| move |e: sqlx::Error| AppError::internal(what, e);
+        let services = known_services(&mut conn, now - Duration::days(OLDEST_DAYS)).await.map_err(fail("performance: services"))?;
+        let service = present(&query.service).map(str::to_string).or_else(|| services.first().cloned());
+        let endpoint = present(&query.endpoint).map(str::to_string);
+        let mut report = PerformanceReport {
+            services,
+            service: service.clone(),
+            endpoint: endpoint.clone(),
+            endpoints: Vec::new(),
+            range: window.range,
+            from: window.from,
+            to: window.to,
+            step_secs: window.step.num_seconds(),
+            series: Vec::new(),
+            overall: None,
+            slowest: Vec::new(),
+            failing: Vec::new(),
+        };
+        let Some(service) = service else { return Ok(report) };
+        let (from, to) = (window.from, window.to);
+        report.series = queries::latency_series(&mut conn, &service, endpoint.as_deref(), from, to, window.step)
+            .await
+            .map_err(fail("performance: series"))?;
+        // One step longer than the window: the whole window falls into one point.
+        let whole = (to - from) + Duration::minutes(1);
+        report.overall = queries::latency_series(&mut conn, &service, endpoint.as_deref(), from, to, whole)
+            .await
+            .map_err(fail("performance: overall"))?
+            .into_iter()
+            .next();
+        let slowest = queries::endpoint_table(&mut conn, &service, from, to, EndpointOrder::SlowestP95)
+            .await
+            .map_err(fail("performance: slowest"))?;
+        let failing = queries::endpoint_table(&mut conn, &service, from, to, EndpointOrder::MostFailing)
+            .await
+            .map_err(fail("performance: failing"))?;
+        let mut endpoints: Vec<String> = slowest.iter().map(|e| e.endpoint.clone()).collect();
+        endpoints.sort();
+        report.endpoints = endpoints;
+        report.slowest = slowest.into_iter().take(ENDPOINT_ROWS).collect();
+        report.failing = failing.into_iter().filter(|e| e.errors > 0).take(ENDPOINT_ROWS).collect();
+        Ok(report)
+    }
+
+    /// Services with rollups since `since`, by name.
+    #[tracing::instrument(skip(conn), err)]
+    pub async fn known_services(conn: &mut PgConnection, since: DateTime<Utc>) -> sqlx::Result<Vec<String>> {
+        sqlx::query_scalar("SELECT DISTINCT service FROM request_rollups_1m WHERE minute >= $1 ORDER BY service")
+            .bind(since)
+            .fetch_all(conn)
+            .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s).map(|t| t.with_timezone(&Utc)).unwrap_or_default()
+    }
+
+    fn query(range: &str, from: &str, to: &str) -> PerformanceQuery {
+        let some = |v: &str| (!v.is_empty()).then(|| v.to_string());
+        PerformanceQuery { service: None, endpoint: None, range: some(range), from: some(from), to: some(to) }
+    }
+
+    fn field(error: AppError) -> String {
+        match error {
+            AppError::Validation { field, .. } => field,
+            other => format!("not a validation error: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn every_range_fits_in_max_points() {
+        let now = at("2026-11-24T10:17:31Z");
+        for range in TimeRange::ALL.into_iter().filter(|r| r.span().is_some()) {
+            let window = query(range.as_str(), "", "").window(now).expect("relative ranges parse");
+            let (span, step) = ((window.to - window.from).num_seconds(), window.step.num_seconds());
+            let points = (span + step - 1) / step;
+            assert!(points <= MAX_POINTS, "{range:?}: {points} points");
+            assert_eq!(window.from.timestamp() % window.step.num_seconds(), 0, "{range:?} starts on a step");
+        }
+        assert_eq!(query("15m", "", "").window(now).map(|w| w.step), Ok(Duration::minutes(1)));
+        assert_eq!(query("1h", "", "").window(now).map(|w| w.step), Ok(Duration::minutes(1)));
+        assert_eq!(query("30d", "", "").window(now).map(|w| w.step), Ok(Duration::minutes(180)));
+    }
+
+    #[test]
+    fn bad_ranges_name_the_field() {
+        let now = at("2026-11-24T10:00:00Z");
+        assert_eq!(query("fortnight", "", "").window(now).map_err(field), Err("range".to_string()));
+        assert_eq!(query("custom", "", "2026-11-24T09:00").window(now).map_err(field), Err("from".to_string()));
+        assert_eq!(query("custom", "2026-11-24T09:00", "soon").window(now).map_err(field), Err("to".to_string()));
+        assert_eq!(query("custom", "2026-11-24T09:00", "2026-11-24T08:00").window(now).map_err(field), Err("to".to_string()));
+        assert_eq!(query("custom", "2026-10-01", "2026-11-02").window(now).map_err(field), Err("to".to_string()));
+        assert_eq!(query("custom", "2026-07-01", "2026-07-02").window(now).map_err(field), Err("from".to_string()));
+        let window = query("custom", "2026-11-20T09:00", "2026-11-24T09:30:00Z").window(now).expect("valid custom range");
+        assert_eq!(window.from, at("2026-11-20T09:00:00Z"));
+        assert_eq!(window.to, at("2026-11-24T09:30:00Z"));
+        assert_eq!(query("", "", "").window(now).map(|w| w.range), Ok(TimeRange::Last1h));
+    }
+
+    #[test]
+    fn tiles_take_the_worst_colour_their_numbers_reach() {
+        let summary = |error_rate: f64, p95_ms: f64| ServiceSummary {
+            service: "shop".into(),
+            requests: 100,
+            errors: 0,
+            throughput_per_s: 1.0,
+            error_rate,
+            p95_ms,
+        };
+        assert_eq!(tile_health(&summary(0.0, 999.0)), Status::Up);
+        assert_eq!(tile_health(&summary(0.05, 10.0)), Status::Degraded);
+        assert_eq!(tile_health(&summary(0.0, 1000.0)), Status::Degraded);
+        assert_eq!(tile_health(&summary(0.20, 10.0)), Status::Down);
+    }
+
+    #[test]
+    fn live_points_replace_their_minute_and_slide_the_window() {
+        let point = |minute: &str, count: i64| LivePoint {
+            service: "shop".into(),
+            minute: at(minute),
+            count,
+            errors: 0,
+            avg_ms: 1.0,
+            p50_ms: 1.0,
+            p95_ms: 1.0,
+            p99_ms: 1.0,
+            max_ms: 1.0,
+        };
+        let mut series = Vec::new();
+        let keep = Duration::minutes(2);
+        assert!(merge_live_point(&mut series, "shop", &point("2026-11-24T10:00:00Z", 1), keep));
+        assert!(merge_live_point(&mut series, "shop", &point("2026-11-24T10:01:00Z", 1), keep));
+        assert!(merge_live_point(&mut series, "shop", &point("2026-11-24T10:01:00Z", 5), keep));
+        assert_eq!(series.iter().map(|p| p.count).collect::<Vec<_>>(), [1, 5]);
+        assert!(!merge_live_point(&mut series, "other", &point("2026-11-24T10:02:00Z", 1), keep));
+        assert!(merge_live_point(&mut series, "shop", &point("2026-11-24T10:02:00Z", 2), keep));
+        assert_eq!(series.iter().map(|p| p.count).collect::<Vec<_>>(), [5, 2], "10:00 slid out");
+    }
+
+    #[test]
+    fn hrefs_leave_out_empty_parameters_and_encode_values() {
+        let q = PerformanceQuery { service: Some("e2e shop".into()), endpoint: Some("/pay?x".into()), range: Some("7d".into()), ..Default::default() };
+        assert_eq!(q.href(), "/performance?service=e2e%20shop&endpoint=%2Fpay%3Fx&range=7d");
+        assert_eq!(PerformanceQuery::default().href(), "/performance");
+    }
+}

@@ -1,0 +1,79 @@
+//! The service / endpoint / time-range picker: a plain GET form, so it works
+//! without JavaScript and every view is a bookmarkable URL.
+
+use leptos::prelude::*;
+use leptos_router::components::Form;
+
+use crate::metrics::pages::{PerformanceQuery, TimeRange};
+
+#[component]
+pub fn Picker(query: PerformanceQuery, services: Vec<String>, endpoints: Vec<String>) -> impl IntoView {
+    let chosen_service = query.service.clone().or_else(|| services.first().cloned()).unwrap_or_default();
+    let chosen_endpoint = query.endpoint.clone().unwrap_or_default();
+    let chosen_range = query.range.clone().unwrap_or_else(|| TimeRange::default().as_str().to_string());
+    // A service named in the URL but unknown here stays selectable, so the form keeps it.
+    let mut services = services;
+    if !chosen_service.is_empty() && !services.contains(&chosen_service) {
+        services.push(chosen_service.clone());
+    }
+    let mut endpoints = endpoints;
+    if !chosen_endpoint.is_empty() && !endpoints.contains(&chosen_endpoint) {
+        endpoints.push(chosen_endpoint.clone());
+    }
+    view! {
+        <section class="panel performance-picker" aria-labelledby="performance-picker-heading">
+            <h2 id="performance-picker-heading" class="visually-hidden">"Choose what to show"</h2>
+            <Form method="GET" action="/performance">
+                <div class="filter-grid">
+                    <div class="field">
+                        <label for="performance-service">"Service"</label>
+                        <select id="performance-service" name="service">
+                            {services.into_iter().map(|service| {
+                                let selected = service == chosen_service;
+                                let label = service.clone();
+                                view! { <option value=service selected=selected>{label}</option> }
+                            }).collect_view()}
+                        </select>
+                    </div>
+                    <div class="field">
+                        <label for="performance-endpoint">"Endpoint"</label>
+                        <select id="performance-endpoint" name="endpoint">
+                            <option value="" selected=chosen_endpoint.is_empty()>"All endpoints"</option>
+                            {endpoints.into_iter().map(|endpoint| {
+                                let selected = endpoint == chosen_endpoint;
+                                let label = endpoint.clone();
+                                view! { <option value=endpoint selected=selected>{label}</option> }
+                            }).collect_view()}
+                        </select>
+                    </div>
+                    <div class="field">
+                        <label for="performance-range">"Time range"</label>
+                        <select id="performance-range" name="range">
+                            {TimeRange::ALL.into_iter().map(|range| view! {
+                                <option value=range.as_str() selected=range.as_str() == chosen_range>{range.label()}</option>
+                            }).collect_view()}
+                        </select>
+                    </div>
+                    <TimeField name="from" label="Custom from (UTC)" value=query.from.clone().unwrap_or_default() />
+                    <TimeField name="to" label="Custom to (UTC)" value=query.to.clone().unwrap_or_default() />
+                </div>
+                <div class="filter-buttons">
+                    <button type="submit">"Show"</button>
+                </div>
+            </Form>
+        </section>
+    }
+}
+
+#[component]
+fn TimeField(name: &'static str, label: &'static str, value: String) -> impl IntoView {
+    let id = format!("performance-{name}");
+    // Only `YYYY-MM-DDTHH:MM` fits a datetime-local input; keep anything else as text.
+    let kind = if value.is_empty() || (value.len() == 16 && value.as_bytes().get(10) == Some(&b'T')) { "datetime-local" } else { "text" };
+    view! {
+        <div class="field">
+            <label for=id.clone()>{label}</label>
+            <input id=id type=kind name=name value=value />
+        </div>
+    }
+}

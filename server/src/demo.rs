@@ -1,0 +1,246 @@
+//! `opsdeck demo`: realistic traffic for a few fictional services, sent
+//! through the real ingest API with a real API key, so a first run has
+//! living dashboards (and, later, alerts that fire).
+//!
+//! Every service is named `demo-…`, so the data is labelled as generated on
+//! every page that shows it. Traffic follows a daily rhythm (busiest around
+//! 14:00 UTC) with noise; latencies are log-normal around each endpoint's
+//! median; now and then a service has an incident: a few minutes of 5–10×
+//! slower answers and about 20 % server errors.
+
+use std::time::Duration;
+
+use anyhow::Context;
+use chrono::{DateTime, Timelike, Utc};
+use rand::Rng;
+use serde_json::{Value, json};
+
+use crate::config::Config;
+
+/// One fictional endpoint: its share of the service's traffic, its median
+/// latency and its usual share of server errors.
+struct Endpoint {
+    method: &'static str,
+    path: &'static str,
+    weight: f64,
+    median_ms: f64,
+    error_rate: f64,
+}
+
+struct Service {
+    name: &'static str,
+    /// Requests per second at the daily peak.
+    peak_rps: f64,
+    endpoints: &'static [Endpoint],
+}
+
+const fn ep(method: &'static str, path: &'static str, weight: f64, median_ms: f64, error_rate: f64) -> Endpoint {
+    Endpoint { method, path, weight, median_ms, error_rate }
+}
+
+const SERVICES: &[Service] = &[
+    Service {
+        name: "demo-checkout",
+        peak_rps: 12.0,
+        endpoints: &[
+            ep("GET", "/cart", 5.0, 35.0, 0.002),
+            ep("POST", "/cart/items", 3.0, 60.0, 0.004),
+            ep("POST", "/checkout", 1.0, 240.0, 0.01),
+        ],
+    },
+    Service {
+        name: "demo-catalog",
+        peak_rps: 25.0,
+        endpoints: &[ep("GET", "/products", 6.0, 45.0, 0.001), ep("GET", "/products/:id", 8.0, 20.0, 0.001), ep("GET", "/categories", 1.0, 15.0, 0.0)],
+    },
+    Service {
+        name: "demo-search",
+        peak_rps: 15.0,
+        endpoints: &[ep("GET", "/search", 9.0, 80.0, 0.003), ep("GET", "/suggest", 6.0, 12.0, 0.001)],
+    },
+    Service {
+        name: "demo-payments",
+        peak_rps: 4.0,
+        endpoints: &[ep("POST", "/payments", 3.0, 320.0, 0.008), ep("POST", "/refunds", 0.3, 400.0, 0.01), ep("GET", "/payments/:id", 2.0, 25.0, 0.001)],
+    },
+];
+
+/// Spread of the log-normal latencies (σ of the underlying normal).
+const SIGMA: f64 = 0.45;
+/// Chance per service and second that an incident starts (about one an hour per service).
+const INCIDENT_CHANCE: f64 = 1.0 / 3600.0;
+
+pub struct DemoArgs {
+    pub url: String,
+    pub key: Option<String>,
+}
+
+/// Runs until Ctrl-C or SIGTERM.
+pub async fn run(config: Config, args: DemoArgs) -> anyhow::Result<()> {
+    let key = match args.key {
+        Some(key) => key,
+        None => create_key(config).await?,
+    };
+    send_until(&args.url, &key, crate::startup::shutdown_signal()).await
+}
+
+/// Sends a batch every second to the Opsdeck at `url` until `stop` completes.
+pub async fn send_until(url: &str, key: &str, stop: impl std::future::Future<Output = ()>) -> anyhow::Result<()> {
+    let endpoint = format!("{}/api/v1/ingest", url.trim_end_matches('/'));
+    let names: Vec<&str> = SERVICES.iter().map(|s| s.name).collect();
+    eprintln!("opsdeck demo: sending GENERATED demo traffic for {} to {endpoint} every second (Ctrl-C stops)", names.join(", "));
+    let client = reqwest::Client::builder().timeout(Duration::from_secs(10)).build().context("building the HTTP client")?;
+    let mut generator = Generator::new();
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    tokio::pin!(stop);
+    let mut failures = 0u32;
+    loop {
+        tokio::select! {
+            () = &mut stop => break,
+            _ = tick.tick() => {}
+        }
+        let body = generator.second(Utc::now(), &mut rand::thread_rng());
+        let sent = client.post(&endpoint).bearer_auth(key).json(&body).send().await;
+        match sent {
+            Ok(response) if response.status().is_success() => failures = 0,
+            Ok(response) if response.status() == reqwest::StatusCode::UNAUTHORIZED || response.status() == reqwest::StatusCode::FORBIDDEN => {
+                anyhow::bail!("the ingest API refused the key ({}); pass a live key with the ingest scope", response.status());
+            }
+            Ok(response) => report(&mut failures, &format!("the ingest API answered {}; this second's data is skipped", response.status())),
+            Err(error) => report(&mut failures, &format!("cannot reach {endpoint} ({error}); this second's data is skipped")),
+        }
+    }
+    eprintln!("opsdeck demo: stopped");
+    Ok(())
+}
+
+/// Logs the first failure of a run of them, then every 30th.
+fn report(failures: &mut u32, message: &str) {
+    if failures.is_multiple_of(30) {
+        eprintln!("opsdeck demo: {message}");
+    }
+    *failures += 1;
+}
+
+/// An ingest key named after the demo, made the way `opsdeck api-key create` makes one.
+async fn create_key(config: Config) -> anyhow::Result<String> {
+    use app::api_keys::Scope;
+    use app::api_keys::ssr::NewApiKey;
+    use app::audit::ssr::{Actor, ClientInfo};
+    let new = NewApiKey::parse("demo traffic (opsdeck demo)", vec![Scope::Ingest], 0, Utc::now()).map_err(|error| anyhow::anyhow!("{error}"))?;
+    let state = crate::startup::Application::state_for_cli(config).await?;
+    let actor = Actor { id: None, email: Some("cli".into()), role: None };
+    let client = ClientInfo { ip: None, user_agent: Some("opsdeck demo (CLI)".into()), request_id: None };
+    let created =
+        app::api_keys::ssr::manage::create(&state, actor, client, new).await.map_err(|error| anyhow::anyhow!("{error}"))?;
+    eprintln!("opsdeck demo: created ingest key {} for the demo (revoke it on the API keys page when done)", created.key.masked());
+    Ok(created.secret.to_string())
+}
+
+/// An incident in progress.
+struct Incident {
+    until: DateTime<Utc>,
+    slowdown: f64,
+}
+
+struct Generator {
+    incidents: Vec<Option<Incident>>,
+}
+
+impl Generator {
+    fn new() -> Generator {
+        Generator { incidents: SERVICES.iter().map(|_| None).collect() }
+    }
+
+    /// One second of traffic, as an ingest batch.
+    fn second(&mut self, now: DateTime<Utc>, rng: &mut impl Rng) -> Value {
+        let mut requests = Vec::new();
+        let mut samples = Vec::new();
+        let rhythm = daily_rhythm(now);
+        for (service, incident) in SERVICES.iter().zip(self.incidents.iter_mut()) {
+            if incident.as_ref().is_some_and(|i| i.until <= now) {
+                eprintln!("opsdeck demo: incident on {} is over", service.name);
+                *incident = None;
+            }
+            if incident.is_none() && rng.gen_bool(INCIDENT_CHANCE) {
+                let minutes = rng.gen_range(3..=6);
+                let slowdown = rng.gen_range(5.0..10.0);
+                eprintln!("opsdeck demo: incident on {} for {minutes} minutes ({slowdown:.0}× slower, ~20 % errors)", service.name);
+                *incident = Some(Incident { until: now + chrono::TimeDelta::minutes(minutes), slowdown });
+            }
+            let (slowdown, extra_errors) = incident.as_ref().map_or((1.0, 0.0), |i| (i.slowdown, 0.2));
+            let expected = service.peak_rps * rhythm * rng.gen_range(0.8..1.2);
+            let count = poisson_ish(expected, rng);
+            let total_weight: f64 = service.endpoints.iter().map(|e| e.weight).sum();
+            for _ in 0..count {
+                let mut pick = rng.gen_range(0.0..total_weight);
+                let endpoint = service.endpoints.iter().find(|e| {
+                    pick -= e.weight;
+                    pick < 0.0
+                });
+                let Some(endpoint) = endpoint.or(service.endpoints.last()) else { continue };
+                let duration = endpoint.median_ms * slowdown * (SIGMA * standard_normal(rng)).exp();
+                let status = if rng.gen_bool((endpoint.error_rate + extra_errors).min(1.0)) {
+                    *[500, 502, 503].get(rng.gen_range(0..3)).unwrap_or(&500)
+                } else if rng.gen_bool(0.03) {
+                    *[400, 404, 409].get(rng.gen_range(0..3)).unwrap_or(&404)
+                } else {
+                    200
+                };
+                let ts = now - chrono::TimeDelta::milliseconds(rng.gen_range(0..1000));
+                requests.push(json!({
+                    "service": service.name, "endpoint": endpoint.path, "method": endpoint.method,
+                    "status": status, "duration_ms": (duration * 100.0).round() / 100.0, "ts": ts.to_rfc3339(),
+                }));
+            }
+            let cpu = (15.0 + 55.0 * rhythm + if incident.is_some() { 25.0 } else { 0.0 } + 4.0 * standard_normal(rng)).clamp(1.0, 100.0);
+            samples.push(json!({ "service": service.name, "name": "cpu_percent", "value": (cpu * 10.0).round() / 10.0, "kind": "gauge", "ts": now.to_rfc3339() }));
+        }
+        json!({ "requests": requests, "samples": samples })
+    }
+}
+
+/// 0.15 at night to 1.0 at the 14:00 UTC peak.
+fn daily_rhythm(now: DateTime<Utc>) -> f64 {
+    let hours = f64::from(now.hour()) + f64::from(now.minute()) / 60.0;
+    let phase = (hours - 14.0) / 24.0 * std::f64::consts::TAU;
+    0.575 + 0.425 * phase.cos()
+}
+
+/// A whole number of requests around `expected` (normal approximation, never negative).
+fn poisson_ish(expected: f64, rng: &mut impl Rng) -> usize {
+    (expected + expected.sqrt() * standard_normal(rng)).round().max(0.0) as usize
+}
+
+/// Box–Muller.
+fn standard_normal(rng: &mut impl Rng) -> f64 {
+    let u1: f64 = rng.gen_range(f64::EPSILON..1.0);
+    let u2: f64 = rng.r#gen();
+    (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::SeedableRng;
+
+    #[test]
+    fn the_rhythm_peaks_in_the_afternoon_and_stays_positive() {
+        let at = |h: u32| daily_rhythm(Utc::now().with_hour(h).and_then(|t| t.with_minute(0)).unwrap_or_default());
+        assert!((at(14) - 1.0).abs() < 1e-9);
+        assert!(at(2) < 0.2 && at(2) > 0.1);
+    }
+
+    #[test]
+    fn a_second_of_traffic_is_a_valid_batch_of_demo_services() {
+        let mut rng = rand::rngs::StdRng::seed_from_u64(7);
+        let now = Utc::now().with_hour(14).unwrap_or_default();
+        let batch = Generator::new().second(now, &mut rng);
+        let requests = batch["requests"].as_array().cloned().unwrap_or_default();
+        assert!(requests.len() > 20, "{} requests at the peak", requests.len());
+        assert!(requests.iter().all(|r| r["service"].as_str().is_some_and(|s| s.starts_with("demo-"))));
+        assert!(requests.iter().all(|r| r["duration_ms"].as_f64().is_some_and(|d| d > 0.0)));
+        assert_eq!(batch["samples"].as_array().map(Vec::len), Some(SERVICES.len()));
+    }
+}

@@ -1,0 +1,272 @@
+//! The live fan-out: every stored batch's effect on the charts reaches every
+//! browser watching, whichever instance it is connected to.
+//!
+//! ```text
+//! commit ─▶ publish: read back each touched (service, minute) from the
+//!           rollups ─▶ XADD <prefix>live (one LivePoint per entry)
+//! every instance: one reader (XREAD BLOCK, own connection) ─▶ broadcast
+//!           ─▶ GET /api/v1/live streams (stream.rs)
+//! ```
+//!
+//! A Redis *stream* rather than PUBLISH (DESIGN.md's picture): its entry ids
+//! are the SSE event ids, so a browser that reconnects with `Last-Event-ID`
+//! reads what it missed back from Redis (`XRANGE`) instead of leaving a gap
+//! in its chart. The stream is capped (`MAXLEN ~ 10000`): live data is what
+//! may be lost; the charts' history comes from Postgres.
+//!
+//! Publishing is best-effort: the batch is already committed and answered,
+//! so a failure is logged and counted, never turned into an ingest error.
+
+mod stream;
+
+use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, DurationRound, TimeDelta, Utc};
+use tokio::sync::{broadcast, watch};
+
+use app::metrics::{IngestBatch, LivePoint};
+use app::state::{AppState, RedisHandle};
+
+use crate::prometheus::COUNTERS;
+
+pub use stream::stream;
+
+/// The stream's key, under the installation's prefix.
+const STREAM: &str = "live";
+/// Approximate cap on the stream's length.
+const MAX_LEN: u32 = 10_000;
+/// Points a browser may fall behind before its stream is ended.
+const BROADCAST_CAPACITY: usize = 1024;
+/// How long one `XREAD` blocks; the reader's connection waits a bit longer.
+const BLOCK: Duration = Duration::from_secs(5);
+/// Pause before reconnecting after a Redis error, doubling up to `RETRY_MAX`.
+const RETRY: Duration = Duration::from_secs(1);
+const RETRY_MAX: Duration = Duration::from_secs(30);
+
+/// A stream entry id (`<ms>-<seq>`), ordered as Redis orders them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct EntryId(u64, u64);
+
+impl EntryId {
+    pub fn parse(text: &str) -> Option<EntryId> {
+        let (ms, seq) = text.trim().split_once('-')?;
+        Some(EntryId(ms.parse().ok()?, seq.parse().ok()?))
+    }
+}
+
+impl std::fmt::Display for EntryId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}-{}", self.0, self.1)
+    }
+}
+
+/// One point as it travels from the reader to the streams.
+#[derive(Debug)]
+pub struct Published {
+    pub id: EntryId,
+    pub service: String,
+    /// The `LivePoint` JSON, serialised once for every browser.
+    pub json: String,
+}
+
+impl Published {
+    fn from_entry(id: &str, mut fields: HashMap<String, String>) -> Option<Published> {
+        Some(Published { id: EntryId::parse(id)?, service: fields.remove("service")?, json: fields.remove("point")? })
+    }
+}
+
+/// This instance's side of the fan-out: the broadcast the reader feeds and
+/// the signal that ends every stream when the server stops.
+#[derive(Clone)]
+pub struct Live {
+    sender: broadcast::Sender<Arc<Published>>,
+    stopping: Arc<watch::Sender<bool>>,
+    recheck: Duration,
+}
+
+impl Live {
+    /// `recheck`: how often a stream re-checks its viewer's session.
+    pub fn new(recheck: Duration) -> Live {
+        let (sender, _) = broadcast::channel(BROADCAST_CAPACITY);
+        Live { sender, stopping: Arc::new(watch::Sender::new(false)), recheck }
+    }
+
+    /// Ends every open stream (graceful shutdown would otherwise wait for them).
+    pub fn stop(&self) {
+        self.stopping.send_replace(true);
+    }
+}
+
+/// Publishes the live points `batch` changed; call after its commit.
+pub async fn publish(state: &AppState, batch: &IngestBatch) {
+    let touched: BTreeSet<(&str, DateTime<Utc>)> =
+        batch.requests.iter().map(|event| (event.service.as_str(), minute_of(event.ts))).collect();
+    if touched.is_empty() {
+        return;
+    }
+    if let Err(error) = publish_touched(state, touched).await {
+        COUNTERS.live_publish_failed();
+        tracing::warn!(error = format!("{error:#}"), "could not publish a stored batch to the live view");
+    }
+}
+
+fn minute_of(ts: DateTime<Utc>) -> DateTime<Utc> {
+    ts.duration_trunc(TimeDelta::minutes(1)).unwrap_or(ts)
+}
+
+async fn publish_touched(state: &AppState, touched: BTreeSet<(&str, DateTime<Utc>)>) -> anyhow::Result<()> {
+    use anyhow::Context;
+    let mut points = Vec::with_capacity(touched.len());
+    {
+        let mut conn = state.db.acquire().await.context("acquiring a connection")?;
+        for (service, minute) in touched {
+            let minute_end = minute + TimeDelta::minutes(1);
+            let series = app::metrics::ssr::queries::latency_series(&mut conn, service, None, minute, minute_end, TimeDelta::minutes(1))
+                .await
+                .context("reading the rollups back")?;
+            points.extend(series.into_iter().map(|p| LivePoint {
+                service: service.to_string(),
+                minute: p.t,
+                count: p.count,
+                errors: p.errors,
+                avg_ms: p.avg_ms,
+                p50_ms: p.p50_ms,
+                p95_ms: p.p95_ms,
+                p99_ms: p.p99_ms,
+                max_ms: p.max_ms,
+            }));
+        }
+    }
+    let key = state.redis.key(STREAM);
+    let mut pipe = redis::pipe();
+    for point in &points {
+        pipe.cmd("XADD")
+            .arg(&key)
+            .arg("MAXLEN")
+            .arg("~")
+            .arg(MAX_LEN)
+            .arg("*")
+            .arg("service")
+            .arg(&point.service)
+            .arg("point")
+            .arg(serde_json::to_string(point)?)
+            .ignore();
+    }
+    let mut conn = state.redis.connection().await.context("connecting to Redis")?;
+    pipe.query_async::<()>(&mut conn).await.context("XADD")?;
+    Ok(())
+}
+
+/// Entries after `after` (exclusive), oldest first, at most `count`.
+async fn entries_after(redis: &RedisHandle, after: EntryId, count: usize) -> redis::RedisResult<Vec<Published>> {
+    let mut conn = redis.connection().await?;
+    let entries: Vec<(String, HashMap<String, String>)> = redis::cmd("XRANGE")
+        .arg(redis.key(STREAM))
+        .arg(format!("({after}"))
+        .arg("+")
+        .arg("COUNT")
+        .arg(count)
+        .query_async(&mut conn)
+        .await?;
+    Ok(entries.into_iter().filter_map(|(id, fields)| Published::from_entry(&id, fields)).collect())
+}
+
+/// The running reader; dropping it stops the reader.
+pub struct LiveReader(tokio::task::JoinHandle<()>);
+
+impl Drop for LiveReader {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// Starts this instance's one reader of the stream.
+pub fn spawn_reader(redis: RedisHandle, live: Live) -> LiveReader {
+    LiveReader(tokio::spawn(read(redis, live)))
+}
+
+type XReadReply = Option<Vec<(String, Vec<(String, HashMap<String, String>)>)>>;
+
+/// Follows the stream from its end at start-up, forever; after a Redis error
+/// it reconnects and continues after the last entry it saw, so an outage
+/// delays points rather than losing them (as far as the cap allows).
+async fn read(redis: RedisHandle, live: Live) {
+    let key = redis.key(STREAM);
+    let mut last: Option<String> = None;
+    let mut pause = RETRY;
+    loop {
+        let mut conn = match redis.dedicated_connection(BLOCK + Duration::from_secs(5)).await {
+            Ok(conn) => conn,
+            Err(error) => {
+                tracing::warn!(%error, retry_secs = pause.as_secs(), "live reader cannot reach Redis; retrying");
+                tokio::time::sleep(pause).await;
+                pause = (pause * 2).min(RETRY_MAX);
+                continue;
+            }
+        };
+        loop {
+            let after = match &last {
+                Some(id) => id.clone(),
+                None => match latest_id(&mut conn, &key).await {
+                    Ok(id) => last.insert(id).clone(),
+                    Err(error) => {
+                        tracing::warn!(%error, "live reader cannot read the stream's end; retrying");
+                        break;
+                    }
+                },
+            };
+            let reply: redis::RedisResult<XReadReply> = redis::cmd("XREAD")
+                .arg("COUNT")
+                .arg(500)
+                .arg("BLOCK")
+                .arg(u64::try_from(BLOCK.as_millis()).unwrap_or(5000))
+                .arg("STREAMS")
+                .arg(&key)
+                .arg(&after)
+                .query_async(&mut conn)
+                .await;
+            match reply {
+                Ok(streams) => {
+                    pause = RETRY;
+                    for (id, fields) in streams.into_iter().flatten().flat_map(|(_, entries)| entries) {
+                        if let Some(published) = Published::from_entry(&id, fields) {
+                            // No receivers (no browser watching) is not an error.
+                            let _ = live.sender.send(Arc::new(published));
+                        }
+                        last = Some(id);
+                    }
+                }
+                Err(error) => {
+                    tracing::warn!(%error, "live reader lost Redis; reconnecting");
+                    break;
+                }
+            }
+        }
+        tokio::time::sleep(pause).await;
+        pause = (pause * 2).min(RETRY_MAX);
+    }
+}
+
+/// The id of the stream's newest entry, or `0-0` when it is empty.
+async fn latest_id(conn: &mut redis::aio::MultiplexedConnection, key: &str) -> redis::RedisResult<String> {
+    let newest: Vec<(String, HashMap<String, String>)> =
+        redis::cmd("XREVRANGE").arg(key).arg("+").arg("-").arg("COUNT").arg(1).query_async(conn).await?;
+    Ok(newest.into_iter().next().map_or_else(|| "0-0".to_string(), |(id, _)| id))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn entry_ids_parse_and_order_like_redis() {
+        let a = EntryId::parse("1700000000000-2");
+        let b = EntryId::parse("1700000000001-0");
+        assert!(a.is_some() && a < b);
+        assert_eq!(a.map(|id| id.to_string()), Some("1700000000000-2".to_string()));
+        assert_eq!(EntryId::parse("nonsense"), None);
+        assert_eq!(EntryId::parse("12-x"), None);
+    }
+}

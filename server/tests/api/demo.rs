@@ -1,0 +1,36 @@
+//! `opsdeck demo`: generated traffic goes through the real ingest API and
+//! is stored under `demo-…` services.
+
+use std::time::Duration;
+
+use crate::helpers::TestApp;
+use crate::ingest::insert_key;
+
+#[tokio::test]
+async fn demo_traffic_is_accepted_and_stored_under_demo_services() {
+    let app = TestApp::spawn().await;
+    let (_, key) = insert_key(&app, &["ingest"]).await;
+    opsdeck::demo::send_until(&app.address, &key, tokio::time::sleep(Duration::from_millis(2500)))
+        .await
+        .expect("the demo runs and stops");
+    let services: Vec<String> = sqlx::query_scalar("SELECT DISTINCT service FROM request_events ORDER BY 1")
+        .fetch_all(&app.db)
+        .await
+        .expect("services");
+    assert!(!services.is_empty(), "requests were stored");
+    assert!(services.iter().all(|s| s.starts_with("demo-")), "{services:?}");
+    let samples: i64 = sqlx::query_scalar("SELECT count(*) FROM metric_samples WHERE name = 'cpu_percent'")
+        .fetch_one(&app.db)
+        .await
+        .expect("count");
+    assert!(samples >= 4, "{samples}");
+}
+
+#[tokio::test]
+async fn demo_stops_with_a_clear_error_on_a_refused_key() {
+    let app = TestApp::spawn().await;
+    let error = opsdeck::demo::send_until(&app.address, "odk_not_a_real_key", std::future::pending())
+        .await
+        .expect_err("refused");
+    assert!(error.to_string().contains("refused the key"), "{error}");
+}

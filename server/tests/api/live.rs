@@ -1,0 +1,200 @@
+//! `GET /api/v1/live`: an ingested record reaches a signed-in browser's
+//! stream, on this instance or another; reconnecting resumes without a gap;
+//! the stream ends for a disabled user and when the server stops.
+
+use std::time::Duration;
+
+use app::auth::permissions::Role;
+use app::metrics::LivePoint;
+use serde_json::json;
+
+use crate::helpers::{Browser, TestApp};
+use crate::ingest::{batch, insert_key};
+
+/// One server-sent event.
+#[derive(Debug)]
+struct SseEvent {
+    event: String,
+    id: String,
+    data: String,
+}
+
+/// An open stream and what has arrived but not been read yet.
+struct LiveStream {
+    response: reqwest::Response,
+    buffered: String,
+}
+
+impl LiveStream {
+    async fn open(browser: &Browser, query: &str, last_event_id: Option<&str>) -> LiveStream {
+        let mut request = browser.client.get(format!("{}/api/v1/live{query}", browser.address));
+        if let Some(id) = last_event_id {
+            request = request.header("Last-Event-ID", id);
+        }
+        let response = request.send().await.expect("request sent");
+        assert_eq!(response.status().as_u16(), 200);
+        let content_type = response.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or_default();
+        assert!(content_type.starts_with("text/event-stream"), "{content_type}");
+        LiveStream { response, buffered: String::new() }
+    }
+
+    /// The next `point` event within `within`, or `None` when the stream
+    /// ended or nothing came.
+    async fn next_point(&mut self, within: Duration) -> Option<(SseEvent, LivePoint)> {
+        tokio::time::timeout(within, async {
+            loop {
+                while let Some(end) = self.buffered.find("\n\n") {
+                    let frame: String = self.buffered.drain(..end + 2).collect();
+                    let mut event = SseEvent { event: String::new(), id: String::new(), data: String::new() };
+                    for line in frame.lines() {
+                        if let Some((field, value)) = line.split_once(':') {
+                            let value = value.strip_prefix(' ').unwrap_or(value).to_string();
+                            match field {
+                                "event" => event.event = value,
+                                "id" => event.id = value,
+                                "data" => event.data = value,
+                                _ => {}
+                            }
+                        }
+                    }
+                    if event.event == "point" {
+                        let point = serde_json::from_str(&event.data).expect("a LivePoint");
+                        return Some((event, point));
+                    }
+                }
+                let chunk = self.response.chunk().await.ok()??;
+                self.buffered.push_str(&String::from_utf8_lossy(&chunk));
+            }
+        })
+        .await
+        .ok()
+        .flatten()
+    }
+
+    /// Whether the server ends the stream within `within` (heartbeats aside).
+    async fn ends_within(&mut self, within: Duration) -> bool {
+        tokio::time::timeout(within, async {
+            loop {
+                match self.response.chunk().await {
+                    Ok(Some(_)) => continue,
+                    Ok(None) | Err(_) => return,
+                }
+            }
+        })
+        .await
+        .is_ok()
+    }
+}
+
+async fn ingest(app: &TestApp, key: &str, body: &serde_json::Value) {
+    let response = app
+        .client
+        .post(format!("{}/api/v1/ingest", app.address))
+        .bearer_auth(key)
+        .json(body)
+        .send()
+        .await
+        .expect("request sent");
+    assert_eq!(response.status().as_u16(), 202);
+}
+
+const WAIT: Duration = Duration::from_secs(10);
+
+#[tokio::test]
+async fn an_ingested_record_reaches_a_viewers_stream() {
+    let app = TestApp::spawn().await;
+    let (_, key) = insert_key(&app, &["ingest"]).await;
+    let (browser, _) = app.signed_in(Role::Viewer).await;
+    let mut stream = LiveStream::open(&browser, "?service=checkout", None).await;
+    ingest(&app, &key, &batch(3, 1)).await;
+    let (event, point) = stream.next_point(WAIT).await.expect("a point arrives");
+    assert_eq!(point.service, "checkout");
+    assert!(point.count >= 1 && point.count <= 3, "{point:?}");
+    assert!(point.p95_ms > 0.0 && point.max_ms >= point.p95_ms, "{point:?}");
+    assert!(!event.id.is_empty(), "every event has an id to resume from");
+}
+
+#[tokio::test]
+async fn a_stream_carries_only_the_service_asked_for() {
+    let app = TestApp::spawn().await;
+    let (_, key) = insert_key(&app, &["ingest"]).await;
+    let (browser, _) = app.signed_in(Role::Manager).await;
+    let mut stream = LiveStream::open(&browser, "?service=search", None).await;
+    let ts = chrono::Utc::now().to_rfc3339();
+    let other = json!({ "requests": [{ "service": "checkout", "endpoint": "/pay", "method": "POST", "status": 200, "duration_ms": 5.0, "ts": ts }] });
+    let wanted = json!({ "requests": [{ "service": "search", "endpoint": "/q", "method": "GET", "status": 500, "duration_ms": 7.0, "ts": ts }] });
+    ingest(&app, &key, &other).await;
+    ingest(&app, &key, &wanted).await;
+    let (_, point) = stream.next_point(WAIT).await.expect("a point arrives");
+    assert_eq!((point.service.as_str(), point.count, point.errors), ("search", 1, 1));
+}
+
+#[tokio::test]
+async fn anonymous_and_disabled_users_are_refused() {
+    let app = TestApp::spawn().await;
+    assert_eq!(app.get("/api/v1/live").await.status().as_u16(), 401);
+    let (browser, user) = app.signed_in(Role::Viewer).await;
+    sqlx::query("UPDATE users SET disabled = true WHERE id = $1").bind(user.id).execute(&app.db).await.expect("disable");
+    assert_eq!(browser.get("/api/v1/live").await.status().as_u16(), 401);
+}
+
+#[tokio::test]
+async fn disabling_a_user_ends_their_open_stream() {
+    let app = TestApp::configure().await.set("OPSDECK_LIVE_RECHECK_SECS", "1").spawn().await;
+    let (browser, user) = app.signed_in(Role::Viewer).await;
+    let mut stream = LiveStream::open(&browser, "", None).await;
+    sqlx::query("UPDATE users SET disabled = true WHERE id = $1").bind(user.id).execute(&app.db).await.expect("disable");
+    assert!(stream.ends_within(Duration::from_secs(5)).await, "the stream ends within the re-check interval");
+}
+
+#[tokio::test]
+async fn reconnecting_with_last_event_id_replays_what_was_missed() {
+    let app = TestApp::spawn().await;
+    let (_, key) = insert_key(&app, &["ingest"]).await;
+    let (browser, _) = app.signed_in(Role::Viewer).await;
+    let mut stream = LiveStream::open(&browser, "?service=checkout", None).await;
+    ingest(&app, &key, &batch(1, 0)).await;
+    let (first, _) = stream.next_point(WAIT).await.expect("a first point");
+    drop(stream);
+    // Sent while the browser was away.
+    ingest(&app, &key, &batch(2, 0)).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let mut resumed = LiveStream::open(&browser, "?service=checkout", Some(&first.id)).await;
+    let (missed, point) = resumed.next_point(WAIT).await.expect("the missed point is replayed");
+    assert_ne!(missed.id, first.id, "nothing already sent is sent again");
+    assert!(point.count >= 1, "{point:?}");
+    let total: i64 = sqlx::query_scalar("SELECT count(*) FROM request_events").fetch_one(&app.db).await.expect("count");
+    assert_eq!(total, 3);
+}
+
+#[tokio::test]
+async fn a_record_ingested_at_one_instance_reaches_a_browser_on_another() {
+    let a = TestApp::spawn().await;
+    let b = a.spawn_sibling().await;
+    assert_ne!(a.address, b.address);
+    let (_, key) = insert_key(&a, &["ingest"]).await;
+    let (browser_on_b, _) = b.signed_in(Role::Viewer).await;
+    let mut stream = LiveStream::open(&browser_on_b, "?service=checkout", None).await;
+    ingest(&a, &key, &batch(2, 0)).await;
+    let (_, point) = stream.next_point(WAIT).await.expect("the point crosses instances");
+    assert_eq!(point.service, "checkout");
+}
+
+#[tokio::test]
+async fn shutdown_ends_open_streams_instead_of_waiting_for_them() {
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let config = TestApp::configure().await.set("OPSDECK_SHUTDOWN_GRACE_SECS", "30");
+    let (app, running) = config
+        .spawn_until(async move {
+            let _ = stopped.await;
+        })
+        .await;
+    let (browser, _) = app.signed_in(Role::Viewer).await;
+    let mut stream = LiveStream::open(&browser, "", None).await;
+    let started = std::time::Instant::now();
+    stop.send(()).expect("app running");
+    let result = tokio::time::timeout(Duration::from_secs(5), running).await.expect("stops well within the 30 s grace");
+    result.expect("task joins").expect("stops cleanly");
+    assert!(started.elapsed() < Duration::from_secs(5));
+    assert!(stream.ends_within(Duration::from_secs(2)).await);
+}

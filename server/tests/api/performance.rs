@@ -1,0 +1,74 @@
+//! The Performance page's server function: validation of its query, and a
+//! 30-day series downsampled on the server.
+
+use app::auth::permissions::Role;
+use app::metrics::ssr::store::store_batch;
+use app::metrics::{IngestBatch, RequestEvent};
+use chrono::{Duration, Utc};
+
+use crate::helpers::TestApp;
+
+async fn post(browser: &crate::helpers::Browser, form: &[(&str, &str)]) -> (u16, serde_json::Value) {
+    let response = browser.post_fn("/api/metrics/performance", form).await;
+    let status = response.status().as_u16();
+    (status, response.json().await.expect("JSON body"))
+}
+
+#[tokio::test]
+async fn unknown_ranges_and_bad_custom_bounds_are_refused_with_the_field_named() {
+    let app = TestApp::spawn().await;
+    let (viewer, _) = app.signed_in(Role::Viewer).await;
+    let (status, body) = post(&viewer, &[("query[range]", "fortnight")]).await;
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(body["Validation"]["field"], "range", "{body}");
+    let (status, body) = post(&viewer, &[("query[range]", "custom"), ("query[from]", "2026-11-24T10:00"), ("query[to]", "2026-11-24T09:00")]).await;
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(body["Validation"]["field"], "to", "{body}");
+    let long_ago = (Utc::now() - Duration::days(120)).format("%Y-%m-%dT%H:%M").to_string();
+    let later = (Utc::now() - Duration::days(119)).format("%Y-%m-%dT%H:%M").to_string();
+    let (status, body) = post(&viewer, &[("query[range]", "custom"), ("query[from]", &long_ago), ("query[to]", &later)]).await;
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(body["Validation"]["field"], "from", "{body}");
+}
+
+#[tokio::test]
+async fn a_thirty_day_series_is_downsampled_to_at_most_300_points() {
+    let app = TestApp::spawn().await;
+    let now = Utc::now();
+    // One request every 30 minutes for 29 days: 1392 distinct minutes.
+    let requests = (0..29 * 48)
+        .map(|i| RequestEvent {
+            service: "shop".into(),
+            endpoint: if i % 2 == 0 { "/pay".into() } else { "/cart".into() },
+            method: "GET".into(),
+            status: if i % 10 == 0 { 500 } else { 200 },
+            duration_ms: 10.0 + (i % 7) as f64,
+            ts: now - Duration::minutes(30 * i + 5),
+        })
+        .collect();
+    let mut tx = app.db.begin().await.expect("begin");
+    store_batch(&mut tx, &IngestBatch { requests, samples: Vec::new() }).await.expect("batch stored");
+    tx.commit().await.expect("commit");
+
+    let (viewer, _) = app.signed_in(Role::Viewer).await;
+    let (status, body) = post(&viewer, &[("query[service]", "shop"), ("query[range]", "30d")]).await;
+    assert_eq!(status, 200, "{body}");
+    let series = body["series"].as_array().expect("series");
+    assert!(!series.is_empty() && series.len() <= 300, "{} points", series.len());
+    assert_eq!(body["overall"]["count"], 29 * 48, "{}", body["overall"]);
+    assert_eq!(body["services"], serde_json::json!(["shop"]));
+    assert_eq!(body["failing"].as_array().map(Vec::len), Some(1), "only /pay fails: {}", body["failing"]);
+
+    let (status, body) = post(&viewer, &[("query[service]", "shop"), ("query[range]", "15m")]).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["overall"]["count"], 1, "{}", body["overall"]);
+}
+
+#[tokio::test]
+async fn the_overview_tiles_need_only_dashboard_access() {
+    let app = TestApp::spawn().await;
+    let (viewer, _) = app.signed_in(Role::Viewer).await;
+    let response = viewer.post_fn("/api/metrics/overview", &[]).await;
+    assert_eq!(response.status().as_u16(), 200);
+    assert_eq!(response.json::<serde_json::Value>().await.expect("JSON body"), serde_json::json!([]));
+}
