@@ -54,14 +54,15 @@ create_first_admin
 # Demo traffic (services demo-…) through the real ingest API, with its own
 # ingest key kept in .data/demo-key.txt. OPSDECK_DEMO=0 skips it.
 demo_key() {
-	local file="$REPO_ROOT/.data/demo-key.txt"
-	if [[ ! -s $file ]]; then
+	local file="$REPO_ROOT/.data/demo-key.txt" key=""
+	[[ -s $file ]] && key=$(<"$file")
+	if [[ ! $key =~ ^odk_[A-Za-z0-9_]+$ ]]; then
 		mkdir -p "$REPO_ROOT/.data"
-		local key
-		key=$("$OPSDECK_BIN" api-key create --name "demo traffic (opsdeck demo)" --scope ingest)
+		key=$("$OPSDECK_BIN" api-key create --name "demo traffic (opsdeck demo)" --scope ingest) || return 1
+		[[ $key =~ ^odk_[A-Za-z0-9_]+$ ]] || return 1
 		(umask 077 && printf '%s\n' "$key" >"$file")
 	fi
-	cat "$file"
+	printf '%s\n' "$key"
 }
 
 echo "==> starting Opsdeck on http://${OPSDECK_ADDR} (site root $OPSDECK_SITE_ROOT)"

@@ -13,8 +13,10 @@ pub fn init(filter: &str, format: LogFormat) -> Result<(), ConfigError> {
     let registry = tracing_subscriber::registry().with(filter);
     // A subscriber may already be installed (tests start several apps in one process).
     let _ = match format {
-        LogFormat::Text => registry.with(tracing_subscriber::fmt::layer()).try_init(),
-        LogFormat::Json => registry.with(tracing_subscriber::fmt::layer().json()).try_init(),
+        // Logs go to stderr: stdout belongs to the CLI's output (keys, passwords,
+        // reports) that scripts capture.
+        LogFormat::Text => registry.with(tracing_subscriber::fmt::layer().with_writer(std::io::stderr)).try_init(),
+        LogFormat::Json => registry.with(tracing_subscriber::fmt::layer().json().with_writer(std::io::stderr)).try_init(),
     };
     Ok(())
 }

@@ -65,3 +65,21 @@ async fn migrate_applies_migrations_to_a_fresh_database() {
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     assert!(String::from_utf8_lossy(&output.stdout).contains("migrations applied"));
 }
+
+#[tokio::test]
+async fn command_output_stays_clean_when_logging_is_verbose() {
+    // Scripts capture stdout (the README's run command reads the demo key from it),
+    // so logs must go to stderr even at info level.
+    let name = crate::helpers::fresh_database().await;
+    let output = opsdeck()
+        .args(["api-key", "create", "--name", "script", "--scope", "ingest"])
+        .env("DATABASE_URL", format!("{}/{name}", crate::helpers::database_server_url()))
+        .env("OPSDECK_LOG", "debug")
+        .output()
+        .expect("runs");
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.len(), 1, "only the key on stdout: {stdout:?}");
+    assert!(lines[0].starts_with("odk_"), "{stdout:?}");
+}
