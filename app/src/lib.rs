@@ -17,6 +17,7 @@ pub mod shell;
 #[cfg(feature = "ssr")]
 pub mod state;
 pub mod theme;
+pub mod url;
 pub mod users;
 
 pub use shell::{App, shell};

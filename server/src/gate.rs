@@ -43,7 +43,7 @@ pub async fn gate(State(state): State<AppState>, session: Session, request: Requ
         }
         Some(Refusal::NotSignedIn) if is_page => {
             let wanted = parts.uri.path_and_query().map(|pq| pq.as_str()).unwrap_or("/");
-            Redirect::to(&format!("/login?next={}", urlencode(wanted))).into_response()
+            Redirect::to(&format!("/login?next={}", app::url::percent_encode(wanted))).into_response()
         }
         Some(refusal) => {
             if refusal != Refusal::NoSuchEndpoint {
@@ -91,12 +91,3 @@ fn forbidden_page(role: &str) -> String {
     )
 }
 
-fn urlencode(value: &str) -> String {
-    value
-        .bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => (b as char).to_string(),
-            other => format!("%{other:02X}"),
-        })
-        .collect()
-}

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use super::Outcome;
 use crate::error::AppError;
+use crate::url::present;
 
 /// Longest accepted value of a text filter (an email may be 254 characters).
 pub const MAX_FILTER_LEN: usize = 254;
@@ -102,11 +103,7 @@ impl AuditFilter {
             ("outcome", &self.outcome),
             ("q", &self.q),
         ];
-        pairs
-            .into_iter()
-            .filter_map(|(name, value)| present(value).map(|v| format!("{name}={}", percent_encode(v))))
-            .collect::<Vec<_>>()
-            .join("&")
+        crate::url::query_string(&pairs)
     }
 
     /// `/audit?…` for the page at `cursor` under this filter.
@@ -128,10 +125,6 @@ impl AuditFilter {
     pub fn is_filtered(&self) -> bool {
         !self.query_string().is_empty()
     }
-}
-
-fn present(value: &Option<String>) -> Option<&str> {
-    value.as_deref().map(str::trim).filter(|v| !v.is_empty())
 }
 
 fn text(field: &str, value: &Option<String>) -> Result<Option<String>, AppError> {
@@ -168,19 +161,6 @@ fn parse_time(value: &str) -> Result<(DateTime<Utc>, TimeDelta), String> {
     DateTime::parse_from_rfc3339(value)
         .map(|time| (time.with_timezone(&Utc), Duration::microseconds(1)))
         .map_err(|_| "is not a date or time (use YYYY-MM-DD or YYYY-MM-DDTHH:MM, UTC)".to_string())
-}
-
-/// Percent-encodes everything but RFC 3986's unreserved characters.
-fn percent_encode(value: &str) -> String {
-    let mut out = String::with_capacity(value.len());
-    for byte in value.bytes() {
-        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
-            out.push(char::from(byte));
-        } else {
-            out.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    out
 }
 
 #[cfg(test)]

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::AppError;
 use crate::health::Status;
 use crate::metrics::{EndpointStats, LatencyPoint, LivePoint, ServiceSummary};
+use crate::url::present;
 
 /// A tile looks degraded at this error rate (errors / requests) or above…
 pub const DEGRADED_ERROR_RATE: f64 = 0.05;
@@ -137,11 +138,7 @@ impl PerformanceQuery {
             ("from", &self.from),
             ("to", &self.to),
         ];
-        let query = pairs
-            .into_iter()
-            .filter_map(|(name, value)| present(value).map(|v| format!("{name}={}", percent_encode(v))))
-            .collect::<Vec<_>>()
-            .join("&");
+        let query = crate::url::query_string(&pairs);
         if query.is_empty() { "/performance".to_string() } else { format!("/performance?{query}") }
     }
 
@@ -216,23 +213,6 @@ fn parse_instant(value: Option<&str>, field: &str) -> Result<DateTime<Utc>, AppE
         return Ok(day.and_hms_opt(0, 0, 0).map(|t| t.and_utc()).unwrap_or_default());
     }
     Err(AppError::validation(field, "Use a date and time like 2026-11-24T09:30 (UTC)"))
-}
-
-fn present(value: &Option<String>) -> Option<&str> {
-    value.as_deref().map(str::trim).filter(|v| !v.is_empty())
-}
-
-/// Percent-encodes everything but RFC 3986's unreserved characters.
-pub fn percent_encode(value: &str) -> String {
-    let mut out = String::with_capacity(value.len());
-    for byte in value.bytes() {
-        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
-            out.push(char::from(byte));
-        } else {
-            out.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    out
 }
 
 /// Everything the Performance page shows for one query.

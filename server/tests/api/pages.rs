@@ -80,7 +80,7 @@ async fn visitors_are_sent_to_sign_in_and_back() {
     let app = TestApp::spawn().await;
     let response = app.get("/performance?range=1h").await;
     assert_eq!(response.status().as_u16(), 303);
-    assert_eq!(response.headers()["location"], "/login?next=/performance%3Frange%3D1h");
+    assert_eq!(response.headers()["location"], "/login?next=%2Fperformance%3Frange%3D1h");
     let (status, html) = app.get_page("/login").await;
     assert_eq!(status, 200);
     assert!(html.contains(r#"<label for="email">Email</label>"#));

@@ -62,7 +62,8 @@ mod stream {
     use web_sys::{Event, EventSource, MessageEvent};
 
     use super::LiveState;
-    use crate::metrics::pages::{merge_live_point, percent_encode};
+    use crate::metrics::pages::merge_live_point;
+    use crate::url::percent_encode;
     use crate::metrics::{LatencyPoint, LivePoint};
 
     /// An open stream; dropping it closes the connection.

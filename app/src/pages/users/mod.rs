@@ -77,7 +77,7 @@ impl View {
     pub fn href(&self) -> String {
         let mut pairs = Vec::new();
         if !self.q.is_empty() {
-            pairs.push(format!("q={}", percent_encode(&self.q)));
+            pairs.push(format!("q={}", crate::url::percent_encode(&self.q)));
         }
         if self.page > 0 {
             pairs.push(format!("page={}", self.page));
@@ -87,15 +87,6 @@ impl View {
         }
         if pairs.is_empty() { "/users".to_string() } else { format!("/users?{}", pairs.join("&")) }
     }
-}
-
-fn percent_encode(text: &str) -> String {
-    text.bytes()
-        .map(|byte| match byte {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => char::from(byte).to_string(),
-            other => format!("%{other:02X}"),
-        })
-        .collect()
 }
 
 /// The open user's sessions (`None` when no sessions panel is open).
