@@ -60,6 +60,7 @@ cd "$REPO_ROOT"
 
 reset_test_databases
 
+phase format cargo fmt --all -- --check || true
 phase rust cargo nextest run -p app -p server --no-fail-fast || true
 
 if phase build cargo leptos build; then

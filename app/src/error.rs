@@ -37,7 +37,10 @@ pub enum AppError {
 
 impl AppError {
     pub fn validation(field: impl Into<String>, message: impl Into<String>) -> Self {
-        Self::Validation { field: field.into(), message: message.into() }
+        Self::Validation {
+            field: field.into(),
+            message: message.into(),
+        }
     }
 
     /// Logs `cause` with `context` and returns the generic `Internal` error.
@@ -81,7 +84,11 @@ pub fn respond<T>(result: Result<T, AppError>) -> Result<T, AppError> {
     // A plain form post (no JavaScript) is redirected back to its page with
     // the error in the URL; a status here would replace that redirect.
     let form_post = leptos::prelude::use_context::<http::request::Parts>().is_some_and(|parts| {
-        parts.headers.get(http::header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|v| v.contains("text/html"))
+        parts
+            .headers
+            .get(http::header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.contains("text/html"))
     });
     if let Err(error) = &result
         && !form_post
@@ -103,9 +110,7 @@ impl FromServerFnError for AppError {
         #[cfg(feature = "ssr")]
         tracing::warn!(error = %value, "server function transport error");
         Self::Transport(match value {
-            ServerFnErrorErr::Request(_) | ServerFnErrorErr::Response(_) => {
-                "request failed".to_string()
-            }
+            ServerFnErrorErr::Request(_) | ServerFnErrorErr::Response(_) => "request failed".to_string(),
             _ => "bad request".to_string(),
         })
     }

@@ -6,7 +6,10 @@ use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{SsrMode, path};
 
 use crate::components::layout::Layout;
-use crate::pages::{ApiKeys, Area, AuditEntryPage, AuditLog, Login, NotAvailable, NotFound, Overview, Performance, Profile, Settings, Users};
+use crate::pages::{
+    ApiKeys, Area, AuditEntryPage, AuditLog, Login, NotAvailable, NotFound, Overview, Performance, Profile, Settings,
+    Users,
+};
 use crate::theme::{Theme, initial_theme};
 
 /// The full document the server sends; the browser hydrates `<body>`.

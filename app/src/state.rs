@@ -51,7 +51,12 @@ pub struct RedisHandle {
 
 impl RedisHandle {
     pub fn new(client: redis::Client, timeout: Duration, key_prefix: String) -> Self {
-        Self { client, manager: Default::default(), timeout, key_prefix }
+        Self {
+            client,
+            manager: Default::default(),
+            timeout,
+            key_prefix,
+        }
     }
 
     pub async fn connection(&self) -> redis::RedisResult<ConnectionManager> {
@@ -71,7 +76,10 @@ impl RedisHandle {
     /// A connection of its own, for commands that block (`XREAD BLOCK`) and
     /// would stall every other user of the shared one. `response_timeout`
     /// must exceed the longest block.
-    pub async fn dedicated_connection(&self, response_timeout: Duration) -> redis::RedisResult<redis::aio::MultiplexedConnection> {
+    pub async fn dedicated_connection(
+        &self,
+        response_timeout: Duration,
+    ) -> redis::RedisResult<redis::aio::MultiplexedConnection> {
         let config = redis::AsyncConnectionConfig::new()
             .set_connection_timeout(Some(self.timeout))
             .set_response_timeout(Some(response_timeout));

@@ -75,7 +75,11 @@ pub fn initial_theme() -> Theme {
     {
         use_context::<http::request::Parts>()
             .and_then(|parts| {
-                parts.headers.get(http::header::COOKIE).and_then(|value| value.to_str().ok()).map(Theme::from_cookie_header)
+                parts
+                    .headers
+                    .get(http::header::COOKIE)
+                    .and_then(|value| value.to_str().ok())
+                    .map(Theme::from_cookie_header)
             })
             .unwrap_or_default()
     }

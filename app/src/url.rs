@@ -35,6 +35,9 @@ mod tests {
     fn encodes_reserved_characters_and_skips_blank_values() {
         assert_eq!(percent_encode("a b/c?d=é"), "a%20b%2Fc%3Fd%3D%C3%A9");
         let q = Some(" 50% off ".to_string());
-        assert_eq!(query_string(&[("q", &q), ("empty", &Some("  ".into())), ("none", &None)]), "q=50%25%20off");
+        assert_eq!(
+            query_string(&[("q", &q), ("empty", &Some("  ".into())), ("none", &None)]),
+            "q=50%25%20off"
+        );
     }
 }

@@ -29,11 +29,24 @@ pub async fn create(config: Config, args: CreateApiKey) -> anyhow::Result<()> {
     let new = NewApiKey::parse(&args.name, scopes, args.expires_in_days, chrono::Utc::now())
         .map_err(|error| anyhow::anyhow!("{error}"))?;
     let state = Application::state_for_cli(config).await?;
-    let actor = Actor { id: None, email: Some("cli".into()), role: None };
-    let client = ClientInfo { ip: None, user_agent: Some("opsdeck api-key create (CLI)".into()), request_id: None };
-    let created = create_key(&state, actor, client, new).await.map_err(|error| anyhow::anyhow!("{error}"))?;
+    let actor = Actor {
+        id: None,
+        email: Some("cli".into()),
+        role: None,
+    };
+    let client = ClientInfo {
+        ip: None,
+        user_agent: Some("opsdeck api-key create (CLI)".into()),
+        request_id: None,
+    };
+    let created = create_key(&state, actor, client, new)
+        .await
+        .map_err(|error| anyhow::anyhow!("{error}"))?;
     let scopes: Vec<&str> = created.key.scopes.iter().map(|scope| scope.as_str()).collect();
-    let expiry = created.key.expires_at.map_or_else(|| "never expires".to_string(), |at| format!("expires {}", at.to_rfc3339()));
+    let expiry = created.key.expires_at.map_or_else(
+        || "never expires".to_string(),
+        |at| format!("expires {}", at.to_rfc3339()),
+    );
     eprintln!(
         "created API key {} \"{}\" (scopes: {}; {expiry}); it is shown only this once",
         created.key.masked(),

@@ -61,7 +61,9 @@ pub async fn export_csv(
     user: Option<Extension<CurrentUser>>,
     Query(filter): Query<AuditFilter>,
 ) -> Response {
-    let Some(Extension(user)) = user else { return error_response(AppError::Unauthorized) };
+    let Some(Extension(user)) = user else {
+        return error_response(AppError::Unauthorized);
+    };
     if !allows(user.role, Permission::ExportAudit) {
         return error_response(AppError::Forbidden);
     }
@@ -70,10 +72,16 @@ pub async fn export_csv(
         Err(error) => return error_response(error),
     };
     tracing::info!(user_id = user.id, ?query, "audit log export");
-    let filename = format!("attachment; filename=\"opsdeck-audit-{}.csv\"", chrono::Utc::now().format("%Y%m%d-%H%M%S"));
+    let filename = format!(
+        "attachment; filename=\"opsdeck-audit-{}.csv\"",
+        chrono::Utc::now().format("%Y%m%d-%H%M%S")
+    );
     let mut response = Body::from_stream(csv_stream(state.db.clone(), query)).into_response();
     let headers = response.headers_mut();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/csv; charset=utf-8"));
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/csv; charset=utf-8"),
+    );
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     if let Ok(value) = HeaderValue::from_str(&filename) {
         headers.insert(header::CONTENT_DISPOSITION, value);
@@ -95,7 +103,9 @@ pub fn csv_stream(db: PgPool, query: AuditQuery) -> impl Stream<Item = Result<By
     tokio::spawn(async move {
         if let Err(error) = write_csv(&db, &query, &mut sender).await {
             tracing::error!(%error, "audit export failed while streaming");
-            let _ = sender.send(Err(io::Error::other("the audit export failed; see the server log"))).await;
+            let _ = sender
+                .send(Err(io::Error::other("the audit export failed; see the server log")))
+                .await;
         }
     });
     receiver
@@ -222,8 +232,14 @@ mod tests {
 
     #[test]
     fn commas_quotes_and_line_breaks_are_quoted() {
-        assert_eq!(record(&[Some("a,b"), Some("say \"hi\""), Some("two\nlines")]), "\"a,b\",\"say \"\"hi\"\"\",\"two\nlines\"\r\n");
-        assert_eq!(record(&[Some(r#"{"role":"admin"}"#)]), "\"{\"\"role\"\":\"\"admin\"\"}\"\r\n");
+        assert_eq!(
+            record(&[Some("a,b"), Some("say \"hi\""), Some("two\nlines")]),
+            "\"a,b\",\"say \"\"hi\"\"\",\"two\nlines\"\r\n"
+        );
+        assert_eq!(
+            record(&[Some(r#"{"role":"admin"}"#)]),
+            "\"{\"\"role\"\":\"\"admin\"\"}\"\r\n"
+        );
     }
 
     #[test]

@@ -98,17 +98,51 @@ pub enum UserCommand {
 
 pub async fn run(command: Command, config: Config) -> anyhow::Result<()> {
     match command {
-        Command::ApiKey { command: ApiKeyCommand::Create { name, scopes, expires_in_days } } => {
-            crate::api_key_cli::create(config, crate::api_key_cli::CreateApiKey { name, scopes, expires_in_days }).await
+        Command::ApiKey {
+            command:
+                ApiKeyCommand::Create {
+                    name,
+                    scopes,
+                    expires_in_days,
+                },
+        } => {
+            crate::api_key_cli::create(
+                config,
+                crate::api_key_cli::CreateApiKey {
+                    name,
+                    scopes,
+                    expires_in_days,
+                },
+            )
+            .await
         }
         Command::Demo { url, key } => crate::demo::run(config, crate::demo::DemoArgs { url, key }).await,
-        Command::Audit { command: AuditCommand::Verify } => crate::audit::verify_command(&config).await,
+        Command::Audit {
+            command: AuditCommand::Verify,
+        } => crate::audit::verify_command(&config).await,
         Command::Serve => {
             let app = Application::build(config).await?;
             app.run_until_stopped(startup::shutdown_signal()).await
         }
-        Command::User { command: UserCommand::Create { email, role, name, skip_if_exists } } => {
-            crate::user_cli::create(config, crate::user_cli::CreateUser { email, role, name, skip_if_exists }).await
+        Command::User {
+            command:
+                UserCommand::Create {
+                    email,
+                    role,
+                    name,
+                    skip_if_exists,
+                },
+        } => {
+            crate::user_cli::create(
+                config,
+                crate::user_cli::CreateUser {
+                    email,
+                    role,
+                    name,
+                    skip_if_exists,
+                },
+            )
+            .await
         }
         Command::Migrate => {
             let db = startup::connect_database(&config)?;
@@ -116,7 +150,10 @@ pub async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             let applied: i64 = sqlx::query_scalar("SELECT count(*) FROM _sqlx_migrations WHERE success")
                 .fetch_one(&db)
                 .await?;
-            println!("migrations applied; the database is at {applied} of {} migrations", startup::MIGRATOR.iter().count());
+            println!(
+                "migrations applied; the database is at {applied} of {} migrations",
+                startup::MIGRATOR.iter().count()
+            );
             Ok(())
         }
     }

@@ -18,30 +18,126 @@ pub struct Variable {
 }
 
 pub const VARIABLES: &[Variable] = &[
-    Variable { name: "DATABASE_URL", default: "postgres://postgres@127.0.0.1:5432/opsdeck", meaning: "Postgres connection URL" },
-    Variable { name: "REDIS_URL", default: "redis://127.0.0.1:6379", meaning: "Redis connection URL" },
-    Variable { name: "OPSDECK_ADDR", default: "127.0.0.1:3000", meaning: "Address and port to listen on" },
-    Variable { name: "OPSDECK_SITE_ROOT", default: "target/site", meaning: "Directory with the built site (wasm, JS, CSS, assets)" },
-    Variable { name: "OPSDECK_LOG", default: "info", meaning: "Log filter (tracing EnvFilter syntax, e.g. info,opsdeck=debug)" },
-    Variable { name: "OPSDECK_LOG_FORMAT", default: "text", meaning: "Log format: text (human-readable) or json" },
-    Variable { name: "OPSDECK_SECURE_COOKIES", default: "false", meaning: "Mark cookies Secure; set true whenever Opsdeck is served over HTTPS" },
-    Variable { name: "OPSDECK_DEGRADED_MS", default: "1000", meaning: "A health check slower than this many ms reports degraded" },
-    Variable { name: "OPSDECK_CHECK_TIMEOUT_MS", default: "3000", meaning: "A health check with no answer after this many ms reports down" },
-    Variable { name: "OPSDECK_DB_MAX_CONNECTIONS", default: "10", meaning: "Size of the Postgres connection pool" },
-    Variable { name: "OPSDECK_REDIS_PREFIX", default: "opsdeck:", meaning: "Prefix of every Redis key Opsdeck writes" },
-    Variable { name: "OPSDECK_AUDIT_KEY", default: "", meaning: "Required. Key of the audit log's HMAC chain, at least 32 bytes as hex (e.g. `openssl rand -hex 32`); kept outside the database" },
-    Variable { name: "OPSDECK_SIGN_IN_MAX_FAILURES", default: "5", meaning: "Failed sign-ins for one email within the window before it is locked (HTTP 429)" },
-    Variable { name: "OPSDECK_SIGN_IN_MAX_FAILURES_PER_IP", default: "20", meaning: "Failed sign-ins from one client IP within the window before it is locked" },
-    Variable { name: "OPSDECK_SIGN_IN_WINDOW_SECS", default: "300", meaning: "Window of the sign-in failure limits, in seconds" },
-    Variable { name: "OPSDECK_SESSION_IDLE_MINUTES", default: "30", meaning: "A session unused for this long ends" },
-    Variable { name: "OPSDECK_SESSION_MAX_HOURS", default: "12", meaning: "A session ends this long after sign-in, however active" },
-    Variable { name: "OPSDECK_INGEST_MAX_BYTES", default: "5242880", meaning: "Largest ingest request body in bytes (5 MiB); larger ones are refused with 413" },
-    Variable { name: "OPSDECK_INGEST_RATE_PER_MIN", default: "600", meaning: "Ingest requests one API key may send per minute before 429 with Retry-After" },
-    Variable { name: "OPSDECK_RETENTION_RAW_DAYS", default: "7", meaning: "Days raw request events and metric samples are kept (whole daily partitions are dropped after)" },
-    Variable { name: "OPSDECK_RETENTION_ROLLUP_DAYS", default: "90", meaning: "Days per-minute rollups are kept (whole daily partitions are dropped after)" },
-    Variable { name: "OPSDECK_SELF_MONITOR_SECS", default: "15", meaning: "How often Opsdeck samples its own health checks into the metrics pipeline (its request timings are flushed at least every 5 s); 0 turns self-monitoring off" },
-    Variable { name: "OPSDECK_LIVE_RECHECK_SECS", default: "30", meaning: "How often an open live stream re-checks its viewer's session; a signed-out or disabled user's streams end within this time" },
-    Variable { name: "OPSDECK_SHUTDOWN_GRACE_SECS", default: "30", meaning: "On SIGTERM/Ctrl-C, how long in-flight requests may take to finish" },
+    Variable {
+        name: "DATABASE_URL",
+        default: "postgres://postgres@127.0.0.1:5432/opsdeck",
+        meaning: "Postgres connection URL",
+    },
+    Variable {
+        name: "REDIS_URL",
+        default: "redis://127.0.0.1:6379",
+        meaning: "Redis connection URL",
+    },
+    Variable {
+        name: "OPSDECK_ADDR",
+        default: "127.0.0.1:3000",
+        meaning: "Address and port to listen on",
+    },
+    Variable {
+        name: "OPSDECK_SITE_ROOT",
+        default: "target/site",
+        meaning: "Directory with the built site (wasm, JS, CSS, assets)",
+    },
+    Variable {
+        name: "OPSDECK_LOG",
+        default: "info",
+        meaning: "Log filter (tracing EnvFilter syntax, e.g. info,opsdeck=debug)",
+    },
+    Variable {
+        name: "OPSDECK_LOG_FORMAT",
+        default: "text",
+        meaning: "Log format: text (human-readable) or json",
+    },
+    Variable {
+        name: "OPSDECK_SECURE_COOKIES",
+        default: "false",
+        meaning: "Mark cookies Secure; set true whenever Opsdeck is served over HTTPS",
+    },
+    Variable {
+        name: "OPSDECK_DEGRADED_MS",
+        default: "1000",
+        meaning: "A health check slower than this many ms reports degraded",
+    },
+    Variable {
+        name: "OPSDECK_CHECK_TIMEOUT_MS",
+        default: "3000",
+        meaning: "A health check with no answer after this many ms reports down",
+    },
+    Variable {
+        name: "OPSDECK_DB_MAX_CONNECTIONS",
+        default: "10",
+        meaning: "Size of the Postgres connection pool",
+    },
+    Variable {
+        name: "OPSDECK_REDIS_PREFIX",
+        default: "opsdeck:",
+        meaning: "Prefix of every Redis key Opsdeck writes",
+    },
+    Variable {
+        name: "OPSDECK_AUDIT_KEY",
+        default: "",
+        meaning: "Required. Key of the audit log's HMAC chain, at least 32 bytes as hex (e.g. `openssl rand -hex 32`); kept outside the database",
+    },
+    Variable {
+        name: "OPSDECK_SIGN_IN_MAX_FAILURES",
+        default: "5",
+        meaning: "Failed sign-ins for one email within the window before it is locked (HTTP 429)",
+    },
+    Variable {
+        name: "OPSDECK_SIGN_IN_MAX_FAILURES_PER_IP",
+        default: "20",
+        meaning: "Failed sign-ins from one client IP within the window before it is locked",
+    },
+    Variable {
+        name: "OPSDECK_SIGN_IN_WINDOW_SECS",
+        default: "300",
+        meaning: "Window of the sign-in failure limits, in seconds",
+    },
+    Variable {
+        name: "OPSDECK_SESSION_IDLE_MINUTES",
+        default: "30",
+        meaning: "A session unused for this long ends",
+    },
+    Variable {
+        name: "OPSDECK_SESSION_MAX_HOURS",
+        default: "12",
+        meaning: "A session ends this long after sign-in, however active",
+    },
+    Variable {
+        name: "OPSDECK_INGEST_MAX_BYTES",
+        default: "5242880",
+        meaning: "Largest ingest request body in bytes (5 MiB); larger ones are refused with 413",
+    },
+    Variable {
+        name: "OPSDECK_INGEST_RATE_PER_MIN",
+        default: "600",
+        meaning: "Ingest requests one API key may send per minute before 429 with Retry-After",
+    },
+    Variable {
+        name: "OPSDECK_RETENTION_RAW_DAYS",
+        default: "7",
+        meaning: "Days raw request events and metric samples are kept (whole daily partitions are dropped after)",
+    },
+    Variable {
+        name: "OPSDECK_RETENTION_ROLLUP_DAYS",
+        default: "90",
+        meaning: "Days per-minute rollups are kept (whole daily partitions are dropped after)",
+    },
+    Variable {
+        name: "OPSDECK_SELF_MONITOR_SECS",
+        default: "15",
+        meaning: "How often Opsdeck samples its own health checks into the metrics pipeline (its request timings are flushed at least every 5 s); 0 turns self-monitoring off",
+    },
+    Variable {
+        name: "OPSDECK_LIVE_RECHECK_SECS",
+        default: "30",
+        meaning: "How often an open live stream re-checks its viewer's session; a signed-out or disabled user's streams end within this time",
+    },
+    Variable {
+        name: "OPSDECK_SHUTDOWN_GRACE_SECS",
+        default: "30",
+        meaning: "On SIGTERM/Ctrl-C, how long in-flight requests may take to finish",
+    },
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -97,8 +193,17 @@ impl Config {
     /// Reads variables through `lookup`, so tests can supply their own.
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
         let get = |name: &'static str| -> Value {
-            let default = VARIABLES.iter().find(|v| v.name == name).map(|v| v.default).unwrap_or("");
-            Value { name, raw: lookup(name).filter(|v| !v.trim().is_empty()).unwrap_or_else(|| default.to_string()) }
+            let default = VARIABLES
+                .iter()
+                .find(|v| v.name == name)
+                .map(|v| v.default)
+                .unwrap_or("");
+            Value {
+                name,
+                raw: lookup(name)
+                    .filter(|v| !v.trim().is_empty())
+                    .unwrap_or_else(|| default.to_string()),
+            }
         };
         // Zero is allowed: every check is then reported degraded (useful in tests).
         let degraded_after = Duration::from_millis(get("OPSDECK_DEGRADED_MS").parse("a whole number of milliseconds")?);
@@ -122,7 +227,10 @@ impl Config {
                 "text" => LogFormat::Text,
                 "json" => LogFormat::Json,
                 other => {
-                    return Err(ConfigError { name: "OPSDECK_LOG_FORMAT", problem: format!("'{other}' is neither text nor json") });
+                    return Err(ConfigError {
+                        name: "OPSDECK_LOG_FORMAT",
+                        problem: format!("'{other}' is neither text nor json"),
+                    });
                 }
             },
             secure_cookies: get("OPSDECK_SECURE_COOKIES").parse("true or false")?,
@@ -167,7 +275,10 @@ struct Value {
 
 impl Value {
     fn parse<T: std::str::FromStr>(&self, expected: &str) -> Result<T, ConfigError> {
-        self.raw.trim().parse().map_err(|_| ConfigError { name: self.name, problem: format!("'{}' is not {expected}", self.raw) })
+        self.raw.trim().parse().map_err(|_| ConfigError {
+            name: self.name,
+            problem: format!("'{}' is not {expected}", self.raw),
+        })
     }
 
     fn millis(&self) -> Result<Duration, ConfigError> {
@@ -177,7 +288,10 @@ impl Value {
     fn positive<T: std::str::FromStr + PartialOrd + Default>(&self) -> Result<T, ConfigError> {
         let value: T = self.parse("a positive whole number")?;
         if value <= T::default() {
-            return Err(ConfigError { name: self.name, problem: "must be greater than zero".into() });
+            return Err(ConfigError {
+                name: self.name,
+                problem: "must be greater than zero".into(),
+            });
         }
         Ok(value)
     }
@@ -192,8 +306,14 @@ impl Value {
         }
         match hex::decode(self.raw.trim()) {
             Ok(bytes) if bytes.len() >= min_bytes => Ok(SecretBox::new(bytes.into_boxed_slice())),
-            Ok(bytes) => Err(ConfigError { name: self.name, problem: format!("is {} bytes; at least {min_bytes} are required", bytes.len()) }),
-            Err(_) => Err(ConfigError { name: self.name, problem: "is not hexadecimal".into() }),
+            Ok(bytes) => Err(ConfigError {
+                name: self.name,
+                problem: format!("is {} bytes; at least {min_bytes} are required", bytes.len()),
+            }),
+            Err(_) => Err(ConfigError {
+                name: self.name,
+                problem: "is not hexadecimal".into(),
+            }),
         }
     }
 
@@ -213,8 +333,12 @@ impl Value {
 
 /// `scheme://user:secret@host/db` → `scheme://user:***@host/db`.
 pub fn redact_password(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else { return url.to_string() };
-    let Some((credentials, host)) = rest.rsplit_once('@') else { return url.to_string() };
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_string();
+    };
+    let Some((credentials, host)) = rest.rsplit_once('@') else {
+        return url.to_string();
+    };
     match credentials.split_once(':') {
         Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
         None => url.to_string(),
@@ -256,7 +380,10 @@ mod tests {
     #[test]
     fn a_bad_address_names_the_variable() {
         let error = config(&[("OPSDECK_ADDR", "localhost")]).expect_err("refused");
-        assert_eq!(error.to_string(), "OPSDECK_ADDR: 'localhost' is not an address and port such as 127.0.0.1:3000");
+        assert_eq!(
+            error.to_string(),
+            "OPSDECK_ADDR: 'localhost' is not an address and port such as 127.0.0.1:3000"
+        );
     }
 
     #[test]
@@ -268,42 +395,80 @@ mod tests {
 
     #[test]
     fn log_format_must_be_text_or_json() {
-        assert_eq!(config(&[("OPSDECK_LOG_FORMAT", "json")]).expect("json ok").log_format, LogFormat::Json);
-        assert_eq!(config(&[("OPSDECK_LOG_FORMAT", "xml")]).expect_err("refused").name, "OPSDECK_LOG_FORMAT");
+        assert_eq!(
+            config(&[("OPSDECK_LOG_FORMAT", "json")]).expect("json ok").log_format,
+            LogFormat::Json
+        );
+        assert_eq!(
+            config(&[("OPSDECK_LOG_FORMAT", "xml")]).expect_err("refused").name,
+            "OPSDECK_LOG_FORMAT"
+        );
     }
 
     #[test]
     fn zero_and_negative_numbers_are_refused() {
-        assert_eq!(config(&[("OPSDECK_DB_MAX_CONNECTIONS", "0")]).expect_err("zero").problem, "must be greater than zero");
-        assert_eq!(config(&[("OPSDECK_DEGRADED_MS", "-5")]).expect_err("negative").name, "OPSDECK_DEGRADED_MS");
-        assert_eq!(config(&[("OPSDECK_CHECK_TIMEOUT_MS", "0")]).expect_err("zero").name, "OPSDECK_CHECK_TIMEOUT_MS");
+        assert_eq!(
+            config(&[("OPSDECK_DB_MAX_CONNECTIONS", "0")])
+                .expect_err("zero")
+                .problem,
+            "must be greater than zero"
+        );
+        assert_eq!(
+            config(&[("OPSDECK_DEGRADED_MS", "-5")]).expect_err("negative").name,
+            "OPSDECK_DEGRADED_MS"
+        );
+        assert_eq!(
+            config(&[("OPSDECK_CHECK_TIMEOUT_MS", "0")]).expect_err("zero").name,
+            "OPSDECK_CHECK_TIMEOUT_MS"
+        );
     }
 
     #[test]
     fn timeout_must_exceed_the_degraded_threshold() {
-        let error = config(&[("OPSDECK_DEGRADED_MS", "5000"), ("OPSDECK_CHECK_TIMEOUT_MS", "3000")]).expect_err("refused");
+        let error =
+            config(&[("OPSDECK_DEGRADED_MS", "5000"), ("OPSDECK_CHECK_TIMEOUT_MS", "3000")]).expect_err("refused");
         assert_eq!(error.name, "OPSDECK_CHECK_TIMEOUT_MS");
     }
 
     #[test]
     fn the_audit_key_is_required_and_long_enough() {
-        assert!(config(&[("OPSDECK_AUDIT_KEY", "")]).expect_err("missing").problem.contains("is not set"));
-        assert!(config(&[("OPSDECK_AUDIT_KEY", "abcd")]).expect_err("short").problem.contains("at least 32"));
+        assert!(
+            config(&[("OPSDECK_AUDIT_KEY", "")])
+                .expect_err("missing")
+                .problem
+                .contains("is not set")
+        );
+        assert!(
+            config(&[("OPSDECK_AUDIT_KEY", "abcd")])
+                .expect_err("short")
+                .problem
+                .contains("at least 32")
+        );
         let error = config(&[("OPSDECK_AUDIT_KEY", "zz")]).expect_err("not hex");
         assert_eq!(error.to_string(), "OPSDECK_AUDIT_KEY: is not hexadecimal");
     }
 
     #[test]
     fn passwords_are_redacted_for_logs() {
-        assert_eq!(redact_password("postgres://app:s3cret@db:5432/x"), "postgres://app:***@db:5432/x");
-        assert_eq!(redact_password("postgres://postgres@127.0.0.1/x"), "postgres://postgres@127.0.0.1/x");
+        assert_eq!(
+            redact_password("postgres://app:s3cret@db:5432/x"),
+            "postgres://app:***@db:5432/x"
+        );
+        assert_eq!(
+            redact_password("postgres://postgres@127.0.0.1/x"),
+            "postgres://postgres@127.0.0.1/x"
+        );
     }
 
     #[test]
     fn the_readme_documents_every_variable() {
         let readme = include_str!("../../README.md");
         for v in VARIABLES {
-            assert!(readme.contains(&format!("`{}`", v.name)), "README.md does not document {}", v.name);
+            assert!(
+                readme.contains(&format!("`{}`", v.name)),
+                "README.md does not document {}",
+                v.name
+            );
         }
     }
 }

@@ -35,7 +35,13 @@ struct Service {
 }
 
 const fn ep(method: &'static str, path: &'static str, weight: f64, median_ms: f64, error_rate: f64) -> Endpoint {
-    Endpoint { method, path, weight, median_ms, error_rate }
+    Endpoint {
+        method,
+        path,
+        weight,
+        median_ms,
+        error_rate,
+    }
 }
 
 const SERVICES: &[Service] = &[
@@ -51,17 +57,28 @@ const SERVICES: &[Service] = &[
     Service {
         name: "demo-catalog",
         peak_rps: 25.0,
-        endpoints: &[ep("GET", "/products", 6.0, 45.0, 0.001), ep("GET", "/products/:id", 8.0, 20.0, 0.001), ep("GET", "/categories", 1.0, 15.0, 0.0)],
+        endpoints: &[
+            ep("GET", "/products", 6.0, 45.0, 0.001),
+            ep("GET", "/products/:id", 8.0, 20.0, 0.001),
+            ep("GET", "/categories", 1.0, 15.0, 0.0),
+        ],
     },
     Service {
         name: "demo-search",
         peak_rps: 15.0,
-        endpoints: &[ep("GET", "/search", 9.0, 80.0, 0.003), ep("GET", "/suggest", 6.0, 12.0, 0.001)],
+        endpoints: &[
+            ep("GET", "/search", 9.0, 80.0, 0.003),
+            ep("GET", "/suggest", 6.0, 12.0, 0.001),
+        ],
     },
     Service {
         name: "demo-payments",
         peak_rps: 4.0,
-        endpoints: &[ep("POST", "/payments", 3.0, 320.0, 0.008), ep("POST", "/refunds", 0.3, 400.0, 0.01), ep("GET", "/payments/:id", 2.0, 25.0, 0.001)],
+        endpoints: &[
+            ep("POST", "/payments", 3.0, 320.0, 0.008),
+            ep("POST", "/refunds", 0.3, 400.0, 0.01),
+            ep("GET", "/payments/:id", 2.0, 25.0, 0.001),
+        ],
     },
 ];
 
@@ -88,8 +105,14 @@ pub async fn run(config: Config, args: DemoArgs) -> anyhow::Result<()> {
 pub async fn send_until(url: &str, key: &str, stop: impl std::future::Future<Output = ()>) -> anyhow::Result<()> {
     let endpoint = format!("{}/api/v1/ingest", url.trim_end_matches('/'));
     let names: Vec<&str> = SERVICES.iter().map(|s| s.name).collect();
-    eprintln!("opsdeck demo: sending GENERATED demo traffic for {} to {endpoint} every second (Ctrl-C stops)", names.join(", "));
-    let client = reqwest::Client::builder().timeout(Duration::from_secs(10)).build().context("building the HTTP client")?;
+    eprintln!(
+        "opsdeck demo: sending GENERATED demo traffic for {} to {endpoint} every second (Ctrl-C stops)",
+        names.join(", ")
+    );
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(10))
+        .build()
+        .context("building the HTTP client")?;
     let mut generator = Generator::new();
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
@@ -104,11 +127,26 @@ pub async fn send_until(url: &str, key: &str, stop: impl std::future::Future<Out
         let sent = client.post(&endpoint).bearer_auth(key).json(&body).send().await;
         match sent {
             Ok(response) if response.status().is_success() => failures = 0,
-            Ok(response) if response.status() == reqwest::StatusCode::UNAUTHORIZED || response.status() == reqwest::StatusCode::FORBIDDEN => {
-                anyhow::bail!("the ingest API refused the key ({}); pass a live key with the ingest scope", response.status());
+            Ok(response)
+                if response.status() == reqwest::StatusCode::UNAUTHORIZED
+                    || response.status() == reqwest::StatusCode::FORBIDDEN =>
+            {
+                anyhow::bail!(
+                    "the ingest API refused the key ({}); pass a live key with the ingest scope",
+                    response.status()
+                );
             }
-            Ok(response) => report(&mut failures, &format!("the ingest API answered {}; this second's data is skipped", response.status())),
-            Err(error) => report(&mut failures, &format!("cannot reach {endpoint} ({error}); this second's data is skipped")),
+            Ok(response) => report(
+                &mut failures,
+                &format!(
+                    "the ingest API answered {}; this second's data is skipped",
+                    response.status()
+                ),
+            ),
+            Err(error) => report(
+                &mut failures,
+                &format!("cannot reach {endpoint} ({error}); this second's data is skipped"),
+            ),
         }
     }
     eprintln!("opsdeck demo: stopped");
@@ -128,13 +166,26 @@ async fn create_key(config: Config) -> anyhow::Result<String> {
     use app::api_keys::Scope;
     use app::api_keys::ssr::NewApiKey;
     use app::audit::ssr::{Actor, ClientInfo};
-    let new = NewApiKey::parse("demo traffic (opsdeck demo)", vec![Scope::Ingest], 0, Utc::now()).map_err(|error| anyhow::anyhow!("{error}"))?;
+    let new = NewApiKey::parse("demo traffic (opsdeck demo)", vec![Scope::Ingest], 0, Utc::now())
+        .map_err(|error| anyhow::anyhow!("{error}"))?;
     let state = crate::startup::Application::state_for_cli(config).await?;
-    let actor = Actor { id: None, email: Some("cli".into()), role: None };
-    let client = ClientInfo { ip: None, user_agent: Some("opsdeck demo (CLI)".into()), request_id: None };
-    let created =
-        app::api_keys::ssr::manage::create(&state, actor, client, new).await.map_err(|error| anyhow::anyhow!("{error}"))?;
-    eprintln!("opsdeck demo: created ingest key {} for the demo (revoke it on the API keys page when done)", created.key.masked());
+    let actor = Actor {
+        id: None,
+        email: Some("cli".into()),
+        role: None,
+    };
+    let client = ClientInfo {
+        ip: None,
+        user_agent: Some("opsdeck demo (CLI)".into()),
+        request_id: None,
+    };
+    let created = app::api_keys::ssr::manage::create(&state, actor, client, new)
+        .await
+        .map_err(|error| anyhow::anyhow!("{error}"))?;
+    eprintln!(
+        "opsdeck demo: created ingest key {} for the demo (revoke it on the API keys page when done)",
+        created.key.masked()
+    );
     Ok(created.secret.to_string())
 }
 
@@ -150,7 +201,9 @@ struct Generator {
 
 impl Generator {
     fn new() -> Generator {
-        Generator { incidents: SERVICES.iter().map(|_| None).collect() }
+        Generator {
+            incidents: SERVICES.iter().map(|_| None).collect(),
+        }
     }
 
     /// One second of traffic, as an ingest batch.
@@ -166,8 +219,14 @@ impl Generator {
             if incident.is_none() && rng.gen_bool(INCIDENT_CHANCE) {
                 let minutes = rng.gen_range(3..=6);
                 let slowdown = rng.gen_range(5.0..10.0);
-                eprintln!("opsdeck demo: incident on {} for {minutes} minutes ({slowdown:.0}× slower, ~20 % errors)", service.name);
-                *incident = Some(Incident { until: now + chrono::TimeDelta::minutes(minutes), slowdown });
+                eprintln!(
+                    "opsdeck demo: incident on {} for {minutes} minutes ({slowdown:.0}× slower, ~20 % errors)",
+                    service.name
+                );
+                *incident = Some(Incident {
+                    until: now + chrono::TimeDelta::minutes(minutes),
+                    slowdown,
+                });
             }
             let (slowdown, extra_errors) = incident.as_ref().map_or((1.0, 0.0), |i| (i.slowdown, 0.2));
             let expected = service.peak_rps * rhythm * rng.gen_range(0.8..1.2);
@@ -179,7 +238,9 @@ impl Generator {
                     pick -= e.weight;
                     pick < 0.0
                 });
-                let Some(endpoint) = endpoint.or(service.endpoints.last()) else { continue };
+                let Some(endpoint) = endpoint.or(service.endpoints.last()) else {
+                    continue;
+                };
                 let duration = endpoint.median_ms * slowdown * (SIGMA * standard_normal(rng)).exp();
                 let status = if rng.gen_bool((endpoint.error_rate + extra_errors).min(1.0)) {
                     *[500, 502, 503].get(rng.gen_range(0..3)).unwrap_or(&500)
@@ -194,7 +255,8 @@ impl Generator {
                     "status": status, "duration_ms": (duration * 100.0).round() / 100.0, "ts": ts.to_rfc3339(),
                 }));
             }
-            let cpu = (15.0 + 55.0 * rhythm + if incident.is_some() { 25.0 } else { 0.0 } + 4.0 * standard_normal(rng)).clamp(1.0, 100.0);
+            let cpu = (15.0 + 55.0 * rhythm + if incident.is_some() { 25.0 } else { 0.0 } + 4.0 * standard_normal(rng))
+                .clamp(1.0, 100.0);
             samples.push(json!({ "service": service.name, "name": "cpu_percent", "value": (cpu * 10.0).round() / 10.0, "kind": "gauge", "ts": now.to_rfc3339() }));
         }
         json!({ "requests": requests, "samples": samples })
@@ -227,7 +289,14 @@ mod tests {
 
     #[test]
     fn the_rhythm_peaks_in_the_afternoon_and_stays_positive() {
-        let at = |h: u32| daily_rhythm(Utc::now().with_hour(h).and_then(|t| t.with_minute(0)).unwrap_or_default());
+        let at = |h: u32| {
+            daily_rhythm(
+                Utc::now()
+                    .with_hour(h)
+                    .and_then(|t| t.with_minute(0))
+                    .unwrap_or_default(),
+            )
+        };
         assert!((at(14) - 1.0).abs() < 1e-9);
         assert!(at(2) < 0.2 && at(2) > 0.1);
     }
@@ -239,8 +308,16 @@ mod tests {
         let batch = Generator::new().second(now, &mut rng);
         let requests = batch["requests"].as_array().cloned().unwrap_or_default();
         assert!(requests.len() > 20, "{} requests at the peak", requests.len());
-        assert!(requests.iter().all(|r| r["service"].as_str().is_some_and(|s| s.starts_with("demo-"))));
-        assert!(requests.iter().all(|r| r["duration_ms"].as_f64().is_some_and(|d| d > 0.0)));
+        assert!(
+            requests
+                .iter()
+                .all(|r| r["service"].as_str().is_some_and(|s| s.starts_with("demo-")))
+        );
+        assert!(
+            requests
+                .iter()
+                .all(|r| r["duration_ms"].as_f64().is_some_and(|d| d > 0.0))
+        );
         assert_eq!(batch["samples"].as_array().map(Vec::len), Some(SERVICES.len()));
     }
 }

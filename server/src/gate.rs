@@ -31,7 +31,9 @@ pub async fn gate(State(state): State<AppState>, session: Session, request: Requ
         (Some(Access::Public), _) => None,
         (Some(_), None) => Some(Refusal::NotSignedIn),
         (Some(Access::SignedIn), Some(_)) => None,
-        (Some(Access::Requires(permission)), Some(user)) => (!allows(user.role, permission)).then_some(Refusal::Forbidden),
+        (Some(Access::Requires(permission)), Some(user)) => {
+            (!allows(user.role, permission)).then_some(Refusal::Forbidden)
+        }
     };
     let is_page = !path.starts_with("/api/") && parts.method == Method::GET;
     match refusal {
@@ -77,7 +79,12 @@ impl Refusal {
             let role = user.map(|u| u.role.as_str()).unwrap_or("none");
             return (status, Html(forbidden_page(role))).into_response();
         }
-        (status, [(header::CONTENT_TYPE, "application/json")], serde_json::json!({ "error": message }).to_string()).into_response()
+        (
+            status,
+            [(header::CONTENT_TYPE, "application/json")],
+            serde_json::json!({ "error": message }).to_string(),
+        )
+            .into_response()
     }
 }
 
@@ -90,4 +97,3 @@ fn forbidden_page(role: &str) -> String {
          <p><a href=\"/\">Go to the Overview</a></p></div></main></body></html>"
     )
 }
-

@@ -33,12 +33,20 @@ const MAX_IDEMPOTENCY_KEY: usize = 200;
 
 /// A JSON answer with `status`.
 fn answer(status: StatusCode, body: Value) -> Response {
-    (status, [(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))], body.to_string()).into_response()
+    (
+        status,
+        [(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))],
+        body.to_string(),
+    )
+        .into_response()
 }
 
 /// A 400 that concerns the request, not one record.
 fn bad_request(message: &str, field: Option<&str>) -> Response {
-    answer(StatusCode::BAD_REQUEST, json!({ "error": message, "record": null, "field": field }))
+    answer(
+        StatusCode::BAD_REQUEST,
+        json!({ "error": message, "record": null, "field": field }),
+    )
 }
 
 pub async fn ingest(State(state): State<AppState>, request: Request) -> Response {
@@ -56,9 +64,12 @@ async fn handle(state: AppState, request: Request) -> Response {
         Err(response) => return response,
     };
     if let Some(retry_after) = bearer::rate_limited(&state, key.id).await {
-        let body = json!({ "error": format!("rate limit of {} requests per minute reached", state.ingest.rate_per_min) });
+        let body =
+            json!({ "error": format!("rate limit of {} requests per minute reached", state.ingest.rate_per_min) });
         let mut response = answer(StatusCode::TOO_MANY_REQUESTS, body);
-        response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
         return response;
     }
     let Some(format) = body_format(&parts.headers) else {
@@ -73,12 +84,19 @@ async fn handle(state: AppState, request: Request) -> Response {
     let bytes = match Bytes::from_request(Request::from_parts(parts, body), &state).await {
         Ok(bytes) => bytes,
         Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-            let message = format!("the body is larger than {} bytes; send smaller batches", state.ingest.max_body_bytes);
+            let message = format!(
+                "the body is larger than {} bytes; send smaller batches",
+                state.ingest.max_body_bytes
+            );
             return answer(StatusCode::PAYLOAD_TOO_LARGE, json!({ "error": message }));
         }
         Err(rejection) => return bad_request(&format!("could not read the body: {}", rejection.body_text()), None),
     };
-    let batch = match parse_body(&bytes, format, TimeWindow::around(Utc::now(), state.ingest.raw_retention_days)) {
+    let batch = match parse_body(
+        &bytes,
+        format,
+        TimeWindow::around(Utc::now(), state.ingest.raw_retention_days),
+    ) {
         Ok(batch) => batch,
         Err(error) => return answer(StatusCode::BAD_REQUEST, json!(error)),
     };
@@ -90,13 +108,19 @@ async fn handle(state: AppState, request: Request) -> Response {
                 let state = state.clone();
                 tokio::spawn(async move { crate::live::publish(&state, &batch).await });
             }
-            answer(StatusCode::ACCEPTED, json!({ "accepted": accepted, "duplicate": duplicate }))
+            answer(
+                StatusCode::ACCEPTED,
+                json!({ "accepted": accepted, "duplicate": duplicate }),
+            )
         }
         Err(error) => {
             tracing::error!(%error, api_key = key.id, records = batch.len(), "could not store an ingest batch");
-            let message = "the batch could not be stored and nothing of it was kept; retry it (with the same Idempotency-Key)";
+            let message =
+                "the batch could not be stored and nothing of it was kept; retry it (with the same Idempotency-Key)";
             let mut response = answer(StatusCode::SERVICE_UNAVAILABLE, json!({ "error": message }));
-            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
             response
         }
     }
@@ -105,7 +129,12 @@ async fn handle(state: AppState, request: Request) -> Response {
 /// JSON or NDJSON by `Content-Type` (parameters such as charset ignored).
 fn body_format(headers: &HeaderMap) -> Option<BodyFormat> {
     let content_type = headers.get(header::CONTENT_TYPE)?.to_str().ok()?;
-    let essence = content_type.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
+    let essence = content_type
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
     match essence.as_str() {
         "application/json" => Some(BodyFormat::Json),
         "application/x-ndjson" => Some(BodyFormat::Ndjson),
@@ -115,7 +144,9 @@ fn body_format(headers: &HeaderMap) -> Option<BodyFormat> {
 
 /// The optional `Idempotency-Key`: 1–200 visible ASCII characters.
 fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, &'static str> {
-    let Some(value) = headers.get("idempotency-key") else { return Ok(None) };
+    let Some(value) = headers.get("idempotency-key") else {
+        return Ok(None);
+    };
     let text = value.to_str().map_err(|_| "Idempotency-Key must be visible ASCII")?;
     if text.is_empty() || text.len() > MAX_IDEMPOTENCY_KEY || !text.bytes().all(|b| b.is_ascii_graphic()) {
         return Err("Idempotency-Key must be 1 to 200 visible ASCII characters");
@@ -132,7 +163,12 @@ struct Stored {
 /// claimed first: a retry of a committed batch finds it taken (and a retry
 /// racing the original waits on the primary key until the original commits
 /// or rolls back), so a batch is stored at most once.
-async fn store(state: &AppState, key_id: i64, idempotency_key: Option<&str>, batch: &IngestBatch) -> sqlx::Result<Stored> {
+async fn store(
+    state: &AppState,
+    key_id: i64,
+    idempotency_key: Option<&str>,
+    batch: &IngestBatch,
+) -> sqlx::Result<Stored> {
     let records = i32::try_from(batch.len()).unwrap_or(i32::MAX);
     let mut tx = state.db.begin().await?;
     if let Some(idempotency_key) = idempotency_key {
@@ -153,19 +189,29 @@ async fn store(state: &AppState, key_id: i64, idempotency_key: Option<&str>, bat
                     .fetch_one(&mut *tx)
                     .await?;
             tx.rollback().await?;
-            return Ok(Stored { accepted: usize::try_from(earlier).unwrap_or_default(), duplicate: true });
+            return Ok(Stored {
+                accepted: usize::try_from(earlier).unwrap_or_default(),
+                duplicate: true,
+            });
         }
     }
     if !batch.is_empty() {
         app::metrics::ssr::store::store_batch(&mut tx, batch).await?;
     }
     tx.commit().await?;
-    Ok(Stored { accepted: batch.len(), duplicate: false })
+    Ok(Stored {
+        accepted: batch.len(),
+        duplicate: false,
+    })
 }
 
 /// The ingest API's OpenAPI 3.1 document (`docs/openapi.json`).
 pub async fn openapi() -> Response {
-    ([(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))], OPENAPI).into_response()
+    (
+        [(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))],
+        OPENAPI,
+    )
+        .into_response()
 }
 
 pub const OPENAPI: &str = include_str!("../../docs/openapi.json");
@@ -175,13 +221,22 @@ mod tests {
     use super::*;
 
     fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
-        pairs.iter().map(|(k, v)| (header::HeaderName::from_static(k), HeaderValue::from_static(v))).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| (header::HeaderName::from_static(k), HeaderValue::from_static(v)))
+            .collect()
     }
 
     #[test]
     fn content_types_choose_the_format() {
-        assert_eq!(body_format(&headers(&[("content-type", "application/json; charset=utf-8")])), Some(BodyFormat::Json));
-        assert_eq!(body_format(&headers(&[("content-type", "Application/X-NDJSON")])), Some(BodyFormat::Ndjson));
+        assert_eq!(
+            body_format(&headers(&[("content-type", "application/json; charset=utf-8")])),
+            Some(BodyFormat::Json)
+        );
+        assert_eq!(
+            body_format(&headers(&[("content-type", "Application/X-NDJSON")])),
+            Some(BodyFormat::Ndjson)
+        );
         assert_eq!(body_format(&headers(&[("content-type", "application/xml")])), None);
         assert_eq!(body_format(&headers(&[])), None);
     }
@@ -189,7 +244,10 @@ mod tests {
     #[test]
     fn idempotency_keys_are_short_visible_ascii() {
         assert_eq!(idempotency_key(&headers(&[])), Ok(None));
-        assert_eq!(idempotency_key(&headers(&[("idempotency-key", "batch-42")])), Ok(Some("batch-42".into())));
+        assert_eq!(
+            idempotency_key(&headers(&[("idempotency-key", "batch-42")])),
+            Ok(Some("batch-42".into()))
+        );
         assert!(idempotency_key(&headers(&[("idempotency-key", "has space")])).is_err());
         assert!(idempotency_key(&headers(&[("idempotency-key", "")])).is_err());
     }

@@ -17,7 +17,14 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 /// Why an ingest batch was refused, as the `reason` label.
-const REJECT_REASONS: [&str; 6] = ["unauthorized", "rate_limited", "unsupported_media_type", "too_large", "invalid", "unavailable"];
+const REJECT_REASONS: [&str; 6] = [
+    "unauthorized",
+    "rate_limited",
+    "unsupported_media_type",
+    "too_large",
+    "invalid",
+    "unavailable",
+];
 const STATUS_CLASSES: [&str; 5] = ["1xx", "2xx", "3xx", "4xx", "5xx"];
 
 pub struct Counters {
@@ -58,7 +65,10 @@ impl Counters {
     pub fn ingest_answer(&self, status: StatusCode, accepted: usize) {
         let reason = match status.as_u16() {
             200..=299 => {
-                add(&self.ingest_records_accepted, u64::try_from(accepted).unwrap_or(u64::MAX));
+                add(
+                    &self.ingest_records_accepted,
+                    u64::try_from(accepted).unwrap_or(u64::MAX),
+                );
                 return;
             }
             401 | 403 => 0,
@@ -115,7 +125,12 @@ impl Counters {
             .zip(&self.http_requests)
             .map(|(class, c)| (format!("{{class=\"{class}\"}}"), get(c).to_string()))
             .collect();
-        family("opsdeck_http_requests_total", "counter", "HTTP requests answered, by status class.", &http);
+        family(
+            "opsdeck_http_requests_total",
+            "counter",
+            "HTTP requests answered, by status class.",
+            &http,
+        );
         family(
             "opsdeck_ingest_records_accepted_total",
             "counter",
@@ -127,14 +142,24 @@ impl Counters {
             .zip(&self.ingest_batches_rejected)
             .map(|(reason, c)| (format!("{{reason=\"{reason}\"}}"), get(c).to_string()))
             .collect();
-        family("opsdeck_ingest_batches_rejected_total", "counter", "Ingest requests refused, by reason.", &rejected);
+        family(
+            "opsdeck_ingest_batches_rejected_total",
+            "counter",
+            "Ingest requests refused, by reason.",
+            &rejected,
+        );
         family(
             "opsdeck_live_streams_open",
             "gauge",
             "Live (SSE) streams open on this instance.",
             &plain(self.live_streams_open.load(Ordering::Relaxed).to_string()),
         );
-        family("opsdeck_live_events_sent_total", "counter", "Live points sent to browsers.", &plain(get(&self.live_events_sent).to_string()));
+        family(
+            "opsdeck_live_events_sent_total",
+            "counter",
+            "Live points sent to browsers.",
+            &plain(get(&self.live_events_sent).to_string()),
+        );
         family(
             "opsdeck_live_streams_dropped_slow_total",
             "counter",

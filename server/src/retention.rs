@@ -60,8 +60,10 @@ async fn round(pool: &PgPool, leader: &mut Option<PgConnection>, settings: Reten
 pub async fn try_lead(pool: &PgPool) -> sqlx::Result<Option<PgConnection>> {
     // Detached: a session lock must not go back to the pool with its connection.
     let mut conn = pool.acquire().await?.detach();
-    let leading: bool =
-        sqlx::query_scalar("SELECT pg_try_advisory_lock($1)").bind(RETENTION_LOCK).fetch_one(&mut conn).await?;
+    let leading: bool = sqlx::query_scalar("SELECT pg_try_advisory_lock($1)")
+        .bind(RETENTION_LOCK)
+        .fetch_one(&mut conn)
+        .await?;
     if !leading {
         return Ok(None);
     }
@@ -74,11 +76,18 @@ pub async fn try_lead(pool: &PgPool) -> sqlx::Result<Option<PgConnection>> {
 
 /// One round of work: partitions for yesterday to `DAYS_AHEAD` days after
 /// `today`, then expired partitions dropped. Returns the dropped names.
-pub async fn maintain(conn: &mut PgConnection, settings: RetentionSettings, today: NaiveDate) -> sqlx::Result<Vec<String>> {
+pub async fn maintain(
+    conn: &mut PgConnection,
+    settings: RetentionSettings,
+    today: NaiveDate,
+) -> sqlx::Result<Vec<String>> {
     let yesterday = today.checked_sub_days(Days::new(1)).unwrap_or(today);
     partitions::ensure_partitions(&mut *conn, yesterday, DAYS_AHEAD + 1).await?;
-    let mut dropped = partitions::drop_expired_partitions(&mut *conn, StoredKind::RawEvents, settings.raw_days, today).await?;
-    dropped.extend(partitions::drop_expired_partitions(&mut *conn, StoredKind::Rollups, settings.rollup_days, today).await?);
+    let mut dropped =
+        partitions::drop_expired_partitions(&mut *conn, StoredKind::RawEvents, settings.raw_days, today).await?;
+    dropped.extend(
+        partitions::drop_expired_partitions(&mut *conn, StoredKind::Rollups, settings.rollup_days, today).await?,
+    );
     Ok(dropped)
 }
 

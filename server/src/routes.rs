@@ -1,11 +1,11 @@
 //! The HTTP router: plain HTTP routes (health) beside the Leptos pages and
 //! server functions, which all receive the same `AppState`.
 
+use axum::extract::DefaultBodyLimit;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::http::request::Parts;
 use axum::middleware;
-use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 use leptos::nonce::Nonce;
 use tower_http::request_id::{MakeRequestUuid, SetRequestIdLayer};
@@ -51,7 +51,10 @@ pub fn router(state: AppState, live: crate::live::Live, recorder: crate::self_mo
         .route("/health", get(health))
         .route("/ready", get(ready))
         .route("/api/v1/audit/export.csv", get(crate::audit::export_csv))
-        .route("/api/v1/ingest", post(crate::ingest::ingest).layer(DefaultBodyLimit::max(state.ingest.max_body_bytes)))
+        .route(
+            "/api/v1/ingest",
+            post(crate::ingest::ingest).layer(DefaultBodyLimit::max(state.ingest.max_body_bytes)),
+        )
         .route("/api/v1/openapi.json", get(crate::ingest::openapi))
         .route("/api/v1/live", get(crate::live::stream).layer(axum::Extension(live)))
         .route("/metrics", get(crate::prometheus::metrics))
@@ -59,7 +62,9 @@ pub fn router(state: AppState, live: crate::live::Live, recorder: crate::self_mo
             let options = state.leptos_options.clone();
             move || shell(options.clone())
         })
-        .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(context, shell))
+        .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(
+            context, shell,
+        ))
         .layer(middleware::from_fn_with_state(state.clone(), gate))
         .layer(sessions)
         .layer(middleware::from_fn_with_state(state.clone(), security))

@@ -25,7 +25,12 @@ pub async fn security(State(state): State<AppState>, mut request: Request, next:
         tracing::warn!(reason, path = parts.uri.path(), "cross-site request refused");
         record_denial(&state, None, parts.uri.path(), client_info_from(&parts)).await;
         let body = serde_json::json!({ "error": format!("Cross-site request refused: {reason}") }).to_string();
-        return (StatusCode::FORBIDDEN, [(header::CONTENT_TYPE, "application/json")], body).into_response();
+        return (
+            StatusCode::FORBIDDEN,
+            [(header::CONTENT_TYPE, "application/json")],
+            body,
+        )
+            .into_response();
     }
     let mut bytes = [0u8; 16];
     rand::thread_rng().fill_bytes(&mut bytes);
@@ -46,7 +51,10 @@ pub async fn security(State(state): State<AppState>, mut request: Request, next:
     headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
     headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     if state.secure_cookies {
-        headers.insert(header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static("max-age=31536000; includeSubDomains"));
+        headers.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000; includeSubDomains"),
+        );
     }
     response
 }
@@ -62,7 +70,10 @@ pub fn same_site(method: &Method, headers: &HeaderMap) -> Result<(), &'static st
     }
     if let Some(origin) = header("origin") {
         let own = header("host").is_some_and(|host| {
-            origin.strip_prefix("http://").or_else(|| origin.strip_prefix("https://")) == Some(host)
+            origin
+                .strip_prefix("http://")
+                .or_else(|| origin.strip_prefix("https://"))
+                == Some(host)
         });
         if !own {
             return Err("Origin is not this server");
@@ -80,23 +91,52 @@ mod tests {
     use super::*;
 
     fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
-        pairs.iter().map(|(k, v)| (header::HeaderName::from_static(k), HeaderValue::from_static(v))).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| (header::HeaderName::from_static(k), HeaderValue::from_static(v)))
+            .collect()
     }
 
     #[test]
     fn same_origin_posts_pass() {
-        let h = headers(&[("host", "127.0.0.1:3000"), ("origin", "http://127.0.0.1:3000"), ("sec-fetch-site", "same-origin")]);
+        let h = headers(&[
+            ("host", "127.0.0.1:3000"),
+            ("origin", "http://127.0.0.1:3000"),
+            ("sec-fetch-site", "same-origin"),
+        ]);
         assert_eq!(same_site(&Method::POST, &h), Ok(()));
-        assert_eq!(same_site(&Method::POST, &headers(&[("host", "x")])), Ok(()), "non-browser clients send no Origin");
+        assert_eq!(
+            same_site(&Method::POST, &headers(&[("host", "x")])),
+            Ok(()),
+            "non-browser clients send no Origin"
+        );
     }
 
     #[test]
     fn cross_site_posts_are_refused() {
         let foreign = headers(&[("host", "127.0.0.1:3000"), ("origin", "https://evil.example")]);
         assert!(same_site(&Method::POST, &foreign).is_err());
-        assert!(same_site(&Method::POST, &headers(&[("host", "h"), ("sec-fetch-site", "cross-site")])).is_err());
-        assert!(same_site(&Method::POST, &headers(&[("host", "h"), ("content-type", "text/plain;charset=UTF-8")])).is_err());
-        assert!(same_site(&Method::POST, &headers(&[("host", "127.0.0.1:3000"), ("origin", "null")])).is_err());
+        assert!(
+            same_site(
+                &Method::POST,
+                &headers(&[("host", "h"), ("sec-fetch-site", "cross-site")])
+            )
+            .is_err()
+        );
+        assert!(
+            same_site(
+                &Method::POST,
+                &headers(&[("host", "h"), ("content-type", "text/plain;charset=UTF-8")])
+            )
+            .is_err()
+        );
+        assert!(
+            same_site(
+                &Method::POST,
+                &headers(&[("host", "127.0.0.1:3000"), ("origin", "null")])
+            )
+            .is_err()
+        );
         assert_eq!(same_site(&Method::GET, &foreign), Ok(()));
     }
 }

@@ -57,7 +57,15 @@ pub fn channel(every: Duration) -> (Recorder, Option<Buffer>) {
 
 /// The endpoint a path is recorded under, or `None` for paths not recorded.
 fn endpoint_of(path: &str) -> Option<&'static str> {
-    const SKIPPED: [&str; 7] = ["/health", "/ready", "/metrics", "/pkg/*", "/favicon.svg", "/echarts.min.js", "/api/v1/live"];
+    const SKIPPED: [&str; 7] = [
+        "/health",
+        "/ready",
+        "/metrics",
+        "/pkg/*",
+        "/favicon.svg",
+        "/echarts.min.js",
+        "/api/v1/live",
+    ];
     let pattern = TABLE
         .iter()
         .map(|(pattern, _)| *pattern)
@@ -160,7 +168,10 @@ fn health_samples(check: &str, result: &ServiceCheck, ts: chrono::DateTime<Utc>)
         ts,
         kind: MetricKind::Gauge,
     };
-    [sample(format!("health.{check}.response_ms"), result.response_time as f64), sample(format!("health.{check}.up"), up)]
+    [
+        sample(format!("health.{check}.response_ms"), result.response_time as f64),
+        sample(format!("health.{check}.up"), up),
+    ]
 }
 
 #[cfg(test)]

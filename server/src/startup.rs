@@ -43,7 +43,14 @@ impl Application {
         let live = crate::live::Live::new(config.live_recheck);
         let (recorder, self_monitor) = crate::self_monitor::channel(config.self_monitor_every);
         let router = routes::router(state.clone(), live.clone(), recorder);
-        Ok(Application { listener, router, config, state, live, self_monitor })
+        Ok(Application {
+            listener,
+            router,
+            config,
+            state,
+            live,
+            self_monitor,
+        })
     }
 
     /// The state the server would run with, for CLI commands that act like it.
@@ -69,19 +76,23 @@ impl Application {
         let _retention = crate::retention::spawn(self.state.db.clone(), self.config.retention);
         // This instance's one reader of the live stream, and its own metrics.
         let _live_reader = crate::live::spawn_reader(self.state.redis.clone(), self.live.clone());
-        let _self_monitor =
-            self.self_monitor.map(|buffer| crate::self_monitor::spawn(self.state.clone(), buffer, self.config.self_monitor_every));
+        let _self_monitor = self
+            .self_monitor
+            .map(|buffer| crate::self_monitor::spawn(self.state.clone(), buffer, self.config.self_monitor_every));
         let live = self.live;
         let (stopping_tx, stopping_rx) = tokio::sync::oneshot::channel::<()>();
-        let server = axum::serve(listener, self.router.into_make_service_with_connect_info::<SocketAddr>())
-            .with_graceful_shutdown(async move {
-                shutdown.await;
-                tracing::info!("shutting down: finishing in-flight requests");
-                // Live streams never finish by themselves; end them so shutdown need not wait out the grace.
-                live.stop();
-                let _ = stopping_tx.send(());
-            })
-            .into_future();
+        let server = axum::serve(
+            listener,
+            self.router.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(async move {
+            shutdown.await;
+            tracing::info!("shutting down: finishing in-flight requests");
+            // Live streams never finish by themselves; end them so shutdown need not wait out the grace.
+            live.stop();
+            let _ = stopping_tx.send(());
+        })
+        .into_future();
         let grace = self.config.shutdown_grace;
         let grace_elapsed = async move {
             match stopping_rx.await {
@@ -117,7 +128,10 @@ async fn build_state(config: &Config, site_addr: SocketAddr) -> anyhow::Result<A
         leptos_options,
         db,
         redis: RedisHandle::new(redis, config.check_timeout, config.redis_prefix.clone()),
-        health: HealthSettings { degraded_after: config.degraded_after, check_timeout: config.check_timeout },
+        health: HealthSettings {
+            degraded_after: config.degraded_after,
+            check_timeout: config.check_timeout,
+        },
         secure_cookies: config.secure_cookies,
         audit_key: AuditKey::new(config.audit_key.expose_secret()),
         auth: config.auth,
@@ -139,17 +153,25 @@ pub fn connect_database(config: &Config) -> anyhow::Result<PgPool> {
 }
 
 pub async fn migrate(db: &PgPool, config: &Config) -> anyhow::Result<()> {
-    MIGRATOR
-        .run(db)
-        .await
-        .with_context(|| format!("applying migrations to {} (DATABASE_URL)", config.database_url_for_logs()))
+    MIGRATOR.run(db).await.with_context(|| {
+        format!(
+            "applying migrations to {} (DATABASE_URL)",
+            config.database_url_for_logs()
+        )
+    })
 }
 
 /// Metrics partitions for yesterday to a few days ahead, so ingest never waits
 /// on creating one (the retention worker keeps this up hourly).
 async fn prepare_metrics_partitions(db: &PgPool) -> anyhow::Result<()> {
-    let yesterday = chrono::Utc::now().date_naive().pred_opt().context("the calendar ends today")?;
-    let mut conn = db.acquire().await.context("connecting to Postgres to prepare metrics partitions")?;
+    let yesterday = chrono::Utc::now()
+        .date_naive()
+        .pred_opt()
+        .context("the calendar ends today")?;
+    let mut conn = db
+        .acquire()
+        .await
+        .context("connecting to Postgres to prepare metrics partitions")?;
     app::metrics::ssr::partitions::ensure_partitions(&mut conn, yesterday, crate::retention::DAYS_AHEAD + 1)
         .await
         .context("creating metrics partitions")?;

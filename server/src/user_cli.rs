@@ -21,15 +21,30 @@ pub struct CreateUser {
 pub async fn create(config: Config, args: CreateUser) -> anyhow::Result<()> {
     let state = Application::state_for_cli(config).await?;
     let mut input = String::new();
-    std::io::stdin().read_to_string(&mut input).context("reading the password from stdin")?;
+    std::io::stdin()
+        .read_to_string(&mut input)
+        .context("reading the password from stdin")?;
     let given = input.trim_end_matches(['\n', '\r']).to_string();
     let generated = given.is_empty();
     let password = if generated { generate_password() } else { given };
 
-    let new = NewUser::parse(&args.email, args.name.as_deref().unwrap_or(""), &args.role, password.clone())
-        .map_err(|error| anyhow::anyhow!("{error}"))?;
-    let actor = Actor { id: None, email: Some("cli".into()), role: None };
-    let client = ClientInfo { ip: None, user_agent: Some("opsdeck user create (CLI)".into()), request_id: None };
+    let new = NewUser::parse(
+        &args.email,
+        args.name.as_deref().unwrap_or(""),
+        &args.role,
+        password.clone(),
+    )
+    .map_err(|error| anyhow::anyhow!("{error}"))?;
+    let actor = Actor {
+        id: None,
+        email: Some("cli".into()),
+        role: None,
+    };
+    let client = ClientInfo {
+        ip: None,
+        user_agent: Some("opsdeck user create (CLI)".into()),
+        request_id: None,
+    };
     match create_user(&state, actor, client, new).await {
         Ok(user) => {
             println!("created user {} <{}> with role {}", user.id, user.email, user.role);
@@ -39,7 +54,10 @@ pub async fn create(config: Config, args: CreateUser) -> anyhow::Result<()> {
             Ok(())
         }
         Err(app::error::AppError::Conflict(_)) if args.skip_if_exists => {
-            println!("a user with email {} already exists; nothing created", args.email.trim());
+            println!(
+                "a user with email {} already exists; nothing created",
+                args.email.trim()
+            );
             Ok(())
         }
         Err(error) => Err(anyhow::anyhow!("{error}")),

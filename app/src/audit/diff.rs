@@ -35,7 +35,11 @@ pub fn diff_rows(before: Option<&Value>, after: Option<&Value>) -> Vec<DiffRow> 
     keys.dedup();
     let find = |list: &[(String, String)], key: &str| list.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone());
     keys.into_iter()
-        .map(|key| DiffRow { key: key.clone(), before: find(&before, key), after: find(&after, key) })
+        .map(|key| DiffRow {
+            key: key.clone(),
+            before: find(&before, key),
+            after: find(&after, key),
+        })
         .collect()
 }
 
@@ -58,8 +62,10 @@ mod tests {
         let before = json!({ "role": "viewer", "disabled": false, "team": "ops" });
         let after = json!({ "role": "operator", "disabled": false, "email": "a@example.com" });
         let rows = diff_rows(Some(&before), Some(&after));
-        let summary: Vec<(&str, Option<&str>, Option<&str>, bool)> =
-            rows.iter().map(|r| (r.key.as_str(), r.before.as_deref(), r.after.as_deref(), r.changed())).collect();
+        let summary: Vec<(&str, Option<&str>, Option<&str>, bool)> = rows
+            .iter()
+            .map(|r| (r.key.as_str(), r.before.as_deref(), r.after.as_deref(), r.changed()))
+            .collect();
         assert_eq!(
             summary,
             vec![
@@ -74,9 +80,23 @@ mod tests {
     #[test]
     fn a_creation_has_only_after_values_and_scalars_get_one_row() {
         let rows = diff_rows(None, Some(&json!({ "name": "x" })));
-        assert_eq!(rows, vec![DiffRow { key: "name".into(), before: None, after: Some("x".into()) }]);
+        assert_eq!(
+            rows,
+            vec![DiffRow {
+                key: "name".into(),
+                before: None,
+                after: Some("x".into())
+            }]
+        );
         let rows = diff_rows(Some(&json!(1)), Some(&json!([1, 2])));
-        assert_eq!(rows, vec![DiffRow { key: "value".into(), before: Some("1".into()), after: Some("[1,2]".into()) }]);
+        assert_eq!(
+            rows,
+            vec![DiffRow {
+                key: "value".into(),
+                before: Some("1".into()),
+                after: Some("[1,2]".into())
+            }]
+        );
         assert!(diff_rows(None, None).is_empty());
     }
 }

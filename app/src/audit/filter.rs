@@ -61,16 +61,24 @@ pub struct AuditQuery {
 impl AuditFilter {
     /// Parses every field, naming the first bad one.
     pub fn parse(&self) -> Result<AuditQuery, AppError> {
-        let from = present(&self.from).map(|v| parse_time(v).map(|(start, _)| start)).transpose().map_err(|m| AppError::validation("from", m))?;
+        let from = present(&self.from)
+            .map(|v| parse_time(v).map(|(start, _)| start))
+            .transpose()
+            .map_err(|m| AppError::validation("from", m))?;
         // `to` includes the whole unit it names: "2026-11-24" means up to the end of that day.
-        let until = present(&self.to).map(|v| parse_time(v).map(|(start, unit)| start + unit)).transpose().map_err(|m| AppError::validation("to", m))?;
+        let until = present(&self.to)
+            .map(|v| parse_time(v).map(|(start, unit)| start + unit))
+            .transpose()
+            .map_err(|m| AppError::validation("to", m))?;
         if let (Some(from), Some(until)) = (from, until)
             && until <= from
         {
             return Err(AppError::validation("to", "must be after “from”"));
         }
         let outcome = present(&self.outcome)
-            .map(|v| Outcome::parse(v).ok_or_else(|| AppError::validation("outcome", "must be success, failure or denied")))
+            .map(|v| {
+                Outcome::parse(v).ok_or_else(|| AppError::validation("outcome", "must be success, failure or denied"))
+            })
             .transpose()?;
         let cursor = match (present(&self.older), present(&self.newer)) {
             (Some(_), Some(_)) => return Err(AppError::validation("older", "use either “older” or “newer”, not both")),
@@ -118,7 +126,11 @@ impl AuditFilter {
                 Cursor::Newer(id) => query.push_str(&format!("newer={id}")),
             }
         }
-        if query.is_empty() { "/audit".to_string() } else { format!("/audit?{query}") }
+        if query.is_empty() {
+            "/audit".to_string()
+        } else {
+            format!("/audit?{query}")
+        }
     }
 
     /// Whether any filter (not counting cursors) is set.
@@ -129,16 +141,23 @@ impl AuditFilter {
 
 fn text(field: &str, value: &Option<String>) -> Result<Option<String>, AppError> {
     match present(value) {
-        Some(v) if v.chars().count() > MAX_FILTER_LEN => {
-            Err(AppError::validation(field, format!("must be at most {MAX_FILTER_LEN} characters")))
+        Some(v) if v.chars().count() > MAX_FILTER_LEN => Err(AppError::validation(
+            field,
+            format!("must be at most {MAX_FILTER_LEN} characters"),
+        )),
+        Some(v) if v.chars().any(char::is_control) => {
+            Err(AppError::validation(field, "must not contain control characters"))
         }
-        Some(v) if v.chars().any(char::is_control) => Err(AppError::validation(field, "must not contain control characters")),
         other => Ok(other.map(str::to_string)),
     }
 }
 
 fn parse_id(field: &str, value: &str) -> Result<i64, AppError> {
-    value.parse::<i64>().ok().filter(|id| *id > 0).ok_or_else(|| AppError::validation(field, "must be an entry number"))
+    value
+        .parse::<i64>()
+        .ok()
+        .filter(|id| *id > 0)
+        .ok_or_else(|| AppError::validation(field, "must be an entry number"))
 }
 
 /// A time as the start of the unit it names and that unit's length.
@@ -153,7 +172,10 @@ fn parse_time(value: &str) -> Result<(DateTime<Utc>, TimeDelta), String> {
         let start = date.and_hms_opt(0, 0, 0).ok_or("is not a date")?;
         return Ok((start.and_utc(), Duration::days(1)));
     }
-    for (format, unit) in [("%Y-%m-%dT%H:%M", Duration::minutes(1)), ("%Y-%m-%dT%H:%M:%S", Duration::seconds(1))] {
+    for (format, unit) in [
+        ("%Y-%m-%dT%H:%M", Duration::minutes(1)),
+        ("%Y-%m-%dT%H:%M:%S", Duration::seconds(1)),
+    ] {
         if let Ok(time) = NaiveDateTime::parse_from_str(value, format) {
             return Ok((time.and_utc(), unit));
         }
@@ -174,7 +196,9 @@ mod tests {
     }
 
     fn utc(value: &str) -> DateTime<Utc> {
-        DateTime::parse_from_rfc3339(value).map(|t| t.with_timezone(&Utc)).expect("test time")
+        DateTime::parse_from_rfc3339(value)
+            .map(|t| t.with_timezone(&Utc))
+            .expect("test time")
     }
 
     #[test]
@@ -198,9 +222,13 @@ mod tests {
         .expect("parses");
         assert_eq!(query.from, Some(utc("2026-11-24T00:00:00Z")));
         assert_eq!(query.until, Some(utc("2026-11-25T00:00:00Z")));
-        let query = filter(|f| f.to = Some("2026-11-24T10:15".into())).parse().expect("parses");
+        let query = filter(|f| f.to = Some("2026-11-24T10:15".into()))
+            .parse()
+            .expect("parses");
         assert_eq!(query.until, Some(utc("2026-11-24T10:16:00Z")));
-        let query = filter(|f| f.from = Some("2026-11-24T10:15:00+01:00".into())).parse().expect("parses");
+        let query = filter(|f| f.from = Some("2026-11-24T10:15:00+01:00".into()))
+            .parse()
+            .expect("parses");
         assert_eq!(query.from, Some(utc("2026-11-24T09:15:00Z")));
     }
 
@@ -258,8 +286,14 @@ mod tests {
             f.older = Some("9".into());
         });
         assert_eq!(f.query_string(), "actor=a%2Bb%40example.com&q=50%25%20%26%20more");
-        assert_eq!(f.page_href(Some(Cursor::Newer(7))), "/audit?actor=a%2Bb%40example.com&q=50%25%20%26%20more&newer=7");
+        assert_eq!(
+            f.page_href(Some(Cursor::Newer(7))),
+            "/audit?actor=a%2Bb%40example.com&q=50%25%20%26%20more&newer=7"
+        );
         assert_eq!(AuditFilter::default().page_href(None), "/audit");
-        assert_eq!(AuditFilter::default().page_href(Some(Cursor::Older(3))), "/audit?older=3");
+        assert_eq!(
+            AuditFilter::default().page_href(Some(Cursor::Older(3))),
+            "/audit?older=3"
+        );
     }
 }

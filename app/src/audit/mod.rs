@@ -170,15 +170,33 @@ mod tests {
 
     #[test]
     fn reports_read_as_the_page_and_cli_show_them() {
-        assert_eq!(ChainReport::Intact { last_id: 12, count: 12 }.to_string(), "Chain intact up to entry 12");
         assert_eq!(
-            ChainReport::Broken { id: 5, reason: BreakReason::Missing { from: 4 } }.to_string(),
+            ChainReport::Intact { last_id: 12, count: 12 }.to_string(),
+            "Chain intact up to entry 12"
+        );
+        assert_eq!(
+            ChainReport::Broken {
+                id: 5,
+                reason: BreakReason::Missing { from: 4 }
+            }
+            .to_string(),
             "Broken at entry 5: entry 4 before it is missing"
         );
         assert_eq!(
-            ChainReport::Broken { id: 9, reason: BreakReason::Missing { from: 1 } }.to_string(),
+            ChainReport::Broken {
+                id: 9,
+                reason: BreakReason::Missing { from: 1 }
+            }
+            .to_string(),
             "Broken at entry 9: entries 1 to 8 before it are missing"
         );
-        assert!(ChainReport::Broken { id: 3, reason: BreakReason::Edited }.to_string().starts_with("Broken at entry 3: the entry was edited"));
+        assert!(
+            ChainReport::Broken {
+                id: 3,
+                reason: BreakReason::Edited
+            }
+            .to_string()
+            .starts_with("Broken at entry 3: the entry was edited")
+        );
     }
 }

@@ -73,7 +73,16 @@ pub struct NewAuditEntry {
 
 impl NewAuditEntry {
     pub fn new(actor: Actor, action: &str, outcome: Outcome, client: ClientInfo) -> Self {
-        Self { actor, action: action.to_string(), target_type: None, target_id: None, outcome, client, before: None, after: None }
+        Self {
+            actor,
+            action: action.to_string(),
+            target_type: None,
+            target_id: None,
+            outcome,
+            client,
+            before: None,
+            after: None,
+        }
     }
 
     pub fn target(mut self, target_type: &str, target_id: impl ToString) -> Self {
@@ -117,9 +126,13 @@ pub const GENESIS_HASH: [u8; 32] = [0; 32];
 /// Takes a transaction-scoped advisory lock, so the entry and the change it
 /// records commit (or roll back) together and chain order is commit order.
 pub async fn append(conn: &mut PgConnection, key: &AuditKey, entry: NewAuditEntry) -> Result<i64, sqlx::Error> {
-    sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(CHAIN_LOCK).execute(&mut *conn).await?;
-    let last: Option<(i64, Vec<u8>)> =
-        sqlx::query_as("SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1").fetch_optional(&mut *conn).await?;
+    sqlx::query("SELECT pg_advisory_xact_lock($1)")
+        .bind(CHAIN_LOCK)
+        .execute(&mut *conn)
+        .await?;
+    let last: Option<(i64, Vec<u8>)> = sqlx::query_as("SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1")
+        .fetch_optional(&mut *conn)
+        .await?;
     let (id, prev_hash) = match last {
         Some((id, hash)) => (id + 1, hash),
         None => (1, GENESIS_HASH.to_vec()),
@@ -234,7 +247,12 @@ fn write_sorted(value: &Value, out: &mut String) {
 
 /// A JSON object from pairs, for before/after snapshots.
 pub fn snapshot(pairs: &[(&str, Value)]) -> Value {
-    Value::Object(pairs.iter().map(|(k, v)| (k.to_string(), v.clone())).collect::<Map<_, _>>())
+    Value::Object(
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.clone()))
+            .collect::<Map<_, _>>(),
+    )
 }
 
 #[cfg(test)]
@@ -244,7 +262,9 @@ mod tests {
     fn entry() -> StoredEntry {
         StoredEntry {
             id: 7,
-            at: DateTime::parse_from_rfc3339("2026-11-24T10:00:00.123456Z").map(|t| t.with_timezone(&Utc)).unwrap_or_default(),
+            at: DateTime::parse_from_rfc3339("2026-11-24T10:00:00.123456Z")
+                .map(|t| t.with_timezone(&Utc))
+                .unwrap_or_default(),
             actor_id: Some(1),
             actor_email: Some("a@example.com".into()),
             actor_role: Some("admin".into()),

@@ -76,10 +76,12 @@ pub const TABLE: &[(&str, Access)] = &[
 
 /// The rule for `path`, if the table has one.
 pub fn access_for(path: &str) -> Option<Access> {
-    TABLE.iter().find_map(|(pattern, access)| match pattern.strip_suffix("/*") {
-        Some(prefix) => path.starts_with(&format!("{prefix}/")).then_some(*access),
-        None => (*pattern == path).then_some(*access),
-    })
+    TABLE
+        .iter()
+        .find_map(|(pattern, access)| match pattern.strip_suffix("/*") {
+            Some(prefix) => path.starts_with(&format!("{prefix}/")).then_some(*access),
+            None => (*pattern == path).then_some(*access),
+        })
 }
 
 /// Paths under `/api/` are machine endpoints: no row means no access.

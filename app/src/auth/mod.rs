@@ -55,5 +55,8 @@ pub type UserResource = Resource<Result<Option<CurrentUser>, AppError>>;
 
 /// The signed-in user, when known (read inside a `Suspense`/`Transition`).
 pub fn use_current_user() -> Option<CurrentUser> {
-    use_context::<UserResource>().and_then(|resource| resource.get()).and_then(Result::ok).flatten()
+    use_context::<UserResource>()
+        .and_then(|resource| resource.get())
+        .and_then(Result::ok)
+        .flatten()
 }

@@ -17,14 +17,27 @@ impl NewPassword {
     pub fn parse(field: &str, candidate: String) -> Result<NewPassword, AppError> {
         let length = candidate.chars().count();
         if length < MIN_LEN {
-            return Err(AppError::validation(field, format!("Use at least {MIN_LEN} characters.")));
+            return Err(AppError::validation(
+                field,
+                format!("Use at least {MIN_LEN} characters."),
+            ));
         }
         if length > MAX_LEN {
-            return Err(AppError::validation(field, format!("Use at most {MAX_LEN} characters.")));
+            return Err(AppError::validation(
+                field,
+                format!("Use at most {MAX_LEN} characters."),
+            ));
         }
         let lowered = candidate.to_lowercase();
-        if COMMON.lines().map(str::trim).any(|common| !common.is_empty() && common == lowered) {
-            return Err(AppError::validation(field, "This password is too common; choose another."));
+        if COMMON
+            .lines()
+            .map(str::trim)
+            .any(|common| !common.is_empty() && common == lowered)
+        {
+            return Err(AppError::validation(
+                field,
+                "This password is too common; choose another.",
+            ));
         }
         Ok(NewPassword(candidate))
     }
@@ -53,15 +66,24 @@ mod tests {
 
     #[test]
     fn length_limits_count_characters() {
-        assert_eq!(message(NewPassword::parse("password", "short".into())), "Use at least 12 characters.");
+        assert_eq!(
+            message(NewPassword::parse("password", "short".into())),
+            "Use at least 12 characters."
+        );
         assert!(NewPassword::parse("password", "ééééééééééé1".into()).is_ok());
-        assert_eq!(message(NewPassword::parse("password", "x".repeat(129))), "Use at most 128 characters.");
+        assert_eq!(
+            message(NewPassword::parse("password", "x".repeat(129))),
+            "Use at most 128 characters."
+        );
         assert!(NewPassword::parse("password", "x7".repeat(64)).is_ok());
     }
 
     #[test]
     fn common_passwords_are_refused_whatever_their_case() {
-        assert_eq!(message(NewPassword::parse("password", "Password1234".into())), "This password is too common; choose another.");
+        assert_eq!(
+            message(NewPassword::parse("password", "Password1234".into())),
+            "This password is too common; choose another."
+        );
         assert!(NewPassword::parse("password", "correct horse battery staple".into()).is_ok());
     }
 

@@ -30,7 +30,9 @@ impl Role {
     }
 
     pub fn parse(value: &str) -> Option<Role> {
-        Role::ALL.into_iter().find(|role| role.as_str() == value.trim().to_ascii_lowercase())
+        Role::ALL
+            .into_iter()
+            .find(|role| role.as_str() == value.trim().to_ascii_lowercase())
     }
 }
 

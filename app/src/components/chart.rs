@@ -36,7 +36,12 @@ pub fn line_chart(unit: &str, lines: &[ChartLine]) -> Chart {
         .y_axis(Axis::new().type_(AxisType::Value).name(unit));
     for line in lines {
         let data: Vec<Vec<f64>> = line.points.iter().map(|&(t, v)| vec![t as f64, v]).collect();
-        chart = chart.series(Line::new().name(line.name).show_symbol(line.points.len() < 2).data(data));
+        chart = chart.series(
+            Line::new()
+                .name(line.name)
+                .show_symbol(line.points.len() < 2)
+                .data(data),
+        );
     }
     chart
 }
@@ -100,12 +105,22 @@ mod tests {
 
     #[test]
     fn options_use_a_millisecond_time_axis_an_axis_tooltip_and_no_animation() {
-        let chart = line_chart("ms", &[ChartLine { name: "P95", points: vec![(1_764_000_000_000, 12.5)] }]);
+        let chart = line_chart(
+            "ms",
+            &[ChartLine {
+                name: "P95",
+                points: vec![(1_764_000_000_000, 12.5)],
+            }],
+        );
         let json = serde_json::to_value(&chart).expect("chart options serialise");
         assert_eq!(json["animation"], false);
         assert_eq!(json["tooltip"]["trigger"], "axis");
         // charming writes a lone axis as an object, several as an array.
-        let x_axis = if json["xAxis"].is_array() { &json["xAxis"][0] } else { &json["xAxis"] };
+        let x_axis = if json["xAxis"].is_array() {
+            &json["xAxis"][0]
+        } else {
+            &json["xAxis"]
+        };
         assert_eq!(x_axis["type"], "time");
         assert_eq!(json["series"][0]["name"], "P95");
         assert_eq!(json["series"][0]["data"][0][0], 1_764_000_000_000.0);
@@ -114,7 +129,19 @@ mod tests {
 
     #[test]
     fn a_chart_without_points_is_empty() {
-        assert!(!has_points(&[ChartLine { name: "P95", points: vec![] }]));
-        assert!(has_points(&[ChartLine { name: "a", points: vec![] }, ChartLine { name: "b", points: vec![(0, 1.0)] }]));
+        assert!(!has_points(&[ChartLine {
+            name: "P95",
+            points: vec![]
+        }]));
+        assert!(has_points(&[
+            ChartLine {
+                name: "a",
+                points: vec![]
+            },
+            ChartLine {
+                name: "b",
+                points: vec![(0, 1.0)]
+            }
+        ]));
     }
 }

@@ -55,7 +55,10 @@ pub struct Readiness {
 impl Readiness {
     pub fn new(database: ServiceCheck, redis: ServiceCheck) -> Self {
         let status = database.status.max(redis.status);
-        Self { status, services: Services { database, redis } }
+        Self {
+            status,
+            services: Services { database, redis },
+        }
     }
 }
 
@@ -71,7 +74,10 @@ pub struct HealthSnapshot {
 pub async fn check_health() -> Result<HealthSnapshot, AppError> {
     let state = crate::state::app_state()?;
     let readiness = ssr::check_all(&state).await;
-    Ok(HealthSnapshot { readiness, checked_at: Utc::now() })
+    Ok(HealthSnapshot {
+        readiness,
+        checked_at: Utc::now(),
+    })
 }
 
 #[cfg(test)]
@@ -79,7 +85,11 @@ mod tests {
     use super::*;
 
     fn check(status: Status) -> ServiceCheck {
-        ServiceCheck { status, response_time: 1, message: String::new() }
+        ServiceCheck {
+            status,
+            response_time: 1,
+            message: String::new(),
+        }
     }
 
     #[test]
@@ -99,8 +109,16 @@ mod tests {
     #[test]
     fn serialises_in_the_documented_shape() {
         let readiness = Readiness::new(
-            ServiceCheck { status: Status::Degraded, response_time: 1396, message: "Slow response".into() },
-            ServiceCheck { status: Status::Up, response_time: 4, message: "Connected".into() },
+            ServiceCheck {
+                status: Status::Degraded,
+                response_time: 1396,
+                message: "Slow response".into(),
+            },
+            ServiceCheck {
+                status: Status::Up,
+                response_time: 4,
+                message: "Connected".into(),
+            },
         );
         let json = serde_json::to_value(&readiness).expect("serialises");
         assert_eq!(

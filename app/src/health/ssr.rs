@@ -14,7 +14,10 @@ pub async fn check_all(state: &AppState) -> Readiness {
     let settings = state.health;
     let (database, redis) = tokio::join!(
         timed("database", settings, async {
-            sqlx::query_scalar::<_, i32>("SELECT 1").fetch_one(&state.db).await.map(drop)
+            sqlx::query_scalar::<_, i32>("SELECT 1")
+                .fetch_one(&state.db)
+                .await
+                .map(drop)
         }),
         timed("redis", settings, async {
             let mut conn = state.redis.connection().await?;
@@ -39,7 +42,11 @@ async fn timed<E: std::fmt::Display>(
             down(elapsed, "Connection failed")
         }
         Err(_) => {
-            tracing::warn!(service, timeout_ms = millis(settings.check_timeout), "health check timed out");
+            tracing::warn!(
+                service,
+                timeout_ms = millis(settings.check_timeout),
+                "health check timed out"
+            );
             down(elapsed, "No answer within the check timeout")
         }
     }
@@ -52,11 +59,19 @@ pub fn classify(elapsed: Duration, degraded_after: Duration) -> ServiceCheck {
     } else {
         (Status::Up, "Connected")
     };
-    ServiceCheck { status, response_time: millis(elapsed), message: message.into() }
+    ServiceCheck {
+        status,
+        response_time: millis(elapsed),
+        message: message.into(),
+    }
 }
 
 fn down(elapsed: Duration, message: &str) -> ServiceCheck {
-    ServiceCheck { status: Status::Down, response_time: millis(elapsed), message: message.into() }
+    ServiceCheck {
+        status: Status::Down,
+        response_time: millis(elapsed),
+        message: message.into(),
+    }
 }
 
 fn millis(duration: Duration) -> u64 {
@@ -70,12 +85,18 @@ mod tests {
     #[test]
     fn answers_at_or_under_the_threshold_are_up() {
         let check = classify(Duration::from_millis(250), Duration::from_millis(250));
-        assert_eq!((check.status, check.response_time, check.message.as_str()), (Status::Up, 250, "Connected"));
+        assert_eq!(
+            (check.status, check.response_time, check.message.as_str()),
+            (Status::Up, 250, "Connected")
+        );
     }
 
     #[test]
     fn answers_over_the_threshold_are_degraded() {
         let check = classify(Duration::from_millis(1396), Duration::from_millis(1000));
-        assert_eq!((check.status, check.response_time, check.message.as_str()), (Status::Degraded, 1396, "Slow response"));
+        assert_eq!(
+            (check.status, check.response_time, check.message.as_str()),
+            (Status::Degraded, 1396, "Slow response")
+        );
     }
 }

@@ -88,7 +88,12 @@ pub struct IngestError {
 
 impl IngestError {
     fn whole(error: impl Into<String>) -> Self {
-        Self { error: error.into(), record: None, field: None, list: None }
+        Self {
+            error: error.into(),
+            record: None,
+            field: None,
+            list: None,
+        }
     }
 }
 
@@ -96,10 +101,16 @@ impl IngestError {
 pub fn parse_body(body: &[u8], format: BodyFormat, window: TimeWindow) -> Result<IngestBatch, IngestError> {
     let text = std::str::from_utf8(body).map_err(|error| {
         let line = body[..error.valid_up_to()].iter().filter(|b| **b == b'\n').count() + 1;
-        let message = format!("the body is not valid UTF-8 (line {line}, byte {})", error.valid_up_to());
+        let message = format!(
+            "the body is not valid UTF-8 (line {line}, byte {})",
+            error.valid_up_to()
+        );
         match format {
             BodyFormat::Json => IngestError::whole(message),
-            BodyFormat::Ndjson => IngestError { record: Some(line), ..IngestError::whole(message) },
+            BodyFormat::Ndjson => IngestError {
+                record: Some(line),
+                ..IngestError::whole(message)
+            },
         }
     })?;
     match format {
@@ -111,7 +122,9 @@ pub fn parse_body(body: &[u8], format: BodyFormat, window: TimeWindow) -> Result
 fn parse_json(text: &str, window: TimeWindow) -> Result<IngestBatch, IngestError> {
     let place = Place::default();
     let mut deserializer = serde_json::Deserializer::from_str(text);
-    let lists = BodySeed(&place).deserialize(&mut deserializer).and_then(|lists| deserializer.end().map(|()| lists));
+    let lists = BodySeed(&place)
+        .deserialize(&mut deserializer)
+        .and_then(|lists| deserializer.end().map(|()| lists));
     let (requests, samples) = lists.map_err(|error| place.error(&error))?;
     let mut batch = IngestBatch::default();
     for (index, record) in requests.into_iter().enumerate() {
@@ -137,12 +150,19 @@ fn parse_json(text: &str, window: TimeWindow) -> Result<IngestBatch, IngestError
 
 fn parse_ndjson(text: &str, window: TimeWindow) -> Result<IngestBatch, IngestError> {
     let mut batch = IngestBatch::default();
-    for (number, line) in text.split('\n').enumerate().map(|(i, line)| (i + 1, line.trim_end_matches('\r'))) {
+    for (number, line) in text
+        .split('\n')
+        .enumerate()
+        .map(|(i, line)| (i + 1, line.trim_end_matches('\r')))
+    {
         if line.trim().is_empty() {
             continue;
         }
         let at = |field: Option<String>, message: String| IngestError {
-            error: format!("line {number}: {}{message}", field.as_deref().map(|f| format!("{f} ")).unwrap_or_default()),
+            error: format!(
+                "line {number}: {}{message}",
+                field.as_deref().map(|f| format!("{f} ")).unwrap_or_default()
+            ),
             record: Some(number),
             field,
             list: None,
@@ -170,8 +190,12 @@ fn parse_ndjson(text: &str, window: TimeWindow) -> Result<IngestBatch, IngestErr
             None => return Err(at(Some("type".into()), "is required: \"request\" or \"sample\"".into())),
         };
         match kind {
-            "request" => batch.requests.push(request_event(&record, &["type"], window).map_err(|(f, m)| at(Some(f), m))?),
-            "sample" => batch.samples.push(metric_sample(&record, &["type"], window).map_err(|(f, m)| at(Some(f), m))?),
+            "request" => batch
+                .requests
+                .push(request_event(&record, &["type"], window).map_err(|(f, m)| at(Some(f), m))?),
+            "sample" => batch
+                .samples
+                .push(metric_sample(&record, &["type"], window).map_err(|(f, m)| at(Some(f), m))?),
             _ => return Err(at(Some("type".into()), "must be \"request\" or \"sample\"".into())),
         }
     }
@@ -189,13 +213,23 @@ const REQUEST_FIELDS: [&str; 6] = ["service", "endpoint", "method", "status", "d
 const SAMPLE_FIELDS: [&str; 6] = ["service", "name", "value", "labels", "ts", "kind"];
 
 fn no_unknown_fields(record: &Map<String, Value>, known: &[&str], extra: &[&str]) -> Result<(), FieldProblem> {
-    match record.keys().find(|key| !known.contains(&key.as_str()) && !extra.contains(&key.as_str())) {
-        Some(key) => Err(problem(key, format!("is not a field of this record (expected one of {})", known.join(", ")))),
+    match record
+        .keys()
+        .find(|key| !known.contains(&key.as_str()) && !extra.contains(&key.as_str()))
+    {
+        Some(key) => Err(problem(
+            key,
+            format!("is not a field of this record (expected one of {})", known.join(", ")),
+        )),
         None => Ok(()),
     }
 }
 
-fn request_event(record: &Map<String, Value>, extra: &[&str], window: TimeWindow) -> Result<RequestEvent, FieldProblem> {
+fn request_event(
+    record: &Map<String, Value>,
+    extra: &[&str],
+    window: TimeWindow,
+) -> Result<RequestEvent, FieldProblem> {
     no_unknown_fields(record, &REQUEST_FIELDS, extra)?;
     // Checked in field order, so the first problem reported is the first one.
     let service = name(record, "service", MAX_NAME_CHARS)?;
@@ -230,7 +264,11 @@ fn request_event(record: &Map<String, Value>, extra: &[&str], window: TimeWindow
     })
 }
 
-fn metric_sample(record: &Map<String, Value>, extra: &[&str], window: TimeWindow) -> Result<MetricSample, FieldProblem> {
+fn metric_sample(
+    record: &Map<String, Value>,
+    extra: &[&str],
+    window: TimeWindow,
+) -> Result<MetricSample, FieldProblem> {
     no_unknown_fields(record, &SAMPLE_FIELDS, extra)?;
     let service = name(record, "service", MAX_NAME_CHARS)?;
     let metric = name(record, "name", MAX_NAME_CHARS)?;
@@ -244,7 +282,14 @@ fn metric_sample(record: &Map<String, Value>, extra: &[&str], window: TimeWindow
     if kind == MetricKind::Counter && value < 0.0 {
         return Err(problem("value", "must not be negative for a counter"));
     }
-    Ok(MetricSample { service, name: metric, value, labels: labels(record)?, ts: timestamp(record, window)?, kind })
+    Ok(MetricSample {
+        service,
+        name: metric,
+        value,
+        labels: labels(record)?,
+        ts: timestamp(record, window)?,
+        kind,
+    })
 }
 
 /// A required, non-empty string of at most `max` characters, no control characters.
@@ -274,7 +319,10 @@ fn checked_text(field: &str, text: &str, max: usize, empty_ok: bool) -> Result<S
 fn number(record: &Map<String, Value>, field: &str) -> Result<f64, FieldProblem> {
     match record.get(field) {
         None | Some(Value::Null) => Err(problem(field, "is required")),
-        Some(Value::Number(n)) => n.as_f64().filter(|v| v.is_finite()).ok_or_else(|| problem(field, "must be a finite number")),
+        Some(Value::Number(n)) => n
+            .as_f64()
+            .filter(|v| v.is_finite())
+            .ok_or_else(|| problem(field, "must be a finite number")),
         Some(_) => Err(problem(field, "must be a number")),
     }
 }
@@ -289,10 +337,16 @@ fn timestamp(record: &Map<String, Value>, window: TimeWindow) -> Result<DateTime
         Some(_) => return Err(problem("ts", "must be an RFC 3339 timestamp string")),
     };
     if ts < window.oldest {
-        return Err(problem("ts", format!("is older than the {}-day raw retention", window.retention_days)));
+        return Err(problem(
+            "ts",
+            format!("is older than the {}-day raw retention", window.retention_days),
+        ));
     }
     if ts > window.newest {
-        return Err(problem("ts", format!("is more than {MAX_FUTURE_MINUTES} minutes in the future")));
+        return Err(problem(
+            "ts",
+            format!("is more than {MAX_FUTURE_MINUTES} minutes in the future"),
+        ));
     }
     Ok(ts)
 }
@@ -342,14 +396,23 @@ impl Place {
         let field = self.field.borrow().clone();
         let list = self.list.get();
         let record = self.index.get();
-        let detail = self.problem.borrow().clone().unwrap_or_else(|| format!("invalid JSON: {error}"));
+        let detail = self
+            .problem
+            .borrow()
+            .clone()
+            .unwrap_or_else(|| format!("invalid JSON: {error}"));
         let error = match (list, record, &field) {
             (Some(list), Some(index), Some(field)) => format!("{list}[{index}].{field}: {detail}"),
             (Some(list), Some(index), None) => format!("{list}[{index}]: {detail}"),
             (_, _, Some(field)) => format!("{field}: {detail}"),
             _ => detail,
         };
-        IngestError { error, record, field, list }
+        IngestError {
+            error,
+            record,
+            field,
+            list,
+        }
     }
 }
 
@@ -382,7 +445,9 @@ impl<'de> Visitor<'de> for BodySeed<'_> {
                 "samples" => (&mut samples, "samples"),
                 _ => {
                     *place.field.borrow_mut() = Some(key.clone());
-                    return Err(place.fail("is not a field of the body (expected \"requests\" and/or \"samples\")".into()));
+                    return Err(
+                        place.fail("is not a field of the body (expected \"requests\" and/or \"samples\")".into())
+                    );
                 }
             };
             if slot.is_some() {
@@ -420,7 +485,9 @@ impl<'de> Visitor<'de> for ListSeed<'_> {
         let mut records = Vec::new();
         loop {
             place.index.set(Some(records.len()));
-            let Some(record) = seq.next_element_seed(RecordSeed(place))? else { break };
+            let Some(record) = seq.next_element_seed(RecordSeed(place))? else {
+                break;
+            };
             place.records.set(place.records.get() + 1);
             if place.records.get() > MAX_RECORDS {
                 return Err(place.fail(format!("a batch holds at most {MAX_RECORDS} records")));

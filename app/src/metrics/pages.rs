@@ -139,16 +139,19 @@ impl PerformanceQuery {
             ("to", &self.to),
         ];
         let query = crate::url::query_string(&pairs);
-        if query.is_empty() { "/performance".to_string() } else { format!("/performance?{query}") }
+        if query.is_empty() {
+            "/performance".to_string()
+        } else {
+            format!("/performance?{query}")
+        }
     }
 
     /// The time window this query asks for at `now`.
     pub fn window(&self, now: DateTime<Utc>) -> Result<Window, AppError> {
         let range = match present(&self.range) {
             None => TimeRange::default(),
-            Some(value) => TimeRange::parse(value).ok_or_else(|| {
-                AppError::validation("range", "Choose one of 15m, 1h, 6h, 24h, 7d, 30d or custom")
-            })?,
+            Some(value) => TimeRange::parse(value)
+                .ok_or_else(|| AppError::validation("range", "Choose one of 15m, 1h, 6h, 24h, 7d, 30d or custom"))?,
         };
         let (from, to) = match range.span() {
             Some(span) => (now - span, now),
@@ -159,16 +162,27 @@ impl PerformanceQuery {
                     return Err(AppError::validation("to", "Must be after \"from\""));
                 }
                 if to - from > Duration::days(MAX_CUSTOM_DAYS) {
-                    return Err(AppError::validation("to", format!("A custom range may span at most {MAX_CUSTOM_DAYS} days")));
+                    return Err(AppError::validation(
+                        "to",
+                        format!("A custom range may span at most {MAX_CUSTOM_DAYS} days"),
+                    ));
                 }
                 if from < now - Duration::days(OLDEST_DAYS) {
-                    return Err(AppError::validation("from", format!("Data older than {OLDEST_DAYS} days is not kept")));
+                    return Err(AppError::validation(
+                        "from",
+                        format!("Data older than {OLDEST_DAYS} days is not kept"),
+                    ));
                 }
                 (from, to)
             }
         };
         let step = step_for(to - from);
-        Ok(Window { range, from: align_down(from, step), to, step })
+        Ok(Window {
+            range,
+            from: align_down(from, step),
+            to,
+            step,
+        })
     }
 }
 
@@ -212,7 +226,10 @@ fn parse_instant(value: Option<&str>, field: &str) -> Result<DateTime<Utc>, AppE
     if let Ok(day) = NaiveDate::parse_from_str(value, "%Y-%m-%d") {
         return Ok(day.and_hms_opt(0, 0, 0).map(|t| t.and_utc()).unwrap_or_default());
     }
-    Err(AppError::validation(field, "Use a date and time like 2026-11-24T09:30 (UTC)"))
+    Err(AppError::validation(
+        field,
+        "Use a date and time like 2026-11-24T09:30 (UTC)",
+    ))
 }
 
 /// Everything the Performance page shows for one query.
@@ -306,7 +323,11 @@ pub mod ssr {
     pub async fn service_tiles() -> Result<Vec<ServiceTile>, AppError> {
         crate::auth::ssr::require(Permission::ViewDashboards).await?;
         let state = crate::state::app_state()?;
-        let mut conn = state.db.acquire().await.map_err(|e| AppError::internal("overview: acquire", e))?;
+        let mut conn = state
+            .db
+            .acquire()
+            .await
+            .map_err(|e| AppError::internal("overview: acquire", e))?;
         let now = Utc::now();
         let known = known_services(&mut conn, now - Duration::days(1))
             .await
@@ -318,13 +339,24 @@ pub mod ssr {
             .into_iter()
             .map(|service| {
                 let recent = recent.iter().find(|s| s.service == service).cloned();
-                ServiceTile { health: recent.as_ref().map(tile_health), recent, service }
+                ServiceTile {
+                    health: recent.as_ref().map(tile_health),
+                    recent,
+                    service,
+                }
             })
             .collect();
         // A service can have sent its first requests after the day's list was read.
-        let unlisted: Vec<&ServiceSummary> = recent.iter().filter(|s| !tiles.iter().any(|t| t.service == s.service)).collect();
+        let unlisted: Vec<&ServiceSummary> = recent
+            .iter()
+            .filter(|s| !tiles.iter().any(|t| t.service == s.service))
+            .collect();
         for summary in unlisted {
-            tiles.push(ServiceTile { service: summary.service.clone(), health: Some(tile_health(summary)), recent: Some(summary.clone()) });
+            tiles.push(ServiceTile {
+                service: summary.service.clone(),
+                health: Some(tile_health(summary)),
+                recent: Some(summary.clone()),
+            });
         }
         tiles.sort_by(|a, b| a.service.cmp(&b.service));
         Ok(tiles)
@@ -335,10 +367,18 @@ pub mod ssr {
         let now = Utc::now();
         let window = query.window(now)?;
         let state = crate::state::app_state()?;
-        let mut conn = state.db.acquire().await.map_err(|e| AppError::internal("performance: acquire", e))?;
+        let mut conn = state
+            .db
+            .acquire()
+            .await
+            .map_err(|e| AppError::internal("performance: acquire", e))?;
         let fail = |what: &'static str| move |e: sqlx::Error| AppError::internal(what, e);
-        let services = known_services(&mut conn, now - Duration::days(OLDEST_DAYS)).await.map_err(fail("performance: services"))?;
-        let service = present(&query.service).map(str::to_string).or_else(|| services.first().cloned());
+        let services = known_services(&mut conn, now - Duration::days(OLDEST_DAYS))
+            .await
+            .map_err(fail("performance: services"))?;
+        let service = present(&query.service)
+            .map(str::to_string)
+            .or_else(|| services.first().cloned());
         let endpoint = present(&query.endpoint).map(str::to_string);
         let mut report = PerformanceReport {
             services,
@@ -376,7 +416,11 @@ pub mod ssr {
         endpoints.sort();
         report.endpoints = endpoints;
         report.slowest = slowest.into_iter().take(ENDPOINT_ROWS).collect();
-        report.failing = failing.into_iter().filter(|e| e.errors > 0).take(ENDPOINT_ROWS).collect();
+        report.failing = failing
+            .into_iter()
+            .filter(|e| e.errors > 0)
+            .take(ENDPOINT_ROWS)
+            .collect();
         Ok(report)
     }
 
@@ -395,12 +439,20 @@ mod tests {
     use super::*;
 
     fn at(s: &str) -> DateTime<Utc> {
-        DateTime::parse_from_rfc3339(s).map(|t| t.with_timezone(&Utc)).unwrap_or_default()
+        DateTime::parse_from_rfc3339(s)
+            .map(|t| t.with_timezone(&Utc))
+            .unwrap_or_default()
     }
 
     fn query(range: &str, from: &str, to: &str) -> PerformanceQuery {
         let some = |v: &str| (!v.is_empty()).then(|| v.to_string());
-        PerformanceQuery { service: None, endpoint: None, range: some(range), from: some(from), to: some(to) }
+        PerformanceQuery {
+            service: None,
+            endpoint: None,
+            range: some(range),
+            from: some(from),
+            to: some(to),
+        }
     }
 
     fn field(error: AppError) -> String {
@@ -414,27 +466,64 @@ mod tests {
     fn every_range_fits_in_max_points() {
         let now = at("2026-11-24T10:17:31Z");
         for range in TimeRange::ALL.into_iter().filter(|r| r.span().is_some()) {
-            let window = query(range.as_str(), "", "").window(now).expect("relative ranges parse");
+            let window = query(range.as_str(), "", "")
+                .window(now)
+                .expect("relative ranges parse");
             let (span, step) = ((window.to - window.from).num_seconds(), window.step.num_seconds());
             let points = (span + step - 1) / step;
             assert!(points <= MAX_POINTS, "{range:?}: {points} points");
-            assert_eq!(window.from.timestamp() % window.step.num_seconds(), 0, "{range:?} starts on a step");
+            assert_eq!(
+                window.from.timestamp() % window.step.num_seconds(),
+                0,
+                "{range:?} starts on a step"
+            );
         }
-        assert_eq!(query("15m", "", "").window(now).map(|w| w.step), Ok(Duration::minutes(1)));
-        assert_eq!(query("1h", "", "").window(now).map(|w| w.step), Ok(Duration::minutes(1)));
-        assert_eq!(query("30d", "", "").window(now).map(|w| w.step), Ok(Duration::minutes(180)));
+        assert_eq!(
+            query("15m", "", "").window(now).map(|w| w.step),
+            Ok(Duration::minutes(1))
+        );
+        assert_eq!(
+            query("1h", "", "").window(now).map(|w| w.step),
+            Ok(Duration::minutes(1))
+        );
+        assert_eq!(
+            query("30d", "", "").window(now).map(|w| w.step),
+            Ok(Duration::minutes(180))
+        );
     }
 
     #[test]
     fn bad_ranges_name_the_field() {
         let now = at("2026-11-24T10:00:00Z");
-        assert_eq!(query("fortnight", "", "").window(now).map_err(field), Err("range".to_string()));
-        assert_eq!(query("custom", "", "2026-11-24T09:00").window(now).map_err(field), Err("from".to_string()));
-        assert_eq!(query("custom", "2026-11-24T09:00", "soon").window(now).map_err(field), Err("to".to_string()));
-        assert_eq!(query("custom", "2026-11-24T09:00", "2026-11-24T08:00").window(now).map_err(field), Err("to".to_string()));
-        assert_eq!(query("custom", "2026-10-01", "2026-11-02").window(now).map_err(field), Err("to".to_string()));
-        assert_eq!(query("custom", "2026-07-01", "2026-07-02").window(now).map_err(field), Err("from".to_string()));
-        let window = query("custom", "2026-11-20T09:00", "2026-11-24T09:30:00Z").window(now).expect("valid custom range");
+        assert_eq!(
+            query("fortnight", "", "").window(now).map_err(field),
+            Err("range".to_string())
+        );
+        assert_eq!(
+            query("custom", "", "2026-11-24T09:00").window(now).map_err(field),
+            Err("from".to_string())
+        );
+        assert_eq!(
+            query("custom", "2026-11-24T09:00", "soon").window(now).map_err(field),
+            Err("to".to_string())
+        );
+        assert_eq!(
+            query("custom", "2026-11-24T09:00", "2026-11-24T08:00")
+                .window(now)
+                .map_err(field),
+            Err("to".to_string())
+        );
+        assert_eq!(
+            query("custom", "2026-10-01", "2026-11-02").window(now).map_err(field),
+            Err("to".to_string())
+        );
+        assert_eq!(
+            query("custom", "2026-07-01", "2026-07-02").window(now).map_err(field),
+            Err("from".to_string())
+        );
+        let window = query("custom", "2026-11-20T09:00", "2026-11-24T09:30:00Z")
+            .window(now)
+            .expect("valid custom range");
         assert_eq!(window.from, at("2026-11-20T09:00:00Z"));
         assert_eq!(window.to, at("2026-11-24T09:30:00Z"));
         assert_eq!(query("", "", "").window(now).map(|w| w.range), Ok(TimeRange::Last1h));
@@ -471,18 +560,52 @@ mod tests {
         };
         let mut series = Vec::new();
         let keep = Duration::minutes(2);
-        assert!(merge_live_point(&mut series, "shop", &point("2026-11-24T10:00:00Z", 1), keep));
-        assert!(merge_live_point(&mut series, "shop", &point("2026-11-24T10:01:00Z", 1), keep));
-        assert!(merge_live_point(&mut series, "shop", &point("2026-11-24T10:01:00Z", 5), keep));
+        assert!(merge_live_point(
+            &mut series,
+            "shop",
+            &point("2026-11-24T10:00:00Z", 1),
+            keep
+        ));
+        assert!(merge_live_point(
+            &mut series,
+            "shop",
+            &point("2026-11-24T10:01:00Z", 1),
+            keep
+        ));
+        assert!(merge_live_point(
+            &mut series,
+            "shop",
+            &point("2026-11-24T10:01:00Z", 5),
+            keep
+        ));
         assert_eq!(series.iter().map(|p| p.count).collect::<Vec<_>>(), [1, 5]);
-        assert!(!merge_live_point(&mut series, "other", &point("2026-11-24T10:02:00Z", 1), keep));
-        assert!(merge_live_point(&mut series, "shop", &point("2026-11-24T10:02:00Z", 2), keep));
-        assert_eq!(series.iter().map(|p| p.count).collect::<Vec<_>>(), [5, 2], "10:00 slid out");
+        assert!(!merge_live_point(
+            &mut series,
+            "other",
+            &point("2026-11-24T10:02:00Z", 1),
+            keep
+        ));
+        assert!(merge_live_point(
+            &mut series,
+            "shop",
+            &point("2026-11-24T10:02:00Z", 2),
+            keep
+        ));
+        assert_eq!(
+            series.iter().map(|p| p.count).collect::<Vec<_>>(),
+            [5, 2],
+            "10:00 slid out"
+        );
     }
 
     #[test]
     fn hrefs_leave_out_empty_parameters_and_encode_values() {
-        let q = PerformanceQuery { service: Some("e2e shop".into()), endpoint: Some("/pay?x".into()), range: Some("7d".into()), ..Default::default() };
+        let q = PerformanceQuery {
+            service: Some("e2e shop".into()),
+            endpoint: Some("/pay?x".into()),
+            range: Some("7d".into()),
+            ..Default::default()
+        };
         assert_eq!(q.href(), "/performance?service=e2e%20shop&endpoint=%2Fpay%3Fx&range=7d");
         assert_eq!(PerformanceQuery::default().href(), "/performance");
     }

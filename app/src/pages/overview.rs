@@ -6,7 +6,8 @@ use leptos_meta::Title;
 use crate::components::status_badge::StatusBadge;
 use crate::health::{HealthSnapshot, ServiceCheck, check_health};
 use crate::metrics::pages::{
-    DEGRADED_ERROR_RATE, DEGRADED_P95_MS, DOWN_ERROR_RATE, OVERVIEW_WINDOW_MINUTES, PerformanceQuery, ServiceTile, service_tiles,
+    DEGRADED_ERROR_RATE, DEGRADED_P95_MS, DOWN_ERROR_RATE, OVERVIEW_WINDOW_MINUTES, PerformanceQuery, ServiceTile,
+    service_tiles,
 };
 use crate::pages::performance::NoServices;
 use crate::pages::performance::numbers::{millis, percent};
@@ -113,7 +114,11 @@ fn ServiceTiles(tiles: Vec<ServiceTile>) -> impl IntoView {
 
 #[component]
 fn ServiceTileCard(tile: ServiceTile) -> impl IntoView {
-    let href = PerformanceQuery { service: Some(tile.service.clone()), ..Default::default() }.href();
+    let href = PerformanceQuery {
+        service: Some(tile.service.clone()),
+        ..Default::default()
+    }
+    .href();
     let class = match tile.health {
         Some(status) => format!("card service-tile card-{}", status.as_str()),
         None => "card service-tile card-idle".to_string(),

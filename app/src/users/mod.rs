@@ -40,7 +40,10 @@ impl Email {
         if valid_shape {
             Ok(Email(email.to_string()))
         } else {
-            Err(crate::error::AppError::validation(field, "Enter an email address like name@example.com."))
+            Err(crate::error::AppError::validation(
+                field,
+                "Enter an email address like name@example.com.",
+            ))
         }
     }
 
@@ -87,7 +90,10 @@ pub struct PasswordReset {
 async fn acting_admin() -> Result<ssr::manage::Admin, AppError> {
     use crate::auth::permissions::Permission;
     let admin = crate::auth::ssr::require(Permission::ManageUsers).await?;
-    Ok(ssr::manage::Admin { actor: crate::audit::ssr::Actor::user(&admin), client: crate::auth::ssr::client_info() })
+    Ok(ssr::manage::Admin {
+        actor: crate::audit::ssr::Actor::user(&admin),
+        client: crate::auth::ssr::client_info(),
+    })
 }
 
 /// Users whose email or name contains `q`, by email, 50 a page.
@@ -104,7 +110,12 @@ pub async fn list_users(#[server(default)] q: String, #[server(default)] page: u
 }
 
 #[server(endpoint = "users/create")]
-pub async fn create_user(email: String, display_name: String, role: String, password: String) -> Result<UserSummary, AppError> {
+pub async fn create_user(
+    email: String,
+    display_name: String,
+    role: String,
+    password: String,
+) -> Result<UserSummary, AppError> {
     crate::error::respond(
         async move {
             let admin = acting_admin().await?;
@@ -121,8 +132,9 @@ pub async fn set_user_role(user_id: i64, role: String) -> Result<UserSummary, Ap
     crate::error::respond(
         async move {
             let admin = acting_admin().await?;
-            let role = Role::parse(&role)
-                .ok_or_else(|| AppError::validation("role", "Choose one of admin, operator, support, manager, viewer."))?;
+            let role = Role::parse(&role).ok_or_else(|| {
+                AppError::validation("role", "Choose one of admin, operator, support, manager, viewer.")
+            })?;
             ssr::manage::change_role(&crate::state::app_state()?, &admin, user_id, role).await
         }
         .await,
@@ -198,8 +210,19 @@ mod tests {
 
     #[test]
     fn emails_are_trimmed_and_checked() {
-        assert_eq!(Email::parse("email", "  Ada@Example.com ").map(|e| e.as_str().to_string()), Ok("Ada@Example.com".to_string()));
-        for bad in ["", "ada", "ada@", "@example.com", "ada@example", "a da@example.com", "ada@.com"] {
+        assert_eq!(
+            Email::parse("email", "  Ada@Example.com ").map(|e| e.as_str().to_string()),
+            Ok("Ada@Example.com".to_string())
+        );
+        for bad in [
+            "",
+            "ada",
+            "ada@",
+            "@example.com",
+            "ada@example",
+            "a da@example.com",
+            "ada@.com",
+        ] {
             assert!(Email::parse("email", bad).is_err(), "{bad:?} refused");
         }
     }

@@ -19,7 +19,16 @@ pub struct UserRecord {
     pub password_hash: String,
 }
 
-type Row = (i64, String, String, String, bool, chrono::DateTime<chrono::Utc>, Option<chrono::DateTime<chrono::Utc>>, String);
+type Row = (
+    i64,
+    String,
+    String,
+    String,
+    bool,
+    chrono::DateTime<chrono::Utc>,
+    Option<chrono::DateTime<chrono::Utc>>,
+    String,
+);
 
 const COLUMNS: &str = "id, email, display_name, role, disabled, created_at, last_sign_in_at, password_hash";
 
@@ -48,8 +57,10 @@ pub async fn find_by_email(conn: &mut PgConnection, email: &str) -> sqlx::Result
 }
 
 pub async fn find_by_id(conn: &mut PgConnection, id: i64) -> sqlx::Result<Option<UserRecord>> {
-    let row: Option<Row> =
-        sqlx::query_as(&format!("SELECT {COLUMNS} FROM users WHERE id = $1")).bind(id).fetch_optional(conn).await?;
+    let row: Option<Row> = sqlx::query_as(&format!("SELECT {COLUMNS} FROM users WHERE id = $1"))
+        .bind(id)
+        .fetch_optional(conn)
+        .await?;
     Ok(row.map(from_row))
 }
 
@@ -74,7 +85,10 @@ pub async fn insert(
 }
 
 pub async fn record_sign_in(conn: &mut PgConnection, id: i64) -> sqlx::Result<()> {
-    sqlx::query("UPDATE users SET last_sign_in_at = now() WHERE id = $1").bind(id).execute(conn).await?;
+    sqlx::query("UPDATE users SET last_sign_in_at = now() WHERE id = $1")
+        .bind(id)
+        .execute(conn)
+        .await?;
     Ok(())
 }
 
@@ -90,10 +104,28 @@ pub async fn set_password_hash(conn: &mut PgConnection, id: i64, password_hash: 
 /// The columns of [`UserSummary`], in its order (no password hash).
 const SUMMARY_COLUMNS: &str = "id, email, display_name, role, disabled, created_at, last_sign_in_at";
 
-type SummaryRow = (i64, String, String, String, bool, chrono::DateTime<chrono::Utc>, Option<chrono::DateTime<chrono::Utc>>);
+type SummaryRow = (
+    i64,
+    String,
+    String,
+    String,
+    bool,
+    chrono::DateTime<chrono::Utc>,
+    Option<chrono::DateTime<chrono::Utc>>,
+);
 
 fn summary_from_row((id, email, display_name, role, disabled, created_at, last_sign_in_at): SummaryRow) -> UserSummary {
-    from_row((id, email, display_name, role, disabled, created_at, last_sign_in_at, String::new())).summary
+    from_row((
+        id,
+        email,
+        display_name,
+        role,
+        disabled,
+        created_at,
+        last_sign_in_at,
+        String::new(),
+    ))
+    .summary
 }
 
 /// `text` as a `LIKE` pattern matching it anywhere, with `\`, `%` and `_`
@@ -138,35 +170,40 @@ pub async fn lock_enabled_admins(conn: &mut PgConnection) -> sqlx::Result<Vec<i6
 
 /// The user, with their row locked until the transaction ends.
 pub async fn lock_user(conn: &mut PgConnection, id: i64) -> sqlx::Result<Option<UserSummary>> {
-    let row: Option<SummaryRow> = sqlx::query_as(&format!("SELECT {SUMMARY_COLUMNS} FROM users WHERE id = $1 FOR UPDATE"))
-        .bind(id)
-        .fetch_optional(conn)
-        .await?;
+    let row: Option<SummaryRow> =
+        sqlx::query_as(&format!("SELECT {SUMMARY_COLUMNS} FROM users WHERE id = $1 FOR UPDATE"))
+            .bind(id)
+            .fetch_optional(conn)
+            .await?;
     Ok(row.map(summary_from_row))
 }
 
 pub async fn set_role(conn: &mut PgConnection, id: i64, role: Role) -> sqlx::Result<UserSummary> {
-    let row: SummaryRow =
-        sqlx::query_as(&format!("UPDATE users SET role = $2, updated_at = now() WHERE id = $1 RETURNING {SUMMARY_COLUMNS}"))
-            .bind(id)
-            .bind(role.as_str())
-            .fetch_one(conn)
-            .await?;
+    let row: SummaryRow = sqlx::query_as(&format!(
+        "UPDATE users SET role = $2, updated_at = now() WHERE id = $1 RETURNING {SUMMARY_COLUMNS}"
+    ))
+    .bind(id)
+    .bind(role.as_str())
+    .fetch_one(conn)
+    .await?;
     Ok(summary_from_row(row))
 }
 
 pub async fn set_disabled(conn: &mut PgConnection, id: i64, disabled: bool) -> sqlx::Result<UserSummary> {
-    let row: SummaryRow =
-        sqlx::query_as(&format!("UPDATE users SET disabled = $2, updated_at = now() WHERE id = $1 RETURNING {SUMMARY_COLUMNS}"))
-            .bind(id)
-            .bind(disabled)
-            .fetch_one(conn)
-            .await?;
+    let row: SummaryRow = sqlx::query_as(&format!(
+        "UPDATE users SET disabled = $2, updated_at = now() WHERE id = $1 RETURNING {SUMMARY_COLUMNS}"
+    ))
+    .bind(id)
+    .bind(disabled)
+    .fetch_one(conn)
+    .await?;
     Ok(summary_from_row(row))
 }
 
 pub async fn count_enabled_admins(conn: &mut PgConnection) -> sqlx::Result<i64> {
-    sqlx::query_scalar("SELECT count(*) FROM users WHERE role = 'admin' AND NOT disabled").fetch_one(conn).await
+    sqlx::query_scalar("SELECT count(*) FROM users WHERE role = 'admin' AND NOT disabled")
+        .fetch_one(conn)
+        .await
 }
 
 /// What an audit entry records of a user: never the password hash.
@@ -200,8 +237,12 @@ pub async fn create_user(
     let entry = NewAuditEntry::new(actor, "user.create", Outcome::Success, client)
         .target("user", user.id)
         .change(None, Some(audit_snapshot(&user)));
-    append(&mut tx, &state.audit_key, entry).await.map_err(|e| AppError::internal("audit user.create", e))?;
-    tx.commit().await.map_err(|e| AppError::internal("commit user.create", e))?;
+    append(&mut tx, &state.audit_key, entry)
+        .await
+        .map_err(|e| AppError::internal("audit user.create", e))?;
+    tx.commit()
+        .await
+        .map_err(|e| AppError::internal("commit user.create", e))?;
     Ok(user)
 }
 
@@ -215,7 +256,12 @@ pub struct NewUser {
 }
 
 impl NewUser {
-    pub fn parse(email: &str, display_name: &str, role: &str, password: String) -> Result<NewUser, crate::error::AppError> {
+    pub fn parse(
+        email: &str,
+        display_name: &str,
+        role: &str,
+        password: String,
+    ) -> Result<NewUser, crate::error::AppError> {
         use crate::error::AppError;
         let email = Email::parse("email", email)?;
         let display_name = display_name.trim();
@@ -229,7 +275,12 @@ impl NewUser {
         let role = Role::parse(role)
             .ok_or_else(|| AppError::validation("role", "Choose one of admin, operator, support, manager, viewer."))?;
         let password = crate::auth::password::NewPassword::parse("password", password)?;
-        Ok(NewUser { email, display_name, role, password })
+        Ok(NewUser {
+            email,
+            display_name,
+            role,
+            password,
+        })
     }
 }
 

@@ -29,7 +29,9 @@ pub async fn authenticate(state: &AppState, parts: &Parts, needed: Scope) -> Res
         .and_then(|value| value.split_once(' '))
         .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
         .map(|(_, key)| key.trim().to_string());
-    let Some(presented) = presented else { return Err(refuse(state, parts, KeyRefusal::Missing, None, needed).await) };
+    let Some(presented) = presented else {
+        return Err(refuse(state, parts, KeyRefusal::Missing, None, needed).await);
+    };
     // A malformed key cannot match any row; skip the query.
     let stored = match prefix_of(&presented) {
         None => None,
@@ -52,7 +54,9 @@ pub async fn authenticate(state: &AppState, parts: &Parts, needed: Scope) -> Res
         let known = stored.as_ref().filter(|_| refusal != KeyRefusal::Unknown);
         return Err(refuse(state, parts, refusal, known, needed).await);
     }
-    let Some(stored) = stored else { return Err(unavailable()) };
+    let Some(stored) = stored else {
+        return Err(unavailable());
+    };
     let touched = async {
         let mut conn = state.db.acquire().await?;
         touch_last_used(&mut conn, stored.id).await
@@ -68,14 +72,24 @@ fn unavailable() -> Response {
     let body = json!({ "error": "the API is unavailable right now; retry shortly" }).to_string();
     let mut response = Response::new(body.into());
     *response.status_mut() = StatusCode::SERVICE_UNAVAILABLE;
-    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
-    response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    response
+        .headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
     response
 }
 
 /// Audits the refusal (like the gate does for sessions) and answers it.
 /// `known` is the key when it was genuine (revoked, expired, wrong scope).
-async fn refuse(state: &AppState, parts: &Parts, refusal: KeyRefusal, known: Option<&StoredKey>, needed: Scope) -> Response {
+async fn refuse(
+    state: &AppState,
+    parts: &Parts,
+    refusal: KeyRefusal,
+    known: Option<&StoredKey>,
+    needed: Scope,
+) -> Response {
     let reason = match refusal {
         KeyRefusal::Missing => "no API key",
         KeyRefusal::Unknown => "unknown API key",
@@ -84,23 +98,34 @@ async fn refuse(state: &AppState, parts: &Parts, refusal: KeyRefusal, known: Opt
         KeyRefusal::WrongScope => "API key lacks the scope",
     };
     let after = json!({ "reason": reason, "api_key": known.map(|key| json!({ "id": key.id, "name": key.name })) });
-    let entry = NewAuditEntry::new(Actor::default(), "access.denied", Outcome::Denied, client_info_from(parts))
-        .target("path", parts.uri.path())
-        .change(None, Some(after));
+    let entry = NewAuditEntry::new(
+        Actor::default(),
+        "access.denied",
+        Outcome::Denied,
+        client_info_from(parts),
+    )
+    .target("path", parts.uri.path())
+    .change(None, Some(after));
     if let Err(error) = audit_alone(state, entry).await {
         tracing::error!(%error, "could not audit a refused API key");
     }
     let (status, challenge) = match refusal {
-        KeyRefusal::WrongScope => {
-            (StatusCode::FORBIDDEN, format!("Bearer error=\"insufficient_scope\", scope=\"{}\"", needed.as_str()))
-        }
+        KeyRefusal::WrongScope => (
+            StatusCode::FORBIDDEN,
+            format!("Bearer error=\"insufficient_scope\", scope=\"{}\"", needed.as_str()),
+        ),
         KeyRefusal::Missing => (StatusCode::UNAUTHORIZED, "Bearer realm=\"opsdeck\"".to_string()),
-        _ => (StatusCode::UNAUTHORIZED, "Bearer realm=\"opsdeck\", error=\"invalid_token\"".to_string()),
+        _ => (
+            StatusCode::UNAUTHORIZED,
+            "Bearer realm=\"opsdeck\", error=\"invalid_token\"".to_string(),
+        ),
     };
     let body = json!({ "error": refusal.message() }).to_string();
     let mut response = Response::new(body.into());
     *response.status_mut() = status;
-    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
     if let Ok(value) = HeaderValue::from_str(&challenge) {
         response.headers_mut().insert(header::WWW_AUTHENTICATE, value);
     }
@@ -131,7 +156,9 @@ pub async fn rate_limited(state: &AppState, key_id: i64) -> Option<u64> {
     }
     .await;
     match counted {
-        Ok((count, ttl)) if count > u64::from(state.ingest.rate_per_min) => Some(u64::try_from(ttl).unwrap_or(60).max(1)),
+        Ok((count, ttl)) if count > u64::from(state.ingest.rate_per_min) => {
+            Some(u64::try_from(ttl).unwrap_or(60).max(1))
+        }
         Ok(_) => None,
         Err(error) => {
             tracing::warn!(%error, "ingest rate limit not enforced: Redis unavailable");

@@ -73,7 +73,11 @@ pub struct Published {
 
 impl Published {
     fn from_entry(id: &str, mut fields: HashMap<String, String>) -> Option<Published> {
-        Some(Published { id: EntryId::parse(id)?, service: fields.remove("service")?, json: fields.remove("point")? })
+        Some(Published {
+            id: EntryId::parse(id)?,
+            service: fields.remove("service")?,
+            json: fields.remove("point")?,
+        })
     }
 }
 
@@ -90,7 +94,11 @@ impl Live {
     /// `recheck`: how often a stream re-checks its viewer's session.
     pub fn new(recheck: Duration) -> Live {
         let (sender, _) = broadcast::channel(BROADCAST_CAPACITY);
-        Live { sender, stopping: Arc::new(watch::Sender::new(false)), recheck }
+        Live {
+            sender,
+            stopping: Arc::new(watch::Sender::new(false)),
+            recheck,
+        }
     }
 
     /// Ends every open stream (graceful shutdown would otherwise wait for them).
@@ -101,14 +109,20 @@ impl Live {
 
 /// Publishes the live points `batch` changed; call after its commit.
 pub async fn publish(state: &AppState, batch: &IngestBatch) {
-    let touched: BTreeSet<(&str, DateTime<Utc>)> =
-        batch.requests.iter().map(|event| (event.service.as_str(), minute_of(event.ts))).collect();
+    let touched: BTreeSet<(&str, DateTime<Utc>)> = batch
+        .requests
+        .iter()
+        .map(|event| (event.service.as_str(), minute_of(event.ts)))
+        .collect();
     if touched.is_empty() {
         return;
     }
     if let Err(error) = publish_touched(state, touched).await {
         COUNTERS.live_publish_failed();
-        tracing::warn!(error = format!("{error:#}"), "could not publish a stored batch to the live view");
+        tracing::warn!(
+            error = format!("{error:#}"),
+            "could not publish a stored batch to the live view"
+        );
     }
 }
 
@@ -123,9 +137,16 @@ async fn publish_touched(state: &AppState, touched: BTreeSet<(&str, DateTime<Utc
         let mut conn = state.db.acquire().await.context("acquiring a connection")?;
         for (service, minute) in touched {
             let minute_end = minute + TimeDelta::minutes(1);
-            let series = app::metrics::ssr::queries::latency_series(&mut conn, service, None, minute, minute_end, TimeDelta::minutes(1))
-                .await
-                .context("reading the rollups back")?;
+            let series = app::metrics::ssr::queries::latency_series(
+                &mut conn,
+                service,
+                None,
+                minute,
+                minute_end,
+                TimeDelta::minutes(1),
+            )
+            .await
+            .context("reading the rollups back")?;
             points.extend(series.into_iter().map(|p| LivePoint {
                 service: service.to_string(),
                 minute: p.t,
@@ -170,7 +191,10 @@ async fn entries_after(redis: &RedisHandle, after: EntryId, count: usize) -> red
         .arg(count)
         .query_async(&mut conn)
         .await?;
-    Ok(entries.into_iter().filter_map(|(id, fields)| Published::from_entry(&id, fields)).collect())
+    Ok(entries
+        .into_iter()
+        .filter_map(|(id, fields)| Published::from_entry(&id, fields))
+        .collect())
 }
 
 /// The running reader; dropping it stops the reader.
@@ -251,9 +275,18 @@ async fn read(redis: RedisHandle, live: Live) {
 
 /// The id of the stream's newest entry, or `0-0` when it is empty.
 async fn latest_id(conn: &mut redis::aio::MultiplexedConnection, key: &str) -> redis::RedisResult<String> {
-    let newest: Vec<(String, HashMap<String, String>)> =
-        redis::cmd("XREVRANGE").arg(key).arg("+").arg("-").arg("COUNT").arg(1).query_async(conn).await?;
-    Ok(newest.into_iter().next().map_or_else(|| "0-0".to_string(), |(id, _)| id))
+    let newest: Vec<(String, HashMap<String, String>)> = redis::cmd("XREVRANGE")
+        .arg(key)
+        .arg("+")
+        .arg("-")
+        .arg("COUNT")
+        .arg(1)
+        .query_async(conn)
+        .await?;
+    Ok(newest
+        .into_iter()
+        .next()
+        .map_or_else(|| "0-0".to_string(), |(id, _)| id))
 }
 
 #[cfg(test)]

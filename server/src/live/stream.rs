@@ -63,7 +63,10 @@ pub async fn stream(
     // Subscribed before the catch-up read, so nothing falls between the two.
     let receiver = live.sender.subscribe();
     let mut backlog = VecDeque::new();
-    let resume_after = headers.get("last-event-id").and_then(|v| v.to_str().ok()).and_then(EntryId::parse);
+    let resume_after = headers
+        .get("last-event-id")
+        .and_then(|v| v.to_str().ok())
+        .and_then(EntryId::parse);
     if let Some(after) = resume_after {
         match entries_after(&state.redis, after, CATCH_UP_MAX).await {
             Ok(missed) => backlog.extend(missed.into_iter().map(Arc::new)),
@@ -81,9 +84,13 @@ pub async fn stream(
         session_id: session.id(),
         _open: OpenStream::new(),
     };
-    let mut response = Sse::new(events(follow)).keep_alive(KeepAlive::new().interval(HEARTBEAT).text("heartbeat")).into_response();
+    let mut response = Sse::new(events(follow))
+        .keep_alive(KeepAlive::new().interval(HEARTBEAT).text("heartbeat"))
+        .into_response();
     // nginx buffers responses unless told otherwise.
-    response.headers_mut().insert("x-accel-buffering", HeaderValue::from_static("no"));
+    response
+        .headers_mut()
+        .insert("x-accel-buffering", HeaderValue::from_static("no"));
     response
 }
 
@@ -126,13 +133,22 @@ impl Follow {
             return None;
         }
         COUNTERS.live_event_sent();
-        Some(Event::default().event("point").id(point.id.to_string()).data(point.json.as_str()))
+        Some(
+            Event::default()
+                .event("point")
+                .id(point.id.to_string())
+                .data(point.json.as_str()),
+        )
     }
 
     /// Whether the session still belongs to an enabled user who may watch.
     async fn still_allowed(&self) -> bool {
         let Some(id) = self.session_id else { return false };
-        let session = Session::new(Some(id), Arc::new(RedisSessionStore::new(self.state.redis.clone())), None);
+        let session = Session::new(
+            Some(id),
+            Arc::new(RedisSessionStore::new(self.state.redis.clone())),
+            None,
+        );
         match user_of_session(&self.state, &session).await {
             Ok(Some(user)) => allows(user.role, Permission::ViewDashboards),
             Ok(None) => false,

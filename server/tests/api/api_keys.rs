@@ -16,7 +16,12 @@ async fn call(browser: &Browser, path: &str, form: &[(&str, &str)]) -> (u16, Val
 }
 
 async fn create(admin: &Browser, name: &str) -> (u16, Value) {
-    call(admin, "/api/api-keys/create", &[("name", name), ("scope_ingest", "true"), ("expires_in_days", "30")]).await
+    call(
+        admin,
+        "/api/api-keys/create",
+        &[("name", name), ("scope_ingest", "true"), ("expires_in_days", "30")],
+    )
+    .await
 }
 
 /// Every column of every key row, as text.
@@ -54,19 +59,31 @@ async fn an_admin_creates_a_key_shown_once_and_stored_only_as_a_hash() {
     assert!(body["key"]["expires_at"].is_string());
     let id = body["key"]["id"].as_i64().expect("id");
 
-    let hash: Vec<u8> =
-        sqlx::query_scalar("SELECT key_hash FROM api_keys WHERE id = $1").bind(id).fetch_one(&app.db).await.expect("row");
+    let hash: Vec<u8> = sqlx::query_scalar("SELECT key_hash FROM api_keys WHERE id = $1")
+        .bind(id)
+        .fetch_one(&app.db)
+        .await
+        .expect("row");
     assert_eq!(hash, app::api_keys::ssr::secret::hash_key(&secret).to_vec());
     let secret_part = secret.rsplit('_').next().unwrap_or_default();
-    assert!(!key_rows_text(&app).await.contains(secret_part), "the key itself is not stored");
+    assert!(
+        !key_rows_text(&app).await.contains(secret_part),
+        "the key itself is not stored"
+    );
 
     let entries = app.audit_entries("api_key.create").await;
-    assert_eq!(entries, vec![("success".into(), Some(admin_user.email.clone()), Some(id.to_string()))]);
+    assert_eq!(
+        entries,
+        vec![("success".into(), Some(admin_user.email.clone()), Some(id.to_string()))]
+    );
     let after: Value = sqlx::query_scalar("SELECT after FROM audit_log WHERE action = 'api_key.create'")
         .fetch_one(&app.db)
         .await
         .expect("after");
-    assert!(!after.to_string().contains(secret_part), "the key is not in the audit log");
+    assert!(
+        !after.to_string().contains(secret_part),
+        "the key is not in the audit log"
+    );
 
     let (status, list) = call(&admin, "/api/api-keys/list", &[]).await;
     assert_eq!(status, 200);
@@ -90,21 +107,54 @@ async fn revoking_and_expiring_are_audited_and_take_effect_at_once() {
     let (status, body) = call(&admin, "/api/api-keys/revoke", &[("key_id", &first_id)]).await;
     assert_eq!(status, 200, "{body}");
     assert!(body["revoked_at"].is_string());
-    assert_eq!(ingest_status(&app, first["secret"].as_str().unwrap_or_default()).await, 401);
+    assert_eq!(
+        ingest_status(&app, first["secret"].as_str().unwrap_or_default()).await,
+        401
+    );
     assert_eq!(app.audit_entries("api_key.revoke").await.len(), 1);
-    let (status, _) = call(&admin, "/api/api-keys/set-expiry", &[("key_id", &first_id), ("expires_on", "2030-01-01")]).await;
+    let (status, _) = call(
+        &admin,
+        "/api/api-keys/set-expiry",
+        &[("key_id", &first_id), ("expires_on", "2030-01-01")],
+    )
+    .await;
     assert_eq!(status, 409, "a revoked key stays revoked");
 
-    let (status, body) = call(&admin, "/api/api-keys/set-expiry", &[("key_id", &second_id), ("expires_on", "2020-01-01")]).await;
+    let (status, body) = call(
+        &admin,
+        "/api/api-keys/set-expiry",
+        &[("key_id", &second_id), ("expires_on", "2020-01-01")],
+    )
+    .await;
     assert_eq!(status, 200, "{body}");
-    assert_eq!(ingest_status(&app, second["secret"].as_str().unwrap_or_default()).await, 401);
-    let (status, _) = call(&admin, "/api/api-keys/set-expiry", &[("key_id", &second_id), ("expires_on", "")]).await;
+    assert_eq!(
+        ingest_status(&app, second["secret"].as_str().unwrap_or_default()).await,
+        401
+    );
+    let (status, _) = call(
+        &admin,
+        "/api/api-keys/set-expiry",
+        &[("key_id", &second_id), ("expires_on", "")],
+    )
+    .await;
     assert_eq!(status, 200);
-    assert_eq!(ingest_status(&app, second["secret"].as_str().unwrap_or_default()).await, 202, "never expires again");
+    assert_eq!(
+        ingest_status(&app, second["secret"].as_str().unwrap_or_default()).await,
+        202,
+        "never expires again"
+    );
     assert_eq!(app.audit_entries("api_key.set_expiry").await.len(), 2);
 
-    let (status, body) = call(&admin, "/api/api-keys/set-expiry", &[("key_id", &second_id), ("expires_on", "soon")]).await;
-    assert_eq!((status, body["Validation"]["field"].as_str()), (422, Some("expires_on")));
+    let (status, body) = call(
+        &admin,
+        "/api/api-keys/set-expiry",
+        &[("key_id", &second_id), ("expires_on", "soon")],
+    )
+    .await;
+    assert_eq!(
+        (status, body["Validation"]["field"].as_str()),
+        (422, Some("expires_on"))
+    );
     let (status, body) = call(&admin, "/api/api-keys/create", &[("name", "no scope")]).await;
     assert_eq!((status, body["Validation"]["field"].as_str()), (422, Some("scopes")));
 }
@@ -114,11 +164,24 @@ async fn only_admins_manage_api_keys() {
     let app = TestApp::spawn().await;
     let (viewer, _) = app.signed_in(Role::Viewer).await;
     assert_eq!(viewer.get("/settings/api-keys").await.status().as_u16(), 403);
-    for path in ["/api/api-keys/list", "/api/api-keys/create", "/api/api-keys/revoke", "/api/api-keys/set-expiry"] {
-        let (status, _) = call(&viewer, path, &[("name", "x"), ("scope_ingest", "true"), ("key_id", "1")]).await;
+    for path in [
+        "/api/api-keys/list",
+        "/api/api-keys/create",
+        "/api/api-keys/revoke",
+        "/api/api-keys/set-expiry",
+    ] {
+        let (status, _) = call(
+            &viewer,
+            path,
+            &[("name", "x"), ("scope_ingest", "true"), ("key_id", "1")],
+        )
+        .await;
         assert_eq!(status, 403, "{path}");
     }
-    let count: i64 = sqlx::query_scalar("SELECT count(*) FROM api_keys").fetch_one(&app.db).await.expect("count");
+    let count: i64 = sqlx::query_scalar("SELECT count(*) FROM api_keys")
+        .fetch_one(&app.db)
+        .await
+        .expect("count");
     assert_eq!(count, 0);
 
     let (admin, _) = app.signed_in(Role::Admin).await;
@@ -126,7 +189,10 @@ async fn only_admins_manage_api_keys() {
     assert_eq!(page.status().as_u16(), 200);
     assert!(page.text().await.unwrap_or_default().contains("Create API key"));
     let settings = admin.get("/settings").await.text().await.unwrap_or_default();
-    assert!(settings.contains("href=\"/settings/api-keys\""), "Settings links to API keys");
+    assert!(
+        settings.contains("href=\"/settings/api-keys\""),
+        "Settings links to API keys"
+    );
 }
 
 #[tokio::test]
@@ -136,7 +202,10 @@ async fn the_cli_prints_a_new_key_once_and_audits_it() {
         .args(["api-key", "create", "--name", "ci", "--scope", "ingest"])
         .env("OPSDECK_LOG", "warn")
         .env("OPSDECK_AUDIT_KEY", crate::helpers::TEST_AUDIT_KEY)
-        .env("DATABASE_URL", format!("{}/{}", crate::helpers::database_server_url(), app.db_name))
+        .env(
+            "DATABASE_URL",
+            format!("{}/{}", crate::helpers::database_server_url(), app.db_name),
+        )
         .output()
         .expect("runs");
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
@@ -145,19 +214,33 @@ async fn the_cli_prints_a_new_key_once_and_audits_it() {
     assert_eq!(lines.len(), 1, "stdout is the key alone: {stdout}");
     let key = lines[0];
     assert!(key.starts_with("odk_"));
-    assert!(!String::from_utf8_lossy(&output.stderr).contains(key), "the key is printed once");
+    assert!(
+        !String::from_utf8_lossy(&output.stderr).contains(key),
+        "the key is printed once"
+    );
 
     assert_eq!(
-        app.audit_entries("api_key.create").await.iter().map(|(o, actor, _)| (o.as_str(), actor.clone())).collect::<Vec<_>>(),
+        app.audit_entries("api_key.create")
+            .await
+            .iter()
+            .map(|(o, actor, _)| (o.as_str(), actor.clone()))
+            .collect::<Vec<_>>(),
         vec![("success", Some("cli".to_string()))]
     );
-    assert!(!key_rows_text(&app).await.contains(key.rsplit('_').next().unwrap_or_default()));
+    assert!(
+        !key_rows_text(&app)
+            .await
+            .contains(key.rsplit('_').next().unwrap_or_default())
+    );
     assert_eq!(ingest_status(&app, key).await, 202);
 
     let refused = Command::new(env!("CARGO_BIN_EXE_opsdeck"))
         .args(["api-key", "create", "--name", "x", "--scope", "admin"])
         .env("OPSDECK_AUDIT_KEY", crate::helpers::TEST_AUDIT_KEY)
-        .env("DATABASE_URL", format!("{}/{}", crate::helpers::database_server_url(), app.db_name))
+        .env(
+            "DATABASE_URL",
+            format!("{}/{}", crate::helpers::database_server_url(), app.db_name),
+        )
         .output()
         .expect("runs");
     assert!(!refused.status.success());

@@ -15,13 +15,26 @@ async fn signing_in_with_the_right_password_starts_a_session() {
     assert_eq!(response.status().as_u16(), 200, "emails match whatever their case");
     let cookie = response.headers()["set-cookie"].to_str().expect("ascii").to_string();
     assert!(cookie.starts_with("opsdeck_session="), "{cookie}");
-    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"), "{cookie}");
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"),
+        "{cookie}"
+    );
     assert!(!cookie.contains("Secure"), "plain local HTTP: no Secure flag");
     let me = browser.whoami().await.expect("signed in");
-    assert_eq!((me["email"].as_str(), me["role"].as_str()), (Some(user.email.as_str()), Some("operator")));
-    assert_eq!(app.audit_entries("auth.sign_in").await, vec![("success".into(), Some(user.email.clone()), Some(user.id.to_string()))]);
+    assert_eq!(
+        (me["email"].as_str(), me["role"].as_str()),
+        (Some(user.email.as_str()), Some("operator"))
+    );
+    assert_eq!(
+        app.audit_entries("auth.sign_in").await,
+        vec![("success".into(), Some(user.email.clone()), Some(user.id.to_string()))]
+    );
     let last: Option<chrono::DateTime<chrono::Utc>> =
-        sqlx::query_scalar("SELECT last_sign_in_at FROM users WHERE id = $1").bind(user.id).fetch_one(&app.db).await.expect("row");
+        sqlx::query_scalar("SELECT last_sign_in_at FROM users WHERE id = $1")
+            .bind(user.id)
+            .fetch_one(&app.db)
+            .await
+            .expect("row");
     assert!(last.is_some(), "last sign-in recorded");
 }
 
@@ -37,16 +50,29 @@ async fn a_wrong_password_and_an_unknown_email_get_the_same_answer_in_similar_ti
     let (wrong_status, wrong_body) = (wrong.status().as_u16(), wrong.text().await.expect("body"));
 
     let started = Instant::now();
-    let unknown = browser.sign_in("nobody-here@example.com", "not the password at all").await;
+    let unknown = browser
+        .sign_in("nobody-here@example.com", "not the password at all")
+        .await;
     let unknown_time = started.elapsed();
     let (unknown_status, unknown_body) = (unknown.status().as_u16(), unknown.text().await.expect("body"));
 
     assert_eq!(wrong_status, 401);
-    assert_eq!((wrong_status, &wrong_body), (unknown_status, &unknown_body), "indistinguishable answers");
+    assert_eq!(
+        (wrong_status, &wrong_body),
+        (unknown_status, &unknown_body),
+        "indistinguishable answers"
+    );
     assert!(wrong_body.contains("SignInFailed"), "{wrong_body}");
     // Both paths run one argon2 verification; allow generous noise on a busy machine.
-    let (fast, slow) = if wrong_time < unknown_time { (wrong_time, unknown_time) } else { (unknown_time, wrong_time) };
-    assert!(slow.as_secs_f64() < fast.as_secs_f64() * 3.0 + 0.05, "wrong {wrong_time:?} vs unknown {unknown_time:?}");
+    let (fast, slow) = if wrong_time < unknown_time {
+        (wrong_time, unknown_time)
+    } else {
+        (unknown_time, wrong_time)
+    };
+    assert!(
+        slow.as_secs_f64() < fast.as_secs_f64() * 3.0 + 0.05,
+        "wrong {wrong_time:?} vs unknown {unknown_time:?}"
+    );
     assert!(browser.whoami().await.is_none());
     let failures = app.audit_entries("auth.sign_in").await;
     assert_eq!(failures.len(), 2, "every attempt is audited: {failures:?}");
@@ -57,7 +83,11 @@ async fn a_wrong_password_and_an_unknown_email_get_the_same_answer_in_similar_ti
 async fn a_disabled_user_cannot_sign_in() {
     let app = TestApp::spawn().await;
     let user = app.create_user(Role::Admin).await;
-    sqlx::query("UPDATE users SET disabled = true WHERE id = $1").bind(user.id).execute(&app.db).await.expect("disable");
+    sqlx::query("UPDATE users SET disabled = true WHERE id = $1")
+        .bind(user.id)
+        .execute(&app.db)
+        .await
+        .expect("disable");
     let response = app.browser().sign_in(&user.email, &user.password).await;
     assert_eq!(response.status().as_u16(), 401);
 }
@@ -73,25 +103,48 @@ async fn five_failures_lock_the_email_with_429_and_retry_after() {
     }
     let locked = browser.sign_in(&user.email, &user.password).await;
     assert_eq!(locked.status().as_u16(), 429, "even the right password waits");
-    let retry_after: u64 = locked.headers()["retry-after"].to_str().expect("ascii").parse().expect("seconds");
+    let retry_after: u64 = locked.headers()["retry-after"]
+        .to_str()
+        .expect("ascii")
+        .parse()
+        .expect("seconds");
     assert!((1..=300).contains(&retry_after), "{retry_after}");
     assert!(locked.text().await.expect("body").contains("RateLimited"));
     assert!(browser.whoami().await.is_none());
-    let outcomes: Vec<String> = app.audit_entries("auth.sign_in").await.into_iter().map(|(o, ..)| o).collect();
-    assert_eq!(outcomes, ["failure", "failure", "failure", "failure", "failure", "denied"]);
+    let outcomes: Vec<String> = app
+        .audit_entries("auth.sign_in")
+        .await
+        .into_iter()
+        .map(|(o, ..)| o)
+        .collect();
+    assert_eq!(
+        outcomes,
+        ["failure", "failure", "failure", "failure", "failure", "denied"]
+    );
 }
 
 #[tokio::test]
 async fn the_lock_lifts_when_the_window_passes() {
-    let app = TestApp::configure().await.set("OPSDECK_SIGN_IN_WINDOW_SECS", "1").set("OPSDECK_SIGN_IN_MAX_FAILURES", "2").spawn().await;
+    let app = TestApp::configure()
+        .await
+        .set("OPSDECK_SIGN_IN_WINDOW_SECS", "1")
+        .set("OPSDECK_SIGN_IN_MAX_FAILURES", "2")
+        .spawn()
+        .await;
     let user = app.create_user(Role::Viewer).await;
     let browser = app.browser();
     for _ in 0..2 {
         browser.sign_in(&user.email, "wrong password number x").await;
     }
-    assert_eq!(browser.sign_in(&user.email, &user.password).await.status().as_u16(), 429);
+    assert_eq!(
+        browser.sign_in(&user.email, &user.password).await.status().as_u16(),
+        429
+    );
     tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
-    assert_eq!(browser.sign_in(&user.email, &user.password).await.status().as_u16(), 200);
+    assert_eq!(
+        browser.sign_in(&user.email, &user.password).await.status().as_u16(),
+        200
+    );
 }
 
 #[tokio::test]
@@ -100,11 +153,18 @@ async fn signing_in_again_issues_a_new_session_id_and_the_old_one_stops_working(
     let (browser, user) = app.signed_in(Role::Viewer).await;
     let first = browser.cookie_header().expect("a session cookie");
     let first_id = browser.session_id().expect("session id");
-    assert_eq!(browser.sign_in(&user.email, &user.password).await.status().as_u16(), 200);
+    assert_eq!(
+        browser.sign_in(&user.email, &user.password).await.status().as_u16(),
+        200
+    );
     let second_id = browser.session_id().expect("session id");
     assert_ne!(first_id, second_id, "no session fixation");
     let replayed = replay(&app.address, "/api/auth/whoami", &first).await;
-    assert_eq!(replayed.text().await.expect("body"), "null", "the old cookie is worthless");
+    assert_eq!(
+        replayed.text().await.expect("body"),
+        "null",
+        "the old cookie is worthless"
+    );
 }
 
 #[tokio::test]
@@ -113,10 +173,17 @@ async fn signing_out_ends_the_session_on_the_server() {
     let (browser, user) = app.signed_in(Role::Manager).await;
     let cookie = browser.cookie_header().expect("cookie");
     let response = browser.post_fn("/api/auth/sign-out", &[]).await;
-    assert!(response.status().is_success() || response.status().is_redirection(), "{}", response.status());
+    assert!(
+        response.status().is_success() || response.status().is_redirection(),
+        "{}",
+        response.status()
+    );
     let replayed = replay(&app.address, "/api/health/snapshot", &cookie).await;
     assert_eq!(replayed.status().as_u16(), 401, "a replayed cookie no longer works");
-    assert_eq!(app.audit_entries("auth.sign_out").await, vec![("success".into(), Some(user.email), Some(user.id.to_string()))]);
+    assert_eq!(
+        app.audit_entries("auth.sign_out").await,
+        vec![("success".into(), Some(user.email), Some(user.id.to_string()))]
+    );
 }
 
 #[tokio::test]
@@ -130,12 +197,22 @@ async fn sessions_end_after_their_absolute_lifetime() {
 #[tokio::test]
 async fn sign_in_fails_closed_when_redis_is_unreachable() {
     let port = crate::helpers::closed_port();
-    let app = TestApp::configure().await.set("REDIS_URL", format!("redis://127.0.0.1:{port}")).spawn().await;
+    let app = TestApp::configure()
+        .await
+        .set("REDIS_URL", format!("redis://127.0.0.1:{port}"))
+        .spawn()
+        .await;
     let user = app.create_user(Role::Admin).await;
     let browser = app.browser();
     let response = browser.sign_in(&user.email, &user.password).await;
     assert_eq!(response.status().as_u16(), 503);
-    assert!(response.text().await.expect("body").contains("session store cannot be reached"));
+    assert!(
+        response
+            .text()
+            .await
+            .expect("body")
+            .contains("session store cannot be reached")
+    );
     assert!(browser.session_id().is_none(), "no session cookie handed out");
     assert_eq!(browser.get("/").await.status().as_u16(), 303, "still sent to sign in");
 }
@@ -146,9 +223,23 @@ async fn cross_site_state_changes_are_refused() {
     let user = app.create_user(Role::Viewer).await;
     let form = [("email", user.email.as_str()), ("password", user.password.as_str())];
     let url = format!("{}/api/auth/sign-in", app.address);
-    let foreign_origin = app.client.post(&url).header("Origin", "https://evil.example").form(&form).send().await.expect("sent");
+    let foreign_origin = app
+        .client
+        .post(&url)
+        .header("Origin", "https://evil.example")
+        .form(&form)
+        .send()
+        .await
+        .expect("sent");
     assert_eq!(foreign_origin.status().as_u16(), 403);
-    let cross_site = app.client.post(&url).header("Sec-Fetch-Site", "cross-site").form(&form).send().await.expect("sent");
+    let cross_site = app
+        .client
+        .post(&url)
+        .header("Sec-Fetch-Site", "cross-site")
+        .form(&form)
+        .send()
+        .await
+        .expect("sent");
     assert_eq!(cross_site.status().as_u16(), 403);
     let text_plain = app
         .client

@@ -4,7 +4,9 @@ use std::process::Command;
 
 fn opsdeck() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_opsdeck"));
-    command.env("OPSDECK_LOG", "warn").env("OPSDECK_AUDIT_KEY", crate::helpers::TEST_AUDIT_KEY);
+    command
+        .env("OPSDECK_LOG", "warn")
+        .env("OPSDECK_AUDIT_KEY", crate::helpers::TEST_AUDIT_KEY);
     command
 }
 
@@ -23,10 +25,17 @@ fn help_documents_every_subcommand_and_variable() {
 
 #[test]
 fn a_bad_variable_stops_start_up_with_a_message_naming_it() {
-    let output = opsdeck().arg("serve").env("OPSDECK_ADDR", "not-an-address").output().expect("runs");
+    let output = opsdeck()
+        .arg("serve")
+        .env("OPSDECK_ADDR", "not-an-address")
+        .output()
+        .expect("runs");
     assert_eq!(output.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("OPSDECK_ADDR: 'not-an-address' is not an address and port"), "{stderr}");
+    assert!(
+        stderr.contains("OPSDECK_ADDR: 'not-an-address' is not an address and port"),
+        "{stderr}"
+    );
 }
 
 #[test]
@@ -34,13 +43,19 @@ fn an_unreachable_database_stops_start_up_with_a_clear_error() {
     let port = crate::helpers::closed_port();
     let output = opsdeck()
         .arg("migrate")
-        .env("DATABASE_URL", format!("postgres://postgres:secret@127.0.0.1:{port}/opsdeck"))
+        .env(
+            "DATABASE_URL",
+            format!("postgres://postgres:secret@127.0.0.1:{port}/opsdeck"),
+        )
         .env("OPSDECK_CHECK_TIMEOUT_MS", "1500")
         .output()
         .expect("runs");
     assert_eq!(output.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("applying migrations to postgres://postgres:***@127.0.0.1"), "{stderr}");
+    assert!(
+        stderr.contains("applying migrations to postgres://postgres:***@127.0.0.1"),
+        "{stderr}"
+    );
     assert!(!stderr.contains("secret"), "the password is redacted: {stderr}");
 }
 
@@ -51,7 +66,10 @@ async fn each_test_database_starts_fully_migrated() {
         .fetch_one(&app.db)
         .await
         .expect("migrations table exists");
-    assert_eq!(applied, i64::try_from(opsdeck::startup::MIGRATOR.iter().count()).unwrap_or(-1));
+    assert_eq!(
+        applied,
+        i64::try_from(opsdeck::startup::MIGRATOR.iter().count()).unwrap_or(-1)
+    );
 }
 
 #[tokio::test]
@@ -59,7 +77,10 @@ async fn migrate_applies_migrations_to_a_fresh_database() {
     let name = crate::helpers::fresh_database().await;
     let output = opsdeck()
         .arg("migrate")
-        .env("DATABASE_URL", format!("{}/{name}", crate::helpers::database_server_url()))
+        .env(
+            "DATABASE_URL",
+            format!("{}/{name}", crate::helpers::database_server_url()),
+        )
         .output()
         .expect("runs");
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
@@ -73,7 +94,10 @@ async fn command_output_stays_clean_when_logging_is_verbose() {
     let name = crate::helpers::fresh_database().await;
     let output = opsdeck()
         .args(["api-key", "create", "--name", "script", "--scope", "ingest"])
-        .env("DATABASE_URL", format!("{}/{name}", crate::helpers::database_server_url()))
+        .env(
+            "DATABASE_URL",
+            format!("{}/{name}", crate::helpers::database_server_url()),
+        )
         .env("OPSDECK_LOG", "debug")
         .output()
         .expect("runs");

@@ -28,7 +28,10 @@ pub struct TestApp {
 
 /// Variables the test environment provides (the README's test command sets them).
 fn env_or(name: &str, default: &str) -> String {
-    std::env::var(name).ok().filter(|v| !v.is_empty()).unwrap_or_else(|| default.to_string())
+    std::env::var(name)
+        .ok()
+        .filter(|v| !v.is_empty())
+        .unwrap_or_else(|| default.to_string())
 }
 
 pub fn database_server_url() -> String {
@@ -96,7 +99,11 @@ impl TestApp {
     /// A second instance of the same installation: the same database and
     /// Redis prefix, its own port (as behind a load balancer).
     pub async fn spawn_sibling(&self) -> TestApp {
-        TestConfig { vars: self.vars.clone() }.spawn().await
+        TestConfig {
+            vars: self.vars.clone(),
+        }
+        .spawn()
+        .await
     }
 
     /// The default app: a fresh database, a private Redis prefix.
@@ -109,7 +116,10 @@ impl TestApp {
         let db_name = fresh_database().await;
         let redis_prefix = format!("test:{}:", Uuid::new_v4());
         let vars = HashMap::from([
-            ("DATABASE_URL".to_string(), format!("{}/{db_name}", database_server_url())),
+            (
+                "DATABASE_URL".to_string(),
+                format!("{}/{db_name}", database_server_url()),
+            ),
             ("REDIS_URL".to_string(), redis_url()),
             ("OPSDECK_ADDR".to_string(), "127.0.0.1:0".to_string()),
             ("OPSDECK_REDIS_PREFIX".to_string(), redis_prefix),
@@ -124,7 +134,11 @@ impl TestApp {
     }
 
     pub async fn get(&self, path: &str) -> reqwest::Response {
-        self.client.get(format!("{}{path}", self.address)).send().await.expect("request sent")
+        self.client
+            .get(format!("{}{path}", self.address))
+            .send()
+            .await
+            .expect("request sent")
     }
 
     pub async fn get_json(&self, path: &str) -> (u16, serde_json::Value) {
@@ -174,7 +188,10 @@ async fn ensure_template() -> String {
     let name = format!("opsdeck_template_{:016x}", migrations_fingerprint());
     let mut admin = admin_connection().await;
     // One builder at a time across all test processes.
-    sqlx::query("SELECT pg_advisory_lock(7202611240)").execute(&mut admin).await.expect("lock");
+    sqlx::query("SELECT pg_advisory_lock(7202611240)")
+        .execute(&mut admin)
+        .await
+        .expect("lock");
     let exists: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)")
         .bind(&name)
         .fetch_one(&mut admin)
@@ -182,10 +199,21 @@ async fn ensure_template() -> String {
         .expect("query pg_database");
     if !exists {
         let building = format!("{name}_building");
-        admin.execute(format!(r#"DROP DATABASE IF EXISTS "{building}""#).as_str()).await.expect("drop stale");
-        admin.execute(format!(r#"CREATE DATABASE "{building}""#).as_str()).await.expect("create template");
-        let mut conn = PgConnection::connect(&format!("{}/{building}", database_server_url())).await.expect("connect template");
-        MIGRATOR.run(&mut conn).await.expect("migrations apply to an empty database");
+        admin
+            .execute(format!(r#"DROP DATABASE IF EXISTS "{building}""#).as_str())
+            .await
+            .expect("drop stale");
+        admin
+            .execute(format!(r#"CREATE DATABASE "{building}""#).as_str())
+            .await
+            .expect("create template");
+        let mut conn = PgConnection::connect(&format!("{}/{building}", database_server_url()))
+            .await
+            .expect("connect template");
+        MIGRATOR
+            .run(&mut conn)
+            .await
+            .expect("migrations apply to an empty database");
         conn.close().await.expect("close template connection");
         // Renamed only once complete, so a crash mid-build never leaves a half-migrated template.
         admin
@@ -193,7 +221,10 @@ async fn ensure_template() -> String {
             .await
             .expect("rename template");
     }
-    sqlx::query("SELECT pg_advisory_unlock(7202611240)").execute(&mut admin).await.expect("unlock");
+    sqlx::query("SELECT pg_advisory_unlock(7202611240)")
+        .execute(&mut admin)
+        .await
+        .expect("unlock");
     name
 }
 
@@ -236,7 +267,9 @@ impl TestApp {
     /// Inserts a user directly (hashing like the app does).
     pub async fn create_user(&self, role: Role) -> TestUser {
         let email = format!("{}-{}@example.com", role.as_str(), Uuid::new_v4().simple());
-        let hash = app::auth::ssr::hashing::hash(TEST_PASSWORD.to_string()).await.expect("hash");
+        let hash = app::auth::ssr::hashing::hash(TEST_PASSWORD.to_string())
+            .await
+            .expect("hash");
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO users (email, display_name, role, password_hash) VALUES ($1, $2, $3, $4) RETURNING id",
         )
@@ -247,7 +280,11 @@ impl TestApp {
         .fetch_one(&self.db)
         .await
         .expect("insert user");
-        TestUser { id, email, password: TEST_PASSWORD.to_string() }
+        TestUser {
+            id,
+            email,
+            password: TEST_PASSWORD.to_string(),
+        }
     }
 
     pub fn browser(&self) -> Browser {
@@ -292,7 +329,8 @@ impl TestApp {
 
 impl Browser {
     pub async fn sign_in(&self, email: &str, password: &str) -> reqwest::Response {
-        self.post_fn("/api/auth/sign-in", &[("email", email), ("password", password)]).await
+        self.post_fn("/api/auth/sign-in", &[("email", email), ("password", password)])
+            .await
     }
 
     /// Calls a server function the way the hydrated app does.
@@ -307,14 +345,20 @@ impl Browser {
     }
 
     pub async fn get(&self, path: &str) -> reqwest::Response {
-        self.client.get(format!("{}{path}", self.address)).send().await.expect("request sent")
+        self.client
+            .get(format!("{}{path}", self.address))
+            .send()
+            .await
+            .expect("request sent")
     }
 
     /// The `Cookie` header this browser would send now.
     pub fn cookie_header(&self) -> Option<String> {
         use reqwest::cookie::CookieStore;
         let url: reqwest::Url = self.address.parse().expect("url");
-        self.jar.cookies(&url).and_then(|value| value.to_str().ok().map(str::to_string))
+        self.jar
+            .cookies(&url)
+            .and_then(|value| value.to_str().ok().map(str::to_string))
     }
 
     /// The session id in this browser's session cookie.

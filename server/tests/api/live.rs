@@ -33,9 +33,16 @@ impl LiveStream {
         }
         let response = request.send().await.expect("request sent");
         assert_eq!(response.status().as_u16(), 200);
-        let content_type = response.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or_default();
+        let content_type = response
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default();
         assert!(content_type.starts_with("text/event-stream"), "{content_type}");
-        LiveStream { response, buffered: String::new() }
+        LiveStream {
+            response,
+            buffered: String::new(),
+        }
     }
 
     /// The next `point` event within `within`, or `None` when the stream
@@ -45,7 +52,11 @@ impl LiveStream {
             loop {
                 while let Some(end) = self.buffered.find("\n\n") {
                     let frame: String = self.buffered.drain(..end + 2).collect();
-                    let mut event = SseEvent { event: String::new(), id: String::new(), data: String::new() };
+                    let mut event = SseEvent {
+                        event: String::new(),
+                        id: String::new(),
+                        data: String::new(),
+                    };
                     for line in frame.lines() {
                         if let Some((field, value)) = line.split_once(':') {
                             let value = value.strip_prefix(' ').unwrap_or(value).to_string();
@@ -134,17 +145,32 @@ async fn anonymous_and_disabled_users_are_refused() {
     let app = TestApp::spawn().await;
     assert_eq!(app.get("/api/v1/live").await.status().as_u16(), 401);
     let (browser, user) = app.signed_in(Role::Viewer).await;
-    sqlx::query("UPDATE users SET disabled = true WHERE id = $1").bind(user.id).execute(&app.db).await.expect("disable");
+    sqlx::query("UPDATE users SET disabled = true WHERE id = $1")
+        .bind(user.id)
+        .execute(&app.db)
+        .await
+        .expect("disable");
     assert_eq!(browser.get("/api/v1/live").await.status().as_u16(), 401);
 }
 
 #[tokio::test]
 async fn disabling_a_user_ends_their_open_stream() {
-    let app = TestApp::configure().await.set("OPSDECK_LIVE_RECHECK_SECS", "1").spawn().await;
+    let app = TestApp::configure()
+        .await
+        .set("OPSDECK_LIVE_RECHECK_SECS", "1")
+        .spawn()
+        .await;
     let (browser, user) = app.signed_in(Role::Viewer).await;
     let mut stream = LiveStream::open(&browser, "", None).await;
-    sqlx::query("UPDATE users SET disabled = true WHERE id = $1").bind(user.id).execute(&app.db).await.expect("disable");
-    assert!(stream.ends_within(Duration::from_secs(5)).await, "the stream ends within the re-check interval");
+    sqlx::query("UPDATE users SET disabled = true WHERE id = $1")
+        .bind(user.id)
+        .execute(&app.db)
+        .await
+        .expect("disable");
+    assert!(
+        stream.ends_within(Duration::from_secs(5)).await,
+        "the stream ends within the re-check interval"
+    );
 }
 
 #[tokio::test]
@@ -163,7 +189,10 @@ async fn reconnecting_with_last_event_id_replays_what_was_missed() {
     let (missed, point) = resumed.next_point(WAIT).await.expect("the missed point is replayed");
     assert_ne!(missed.id, first.id, "nothing already sent is sent again");
     assert!(point.count >= 1, "{point:?}");
-    let total: i64 = sqlx::query_scalar("SELECT count(*) FROM request_events").fetch_one(&app.db).await.expect("count");
+    let total: i64 = sqlx::query_scalar("SELECT count(*) FROM request_events")
+        .fetch_one(&app.db)
+        .await
+        .expect("count");
     assert_eq!(total, 3);
 }
 
@@ -193,7 +222,9 @@ async fn shutdown_ends_open_streams_instead_of_waiting_for_them() {
     let mut stream = LiveStream::open(&browser, "", None).await;
     let started = std::time::Instant::now();
     stop.send(()).expect("app running");
-    let result = tokio::time::timeout(Duration::from_secs(5), running).await.expect("stops well within the 30 s grace");
+    let result = tokio::time::timeout(Duration::from_secs(5), running)
+        .await
+        .expect("stops well within the 30 s grace");
     result.expect("task joins").expect("stops cleanly");
     assert!(started.elapsed() < Duration::from_secs(5));
     assert!(stream.ends_within(Duration::from_secs(2)).await);

@@ -8,16 +8,18 @@ use app::metrics::ssr::partitions::{self, StoredKind};
 use app::metrics::ssr::queries;
 use app::metrics::ssr::store::store_batch;
 use app::metrics::{EndpointOrder, IngestBatch, MetricKind, MetricSample, RequestEvent};
+use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use opsdeck::config::RetentionSettings;
 use opsdeck::retention;
-use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use sqlx::{PgPool, Row};
 
 use crate::helpers::{database_server_url, fresh_database};
 
 async fn fresh_pool() -> PgPool {
     let name = fresh_database().await;
-    PgPool::connect(&format!("{}/{name}", database_server_url())).await.expect("test database reachable")
+    PgPool::connect(&format!("{}/{name}", database_server_url()))
+        .await
+        .expect("test database reachable")
 }
 
 fn event(service: &str, endpoint: &str, status: i16, duration_ms: f64, ts: DateTime<Utc>) -> RequestEvent {
@@ -36,7 +38,10 @@ fn sample(name: &str, value: f64, ts: DateTime<Utc>, labels: &[(&str, &str)]) ->
         service: "api".into(),
         name: name.into(),
         value,
-        labels: labels.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect::<BTreeMap<_, _>>(),
+        labels: labels
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect::<BTreeMap<_, _>>(),
         ts,
         kind: MetricKind::Gauge,
     }
@@ -45,7 +50,9 @@ fn sample(name: &str, value: f64, ts: DateTime<Utc>, labels: &[(&str, &str)]) ->
 /// A minute boundary in the current hour (today's partition exists).
 fn this_minute() -> DateTime<Utc> {
     let now = Utc::now() - Duration::minutes(5);
-    Utc.timestamp_opt(now.timestamp() - now.timestamp() % 60, 0).single().expect("valid timestamp")
+    Utc.timestamp_opt(now.timestamp() - now.timestamp() % 60, 0)
+        .single()
+        .expect("valid timestamp")
 }
 
 async fn store(pool: &PgPool, batch: &IngestBatch) {
@@ -68,17 +75,38 @@ async fn a_batch_writes_raw_rows_and_per_minute_rollups() {
             event("api", "/orders", 404, 7.0, minute + Duration::seconds(1)),
         ],
         samples: vec![
-            sample("cpu", 0.5, minute + Duration::seconds(10), &[("host", "a"), ("az", "1")]),
-            sample("cpu", 0.9, minute + Duration::seconds(50), &[("az", "1"), ("host", "a")]),
-            sample("cpu", 0.1, minute + Duration::seconds(30), &[("host", "a"), ("az", "1")]),
+            sample(
+                "cpu",
+                0.5,
+                minute + Duration::seconds(10),
+                &[("host", "a"), ("az", "1")],
+            ),
+            sample(
+                "cpu",
+                0.9,
+                minute + Duration::seconds(50),
+                &[("az", "1"), ("host", "a")],
+            ),
+            sample(
+                "cpu",
+                0.1,
+                minute + Duration::seconds(30),
+                &[("host", "a"), ("az", "1")],
+            ),
             sample("cpu", 0.7, minute + Duration::seconds(20), &[("host", "b")]),
         ],
     };
     store(&pool, &batch).await;
 
-    let raw: i64 = sqlx::query_scalar("SELECT count(*) FROM request_events").fetch_one(&pool).await.expect("count");
+    let raw: i64 = sqlx::query_scalar("SELECT count(*) FROM request_events")
+        .fetch_one(&pool)
+        .await
+        .expect("count");
     assert_eq!(raw, 5);
-    let samples: i64 = sqlx::query_scalar("SELECT count(*) FROM metric_samples").fetch_one(&pool).await.expect("count");
+    let samples: i64 = sqlx::query_scalar("SELECT count(*) FROM metric_samples")
+        .fetch_one(&pool)
+        .await
+        .expect("count");
     assert_eq!(samples, 4);
 
     let rows = sqlx::query(
@@ -93,7 +121,16 @@ async fn a_batch_writes_raw_rows_and_per_minute_rollups() {
         .iter()
         .map(|r| {
             let hist: Vec<i64> = r.get("hist_cnt");
-            (r.get("minute"), r.get("endpoint"), r.get("count"), r.get("errors"), r.get("sum_ms"), r.get("min_ms"), r.get("max_ms"), hist.iter().sum())
+            (
+                r.get("minute"),
+                r.get("endpoint"),
+                r.get("count"),
+                r.get("errors"),
+                r.get("sum_ms"),
+                r.get("min_ms"),
+                r.get("max_ms"),
+                hist.iter().sum(),
+            )
         })
         .collect();
     assert_eq!(
@@ -101,7 +138,16 @@ async fn a_batch_writes_raw_rows_and_per_minute_rollups() {
         vec![
             (minute, "/orders".to_string(), 1, 0, 7.0, 7.0, 7.0, 1),
             (minute, "/users".to_string(), 3, 1, 60.0, 10.0, 30.0, 3),
-            (minute + Duration::minutes(1), "/users".to_string(), 1, 0, 5.0, 5.0, 5.0, 1),
+            (
+                minute + Duration::minutes(1),
+                "/users".to_string(),
+                1,
+                0,
+                5.0,
+                5.0,
+                5.0,
+                1
+            ),
         ]
     );
 
@@ -118,11 +164,22 @@ async fn a_batch_writes_raw_rows_and_per_minute_rollups() {
     assert_eq!(a.get::<f64, _>("min"), 0.1);
     assert_eq!(a.get::<f64, _>("max"), 0.9);
     assert!((a.get::<f64, _>("sum") - 1.5).abs() < 1e-9);
-    assert_eq!(a.get::<f64, _>("last"), 0.9, "last is the latest by timestamp, not by position");
+    assert_eq!(
+        a.get::<f64, _>("last"),
+        0.9,
+        "last is the latest by timestamp, not by position"
+    );
     assert_eq!(a.get::<DateTime<Utc>, _>("last_ts"), minute + Duration::seconds(50));
 
     // A second batch for the same minute adds to the rollups.
-    store(&pool, &IngestBatch { requests: vec![event("api", "/orders", 500, 70.0, minute)], samples: vec![sample("cpu", 0.3, minute + Duration::seconds(5), &[("host", "b")])] }).await;
+    store(
+        &pool,
+        &IngestBatch {
+            requests: vec![event("api", "/orders", 500, 70.0, minute)],
+            samples: vec![sample("cpu", 0.3, minute + Duration::seconds(5), &[("host", "b")])],
+        },
+    )
+    .await;
     let (count, errors, max_ms): (i64, i64, f64) =
         sqlx::query_as("SELECT count, errors, max_ms FROM request_rollups_1m WHERE endpoint = '/orders'")
             .fetch_one(&pool)
@@ -138,7 +195,10 @@ async fn a_batch_writes_raw_rows_and_per_minute_rollups() {
 }
 
 fn requests(events: Vec<RequestEvent>) -> IngestBatch {
-    IngestBatch { requests: events, samples: Vec::new() }
+    IngestBatch {
+        requests: events,
+        samples: Vec::new(),
+    }
 }
 
 #[tokio::test]
@@ -148,12 +208,16 @@ async fn concurrent_batches_for_the_same_minute_lose_nothing() {
 
     // Interleaved by hand: the second transaction's upsert waits for the first.
     let mut first = pool.begin().await.expect("begin");
-    store_batch(&mut first, &requests(vec![event("api", "/a", 200, 1.0, minute); 10])).await.expect("first");
+    store_batch(&mut first, &requests(vec![event("api", "/a", 200, 1.0, minute); 10]))
+        .await
+        .expect("first");
     let second = {
         let pool = pool.clone();
         tokio::spawn(async move {
             let mut tx = pool.begin().await.expect("begin");
-            store_batch(&mut tx, &requests(vec![event("api", "/a", 500, 2.0, minute); 5])).await.expect("second");
+            store_batch(&mut tx, &requests(vec![event("api", "/a", 500, 2.0, minute); 5]))
+                .await
+                .expect("second");
             tx.commit().await.expect("commit second");
         })
     };
@@ -179,7 +243,13 @@ async fn concurrent_batches_for_the_same_minute_lose_nothing() {
                         .map(|i| {
                             let endpoint = endpoints[(i + task + round) % endpoints.len()];
                             let ts = minute + Duration::seconds(((i * 7 + task) % 120) as i64);
-                            event("api", endpoint, if i % 10 == 0 { 500 } else { 200 }, (i % 50) as f64 + 0.5, ts)
+                            event(
+                                "api",
+                                endpoint,
+                                if i % 10 == 0 { 500 } else { 200 },
+                                (i % 50) as f64 + 0.5,
+                                ts,
+                            )
                         })
                         .rev()
                         .collect();
@@ -252,11 +322,15 @@ async fn rollup_percentiles_are_within_one_percent_of_exact_ones() {
     let mut conn = pool.acquire().await.expect("connection");
     let from = start;
     let to = start + Duration::hours(1);
-    let table = queries::endpoint_table(&mut conn, "api", from, to, EndpointOrder::SlowestP95).await.expect("endpoint table");
+    let table = queries::endpoint_table(&mut conn, "api", from, to, EndpointOrder::SlowestP95)
+        .await
+        .expect("endpoint table");
     assert_eq!(table.len(), 1);
     let row = &table[0];
     assert_eq!(row.requests, 100_000);
-    let series = queries::latency_series(&mut conn, "api", Some("/checkout"), from, to, Duration::hours(1)).await.expect("series");
+    let series = queries::latency_series(&mut conn, "api", Some("/checkout"), from, to, Duration::hours(1))
+        .await
+        .expect("series");
     assert_eq!(series.len(), 1);
     let point = &series[0];
     let summary = queries::service_summary(&mut conn, from, to).await.expect("summary");
@@ -268,12 +342,18 @@ async fn rollup_percentiles_are_within_one_percent_of_exact_ones() {
     ] {
         for estimate in from_rollups {
             let error = (estimate - exact).abs() / exact;
-            eprintln!("{name}: exact {exact:.4} ms, from rollups {estimate:.4} ms, relative error {:.4} %", error * 100.0);
+            eprintln!(
+                "{name}: exact {exact:.4} ms, from rollups {estimate:.4} ms, relative error {:.4} %",
+                error * 100.0
+            );
             assert!(error <= 0.01, "{name}: {estimate} vs exact {exact} ({error})");
         }
     }
     assert_eq!(summary[0].p95_ms, row.p95_ms);
-    let exact_max: f64 = sqlx::query_scalar("SELECT max(duration_ms) FROM request_events").fetch_one(&pool).await.expect("max");
+    let exact_max: f64 = sqlx::query_scalar("SELECT max(duration_ms) FROM request_events")
+        .fetch_one(&pool)
+        .await
+        .expect("max");
     assert_eq!(row.max_ms, exact_max);
 }
 
@@ -292,34 +372,56 @@ async fn series_summaries_and_endpoint_tables_read_the_rollups() {
     let mut conn = pool.acquire().await.expect("connection");
     let to = start + Duration::minutes(4);
 
-    let series = queries::latency_series(&mut conn, "api", None, start, to, Duration::minutes(2)).await.expect("series");
-    assert_eq!(series.iter().map(|p| (p.t, p.count, p.errors)).collect::<Vec<_>>(), vec![
-        (start, 40, 10),
-        (start + Duration::minutes(2), 40, 10),
-    ]);
+    let series = queries::latency_series(&mut conn, "api", None, start, to, Duration::minutes(2))
+        .await
+        .expect("series");
+    assert_eq!(
+        series.iter().map(|p| (p.t, p.count, p.errors)).collect::<Vec<_>>(),
+        vec![(start, 40, 10), (start + Duration::minutes(2), 40, 10),]
+    );
     assert_eq!(series[0].max_ms, 109.0);
 
     let summary = queries::service_summary(&mut conn, start, to).await.expect("summary");
-    assert_eq!(summary.iter().map(|s| (s.service.as_str(), s.requests, s.errors)).collect::<Vec<_>>(), vec![
-        ("api", 80, 20),
-        ("web", 4, 0),
-    ]);
+    assert_eq!(
+        summary
+            .iter()
+            .map(|s| (s.service.as_str(), s.requests, s.errors))
+            .collect::<Vec<_>>(),
+        vec![("api", 80, 20), ("web", 4, 0),]
+    );
     assert!((summary[0].throughput_per_s - 80.0 / 240.0).abs() < 1e-9);
     assert!((summary[0].error_rate - 0.25).abs() < 1e-9);
 
-    let slowest = queries::endpoint_table(&mut conn, "api", start, to, EndpointOrder::SlowestP95).await.expect("table");
-    assert_eq!(slowest.iter().map(|e| e.endpoint.as_str()).collect::<Vec<_>>(), vec!["/slow", "/flaky"]);
-    let failing = queries::endpoint_table(&mut conn, "api", start, to, EndpointOrder::MostFailing).await.expect("table");
-    assert_eq!(failing.iter().map(|e| e.endpoint.as_str()).collect::<Vec<_>>(), vec!["/flaky", "/slow"]);
+    let slowest = queries::endpoint_table(&mut conn, "api", start, to, EndpointOrder::SlowestP95)
+        .await
+        .expect("table");
+    assert_eq!(
+        slowest.iter().map(|e| e.endpoint.as_str()).collect::<Vec<_>>(),
+        vec!["/slow", "/flaky"]
+    );
+    let failing = queries::endpoint_table(&mut conn, "api", start, to, EndpointOrder::MostFailing)
+        .await
+        .expect("table");
+    assert_eq!(
+        failing.iter().map(|e| e.endpoint.as_str()).collect::<Vec<_>>(),
+        vec!["/flaky", "/slow"]
+    );
     assert_eq!(failing[0].error_rate, 0.5);
     // Outside the range: nothing.
-    let empty = queries::service_summary(&mut conn, to, to + Duration::hours(1)).await.expect("summary");
+    let empty = queries::service_summary(&mut conn, to, to + Duration::hours(1))
+        .await
+        .expect("summary");
     assert!(empty.is_empty());
 }
 
 async fn partitions_of(pool: &PgPool, table: &str) -> Vec<NaiveDate> {
     let mut conn = pool.acquire().await.expect("connection");
-    partitions::list_partitions(&mut conn, table).await.expect("partitions").into_iter().map(|(_, day)| day).collect()
+    partitions::list_partitions(&mut conn, table)
+        .await
+        .expect("partitions")
+        .into_iter()
+        .map(|(_, day)| day)
+        .collect()
 }
 
 #[tokio::test]
@@ -328,18 +430,37 @@ async fn a_batch_for_a_day_without_partitions_creates_them() {
     let two_days_ago = Utc::now() - Duration::days(2);
     let day = two_days_ago.date_naive();
     let suffix = day.format("%Y%m%d");
-    for table in ["request_events", "metric_samples", "request_rollups_1m", "metric_rollups_1m"] {
+    for table in [
+        "request_events",
+        "metric_samples",
+        "request_rollups_1m",
+        "metric_rollups_1m",
+    ] {
         // The template may have been migrated days ago; make sure the day is missing.
-        sqlx::query(&format!("DROP TABLE IF EXISTS {table}_p{suffix}")).execute(&pool).await.expect("drop");
+        sqlx::query(&format!("DROP TABLE IF EXISTS {table}_p{suffix}"))
+            .execute(&pool)
+            .await
+            .expect("drop");
         assert!(!partitions_of(&pool, table).await.contains(&day));
     }
-    store(&pool, &IngestBatch {
-        requests: vec![event("api", "/old", 200, 3.0, two_days_ago)],
-        samples: vec![sample("queue_depth", 4.0, two_days_ago, &[])],
-    })
+    store(
+        &pool,
+        &IngestBatch {
+            requests: vec![event("api", "/old", 200, 3.0, two_days_ago)],
+            samples: vec![sample("queue_depth", 4.0, two_days_ago, &[])],
+        },
+    )
     .await;
-    for table in ["request_events", "metric_samples", "request_rollups_1m", "metric_rollups_1m"] {
-        assert!(partitions_of(&pool, table).await.contains(&day), "{table} has a partition for {day}");
+    for table in [
+        "request_events",
+        "metric_samples",
+        "request_rollups_1m",
+        "metric_rollups_1m",
+    ] {
+        assert!(
+            partitions_of(&pool, table).await.contains(&day),
+            "{table} has a partition for {day}"
+        );
         let in_partition: i64 = sqlx::query_scalar(&format!("SELECT count(*) FROM {table}_p{suffix}"))
             .fetch_one(&pool)
             .await
@@ -358,10 +479,22 @@ async fn retention_drops_exactly_the_partitions_outside_the_window() {
     // Long before the partitions migrations and start-up create, so only these are in play.
     let today = day(2020, 1, 15);
     let mut conn = pool.acquire().await.expect("connection");
-    partitions::ensure_partitions(&mut conn, day(2020, 1, 5), 10).await.expect("partitions");
+    partitions::ensure_partitions(&mut conn, day(2020, 1, 5), 10)
+        .await
+        .expect("partitions");
     for n in 5..=15 {
-        let ts = Utc.with_ymd_and_hms(2020, 1, n, 12, 0, 0).single().expect("valid timestamp");
-        store(&pool, &IngestBatch { requests: vec![event("api", "/", 200, 1.0, ts)], samples: vec![sample("up", 1.0, ts, &[])] }).await;
+        let ts = Utc
+            .with_ymd_and_hms(2020, 1, n, 12, 0, 0)
+            .single()
+            .expect("valid timestamp");
+        store(
+            &pool,
+            &IngestBatch {
+                requests: vec![event("api", "/", 200, 1.0, ts)],
+                samples: vec![sample("up", 1.0, ts, &[])],
+            },
+        )
+        .await;
     }
     let old_raw = |dropped: &[String]| {
         let mut names = dropped.to_vec();
@@ -369,14 +502,27 @@ async fn retention_drops_exactly_the_partitions_outside_the_window() {
         names
     };
 
-    let dropped = partitions::drop_expired_partitions(&mut conn, StoredKind::RawEvents, 7, today).await.expect("raw retention");
+    let dropped = partitions::drop_expired_partitions(&mut conn, StoredKind::RawEvents, 7, today)
+        .await
+        .expect("raw retention");
     // Kept: 8 Jan (today − 7) to 15 Jan; dropped: 5, 6, 7 Jan.
-    assert_eq!(old_raw(&dropped), vec![
-        "metric_samples_p20200105", "metric_samples_p20200106", "metric_samples_p20200107",
-        "request_events_p20200105", "request_events_p20200106", "request_events_p20200107",
-    ]);
+    assert_eq!(
+        old_raw(&dropped),
+        vec![
+            "metric_samples_p20200105",
+            "metric_samples_p20200106",
+            "metric_samples_p20200107",
+            "request_events_p20200105",
+            "request_events_p20200106",
+            "request_events_p20200107",
+        ]
+    );
     for table in ["request_events", "metric_samples"] {
-        let days: Vec<NaiveDate> = partitions_of(&pool, table).await.into_iter().filter(|d| *d <= today).collect();
+        let days: Vec<NaiveDate> = partitions_of(&pool, table)
+            .await
+            .into_iter()
+            .filter(|d| *d <= today)
+            .collect();
         assert_eq!(days, (8..=15).map(|d| day(2020, 1, d)).collect::<Vec<_>>(), "{table}");
     }
     let kept_rows: i64 = sqlx::query_scalar("SELECT count(*) FROM request_events WHERE ts < '2020-02-01'")
@@ -386,27 +532,57 @@ async fn retention_drops_exactly_the_partitions_outside_the_window() {
     assert_eq!(kept_rows, 8);
     // Rollups have their own window: nothing of these is older than 90 days.
     for table in ["request_rollups_1m", "metric_rollups_1m"] {
-        assert_eq!(partitions_of(&pool, table).await.into_iter().filter(|d| *d <= today).count(), 11, "{table}");
+        assert_eq!(
+            partitions_of(&pool, table)
+                .await
+                .into_iter()
+                .filter(|d| *d <= today)
+                .count(),
+            11,
+            "{table}"
+        );
     }
-    let dropped = partitions::drop_expired_partitions(&mut conn, StoredKind::Rollups, 90, today).await.expect("rollup retention");
+    let dropped = partitions::drop_expired_partitions(&mut conn, StoredKind::Rollups, 90, today)
+        .await
+        .expect("rollup retention");
     assert!(dropped.is_empty());
-    let dropped = partitions::drop_expired_partitions(&mut conn, StoredKind::Rollups, 3, today).await.expect("rollup retention");
+    let dropped = partitions::drop_expired_partitions(&mut conn, StoredKind::Rollups, 3, today)
+        .await
+        .expect("rollup retention");
     assert_eq!(dropped.len(), 2 * 7, "5 to 11 Jan of both rollup tables");
     // Running again finds nothing more to do.
-    let dropped = partitions::drop_expired_partitions(&mut conn, StoredKind::RawEvents, 7, today).await.expect("again");
+    let dropped = partitions::drop_expired_partitions(&mut conn, StoredKind::RawEvents, 7, today)
+        .await
+        .expect("again");
     assert!(dropped.is_empty());
 }
 
 #[tokio::test]
 async fn one_instance_leads_retention_and_prepares_partitions_ahead() {
     let pool = fresh_pool().await;
-    let other_instance = PgPool::connect_with(pool.connect_options().as_ref().clone()).await.expect("second pool");
-    let mut leader = retention::try_lead(&pool).await.expect("lock query").expect("first instance leads");
-    assert!(retention::try_lead(&other_instance).await.expect("lock query").is_none(), "second instance waits");
+    let other_instance = PgPool::connect_with(pool.connect_options().as_ref().clone())
+        .await
+        .expect("second pool");
+    let mut leader = retention::try_lead(&pool)
+        .await
+        .expect("lock query")
+        .expect("first instance leads");
+    assert!(
+        retention::try_lead(&other_instance)
+            .await
+            .expect("lock query")
+            .is_none(),
+        "second instance waits"
+    );
 
     let today = day(2021, 6, 1);
-    let settings = RetentionSettings { raw_days: 7, rollup_days: 90 };
-    retention::maintain(&mut leader, settings, today).await.expect("maintenance");
+    let settings = RetentionSettings {
+        raw_days: 7,
+        rollup_days: 90,
+    };
+    retention::maintain(&mut leader, settings, today)
+        .await
+        .expect("maintenance");
     let days = partitions_of(&pool, "request_events").await;
     for d in [day(2021, 5, 31), today, day(2021, 6, 4)] {
         assert!(days.contains(&d), "{d} prepared");

@@ -28,7 +28,10 @@ async fn an_admin_reaches_every_area_and_unbuilt_ones_say_so() {
     let (_, home) = page(&browser, "/").await;
     let (status, performance) = page(&browser, "/performance").await;
     assert_eq!(status, 200);
-    assert!(performance.contains("<h1>Performance</h1>") && !performance.contains("Not available yet"), "Performance is built");
+    assert!(
+        performance.contains("<h1>Performance</h1>") && !performance.contains("Not available yet"),
+        "Performance is built"
+    );
     for (title, path) in [
         ("Alerts", "/alerts"),
         ("Logs", "/logs"),
@@ -47,7 +50,10 @@ async fn an_admin_reaches_every_area_and_unbuilt_ones_say_so() {
     // Settings is built as far as API keys go.
     let (status, settings) = page(&browser, "/settings").await;
     assert_eq!(status, 200);
-    assert!(settings.contains(r#"href="/settings/api-keys""#), "Settings links to API keys");
+    assert!(
+        settings.contains(r#"href="/settings/api-keys""#),
+        "Settings links to API keys"
+    );
 }
 
 #[tokio::test]
@@ -80,7 +86,10 @@ async fn visitors_are_sent_to_sign_in_and_back() {
     let app = TestApp::spawn().await;
     let response = app.get("/performance?range=1h").await;
     assert_eq!(response.status().as_u16(), 303);
-    assert_eq!(response.headers()["location"], "/login?next=%2Fperformance%3Frange%3D1h");
+    assert_eq!(
+        response.headers()["location"],
+        "/login?next=%2Fperformance%3Frange%3D1h"
+    );
     let (status, html) = app.get_page("/login").await;
     assert_eq!(status, 200);
     assert!(html.contains(r#"<label for="email">Email</label>"#));
@@ -99,7 +108,10 @@ async fn the_theme_choice_is_stored_in_a_cookie_and_rendered_by_the_server() {
         .unwrap_or_default()
         .to_string();
     assert!(cookie.starts_with("opsdeck_theme=dark;"), "{cookie}");
-    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"), "{cookie}");
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"),
+        "{cookie}"
+    );
 
     let html = app
         .client
@@ -127,14 +139,34 @@ async fn pages_carry_a_nonce_csp_and_security_headers() {
     let response = app.get("/login").await;
     let headers = response.headers().clone();
     let csp = headers["content-security-policy"].to_str().expect("ascii").to_string();
-    assert!(csp.contains("'wasm-unsafe-eval'") && csp.contains("frame-ancestors 'none'"), "{csp}");
-    assert!(!csp.contains("unsafe-inline") && !csp.contains("'unsafe-eval'"), "{csp}");
+    assert!(
+        csp.contains("'wasm-unsafe-eval'") && csp.contains("frame-ancestors 'none'"),
+        "{csp}"
+    );
+    assert!(
+        !csp.contains("unsafe-inline") && !csp.contains("'unsafe-eval'"),
+        "{csp}"
+    );
     assert_eq!(headers["x-content-type-options"], "nosniff");
     assert_eq!(headers["referrer-policy"], "same-origin");
-    assert!(headers.get("strict-transport-security").is_none(), "no HSTS over plain local HTTP");
-    let nonce = csp.split("'nonce-").nth(1).and_then(|rest| rest.split('\'').next()).expect("a nonce").to_string();
+    assert!(
+        headers.get("strict-transport-security").is_none(),
+        "no HSTS over plain local HTTP"
+    );
+    let nonce = csp
+        .split("'nonce-")
+        .nth(1)
+        .and_then(|rest| rest.split('\'').next())
+        .expect("a nonce")
+        .to_string();
     let html = response.text().await.expect("body");
-    assert!(html.contains(&format!(r#"nonce="{nonce}""#)), "the hydration scripts carry the header's nonce");
-    let second = app.get("/login").await.headers()["content-security-policy"].to_str().expect("ascii").to_string();
+    assert!(
+        html.contains(&format!(r#"nonce="{nonce}""#)),
+        "the hydration scripts carry the header's nonce"
+    );
+    let second = app.get("/login").await.headers()["content-security-policy"]
+        .to_str()
+        .expect("ascii")
+        .to_string();
     assert_ne!(csp, second, "a fresh nonce per request");
 }

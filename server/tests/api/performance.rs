@@ -21,12 +21,28 @@ async fn unknown_ranges_and_bad_custom_bounds_are_refused_with_the_field_named()
     let (status, body) = post(&viewer, &[("query[range]", "fortnight")]).await;
     assert_eq!(status, 422, "{body}");
     assert_eq!(body["Validation"]["field"], "range", "{body}");
-    let (status, body) = post(&viewer, &[("query[range]", "custom"), ("query[from]", "2026-11-24T10:00"), ("query[to]", "2026-11-24T09:00")]).await;
+    let (status, body) = post(
+        &viewer,
+        &[
+            ("query[range]", "custom"),
+            ("query[from]", "2026-11-24T10:00"),
+            ("query[to]", "2026-11-24T09:00"),
+        ],
+    )
+    .await;
     assert_eq!(status, 422, "{body}");
     assert_eq!(body["Validation"]["field"], "to", "{body}");
     let long_ago = (Utc::now() - Duration::days(120)).format("%Y-%m-%dT%H:%M").to_string();
     let later = (Utc::now() - Duration::days(119)).format("%Y-%m-%dT%H:%M").to_string();
-    let (status, body) = post(&viewer, &[("query[range]", "custom"), ("query[from]", &long_ago), ("query[to]", &later)]).await;
+    let (status, body) = post(
+        &viewer,
+        &[
+            ("query[range]", "custom"),
+            ("query[from]", &long_ago),
+            ("query[to]", &later),
+        ],
+    )
+    .await;
     assert_eq!(status, 422, "{body}");
     assert_eq!(body["Validation"]["field"], "from", "{body}");
 }
@@ -47,7 +63,15 @@ async fn a_thirty_day_series_is_downsampled_to_at_most_300_points() {
         })
         .collect();
     let mut tx = app.db.begin().await.expect("begin");
-    store_batch(&mut tx, &IngestBatch { requests, samples: Vec::new() }).await.expect("batch stored");
+    store_batch(
+        &mut tx,
+        &IngestBatch {
+            requests,
+            samples: Vec::new(),
+        },
+    )
+    .await
+    .expect("batch stored");
     tx.commit().await.expect("commit");
 
     let (viewer, _) = app.signed_in(Role::Viewer).await;
@@ -57,7 +81,12 @@ async fn a_thirty_day_series_is_downsampled_to_at_most_300_points() {
     assert!(!series.is_empty() && series.len() <= 300, "{} points", series.len());
     assert_eq!(body["overall"]["count"], 29 * 48, "{}", body["overall"]);
     assert_eq!(body["services"], serde_json::json!(["shop"]));
-    assert_eq!(body["failing"].as_array().map(Vec::len), Some(1), "only /pay fails: {}", body["failing"]);
+    assert_eq!(
+        body["failing"].as_array().map(Vec::len),
+        Some(1),
+        "only /pay fails: {}",
+        body["failing"]
+    );
 
     let (status, body) = post(&viewer, &[("query[service]", "shop"), ("query[range]", "15m")]).await;
     assert_eq!(status, 200, "{body}");
@@ -70,5 +99,8 @@ async fn the_overview_tiles_need_only_dashboard_access() {
     let (viewer, _) = app.signed_in(Role::Viewer).await;
     let response = viewer.post_fn("/api/metrics/overview", &[]).await;
     assert_eq!(response.status().as_u16(), 200);
-    assert_eq!(response.json::<serde_json::Value>().await.expect("JSON body"), serde_json::json!([]));
+    assert_eq!(
+        response.json::<serde_json::Value>().await.expect("JSON body"),
+        serde_json::json!([])
+    );
 }

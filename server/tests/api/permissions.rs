@@ -59,7 +59,11 @@ async fn browser_for(app: &TestApp, principal: Principal) -> Browser {
         Principal::Anonymous => app.browser(),
         Principal::Disabled => {
             let (browser, user) = app.signed_in(Role::Admin).await;
-            sqlx::query("UPDATE users SET disabled = true WHERE id = $1").bind(user.id).execute(&app.db).await.expect("disable");
+            sqlx::query("UPDATE users SET disabled = true WHERE id = $1")
+                .bind(user.id)
+                .execute(&app.db)
+                .await
+                .expect("disable");
             browser
         }
         Principal::Expired => {
@@ -96,19 +100,36 @@ async fn every_cell_of_the_matrix_gets_its_expected_outcome() {
                 browser.get(&path).await
             };
             let status = response.status().as_u16();
-            let location = response.headers().get("location").and_then(|v| v.to_str().ok()).unwrap_or_default().to_string();
+            let location = response
+                .headers()
+                .get("location")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default()
+                .to_string();
             // A bearer challenge comes from a machine API's own key check
             // (e.g. /api/v1/ingest without a key): the gate let it through.
-            let bearer = response.headers().get("www-authenticate").is_some_and(|v| v.as_bytes().starts_with(b"Bearer"));
-            let refused = (status == 401 && !bearer) || status == 403 || (status == 303 && location.starts_with("/login"));
+            let bearer = response
+                .headers()
+                .get("www-authenticate")
+                .is_some_and(|v| v.as_bytes().starts_with(b"Bearer"));
+            let refused =
+                (status == 401 && !bearer) || status == 403 || (status == 303 && location.starts_with("/login"));
             let should_allow = expected_allowed(*access, principal);
             if refused == should_allow {
-                wrong.push(format!("{principal:?} {path}: status {status} {location}, expected {}", if should_allow { "allowed" } else { "refused" }));
+                wrong.push(format!(
+                    "{principal:?} {path}: status {status} {location}, expected {}",
+                    if should_allow { "allowed" } else { "refused" }
+                ));
             }
             cells += 1;
         }
     }
-    assert!(wrong.is_empty(), "{} of {cells} cells wrong:\n{}", wrong.len(), wrong.join("\n"));
+    assert!(
+        wrong.is_empty(),
+        "{} of {cells} cells wrong:\n{}",
+        wrong.len(),
+        wrong.join("\n")
+    );
     assert_eq!(cells, TABLE.len() * PRINCIPALS.len());
     let denials: i64 = sqlx::query_scalar("SELECT count(*) FROM audit_log WHERE action = 'access.denied'")
         .fetch_one(&app.db)
@@ -124,7 +145,11 @@ async fn every_server_function_and_page_has_a_row() {
         if access_for(path).is_none() {
             missing.push(format!("server function {method} {path}"));
         }
-        assert_eq!(method, http::Method::POST, "{path}: data-changing server functions must not be callable with GET");
+        assert_eq!(
+            method,
+            http::Method::POST,
+            "{path}: data-changing server functions must not be callable with GET"
+        );
     }
     for route in leptos_axum::generate_route_list(app::App) {
         let path = route.path();
@@ -132,7 +157,11 @@ async fn every_server_function_and_page_has_a_row() {
             missing.push(format!("page {path}"));
         }
     }
-    assert!(missing.is_empty(), "add rows to app/src/auth/endpoints.rs for:\n{}", missing.join("\n"));
+    assert!(
+        missing.is_empty(),
+        "add rows to app/src/auth/endpoints.rs for:\n{}",
+        missing.join("\n")
+    );
 }
 
 #[tokio::test]

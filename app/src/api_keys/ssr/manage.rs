@@ -15,8 +15,14 @@ use crate::state::AppState;
 use crate::users::ssr::manage::Admin;
 
 pub async fn list(state: &AppState) -> Result<Vec<ApiKeySummary>, AppError> {
-    let mut conn = state.db.acquire().await.map_err(|e| AppError::internal("db acquire", e))?;
-    super::list(&mut conn).await.map_err(|e| AppError::internal("list api keys", e))
+    let mut conn = state
+        .db
+        .acquire()
+        .await
+        .map_err(|e| AppError::internal("db acquire", e))?;
+    super::list(&mut conn)
+        .await
+        .map_err(|e| AppError::internal("list api keys", e))
 }
 
 fn entry(
@@ -27,30 +33,56 @@ fn entry(
     before: Option<Value>,
     after: Option<Value>,
 ) -> NewAuditEntry {
-    NewAuditEntry::new(actor, action, Outcome::Success, client).target("api_key", key_id).change(before, after)
+    NewAuditEntry::new(actor, action, Outcome::Success, client)
+        .target("api_key", key_id)
+        .change(before, after)
 }
 
 /// Creates a key and its audit entry in one transaction; the returned secret
 /// exists nowhere else.
-pub async fn create(state: &AppState, actor: Actor, client: ClientInfo, new: NewApiKey) -> Result<CreatedApiKey, AppError> {
+pub async fn create(
+    state: &AppState,
+    actor: Actor,
+    client: ClientInfo,
+    new: NewApiKey,
+) -> Result<CreatedApiKey, AppError> {
     let generated = generate();
     let mut tx = state.db.begin().await.map_err(|e| AppError::internal("begin", e))?;
     let key = insert(&mut tx, &new, &generated.prefix, &generated.hash, actor.id)
         .await
         .map_err(|e| AppError::internal("insert api key", e))?;
-    let entry = entry(actor, client, "api_key.create", key.id, None, Some(audit_snapshot(&key)));
-    append(&mut tx, &state.audit_key, entry).await.map_err(|e| AppError::internal("audit api_key.create", e))?;
-    tx.commit().await.map_err(|e| AppError::internal("commit api_key.create", e))?;
-    Ok(CreatedApiKey { key, secret: generated.full })
+    let entry = entry(
+        actor,
+        client,
+        "api_key.create",
+        key.id,
+        None,
+        Some(audit_snapshot(&key)),
+    );
+    append(&mut tx, &state.audit_key, entry)
+        .await
+        .map_err(|e| AppError::internal("audit api_key.create", e))?;
+    tx.commit()
+        .await
+        .map_err(|e| AppError::internal("commit api_key.create", e))?;
+    Ok(CreatedApiKey {
+        key,
+        secret: generated.full,
+    })
 }
 
 pub async fn revoke(state: &AppState, admin: &Admin, key_id: i64) -> Result<ApiKeySummary, AppError> {
     let mut tx = state.db.begin().await.map_err(|e| AppError::internal("begin", e))?;
-    let before = lock(&mut tx, key_id).await.map_err(|e| AppError::internal("lock api key", e))?.ok_or(AppError::NotFound)?;
+    let before = lock(&mut tx, key_id)
+        .await
+        .map_err(|e| AppError::internal("lock api key", e))?
+        .ok_or(AppError::NotFound)?;
     if before.revoked_at.is_some() {
         return Ok(before);
     }
-    let after = set_revoked(&mut tx, key_id).await.map_err(|e| AppError::internal("revoke api key", e))?;
+    let after = set_revoked(&mut tx, key_id)
+        .await
+        .map_err(|e| AppError::internal("revoke api key", e))?;
     let entry = entry(
         admin.actor.clone(),
         admin.client.clone(),
@@ -59,8 +91,12 @@ pub async fn revoke(state: &AppState, admin: &Admin, key_id: i64) -> Result<ApiK
         Some(audit_snapshot(&before)),
         Some(audit_snapshot(&after)),
     );
-    append(&mut tx, &state.audit_key, entry).await.map_err(|e| AppError::internal("audit api_key.revoke", e))?;
-    tx.commit().await.map_err(|e| AppError::internal("commit api_key.revoke", e))?;
+    append(&mut tx, &state.audit_key, entry)
+        .await
+        .map_err(|e| AppError::internal("audit api_key.revoke", e))?;
+    tx.commit()
+        .await
+        .map_err(|e| AppError::internal("commit api_key.revoke", e))?;
     Ok(after)
 }
 
@@ -71,14 +107,21 @@ pub async fn set_expiry(
     expires_at: Option<DateTime<Utc>>,
 ) -> Result<ApiKeySummary, AppError> {
     let mut tx = state.db.begin().await.map_err(|e| AppError::internal("begin", e))?;
-    let before = lock(&mut tx, key_id).await.map_err(|e| AppError::internal("lock api key", e))?.ok_or(AppError::NotFound)?;
+    let before = lock(&mut tx, key_id)
+        .await
+        .map_err(|e| AppError::internal("lock api key", e))?
+        .ok_or(AppError::NotFound)?;
     if before.revoked_at.is_some() {
-        return Err(AppError::Conflict("This key is revoked; create a new one instead.".into()));
+        return Err(AppError::Conflict(
+            "This key is revoked; create a new one instead.".into(),
+        ));
     }
     if before.expires_at == expires_at {
         return Ok(before);
     }
-    let after = set_expires_at(&mut tx, key_id, expires_at).await.map_err(|e| AppError::internal("set api key expiry", e))?;
+    let after = set_expires_at(&mut tx, key_id, expires_at)
+        .await
+        .map_err(|e| AppError::internal("set api key expiry", e))?;
     let entry = entry(
         admin.actor.clone(),
         admin.client.clone(),
@@ -87,7 +130,11 @@ pub async fn set_expiry(
         Some(audit_snapshot(&before)),
         Some(audit_snapshot(&after)),
     );
-    append(&mut tx, &state.audit_key, entry).await.map_err(|e| AppError::internal("audit api_key.set_expiry", e))?;
-    tx.commit().await.map_err(|e| AppError::internal("commit api_key.set_expiry", e))?;
+    append(&mut tx, &state.audit_key, entry)
+        .await
+        .map_err(|e| AppError::internal("audit api_key.set_expiry", e))?;
+    tx.commit()
+        .await
+        .map_err(|e| AppError::internal("commit api_key.set_expiry", e))?;
     Ok(after)
 }

@@ -25,19 +25,33 @@ pub struct NewApiKey {
 const MAX_EXPIRY_DAYS: u32 = 3650;
 
 impl NewApiKey {
-    pub fn parse(name: &str, scopes: Vec<Scope>, expires_in_days: u32, now: DateTime<Utc>) -> Result<NewApiKey, AppError> {
+    pub fn parse(
+        name: &str,
+        scopes: Vec<Scope>,
+        expires_in_days: u32,
+        now: DateTime<Utc>,
+    ) -> Result<NewApiKey, AppError> {
         let name = name.trim();
         if name.is_empty() {
-            return Err(AppError::validation("name", "Name the key after what uses it, e.g. “checkout service”."));
+            return Err(AppError::validation(
+                "name",
+                "Name the key after what uses it, e.g. “checkout service”.",
+            ));
         }
         if name.chars().count() > 100 || name.chars().any(char::is_control) {
-            return Err(AppError::validation("name", "Use at most 100 characters, no control characters."));
+            return Err(AppError::validation(
+                "name",
+                "Use at most 100 characters, no control characters.",
+            ));
         }
         if scopes.is_empty() {
             return Err(AppError::validation("scopes", "Choose at least one scope."));
         }
         if expires_in_days > MAX_EXPIRY_DAYS {
-            return Err(AppError::validation("expires_in_days", "Choose at most 3650 days, or 0 for never."));
+            return Err(AppError::validation(
+                "expires_in_days",
+                "Choose at most 3650 days, or 0 for never.",
+            ));
         }
         let expires_at = (expires_in_days > 0).then(|| now + chrono::Duration::days(i64::from(expires_in_days)));
         let mut unique = Vec::new();
@@ -46,7 +60,11 @@ impl NewApiKey {
                 unique.push(scope);
             }
         }
-        Ok(NewApiKey { name: name.to_string(), scopes: unique, expires_at })
+        Ok(NewApiKey {
+            name: name.to_string(),
+            scopes: unique,
+            expires_at,
+        })
     }
 }
 
@@ -60,7 +78,12 @@ pub fn parse_expiry_date(text: &str) -> Result<Option<DateTime<Utc>>, AppError> 
         .ok()
         .and_then(|date| date.and_hms_opt(0, 0, 0))
         .map(|at| Some(at.and_utc()))
-        .ok_or_else(|| AppError::validation("expires_on", "Enter a date like 2027-01-31, or leave it empty for never."))
+        .ok_or_else(|| {
+            AppError::validation(
+                "expires_on",
+                "Enter a date like 2027-01-31, or leave it empty for never.",
+            )
+        })
 }
 
 type Row = (
@@ -75,7 +98,8 @@ type Row = (
     Option<DateTime<Utc>>,
 );
 
-const COLUMNS: &str = "k.id, k.name, k.prefix, k.scopes, u.email, k.created_at, k.expires_at, k.revoked_at, k.last_used_at";
+const COLUMNS: &str =
+    "k.id, k.name, k.prefix, k.scopes, u.email, k.created_at, k.expires_at, k.revoked_at, k.last_used_at";
 const FROM: &str = "api_keys k LEFT JOIN users u ON u.id = k.created_by";
 
 fn scopes_from(names: &[String]) -> Vec<Scope> {
@@ -83,13 +107,28 @@ fn scopes_from(names: &[String]) -> Vec<Scope> {
     names.iter().filter_map(|name| Scope::parse(name)).collect()
 }
 
-fn from_row((id, name, prefix, scopes, created_by, created_at, expires_at, revoked_at, last_used_at): Row) -> ApiKeySummary {
-    ApiKeySummary { id, name, prefix, scopes: scopes_from(&scopes), created_by, created_at, expires_at, revoked_at, last_used_at }
+fn from_row(
+    (id, name, prefix, scopes, created_by, created_at, expires_at, revoked_at, last_used_at): Row,
+) -> ApiKeySummary {
+    ApiKeySummary {
+        id,
+        name,
+        prefix,
+        scopes: scopes_from(&scopes),
+        created_by,
+        created_at,
+        expires_at,
+        revoked_at,
+        last_used_at,
+    }
 }
 
 pub async fn list(conn: &mut PgConnection) -> sqlx::Result<Vec<ApiKeySummary>> {
-    let rows: Vec<Row> =
-        sqlx::query_as(&format!("SELECT {COLUMNS} FROM {FROM} ORDER BY k.created_at DESC, k.id DESC")).fetch_all(conn).await?;
+    let rows: Vec<Row> = sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM {FROM} ORDER BY k.created_at DESC, k.id DESC"
+    ))
+    .fetch_all(conn)
+    .await?;
     Ok(rows.into_iter().map(from_row).collect())
 }
 
@@ -103,7 +142,10 @@ pub async fn lock(conn: &mut PgConnection, id: i64) -> sqlx::Result<Option<ApiKe
 }
 
 async fn find(conn: &mut PgConnection, id: i64) -> sqlx::Result<ApiKeySummary> {
-    let row: Row = sqlx::query_as(&format!("SELECT {COLUMNS} FROM {FROM} WHERE k.id = $1")).bind(id).fetch_one(conn).await?;
+    let row: Row = sqlx::query_as(&format!("SELECT {COLUMNS} FROM {FROM} WHERE k.id = $1"))
+        .bind(id)
+        .fetch_one(conn)
+        .await?;
     Ok(from_row(row))
 }
 
@@ -132,31 +174,51 @@ pub async fn insert(
 }
 
 pub async fn set_revoked(conn: &mut PgConnection, id: i64) -> sqlx::Result<ApiKeySummary> {
-    sqlx::query("UPDATE api_keys SET revoked_at = now() WHERE id = $1").bind(id).execute(&mut *conn).await?;
+    sqlx::query("UPDATE api_keys SET revoked_at = now() WHERE id = $1")
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
     find(conn, id).await
 }
 
-pub async fn set_expires_at(conn: &mut PgConnection, id: i64, expires_at: Option<DateTime<Utc>>) -> sqlx::Result<ApiKeySummary> {
-    sqlx::query("UPDATE api_keys SET expires_at = $2 WHERE id = $1").bind(id).bind(expires_at).execute(&mut *conn).await?;
+pub async fn set_expires_at(
+    conn: &mut PgConnection,
+    id: i64,
+    expires_at: Option<DateTime<Utc>>,
+) -> sqlx::Result<ApiKeySummary> {
+    sqlx::query("UPDATE api_keys SET expires_at = $2 WHERE id = $1")
+        .bind(id)
+        .bind(expires_at)
+        .execute(&mut *conn)
+        .await?;
     find(conn, id).await
 }
 
 /// The row a presented key's prefix names, for the bearer check.
 pub async fn find_for_bearer(conn: &mut PgConnection, prefix: &str) -> sqlx::Result<Option<StoredKey>> {
-    type BearerRow = (i64, String, Vec<u8>, Vec<String>, Option<DateTime<Utc>>, Option<DateTime<Utc>>);
+    type BearerRow = (
+        i64,
+        String,
+        Vec<u8>,
+        Vec<String>,
+        Option<DateTime<Utc>>,
+        Option<DateTime<Utc>>,
+    );
     let row: Option<BearerRow> =
         sqlx::query_as("SELECT id, name, key_hash, scopes, expires_at, revoked_at FROM api_keys WHERE prefix = $1")
             .bind(prefix)
             .fetch_optional(conn)
             .await?;
-    Ok(row.map(|(id, name, key_hash, scopes, expires_at, revoked_at)| StoredKey {
-        id,
-        name,
-        key_hash,
-        scopes: scopes_from(&scopes),
-        expires_at,
-        revoked_at,
-    }))
+    Ok(
+        row.map(|(id, name, key_hash, scopes, expires_at, revoked_at)| StoredKey {
+            id,
+            name,
+            key_hash,
+            scopes: scopes_from(&scopes),
+            expires_at,
+            revoked_at,
+        }),
+    )
 }
 
 /// Records that the key was used. At most one write per key per minute, so
@@ -195,15 +257,24 @@ mod tests {
         assert_eq!(ok.name, "checkout");
         assert_eq!(ok.scopes, vec![Scope::Ingest]);
         assert_eq!(ok.expires_at, Some(now + chrono::Duration::days(30)));
-        assert_eq!(NewApiKey::parse("x", vec![Scope::Ingest], 0, now).map(|k| k.expires_at), Ok(None));
+        assert_eq!(
+            NewApiKey::parse("x", vec![Scope::Ingest], 0, now).map(|k| k.expires_at),
+            Ok(None)
+        );
         let field = |result: Result<NewApiKey, AppError>| match result {
             Err(AppError::Validation { field, .. }) => field,
             other => format!("{other:?}"),
         };
         assert_eq!(field(NewApiKey::parse(" ", vec![Scope::Ingest], 0, now)), "name");
-        assert_eq!(field(NewApiKey::parse(&"n".repeat(101), vec![Scope::Ingest], 0, now)), "name");
+        assert_eq!(
+            field(NewApiKey::parse(&"n".repeat(101), vec![Scope::Ingest], 0, now)),
+            "name"
+        );
         assert_eq!(field(NewApiKey::parse("x", vec![], 0, now)), "scopes");
-        assert_eq!(field(NewApiKey::parse("x", vec![Scope::Ingest], 4000, now)), "expires_in_days");
+        assert_eq!(
+            field(NewApiKey::parse("x", vec![Scope::Ingest], 4000, now)),
+            "expires_in_days"
+        );
     }
 
     #[test]

@@ -28,7 +28,9 @@ const BASE62: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrst
 fn random_base62(len: usize) -> String {
     // `thread_rng` is a CSPRNG (ChaCha) seeded from the operating system.
     let mut rng = rand::thread_rng();
-    (0..len).map(|_| char::from(BASE62[rng.gen_range(0..BASE62.len())])).collect()
+    (0..len)
+        .map(|_| char::from(BASE62[rng.gen_range(0..BASE62.len())]))
+        .collect()
 }
 
 /// A freshly generated key: the full text (shown once) and what is stored.
@@ -95,7 +97,9 @@ impl KeyRefusal {
 /// Checks `presented` against the row its prefix found. Revocation and
 /// expiry are only told to a holder of the genuine key.
 pub fn check(stored: Option<&StoredKey>, presented: &str, needed: Scope, now: DateTime<Utc>) -> Result<(), KeyRefusal> {
-    let Some(stored) = stored else { return Err(KeyRefusal::Unknown) };
+    let Some(stored) = stored else {
+        return Err(KeyRefusal::Unknown);
+    };
     let genuine: bool = hash_key(presented).ct_eq(stored.key_hash.as_slice()).into();
     if !genuine {
         return Err(KeyRefusal::Unknown);
@@ -160,11 +164,30 @@ mod tests {
         forged.pop();
         forged.push(if key.full.ends_with('a') { 'b' } else { 'a' });
         assert_eq!(check(Some(&row), &forged, Scope::Ingest, now), Err(KeyRefusal::Unknown));
-        assert_eq!(check(Some(&row), &key.full, Scope::DeploymentsWrite, now), Err(KeyRefusal::WrongScope));
-        let expired = StoredKey { expires_at: Some(now), ..row.clone() };
-        assert_eq!(check(Some(&expired), &key.full, Scope::Ingest, now), Err(KeyRefusal::Expired));
-        let revoked = StoredKey { revoked_at: Some(now), ..row.clone() };
-        assert_eq!(check(Some(&revoked), &key.full, Scope::Ingest, now), Err(KeyRefusal::Revoked));
-        assert_eq!(check(Some(&revoked), &forged, Scope::Ingest, now), Err(KeyRefusal::Unknown), "no news for a forger");
+        assert_eq!(
+            check(Some(&row), &key.full, Scope::DeploymentsWrite, now),
+            Err(KeyRefusal::WrongScope)
+        );
+        let expired = StoredKey {
+            expires_at: Some(now),
+            ..row.clone()
+        };
+        assert_eq!(
+            check(Some(&expired), &key.full, Scope::Ingest, now),
+            Err(KeyRefusal::Expired)
+        );
+        let revoked = StoredKey {
+            revoked_at: Some(now),
+            ..row.clone()
+        };
+        assert_eq!(
+            check(Some(&revoked), &key.full, Scope::Ingest, now),
+            Err(KeyRefusal::Revoked)
+        );
+        assert_eq!(
+            check(Some(&revoked), &forged, Scope::Ingest, now),
+            Err(KeyRefusal::Unknown),
+            "no news for a forger"
+        );
     }
 }

@@ -29,7 +29,10 @@ pub async fn verify_chain(conn: &mut PgConnection, key: &AuditKey) -> Result<Cha
         expected_id = entry.id + 1;
         prev_hash = entry.hash;
     }
-    Ok(ChainReport::Intact { last_id: expected_id - 1, count: expected_id - 1 })
+    Ok(ChainReport::Intact {
+        last_id: expected_id - 1,
+        count: expected_id - 1,
+    })
 }
 
 /// Why `entry` breaks the chain, if it does. The link is checked before the

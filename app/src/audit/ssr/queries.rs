@@ -64,14 +64,22 @@ pub async fn list(conn: &mut PgConnection, query: &AuditQuery) -> Result<AuditPa
         }
         None => {}
     }
-    sql.push(if towards_newest { " ORDER BY id ASC" } else { " ORDER BY id DESC" });
+    sql.push(if towards_newest {
+        " ORDER BY id ASC"
+    } else {
+        " ORDER BY id DESC"
+    });
     sql.push(format!(" LIMIT {}", PAGE_SIZE + 1));
     // Not kept as a prepared statement: each filter combination is its own
     // SQL, and a custom plan sees the actual values (the search pattern's
     // selectivity decides between the trigram index and the id index).
     let rows: Vec<EntryRow> = sql.build_query_as().persistent(false).fetch_all(&mut *conn).await?;
     let more = rows.len() > PAGE_SIZE;
-    let mut entries = rows.into_iter().take(PAGE_SIZE).map(EntryRow::into_entry).collect::<Result<Vec<_>, _>>()?;
+    let mut entries = rows
+        .into_iter()
+        .take(PAGE_SIZE)
+        .map(EntryRow::into_entry)
+        .collect::<Result<Vec<_>, _>>()?;
     if towards_newest {
         entries.reverse();
     }
@@ -130,7 +138,8 @@ fn select_matching(query: &AuditQuery) -> QueryBuilder<'static, Postgres> {
         sql.push(" AND outcome = ").push_bind(outcome.as_str());
     }
     if let Some(text) = &query.text {
-        sql.push(format!(" AND {SEARCH_TEXT} ILIKE ")).push_bind(contains_pattern(text));
+        sql.push(format!(" AND {SEARCH_TEXT} ILIKE "))
+            .push_bind(contains_pattern(text));
     }
     sql
 }

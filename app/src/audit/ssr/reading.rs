@@ -13,18 +13,31 @@ pub async fn list_for_viewer(filter: AuditFilter) -> Result<AuditListing, AppErr
     let user = require(Permission::ReadAuditSummary).await?;
     let query = filter.parse()?;
     let state = app_state()?;
-    let mut conn = state.db.acquire().await.map_err(|e| AppError::internal("audit list: acquire", e))?;
-    let mut page = super::queries::list(&mut conn, &query).await.map_err(|e| AppError::internal("audit list", e))?;
+    let mut conn = state
+        .db
+        .acquire()
+        .await
+        .map_err(|e| AppError::internal("audit list: acquire", e))?;
+    let mut page = super::queries::list(&mut conn, &query)
+        .await
+        .map_err(|e| AppError::internal("audit list", e))?;
     if !allows(user.role, Permission::ReadAuditDetails) {
         page.strip_details();
     }
-    Ok(AuditListing { page, viewer_role: user.role })
+    Ok(AuditListing {
+        page,
+        viewer_role: user.role,
+    })
 }
 
 pub async fn entry_for_viewer(id: i64) -> Result<AuditEntry, AppError> {
     require(Permission::ReadAuditDetails).await?;
     let state = app_state()?;
-    let mut conn = state.db.acquire().await.map_err(|e| AppError::internal("audit entry: acquire", e))?;
+    let mut conn = state
+        .db
+        .acquire()
+        .await
+        .map_err(|e| AppError::internal("audit entry: acquire", e))?;
     super::queries::entry(&mut conn, id)
         .await
         .map_err(|e| AppError::internal("audit entry", e))?
@@ -34,6 +47,12 @@ pub async fn entry_for_viewer(id: i64) -> Result<AuditEntry, AppError> {
 pub async fn verify_for_viewer() -> Result<ChainReport, AppError> {
     require(Permission::VerifyAudit).await?;
     let state = app_state()?;
-    let mut conn = state.db.acquire().await.map_err(|e| AppError::internal("audit verify: acquire", e))?;
-    super::verify_chain(&mut conn, &state.audit_key).await.map_err(|e| AppError::internal("audit verify", e))
+    let mut conn = state
+        .db
+        .acquire()
+        .await
+        .map_err(|e| AppError::internal("audit verify: acquire", e))?;
+    super::verify_chain(&mut conn, &state.audit_key)
+        .await
+        .map_err(|e| AppError::internal("audit verify", e))
 }

@@ -19,10 +19,12 @@ fn argon2() -> Argon2<'static> {
 pub async fn hash(password: String) -> anyhow::Result<String> {
     tokio::task::spawn_blocking(move || {
         let salt = SaltString::generate(&mut OsRng);
-        argon2().hash_password(password.as_bytes(), &salt).map(|hash| hash.to_string()).map_err(|e| anyhow::anyhow!("argon2: {e}"))
+        argon2()
+            .hash_password(password.as_bytes(), &salt)
+            .map(|hash| hash.to_string())
+            .map_err(|e| anyhow::anyhow!("argon2: {e}"))
     })
-    .await
-    ?
+    .await?
 }
 
 /// Verifies against `stored`, or against a dummy hash when there is no user,
@@ -35,8 +37,7 @@ pub async fn verify(password: String, stored: Option<String>) -> anyhow::Result<
         let matches = argon2().verify_password(password.as_bytes(), &parsed).is_ok();
         Ok(known && matches)
     })
-    .await
-    ?
+    .await?
 }
 
 static DUMMY_HASH: LazyLock<String> = LazyLock::new(|| {
@@ -55,8 +56,16 @@ mod tests {
     async fn a_hash_verifies_only_its_own_password() {
         let stored = hash("correct horse battery".into()).await.expect("hashes");
         assert!(stored.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{stored}");
-        assert!(verify("correct horse battery".into(), Some(stored.clone())).await.expect("verifies"));
-        assert!(!verify("wrong horse battery".into(), Some(stored)).await.expect("verifies"));
+        assert!(
+            verify("correct horse battery".into(), Some(stored.clone()))
+                .await
+                .expect("verifies")
+        );
+        assert!(
+            !verify("wrong horse battery".into(), Some(stored))
+                .await
+                .expect("verifies")
+        );
     }
 
     /// Prints how long one hash takes with the production parameters
@@ -71,11 +80,18 @@ mod tests {
             times.push(started.elapsed());
         }
         times.sort();
-        println!("argon2id m={MEMORY_KIB} KiB t={ITERATIONS} p={PARALLELISM}: median {:?}, min {:?}, max {:?}", times[5], times[0], times[9]);
+        println!(
+            "argon2id m={MEMORY_KIB} KiB t={ITERATIONS} p={PARALLELISM}: median {:?}, min {:?}, max {:?}",
+            times[5], times[0], times[9]
+        );
     }
 
     #[tokio::test]
     async fn an_unknown_user_never_verifies() {
-        assert!(!verify("no user has this password".into(), None).await.expect("verifies"));
+        assert!(
+            !verify("no user has this password".into(), None)
+                .await
+                .expect("verifies")
+        );
     }
 }

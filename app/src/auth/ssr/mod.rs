@@ -38,17 +38,28 @@ pub struct AuthSettings {
 
 impl Actor {
     pub fn user(user: &CurrentUser) -> Actor {
-        Actor { id: Some(user.id), email: Some(user.email.clone()), role: Some(user.role) }
+        Actor {
+            id: Some(user.id),
+            email: Some(user.email.clone()),
+            role: Some(user.role),
+        }
     }
 }
 
 /// Client address, user agent and request id of a request.
 pub fn client_info_from(parts: &Parts) -> ClientInfo {
     let header = |name: &str| {
-        parts.headers.get(name).and_then(|v| v.to_str().ok()).map(|v| v.chars().take(512).collect::<String>())
+        parts
+            .headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(|v| v.chars().take(512).collect::<String>())
     };
     ClientInfo {
-        ip: parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|ConnectInfo(addr)| addr.ip().to_string()),
+        ip: parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|ConnectInfo(addr)| addr.ip().to_string()),
         user_agent: header("user-agent"),
         request_id: header("x-request-id"),
     }
@@ -56,7 +67,9 @@ pub fn client_info_from(parts: &Parts) -> ClientInfo {
 
 /// The client of the request this server function is answering.
 pub fn client_info() -> ClientInfo {
-    use_context::<Parts>().map(|parts| client_info_from(&parts)).unwrap_or_default()
+    use_context::<Parts>()
+        .map(|parts| client_info_from(&parts))
+        .unwrap_or_default()
 }
 
 /// The signed-in user the gate attached to this request, if any.
@@ -77,7 +90,9 @@ pub async fn require(permission: Permission) -> Result<CurrentUser, AppError> {
         return Ok(user);
     }
     let state = app_state()?;
-    let path = use_context::<Parts>().map(|parts| parts.uri.path().to_string()).unwrap_or_default();
+    let path = use_context::<Parts>()
+        .map(|parts| parts.uri.path().to_string())
+        .unwrap_or_default();
     record_denial(&state, Some(&user), &path, client_info()).await;
     Err(AppError::Forbidden)
 }
@@ -101,13 +116,25 @@ pub async fn record_denial(state: &AppState, user: Option<&CurrentUser>, path: &
 /// Loads the user a session belongs to, ending the session when it is past
 /// its absolute lifetime or its user is gone or disabled.
 pub async fn user_of_session(state: &AppState, session: &Session) -> Result<Option<CurrentUser>, AppError> {
-    let user_id = session.get::<i64>(USER_ID).await.map_err(|e| AppError::internal("session load", e))?;
+    let user_id = session
+        .get::<i64>(USER_ID)
+        .await
+        .map_err(|e| AppError::internal("session load", e))?;
     let Some(user_id) = user_id else { return Ok(None) };
-    let signed_in_at = session.get::<i64>(SIGNED_IN_AT).await.map_err(|e| AppError::internal("session load", e))?;
+    let signed_in_at = session
+        .get::<i64>(SIGNED_IN_AT)
+        .await
+        .map_err(|e| AppError::internal("session load", e))?;
     let age = chrono::Utc::now().timestamp() - signed_in_at.unwrap_or(0);
     let expired = u64::try_from(age).map_or(true, |age| age > state.auth.absolute_timeout_secs);
-    let mut conn = state.db.acquire().await.map_err(|e| AppError::internal("db acquire", e))?;
-    let user = users::find_by_id(&mut conn, user_id).await.map_err(|e| AppError::internal("load session user", e))?;
+    let mut conn = state
+        .db
+        .acquire()
+        .await
+        .map_err(|e| AppError::internal("db acquire", e))?;
+    let user = users::find_by_id(&mut conn, user_id)
+        .await
+        .map_err(|e| AppError::internal("load session user", e))?;
     match user {
         Some(record) if !expired && !record.summary.disabled => Ok(Some(CurrentUser {
             id: record.summary.id,
@@ -134,7 +161,11 @@ pub async fn sign_in(email: String, password: String) -> Result<CurrentUser, App
     if password.is_empty() {
         return Err(AppError::validation("password", "Enter your password."));
     }
-    let attempt = Actor { id: None, email: Some(email.clone()), role: None };
+    let attempt = Actor {
+        id: None,
+        email: Some(email.clone()),
+        role: None,
+    };
     let audit = |outcome, reason: &str| {
         NewAuditEntry::new(attempt.clone(), "auth.sign_in", outcome, client.clone())
             .change(None, Some(serde_json::json!({ "reason": reason })))
@@ -146,11 +177,19 @@ pub async fn sign_in(email: String, password: String) -> Result<CurrentUser, App
         return Err(AppError::RateLimited { retry_after });
     }
 
-    let mut conn = state.db.acquire().await.map_err(|e| AppError::internal("db acquire", e))?;
-    let record = users::find_by_email(&mut conn, &email).await.map_err(|e| AppError::internal("find user", e))?;
+    let mut conn = state
+        .db
+        .acquire()
+        .await
+        .map_err(|e| AppError::internal("db acquire", e))?;
+    let record = users::find_by_email(&mut conn, &email)
+        .await
+        .map_err(|e| AppError::internal("find user", e))?;
     drop(conn);
     let stored_hash = record.as_ref().map(|r| r.password_hash.clone());
-    let matches = hashing::verify(password, stored_hash).await.map_err(|e| AppError::internal("verify password", e))?;
+    let matches = hashing::verify(password, stored_hash)
+        .await
+        .map_err(|e| AppError::internal("verify password", e))?;
     let record = match record {
         Some(record) if matches && !record.summary.disabled => record,
         other => {
@@ -175,9 +214,14 @@ pub async fn sign_in(email: String, password: String) -> Result<CurrentUser, App
     start_session(&state, &user, &client).await?;
 
     let mut tx = state.db.begin().await.map_err(|e| AppError::internal("begin", e))?;
-    users::record_sign_in(&mut tx, user.id).await.map_err(|e| AppError::internal("record sign-in", e))?;
-    let entry = NewAuditEntry::new(Actor::user(&user), "auth.sign_in", Outcome::Success, client).target("user", user.id);
-    append(&mut tx, &state.audit_key, entry).await.map_err(|e| AppError::internal("audit sign-in", e))?;
+    users::record_sign_in(&mut tx, user.id)
+        .await
+        .map_err(|e| AppError::internal("record sign-in", e))?;
+    let entry =
+        NewAuditEntry::new(Actor::user(&user), "auth.sign_in", Outcome::Success, client).target("user", user.id);
+    append(&mut tx, &state.audit_key, entry)
+        .await
+        .map_err(|e| AppError::internal("audit sign-in", e))?;
     tx.commit().await.map_err(|e| AppError::internal("commit sign-in", e))?;
     Ok(user)
 }
@@ -185,20 +229,38 @@ pub async fn sign_in(email: String, password: String) -> Result<CurrentUser, App
 /// A fresh session id (no fixation) holding the user, saved and indexed now
 /// so a store failure refuses the sign-in instead of letting anyone in.
 async fn start_session(state: &AppState, user: &CurrentUser, client: &ClientInfo) -> Result<(), AppError> {
-    let session: Session = leptos_axum::extract().await.map_err(|e| AppError::internal("session extract", e))?;
+    let session: Session = leptos_axum::extract()
+        .await
+        .map_err(|e| AppError::internal("session extract", e))?;
     let unavailable = |error: &dyn std::fmt::Display| {
         tracing::error!(%error, "session store unavailable at sign-in");
-        AppError::Unavailable("Sign-in is unavailable right now: the session store cannot be reached. Try again shortly.".into())
+        AppError::Unavailable(
+            "Sign-in is unavailable right now: the session store cannot be reached. Try again shortly.".into(),
+        )
     };
     session.cycle_id().await.map_err(|e| unavailable(&e))?;
     session.insert(USER_ID, user.id).await.map_err(|e| unavailable(&e))?;
-    session.insert(SIGNED_IN_AT, chrono::Utc::now().timestamp()).await.map_err(|e| unavailable(&e))?;
-    session.insert(CLIENT_IP, client.ip.clone()).await.map_err(|e| unavailable(&e))?;
-    session.insert(USER_AGENT, client.user_agent.clone()).await.map_err(|e| unavailable(&e))?;
+    session
+        .insert(SIGNED_IN_AT, chrono::Utc::now().timestamp())
+        .await
+        .map_err(|e| unavailable(&e))?;
+    session
+        .insert(CLIENT_IP, client.ip.clone())
+        .await
+        .map_err(|e| unavailable(&e))?;
+    session
+        .insert(USER_AGENT, client.user_agent.clone())
+        .await
+        .map_err(|e| unavailable(&e))?;
     session.save().await.map_err(|e| unavailable(&e))?;
-    let id = session.id().ok_or_else(|| unavailable(&"session has no id after save"))?;
+    let id = session
+        .id()
+        .ok_or_else(|| unavailable(&"session has no id after save"))?;
     let store = session_store::RedisSessionStore::new(state.redis.clone());
-    store.index(user.id, &id, state.auth.absolute_timeout_secs).await.map_err(|e| unavailable(&e))?;
+    store
+        .index(user.id, &id, state.auth.absolute_timeout_secs)
+        .await
+        .map_err(|e| unavailable(&e))?;
     Ok(())
 }
 
@@ -206,27 +268,43 @@ async fn start_session(state: &AppState, user: &CurrentUser, client: &ClientInfo
 pub async fn sign_out() -> Result<(), AppError> {
     let state = app_state()?;
     let user = current_user()?;
-    let session: Session = leptos_axum::extract().await.map_err(|e| AppError::internal("session extract", e))?;
+    let session: Session = leptos_axum::extract()
+        .await
+        .map_err(|e| AppError::internal("session extract", e))?;
     if let Some(id) = session.id() {
         let store = session_store::RedisSessionStore::new(state.redis.clone());
-        store.unindex(user.id, &id).await.map_err(|e| AppError::internal("unindex session", e))?;
+        store
+            .unindex(user.id, &id)
+            .await
+            .map_err(|e| AppError::internal("unindex session", e))?;
     }
-    session.flush().await.map_err(|e| AppError::internal("end session", e))?;
-    let entry = NewAuditEntry::new(Actor::user(&user), "auth.sign_out", Outcome::Success, client_info()).target("user", user.id);
+    session
+        .flush()
+        .await
+        .map_err(|e| AppError::internal("end session", e))?;
+    let entry = NewAuditEntry::new(Actor::user(&user), "auth.sign_out", Outcome::Success, client_info())
+        .target("user", user.id);
     audit_alone(&state, entry).await
 }
 
 /// Appends an entry that records no other change (sign-in attempts, denials).
 pub async fn audit_alone(state: &AppState, entry: NewAuditEntry) -> Result<(), AppError> {
     let mut tx = state.db.begin().await.map_err(|e| AppError::internal("begin", e))?;
-    append(&mut tx, &state.audit_key, entry).await.map_err(|e| AppError::internal("audit", e))?;
+    append(&mut tx, &state.audit_key, entry)
+        .await
+        .map_err(|e| AppError::internal("audit", e))?;
     tx.commit().await.map_err(|e| AppError::internal("commit audit", e))
 }
 
 /// A same-site path to return to after sign-in; anything else goes to `/`.
 pub fn safe_next(next: Option<&str>) -> String {
     match next {
-        Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') && !path.starts_with("/login") => {
+        Some(path)
+            if path.starts_with('/')
+                && !path.starts_with("//")
+                && !path.contains('\\')
+                && !path.starts_with("/login") =>
+        {
             path.to_string()
         }
         _ => "/".to_string(),
@@ -240,7 +318,13 @@ mod tests {
     #[test]
     fn only_same_site_paths_are_followed_after_sign_in() {
         assert_eq!(safe_next(Some("/audit?actor=a")), "/audit?actor=a");
-        for hostile in ["https://evil.example", "//evil.example/x", "/\\evil.example", "javascript:alert(1)", "/login?next=/x"] {
+        for hostile in [
+            "https://evil.example",
+            "//evil.example/x",
+            "/\\evil.example",
+            "javascript:alert(1)",
+            "/login?next=/x",
+        ] {
             assert_eq!(safe_next(Some(hostile)), "/", "{hostile}");
         }
         assert_eq!(safe_next(None), "/");
@@ -253,23 +337,49 @@ pub async fn change_own_password(current_password: String, new_password: String)
     let user = require(Permission::ManageOwnAccount).await?;
     let state = app_state()?;
     let new_password = super::password::NewPassword::parse("new_password", new_password)?;
-    let mut conn = state.db.acquire().await.map_err(|e| AppError::internal("db acquire", e))?;
-    let record = users::find_by_id(&mut conn, user.id).await.map_err(|e| AppError::internal("find user", e))?;
+    let mut conn = state
+        .db
+        .acquire()
+        .await
+        .map_err(|e| AppError::internal("db acquire", e))?;
+    let record = users::find_by_id(&mut conn, user.id)
+        .await
+        .map_err(|e| AppError::internal("find user", e))?;
     drop(conn);
     let stored = record.map(|r| r.password_hash);
-    if !hashing::verify(current_password, stored).await.map_err(|e| AppError::internal("verify", e))? {
-        return Err(AppError::validation("current_password", "This is not your current password."));
+    if !hashing::verify(current_password, stored)
+        .await
+        .map_err(|e| AppError::internal("verify", e))?
+    {
+        return Err(AppError::validation(
+            "current_password",
+            "This is not your current password.",
+        ));
     }
-    let hash = hashing::hash(new_password.expose().to_string()).await.map_err(|e| AppError::internal("hash", e))?;
+    let hash = hashing::hash(new_password.expose().to_string())
+        .await
+        .map_err(|e| AppError::internal("hash", e))?;
     let mut tx = state.db.begin().await.map_err(|e| AppError::internal("begin", e))?;
-    users::set_password_hash(&mut tx, user.id, &hash).await.map_err(|e| AppError::internal("set password", e))?;
-    let entry = NewAuditEntry::new(Actor::user(&user), "user.change_own_password", Outcome::Success, client_info())
-        .target("user", user.id)
-        .change(None, Some(serde_json::json!({ "password": "changed" })));
-    append(&mut tx, &state.audit_key, entry).await.map_err(|e| AppError::internal("audit", e))?;
+    users::set_password_hash(&mut tx, user.id, &hash)
+        .await
+        .map_err(|e| AppError::internal("set password", e))?;
+    let entry = NewAuditEntry::new(
+        Actor::user(&user),
+        "user.change_own_password",
+        Outcome::Success,
+        client_info(),
+    )
+    .target("user", user.id)
+    .change(None, Some(serde_json::json!({ "password": "changed" })));
+    append(&mut tx, &state.audit_key, entry)
+        .await
+        .map_err(|e| AppError::internal("audit", e))?;
     tx.commit().await.map_err(|e| AppError::internal("commit", e))?;
     // Other sessions end; this one continues under a fresh id.
     let store = session_store::RedisSessionStore::new(state.redis.clone());
-    store.end_all_of(user.id).await.map_err(|e| AppError::internal("end sessions", e))?;
+    store
+        .end_all_of(user.id)
+        .await
+        .map_err(|e| AppError::internal("end sessions", e))?;
     start_session(&state, &user, &client_info()).await
 }

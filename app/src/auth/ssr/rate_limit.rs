@@ -12,7 +12,9 @@ pub struct Limiter<'a> {
 
 fn unavailable(error: redis::RedisError) -> AppError {
     tracing::error!(%error, "rate limiter unavailable at sign-in");
-    AppError::Unavailable("Sign-in is unavailable right now: the session store cannot be reached. Try again shortly.".into())
+    AppError::Unavailable(
+        "Sign-in is unavailable right now: the session store cannot be reached. Try again shortly.".into(),
+    )
 }
 
 impl<'a> Limiter<'a> {
@@ -54,7 +56,13 @@ impl<'a> Limiter<'a> {
         let mut pipe = redis::pipe();
         for key in std::iter::once(self.email_key(email)).chain(ip.map(|ip| self.ip_key(ip))) {
             // The window starts at the first failure (EXPIRE NX keeps it from sliding).
-            pipe.incr(&key, 1).ignore().cmd("EXPIRE").arg(&key).arg(window).arg("NX").ignore();
+            pipe.incr(&key, 1)
+                .ignore()
+                .cmd("EXPIRE")
+                .arg(&key)
+                .arg(window)
+                .arg("NX")
+                .ignore();
         }
         let _: () = pipe.query_async(&mut conn).await.map_err(unavailable)?;
         Ok(())

@@ -6,7 +6,12 @@ use serde_json::json;
 use super::*;
 
 fn window() -> TimeWindow {
-    TimeWindow::around(Utc.with_ymd_and_hms(2026, 11, 24, 12, 0, 0).single().unwrap_or_default(), DEFAULT_RAW_RETENTION_DAYS)
+    TimeWindow::around(
+        Utc.with_ymd_and_hms(2026, 11, 24, 12, 0, 0)
+            .single()
+            .unwrap_or_default(),
+        DEFAULT_RAW_RETENTION_DAYS,
+    )
 }
 
 fn request() -> Value {
@@ -18,7 +23,9 @@ fn sample() -> Value {
 }
 
 fn json_body(requests: Vec<Value>, samples: Vec<Value>) -> Vec<u8> {
-    json!({ "requests": requests, "samples": samples }).to_string().into_bytes()
+    json!({ "requests": requests, "samples": samples })
+        .to_string()
+        .into_bytes()
 }
 
 fn refused(body: &[u8], format: BodyFormat) -> IngestError {
@@ -42,8 +49,12 @@ fn without(mut record: Value, field: &str) -> Value {
 
 #[test]
 fn a_valid_json_batch_becomes_typed_records() {
-    let batch = parse_body(&json_body(vec![request(), without(request(), "ts")], vec![sample()]), BodyFormat::Json, window())
-        .expect("valid");
+    let batch = parse_body(
+        &json_body(vec![request(), without(request(), "ts")], vec![sample()]),
+        BodyFormat::Json,
+        window(),
+    )
+    .expect("valid");
     assert_eq!(batch.len(), 3);
     assert_eq!(batch.requests[0].method, "POST");
     assert_eq!(batch.requests[0].status, 201);
@@ -79,12 +90,28 @@ fn each_field_problem_names_the_record_and_field() {
         (with(sample(), "value", json!("3")), false, "value"),
         (with(sample(), "kind", json!("histogram")), false, "kind"),
         (without(sample(), "kind"), false, "kind"),
-        (with(with(sample(), "kind", json!("counter")), "value", json!(-2)), false, "value"),
+        (
+            with(with(sample(), "kind", json!("counter")), "value", json!(-2)),
+            false,
+            "value",
+        ),
         (with(sample(), "labels", json!(["a"])), false, "labels"),
         (with(sample(), "labels", json!({ "a": 1 })), false, "labels.a"),
         (with(sample(), "labels", json!({ "": "x" })), false, "labels"),
-        (with(sample(), "labels", json!({ "a": "v".repeat(201) })), false, "labels.a"),
-        (with(sample(), "labels", Value::Object((0..21).map(|i| (format!("k{i}"), json!("v"))).collect())), false, "labels"),
+        (
+            with(sample(), "labels", json!({ "a": "v".repeat(201) })),
+            false,
+            "labels.a",
+        ),
+        (
+            with(
+                sample(),
+                "labels",
+                Value::Object((0..21).map(|i| (format!("k{i}"), json!("v"))).collect()),
+            ),
+            false,
+            "labels",
+        ),
     ];
     for (bad, is_request, field) in cases {
         let body = if is_request {
@@ -103,7 +130,11 @@ fn each_field_problem_names_the_record_and_field() {
 fn a_number_too_large_for_a_float_is_refused_naming_its_record_and_field() {
     let body = br#"{"requests": [], "samples": [{"service": "a", "name": "b", "kind": "gauge"}, {"service": "a", "name": "b", "kind": "gauge", "value": 1e999}]}"#;
     let error = refused(body, BodyFormat::Json);
-    assert_eq!((error.list, error.record, error.field.as_deref()), (Some("samples"), Some(1), Some("value")), "{error:?}");
+    assert_eq!(
+        (error.list, error.record, error.field.as_deref()),
+        (Some("samples"), Some(1), Some("value")),
+        "{error:?}"
+    );
 }
 
 #[test]
@@ -139,16 +170,30 @@ fn too_many_records_are_refused() {
     let body = json_body(vec![request(); MAX_RECORDS], vec![sample()]);
     let error = refused(&body, BodyFormat::Json);
     assert!(error.error.contains("at most 10000 records"), "{error:?}");
-    assert!(parse_body(&json_body(vec![request(); MAX_RECORDS], vec![]), BodyFormat::Json, window()).is_ok());
+    assert!(
+        parse_body(
+            &json_body(vec![request(); MAX_RECORDS], vec![]),
+            BodyFormat::Json,
+            window()
+        )
+        .is_ok()
+    );
 }
 
 fn ndjson(lines: &[Value]) -> Vec<u8> {
-    lines.iter().map(|line| format!("{line}\n")).collect::<String>().into_bytes()
+    lines
+        .iter()
+        .map(|line| format!("{line}\n"))
+        .collect::<String>()
+        .into_bytes()
 }
 
 #[test]
 fn ndjson_records_carry_their_type_and_errors_give_the_line() {
-    let good = ndjson(&[with(request(), "type", json!("request")), with(sample(), "type", json!("sample"))]);
+    let good = ndjson(&[
+        with(request(), "type", json!("request")),
+        with(sample(), "type", json!("sample")),
+    ]);
     let batch = parse_body(&good, BodyFormat::Ndjson, window()).expect("valid");
     assert_eq!((batch.requests.len(), batch.samples.len()), (1, 1));
 
@@ -163,12 +208,20 @@ fn ndjson_records_carry_their_type_and_errors_give_the_line() {
         with(with(request(), "type", json!("request")), "duration_ms", json!(-5)),
     ]);
     let error = refused(&bad, BodyFormat::Ndjson);
-    assert_eq!((error.record, error.field.as_deref()), (Some(2), Some("duration_ms")), "{error:?}");
+    assert_eq!(
+        (error.record, error.field.as_deref()),
+        (Some(2), Some("duration_ms")),
+        "{error:?}"
+    );
 
     let error = refused(&ndjson(&[request()]), BodyFormat::Ndjson);
     assert_eq!((error.record, error.field.as_deref()), (Some(1), Some("type")));
     let error = refused(&ndjson(&[with(request(), "type", json!("event"))]), BodyFormat::Ndjson);
     assert_eq!(error.field.as_deref(), Some("type"));
     let error = refused(b"{\"type\": \"sample\", \"value\": 1e999}\n", BodyFormat::Ndjson);
-    assert_eq!((error.record, error.field.as_deref()), (Some(1), Some("value")), "{error:?}");
+    assert_eq!(
+        (error.record, error.field.as_deref()),
+        (Some(1), Some("value")),
+        "{error:?}"
+    );
 }

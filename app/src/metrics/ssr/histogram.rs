@@ -36,7 +36,11 @@ pub fn bucket_index(duration_ms: f64) -> i32 {
 
 /// The value a bucket is read back as.
 pub fn bucket_value(index: i32) -> f64 {
-    if index == ZERO_BUCKET { 0.0 } else { 2.0 * GAMMA.powi(index) / (GAMMA + 1.0) }
+    if index == ZERO_BUCKET {
+        0.0
+    } else {
+        2.0 * GAMMA.powi(index) / (GAMMA + 1.0)
+    }
 }
 
 /// Counts per bucket index.
@@ -121,7 +125,10 @@ mod tests {
             let index = bucket_index(value);
             let upper = GAMMA.powi(index);
             let lower = GAMMA.powi(index - 1);
-            assert!(lower < value * (1.0 + 1e-12) && value <= upper * (1.0 + 1e-12), "{value} in ({lower}, {upper}]");
+            assert!(
+                lower < value * (1.0 + 1e-12) && value <= upper * (1.0 + 1e-12),
+                "{value} in ({lower}, {upper}]"
+            );
             let error = (bucket_value(index) - value).abs() / value;
             assert!(error <= RELATIVE_ACCURACY + 1e-9, "{value}: error {error}");
             value *= 1.0037;
@@ -145,7 +152,11 @@ mod tests {
         let mut all = LatencyHistogram::new();
         for i in 0..1000 {
             let value = f64::from(i) * 0.37 + 0.2;
-            if i % 3 == 0 { a.record(value) } else { b.record(value) }
+            if i % 3 == 0 {
+                a.record(value)
+            } else {
+                b.record(value)
+            }
             all.record(value);
         }
         let (idx, cnt) = b.to_sparse();
@@ -175,7 +186,10 @@ mod tests {
             let exact = values[rank - 1];
             let estimate = histogram.quantile(q).expect("not empty");
             let error = (estimate - exact).abs() / exact;
-            assert!(error <= RELATIVE_ACCURACY + 1e-9, "q={q}: {estimate} vs {exact} ({error})");
+            assert!(
+                error <= RELATIVE_ACCURACY + 1e-9,
+                "q={q}: {estimate} vs {exact} ({error})"
+            );
         }
     }
 

@@ -30,12 +30,17 @@ impl StoredKind {
 /// Creates every missing partition for `days`; returns how many it created.
 #[tracing::instrument(skip(conn), err)]
 pub async fn ensure_days(conn: &mut PgConnection, days: &[NaiveDate]) -> sqlx::Result<i32> {
-    sqlx::query_scalar("SELECT metrics_ensure_partitions($1::date[])").bind(days).fetch_one(conn).await
+    sqlx::query_scalar("SELECT metrics_ensure_partitions($1::date[])")
+        .bind(days)
+        .fetch_one(conn)
+        .await
 }
 
 /// Creates the partitions for `from` and the `days_ahead` days after it.
 pub async fn ensure_partitions(conn: &mut PgConnection, from: NaiveDate, days_ahead: u32) -> sqlx::Result<i32> {
-    let days: Vec<NaiveDate> = (0..=u64::from(days_ahead)).filter_map(|n| from.checked_add_days(Days::new(n))).collect();
+    let days: Vec<NaiveDate> = (0..=u64::from(days_ahead))
+        .filter_map(|n| from.checked_add_days(Days::new(n)))
+        .collect();
     ensure_days(conn, &days).await
 }
 
@@ -88,7 +93,9 @@ pub async fn drop_expired_partitions(
             if day < oldest_kept {
                 // The name came from pg_class and matched `<table>_pYYYYMMDD`,
                 // so quoting it as an identifier is all the escaping it needs.
-                sqlx::query(&format!(r#"DROP TABLE IF EXISTS "{partition}""#)).execute(&mut *conn).await?;
+                sqlx::query(&format!(r#"DROP TABLE IF EXISTS "{partition}""#))
+                    .execute(&mut *conn)
+                    .await?;
                 tracing::info!(%partition, %day, "dropped expired metrics partition");
                 dropped.push(partition);
             }
@@ -109,6 +116,9 @@ mod tests {
         assert_eq!(partition_day("request_events", "request_events_p20261324"), None);
         assert_eq!(partition_day("request_events", "request_events_default"), None);
         assert_eq!(partition_day("request_events", "metric_samples_p20261124"), None);
-        assert_eq!(partition_day("request_rollups_1m", "request_rollups_1m_p+0261124"), None);
+        assert_eq!(
+            partition_day("request_rollups_1m", "request_rollups_1m_p+0261124"),
+            None
+        );
     }
 }

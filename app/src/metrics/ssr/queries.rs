@@ -70,11 +70,19 @@ impl<K> Merged<K> {
     }
 
     fn avg_ms(&self) -> f64 {
-        if self.count > 0 { self.sum_ms / self.count as f64 } else { 0.0 }
+        if self.count > 0 {
+            self.sum_ms / self.count as f64
+        } else {
+            0.0
+        }
     }
 
     fn error_rate(&self) -> f64 {
-        if self.count > 0 { self.errors as f64 / self.count as f64 } else { 0.0 }
+        if self.count > 0 {
+            self.errors as f64 / self.count as f64
+        } else {
+            0.0
+        }
     }
 }
 
@@ -122,7 +130,11 @@ pub async fn latency_series(
 
 /// Every service with requests in `[from, to)`, by name.
 #[tracing::instrument(skip(conn), err)]
-pub async fn service_summary(conn: &mut PgConnection, from: DateTime<Utc>, to: DateTime<Utc>) -> sqlx::Result<Vec<ServiceSummary>> {
+pub async fn service_summary(
+    conn: &mut PgConnection,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> sqlx::Result<Vec<ServiceSummary>> {
     // $1 and $2 are unused placeholders so every query shares merged_by's numbering.
     let sql = merged_by("service", "$1::text IS NULL AND $2::text IS NULL");
     let rows = sqlx::query(&sql)
@@ -184,7 +196,9 @@ pub async fn endpoint_table(
         })
         .collect::<sqlx::Result<Vec<_>>>()?;
     match order {
-        EndpointOrder::SlowestP95 => stats.sort_by(|a, b| b.p95_ms.total_cmp(&a.p95_ms).then_with(|| a.endpoint.cmp(&b.endpoint))),
+        EndpointOrder::SlowestP95 => {
+            stats.sort_by(|a, b| b.p95_ms.total_cmp(&a.p95_ms).then_with(|| a.endpoint.cmp(&b.endpoint)))
+        }
         EndpointOrder::MostFailing => stats.sort_by(|a, b| {
             b.error_rate
                 .total_cmp(&a.error_rate)

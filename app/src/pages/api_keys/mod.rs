@@ -29,10 +29,20 @@ pub(super) fn use_actions() -> Option<KeyActions> {
 
 #[component]
 pub fn ApiKeys() -> impl IntoView {
-    let actions = KeyActions { create: ServerAction::new(), revoke: ServerAction::new(), set_expiry: ServerAction::new() };
+    let actions = KeyActions {
+        create: ServerAction::new(),
+        revoke: ServerAction::new(),
+        set_expiry: ServerAction::new(),
+    };
     provide_context(actions);
     let keys = Resource::new(
-        move || (actions.create.version().get(), actions.revoke.version().get(), actions.set_expiry.version().get()),
+        move || {
+            (
+                actions.create.version().get(),
+                actions.revoke.version().get(),
+                actions.set_expiry.version().get(),
+            )
+        },
         |_| list_api_keys(),
     );
 
@@ -59,7 +69,9 @@ pub fn ApiKeys() -> impl IntoView {
 /// The outcome of the latest revoke or expiry change.
 #[component]
 fn RowNotices() -> impl IntoView {
-    let Some(actions) = use_actions() else { return ().into_any() };
+    let Some(actions) = use_actions() else {
+        return ().into_any();
+    };
     let revoked = move || {
         actions
             .revoke
@@ -89,5 +101,6 @@ fn notice(result: Result<String, AppError>) -> AnyView {
 
 /// `2026-11-24 10:15 UTC`, or a dash.
 pub(super) fn when(at: Option<chrono::DateTime<chrono::Utc>>) -> String {
-    at.map(|at| at.format("%Y-%m-%d %H:%M UTC").to_string()).unwrap_or_else(|| "—".to_string())
+    at.map(|at| at.format("%Y-%m-%d %H:%M UTC").to_string())
+        .unwrap_or_else(|| "—".to_string())
 }

@@ -35,7 +35,12 @@ fn KeyRow(key: ApiKeySummary) -> impl IntoView {
         KeyStatus::Expired => ("Expired", "badge badge-degraded"),
         KeyStatus::Revoked => ("Revoked", "badge badge-down"),
     };
-    let scopes = key.scopes.iter().map(|scope| scope.as_str()).collect::<Vec<_>>().join(", ");
+    let scopes = key
+        .scopes
+        .iter()
+        .map(|scope| scope.as_str())
+        .collect::<Vec<_>>()
+        .join(", ");
     let created_by = key.created_by.clone().unwrap_or_else(|| "command line".to_string());
     view! {
         <tr class:disabled-user=status != KeyStatus::Active>
@@ -59,12 +64,21 @@ fn KeyRow(key: ApiKeySummary) -> impl IntoView {
 /// A date, or empty for never (a past date expires the key at once).
 #[component]
 fn ExpiryForm(key: ApiKeySummary) -> impl IntoView {
-    let Some(actions) = use_actions() else { return ().into_any() };
+    let Some(actions) = use_actions() else {
+        return ().into_any();
+    };
     let action = actions.set_expiry;
     let id = key.id;
-    let pending = move || action.input().with(|input| input.as_ref().is_some_and(|input| input.key_id == id));
+    let pending = move || {
+        action
+            .input()
+            .with(|input| input.as_ref().is_some_and(|input| input.key_id == id))
+    };
     let field_id = format!("expiry-{id}");
-    let current = key.expires_at.map(|at| at.format("%Y-%m-%d").to_string()).unwrap_or_default();
+    let current = key
+        .expires_at
+        .map(|at| at.format("%Y-%m-%d").to_string())
+        .unwrap_or_default();
     view! {
         <details class="confirm">
             <summary>"Expiry"</summary>
@@ -87,10 +101,16 @@ fn ExpiryForm(key: ApiKeySummary) -> impl IntoView {
 /// Revoke, only after "Yes, revoke" (a `<details>` works without JavaScript).
 #[component]
 fn RevokeForm(key: ApiKeySummary) -> impl IntoView {
-    let Some(actions) = use_actions() else { return ().into_any() };
+    let Some(actions) = use_actions() else {
+        return ().into_any();
+    };
     let action = actions.revoke;
     let id = key.id;
-    let pending = move || action.input().with(|input| input.as_ref().is_some_and(|input| input.key_id == id));
+    let pending = move || {
+        action
+            .input()
+            .with(|input| input.as_ref().is_some_and(|input| input.key_id == id))
+    };
     view! {
         <details class="confirm">
             <summary>"Revoke"</summary>

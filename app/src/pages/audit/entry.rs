@@ -14,12 +14,15 @@ use crate::error::AppError;
 pub fn AuditEntryPage() -> impl IntoView {
     let params = use_params_map();
     let id = Memo::new(move |_| params.read().get_str("id").and_then(|id| id.parse::<i64>().ok()));
-    let entry = Resource::new(move || id.get(), |id| async move {
-        match id {
-            Some(id) => get_audit_entry(id).await,
-            None => Err(AppError::NotFound),
-        }
-    });
+    let entry = Resource::new(
+        move || id.get(),
+        |id| async move {
+            match id {
+                Some(id) => get_audit_entry(id).await,
+                None => Err(AppError::NotFound),
+            }
+        },
+    );
     view! {
         <Title text=move || id.get().map(|id| format!("Audit entry {id}")).unwrap_or_else(|| "Audit entry".into()) />
         <p><a href="/audit">"← Audit log"</a></p>
@@ -42,7 +45,11 @@ pub fn AuditEntryPage() -> impl IntoView {
 #[component]
 fn EntryView(entry: AuditEntry) -> impl IntoView {
     let details = entry.details.clone();
-    let target = [entry.target_type.clone(), entry.target_id.clone()].into_iter().flatten().collect::<Vec<_>>().join(" ");
+    let target = [entry.target_type.clone(), entry.target_id.clone()]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(" ");
     let or_dash = |value: Option<String>| value.unwrap_or_else(|| "—".to_string());
     view! {
         <h1>{format!("Audit entry {}", entry.id)}</h1>

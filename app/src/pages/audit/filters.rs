@@ -50,7 +50,13 @@ fn TextField(name: &'static str, label: &'static str, value: Signal<String>) -> 
 fn TimeField(name: &'static str, label: &'static str, end_of_day: bool, value: Signal<String>) -> impl IntoView {
     let id = format!("audit-{name}");
     let shown = Signal::derive(move || value.with(|v| as_datetime_local(v, end_of_day)));
-    let kind = move || if shown.get().is_some() { "datetime-local" } else { "text" };
+    let kind = move || {
+        if shown.get().is_some() {
+            "datetime-local"
+        } else {
+            "text"
+        }
+    };
     let text = Signal::derive(move || shown.get().unwrap_or_else(|| value.get()));
     view! {
         <div class="field">
@@ -64,10 +70,16 @@ fn TimeField(name: &'static str, label: &'static str, end_of_day: bool, value: S
 /// date "to" covers its whole day, which 23:59 (to the minute) also does.
 fn as_datetime_local(value: &str, end_of_day: bool) -> Option<String> {
     let value = value.trim();
-    let digits_at = |positions: &[usize]| positions.iter().all(|&i| value.as_bytes().get(i).is_some_and(u8::is_ascii_digit));
+    let digits_at = |positions: &[usize]| {
+        positions
+            .iter()
+            .all(|&i| value.as_bytes().get(i).is_some_and(u8::is_ascii_digit))
+    };
     match value.len() {
         0 => Some(String::new()),
-        10 if digits_at(&[0, 1, 2, 3, 5, 6, 8, 9]) => Some(format!("{value}T{}", if end_of_day { "23:59" } else { "00:00" })),
+        10 if digits_at(&[0, 1, 2, 3, 5, 6, 8, 9]) => {
+            Some(format!("{value}T{}", if end_of_day { "23:59" } else { "00:00" }))
+        }
         16 if digits_at(&[0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15]) && value.as_bytes().get(10) == Some(&b'T') => {
             Some(value.to_string())
         }
@@ -109,9 +121,18 @@ mod tests {
 
     #[test]
     fn dates_become_datetime_local_values_with_the_same_meaning() {
-        assert_eq!(as_datetime_local("2026-11-24", false).as_deref(), Some("2026-11-24T00:00"));
-        assert_eq!(as_datetime_local("2026-11-24", true).as_deref(), Some("2026-11-24T23:59"));
-        assert_eq!(as_datetime_local("2026-11-24T10:15", true).as_deref(), Some("2026-11-24T10:15"));
+        assert_eq!(
+            as_datetime_local("2026-11-24", false).as_deref(),
+            Some("2026-11-24T00:00")
+        );
+        assert_eq!(
+            as_datetime_local("2026-11-24", true).as_deref(),
+            Some("2026-11-24T23:59")
+        );
+        assert_eq!(
+            as_datetime_local("2026-11-24T10:15", true).as_deref(),
+            Some("2026-11-24T10:15")
+        );
         assert_eq!(as_datetime_local("", true).as_deref(), Some(""));
         assert_eq!(as_datetime_local("2026-11-24T10:15:30", false), None);
         assert_eq!(as_datetime_local("yesterday!", false), None);

@@ -78,7 +78,11 @@ fn Listing(listing: AuditListing, filter: AuditFilter, verify_requested: Memo<bo
 #[component]
 fn ExportLink(filter: AuditFilter) -> impl IntoView {
     let query = filter.query_string();
-    let href = if query.is_empty() { "/api/v1/audit/export.csv".to_string() } else { format!("/api/v1/audit/export.csv?{query}") };
+    let href = if query.is_empty() {
+        "/api/v1/audit/export.csv".to_string()
+    } else {
+        format!("/api/v1/audit/export.csv?{query}")
+    };
     // `download` and rel=external: a file for the browser, not a client-side route.
     view! { <a class="button" href=href download rel="external">"Export CSV"</a> }
 }

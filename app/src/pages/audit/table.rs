@@ -83,11 +83,13 @@ pub fn Pager(page: AuditPage, filter: AuditFilter) -> impl IntoView {
     let newest = filter.page_href(None);
     let newer = page.newer.map(|id| filter.page_href(Some(Cursor::Newer(id))));
     let older = page.older.map(|id| filter.page_href(Some(Cursor::Older(id))));
-    (paged || newer.is_some() || older.is_some()).then(|| view! {
-        <nav class="pager" aria-label="Audit pages">
-            {paged.then(|| view! { <a href=newest>"Newest"</a> })}
-            {newer.map(|href| view! { <a href=href rel="prev">"← Newer"</a> })}
-            {older.map(|href| view! { <a href=href rel="next">"Older →"</a> })}
-        </nav>
+    (paged || newer.is_some() || older.is_some()).then(|| {
+        view! {
+            <nav class="pager" aria-label="Audit pages">
+                {paged.then(|| view! { <a href=newest>"Newest"</a> })}
+                {newer.map(|href| view! { <a href=href rel="prev">"← Newer"</a> })}
+                {older.map(|href| view! { <a href=href rel="next">"Older →"</a> })}
+            </nav>
+        }
     })
 }

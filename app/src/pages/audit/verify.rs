@@ -8,10 +8,21 @@ use crate::audit::{AuditFilter, ChainReport, verify_audit_chain};
 #[component]
 pub fn VerifyPanel(filter: AuditFilter, requested: Memo<bool>) -> impl IntoView {
     let query = filter.query_string();
-    let href = if query.is_empty() { "/audit?verify=1".to_string() } else { format!("/audit?{query}&verify=1") };
-    let report = Resource::new(move || requested.get(), |requested| async move {
-        if requested { Some(verify_audit_chain().await) } else { None }
-    });
+    let href = if query.is_empty() {
+        "/audit?verify=1".to_string()
+    } else {
+        format!("/audit?{query}&verify=1")
+    };
+    let report = Resource::new(
+        move || requested.get(),
+        |requested| async move {
+            if requested {
+                Some(verify_audit_chain().await)
+            } else {
+                None
+            }
+        },
+    );
     view! {
         <div class="verify">
             <a class="button" href=href>"Verify chain"</a>

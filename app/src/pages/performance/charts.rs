@@ -15,14 +15,29 @@ pub fn Charts(report: PerformanceReport) -> impl IntoView {
     let series = RwSignal::new(report.series);
     let line = move |name: &'static str, value: fn(&LatencyPoint, f64) -> f64| ChartLine {
         name,
-        points: series.with(|points| points.iter().map(|p| (p.t.timestamp_millis(), value(p, step_secs as f64))).collect()),
+        points: series.with(|points| {
+            points
+                .iter()
+                .map(|p| (p.t.timestamp_millis(), value(p, step_secs as f64)))
+                .collect()
+        }),
     };
     let latency = Signal::derive(move || {
-        vec![line("P50", |p, _| p.p50_ms), line("P95", |p, _| p.p95_ms), line("P99", |p, _| p.p99_ms)]
+        vec![
+            line("P50", |p, _| p.p50_ms),
+            line("P95", |p, _| p.p95_ms),
+            line("P99", |p, _| p.p99_ms),
+        ]
     });
     let throughput = Signal::derive(move || vec![line("Requests/s", |p, step| p.count as f64 / step)]);
     let error_rate = Signal::derive(move || {
-        vec![line("Error rate", |p, _| if p.count > 0 { 100.0 * p.errors as f64 / p.count as f64 } else { 0.0 })]
+        vec![line("Error rate", |p, _| {
+            if p.count > 0 {
+                100.0 * p.errors as f64 / p.count as f64
+            } else {
+                0.0
+            }
+        })]
     });
     // Live minutes make sense only where a point is a minute of the whole service.
     let live_service = report

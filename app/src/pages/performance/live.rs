@@ -63,8 +63,8 @@ mod stream {
 
     use super::LiveState;
     use crate::metrics::pages::merge_live_point;
-    use crate::url::percent_encode;
     use crate::metrics::{LatencyPoint, LivePoint};
+    use crate::url::percent_encode;
 
     /// An open stream; dropping it closes the connection.
     struct Stream {
@@ -129,6 +129,11 @@ mod stream {
         // is back (or for good, when the endpoint refuses), say so.
         let on_error = Closure::<dyn FnMut(Event)>::new(move |_: Event| state.set(LiveState::Unavailable));
         source.set_onerror(Some(on_error.as_ref().unchecked_ref()));
-        Ok(Stream { source, _on_point: on_point, _on_open: on_open, _on_error: on_error })
+        Ok(Stream {
+            source,
+            _on_point: on_point,
+            _on_open: on_open,
+            _on_error: on_error,
+        })
     }
 }

@@ -62,7 +62,9 @@ fn Report(report: PerformanceReport, query: PerformanceQuery) -> impl IntoView {
         return view! { <NoServices /> }.into_any();
     }
     // Each part erased to AnyView: the nested view types otherwise outgrow the compiler's limits.
-    let picker = view! { <Picker query=query.clone() services=report.services.clone() endpoints=report.endpoints.clone() /> }.into_any();
+    let picker =
+        view! { <Picker query=query.clone() services=report.services.clone() endpoints=report.endpoints.clone() /> }
+            .into_any();
     let numbers = view! { <KeyNumbers report=report.clone() /> }.into_any();
     let charts = view! { <Charts report=report.clone() /> }.into_any();
     let tables = view! { <EndpointTables report query /> }.into_any();

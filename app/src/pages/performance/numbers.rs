@@ -42,7 +42,11 @@ pub fn KeyNumbers(report: PerformanceReport) -> impl IntoView {
 }
 
 pub fn millis(ms: f64) -> String {
-    if ms >= 100.0 { format!("{ms:.0} ms") } else { format!("{ms:.1} ms") }
+    if ms >= 100.0 {
+        format!("{ms:.0} ms")
+    } else {
+        format!("{ms:.1} ms")
+    }
 }
 
 /// `rate` (0 to 1) as a percentage.

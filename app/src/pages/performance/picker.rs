@@ -8,9 +8,16 @@ use crate::metrics::pages::{PerformanceQuery, TimeRange};
 
 #[component]
 pub fn Picker(query: PerformanceQuery, services: Vec<String>, endpoints: Vec<String>) -> impl IntoView {
-    let chosen_service = query.service.clone().or_else(|| services.first().cloned()).unwrap_or_default();
+    let chosen_service = query
+        .service
+        .clone()
+        .or_else(|| services.first().cloned())
+        .unwrap_or_default();
     let chosen_endpoint = query.endpoint.clone().unwrap_or_default();
-    let chosen_range = query.range.clone().unwrap_or_else(|| TimeRange::default().as_str().to_string());
+    let chosen_range = query
+        .range
+        .clone()
+        .unwrap_or_else(|| TimeRange::default().as_str().to_string());
     // A service named in the URL but unknown here stays selectable, so the form keeps it.
     let mut services = services;
     if !chosen_service.is_empty() && !services.contains(&chosen_service) {
@@ -69,7 +76,11 @@ pub fn Picker(query: PerformanceQuery, services: Vec<String>, endpoints: Vec<Str
 fn TimeField(name: &'static str, label: &'static str, value: String) -> impl IntoView {
     let id = format!("performance-{name}");
     // Only `YYYY-MM-DDTHH:MM` fits a datetime-local input; keep anything else as text.
-    let kind = if value.is_empty() || (value.len() == 16 && value.as_bytes().get(10) == Some(&b'T')) { "datetime-local" } else { "text" };
+    let kind = if value.is_empty() || (value.len() == 16 && value.as_bytes().get(10) == Some(&b'T')) {
+        "datetime-local"
+    } else {
+        "text"
+    };
     view! {
         <div class="field">
             <label for=id.clone()>{label}</label>

@@ -9,7 +9,9 @@ use crate::components::form::{FieldError, FormError};
 
 #[component]
 pub fn CreateUserForm() -> impl IntoView {
-    let Some(actions) = use_actions() else { return ().into_any() };
+    let Some(actions) = use_actions() else {
+        return ().into_any();
+    };
     let create = actions.create;
     let error = Signal::derive(move || create.value().get().and_then(Result::err));
     let created = move || create.value().get().and_then(Result::ok);

@@ -19,7 +19,8 @@ use leptos_router::hooks::use_query_map;
 
 use crate::error::AppError;
 use crate::users::{
-    ActiveSession, CreateUser, EndUserSession, ResetUserPassword, SetUserDisabled, SetUserRole, list_user_sessions, list_users,
+    ActiveSession, CreateUser, EndUserSession, ResetUserPassword, SetUserDisabled, SetUserRole, list_user_sessions,
+    list_users,
 };
 use create::CreateUserForm;
 use notices::ActionNotices;
@@ -85,7 +86,11 @@ impl View {
         if let Some(id) = self.sessions {
             pairs.push(format!("sessions={id}"));
         }
-        if pairs.is_empty() { "/users".to_string() } else { format!("/users?{}", pairs.join("&")) }
+        if pairs.is_empty() {
+            "/users".to_string()
+        } else {
+            format!("/users?{}", pairs.join("&"))
+        }
     }
 }
 
@@ -105,7 +110,10 @@ pub fn Users() -> impl IntoView {
     });
     let actions = UserActions::new();
     provide_context(actions);
-    let listing = Resource::new(move || (view.get(), actions.versions()), |(view, _)| list_users(view.q, view.page));
+    let listing = Resource::new(
+        move || (view.get(), actions.versions()),
+        |(view, _)| list_users(view.q, view.page),
+    );
     let sessions: SessionsResource = Resource::new(
         move || (view.get().sessions, actions.versions()),
         |(user_id, _)| async move {
@@ -134,7 +142,8 @@ pub fn Users() -> impl IntoView {
 
 /// `2026-11-24 10:15 UTC`, or a dash.
 pub(super) fn when(at: Option<chrono::DateTime<chrono::Utc>>) -> String {
-    at.map(|at| at.format("%Y-%m-%d %H:%M UTC").to_string()).unwrap_or_else(|| "—".to_string())
+    at.map(|at| at.format("%Y-%m-%d %H:%M UTC").to_string())
+        .unwrap_or_else(|| "—".to_string())
 }
 
 #[cfg(test)]
@@ -144,7 +153,11 @@ mod tests {
     #[test]
     fn views_round_trip_through_their_links() {
         assert_eq!(View::default().href(), "/users");
-        let view = View { q: "a&b c".into(), page: 2, sessions: Some(7) };
+        let view = View {
+            q: "a&b c".into(),
+            page: 2,
+            sessions: Some(7),
+        };
         assert_eq!(view.href(), "/users?q=a%26b%20c&page=2&sessions=7");
     }
 }

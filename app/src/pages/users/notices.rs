@@ -17,7 +17,9 @@ enum Which {
 
 #[component]
 pub fn ActionNotices() -> impl IntoView {
-    let Some(actions) = use_actions() else { return ().into_any() };
+    let Some(actions) = use_actions() else {
+        return ().into_any();
+    };
     // Only the latest action's outcome shows. Until one runs in this browser
     // (and always on the server) every known outcome shows: that is at most
     // the error a plain form post brought back in the URL.
@@ -40,36 +42,48 @@ pub fn ActionNotices() -> impl IntoView {
     let shows = move |which: Which| latest.get().is_none_or(|latest| latest == which);
 
     let role = move || {
-        shows(Which::Role).then(|| actions.set_role.value().get()).flatten().map(|result| {
-            notice(result.map(|user| format!("{} is now {}. Their sessions were ended.", user.email, user.role)))
-        })
+        shows(Which::Role)
+            .then(|| actions.set_role.value().get())
+            .flatten()
+            .map(|result| {
+                notice(result.map(|user| format!("{} is now {}. Their sessions were ended.", user.email, user.role)))
+            })
     };
     let disabled = move || {
-        shows(Which::Disabled).then(|| actions.set_disabled.value().get()).flatten().map(|result| {
-            notice(result.map(|user| {
-                if user.disabled {
-                    format!("{} is disabled and has been signed out.", user.email)
-                } else {
-                    format!("{} is enabled and may sign in again.", user.email)
-                }
-            }))
-        })
+        shows(Which::Disabled)
+            .then(|| actions.set_disabled.value().get())
+            .flatten()
+            .map(|result| {
+                notice(result.map(|user| {
+                    if user.disabled {
+                        format!("{} is disabled and has been signed out.", user.email)
+                    } else {
+                        format!("{} is enabled and may sign in again.", user.email)
+                    }
+                }))
+            })
     };
     let reset = move || {
-        shows(Which::Reset).then(|| actions.reset_password.value().get()).flatten().map(|result| match result {
-            Ok(reset) => match reset.generated_password {
-                Some(password) => view! {
-                    <div class="success generated-password" role="status">
-                        <p>{format!("New password for {}:", reset.user.email)}</p>
-                        <p><code>{password}</code></p>
-                        <p>"It is shown only this once: pass it on securely. Their sessions were ended."</p>
-                    </div>
-                }
-                .into_any(),
-                None => notice(Ok(format!("Password of {} reset. Their sessions were ended.", reset.user.email))),
-            },
-            Err(error) => notice(Err(error)),
-        })
+        shows(Which::Reset)
+            .then(|| actions.reset_password.value().get())
+            .flatten()
+            .map(|result| match result {
+                Ok(reset) => match reset.generated_password {
+                    Some(password) => view! {
+                        <div class="success generated-password" role="status">
+                            <p>{format!("New password for {}:", reset.user.email)}</p>
+                            <p><code>{password}</code></p>
+                            <p>"It is shown only this once: pass it on securely. Their sessions were ended."</p>
+                        </div>
+                    }
+                    .into_any(),
+                    None => notice(Ok(format!(
+                        "Password of {} reset. Their sessions were ended.",
+                        reset.user.email
+                    ))),
+                },
+                Err(error) => notice(Err(error)),
+            })
     };
     let ended = move || {
         shows(Which::EndSession)

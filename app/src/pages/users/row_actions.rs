@@ -10,10 +10,16 @@ use crate::users::UserSummary;
 /// A role select and Save.
 #[component]
 pub fn RoleForm(user: UserSummary) -> impl IntoView {
-    let Some(actions) = use_actions() else { return ().into_any() };
+    let Some(actions) = use_actions() else {
+        return ().into_any();
+    };
     let action = actions.set_role;
     let id = user.id;
-    let pending = move || action.input().with(|input| input.as_ref().is_some_and(|input| input.user_id == id));
+    let pending = move || {
+        action
+            .input()
+            .with(|input| input.as_ref().is_some_and(|input| input.user_id == id))
+    };
     let select_id = format!("role-{id}");
     view! {
         <ActionForm action attr:class="inline-form">
@@ -33,10 +39,16 @@ pub fn RoleForm(user: UserSummary) -> impl IntoView {
 /// Enable at once; disable only after "Yes, disable" (a `<details>` works without JavaScript).
 #[component]
 pub fn DisableToggle(user: UserSummary) -> impl IntoView {
-    let Some(actions) = use_actions() else { return ().into_any() };
+    let Some(actions) = use_actions() else {
+        return ().into_any();
+    };
     let action = actions.set_disabled;
     let id = user.id;
-    let pending = move || action.input().with(|input| input.as_ref().is_some_and(|input| input.user_id == id));
+    let pending = move || {
+        action
+            .input()
+            .with(|input| input.as_ref().is_some_and(|input| input.user_id == id))
+    };
     if user.disabled {
         return view! {
             <ActionForm action attr:class="inline-form">
@@ -66,10 +78,16 @@ pub fn DisableToggle(user: UserSummary) -> impl IntoView {
 /// A new password, or an empty field for a generated one (shown once).
 #[component]
 pub fn ResetPassword(user: UserSummary) -> impl IntoView {
-    let Some(actions) = use_actions() else { return ().into_any() };
+    let Some(actions) = use_actions() else {
+        return ().into_any();
+    };
     let action = actions.reset_password;
     let id = user.id;
-    let pending = move || action.input().with(|input| input.as_ref().is_some_and(|input| input.user_id == id));
+    let pending = move || {
+        action
+            .input()
+            .with(|input| input.as_ref().is_some_and(|input| input.user_id == id))
+    };
     let field_id = format!("reset-password-{id}");
     view! {
         <details class="confirm">

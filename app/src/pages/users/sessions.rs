@@ -3,8 +3,8 @@
 use leptos::prelude::*;
 
 use super::{SessionsResource, use_actions, when};
-use crate::users::{ActiveSession, UserSummary};
 use crate::components::table_head::TableHead;
+use crate::users::{ActiveSession, UserSummary};
 
 #[component]
 pub fn SessionsRow(user: UserSummary) -> impl IntoView {
@@ -63,10 +63,16 @@ fn SessionItem(user_id: i64, session: ActiveSession) -> impl IntoView {
 
 #[component]
 fn EndSession(user_id: i64, handle: String, short: String) -> impl IntoView {
-    let Some(actions) = use_actions() else { return ().into_any() };
+    let Some(actions) = use_actions() else {
+        return ().into_any();
+    };
     let action = actions.end_session;
     let mine = handle.clone();
-    let pending = move || action.input().with(|input| input.as_ref().is_some_and(|input| input.session == mine));
+    let pending = move || {
+        action
+            .input()
+            .with(|input| input.as_ref().is_some_and(|input| input.session == mine))
+    };
     view! {
         <ActionForm action attr:class="inline-form">
             <input type="hidden" name="user_id" value=user_id />

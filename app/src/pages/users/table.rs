@@ -6,8 +6,8 @@ use leptos::prelude::*;
 use super::row_actions::{DisableToggle, ResetPassword, RoleForm};
 use super::sessions::SessionsRow;
 use super::{View, when};
-use crate::users::{UserListing, UserSummary};
 use crate::components::table_head::TableHead;
+use crate::users::{UserListing, UserSummary};
 
 #[component]
 pub fn UsersTable(listing: UserListing, view: View) -> impl IntoView {
@@ -48,8 +48,16 @@ fn EmptyState(query: String) -> impl IntoView {
 #[component]
 fn UserRow(user: UserSummary, is_viewer: bool, view: View) -> impl IntoView {
     let sessions_open = view.sessions == Some(user.id);
-    let toggle = View { sessions: (!sessions_open).then_some(user.id), ..view }.href();
-    let status = if user.disabled { ("Disabled", "badge badge-down") } else { ("Enabled", "badge badge-up") };
+    let toggle = View {
+        sessions: (!sessions_open).then_some(user.id),
+        ..view
+    }
+    .href();
+    let status = if user.disabled {
+        ("Disabled", "badge badge-down")
+    } else {
+        ("Enabled", "badge badge-up")
+    };
     view! {
         <tr class:disabled-user=user.disabled>
             <td>{user.email.clone()}{is_viewer.then(|| view! { <span class="muted">" (you)"</span> })}</td>
@@ -70,8 +78,22 @@ fn UserRow(user: UserSummary, is_viewer: bool, view: View) -> impl IntoView {
 
 #[component]
 fn Pager(listing: UserListing, view: View) -> impl IntoView {
-    let previous = (listing.page > 0).then(|| View { page: listing.page - 1, sessions: None, ..view.clone() }.href());
-    let next = listing.has_more.then(|| View { page: listing.page + 1, sessions: None, ..view.clone() }.href());
+    let previous = (listing.page > 0).then(|| {
+        View {
+            page: listing.page - 1,
+            sessions: None,
+            ..view.clone()
+        }
+        .href()
+    });
+    let next = listing.has_more.then(|| {
+        View {
+            page: listing.page + 1,
+            sessions: None,
+            ..view.clone()
+        }
+        .href()
+    });
     (previous.is_some() || next.is_some()).then(|| {
         view! {
             <nav class="pager" aria-label="Pages of users">

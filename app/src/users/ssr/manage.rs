@@ -7,7 +7,9 @@ use rand::Rng;
 use serde_json::{Value, json};
 use sqlx::{Postgres, Transaction};
 
-use super::{audit_snapshot, lock_enabled_admins, lock_user, search, sessions, set_disabled, set_password_hash, set_role};
+use super::{
+    audit_snapshot, lock_enabled_admins, lock_user, search, sessions, set_disabled, set_password_hash, set_role,
+};
 use crate::audit::Outcome;
 use crate::audit::ssr::{Actor, ClientInfo, NewAuditEntry, append};
 use crate::auth::password::NewPassword;
@@ -29,12 +31,24 @@ pub struct Admin {
 pub async fn list(state: &AppState, viewer_id: i64, query: &str, page: u32) -> Result<UserListing, AppError> {
     let query = query.trim();
     let offset = i64::from(page) * PAGE_SIZE;
-    let mut conn = state.db.acquire().await.map_err(|e| AppError::internal("db acquire", e))?;
+    let mut conn = state
+        .db
+        .acquire()
+        .await
+        .map_err(|e| AppError::internal("db acquire", e))?;
     // One extra row says whether a next page exists.
-    let mut users = search(&mut conn, query, PAGE_SIZE + 1, offset).await.map_err(|e| AppError::internal("search users", e))?;
+    let mut users = search(&mut conn, query, PAGE_SIZE + 1, offset)
+        .await
+        .map_err(|e| AppError::internal("search users", e))?;
     let has_more = users.len() > usize::try_from(PAGE_SIZE).unwrap_or(usize::MAX);
     users.truncate(usize::try_from(PAGE_SIZE).unwrap_or(usize::MAX));
-    Ok(UserListing { users, query: query.to_string(), page, has_more, viewer_id })
+    Ok(UserListing {
+        users,
+        query: query.to_string(),
+        page,
+        has_more,
+        viewer_id,
+    })
 }
 
 /// Refuses a change that would leave no enabled admin. `admins` are the
@@ -54,16 +68,25 @@ type Tx = Transaction<'static, Postgres>;
 /// user's row locked (always in that order, so changes never deadlock).
 async fn begin_admin_change(state: &AppState, user_id: i64) -> Result<(Tx, Vec<i64>, UserSummary), AppError> {
     let mut tx = state.db.begin().await.map_err(|e| AppError::internal("begin", e))?;
-    let admins = lock_enabled_admins(&mut tx).await.map_err(|e| AppError::internal("lock admins", e))?;
-    let user = lock_user(&mut tx, user_id).await.map_err(|e| AppError::internal("lock user", e))?.ok_or(AppError::NotFound)?;
+    let admins = lock_enabled_admins(&mut tx)
+        .await
+        .map_err(|e| AppError::internal("lock admins", e))?;
+    let user = lock_user(&mut tx, user_id)
+        .await
+        .map_err(|e| AppError::internal("lock user", e))?
+        .ok_or(AppError::NotFound)?;
     Ok((tx, admins, user))
 }
 
 /// Appends the change's audit entry and commits both.
 async fn audit_and_commit(state: &AppState, mut tx: Tx, entry: NewAuditEntry) -> Result<(), AppError> {
     let action = entry.action.clone();
-    append(&mut tx, &state.audit_key, entry).await.map_err(|e| AppError::internal(&format!("audit {action}"), e))?;
-    tx.commit().await.map_err(|e| AppError::internal(&format!("commit {action}"), e))
+    append(&mut tx, &state.audit_key, entry)
+        .await
+        .map_err(|e| AppError::internal(&format!("audit {action}"), e))?;
+    tx.commit()
+        .await
+        .map_err(|e| AppError::internal(&format!("commit {action}"), e))
 }
 
 fn entry(admin: &Admin, action: &str, user_id: i64, before: Option<Value>, after: Option<Value>) -> NewAuditEntry {
@@ -78,22 +101,43 @@ pub async fn change_role(state: &AppState, admin: &Admin, user_id: i64, role: Ro
         return Ok(before);
     }
     keeps_an_admin(&admins, &before, role, before.disabled)?;
-    let after = set_role(&mut tx, user_id, role).await.map_err(|e| AppError::internal("set role", e))?;
-    let entry = entry(admin, "user.set_role", user_id, Some(audit_snapshot(&before)), Some(audit_snapshot(&after)));
+    let after = set_role(&mut tx, user_id, role)
+        .await
+        .map_err(|e| AppError::internal("set role", e))?;
+    let entry = entry(
+        admin,
+        "user.set_role",
+        user_id,
+        Some(audit_snapshot(&before)),
+        Some(audit_snapshot(&after)),
+    );
     audit_and_commit(state, tx, entry).await?;
     sessions::end_all(state, user_id).await?;
     Ok(after)
 }
 
-pub async fn change_disabled(state: &AppState, admin: &Admin, user_id: i64, disabled: bool) -> Result<UserSummary, AppError> {
+pub async fn change_disabled(
+    state: &AppState,
+    admin: &Admin,
+    user_id: i64,
+    disabled: bool,
+) -> Result<UserSummary, AppError> {
     let (mut tx, admins, before) = begin_admin_change(state, user_id).await?;
     if before.disabled == disabled {
         return Ok(before);
     }
     keeps_an_admin(&admins, &before, before.role, disabled)?;
-    let after = set_disabled(&mut tx, user_id, disabled).await.map_err(|e| AppError::internal("set disabled", e))?;
+    let after = set_disabled(&mut tx, user_id, disabled)
+        .await
+        .map_err(|e| AppError::internal("set disabled", e))?;
     let action = if disabled { "user.disable" } else { "user.enable" };
-    let entry = entry(admin, action, user_id, Some(audit_snapshot(&before)), Some(audit_snapshot(&after)));
+    let entry = entry(
+        admin,
+        action,
+        user_id,
+        Some(audit_snapshot(&before)),
+        Some(audit_snapshot(&after)),
+    );
     audit_and_commit(state, tx, entry).await?;
     if disabled {
         sessions::end_all(state, user_id).await?;
@@ -114,18 +158,37 @@ pub async fn reset_password(
         Some(password) => password.expose().to_string(),
         None => generate_password(),
     };
-    let hash = crate::auth::ssr::hashing::hash(password.clone()).await.map_err(|e| AppError::internal("hash password", e))?;
+    let hash = crate::auth::ssr::hashing::hash(password.clone())
+        .await
+        .map_err(|e| AppError::internal("hash password", e))?;
     let mut tx = state.db.begin().await.map_err(|e| AppError::internal("begin", e))?;
-    let user = lock_user(&mut tx, user_id).await.map_err(|e| AppError::internal("lock user", e))?.ok_or(AppError::NotFound)?;
-    set_password_hash(&mut tx, user_id, &hash).await.map_err(|e| AppError::internal("set password", e))?;
+    let user = lock_user(&mut tx, user_id)
+        .await
+        .map_err(|e| AppError::internal("lock user", e))?
+        .ok_or(AppError::NotFound)?;
+    set_password_hash(&mut tx, user_id, &hash)
+        .await
+        .map_err(|e| AppError::internal("set password", e))?;
     let mut after = audit_snapshot(&user);
     if let Some(fields) = after.as_object_mut() {
-        fields.insert("password".into(), json!(if generated { "reset (generated)" } else { "reset" }));
+        fields.insert(
+            "password".into(),
+            json!(if generated { "reset (generated)" } else { "reset" }),
+        );
     }
-    let entry = entry(admin, "user.reset_password", user_id, Some(audit_snapshot(&user)), Some(after));
+    let entry = entry(
+        admin,
+        "user.reset_password",
+        user_id,
+        Some(audit_snapshot(&user)),
+        Some(after),
+    );
     audit_and_commit(state, tx, entry).await?;
     sessions::end_all(state, user_id).await?;
-    Ok(PasswordReset { user, generated_password: generated.then_some(password) })
+    Ok(PasswordReset {
+        user,
+        generated_password: generated.then_some(password),
+    })
 }
 
 /// Ends one session of the user. Redis holds the change, so the audit entry
@@ -142,20 +205,28 @@ pub async fn end_session(state: &AppState, admin: &Admin, user_id: i64, handle: 
         "user_agent": session.user_agent,
     });
     let entry = entry(admin, "session.end", user_id, Some(before), None);
-    append(&mut tx, &state.audit_key, entry).await.map_err(|e| AppError::internal("audit session.end", e))?;
+    append(&mut tx, &state.audit_key, entry)
+        .await
+        .map_err(|e| AppError::internal("audit session.end", e))?;
     let store = crate::auth::ssr::session_store::RedisSessionStore::new(state.redis.clone());
     store.end_one_of(user_id, &record.id).await.map_err(|error| {
         tracing::error!(%error, "could not end a session");
         AppError::Unavailable("The session store cannot be reached right now. Try again shortly.".into())
     })?;
-    tx.commit().await.map_err(|e| AppError::internal("commit session.end", e))
+    tx.commit()
+        .await
+        .map_err(|e| AppError::internal("commit session.end", e))
 }
 
 /// Whether this request is a browser's plain form post (no JavaScript),
 /// which Leptos answers with a redirect back to the page.
 pub fn is_plain_form_post() -> bool {
     leptos::prelude::use_context::<http::request::Parts>().is_some_and(|parts| {
-        parts.headers.get(http::header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|v| v.contains("text/html"))
+        parts
+            .headers
+            .get(http::header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.contains("text/html"))
     })
 }
 
@@ -163,7 +234,9 @@ pub fn is_plain_form_post() -> bool {
 pub fn generate_password() -> String {
     const ALPHABET: &[u8] = b"abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
     let mut rng = rand::thread_rng();
-    (0..20).map(|_| char::from(ALPHABET[rng.gen_range(0..ALPHABET.len())])).collect()
+    (0..20)
+        .map(|_| char::from(ALPHABET[rng.gen_range(0..ALPHABET.len())]))
+        .collect()
 }
 
 #[cfg(test)]
@@ -185,12 +258,30 @@ mod tests {
     #[test]
     fn the_last_enabled_admin_cannot_lose_admin_rights() {
         let only = user(1, Role::Admin, false);
-        assert_eq!(keeps_an_admin(&[1], &only, Role::Operator, false), Err(AppError::Conflict(LAST_ADMIN.into())));
-        assert_eq!(keeps_an_admin(&[1], &only, Role::Admin, true), Err(AppError::Conflict(LAST_ADMIN.into())));
+        assert_eq!(
+            keeps_an_admin(&[1], &only, Role::Operator, false),
+            Err(AppError::Conflict(LAST_ADMIN.into()))
+        );
+        assert_eq!(
+            keeps_an_admin(&[1], &only, Role::Admin, true),
+            Err(AppError::Conflict(LAST_ADMIN.into()))
+        );
         assert_eq!(keeps_an_admin(&[1], &only, Role::Admin, false), Ok(()));
-        assert_eq!(keeps_an_admin(&[1, 2], &only, Role::Viewer, false), Ok(()), "another admin remains");
-        assert_eq!(keeps_an_admin(&[1], &user(3, Role::Viewer, false), Role::Support, true), Ok(()), "not an admin");
-        assert_eq!(keeps_an_admin(&[1], &user(4, Role::Admin, true), Role::Viewer, true), Ok(()), "a disabled admin");
+        assert_eq!(
+            keeps_an_admin(&[1, 2], &only, Role::Viewer, false),
+            Ok(()),
+            "another admin remains"
+        );
+        assert_eq!(
+            keeps_an_admin(&[1], &user(3, Role::Viewer, false), Role::Support, true),
+            Ok(()),
+            "not an admin"
+        );
+        assert_eq!(
+            keeps_an_admin(&[1], &user(4, Role::Admin, true), Role::Viewer, true),
+            Ok(()),
+            "a disabled admin"
+        );
     }
 
     #[test]

@@ -16,11 +16,21 @@ use crate::users::ActiveSession;
 
 /// The non-secret name of a session: 16 hex digits of SHA-256 of its id.
 pub fn handle_of(session_id: &str) -> String {
-    Sha256::digest(session_id.as_bytes()).iter().take(8).map(|byte| format!("{byte:02x}")).collect()
+    Sha256::digest(session_id.as_bytes())
+        .iter()
+        .take(8)
+        .map(|byte| format!("{byte:02x}"))
+        .collect()
 }
 
 fn describe(record: &Record, current_handle: Option<&str>) -> ActiveSession {
-    let text = |key: &str| record.data.get(key).and_then(|value| value.as_str()).map(str::to_string);
+    let text = |key: &str| {
+        record
+            .data
+            .get(key)
+            .and_then(|value| value.as_str())
+            .map(str::to_string)
+    };
     let handle = handle_of(&record.id.to_string());
     ActiveSession {
         current: current_handle == Some(handle.as_str()),
@@ -43,12 +53,23 @@ fn store_unavailable(error: impl std::fmt::Display) -> AppError {
 
 /// The user's live sessions, newest sign-in first. `current_session_id` marks
 /// the one making this request.
-pub async fn list(state: &AppState, user_id: i64, current_session_id: Option<String>) -> Result<Vec<ActiveSession>, AppError> {
+pub async fn list(
+    state: &AppState,
+    user_id: i64,
+    current_session_id: Option<String>,
+) -> Result<Vec<ActiveSession>, AppError> {
     let store = RedisSessionStore::new(state.redis.clone());
     let records = store.sessions_of(user_id).await.map_err(store_unavailable)?;
     let current = current_session_id.as_deref().map(handle_of);
-    let mut sessions: Vec<ActiveSession> = records.iter().map(|record| describe(record, current.as_deref())).collect();
-    sessions.sort_by(|a, b| b.signed_in_at.cmp(&a.signed_in_at).then_with(|| a.handle.cmp(&b.handle)));
+    let mut sessions: Vec<ActiveSession> = records
+        .iter()
+        .map(|record| describe(record, current.as_deref()))
+        .collect();
+    sessions.sort_by(|a, b| {
+        b.signed_in_at
+            .cmp(&a.signed_in_at)
+            .then_with(|| a.handle.cmp(&b.handle))
+    });
     Ok(sessions)
 }
 
