@@ -115,18 +115,13 @@ pub enum EndpointOrder {
 }
 
 /// One live update on the SSE stream `GET /api/v1/live?service=…`
-/// (`event: point`): the service's totals for one minute, all endpoints
-/// merged, as they stand after the batch that changed them committed.
-/// A client replaces its point for `minute` (or appends a new one).
+/// (`event: point`): the service's totals for one minute (`t`), all
+/// endpoints merged, as they stand after the batch that changed them
+/// committed — the same point the Performance chart draws, plus its service.
+/// A client replaces its point for that minute (or appends a new one).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct LivePoint {
     pub service: String,
-    pub minute: DateTime<Utc>,
-    pub count: i64,
-    pub errors: i64,
-    pub avg_ms: f64,
-    pub p50_ms: f64,
-    pub p95_ms: f64,
-    pub p99_ms: f64,
-    pub max_ms: f64,
+    #[serde(flatten)]
+    pub point: LatencyPoint,
 }

@@ -263,21 +263,12 @@ impl PerformanceReport {
 /// Adds (or replaces) the live `point` for its minute in `series`, keeping
 /// only points within `keep` of the newest and at most `MAX_POINTS`.
 /// Points for other services are ignored. Returns whether `series` changed.
-pub fn merge_live_point(series: &mut Vec<LatencyPoint>, service: &str, point: &LivePoint, keep: Duration) -> bool {
-    if point.service != service {
+pub fn merge_live_point(series: &mut Vec<LatencyPoint>, service: &str, live: &LivePoint, keep: Duration) -> bool {
+    if live.service != service {
         return false;
     }
-    let latency = LatencyPoint {
-        t: point.minute,
-        count: point.count,
-        errors: point.errors,
-        avg_ms: point.avg_ms,
-        p50_ms: point.p50_ms,
-        p95_ms: point.p95_ms,
-        p99_ms: point.p99_ms,
-        max_ms: point.max_ms,
-    };
-    match series.binary_search_by(|p| p.t.cmp(&point.minute)) {
+    let latency = live.point.clone();
+    match series.binary_search_by(|p| p.t.cmp(&latency.t)) {
         Ok(index) => series[index] = latency,
         Err(index) => series.insert(index, latency),
     }
@@ -549,14 +540,16 @@ mod tests {
     fn live_points_replace_their_minute_and_slide_the_window() {
         let point = |minute: &str, count: i64| LivePoint {
             service: "shop".into(),
-            minute: at(minute),
-            count,
-            errors: 0,
-            avg_ms: 1.0,
-            p50_ms: 1.0,
-            p95_ms: 1.0,
-            p99_ms: 1.0,
-            max_ms: 1.0,
+            point: LatencyPoint {
+                t: at(minute),
+                count,
+                errors: 0,
+                avg_ms: 1.0,
+                p50_ms: 1.0,
+                p95_ms: 1.0,
+                p99_ms: 1.0,
+                max_ms: 1.0,
+            },
         };
         let mut series = Vec::new();
         let keep = Duration::minutes(2);

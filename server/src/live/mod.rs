@@ -147,16 +147,9 @@ async fn publish_touched(state: &AppState, touched: BTreeSet<(&str, DateTime<Utc
             )
             .await
             .context("reading the rollups back")?;
-            points.extend(series.into_iter().map(|p| LivePoint {
+            points.extend(series.into_iter().map(|point| LivePoint {
                 service: service.to_string(),
-                minute: p.t,
-                count: p.count,
-                errors: p.errors,
-                avg_ms: p.avg_ms,
-                p50_ms: p.p50_ms,
-                p95_ms: p.p95_ms,
-                p99_ms: p.p99_ms,
-                max_ms: p.max_ms,
+                point,
             }));
         }
     }

@@ -120,8 +120,11 @@ async fn an_ingested_record_reaches_a_viewers_stream() {
     ingest(&app, &key, &batch(3, 1)).await;
     let (event, point) = stream.next_point(WAIT).await.expect("a point arrives");
     assert_eq!(point.service, "checkout");
-    assert!(point.count >= 1 && point.count <= 3, "{point:?}");
-    assert!(point.p95_ms > 0.0 && point.max_ms >= point.p95_ms, "{point:?}");
+    assert!(point.point.count >= 1 && point.point.count <= 3, "{point:?}");
+    assert!(
+        point.point.p95_ms > 0.0 && point.point.max_ms >= point.point.p95_ms,
+        "{point:?}"
+    );
     assert!(!event.id.is_empty(), "every event has an id to resume from");
 }
 
@@ -137,7 +140,10 @@ async fn a_stream_carries_only_the_service_asked_for() {
     ingest(&app, &key, &other).await;
     ingest(&app, &key, &wanted).await;
     let (_, point) = stream.next_point(WAIT).await.expect("a point arrives");
-    assert_eq!((point.service.as_str(), point.count, point.errors), ("search", 1, 1));
+    assert_eq!(
+        (point.service.as_str(), point.point.count, point.point.errors),
+        ("search", 1, 1)
+    );
 }
 
 #[tokio::test]
@@ -188,7 +194,7 @@ async fn reconnecting_with_last_event_id_replays_what_was_missed() {
     let mut resumed = LiveStream::open(&browser, "?service=checkout", Some(&first.id)).await;
     let (missed, point) = resumed.next_point(WAIT).await.expect("the missed point is replayed");
     assert_ne!(missed.id, first.id, "nothing already sent is sent again");
-    assert!(point.count >= 1, "{point:?}");
+    assert!(point.point.count >= 1, "{point:?}");
     let total: i64 = sqlx::query_scalar("SELECT count(*) FROM request_events")
         .fetch_one(&app.db)
         .await
