@@ -60,10 +60,20 @@ pub enum Permission {
     ManageUsers,
     /// Create, scope, expire and revoke the API keys machines send data with.
     ManageApiKeys,
+    /// Deployment records, their timeline and their impact.
+    ReadDeployments,
+    /// Record a deployment from the UI.
+    RecordDeployments,
+    /// Backup records, their verification and restore-test evidence.
+    ReadBackups,
+    /// Run a backup now, verify it, run a restore test.
+    RunBackups,
+    /// Manage backup targets, restore into a new database, download backup files.
+    ManageBackups,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 8] = [
+    pub const ALL: [Permission; 13] = [
         Permission::ViewDashboards,
         Permission::ManageOwnAccount,
         Permission::ReadAuditDetails,
@@ -72,6 +82,11 @@ impl Permission {
         Permission::VerifyAudit,
         Permission::ManageUsers,
         Permission::ManageApiKeys,
+        Permission::ReadDeployments,
+        Permission::RecordDeployments,
+        Permission::ReadBackups,
+        Permission::RunBackups,
+        Permission::ManageBackups,
     ];
 
     pub fn description(self) -> &'static str {
@@ -84,6 +99,11 @@ impl Permission {
             Permission::VerifyAudit => "verify audit chain",
             Permission::ManageUsers => "manage users and sessions",
             Permission::ManageApiKeys => "manage API keys",
+            Permission::ReadDeployments => "read deployment records",
+            Permission::RecordDeployments => "record deployments",
+            Permission::ReadBackups => "read backup records",
+            Permission::RunBackups => "run, verify and restore-test backups",
+            Permission::ManageBackups => "manage backup targets, restore into a new database, download backups",
         }
     }
 }
@@ -96,7 +116,9 @@ pub fn allows(role: Role, permission: Permission) -> bool {
         ViewDashboards | ManageOwnAccount => true,
         ReadAuditDetails | ExportAudit | VerifyAudit => matches!(role, Admin | Support),
         ReadAuditSummary => matches!(role, Admin | Support | Manager),
-        ManageUsers | ManageApiKeys => matches!(role, Admin),
+        ManageUsers | ManageApiKeys | ManageBackups => matches!(role, Admin),
+        ReadDeployments | ReadBackups => matches!(role, Admin | Operator | Manager),
+        RecordDeployments | RunBackups => matches!(role, Admin | Operator),
     }
 }
 
