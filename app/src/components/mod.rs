@@ -5,6 +5,7 @@ pub mod chart;
 pub mod form;
 pub mod layout;
 pub mod nav;
+pub mod range_fields;
 pub mod status_badge;
 pub mod table_head;
 pub mod theme_switch;

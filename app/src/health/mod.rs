@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::AppError;
 
+pub mod history;
 #[cfg(feature = "ssr")]
 pub mod ssr;
 

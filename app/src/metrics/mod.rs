@@ -78,6 +78,21 @@ pub struct LatencyPoint {
     pub max_ms: f64,
 }
 
+/// One step of a metric's chart, merged from the per-minute rollups of every
+/// label set that matched.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct MetricPoint {
+    /// Start of the step.
+    pub t: DateTime<Utc>,
+    /// Samples in the step.
+    pub count: i64,
+    pub min: f64,
+    pub max: f64,
+    pub avg: f64,
+    /// The newest sample's value.
+    pub last: f64,
+}
+
 /// One service over a time range (the overview's table).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ServiceSummary {

@@ -148,42 +148,53 @@ impl PerformanceQuery {
 
     /// The time window this query asks for at `now`.
     pub fn window(&self, now: DateTime<Utc>) -> Result<Window, AppError> {
-        let range = match present(&self.range) {
-            None => TimeRange::default(),
-            Some(value) => TimeRange::parse(value)
-                .ok_or_else(|| AppError::validation("range", "Choose one of 15m, 1h, 6h, 24h, 7d, 30d or custom"))?,
-        };
-        let (from, to) = match range.span() {
-            Some(span) => (now - span, now),
-            None => {
-                let from = parse_instant(present(&self.from), "from")?;
-                let to = parse_instant(present(&self.to), "to")?;
-                if to <= from {
-                    return Err(AppError::validation("to", "Must be after \"from\""));
-                }
-                if to - from > Duration::days(MAX_CUSTOM_DAYS) {
-                    return Err(AppError::validation(
-                        "to",
-                        format!("A custom range may span at most {MAX_CUSTOM_DAYS} days"),
-                    ));
-                }
-                if from < now - Duration::days(OLDEST_DAYS) {
-                    return Err(AppError::validation(
-                        "from",
-                        format!("Data older than {OLDEST_DAYS} days is not kept"),
-                    ));
-                }
-                (from, to)
-            }
-        };
-        let step = step_for(to - from);
-        Ok(Window {
-            range,
-            from: align_down(from, step),
-            to,
-            step,
-        })
+        window_for(&self.range, &self.from, &self.to, now)
     }
+}
+
+/// The window a page's `range` (and, for a custom one, `from` and `to`)
+/// parameters ask for at `now`; errors name the offending parameter.
+pub fn window_for(
+    range: &Option<String>,
+    from: &Option<String>,
+    to: &Option<String>,
+    now: DateTime<Utc>,
+) -> Result<Window, AppError> {
+    let range = match present(range) {
+        None => TimeRange::default(),
+        Some(value) => TimeRange::parse(value)
+            .ok_or_else(|| AppError::validation("range", "Choose one of 15m, 1h, 6h, 24h, 7d, 30d or custom"))?,
+    };
+    let (from, to) = match range.span() {
+        Some(span) => (now - span, now),
+        None => {
+            let from = parse_instant(present(from), "from")?;
+            let to = parse_instant(present(to), "to")?;
+            if to <= from {
+                return Err(AppError::validation("to", "Must be after \"from\""));
+            }
+            if to - from > Duration::days(MAX_CUSTOM_DAYS) {
+                return Err(AppError::validation(
+                    "to",
+                    format!("A custom range may span at most {MAX_CUSTOM_DAYS} days"),
+                ));
+            }
+            if from < now - Duration::days(OLDEST_DAYS) {
+                return Err(AppError::validation(
+                    "from",
+                    format!("Data older than {OLDEST_DAYS} days is not kept"),
+                ));
+            }
+            (from, to)
+        }
+    };
+    let step = step_for(to - from);
+    Ok(Window {
+        range,
+        from: align_down(from, step),
+        to,
+        step,
+    })
 }
 
 /// A parsed time window: series points start at `from` (aligned to `step`).

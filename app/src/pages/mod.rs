@@ -2,6 +2,7 @@
 
 mod api_keys;
 mod audit;
+mod health;
 mod login;
 mod not_available;
 mod not_found;
@@ -13,6 +14,7 @@ mod users;
 
 pub use api_keys::ApiKeys;
 pub use audit::{AuditEntryPage, AuditLog};
+pub use health::HealthChecks;
 pub use login::Login;
 pub use not_available::NotAvailable;
 pub use not_found::NotFound;
@@ -30,6 +32,7 @@ use crate::auth::permissions::{Role, allows};
 pub enum Area {
     Overview,
     Performance,
+    Health,
     Alerts,
     Logs,
     Backups,
@@ -40,9 +43,10 @@ pub enum Area {
 }
 
 impl Area {
-    pub const ALL: [Area; 9] = [
+    pub const ALL: [Area; 10] = [
         Area::Overview,
         Area::Performance,
+        Area::Health,
         Area::Alerts,
         Area::Logs,
         Area::Backups,
@@ -56,6 +60,7 @@ impl Area {
         match self {
             Area::Overview => "Overview",
             Area::Performance => "Performance",
+            Area::Health => "Health",
             Area::Alerts => "Alerts",
             Area::Logs => "Logs",
             Area::Backups => "Backups",
@@ -70,6 +75,7 @@ impl Area {
         match self {
             Area::Overview => "/",
             Area::Performance => "/performance",
+            Area::Health => "/health-checks",
             Area::Alerts => "/alerts",
             Area::Logs => "/logs",
             Area::Backups => "/backups",
@@ -94,6 +100,7 @@ impl Area {
         match self {
             Area::Overview => "The state of every service and of Opsdeck's own dependencies.",
             Area::Performance => "Latency percentiles, throughput and error rate per service and endpoint.",
+            Area::Health => "The history of Opsdeck's checks of Postgres and Redis.",
             Area::Alerts => "Alert rules with backtesting, firing alerts, silences and notifications.",
             Area::Logs => "Error and system logs.",
             Area::Backups => "Backup runs with checksum verification and restore tests.",

@@ -7,6 +7,7 @@ mod auth;
 mod cli;
 mod demo;
 mod health;
+mod health_history;
 mod helpers;
 mod ingest;
 mod live;

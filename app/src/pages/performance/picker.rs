@@ -4,7 +4,8 @@
 use leptos::prelude::*;
 use leptos_router::components::Form;
 
-use crate::metrics::pages::{PerformanceQuery, TimeRange};
+use crate::components::range_fields::RangeFields;
+use crate::metrics::pages::PerformanceQuery;
 
 #[component]
 pub fn Picker(query: PerformanceQuery, services: Vec<String>, endpoints: Vec<String>) -> impl IntoView {
@@ -14,10 +15,6 @@ pub fn Picker(query: PerformanceQuery, services: Vec<String>, endpoints: Vec<Str
         .or_else(|| services.first().cloned())
         .unwrap_or_default();
     let chosen_endpoint = query.endpoint.clone().unwrap_or_default();
-    let chosen_range = query
-        .range
-        .clone()
-        .unwrap_or_else(|| TimeRange::default().as_str().to_string());
     // A service named in the URL but unknown here stays selectable, so the form keeps it.
     let mut services = services;
     if !chosen_service.is_empty() && !services.contains(&chosen_service) {
@@ -53,38 +50,12 @@ pub fn Picker(query: PerformanceQuery, services: Vec<String>, endpoints: Vec<Str
                             }).collect_view()}
                         </select>
                     </div>
-                    <div class="field">
-                        <label for="performance-range">"Time range"</label>
-                        <select id="performance-range" name="range">
-                            {TimeRange::ALL.into_iter().map(|range| view! {
-                                <option value=range.as_str() selected=range.as_str() == chosen_range>{range.label()}</option>
-                            }).collect_view()}
-                        </select>
-                    </div>
-                    <TimeField name="from" label="Custom from (UTC)" value=query.from.clone().unwrap_or_default() />
-                    <TimeField name="to" label="Custom to (UTC)" value=query.to.clone().unwrap_or_default() />
+                    <RangeFields prefix="performance" range=query.range.clone() from=query.from.clone() to=query.to.clone() />
                 </div>
                 <div class="filter-buttons">
                     <button type="submit">"Show"</button>
                 </div>
             </Form>
         </section>
-    }
-}
-
-#[component]
-fn TimeField(name: &'static str, label: &'static str, value: String) -> impl IntoView {
-    let id = format!("performance-{name}");
-    // Only `YYYY-MM-DDTHH:MM` fits a datetime-local input; keep anything else as text.
-    let kind = if value.is_empty() || (value.len() == 16 && value.as_bytes().get(10) == Some(&b'T')) {
-        "datetime-local"
-    } else {
-        "text"
-    };
-    view! {
-        <div class="field">
-            <label for=id.clone()>{label}</label>
-            <input id=id type=kind name=name value=value />
-        </div>
     }
 }
