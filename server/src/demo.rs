@@ -311,7 +311,7 @@ mod tests {
         assert!(
             requests
                 .iter()
-                .all(|r| r["service"].as_str().is_some_and(|s| s.starts_with("demo-")))
+                .all(|r| r["service"].as_str().is_some_and(app::metrics::is_demo_service))
         );
         assert!(
             requests

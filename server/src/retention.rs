@@ -1,6 +1,7 @@
 //! The metrics maintenance worker: keeps daily partitions prepared ahead of
 //! time and drops whole partitions that left the retention window (never a
-//! bulk DELETE).
+//! bulk DELETE of metric data), and forgets ingest idempotency keys once the
+//! raw data they guarded is gone.
 //!
 //! Every instance runs the loop, but only the one holding the session-level
 //! advisory lock [`RETENTION_LOCK`] on its dedicated connection does the work,
@@ -10,7 +11,7 @@
 
 use std::time::Duration;
 
-use chrono::{Days, NaiveDate, Utc};
+use chrono::{DateTime, Days, NaiveDate, NaiveTime, Utc};
 use sqlx::{PgConnection, PgPool};
 
 use app::metrics::ssr::partitions::{self, StoredKind};
@@ -75,7 +76,8 @@ pub async fn try_lead(pool: &PgPool) -> sqlx::Result<Option<PgConnection>> {
 }
 
 /// One round of work: partitions for yesterday to `DAYS_AHEAD` days after
-/// `today`, then expired partitions dropped. Returns the dropped names.
+/// `today`, then expired partitions dropped and idempotency keys older than
+/// the raw data pruned. Returns the dropped partitions' names.
 pub async fn maintain(
     conn: &mut PgConnection,
     settings: RetentionSettings,
@@ -88,7 +90,39 @@ pub async fn maintain(
     dropped.extend(
         partitions::drop_expired_partitions(&mut *conn, StoredKind::Rollups, settings.rollup_days, today).await?,
     );
+    let raw_kept_from = today
+        .checked_sub_days(Days::new(u64::from(settings.raw_days)))
+        .unwrap_or(today)
+        .and_time(NaiveTime::MIN)
+        .and_utc();
+    let pruned = prune_idempotency_keys(&mut *conn, raw_kept_from).await?;
+    if pruned > 0 {
+        tracing::info!(pruned, "forgot ingest idempotency keys older than the raw data");
+    }
     Ok(dropped)
+}
+
+/// Deletes idempotency keys of batches stored before `before`, a bounded
+/// chunk at a time so no statement holds many row locks for long (a retry of
+/// such a batch would be stored again, but its raw events are gone by now).
+pub async fn prune_idempotency_keys(conn: &mut PgConnection, before: DateTime<Utc>) -> sqlx::Result<u64> {
+    const CHUNK: i64 = 10_000;
+    let mut pruned = 0;
+    loop {
+        let deleted = sqlx::query(
+            "DELETE FROM ingest_batches WHERE ctid IN \
+             (SELECT ctid FROM ingest_batches WHERE created_at < $1 LIMIT $2)",
+        )
+        .bind(before)
+        .bind(CHUNK)
+        .execute(&mut *conn)
+        .await?
+        .rows_affected();
+        pruned += deleted;
+        if deleted < CHUNK as u64 {
+            return Ok(pruned);
+        }
+    }
 }
 
 /// The running worker; dropping it stops the worker.

@@ -16,6 +16,14 @@ pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod ssr;
 
+/// Services whose names start with this are fictional traffic from
+/// `opsdeck demo`; pages label them as demo data.
+pub const DEMO_SERVICE_PREFIX: &str = "demo-";
+
+pub fn is_demo_service(service: &str) -> bool {
+    service.starts_with(DEMO_SERVICE_PREFIX)
+}
+
 /// One HTTP request a service handled.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct RequestEvent {

@@ -5,6 +5,7 @@ use leptos_meta::Title;
 
 use crate::components::status_badge::StatusBadge;
 use crate::health::{HealthSnapshot, ServiceCheck, check_health};
+use crate::metrics::is_demo_service;
 use crate::metrics::pages::{
     DEGRADED_ERROR_RATE, DEGRADED_P95_MS, DOWN_ERROR_RATE, OVERVIEW_WINDOW_MINUTES, PerformanceQuery, ServiceTile,
     service_tiles,
@@ -100,7 +101,9 @@ fn ServiceCard(name: &'static str, check: ServiceCheck) -> impl IntoView {
 
 #[component]
 fn ServiceTiles(tiles: Vec<ServiceTile>) -> impl IntoView {
+    let demo = tiles.iter().any(|tile| is_demo_service(&tile.service));
     view! {
+        {demo.then(|| view! { <DemoNote /> })}
         <div class="cards service-tiles">{tiles.into_iter().map(|tile| view! { <ServiceTileCard tile /> }).collect_view()}</div>
         <p class="muted">
             {format!(
@@ -108,6 +111,20 @@ fn ServiceTiles(tiles: Vec<ServiceTile>) -> impl IntoView {
                 DEGRADED_ERROR_RATE * 100.0,
                 DOWN_ERROR_RATE * 100.0,
             )}
+        </p>
+    }
+}
+
+/// Says plainly that the `demo-…` services are generated traffic.
+#[component]
+fn DemoNote() -> impl IntoView {
+    view! {
+        <p class="demo-note" role="note" data-testid="demo-note">
+            <strong>"Demo data. "</strong>
+            "Services named "<code>"demo-…"</code>" are fictional traffic that "<code>"opsdeck demo"</code>
+            " sends through the ingest API so the dashboards have something to show. "
+            "Stop it by stopping that process (or start Opsdeck with "<code>"OPSDECK_DEMO=0"</code>
+            " in the README's run command); its data ages out with the retention settings."
         </p>
     }
 }
@@ -124,9 +141,13 @@ fn ServiceTileCard(tile: ServiceTile) -> impl IntoView {
         None => "card service-tile card-idle".to_string(),
     };
     let name = tile.service.clone();
+    let demo = is_demo_service(&tile.service);
     view! {
         <article class=class aria-label=tile.service data-testid="service-tile">
-            <h3><a href=href>{name}</a></h3>
+            <h3>
+                <a href=href>{name}</a>
+                {demo.then(|| view! { " " <span class="badge badge-demo">"Demo data"</span> })}
+            </h3>
             {match (tile.health, tile.recent) {
                 (Some(status), Some(recent)) => view! {
                     <StatusBadge status />

@@ -24,6 +24,37 @@ async fn demo_traffic_is_accepted_and_stored_under_demo_services() {
         .await
         .expect("count");
     assert!(samples >= 4, "{samples}");
+
+    // The Overview and the Performance page say that this is demo data.
+    let (viewer, _) = app.signed_in(app::auth::permissions::Role::Viewer).await;
+    let overview = viewer.get("/").await.text().await.expect("overview");
+    assert!(
+        overview.contains(r#"data-testid="demo-note""#),
+        "Overview labels the demo data"
+    );
+    assert!(overview.contains("badge-demo"), "each demo tile is labelled");
+    let performance = viewer.get(&format!("/performance?service={}", services[0])).await;
+    assert!(performance.text().await.expect("page").contains("badge-demo"));
+}
+
+#[tokio::test]
+async fn real_services_carry_no_demo_label() {
+    let app = TestApp::spawn().await;
+    let (_, key) = insert_key(&app, &["ingest"]).await;
+    let batch = serde_json::json!({"requests": [{"service": "checkout", "endpoint": "/pay", "method": "POST", "status": 200, "duration_ms": 12.0}]});
+    let response = app
+        .client
+        .post(format!("{}/api/v1/ingest", app.address))
+        .bearer_auth(&key)
+        .json(&batch)
+        .send()
+        .await
+        .expect("ingest");
+    assert_eq!(response.status().as_u16(), 202);
+    let (viewer, _) = app.signed_in(app::auth::permissions::Role::Viewer).await;
+    let overview = viewer.get("/").await.text().await.expect("overview");
+    assert!(overview.contains("checkout"));
+    assert!(!overview.contains("demo-note") && !overview.contains("badge-demo"));
 }
 
 #[tokio::test]

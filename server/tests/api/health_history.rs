@@ -41,7 +41,12 @@ async fn a_fresh_install_shows_its_own_checks_as_healthy() {
         .await;
     let sql = "SELECT count(*) FROM metric_samples WHERE name = 'health.redis.up'";
     let deadline = tokio::time::Instant::now() + Duration::from_secs(8);
-    while sqlx::query_scalar::<_, i64>(sql).fetch_one(&app.db).await.expect("count") == 0 {
+    while sqlx::query_scalar::<_, i64>(sql)
+        .fetch_one(&app.db)
+        .await
+        .expect("count")
+        == 0
+    {
         assert!(tokio::time::Instant::now() < deadline, "no health sample stored");
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
@@ -81,18 +86,34 @@ async fn a_slow_then_failed_check_is_listed_with_its_worst_state() {
 
     let (manager, _) = app.signed_in(Role::Manager).await;
     let page = manager.get("/health-checks?range=1h").await.text().await.expect("page");
-    let redis = page.split(r#"data-testid="health-redis""#).nth(1).expect("redis section");
-    let incidents = redis.split(r#"data-testid="incidents""#).nth(1).expect("redis incidents table");
-    let from = (minute - chrono::Duration::minutes(11)).format("%Y-%m-%d %H:%M UTC").to_string();
-    let to = (minute - chrono::Duration::minutes(9)).format("%Y-%m-%d %H:%M UTC").to_string();
+    let redis = page
+        .split(r#"data-testid="health-redis""#)
+        .nth(1)
+        .expect("redis section");
+    let incidents = redis
+        .split(r#"data-testid="incidents""#)
+        .nth(1)
+        .expect("redis incidents table");
+    let from = (minute - chrono::Duration::minutes(11))
+        .format("%Y-%m-%d %H:%M UTC")
+        .to_string();
+    let to = (minute - chrono::Duration::minutes(9))
+        .format("%Y-%m-%d %H:%M UTC")
+        .to_string();
     assert!(incidents.contains(&from), "incident starts at {from}");
     assert!(incidents.contains(&to), "incident ends at {to}");
     assert!(incidents.contains("2 min"));
     assert!(incidents.contains("badge-down"), "worst state is down");
     // 2 of 4 sampled minutes had a problem.
     assert!(redis.contains("50.0 %"), "availability shown");
-    let database = page.split(r#"data-testid="health-database""#).nth(1).expect("database section");
-    let database = database.split(r#"data-testid="health-redis""#).next().unwrap_or_default();
+    let database = page
+        .split(r#"data-testid="health-database""#)
+        .nth(1)
+        .expect("database section");
+    let database = database
+        .split(r#"data-testid="health-redis""#)
+        .next()
+        .unwrap_or_default();
     assert!(database.contains("Postgres was never degraded or down"));
 }
 
@@ -100,7 +121,9 @@ async fn a_slow_then_failed_check_is_listed_with_its_worst_state() {
 async fn a_bad_range_is_explained_not_failed() {
     let app = TestApp::spawn().await;
     let (viewer, _) = app.signed_in(Role::Viewer).await;
-    let response = viewer.get("/health-checks?range=custom&from=2026-01-02&to=2026-01-01").await;
+    let response = viewer
+        .get("/health-checks?range=custom&from=2026-01-02&to=2026-01-01")
+        .await;
     let page = response.text().await.expect("page");
     assert!(page.contains("Could not load the health history"), "{page}");
     assert!(page.contains("Must be after"), "names what is wrong");

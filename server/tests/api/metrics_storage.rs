@@ -601,3 +601,44 @@ async fn one_instance_leads_retention_and_prepares_partitions_ahead() {
     }
     assert!(took_over.is_some(), "another instance leads once the first is gone");
 }
+
+#[tokio::test]
+async fn idempotency_keys_are_forgotten_with_the_raw_data_they_guarded() {
+    let pool = fresh_pool().await;
+    let key_id: i64 = sqlx::query_scalar(
+        "INSERT INTO api_keys (name, prefix, key_hash, scopes) \
+         VALUES ('retention test', 'Ab12Cd34', decode(repeat('00', 32), 'hex'), ARRAY['ingest']) RETURNING id",
+    )
+    .fetch_one(&pool)
+    .await
+    .expect("key");
+    // Raw data is kept 7 days: on 2021-06-10 keys from before 2021-06-03 go.
+    for (idempotency_key, created_at) in [
+        ("old", "2021-06-02T23:59:00Z"),
+        ("kept-1", "2021-06-03T00:00:00Z"),
+        ("kept-2", "2021-06-09T12:00:00Z"),
+    ] {
+        sqlx::query(
+            "INSERT INTO ingest_batches (api_key_id, idempotency_key, records, created_at) VALUES ($1, $2, 1, $3::timestamptz)",
+        )
+        .bind(key_id)
+        .bind(idempotency_key)
+        .bind(created_at)
+        .execute(&pool)
+        .await
+        .expect("batch row");
+    }
+    let mut leader = retention::try_lead(&pool).await.expect("lock query").expect("leads");
+    let settings = RetentionSettings {
+        raw_days: 7,
+        rollup_days: 90,
+    };
+    retention::maintain(&mut leader, settings, day(2021, 6, 10))
+        .await
+        .expect("maintenance");
+    let left: Vec<String> = sqlx::query_scalar("SELECT idempotency_key FROM ingest_batches ORDER BY 1")
+        .fetch_all(&pool)
+        .await
+        .expect("rows");
+    assert_eq!(left, ["kept-1", "kept-2"]);
+}
