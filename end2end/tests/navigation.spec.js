@@ -1,6 +1,6 @@
 const { test, expect, signIn } = require('./fixtures');
 
-const everyArea = ['Overview', 'Performance', 'Alerts', 'Logs', 'Backups', 'Deployments', 'Audit', 'Settings', 'Users'];
+const everyArea = ['Overview', 'Performance', 'Health', 'Alerts', 'Logs', 'Backups', 'Deployments', 'Audit', 'Settings', 'Users'];
 const hiddenFrom = {
   admin: [],
   operator: ['Audit', 'Users'],

@@ -98,3 +98,43 @@ test('the Overview shows a tile for each service that links to its Performance p
   await expect(page).toHaveURL(new RegExp(`/performance\\?service=${SERVICE}$`));
   await expect(page.getByRole('heading', { level: 1, name: 'Performance' })).toBeVisible();
 });
+
+test('the Live toggle streams new minutes into the charts without a reload', async ({ page, request, jsEnabled }) => {
+  test.skip(!jsEnabled, 'live updates need JavaScript');
+  const service = `e2e-live-${Date.now()}`;
+  const key = fs.readFileSync(ingestKeyFile, 'utf8').trim();
+  const send = async (minutesAgo) => {
+    const ts = new Date(Date.now() - minutesAgo * 60_000).toISOString();
+    const response = await request.post('/api/v1/ingest', {
+      headers: { Authorization: `Bearer ${key}` },
+      data: { requests: [{ service, endpoint: '/live', method: 'GET', status: 200, duration_ms: 42, ts }] },
+    });
+    expect(response.status()).toBe(202);
+  };
+  await send(6);
+  await send(4);
+
+  await signIn(page, 'viewer');
+  await page.goto(`/performance?service=${service}&range=15m`);
+  const points = () =>
+    page.evaluate(() => {
+      const chart = window.echarts.getInstanceByDom(document.getElementById('throughput-chart'));
+      return chart ? chart.getOption().series[0].data.length : -1;
+    });
+  await expect.poll(points).toBe(2);
+
+  await page.getByRole('checkbox', { name: 'Live' }).check();
+  await expect(page.getByText('Streaming new minutes')).toBeVisible();
+  // A reload would drop this marker.
+  await page.evaluate(() => { window.stillTheSamePage = true; });
+  await send(0);
+  await expect.poll(points).toBe(3);
+  expect(await page.evaluate(() => window.stillTheSamePage)).toBe(true);
+
+  // Off, the charts stay as they are.
+  await page.getByRole('checkbox', { name: 'Live' }).uncheck();
+  await expect(page.getByText('Streaming new minutes')).toHaveCount(0);
+  await send(2);
+  await page.waitForTimeout(1500);
+  expect(await points()).toBe(3);
+});

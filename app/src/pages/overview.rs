@@ -50,6 +50,7 @@ pub fn Overview() -> impl IntoView {
         <section class="panel" aria-labelledby="dependencies-heading">
             <div class="panel-head">
                 <h2 id="dependencies-heading">"Opsdeck's dependencies"</h2>
+                <a href="/health-checks">"History of these checks"</a>
                 <button type="button" on:click=move |_| refreshes.update(|n| *n += 1)>
                     "Refresh now"
                 </button>
