@@ -23,7 +23,7 @@ test('the Health page shows the recorded checks of Postgres and Redis', async ({
   }
 
   // The range picker is a GET form.
-  await page.getByLabel('Time range').selectOption('24h');
+  await page.getByLabel('Time range', { exact: true }).selectOption('24h');
   await page.getByRole('button', { name: 'Show' }).click();
   await expect(page).toHaveURL(/range=24h/);
   await expect(page.getByTestId('health-window')).toContainText('Last 24 hours');
