@@ -5,6 +5,7 @@
 //! `opsdeck` server binary) and to wasm32 with `hydrate` (the browser bundle).
 //! Server-only code lives in `ssr` submodules or behind `#[cfg(feature = "ssr")]`.
 
+pub mod alerts;
 pub mod api_keys;
 pub mod audit;
 pub mod auth;

@@ -40,16 +40,26 @@ fn merged_by(key: &str, filter: &str) -> String {
 }
 
 /// One merged group: totals plus its histogram.
-struct Merged<K> {
-    key: K,
-    count: i64,
-    errors: i64,
-    sum_ms: f64,
-    max_ms: f64,
-    histogram: LatencyHistogram,
+#[derive(Clone, Debug)]
+pub struct Merged<K> {
+    pub key: K,
+    pub count: i64,
+    pub errors: i64,
+    pub sum_ms: f64,
+    pub max_ms: f64,
+    pub histogram: LatencyHistogram,
 }
 
 impl<K> Merged<K> {
+    /// Adds `other`'s requests to these.
+    pub fn merge(&mut self, other: &Merged<K>) {
+        self.count += other.count;
+        self.errors += other.errors;
+        self.sum_ms += other.sum_ms;
+        self.max_ms = self.max_ms.max(other.max_ms);
+        self.histogram.merge(&other.histogram);
+    }
+
     fn from_row(row: &PgRow) -> sqlx::Result<Self>
     where
         K: for<'r> sqlx::Decode<'r, sqlx::Postgres> + sqlx::Type<sqlx::Postgres>,
@@ -68,11 +78,11 @@ impl<K> Merged<K> {
     }
 
     /// A quantile, never above the exact maximum (which the rollups keep).
-    fn quantile(&self, q: f64) -> f64 {
+    pub fn quantile(&self, q: f64) -> f64 {
         self.histogram.quantile(q).map_or(0.0, |v| v.min(self.max_ms))
     }
 
-    fn avg_ms(&self) -> f64 {
+    pub fn avg_ms(&self) -> f64 {
         if self.count > 0 {
             self.sum_ms / self.count as f64
         } else {
@@ -80,13 +90,34 @@ impl<K> Merged<K> {
         }
     }
 
-    fn error_rate(&self) -> f64 {
+    pub fn error_rate(&self) -> f64 {
         if self.count > 0 {
             self.errors as f64 / self.count as f64
         } else {
             0.0
         }
     }
+}
+
+/// The requests of `service` (one endpoint or all) in `[from, to)`, merged
+/// per minute (ascending), histograms included: what alert rules aggregate.
+#[tracing::instrument(skip(conn), err)]
+pub async fn request_minutes(
+    conn: &mut PgConnection,
+    service: &str,
+    endpoint: Option<&str>,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> sqlx::Result<Vec<Merged<DateTime<Utc>>>> {
+    let sql = merged_by("minute", "service = $1 AND ($2::text IS NULL OR endpoint = $2)");
+    let rows = sqlx::query(&sql)
+        .bind(service)
+        .bind(endpoint)
+        .bind(from)
+        .bind(to)
+        .fetch_all(conn)
+        .await?;
+    rows.iter().map(Merged::from_row).collect()
 }
 
 /// Latency of `service` (one endpoint or all) in `[from, to)`, one point per

@@ -1,0 +1,147 @@
+//! Alerting: rules over the stored metrics, the state machine the evaluator
+//! and backtests share, and the values a rule watches.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+#[cfg(feature = "ssr")]
+pub mod ssr;
+pub mod state;
+
+/// An enum stored and shown as fixed lowercase words: `ALL`, `as_str`, `parse`.
+macro_rules! words {
+    ($(#[$meta:meta])* $name:ident { $($variant:ident => $word:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        pub enum $name { $($variant),+ }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $word),+ }
+            }
+
+            pub fn parse(word: &str) -> Option<$name> {
+                $name::ALL.iter().copied().find(|v| v.as_str() == word)
+            }
+        }
+    };
+}
+
+words! {
+    /// Where a rule is in its life.
+    AlertState {
+        Normal => "normal",
+        Pending => "pending",
+        Firing => "firing",
+        Resolved => "resolved",
+        NoData => "nodata",
+        Error => "error",
+    }
+}
+
+words! {
+    /// How a rule turns the watched series into one value per evaluation.
+    Aggregation {
+        P50 => "p50",
+        P95 => "p95",
+        P99 => "p99",
+        AvgLatency => "avg_latency",
+        MaxLatency => "max_latency",
+        Throughput => "throughput",
+        ErrorRate => "error_rate",
+        MetricMin => "min",
+        MetricMax => "max",
+        MetricAvg => "avg",
+        MetricLast => "last",
+    }
+}
+
+impl Aggregation {
+    /// Whether the rule reads request events (else a metric's samples).
+    pub fn reads_requests(self) -> bool {
+        !matches!(
+            self,
+            Aggregation::MetricMin | Aggregation::MetricMax | Aggregation::MetricAvg | Aggregation::MetricLast
+        )
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Aggregation::P50 => "P50 latency (ms)",
+            Aggregation::P95 => "P95 latency (ms)",
+            Aggregation::P99 => "P99 latency (ms)",
+            Aggregation::AvgLatency => "Average latency (ms)",
+            Aggregation::MaxLatency => "Maximum latency (ms)",
+            Aggregation::Throughput => "Throughput (requests/s)",
+            Aggregation::ErrorRate => "Error rate (%)",
+            Aggregation::MetricMin => "Metric minimum",
+            Aggregation::MetricMax => "Metric maximum",
+            Aggregation::MetricAvg => "Metric average",
+            Aggregation::MetricLast => "Metric last value",
+        }
+    }
+}
+
+words! {
+    Comparator {
+        Gt => ">",
+        Ge => ">=",
+        Lt => "<",
+        Le => "<=",
+    }
+}
+
+impl Comparator {
+    /// Whether `value <comparator> threshold` holds.
+    pub fn holds(self, value: f64, threshold: f64) -> bool {
+        match self {
+            Comparator::Gt => value > threshold,
+            Comparator::Ge => value >= threshold,
+            Comparator::Lt => value < threshold,
+            Comparator::Le => value <= threshold,
+        }
+    }
+}
+
+words! {
+    /// What an evaluation without data does.
+    NoDataPolicy {
+        Keep => "keep",
+        Alert => "alert",
+        Ok => "ok",
+    }
+}
+
+words! {
+    Severity {
+        Critical => "critical",
+        Warning => "warning",
+        Info => "info",
+    }
+}
+
+/// The series a rule watches and how it reduces it to a value.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Watched {
+    pub service: String,
+    /// Request rules: one endpoint, or all when `None`.
+    pub endpoint: Option<String>,
+    /// Metric rules: the metric's name.
+    pub metric: Option<String>,
+    /// Metric rules: labels a sample must carry (all of them).
+    pub matchers: BTreeMap<String, String>,
+    pub aggregation: Aggregation,
+    /// The value aggregates the last `window_secs` (whole minutes).
+    pub window_secs: i64,
+}
+
+/// Everything that decides a rule's state; saving a rule whose condition is
+/// unchanged keeps its state.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Condition {
+    pub watched: Watched,
+    pub thresholds: state::Thresholds,
+}

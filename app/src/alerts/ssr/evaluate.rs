@@ -1,0 +1,99 @@
+//! One evaluation of a rule now (the live evaluator) and many over stored
+//! history (a backtest): the same [`value_at`] and the same [`step`].
+
+use chrono::{DateTime, Duration, Utc};
+use serde::{Deserialize, Serialize};
+use sqlx::PgConnection;
+
+use super::series::{load, value_at, window};
+use crate::alerts::state::{Observation, Tracker, Transition, step};
+use crate::alerts::{AlertState, Condition, Watched};
+
+/// The longest history a backtest may replay.
+pub const MAX_BACKTEST_DAYS: i64 = 7;
+
+/// What a rule's series shows at `at` (a failed query is an `Error`
+/// observation; its cause goes to the log, not to the page).
+pub async fn observe(conn: &mut PgConnection, watched: &Watched, at: DateTime<Utc>) -> Observation {
+    let (from, to) = window(watched, at);
+    match load(conn, watched, from, to).await {
+        Ok(minutes) => value_at(watched, &minutes, at),
+        Err(error) => {
+            tracing::warn!(%error, "alert rule query failed");
+            Observation::Error("The rule's data could not be read".into())
+        }
+    }
+}
+
+/// When a backtested rule fired, and when it resolved (if it did in range).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Episode {
+    pub fired_at: DateTime<Utc>,
+    pub resolved_at: Option<DateTime<Utc>>,
+    /// The value that made it fire.
+    pub value: Option<f64>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Backtest {
+    pub from: DateTime<Utc>,
+    pub to: DateTime<Utc>,
+    pub every_secs: i64,
+    pub evaluations: usize,
+    pub transitions: Vec<Transition>,
+    pub episodes: Vec<Episode>,
+}
+
+/// Replays `condition` over `[from, to]`, evaluating every `every` as the
+/// live evaluator would, starting from `normal`.
+pub async fn backtest(
+    conn: &mut PgConnection,
+    condition: &Condition,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    every: Duration,
+) -> sqlx::Result<Backtest> {
+    let watched = &condition.watched;
+    let minutes = load(conn, watched, window(watched, from).0, to).await?;
+    let every = every.max(Duration::seconds(1));
+    let mut tracker = Tracker::new(from);
+    let mut transitions = Vec::new();
+    let mut evaluations = 0;
+    let mut at = from + every;
+    while at <= to {
+        let seen = value_at(watched, &minutes, at);
+        transitions.extend(step(&condition.thresholds, &mut tracker, at, &seen));
+        evaluations += 1;
+        at += every;
+    }
+    let episodes = episodes(&transitions);
+    Ok(Backtest {
+        from,
+        to,
+        every_secs: every.num_seconds(),
+        evaluations,
+        transitions,
+        episodes,
+    })
+}
+
+/// Firing periods from a rule's transitions.
+pub fn episodes(transitions: &[Transition]) -> Vec<Episode> {
+    let mut found: Vec<Episode> = Vec::new();
+    for transition in transitions {
+        match transition.to {
+            AlertState::Firing => found.push(Episode {
+                fired_at: transition.at,
+                resolved_at: None,
+                value: transition.value,
+            }),
+            AlertState::Resolved => {
+                if let Some(open) = found.last_mut().filter(|e| e.resolved_at.is_none()) {
+                    open.resolved_at = Some(transition.at);
+                }
+            }
+            _ => {}
+        }
+    }
+    found
+}

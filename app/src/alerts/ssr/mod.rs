@@ -1,0 +1,5 @@
+//! Server side of alerting: reading what a rule watches and evaluating it
+//! (live and as a backtest, with the same code).
+
+pub mod evaluate;
+pub mod series;

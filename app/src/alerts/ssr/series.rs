@@ -1,0 +1,208 @@
+//! The data a rule watches, per minute, and the value it reduces a window of
+//! minutes to. The live evaluator reads the minutes of one window; a
+//! backtest reads the whole range once and slides the window over it; both
+//! call [`value_at`], so they agree on every value.
+
+use chrono::{DateTime, Duration, Utc};
+use sqlx::PgConnection;
+
+use crate::alerts::state::Observation;
+use crate::alerts::{Aggregation, Watched};
+use crate::metrics::MetricPoint;
+use crate::metrics::ssr::queries::{Merged, metric_series, request_minutes};
+
+/// A rule's watched series, one entry per minute with data, ascending.
+#[derive(Clone, Debug)]
+pub enum Minutes {
+    Requests(Vec<Merged<DateTime<Utc>>>),
+    Metric(Vec<MetricPoint>),
+}
+
+/// The minutes of `watched` in `[from, to)`.
+pub async fn load(
+    conn: &mut PgConnection,
+    watched: &Watched,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> sqlx::Result<Minutes> {
+    if watched.aggregation.reads_requests() {
+        let rows = request_minutes(conn, &watched.service, watched.endpoint.as_deref(), from, to).await?;
+        Ok(Minutes::Requests(rows))
+    } else {
+        let name = watched.metric.as_deref().unwrap_or_default();
+        let rows = metric_series(
+            conn,
+            &watched.service,
+            name,
+            &watched.matchers,
+            from,
+            to,
+            Duration::minutes(1),
+        )
+        .await?;
+        Ok(Minutes::Metric(rows))
+    }
+}
+
+/// The window an evaluation at `at` aggregates: `[at − window, at)`.
+pub fn window(watched: &Watched, at: DateTime<Utc>) -> (DateTime<Utc>, DateTime<Utc>) {
+    (at - Duration::seconds(watched.window_secs), at)
+}
+
+/// The rule's value at `at` from `minutes` (which must cover its window).
+pub fn value_at(watched: &Watched, minutes: &Minutes, at: DateTime<Utc>) -> Observation {
+    let (from, to) = window(watched, at);
+    let window_secs = watched.window_secs.max(60) as f64;
+    match minutes {
+        Minutes::Requests(rows) => {
+            let mut rows = in_window(rows, |m| m.key, from, to).iter();
+            let Some(first) = rows.next() else {
+                return match watched.aggregation {
+                    Aggregation::Throughput => Observation::Value(0.0),
+                    _ => Observation::NoData,
+                };
+            };
+            let mut total = first.clone();
+            for row in rows {
+                total.merge(row);
+            }
+            if total.count == 0 {
+                return Observation::NoData;
+            }
+            Observation::Value(match watched.aggregation {
+                Aggregation::P50 => total.quantile(0.50),
+                Aggregation::P95 => total.quantile(0.95),
+                Aggregation::P99 => total.quantile(0.99),
+                Aggregation::AvgLatency => total.avg_ms(),
+                Aggregation::MaxLatency => total.max_ms,
+                Aggregation::Throughput => total.count as f64 / window_secs,
+                Aggregation::ErrorRate => 100.0 * total.error_rate(),
+                _ => return Observation::Error("a request rule with a metric aggregation".into()),
+            })
+        }
+        Minutes::Metric(rows) => {
+            let rows = in_window(rows, |m| m.t, from, to);
+            let count: i64 = rows.iter().map(|m| m.count).sum();
+            let Some(newest) = rows.last() else {
+                return Observation::NoData;
+            };
+            if count == 0 {
+                return Observation::NoData;
+            }
+            Observation::Value(match watched.aggregation {
+                Aggregation::MetricMin => rows.iter().map(|m| m.min).fold(f64::INFINITY, f64::min),
+                Aggregation::MetricMax => rows.iter().map(|m| m.max).fold(f64::NEG_INFINITY, f64::max),
+                Aggregation::MetricAvg => rows.iter().map(|m| m.avg * m.count as f64).sum::<f64>() / count as f64,
+                Aggregation::MetricLast => newest.last,
+                _ => return Observation::Error("a metric rule with a request aggregation".into()),
+            })
+        }
+    }
+}
+
+/// The rows (ascending by `key`) with `from <= key < to`.
+fn in_window<T>(rows: &[T], key: impl Fn(&T) -> DateTime<Utc>, from: DateTime<Utc>, to: DateTime<Utc>) -> &[T] {
+    let start = rows.partition_point(|r| key(r) < from);
+    let end = rows.partition_point(|r| key(r) < to);
+    &rows[start..end.max(start)]
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use chrono::TimeZone;
+
+    use super::*;
+    use crate::metrics::ssr::histogram::LatencyHistogram;
+
+    fn minute(m: i64) -> DateTime<Utc> {
+        Utc.timestamp_opt(1_764_000_000 + m * 60, 0).single().expect("instant")
+    }
+
+    fn requests(m: i64, durations: &[f64], errors: i64) -> Merged<DateTime<Utc>> {
+        let mut histogram = LatencyHistogram::new();
+        durations.iter().for_each(|d| histogram.record(*d));
+        Merged {
+            key: minute(m),
+            count: durations.len() as i64,
+            errors,
+            sum_ms: durations.iter().sum(),
+            max_ms: durations.iter().copied().fold(0.0, f64::max),
+            histogram,
+        }
+    }
+
+    fn watched(aggregation: Aggregation, window_minutes: i64) -> Watched {
+        Watched {
+            service: "shop".into(),
+            endpoint: None,
+            metric: None,
+            matchers: BTreeMap::new(),
+            aggregation,
+            window_secs: window_minutes * 60,
+        }
+    }
+
+    #[test]
+    fn a_window_covers_exactly_its_minutes() {
+        let minutes = Minutes::Requests(vec![
+            requests(0, &[10.0], 0),
+            requests(1, &[20.0, 20.0], 1),
+            requests(2, &[30.0], 0),
+        ]);
+        // At minute 3, a two-minute window holds minutes 1 and 2.
+        let max = value_at(&watched(Aggregation::MaxLatency, 2), &minutes, minute(3));
+        assert_eq!(max, Observation::Value(30.0));
+        let errors = value_at(&watched(Aggregation::ErrorRate, 2), &minutes, minute(3));
+        let errors = errors.value().expect("a value");
+        assert!((errors - 100.0 / 3.0).abs() < 1e-9, "{errors}");
+        let throughput = value_at(&watched(Aggregation::Throughput, 2), &minutes, minute(3));
+        assert_eq!(throughput, Observation::Value(3.0 / 120.0));
+        let avg = value_at(&watched(Aggregation::AvgLatency, 3), &minutes, minute(3));
+        assert_eq!(avg, Observation::Value(20.0));
+    }
+
+    #[test]
+    fn an_empty_window_has_no_data_but_zero_throughput() {
+        let minutes = Minutes::Requests(vec![requests(0, &[10.0], 0)]);
+        assert_eq!(
+            value_at(&watched(Aggregation::P95, 5), &minutes, minute(10)),
+            Observation::NoData
+        );
+        assert_eq!(
+            value_at(&watched(Aggregation::Throughput, 5), &minutes, minute(10)),
+            Observation::Value(0.0)
+        );
+    }
+
+    #[test]
+    fn metric_windows_merge_min_max_avg_and_last() {
+        let point = |m: i64, count: i64, min: f64, max: f64, avg: f64, last: f64| MetricPoint {
+            t: minute(m),
+            count,
+            min,
+            max,
+            avg,
+            last,
+        };
+        let minutes = Minutes::Metric(vec![point(0, 2, 1.0, 3.0, 2.0, 3.0), point(1, 1, 5.0, 5.0, 5.0, 5.0)]);
+        let w = |a| watched(a, 2);
+        assert_eq!(
+            value_at(&w(Aggregation::MetricMin), &minutes, minute(2)),
+            Observation::Value(1.0)
+        );
+        assert_eq!(
+            value_at(&w(Aggregation::MetricMax), &minutes, minute(2)),
+            Observation::Value(5.0)
+        );
+        assert_eq!(
+            value_at(&w(Aggregation::MetricAvg), &minutes, minute(2)),
+            Observation::Value(3.0)
+        );
+        assert_eq!(
+            value_at(&w(Aggregation::MetricLast), &minutes, minute(2)),
+            Observation::Value(5.0)
+        );
+    }
+}
