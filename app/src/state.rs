@@ -21,6 +21,8 @@ pub struct AppState {
     pub audit_key: crate::audit::ssr::AuditKey,
     pub auth: crate::auth::ssr::AuthSettings,
     pub ingest: crate::metrics::ingest::IngestSettings,
+    /// How often the alert evaluator runs (backtests evaluate as often).
+    pub alert_every: Duration,
 }
 
 #[derive(Clone, Copy, Debug)]

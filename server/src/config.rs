@@ -129,6 +129,11 @@ pub const VARIABLES: &[Variable] = &[
         meaning: "How often Opsdeck samples its own health checks into the metrics pipeline (its request timings are flushed at least every 5 s); 0 turns self-monitoring off",
     },
     Variable {
+        name: "OPSDECK_ALERT_EVAL_SECS",
+        default: "15",
+        meaning: "How often the alert evaluator (one instance at a time) evaluates every enabled rule; backtests evaluate at the same rhythm",
+    },
+    Variable {
         name: "OPSDECK_LIVE_RECHECK_SECS",
         default: "30",
         meaning: "How often an open live stream re-checks its viewer's session; a signed-out or disabled user's streams end within this time",
@@ -167,6 +172,7 @@ pub struct Config {
     /// Zero: self-monitoring is off.
     pub self_monitor_every: Duration,
     pub live_recheck: Duration,
+    pub alert_every: Duration,
 }
 
 /// How long metrics are kept, per kind; applied by dropping whole daily partitions.
@@ -253,6 +259,7 @@ impl Config {
             },
             self_monitor_every: Duration::from_secs(get("OPSDECK_SELF_MONITOR_SECS").parse("a number of seconds")?),
             live_recheck: Duration::from_secs(get("OPSDECK_LIVE_RECHECK_SECS").positive()?),
+            alert_every: Duration::from_secs(get("OPSDECK_ALERT_EVAL_SECS").positive()?),
             ingest: IngestSettings {
                 max_body_bytes: get("OPSDECK_INGEST_MAX_BYTES").positive()?,
                 rate_per_min: get("OPSDECK_INGEST_RATE_PER_MIN").positive()?,

@@ -1,6 +1,7 @@
 //! The `opsdeck` server: configuration, start-up wiring, HTTP-only routes and
 //! the command line. The pages and server functions live in the `app` crate.
 
+pub mod alerting;
 pub mod api_key_cli;
 pub mod audit;
 pub mod cli;
@@ -8,6 +9,7 @@ pub mod config;
 pub mod demo;
 pub mod gate;
 pub mod ingest;
+pub mod leader;
 pub mod live;
 pub mod prometheus;
 pub mod retention;

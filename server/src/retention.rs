@@ -59,15 +59,9 @@ async fn round(pool: &PgPool, leader: &mut Option<PgConnection>, settings: Reten
 /// A dedicated connection holding the retention lock, or `None` when another
 /// session holds it.
 pub async fn try_lead(pool: &PgPool) -> sqlx::Result<Option<PgConnection>> {
-    // Detached: a session lock must not go back to the pool with its connection.
-    let mut conn = pool.acquire().await?.detach();
-    let leading: bool = sqlx::query_scalar("SELECT pg_try_advisory_lock($1)")
-        .bind(RETENTION_LOCK)
-        .fetch_one(&mut conn)
-        .await?;
-    if !leading {
+    let Some(mut conn) = crate::leader::try_lock(pool, RETENTION_LOCK).await? else {
         return Ok(None);
-    }
+    };
     // DROP TABLE waits for an ACCESS EXCLUSIVE lock on the parent, and every
     // insert queues behind a waiting request: give up quickly instead and
     // try again next round.

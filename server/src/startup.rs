@@ -74,6 +74,8 @@ impl Application {
         });
         // Leader-only partition upkeep and retention; stops when this returns.
         let _retention = crate::retention::spawn(self.state.db.clone(), self.config.retention);
+        // Leader-only alert evaluation.
+        let _alerting = crate::alerting::spawn(self.state.db.clone(), self.config.alert_every);
         // This instance's one reader of the live stream, and its own metrics.
         let _live_reader = crate::live::spawn_reader(self.state.redis.clone(), self.live.clone());
         let _self_monitor = self
@@ -136,6 +138,7 @@ async fn build_state(config: &Config, site_addr: SocketAddr) -> anyhow::Result<A
         audit_key: AuditKey::new(config.audit_key.expose_secret()),
         auth: config.auth,
         ingest: config.ingest,
+        alert_every: config.alert_every,
     })
 }
 

@@ -97,3 +97,38 @@ pub fn episodes(transitions: &[Transition]) -> Vec<Episode> {
     }
     found
 }
+
+/// What one evaluator cycle did.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Cycle {
+    pub rules: usize,
+    pub transitions: Vec<(i64, Transition)>,
+}
+
+/// Evaluates every enabled rule at `at` and records states and events. A rule
+/// whose condition changed since its state was recorded starts from
+/// `normal`; one whose condition did not keeps its state.
+pub async fn run_cycle(pool: &sqlx::PgPool, at: DateTime<Utc>) -> sqlx::Result<Cycle> {
+    use super::store;
+    let mut conn = pool.acquire().await?;
+    let rules = store::enabled(&mut conn).await?;
+    let mut trackers = store::trackers(&mut conn).await?;
+    let mut cycle = Cycle {
+        rules: rules.len(),
+        transitions: Vec::new(),
+    };
+    for rule in &rules {
+        let condition = rule.draft.condition();
+        let mut tracker = match trackers.remove(&rule.id) {
+            Some((tracker, Some(tracked))) if tracked == condition => tracker,
+            _ => Tracker::new(at),
+        };
+        let seen = observe(&mut conn, &condition.watched, at).await;
+        let transition = step(&condition.thresholds, &mut tracker, at, &seen);
+        let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+        store::record(&mut tx, rule, &tracker, seen.value(), at, transition.as_ref()).await?;
+        tx.commit().await?;
+        cycle.transitions.extend(transition.map(|t| (rule.id, t)));
+    }
+    Ok(cycle)
+}

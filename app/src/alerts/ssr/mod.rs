@@ -3,3 +3,4 @@
 
 pub mod evaluate;
 pub mod series;
+pub mod store;

@@ -1,0 +1,303 @@
+//! An alert rule as people write it: a flat definition (the same shape is
+//! stored for every version and exported as YAML), its validation with a
+//! message per field, and the condition the evaluator tracks.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::state::Thresholds;
+use super::{Aggregation, AlertState, Comparator, Condition, NoDataPolicy, Severity, Watched};
+use crate::error::AppError;
+
+/// Most labels (and label matchers) a rule may carry.
+pub const MAX_LABELS: usize = 20;
+
+/// A rule's definition: what is saved, versioned, diffed and exported.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RuleDraft {
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+    pub service: String,
+    #[serde(default)]
+    pub endpoint: Option<String>,
+    #[serde(default)]
+    pub metric: Option<String>,
+    #[serde(default)]
+    pub matchers: BTreeMap<String, String>,
+    pub aggregation: Aggregation,
+    pub window_secs: i64,
+    pub comparator: Comparator,
+    pub threshold: f64,
+    #[serde(default)]
+    pub recovery_threshold: Option<f64>,
+    #[serde(default)]
+    pub for_secs: i64,
+    pub no_data: NoDataPolicy,
+    pub severity: Severity,
+    #[serde(default)]
+    pub labels: BTreeMap<String, String>,
+    #[serde(default)]
+    pub summary: String,
+    #[serde(default)]
+    pub enabled: bool,
+}
+
+/// A stored rule with its current state.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Rule {
+    pub id: i64,
+    pub version: i32,
+    pub draft: RuleDraft,
+    pub updated_at: DateTime<Utc>,
+    pub state: Option<RuleStatus>,
+}
+
+/// Where the evaluator has a rule now.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RuleStatus {
+    pub state: AlertState,
+    pub since: DateTime<Utc>,
+    pub value: Option<f64>,
+    pub evaluated_at: DateTime<Utc>,
+}
+
+impl RuleDraft {
+    pub fn condition(&self) -> Condition {
+        Condition {
+            watched: Watched {
+                service: self.service.clone(),
+                endpoint: self.endpoint.clone(),
+                metric: self.metric.clone(),
+                matchers: self.matchers.clone(),
+                aggregation: self.aggregation,
+                window_secs: self.window_secs,
+            },
+            thresholds: Thresholds {
+                comparator: self.comparator,
+                threshold: self.threshold,
+                recovery: self.recovery_threshold,
+                for_secs: self.for_secs,
+                no_data: self.no_data,
+            },
+        }
+    }
+
+    /// Checks every field; the error names the first wrong one.
+    pub fn validate(&self) -> Result<(), AppError> {
+        text("name", &self.name, 1, 120)?;
+        text("description", &self.description, 0, 2000)?;
+        text("service", &self.service, 1, 200)?;
+        if let Some(endpoint) = &self.endpoint {
+            text("endpoint", endpoint, 1, 200)?;
+        }
+        if self.aggregation.reads_requests() {
+            if self.metric.is_some() {
+                return Err(AppError::validation(
+                    "metric",
+                    "Leave empty for a latency, throughput or error-rate rule",
+                ));
+            }
+            if !self.matchers.is_empty() {
+                return Err(AppError::validation(
+                    "matchers",
+                    "Label matchers apply to metric rules only",
+                ));
+            }
+        } else {
+            match &self.metric {
+                None => return Err(AppError::validation("metric", "Name the metric this rule watches")),
+                Some(metric) => text("metric", metric, 1, 200)?,
+            }
+            if self.endpoint.is_some() {
+                return Err(AppError::validation(
+                    "endpoint",
+                    "Endpoints apply to request rules only",
+                ));
+            }
+        }
+        labels("matchers", &self.matchers)?;
+        if !(60..=86_400).contains(&self.window_secs) || self.window_secs % 60 != 0 {
+            return Err(AppError::validation(
+                "window_secs",
+                "A whole number of minutes from 1 minute to 24 hours",
+            ));
+        }
+        if !self.threshold.is_finite() {
+            return Err(AppError::validation("threshold", "Enter a number"));
+        }
+        if let Some(recovery) = self.recovery_threshold {
+            if !recovery.is_finite() {
+                return Err(AppError::validation(
+                    "recovery_threshold",
+                    "Enter a number or leave empty",
+                ));
+            }
+            // The recovery threshold lies on the good side of the threshold.
+            if self.comparator.holds(recovery, self.threshold) && recovery != self.threshold {
+                return Err(AppError::validation(
+                    "recovery_threshold",
+                    format!(
+                        "Must be on the resolved side of the threshold (the alert fires when the value is {} {})",
+                        self.comparator.as_str(),
+                        self.threshold
+                    ),
+                ));
+            }
+        }
+        if !(0..=86_400).contains(&self.for_secs) {
+            return Err(AppError::validation("for_secs", "From 0 seconds to 24 hours"));
+        }
+        labels("labels", &self.labels)?;
+        text("summary", &self.summary, 0, 500)?;
+        Ok(())
+    }
+
+    /// The summary with `{{value}}`, `{{threshold}}` and `{{labels.NAME}}` filled in.
+    pub fn render_summary(&self, value: Option<f64>) -> String {
+        let template = if self.summary.is_empty() {
+            "{{name}}: {{value}} (threshold {{threshold}})"
+        } else {
+            &self.summary
+        };
+        let mut out = template
+            .replace("{{name}}", &self.name)
+            .replace("{{value}}", &value.map_or_else(|| "no data".to_string(), format_value))
+            .replace("{{threshold}}", &format_value(self.threshold));
+        for (key, label) in &self.labels {
+            out = out.replace(&format!("{{{{labels.{key}}}}}"), label);
+        }
+        out
+    }
+}
+
+/// A value as people read it: at most two decimals, no trailing zeros.
+pub fn format_value(value: f64) -> String {
+    let text = format!("{value:.2}");
+    let text = text.trim_end_matches('0').trim_end_matches('.');
+    text.to_string()
+}
+
+fn text(field: &str, value: &str, min: usize, max: usize) -> Result<(), AppError> {
+    let length = value.chars().count();
+    if value.trim().len() < min {
+        return Err(AppError::validation(field, "Required"));
+    }
+    if length > max {
+        return Err(AppError::validation(field, format!("At most {max} characters")));
+    }
+    if value.chars().any(char::is_control) {
+        return Err(AppError::validation(field, "No control characters"));
+    }
+    Ok(())
+}
+
+fn labels(field: &str, labels: &BTreeMap<String, String>) -> Result<(), AppError> {
+    if labels.len() > MAX_LABELS {
+        return Err(AppError::validation(field, format!("At most {MAX_LABELS}")));
+    }
+    for (key, value) in labels {
+        let good_key = !key.is_empty()
+            && key.len() <= 64
+            && key
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.' || c == '-');
+        if !good_key {
+            return Err(AppError::validation(
+                field,
+                format!("{key:?}: names are 1–64 letters, digits, '_', '.' or '-'"),
+            ));
+        }
+        if value.chars().count() > 200 || value.chars().any(char::is_control) {
+            return Err(AppError::validation(
+                field,
+                format!("{key}: values are at most 200 characters"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    pub fn draft() -> RuleDraft {
+        RuleDraft {
+            name: "Checkout slow".into(),
+            description: String::new(),
+            service: "checkout".into(),
+            endpoint: None,
+            metric: None,
+            matchers: BTreeMap::new(),
+            aggregation: Aggregation::P95,
+            window_secs: 300,
+            comparator: Comparator::Gt,
+            threshold: 500.0,
+            recovery_threshold: Some(400.0),
+            for_secs: 120,
+            no_data: NoDataPolicy::Keep,
+            severity: Severity::Warning,
+            labels: BTreeMap::from([("team".to_string(), "shop".to_string())]),
+            summary: "P95 {{value}} ms over {{threshold}} ms for {{labels.team}}".into(),
+            enabled: true,
+        }
+    }
+
+    fn field_of(result: Result<(), AppError>) -> Option<String> {
+        match result {
+            Err(AppError::Validation { field, .. }) => Some(field),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn a_good_rule_passes_and_bad_fields_are_named() {
+        assert!(draft().validate().is_ok());
+        let cases: Vec<(&str, Box<dyn Fn(&mut RuleDraft)>)> = vec![
+            ("name", Box::new(|d| d.name = "  ".into())),
+            ("service", Box::new(|d| d.service = String::new())),
+            ("metric", Box::new(|d| d.metric = Some("cpu".into()))),
+            ("window_secs", Box::new(|d| d.window_secs = 90)),
+            ("threshold", Box::new(|d| d.threshold = f64::NAN)),
+            ("recovery_threshold", Box::new(|d| d.recovery_threshold = Some(600.0))),
+            ("for_secs", Box::new(|d| d.for_secs = -1)),
+            (
+                "labels",
+                Box::new(|d| d.labels = BTreeMap::from([("bad key".into(), "x".into())])),
+            ),
+            (
+                "metric",
+                Box::new(|d| {
+                    d.aggregation = Aggregation::MetricMax;
+                }),
+            ),
+        ];
+        for (field, change) in cases {
+            let mut d = draft();
+            change(&mut d);
+            assert_eq!(field_of(d.validate()).as_deref(), Some(field), "{d:?}");
+        }
+    }
+
+    #[test]
+    fn the_summary_fills_in_value_threshold_and_labels() {
+        assert_eq!(
+            draft().render_summary(Some(612.345)),
+            "P95 612.35 ms over 500 ms for shop"
+        );
+        assert_eq!(draft().render_summary(None), "P95 no data ms over 500 ms for shop");
+    }
+
+    #[test]
+    fn the_stored_shape_is_flat_words() {
+        let json = serde_json::to_value(draft()).expect("serialises");
+        assert_eq!(json["aggregation"], "p95");
+        assert_eq!(json["comparator"], ">");
+        assert_eq!(json["no_data"], "keep");
+        let back: RuleDraft = serde_json::from_value(json).expect("reads back");
+        assert_eq!(back, draft());
+    }
+}

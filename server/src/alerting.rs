@@ -1,0 +1,64 @@
+//! The alert evaluator: every `OPSDECK_ALERT_EVAL_SECS`, the one instance
+//! holding [`EVALUATOR_LOCK`] evaluates every enabled rule
+//! (`app::alerts::ssr::evaluate::run_cycle`). Every instance runs this loop;
+//! the others only try to take the lock, so when the leader dies another
+//! one evaluates within one interval.
+
+use std::time::Duration;
+
+use chrono::Utc;
+use sqlx::{PgConnection, PgPool};
+
+/// Advisory lock key of the alert evaluator ('opsdeck alerting').
+pub const EVALUATOR_LOCK: i64 = 7_202_611_243;
+
+pub async fn run(pool: PgPool, every: Duration) {
+    let mut leader: Option<PgConnection> = None;
+    let mut ticks = tokio::time::interval(every);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticks.tick().await;
+        if let Some(conn) = leader.as_mut()
+            && !crate::leader::still_holds(conn).await
+        {
+            tracing::warn!("lost the alert evaluator's lock connection");
+            leader = None;
+        }
+        if leader.is_none() {
+            match crate::leader::try_lock(&pool, EVALUATOR_LOCK).await {
+                Ok(conn) => leader = conn,
+                Err(error) => {
+                    tracing::warn!(%error, "could not try the alert evaluator's lock");
+                    continue;
+                }
+            }
+        }
+        if leader.is_none() {
+            continue;
+        }
+        let started = std::time::Instant::now();
+        match app::alerts::ssr::evaluate::run_cycle(&pool, Utc::now()).await {
+            Ok(cycle) => tracing::debug!(
+                rules = cycle.rules,
+                transitions = cycle.transitions.len(),
+                took_ms = started.elapsed().as_millis() as u64,
+                "alert rules evaluated"
+            ),
+            Err(error) => tracing::warn!(%error, "alert evaluation cycle failed"),
+        }
+    }
+}
+
+/// The running evaluator loop; dropping it stops the loop (and releases the
+/// lock with its connection).
+pub struct Evaluator(tokio::task::JoinHandle<()>);
+
+impl Drop for Evaluator {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+pub fn spawn(pool: PgPool, every: Duration) -> Evaluator {
+    Evaluator(tokio::spawn(run(pool, every)))
+}

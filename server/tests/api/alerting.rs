@@ -1,0 +1,272 @@
+//! Alert evaluation against stored metrics: the evaluator's cycle, a
+//! backtest that equals it, state kept across saves, default rules, and
+//! exactly one evaluator among several instances.
+
+use std::collections::BTreeMap;
+use std::time::Duration as StdDuration;
+
+use app::alerts::rule::RuleDraft;
+use app::alerts::ssr::evaluate::{backtest, run_cycle};
+use app::alerts::ssr::store;
+use app::alerts::{Aggregation, AlertState, Comparator, NoDataPolicy, Severity};
+use app::metrics::ssr::store::store_batch;
+use app::metrics::{IngestBatch, RequestEvent};
+use chrono::{DateTime, Duration, DurationRound, Utc};
+use sqlx::PgPool;
+
+use crate::helpers::{database_server_url, fresh_database};
+
+async fn fresh_pool() -> PgPool {
+    let name = fresh_database().await;
+    PgPool::connect(&format!("{}/{name}", database_server_url()))
+        .await
+        .expect("test database reachable")
+}
+
+fn p95_rule(name: &str) -> RuleDraft {
+    RuleDraft {
+        name: name.into(),
+        description: String::new(),
+        service: "shop".into(),
+        endpoint: None,
+        metric: None,
+        matchers: BTreeMap::new(),
+        aggregation: Aggregation::P95,
+        window_secs: 120,
+        comparator: Comparator::Gt,
+        threshold: 300.0,
+        recovery_threshold: Some(150.0),
+        for_secs: 60,
+        no_data: NoDataPolicy::Keep,
+        severity: Severity::Warning,
+        labels: BTreeMap::new(),
+        summary: String::new(),
+        enabled: true,
+    }
+}
+
+/// Two hours of `shop` traffic ending at `end`: 20 requests a minute at
+/// 50–100 ms, with a slow incident (600–900 ms) in minutes 40–59 followed by
+/// a stretch between the recovery threshold and the threshold (180–275 ms)
+/// in minutes 60–69.
+async fn seed_history(pool: &PgPool, end: DateTime<Utc>) -> DateTime<Utc> {
+    let start = end - Duration::minutes(120);
+    let mut requests = Vec::new();
+    for minute in 0..120 {
+        for i in 0..20 {
+            let base = match minute {
+                40..60 => 600.0 + 15.0 * i as f64,
+                60..70 => 180.0 + 5.0 * i as f64,
+                _ => 50.0 + 2.5 * i as f64,
+            };
+            requests.push(RequestEvent {
+                service: "shop".into(),
+                endpoint: "/cart".into(),
+                method: "GET".into(),
+                status: 200,
+                duration_ms: base,
+                ts: start + Duration::minutes(minute) + Duration::seconds(i * 2),
+            });
+        }
+    }
+    let mut tx = pool.begin().await.expect("begin");
+    store_batch(
+        &mut tx,
+        &IngestBatch {
+            requests,
+            samples: Vec::new(),
+        },
+    )
+    .await
+    .expect("history stored");
+    tx.commit().await.expect("commit");
+    start
+}
+
+fn whole_minute(t: DateTime<Utc>) -> DateTime<Utc> {
+    t.duration_trunc(Duration::minutes(1)).expect("minute")
+}
+
+#[tokio::test]
+async fn default_rules_for_opsdeck_exist_disabled() {
+    let pool = fresh_pool().await;
+    let mut conn = pool.acquire().await.expect("conn");
+    let rules = store::list(&mut conn).await.expect("rules");
+    let names: Vec<&str> = rules.iter().map(|r| r.draft.name.as_str()).collect();
+    for expected in [
+        "Postgres down",
+        "Postgres slow",
+        "Redis down",
+        "Opsdeck high error rate",
+        "Opsdeck high P95",
+    ] {
+        assert!(names.contains(&expected), "{expected} in {names:?}");
+    }
+    assert!(rules.iter().all(|r| !r.draft.enabled && r.draft.validate().is_ok()));
+    assert!(store::enabled(&mut conn).await.expect("enabled").is_empty());
+    // Their first version is readable as a definition.
+    let versions = store::versions(&mut conn, rules[0].id).await.expect("versions");
+    assert_eq!(versions.len(), 1);
+    assert_eq!(versions[0].definition, rules[0].draft);
+}
+
+#[tokio::test]
+async fn the_evaluator_fires_and_resolves_and_a_backtest_agrees_evaluation_by_evaluation() {
+    let pool = fresh_pool().await;
+    let end = whole_minute(Utc::now()) - Duration::minutes(5);
+    let start = seed_history(&pool, end).await;
+    let rule = p95_rule("Shop slow");
+    let mut conn = pool.acquire().await.expect("conn");
+    let (id, _) = store::save(&mut conn, None, &rule, None)
+        .await
+        .expect("saved")
+        .expect("row");
+
+    let every = Duration::seconds(60);
+    let from = start + Duration::minutes(10);
+    let replay = backtest(&mut conn, &rule.condition(), from, end, every)
+        .await
+        .expect("backtest");
+
+    // The live evaluator, run at the same instants on the same stored data.
+    let mut live = Vec::new();
+    let mut at = from + every;
+    while at <= end {
+        let cycle = run_cycle(&pool, at).await.expect("cycle");
+        live.extend(cycle.transitions.into_iter().map(|(rule_id, t)| {
+            assert_eq!(rule_id, id);
+            t
+        }));
+        at += every;
+    }
+    assert_eq!(live, replay.transitions, "backtest = live evaluator");
+
+    // The incident (minutes 40–59) fires after the pending period; hysteresis
+    // keeps it firing through the stretch under the threshold but over the
+    // recovery threshold (60–69); it resolves once the window is back to normal.
+    let fired: Vec<_> = replay.episodes.iter().map(|e| (e.fired_at, e.resolved_at)).collect();
+    assert_eq!(fired.len(), 1, "{:?}", replay.transitions);
+    let (fired_at, resolved_at) = fired[0];
+    assert!(
+        fired_at > start + Duration::minutes(41) && fired_at <= start + Duration::minutes(44),
+        "{fired_at}"
+    );
+    let resolved_at = resolved_at.expect("resolved");
+    assert!(
+        resolved_at > start + Duration::minutes(70) && resolved_at <= start + Duration::minutes(73),
+        "{resolved_at}"
+    );
+
+    // Every transition is stored with the value that caused it.
+    let events = store::events(&mut conn, Some(id), 100).await.expect("events");
+    assert_eq!(events.len(), live.len());
+    let firing = events
+        .iter()
+        .find(|e| e.to == AlertState::Firing)
+        .expect("a firing event");
+    assert!(firing.value.is_some_and(|v| v > 300.0));
+}
+
+#[tokio::test]
+async fn saving_a_rule_keeps_its_state_unless_its_condition_changed() {
+    let pool = fresh_pool().await;
+    let end = whole_minute(Utc::now()) - Duration::minutes(5);
+    let start = seed_history(&pool, end).await;
+    let mut rule = p95_rule("Shop slow");
+    rule.for_secs = 0;
+    let mut conn = pool.acquire().await.expect("conn");
+    let (id, _) = store::save(&mut conn, None, &rule, None)
+        .await
+        .expect("saved")
+        .expect("row");
+    let in_incident = start + Duration::minutes(50);
+    run_cycle(&pool, in_incident).await.expect("cycle");
+    assert_eq!(status(&pool, id).await.expect("state").state, AlertState::Firing);
+
+    // A new description is not a new condition: still firing, no new event.
+    rule.description = "Checkout is slow".into();
+    let (_, version) = store::save(&mut conn, Some(id), &rule, None)
+        .await
+        .expect("saved")
+        .expect("row");
+    assert_eq!(version, 2);
+    let cycle = run_cycle(&pool, in_incident + Duration::seconds(15))
+        .await
+        .expect("cycle");
+    assert!(cycle.transitions.is_empty(), "{:?}", cycle.transitions);
+    assert_eq!(status(&pool, id).await.expect("state").state, AlertState::Firing);
+
+    // A new threshold is: the rule starts over from normal (and fires again at once).
+    rule.threshold = 400.0;
+    store::save(&mut conn, Some(id), &rule, None).await.expect("saved");
+    let cycle = run_cycle(&pool, in_incident + Duration::seconds(30))
+        .await
+        .expect("cycle");
+    let to: Vec<_> = cycle.transitions.iter().map(|(_, t)| (t.from, t.to)).collect();
+    assert_eq!(to, [(AlertState::Normal, AlertState::Firing)]);
+    assert_eq!(store::versions(&mut conn, id).await.expect("versions").len(), 3);
+}
+
+async fn status(pool: &PgPool, id: i64) -> Option<app::alerts::rule::RuleStatus> {
+    let mut conn = pool.acquire().await.expect("conn");
+    store::get(&mut conn, id).await.expect("rule").expect("exists").state
+}
+
+/// Holders of the evaluator's advisory lock, by backend pid.
+async fn lock_holders(pool: &PgPool) -> Vec<i32> {
+    sqlx::query_scalar(
+        "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted \
+         AND ((classid::bigint << 32) | objid::bigint) = $1",
+    )
+    .bind(opsdeck::alerting::EVALUATOR_LOCK)
+    .fetch_all(pool)
+    .await
+    .expect("pg_locks")
+}
+
+async fn wait_for_holder(pool: &PgPool, not: Option<i32>) -> i32 {
+    for _ in 0..100 {
+        let holders = lock_holders(pool).await;
+        assert!(holders.len() <= 1, "more than one evaluator: {holders:?}");
+        if let Some(pid) = holders.first().copied().filter(|pid| Some(*pid) != not) {
+            return pid;
+        }
+        tokio::time::sleep(StdDuration::from_millis(100)).await;
+    }
+    panic!("no evaluator took the lock");
+}
+
+#[tokio::test]
+async fn exactly_one_instance_evaluates_and_another_takes_over_when_it_stops() {
+    let pool = fresh_pool().await;
+    let options = pool.connect_options().as_ref().clone();
+    let first_pool = PgPool::connect_with(options.clone()).await.expect("pool");
+    let second_pool = PgPool::connect_with(options).await.expect("pool");
+    let mut rule = p95_rule("Always evaluated");
+    rule.aggregation = Aggregation::Throughput;
+    rule.threshold = 1_000_000.0;
+    rule.recovery_threshold = None;
+    let mut conn = pool.acquire().await.expect("conn");
+    let (id, _) = store::save(&mut conn, None, &rule, None)
+        .await
+        .expect("saved")
+        .expect("row");
+
+    let every = StdDuration::from_millis(300);
+    let first = opsdeck::alerting::spawn(first_pool, every);
+    let leader = wait_for_holder(&pool, None).await;
+    let second = opsdeck::alerting::spawn(second_pool, every);
+    for _ in 0..10 {
+        assert_eq!(lock_holders(&pool).await, [leader], "the first instance keeps leading");
+        tokio::time::sleep(StdDuration::from_millis(100)).await;
+    }
+    assert!(status(&pool, id).await.map(|s| s.evaluated_at).is_some(), "the leader evaluates");
+
+    drop(first);
+    let successor = wait_for_holder(&pool, Some(leader)).await;
+    assert_ne!(successor, leader);
+    let before = status(&pool, id).await.map(|s| s.evaluated_at);
+    tokio::time::sleep(StdDuration::from_millis(900)).await;
+    assert!(status(&pool, id).await.map(|s| s.evaluated_at) > before, "the successor evaluates");
+    drop(second);
+}
