@@ -7,8 +7,8 @@ use leptos_router::{SsrMode, path};
 
 use crate::components::layout::Layout;
 use crate::pages::{
-    ApiKeys, Area, AuditEntryPage, AuditLog, HealthChecks, Login, NotAvailable, NotFound, Overview, Performance,
-    Profile, Settings, Users,
+    Alerts, ApiKeys, Area, AuditEntryPage, AuditLog, HealthChecks, Login, NewRule, NotAvailable, NotFound, Overview,
+    Performance, Profile, RulePage, Rules, Settings, Users,
 };
 use crate::theme::{Theme, initial_theme};
 
@@ -60,7 +60,10 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/profile") view=Profile ssr=SsrMode::InOrder />
                     <Route path=path!("/performance") view=Performance ssr=SsrMode::InOrder />
                     <Route path=path!("/health-checks") view=HealthChecks ssr=SsrMode::InOrder />
-                    <Route path=path!("/alerts") view=|| view! { <NotAvailable area=Area::Alerts /> } ssr=SsrMode::InOrder />
+                    <Route path=path!("/alerts") view=Alerts ssr=SsrMode::InOrder />
+                    <Route path=path!("/alerts/rules") view=Rules ssr=SsrMode::InOrder />
+                    <Route path=path!("/alerts/rules/new") view=NewRule ssr=SsrMode::InOrder />
+                    <Route path=path!("/alerts/rules/:id") view=RulePage ssr=SsrMode::InOrder />
                     <Route path=path!("/logs") view=|| view! { <NotAvailable area=Area::Logs /> } ssr=SsrMode::InOrder />
                     <Route path=path!("/backups") view=|| view! { <NotAvailable area=Area::Backups /> } ssr=SsrMode::InOrder />
                     <Route path=path!("/deployments") view=|| view! { <NotAvailable area=Area::Deployments /> } ssr=SsrMode::InOrder />

@@ -5,6 +5,8 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+pub mod api;
+pub mod form;
 pub mod rule;
 #[cfg(feature = "ssr")]
 pub mod ssr;

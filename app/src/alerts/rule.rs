@@ -62,6 +62,9 @@ pub struct RuleStatus {
     pub since: DateTime<Utc>,
     pub value: Option<f64>,
     pub evaluated_at: DateTime<Utc>,
+    /// Who acknowledged the current firing alert, and when.
+    pub acknowledged_by: Option<String>,
+    pub acknowledged_at: Option<DateTime<Utc>>,
 }
 
 impl RuleDraft {
@@ -218,6 +221,29 @@ fn labels(field: &str, labels: &BTreeMap<String, String>) -> Result<(), AppError
         }
     }
     Ok(())
+}
+
+/// One saved version of a rule.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct StoredVersion {
+    pub version: i32,
+    pub definition: RuleDraft,
+    pub saved_by: Option<String>,
+    pub saved_at: DateTime<Utc>,
+}
+
+/// A stored alert event.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct StoredEvent {
+    pub id: i64,
+    pub rule_id: i64,
+    pub rule_name: String,
+    pub at: DateTime<Utc>,
+    pub from: AlertState,
+    pub to: AlertState,
+    pub value: Option<f64>,
+    pub threshold: f64,
+    pub severity: Severity,
 }
 
 #[cfg(test)]

@@ -137,6 +137,46 @@ fn on_good(tracker: &Tracker) -> AlertState {
     }
 }
 
+/// When a backtested rule fired, and when it resolved (if it did in range).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Episode {
+    pub fired_at: DateTime<Utc>,
+    pub resolved_at: Option<DateTime<Utc>>,
+    /// The value that made it fire.
+    pub value: Option<f64>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Backtest {
+    pub from: DateTime<Utc>,
+    pub to: DateTime<Utc>,
+    pub every_secs: i64,
+    pub evaluations: usize,
+    pub transitions: Vec<Transition>,
+    pub episodes: Vec<Episode>,
+}
+
+/// Firing periods from a rule's transitions.
+pub fn episodes(transitions: &[Transition]) -> Vec<Episode> {
+    let mut found: Vec<Episode> = Vec::new();
+    for transition in transitions {
+        match transition.to {
+            AlertState::Firing => found.push(Episode {
+                fired_at: transition.at,
+                resolved_at: None,
+                value: transition.value,
+            }),
+            AlertState::Resolved => {
+                if let Some(open) = found.last_mut().filter(|e| e.resolved_at.is_none()) {
+                    open.resolved_at = Some(transition.at);
+                }
+            }
+            _ => {}
+        }
+    }
+    found
+}
+
 #[cfg(test)]
 mod tests {
     use chrono::TimeZone;

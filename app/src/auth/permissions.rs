@@ -70,10 +70,14 @@ pub enum Permission {
     RunBackups,
     /// Manage backup targets, restore into a new database, download backup files.
     ManageBackups,
+    /// Alerts, their history and the rules behind them.
+    ReadAlerts,
+    /// Write, backtest, enable and delete alert rules; acknowledge alerts.
+    EditAlertRules,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 13] = [
+    pub const ALL: [Permission; 15] = [
         Permission::ViewDashboards,
         Permission::ManageOwnAccount,
         Permission::ReadAuditDetails,
@@ -87,6 +91,8 @@ impl Permission {
         Permission::ReadBackups,
         Permission::RunBackups,
         Permission::ManageBackups,
+        Permission::ReadAlerts,
+        Permission::EditAlertRules,
     ];
 
     pub fn description(self) -> &'static str {
@@ -104,6 +110,8 @@ impl Permission {
             Permission::ReadBackups => "read backup records",
             Permission::RunBackups => "run, verify and restore-test backups",
             Permission::ManageBackups => "manage backup targets, restore into a new database, download backups",
+            Permission::ReadAlerts => "read alerts and alert rules",
+            Permission::EditAlertRules => "edit alert rules, acknowledge alerts",
         }
     }
 }
@@ -118,7 +126,8 @@ pub fn allows(role: Role, permission: Permission) -> bool {
         ReadAuditSummary => matches!(role, Admin | Support | Manager),
         ManageUsers | ManageApiKeys | ManageBackups => matches!(role, Admin),
         ReadDeployments | ReadBackups => matches!(role, Admin | Operator | Manager),
-        RecordDeployments | RunBackups => matches!(role, Admin | Operator),
+        RecordDeployments | RunBackups | EditAlertRules => matches!(role, Admin | Operator),
+        ReadAlerts => matches!(role, Admin | Operator | Support | Manager),
     }
 }
 

@@ -1,5 +1,6 @@
 //! One module per page; `Area` is the list of the console's areas.
 
+mod alerts;
 mod api_keys;
 mod audit;
 mod health;
@@ -12,6 +13,7 @@ mod profile;
 mod settings;
 mod users;
 
+pub use alerts::{Alerts, NewRule, RulePage, Rules};
 pub use api_keys::ApiKeys;
 pub use audit::{AuditEntryPage, AuditLog};
 pub use health::HealthChecks;

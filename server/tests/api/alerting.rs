@@ -158,7 +158,9 @@ async fn the_evaluator_fires_and_resolves_and_a_backtest_agrees_evaluation_by_ev
     );
 
     // Every transition is stored with the value that caused it.
-    let events = store::events(&mut conn, Some(id), 100).await.expect("events");
+    let events = store::events(&mut conn, Some(id), None, None, None, 100)
+        .await
+        .expect("events");
     assert_eq!(events.len(), live.len());
     let firing = events
         .iter()
@@ -260,13 +262,19 @@ async fn exactly_one_instance_evaluates_and_another_takes_over_when_it_stops() {
         assert_eq!(lock_holders(&pool).await, [leader], "the first instance keeps leading");
         tokio::time::sleep(StdDuration::from_millis(100)).await;
     }
-    assert!(status(&pool, id).await.map(|s| s.evaluated_at).is_some(), "the leader evaluates");
+    assert!(
+        status(&pool, id).await.map(|s| s.evaluated_at).is_some(),
+        "the leader evaluates"
+    );
 
     drop(first);
     let successor = wait_for_holder(&pool, Some(leader)).await;
     assert_ne!(successor, leader);
     let before = status(&pool, id).await.map(|s| s.evaluated_at);
     tokio::time::sleep(StdDuration::from_millis(900)).await;
-    assert!(status(&pool, id).await.map(|s| s.evaluated_at) > before, "the successor evaluates");
+    assert!(
+        status(&pool, id).await.map(|s| s.evaluated_at) > before,
+        "the successor evaluates"
+    );
     drop(second);
 }

@@ -1,6 +1,7 @@
 //! Integration tests: the real application on port 0 against real Postgres
 //! and Redis, one fresh database and one Redis key prefix per test.
 
+mod alert_pages;
 mod alerting;
 mod api_keys;
 mod audit;

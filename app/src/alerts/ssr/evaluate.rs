@@ -2,12 +2,11 @@
 //! history (a backtest): the same [`value_at`] and the same [`step`].
 
 use chrono::{DateTime, Duration, Utc};
-use serde::{Deserialize, Serialize};
 use sqlx::PgConnection;
 
 use super::series::{load, value_at, window};
-use crate::alerts::state::{Observation, Tracker, Transition, step};
-use crate::alerts::{AlertState, Condition, Watched};
+use crate::alerts::state::{Backtest, Observation, Tracker, Transition, episodes, step};
+use crate::alerts::{Condition, Watched};
 
 /// The longest history a backtest may replay.
 pub const MAX_BACKTEST_DAYS: i64 = 7;
@@ -23,25 +22,6 @@ pub async fn observe(conn: &mut PgConnection, watched: &Watched, at: DateTime<Ut
             Observation::Error("The rule's data could not be read".into())
         }
     }
-}
-
-/// When a backtested rule fired, and when it resolved (if it did in range).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Episode {
-    pub fired_at: DateTime<Utc>,
-    pub resolved_at: Option<DateTime<Utc>>,
-    /// The value that made it fire.
-    pub value: Option<f64>,
-}
-
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Backtest {
-    pub from: DateTime<Utc>,
-    pub to: DateTime<Utc>,
-    pub every_secs: i64,
-    pub evaluations: usize,
-    pub transitions: Vec<Transition>,
-    pub episodes: Vec<Episode>,
 }
 
 /// Replays `condition` over `[from, to]`, evaluating every `every` as the
@@ -75,27 +55,6 @@ pub async fn backtest(
         transitions,
         episodes,
     })
-}
-
-/// Firing periods from a rule's transitions.
-pub fn episodes(transitions: &[Transition]) -> Vec<Episode> {
-    let mut found: Vec<Episode> = Vec::new();
-    for transition in transitions {
-        match transition.to {
-            AlertState::Firing => found.push(Episode {
-                fired_at: transition.at,
-                resolved_at: None,
-                value: transition.value,
-            }),
-            AlertState::Resolved => {
-                if let Some(open) = found.last_mut().filter(|e| e.resolved_at.is_none()) {
-                    open.resolved_at = Some(transition.at);
-                }
-            }
-            _ => {}
-        }
-    }
-    found
 }
 
 /// What one evaluator cycle did.

@@ -6,14 +6,15 @@ use chrono::{DateTime, Utc};
 use sqlx::postgres::PgRow;
 use sqlx::{PgConnection, Row};
 
-use crate::alerts::rule::{Rule, RuleDraft, RuleStatus};
+use crate::alerts::rule::{Rule, RuleDraft, RuleStatus, StoredEvent, StoredVersion};
 use crate::alerts::state::{Tracker, Transition};
 use crate::alerts::{Aggregation, AlertState, Comparator, Condition, NoDataPolicy, Severity};
 
 const RULE_COLUMNS: &str = "r.id, r.version, r.updated_at, r.name, r.description, r.service, r.endpoint, r.metric, \
      r.matchers::text AS matchers, r.aggregation, r.window_secs, r.comparator, r.threshold, r.recovery_threshold, \
      r.for_secs, r.no_data, r.severity, r.labels::text AS labels, r.summary, r.enabled, \
-     s.state, s.since, s.value, s.evaluated_at";
+     s.state, s.since, s.value, s.evaluated_at, s.acknowledged_at, \
+     (SELECT email FROM users WHERE id = s.acknowledged_by) AS acknowledged_by";
 
 fn decode<T>(column: &str, parsed: Option<T>) -> sqlx::Result<T> {
     parsed.ok_or_else(|| sqlx::Error::ColumnDecode {
@@ -59,6 +60,8 @@ fn rule_from(row: &PgRow) -> sqlx::Result<Rule> {
             since: row.try_get("since")?,
             value: row.try_get("value")?,
             evaluated_at: row.try_get("evaluated_at")?,
+            acknowledged_by: row.try_get("acknowledged_by")?,
+            acknowledged_at: row.try_get("acknowledged_at")?,
         }),
     };
     Ok(Rule {
@@ -151,15 +154,6 @@ pub async fn save(
         .await?;
     }
     Ok(saved)
-}
-
-/// One saved version of a rule.
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct StoredVersion {
-    pub version: i32,
-    pub definition: RuleDraft,
-    pub saved_by: Option<String>,
-    pub saved_at: DateTime<Utc>,
 }
 
 pub async fn versions(conn: &mut PgConnection, id: i64) -> sqlx::Result<Vec<StoredVersion>> {
@@ -263,28 +257,26 @@ pub async fn record(
     Ok(())
 }
 
-/// A stored alert event.
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct StoredEvent {
-    pub id: i64,
-    pub rule_id: i64,
-    pub rule_name: String,
-    pub at: DateTime<Utc>,
-    pub from: AlertState,
-    pub to: AlertState,
-    pub value: Option<f64>,
-    pub threshold: f64,
-    pub severity: Severity,
-}
-
-/// The newest events (of one rule, or all), newest first.
-pub async fn events(conn: &mut PgConnection, rule_id: Option<i64>, limit: i64) -> sqlx::Result<Vec<StoredEvent>> {
+/// The newest events matching every given filter, newest first.
+pub async fn events(
+    conn: &mut PgConnection,
+    rule_id: Option<i64>,
+    severity: Option<&str>,
+    to_state: Option<&str>,
+    since: Option<DateTime<Utc>>,
+    limit: i64,
+) -> sqlx::Result<Vec<StoredEvent>> {
     let rows = sqlx::query(
         "SELECT e.id, e.rule_id, r.name, e.at, e.from_state, e.to_state, e.value, e.threshold, e.severity \
          FROM alert_events e JOIN alert_rules r ON r.id = e.rule_id \
-         WHERE $1::bigint IS NULL OR e.rule_id = $1 ORDER BY e.at DESC, e.id DESC LIMIT $2",
+         WHERE ($1::bigint IS NULL OR e.rule_id = $1) AND ($2::text IS NULL OR e.severity = $2) \
+           AND ($3::text IS NULL OR e.to_state = $3) AND ($4::timestamptz IS NULL OR e.at >= $4) \
+         ORDER BY e.at DESC, e.id DESC LIMIT $5",
     )
     .bind(rule_id)
+    .bind(severity)
+    .bind(to_state)
+    .bind(since)
     .bind(limit)
     .fetch_all(conn)
     .await?;
@@ -304,4 +296,16 @@ pub async fn events(conn: &mut PgConnection, rule_id: Option<i64>, limit: i64) -
             })
         })
         .collect()
+}
+
+/// Marks rule `id`'s firing alert as acknowledged by `by`; false when it is not firing.
+pub async fn acknowledge(conn: &mut PgConnection, id: i64, by: Option<i64>) -> sqlx::Result<bool> {
+    let done = sqlx::query(
+        "UPDATE alert_states SET acknowledged_by = $2, acknowledged_at = now() WHERE rule_id = $1 AND state = 'firing'",
+    )
+    .bind(id)
+    .bind(by)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
 }

@@ -1,0 +1,442 @@
+//! The Alerts pages' server functions. Reading needs `ReadAlerts`; every
+//! change needs `EditAlertRules` and is audited in its own transaction.
+
+use chrono::{DateTime, Utc};
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use super::form::RuleForm;
+use super::rule::{Rule, StoredEvent, StoredVersion};
+use super::state::Backtest;
+use super::{AlertState, Severity};
+use crate::error::AppError;
+
+/// The Alerts page: what is firing or pending now, and what happened.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AlertsOverview {
+    /// Firing alerts per severity (critical, warning, info).
+    pub firing: Vec<(Severity, i64)>,
+    /// Rules firing or pending, firing and most severe first.
+    pub active: Vec<Rule>,
+    /// State changes matching the filter, newest first.
+    pub events: Vec<StoredEvent>,
+    /// Every rule, for the filter.
+    pub rules: Vec<(i64, String)>,
+    pub can_edit: bool,
+}
+
+/// The history filter, as in the page's URL.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct EventFilter {
+    pub severity: Option<String>,
+    pub state: Option<String>,
+    pub rule: Option<String>,
+    /// Only events from the last N hours (`24`, `168`…); all when empty.
+    pub hours: Option<String>,
+}
+
+/// One rule's page.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RuleDetail {
+    pub rule: Rule,
+    pub versions: Vec<StoredVersion>,
+    pub events: Vec<StoredEvent>,
+    pub can_edit: bool,
+}
+
+/// The watched series of a draft rule and, when asked, its backtest.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Preview {
+    pub from: DateTime<Utc>,
+    pub to: DateTime<Utc>,
+    /// The rule's value every `step_secs`, `None` where there was no data.
+    pub series: Vec<(DateTime<Utc>, Option<f64>)>,
+    pub step_secs: i64,
+    pub threshold: f64,
+    pub recovery_threshold: Option<f64>,
+    pub backtest: Option<Backtest>,
+}
+
+#[server(endpoint = "alerts/overview")]
+pub async fn get_alerts(#[server(default)] filter: EventFilter) -> Result<AlertsOverview, AppError> {
+    crate::error::respond(ssr::overview(filter).await)
+}
+
+#[server(endpoint = "alerts/rules")]
+pub async fn list_rules() -> Result<(Vec<Rule>, bool), AppError> {
+    crate::error::respond(ssr::rules().await)
+}
+
+#[server(endpoint = "alerts/rule")]
+pub async fn get_rule(id: i64) -> Result<RuleDetail, AppError> {
+    crate::error::respond(ssr::detail(id).await)
+}
+
+/// Creates (`id` empty) or updates a rule; answers its id. A plain form post
+/// is redirected to the rule's page.
+#[server(endpoint = "alerts/save")]
+pub async fn save_rule(#[server(default)] id: Option<i64>, rule: RuleForm) -> Result<i64, AppError> {
+    crate::error::respond(ssr::save(id, rule).await)
+}
+
+/// The draft's series over the last `hours` (1–168) and, with `backtest`,
+/// when it would have fired and resolved.
+#[server(endpoint = "alerts/preview")]
+pub async fn preview_rule(
+    rule: RuleForm,
+    #[server(default)] hours: Option<i64>,
+    #[server(default)] backtest: bool,
+) -> Result<Preview, AppError> {
+    crate::error::respond(ssr::preview(rule, hours.unwrap_or(24), backtest).await)
+}
+
+#[server(endpoint = "alerts/set-enabled")]
+pub async fn set_rule_enabled(id: i64, enabled: bool) -> Result<(), AppError> {
+    crate::error::respond(ssr::set_enabled(id, enabled).await)
+}
+
+#[server(endpoint = "alerts/delete")]
+pub async fn delete_rule(id: i64) -> Result<(), AppError> {
+    crate::error::respond(ssr::delete(id).await)
+}
+
+/// Saves an old version's definition as the rule's newest version.
+#[server(endpoint = "alerts/restore")]
+pub async fn restore_rule_version(id: i64, version: i32) -> Result<i64, AppError> {
+    crate::error::respond(ssr::restore(id, version).await)
+}
+
+/// Marks a firing alert as seen by the caller (it does not silence it).
+#[server(endpoint = "alerts/acknowledge")]
+pub async fn acknowledge_alert(id: i64) -> Result<(), AppError> {
+    crate::error::respond(ssr::acknowledge(id).await)
+}
+
+/// Whether a rule's state counts as active on the Alerts page.
+pub fn is_active(state: AlertState) -> bool {
+    matches!(state, AlertState::Firing | AlertState::Pending)
+}
+
+#[cfg(feature = "ssr")]
+mod ssr {
+    use chrono::{Duration, Utc};
+    use serde_json::json;
+    use sqlx::PgConnection;
+
+    use super::*;
+    use crate::alerts::rule::RuleDraft;
+    use crate::alerts::ssr::evaluate::{MAX_BACKTEST_DAYS, backtest};
+    use crate::alerts::ssr::series::{load, value_at, window};
+    use crate::alerts::ssr::store;
+    use crate::audit::Outcome;
+    use crate::audit::ssr::{Actor, NewAuditEntry, append};
+    use crate::auth::permissions::{Permission, allows};
+    use crate::state::{AppState, app_state};
+
+    /// A chart holds at most this many points.
+    const PREVIEW_POINTS: i64 = 300;
+
+    fn fail(context: &'static str) -> impl Fn(sqlx::Error) -> AppError {
+        move |e| AppError::internal(context, e)
+    }
+
+    async fn connection(state: &AppState) -> Result<sqlx::pool::PoolConnection<sqlx::Postgres>, AppError> {
+        state.db.acquire().await.map_err(fail("alerts: acquire"))
+    }
+
+    async fn reader() -> Result<bool, AppError> {
+        let user = crate::auth::ssr::require(Permission::ReadAlerts).await?;
+        Ok(allows(user.role, Permission::EditAlertRules))
+    }
+
+    pub async fn overview(filter: EventFilter) -> Result<AlertsOverview, AppError> {
+        let can_edit = reader().await?;
+        let state = app_state()?;
+        let mut conn = connection(&state).await?;
+        let rules = store::list(&mut conn).await.map_err(fail("alerts: rules"))?;
+        let mut active: Vec<Rule> = rules
+            .iter()
+            .filter(|r| r.state.as_ref().is_some_and(|s| is_active(s.state)))
+            .cloned()
+            .collect();
+        let rank = |r: &Rule| {
+            let firing = r.state.as_ref().is_some_and(|s| s.state == AlertState::Firing);
+            let severity = Severity::ALL.iter().position(|s| *s == r.draft.severity).unwrap_or(0);
+            (!firing, severity)
+        };
+        active.sort_by_key(rank);
+        let firing = Severity::ALL
+            .iter()
+            .map(|severity| {
+                let count = active
+                    .iter()
+                    .filter(|r| r.draft.severity == *severity)
+                    .filter(|r| r.state.as_ref().is_some_and(|s| s.state == AlertState::Firing))
+                    .count() as i64;
+                (*severity, count)
+            })
+            .collect();
+        let events = filtered_events(&mut conn, &filter).await?;
+        Ok(AlertsOverview {
+            firing,
+            active,
+            events,
+            rules: rules.iter().map(|r| (r.id, r.draft.name.clone())).collect(),
+            can_edit,
+        })
+    }
+
+    async fn filtered_events(conn: &mut PgConnection, filter: &EventFilter) -> Result<Vec<StoredEvent>, AppError> {
+        let present = |v: &Option<String>| v.as_deref().map(str::trim).filter(|v| !v.is_empty()).map(String::from);
+        let severity = present(&filter.severity);
+        if let Some(s) = &severity
+            && Severity::parse(s).is_none()
+        {
+            return Err(AppError::validation("severity", "Choose critical, warning or info"));
+        }
+        let state = present(&filter.state);
+        if let Some(s) = &state
+            && AlertState::parse(s).is_none()
+        {
+            return Err(AppError::validation("state", "Choose one of the listed states"));
+        }
+        let rule = match present(&filter.rule) {
+            None => None,
+            Some(r) => Some(
+                r.parse::<i64>()
+                    .map_err(|_| AppError::validation("rule", "Choose a rule"))?,
+            ),
+        };
+        let hours = match present(&filter.hours) {
+            None => None,
+            Some(h) => Some(
+                h.parse::<i64>()
+                    .ok()
+                    .filter(|h| (1..=24 * 90).contains(h))
+                    .ok_or_else(|| AppError::validation("hours", "Choose a time range"))?,
+            ),
+        };
+        let since = hours.map(|h| Utc::now() - Duration::hours(h));
+        store::events(conn, rule, severity.as_deref(), state.as_deref(), since, 200)
+            .await
+            .map_err(fail("alerts: events"))
+    }
+
+    pub async fn rules() -> Result<(Vec<Rule>, bool), AppError> {
+        let can_edit = reader().await?;
+        let state = app_state()?;
+        let mut conn = connection(&state).await?;
+        Ok((store::list(&mut conn).await.map_err(fail("alerts: rules"))?, can_edit))
+    }
+
+    pub async fn detail(id: i64) -> Result<RuleDetail, AppError> {
+        let can_edit = reader().await?;
+        let state = app_state()?;
+        let mut conn = connection(&state).await?;
+        let rule = store::get(&mut conn, id)
+            .await
+            .map_err(fail("alerts: rule"))?
+            .ok_or(AppError::NotFound)?;
+        let versions = store::versions(&mut conn, id).await.map_err(fail("alerts: versions"))?;
+        let events = store::events(&mut conn, Some(id), None, None, None, 100)
+            .await
+            .map_err(fail("alerts: events"))?;
+        Ok(RuleDetail {
+            rule,
+            versions,
+            events,
+            can_edit,
+        })
+    }
+
+    /// The editor's caller, for the audit entry.
+    async fn editor() -> Result<(Actor, crate::audit::ssr::ClientInfo), AppError> {
+        let user = crate::auth::ssr::require(Permission::EditAlertRules).await?;
+        Ok((Actor::user(&user), crate::auth::ssr::client_info()))
+    }
+
+    /// Saves `draft` as rule `id` (new when `None`) with its audit entry.
+    async fn save_draft(state: &AppState, id: Option<i64>, draft: &RuleDraft, action: &str) -> Result<i64, AppError> {
+        let (actor, client) = editor().await?;
+        let mut tx = state.db.begin().await.map_err(fail("alerts: begin"))?;
+        let before = match id {
+            Some(id) => Some(
+                store::get(&mut tx, id)
+                    .await
+                    .map_err(fail("alerts: rule"))?
+                    .ok_or(AppError::NotFound)?
+                    .draft,
+            ),
+            None => None,
+        };
+        let (rule_id, version) = store::save(&mut tx, id, draft, actor.id)
+            .await
+            .map_err(|e| AppError::from_db("alerts: save", e, "A rule with this name exists already"))?
+            .ok_or(AppError::NotFound)?;
+        let entry = NewAuditEntry::new(actor, action, Outcome::Success, client)
+            .target("alert_rule", rule_id)
+            .change(
+                before.map(|b| json!(b)),
+                Some(json!({ "version": version, "definition": draft })),
+            );
+        append(&mut tx, &state.audit_key, entry)
+            .await
+            .map_err(fail("alerts: audit"))?;
+        tx.commit().await.map_err(fail("alerts: commit"))?;
+        Ok(rule_id)
+    }
+
+    pub async fn save(id: Option<i64>, form: RuleForm) -> Result<i64, AppError> {
+        editor().await?;
+        let plain_post = crate::users::ssr::manage::is_plain_form_post();
+        let draft = match form.parse() {
+            Ok(draft) => draft,
+            // Without JavaScript, back to the editor with every field as typed
+            // and the message beside its field (answered `0`: nothing saved).
+            Err(AppError::Validation { field, message }) if plain_post => {
+                let page = id.map_or_else(|| "new".to_string(), |id| id.to_string());
+                leptos_axum::redirect(&format!(
+                    "/alerts/rules/{page}?{}&error_field={}&error={}",
+                    form.query(),
+                    crate::url::percent_encode(&field),
+                    crate::url::percent_encode(&message)
+                ));
+                return Ok(0);
+            }
+            Err(error) => return Err(error),
+        };
+        let state = app_state()?;
+        let action = if id.is_some() {
+            "alert_rule.update"
+        } else {
+            "alert_rule.create"
+        };
+        let rule_id = save_draft(&state, id, &draft, action).await?;
+        if plain_post {
+            leptos_axum::redirect(&format!("/alerts/rules/{rule_id}"));
+        }
+        Ok(rule_id)
+    }
+
+    pub async fn preview(form: RuleForm, hours: i64, run_backtest: bool) -> Result<Preview, AppError> {
+        reader().await?;
+        if !(1..=MAX_BACKTEST_DAYS * 24).contains(&hours) {
+            return Err(AppError::validation(
+                "hours",
+                format!("From 1 hour to {MAX_BACKTEST_DAYS} days"),
+            ));
+        }
+        let draft = form.parse()?;
+        let condition = draft.condition();
+        let state = app_state()?;
+        let mut conn = connection(&state).await?;
+        let to = Utc::now();
+        let from = to - Duration::hours(hours);
+        let step = Duration::minutes(((hours * 60) / PREVIEW_POINTS).max(1));
+        let minutes = load(&mut conn, &condition.watched, window(&condition.watched, from).0, to)
+            .await
+            .map_err(fail("alerts: preview"))?;
+        let mut series = Vec::new();
+        let mut at = from + step;
+        while at <= to {
+            series.push((at, value_at(&condition.watched, &minutes, at).value()));
+            at += step;
+        }
+        let backtest = if run_backtest {
+            let every = Duration::from_std(state.alert_every).unwrap_or(Duration::seconds(15));
+            Some(
+                backtest(&mut conn, &condition, from, to, every)
+                    .await
+                    .map_err(fail("alerts: backtest"))?,
+            )
+        } else {
+            None
+        };
+        Ok(Preview {
+            from,
+            to,
+            series,
+            step_secs: step.num_seconds(),
+            threshold: draft.threshold,
+            recovery_threshold: draft.recovery_threshold,
+            backtest,
+        })
+    }
+
+    pub async fn set_enabled(id: i64, enabled: bool) -> Result<(), AppError> {
+        editor().await?;
+        let state = app_state()?;
+        let mut conn = connection(&state).await?;
+        let mut draft = store::get(&mut conn, id)
+            .await
+            .map_err(fail("alerts: rule"))?
+            .ok_or(AppError::NotFound)?
+            .draft;
+        drop(conn);
+        if draft.enabled == enabled {
+            return Ok(());
+        }
+        draft.enabled = enabled;
+        let action = if enabled {
+            "alert_rule.enable"
+        } else {
+            "alert_rule.disable"
+        };
+        save_draft(&state, Some(id), &draft, action).await.map(drop)
+    }
+
+    pub async fn restore(id: i64, version: i32) -> Result<i64, AppError> {
+        editor().await?;
+        let state = app_state()?;
+        let mut conn = connection(&state).await?;
+        let old = store::versions(&mut conn, id)
+            .await
+            .map_err(fail("alerts: versions"))?
+            .into_iter()
+            .find(|v| v.version == version)
+            .ok_or(AppError::NotFound)?;
+        drop(conn);
+        save_draft(&state, Some(id), &old.definition, "alert_rule.restore").await
+    }
+
+    pub async fn delete(id: i64) -> Result<(), AppError> {
+        let (actor, client) = editor().await?;
+        let state = app_state()?;
+        let mut tx = state.db.begin().await.map_err(fail("alerts: begin"))?;
+        let before = store::get(&mut tx, id)
+            .await
+            .map_err(fail("alerts: rule"))?
+            .ok_or(AppError::NotFound)?;
+        store::delete(&mut tx, id).await.map_err(fail("alerts: delete"))?;
+        let entry = NewAuditEntry::new(actor, "alert_rule.delete", Outcome::Success, client)
+            .target("alert_rule", id)
+            .change(Some(json!(before.draft)), None);
+        append(&mut tx, &state.audit_key, entry)
+            .await
+            .map_err(fail("alerts: audit"))?;
+        tx.commit().await.map_err(fail("alerts: commit"))?;
+        if crate::users::ssr::manage::is_plain_form_post() {
+            leptos_axum::redirect("/alerts/rules");
+        }
+        Ok(())
+    }
+
+    pub async fn acknowledge(id: i64) -> Result<(), AppError> {
+        let (actor, client) = editor().await?;
+        let state = app_state()?;
+        let mut tx = state.db.begin().await.map_err(fail("alerts: begin"))?;
+        let acknowledged = store::acknowledge(&mut tx, id, actor.id)
+            .await
+            .map_err(fail("alerts: acknowledge"))?;
+        if !acknowledged {
+            return Err(AppError::Conflict("Only a firing alert can be acknowledged".into()));
+        }
+        let entry = NewAuditEntry::new(actor, "alert.acknowledge", Outcome::Success, client).target("alert_rule", id);
+        append(&mut tx, &state.audit_key, entry)
+            .await
+            .map_err(fail("alerts: audit"))?;
+        tx.commit().await.map_err(fail("alerts: commit"))?;
+        Ok(())
+    }
+}

@@ -1,0 +1,322 @@
+//! The rule editor's form: every field as typed (so a failed save loses
+//! nothing), parsed into a [`RuleDraft`] with a message per field.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::rule::{RuleDraft, format_value};
+use super::{Aggregation, Comparator, NoDataPolicy, Severity};
+use crate::error::AppError;
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct RuleForm {
+    pub name: String,
+    pub description: String,
+    pub service: String,
+    pub endpoint: String,
+    pub metric: String,
+    /// `name=value`, one per line.
+    pub matchers: String,
+    pub aggregation: String,
+    pub window_minutes: String,
+    pub comparator: String,
+    pub threshold: String,
+    pub recovery_threshold: String,
+    pub for_minutes: String,
+    pub no_data: String,
+    pub severity: String,
+    /// `name=value`, one per line.
+    pub labels: String,
+    pub summary: String,
+    /// A checkbox: present when checked.
+    pub enabled: Option<String>,
+}
+
+impl RuleForm {
+    /// A new rule's starting point.
+    pub fn blank() -> Self {
+        RuleForm {
+            aggregation: Aggregation::P95.as_str().into(),
+            window_minutes: "5".into(),
+            comparator: Comparator::Gt.as_str().into(),
+            for_minutes: "2".into(),
+            no_data: NoDataPolicy::Keep.as_str().into(),
+            severity: Severity::Warning.as_str().into(),
+            ..Default::default()
+        }
+    }
+
+    pub fn from_draft(draft: &RuleDraft) -> Self {
+        RuleForm {
+            name: draft.name.clone(),
+            description: draft.description.clone(),
+            service: draft.service.clone(),
+            endpoint: draft.endpoint.clone().unwrap_or_default(),
+            metric: draft.metric.clone().unwrap_or_default(),
+            matchers: pairs_text(&draft.matchers),
+            aggregation: draft.aggregation.as_str().into(),
+            window_minutes: (draft.window_secs / 60).to_string(),
+            comparator: draft.comparator.as_str().into(),
+            threshold: format_value(draft.threshold),
+            recovery_threshold: draft.recovery_threshold.map(format_value).unwrap_or_default(),
+            for_minutes: format_value(draft.for_secs as f64 / 60.0),
+            no_data: draft.no_data.as_str().into(),
+            severity: draft.severity.as_str().into(),
+            labels: pairs_text(&draft.labels),
+            summary: draft.summary.clone(),
+            enabled: draft.enabled.then(|| "on".to_string()),
+        }
+    }
+
+    /// The draft this form describes, validated; errors name the field.
+    pub fn parse(&self) -> Result<RuleDraft, AppError> {
+        let word = |field: &str, value: &str| -> Result<String, AppError> {
+            let value = value.trim();
+            if value.is_empty() {
+                Err(AppError::validation(field, "Choose one"))
+            } else {
+                Ok(value.to_string())
+            }
+        };
+        let aggregation = Aggregation::parse(&word("aggregation", &self.aggregation)?)
+            .ok_or_else(|| AppError::validation("aggregation", "Choose one of the listed aggregations"))?;
+        let comparator = Comparator::parse(&word("comparator", &self.comparator)?)
+            .ok_or_else(|| AppError::validation("comparator", "Choose >, >=, < or <="))?;
+        let no_data = NoDataPolicy::parse(&word("no_data", &self.no_data)?)
+            .ok_or_else(|| AppError::validation("no_data", "Choose keep, alert or ok"))?;
+        let severity = Severity::parse(&word("severity", &self.severity)?)
+            .ok_or_else(|| AppError::validation("severity", "Choose critical, warning or info"))?;
+        let window_minutes = number("window_secs", &self.window_minutes)?;
+        if window_minutes.fract() != 0.0 {
+            return Err(AppError::validation("window_secs", "A whole number of minutes"));
+        }
+        let for_minutes = number("for_secs", &self.for_minutes)?;
+        let draft = RuleDraft {
+            name: self.name.trim().to_string(),
+            description: self.description.trim().to_string(),
+            service: self.service.trim().to_string(),
+            endpoint: optional(&self.endpoint),
+            metric: optional(&self.metric),
+            matchers: pairs("matchers", &self.matchers)?,
+            aggregation,
+            window_secs: (window_minutes * 60.0) as i64,
+            comparator,
+            threshold: number("threshold", &self.threshold)?,
+            recovery_threshold: match self.recovery_threshold.trim() {
+                "" => None,
+                text => Some(number("recovery_threshold", text)?),
+            },
+            for_secs: (for_minutes * 60.0).round() as i64,
+            no_data,
+            severity,
+            labels: pairs("labels", &self.labels)?,
+            summary: self.summary.trim().to_string(),
+            enabled: self.enabled.is_some(),
+        };
+        draft.validate()?;
+        Ok(draft)
+    }
+}
+
+impl RuleForm {
+    /// `(field, value)` for every field, named as the editor's form names them.
+    pub fn fields(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("name", self.name.clone()),
+            ("description", self.description.clone()),
+            ("service", self.service.clone()),
+            ("endpoint", self.endpoint.clone()),
+            ("metric", self.metric.clone()),
+            ("matchers", self.matchers.clone()),
+            ("aggregation", self.aggregation.clone()),
+            ("window_minutes", self.window_minutes.clone()),
+            ("comparator", self.comparator.clone()),
+            ("threshold", self.threshold.clone()),
+            ("recovery_threshold", self.recovery_threshold.clone()),
+            ("for_minutes", self.for_minutes.clone()),
+            ("no_data", self.no_data.clone()),
+            ("severity", self.severity.clone()),
+            ("labels", self.labels.clone()),
+            ("summary", self.summary.clone()),
+            ("enabled", self.enabled.clone().unwrap_or_default()),
+        ]
+    }
+
+    /// The form from a URL's `rule[field]` parameters; `None` when it has none.
+    pub fn from_query(get: impl Fn(&str) -> Option<String>) -> Option<Self> {
+        let field = |name: &str| get(&format!("rule[{name}]"));
+        field("name")?;
+        let text = |name: &str| field(name).unwrap_or_default();
+        Some(RuleForm {
+            name: text("name"),
+            description: text("description"),
+            service: text("service"),
+            endpoint: text("endpoint"),
+            metric: text("metric"),
+            matchers: text("matchers"),
+            aggregation: text("aggregation"),
+            window_minutes: text("window_minutes"),
+            comparator: text("comparator"),
+            threshold: text("threshold"),
+            recovery_threshold: text("recovery_threshold"),
+            for_minutes: text("for_minutes"),
+            no_data: text("no_data"),
+            severity: text("severity"),
+            labels: text("labels"),
+            summary: text("summary"),
+            enabled: field("enabled").filter(|v| !v.is_empty()),
+        })
+    }
+
+    /// The form as `rule[field]=value` query parameters (empty ones left out).
+    pub fn query(&self) -> String {
+        self.fields()
+            .into_iter()
+            .filter(|(_, value)| !value.is_empty())
+            .map(|(name, value)| format!("rule%5B{name}%5D={}", crate::url::percent_encode(&value)))
+            .collect::<Vec<_>>()
+            .join("&")
+    }
+}
+
+fn optional(value: &str) -> Option<String> {
+    let value = value.trim();
+    (!value.is_empty()).then(|| value.to_string())
+}
+
+fn number(field: &str, value: &str) -> Result<f64, AppError> {
+    value
+        .trim()
+        .parse::<f64>()
+        .ok()
+        .filter(|v| v.is_finite())
+        .ok_or_else(|| AppError::validation(field, "Enter a number"))
+}
+
+fn pairs_text(map: &BTreeMap<String, String>) -> String {
+    map.iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// `name=value` lines (blank lines ignored) into a map.
+fn pairs(field: &str, text: &str) -> Result<BTreeMap<String, String>, AppError> {
+    let mut map = BTreeMap::new();
+    for (n, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
+        let (key, value) = line
+            .split_once('=')
+            .ok_or_else(|| AppError::validation(field, format!("Line {}: write name=value", n + 1)))?;
+        if map.insert(key.trim().to_string(), value.trim().to_string()).is_some() {
+            return Err(AppError::validation(
+                field,
+                format!("Line {}: {} is repeated", n + 1, key.trim()),
+            ));
+        }
+    }
+    Ok(map)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn filled() -> RuleForm {
+        RuleForm {
+            name: "Checkout slow".into(),
+            service: "checkout".into(),
+            threshold: "500".into(),
+            recovery_threshold: "400".into(),
+            labels: "team=shop\n\n".into(),
+            enabled: Some("on".into()),
+            ..RuleForm::blank()
+        }
+    }
+
+    #[test]
+    fn a_filled_form_parses_and_round_trips() {
+        let draft = filled().parse().expect("valid");
+        assert_eq!(draft.window_secs, 300);
+        assert_eq!(draft.for_secs, 120);
+        assert_eq!(draft.labels.get("team").map(String::as_str), Some("shop"));
+        assert!(draft.enabled);
+        assert_eq!(RuleForm::from_draft(&draft).parse().expect("again"), draft);
+    }
+
+    #[test]
+    fn the_form_survives_a_trip_through_the_url() {
+        let form = filled();
+        let query = form.query();
+        let pairs: Vec<(String, String)> = query
+            .split('&')
+            .map(|pair| {
+                let (k, v) = pair.split_once('=').expect("k=v");
+                let decode = |s: &str| {
+                    let bytes = s.as_bytes();
+                    let mut out = Vec::new();
+                    let mut i = 0;
+                    while i < bytes.len() {
+                        if bytes[i] == b'%' {
+                            out.push(u8::from_str_radix(&s[i + 1..i + 3], 16).expect("hex"));
+                            i += 3;
+                        } else {
+                            out.push(bytes[i]);
+                            i += 1;
+                        }
+                    }
+                    String::from_utf8(out).expect("utf-8")
+                };
+                (decode(k), decode(v))
+            })
+            .collect();
+        let back = RuleForm::from_query(|name| pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()))
+            .expect("has fields");
+        assert_eq!(back.parse().expect("valid"), form.parse().expect("valid"));
+        assert!(RuleForm::from_query(|_| None).is_none());
+    }
+
+    #[test]
+    fn each_bad_field_is_named() {
+        let field = |form: RuleForm| match form.parse() {
+            Err(AppError::Validation { field, .. }) => field,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(
+            field(RuleForm {
+                threshold: "lots".into(),
+                ..filled()
+            }),
+            "threshold"
+        );
+        assert_eq!(
+            field(RuleForm {
+                window_minutes: "2.5".into(),
+                ..filled()
+            }),
+            "window_secs"
+        );
+        assert_eq!(
+            field(RuleForm {
+                labels: "team".into(),
+                ..filled()
+            }),
+            "labels"
+        );
+        assert_eq!(
+            field(RuleForm {
+                aggregation: "median".into(),
+                ..filled()
+            }),
+            "aggregation"
+        );
+        assert_eq!(
+            field(RuleForm {
+                name: String::new(),
+                ..filled()
+            }),
+            "name"
+        );
+    }
+}

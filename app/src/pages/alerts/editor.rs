@@ -1,0 +1,423 @@
+//! The rule editor: `/alerts/rules/new` and `/alerts/rules/:id`.
+//!
+//! One plain HTML form (so it works the same without JavaScript): "Preview
+//! and backtest" is a GET of this page with the draft in the URL — the page
+//! then shows the draft's series with its thresholds and when it would have
+//! fired — and "Save rule" posts the same fields to the save function, which
+//! answers with the rule's page (or, on a mistake, this page with every
+//! field as typed and the message beside its field).
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::{use_params_map, use_query_map};
+
+use super::badges::{StateBadge, when};
+use super::history::EventTable;
+use super::preview::PreviewPanel;
+use crate::alerts::api::{DeleteRule, RestoreRuleVersion, RuleDetail, SetRuleEnabled, get_rule, preview_rule};
+use crate::alerts::form::RuleForm;
+use crate::alerts::rule::StoredVersion;
+use crate::alerts::{Aggregation, Comparator, NoDataPolicy, Severity};
+use crate::components::form::{FieldError, FormError};
+use crate::error::AppError;
+
+/// What the page's URL asks for.
+#[derive(Clone, Debug, PartialEq)]
+struct EditorQuery {
+    form: Option<RuleForm>,
+    hours: i64,
+    backtest: bool,
+    /// A save refused without JavaScript: `(field, message)`.
+    error: Option<(String, String)>,
+    /// Versions to compare.
+    diff: Option<(i32, i32)>,
+}
+
+fn editor_query() -> Memo<EditorQuery> {
+    let query = use_query_map();
+    Memo::new(move |_| {
+        let q = query.read();
+        EditorQuery {
+            form: RuleForm::from_query(|k| q.get(k)),
+            hours: q.get("hours").and_then(|h| h.parse().ok()).unwrap_or(24),
+            backtest: q.get("backtest").is_some(),
+            error: q.get("error_field").zip(q.get("error")),
+            diff: q
+                .get("a")
+                .and_then(|a| a.parse().ok())
+                .zip(q.get("b").and_then(|b| b.parse().ok())),
+        }
+    })
+}
+
+#[component]
+pub fn NewRule() -> impl IntoView {
+    let query = editor_query();
+    view! {
+        <Title text="New alert rule" />
+        <p class="breadcrumb"><a href="/alerts">"Alerts"</a>" › "<a href="/alerts/rules">"Rules"</a>" › New"</p>
+        <h1>"New alert rule"</h1>
+        {move || view! { <Editor id=None detail=None query=query.get() /> }.into_any()}
+    }
+}
+
+#[component]
+pub fn RulePage() -> impl IntoView {
+    let params = use_params_map();
+    let id = Memo::new(move |_| params.read().get("id").and_then(|v| v.parse::<i64>().ok()));
+    let query = editor_query();
+    let detail = Resource::new(
+        move || id.get(),
+        |id| async move {
+            match id {
+                Some(id) => get_rule(id).await,
+                None => Err(AppError::NotFound),
+            }
+        },
+    );
+    view! {
+        <p class="breadcrumb"><a href="/alerts">"Alerts"</a>" › "<a href="/alerts/rules">"Rules"</a></p>
+        <Transition fallback=|| view! { <p class="muted">"Loading the rule…"</p> }>
+            {move || detail.get().map(|result| match result {
+                Ok(detail) => {
+                    let name = detail.rule.draft.name.clone();
+                    view! {
+                        <Title text=name.clone() />
+                        <h1>{name}</h1>
+                        {view! { <RuleHeader detail=detail.clone() /> }.into_any()}
+                        {view! { <Editor id=Some(detail.rule.id) detail=Some(detail.clone()) query=query.get() /> }.into_any()}
+                        {view! { <RuleHistory detail diff=query.get().diff /> }.into_any()}
+                    }.into_any()
+                }
+                Err(AppError::NotFound) => view! { <Title text="Rule not found" /><h1>"Rule not found"</h1><p>"There is no such rule; it may have been deleted."</p> }.into_any(),
+                Err(error) => view! { <p class="error" role="alert">{format!("Could not load the rule: {error}")}</p> }.into_any(),
+            })}
+        </Transition>
+    }
+}
+
+/// State, enable/disable, clone and delete.
+#[component]
+fn RuleHeader(detail: RuleDetail) -> impl IntoView {
+    let toggle = ServerAction::<SetRuleEnabled>::new();
+    let delete = ServerAction::<DeleteRule>::new();
+    let error = Signal::derive(move || {
+        toggle
+            .value()
+            .get()
+            .and_then(Result::err)
+            .or_else(|| delete.value().get().and_then(Result::err))
+    });
+    let navigate = leptos_router::hooks::use_navigate();
+    Effect::new(move |_| {
+        if delete.value().get().is_some_and(|r| r.is_ok()) {
+            navigate("/alerts/rules", Default::default());
+        }
+    });
+    let rule = detail.rule;
+    let id = rule.id;
+    let enabled = rule.draft.enabled;
+    let mut copy = RuleForm::from_draft(&rule.draft);
+    copy.name = format!("Copy of {}", rule.draft.name);
+    copy.enabled = None;
+    let status = rule.state.clone().filter(|_| enabled);
+    view! {
+        <section class="panel" data-testid="rule-header">
+            <p>
+                {match status {
+                    Some(s) => view! { "State: " <StateBadge state=s.state /> " since " {when(s.since)} }.into_any(),
+                    None if enabled => view! { <span>"Not evaluated yet."</span> }.into_any(),
+                    None => view! { <span>"Disabled: not evaluated."</span> }.into_any(),
+                }}
+                {format!(" · version {}", rule.version)}
+            </p>
+            <FormError error />
+            {detail.can_edit.then(|| view! {
+                <div class="row-actions">
+                    <ActionForm action=toggle>
+                        <input type="hidden" name="id" value=id.to_string() />
+                        <input type="hidden" name="enabled" value=(!enabled).to_string() />
+                        <button type="submit">{if enabled { "Disable rule" } else { "Enable rule" }}</button>
+                    </ActionForm>
+                    <a class="button" href=format!("/alerts/rules/new?{}", copy.query())>"Clone"</a>
+                    <details class="confirm">
+                        <summary>"Delete…"</summary>
+                        <ActionForm action=delete>
+                            <input type="hidden" name="id" value=id.to_string() />
+                            <p>"Delete this rule, its versions and its alert history? This cannot be undone."</p>
+                            <button type="submit" class="danger">"Delete rule"</button>
+                        </ActionForm>
+                    </details>
+                </div>
+            })}
+        </section>
+    }
+}
+
+#[component]
+fn Editor(id: Option<i64>, detail: Option<RuleDetail>, query: EditorQuery) -> impl IntoView {
+    let can_edit = detail.as_ref().is_none_or(|d| d.can_edit);
+    let from_url = query.form.is_some();
+    let form = query
+        .form
+        .clone()
+        .or_else(|| detail.as_ref().map(|d| RuleForm::from_draft(&d.rule.draft)))
+        .unwrap_or_else(RuleForm::blank);
+    let wanted = (from_url || detail.is_some()).then(|| (form.clone(), query.hours, query.backtest));
+    let preview = Resource::new(
+        move || wanted.clone(),
+        |wanted| async move {
+            match wanted {
+                Some((form, hours, backtest)) => Some(preview_rule(form, Some(hours), backtest).await),
+                None => None,
+            }
+        },
+    );
+    let url_error = query
+        .error
+        .clone()
+        .map(|(field, message)| AppError::Validation { field, message });
+    let error = Signal::derive(move || {
+        url_error
+            .clone()
+            .or_else(|| preview.get().flatten().and_then(Result::err))
+    });
+    let action = id.map_or_else(|| "/alerts/rules/new".to_string(), |id| format!("/alerts/rules/{id}"));
+    view! {
+        {view! {
+        <form method="get" action=action class="panel rule-form" data-testid="rule-form">
+            {id.map(|id| view! { <input type="hidden" name="id" value=id.to_string() /> })}
+            <Fields form=form.clone() error />
+            <div class="filter-grid">
+                <div class="field">
+                    <label for="rule-hours">"Preview and backtest over"</label>
+                    <select id="rule-hours" name="hours">
+                        {[(6, "the last 6 hours"), (24, "the last 24 hours"), (72, "the last 3 days"), (168, "the last 7 days")]
+                            .into_iter()
+                            .map(|(h, label)| view! { <option value=h.to_string() selected=h == query.hours>{label}</option> })
+                            .collect_view()}
+                    </select>
+                </div>
+            </div>
+            <FormError error />
+            <div class="filter-buttons">
+                <button type="submit" name="backtest" value="1">"Preview and backtest"</button>
+                {can_edit.then(|| view! {
+                    <button type="submit" class="primary" formmethod="post" formaction="/api/alerts/save">"Save rule"</button>
+                })}
+            </div>
+        </form>
+        }.into_any()}
+        <Transition fallback=|| view! { <p class="muted">"Evaluating the rule over its history…"</p> }>
+            {move || preview.get().flatten().and_then(Result::ok).map(|preview| view! { <PreviewPanel preview /> })}
+        </Transition>
+    }
+}
+
+/// A form field's name in the editor: `rule[<field>]`.
+fn name(field: &str) -> String {
+    format!("rule[{field}]")
+}
+
+#[component]
+fn Fields(form: RuleForm, #[prop(into)] error: Signal<Option<AppError>>) -> impl IntoView {
+    let text = move |field: &'static str, label: &'static str, value: String, hint: &'static str| {
+        let id = format!("rule-{field}");
+        view! {
+            <div class="field">
+                <label for=id.clone()>{label}</label>
+                <input id=id type="text" name=name(field) value=value autocomplete="off" />
+                {(!hint.is_empty()).then(|| view! { <p class="hint">{hint}</p> })}
+                <FieldError error field=field />
+            </div>
+        }
+        .into_any()
+    };
+    let area = move |field: &'static str, label: &'static str, value: String, hint: &'static str| {
+        let id = format!("rule-{field}");
+        view! {
+            <div class="field">
+                <label for=id.clone()>{label}</label>
+                // An empty text node would not survive hydration.
+                <textarea id=id name=name(field) rows="2">{(!value.is_empty()).then_some(value)}</textarea>
+                <p class="hint">{hint}</p>
+                <FieldError error field=field />
+            </div>
+        }
+        .into_any()
+    };
+    let choice = move |field: &'static str,
+                       label: &'static str,
+                       chosen: String,
+                       options: Vec<(&'static str, &'static str)>| {
+        let id = format!("rule-{field}");
+        view! {
+            <div class="field">
+                <label for=id.clone()>{label}</label>
+                <select id=id name=name(field)>
+                    {options.into_iter().map(|(value, text)| view! { <option value=value selected=value == chosen>{text}</option> }).collect_view()}
+                </select>
+                <FieldError error field=field />
+            </div>
+        }
+        .into_any()
+    };
+    let aggregations = Aggregation::ALL.iter().map(|a| (a.as_str(), a.label())).collect();
+    let comparators = Comparator::ALL.iter().map(|c| (c.as_str(), c.as_str())).collect();
+    let no_data = vec![
+        (
+            NoDataPolicy::Keep.as_str(),
+            "keep the state (a firing alert stays firing)",
+        ),
+        (NoDataPolicy::Alert.as_str(), "alert"),
+        (NoDataPolicy::Ok.as_str(), "treat as OK"),
+    ];
+    let severities = Severity::ALL.iter().map(|s| (s.as_str(), s.as_str())).collect();
+    let enabled = form.enabled.is_some();
+    let rule = view! {
+        <fieldset>
+            <legend>"Rule"</legend>
+            <div class="filter-grid">
+                {text("name", "Name", form.name.clone(), "")}
+                {choice("severity", "Severity", form.severity.clone(), severities)}
+            </div>
+            {area("description", "Description", form.description.clone(), "What it means and what to do.")}
+        </fieldset>
+    }
+    .into_any();
+    let watched = view! {
+        <fieldset>
+            <legend>"What it watches"</legend>
+            <div class="filter-grid">
+                {text("service", "Service", form.service.clone(), "")}
+                {choice("aggregation", "Aggregation", form.aggregation.clone(), aggregations)}
+                {text("endpoint", "Endpoint", form.endpoint.clone(), "Request rules: one endpoint, or empty for all.")}
+                {text("metric", "Metric", form.metric.clone(), "Metric rules: the metric's name.")}
+                {text("window_minutes", "Window (minutes)", form.window_minutes.clone(), "The value aggregates this many minutes.")}
+            </div>
+            {area("matchers", "Label matchers", form.matchers.clone(), "Metric rules: name=value per line; every one must match.")}
+            <FieldError error field="window_secs" />
+        </fieldset>
+    }
+    .into_any();
+    let firing = view! {
+        <fieldset>
+            <legend>"When it fires"</legend>
+            <div class="filter-grid">
+                {choice("comparator", "Fires when the value is", form.comparator.clone(), comparators)}
+                {text("threshold", "Threshold", form.threshold.clone(), "")}
+                {text("recovery_threshold", "Recovery threshold", form.recovery_threshold.clone(), "Optional: resolves only past this value (no flapping).")}
+                {text("for_minutes", "For (minutes)", form.for_minutes.clone(), "Pending this long before firing.")}
+                {choice("no_data", "Without data", form.no_data.clone(), no_data)}
+            </div>
+            <FieldError error field="for_secs" />
+        </fieldset>
+    }
+    .into_any();
+    let notification = view! {
+        <fieldset>
+            <legend>"Notification"</legend>
+            {area("labels", "Labels", form.labels.clone(), "name=value per line, e.g. team=payments.")}
+            {text("summary", "Summary", form.summary.clone(), "May use {{value}}, {{threshold}}, {{name}} and {{labels.NAME}}.")}
+            <label class="checkbox"><input type="checkbox" name=name("enabled") value="on" checked=enabled />" Enabled"</label>
+        </fieldset>
+    }
+    .into_any();
+    view! { {rule} {watched} {firing} {notification} }
+}
+
+/// Saved versions (restore, compare) and the rule's state changes.
+#[component]
+fn RuleHistory(detail: RuleDetail, diff: Option<(i32, i32)>) -> impl IntoView {
+    let restore = ServerAction::<RestoreRuleVersion>::new();
+    Effect::new(move |_| {
+        if let Some(Ok(id)) = restore.value().get() {
+            // Show the restored version (a full load, so every part is fresh).
+            let _ = window().location().set_href(&format!("/alerts/rules/{id}"));
+        }
+    });
+    let error = Signal::derive(move || restore.value().get().and_then(Result::err));
+    let id = detail.rule.id;
+    let current = detail.rule.version;
+    let versions = detail.versions.clone();
+    let compare = diff.and_then(|(a, b)| {
+        let find = |v: i32| versions.iter().find(|x| x.version == v).cloned();
+        find(a).zip(find(b))
+    });
+    let numbers: Vec<i32> = detail.versions.iter().map(|v| v.version).collect();
+    let (a, b) = diff.unwrap_or((current - 1, current));
+    view! {
+        <section class="panel" aria-labelledby="versions-heading">
+            <h2 id="versions-heading">"Versions"</h2>
+            <FormError error />
+            <table class="audit-table" data-testid="rule-versions">
+                <thead><tr><th scope="col">"Version"</th><th scope="col">"Saved by"</th><th scope="col">"Saved at"</th><th scope="col"></th></tr></thead>
+                <tbody>
+                    {detail.versions.into_iter().map(|v| view! {
+                        <tr>
+                            <td>{v.version.to_string()}</td>
+                            <td>{v.saved_by.clone().unwrap_or_else(|| "Opsdeck".into())}</td>
+                            <td>{when(v.saved_at)}</td>
+                            <td>
+                                {(detail.can_edit && v.version != current).then(|| view! {
+                                    <ActionForm action=restore>
+                                        <input type="hidden" name="id" value=id.to_string() />
+                                        <input type="hidden" name="version" value=v.version.to_string() />
+                                        <button type="submit">{format!("Restore version {}", v.version)}</button>
+                                    </ActionForm>
+                                })}
+                            </td>
+                        </tr>
+                    }).collect_view()}
+                </tbody>
+            </table>
+            {(numbers.len() > 1).then(|| view! {
+                <form method="get" action=format!("/alerts/rules/{id}") class="filter-grid">
+                    <div class="field">
+                        <label for="diff-a">"Compare version"</label>
+                        <select id="diff-a" name="a">{numbers.iter().map(|n| view! { <option value=n.to_string() selected=*n == a>{n.to_string()}</option> }).collect_view()}</select>
+                    </div>
+                    <div class="field">
+                        <label for="diff-b">"with version"</label>
+                        <select id="diff-b" name="b">{numbers.iter().map(|n| view! { <option value=n.to_string() selected=*n == b>{n.to_string()}</option> }).collect_view()}</select>
+                    </div>
+                    <div class="filter-buttons"><button type="submit">"Compare"</button></div>
+                </form>
+            })}
+            {compare.map(|(a, b)| view! { <VersionDiff a b /> })}
+        </section>
+        <section class="panel" aria-labelledby="rule-events-heading">
+            <h2 id="rule-events-heading">"State changes"</h2>
+            <EventTable events=detail.events show_rule=false />
+        </section>
+    }
+}
+
+#[component]
+fn VersionDiff(a: StoredVersion, b: StoredVersion) -> impl IntoView {
+    let left = RuleForm::from_draft(&a.definition).fields();
+    let right = RuleForm::from_draft(&b.definition).fields();
+    let changed: Vec<_> = left
+        .into_iter()
+        .zip(right)
+        .filter(|((_, x), (_, y))| x != y)
+        .map(|((field, x), (_, y))| (field, x, y))
+        .collect();
+    if changed.is_empty() {
+        return view! { <p data-testid="version-diff">{format!("Versions {} and {} are the same.", a.version, b.version)}</p> }.into_any();
+    }
+    view! {
+        <table class="audit-table diff" data-testid="version-diff">
+            <thead><tr><th scope="col">"Field"</th><th scope="col">{format!("Version {}", a.version)}</th><th scope="col">{format!("Version {}", b.version)}</th></tr></thead>
+            <tbody>
+                {changed.into_iter().map(|(field, x, y)| view! { <tr><th scope="row">{field}</th><td>{shown(x)}</td><td>{shown(y)}</td></tr> }).collect_view()}
+            </tbody>
+        </table>
+    }
+    .into_any()
+}
+
+/// A field's value for a table cell; "—" when empty.
+fn shown(value: String) -> String {
+    if value.is_empty() { "—".to_string() } else { value }
+}

@@ -1,0 +1,14 @@
+//! The Alerts area: `/alerts` (what is firing or pending, then the history
+//! of state changes), `/alerts/rules` (every rule) and the rule editor
+//! (`/alerts/rules/new`, `/alerts/rules/:id`).
+
+mod badges;
+mod editor;
+mod history;
+mod overview;
+mod preview;
+mod rules;
+
+pub use editor::{NewRule, RulePage};
+pub use overview::Alerts;
+pub use rules::Rules;
