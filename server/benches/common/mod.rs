@@ -282,7 +282,7 @@ pub fn request_event(rng: &mut Rng, service: &str, endpoints: u64, ts: DateTime<
     RequestEvent {
         service: service.to_string(),
         endpoint: format!("/api/endpoint-{endpoint}"),
-        method: if endpoint % 3 == 0 { "POST" } else { "GET" }.to_string(),
+        method: if endpoint.is_multiple_of(3) { "POST" } else { "GET" }.to_string(),
         status: if rng.below(100) == 0 { 503 } else { 200 },
         duration_ms: rng.latency_ms(),
         ts,
