@@ -20,11 +20,22 @@ pub async fn gate(State(state): State<AppState>, session: Session, request: Requ
     if matches!(access, Some(Access::Public)) && !needs_user(&path) {
         return next.run(request).await;
     }
-    // Redis or Postgres trouble means nobody is signed in: fail closed.
-    let user = user_of_session(&state, &session).await.unwrap_or_else(|error| {
-        tracing::warn!(%error, "could not load the session; treating the request as anonymous");
-        None
-    });
+    let user = match user_of_session(&state, &session).await {
+        Ok(user) => user,
+        // Public pages (sign-in) still work for nobody in particular.
+        Err(error) if matches!(access, Some(Access::Public)) => {
+            tracing::warn!(%error, "could not load the session; treating the request as anonymous");
+            None
+        }
+        // Anything else fails closed, but honestly: the session could not be
+        // read (Redis or Postgres trouble, or a pool exhausted under load), so
+        // say "try again" rather than "you are signed out" — a 401 would end
+        // live streams for good and send people to the sign-in page.
+        Err(error) => {
+            tracing::warn!(%error, %path, "could not load the session; answering 503");
+            return unavailable(&path);
+        }
+    };
     let (mut parts, body) = request.into_parts();
     let refusal = match (access, &user) {
         (None, _) => Some(Refusal::NoSuchEndpoint),
@@ -53,6 +64,26 @@ pub async fn gate(State(state): State<AppState>, session: Session, request: Requ
             }
             refusal.response(is_page, user.as_ref())
         }
+    }
+}
+
+/// 503 with `Retry-After` when the session store or the database is unreachable.
+fn unavailable(path: &str) -> Response {
+    let message = "Opsdeck cannot reach its session store or database right now; try again in a few seconds.";
+    let retry = [(header::RETRY_AFTER, "5")];
+    if path.starts_with("/api/") {
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            retry,
+            axum::Json(serde_json::json!({ "Unavailable": message })),
+        )
+            .into_response()
+    } else {
+        let page = format!(
+            "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Unavailable · Opsdeck</title></head>\
+             <body><h1>Temporarily unavailable</h1><p>{message}</p></body></html>"
+        );
+        (StatusCode::SERVICE_UNAVAILABLE, retry, Html(page)).into_response()
     }
 }
 

@@ -218,6 +218,28 @@ async fn sign_in_fails_closed_when_redis_is_unreachable() {
 }
 
 #[tokio::test]
+async fn a_session_that_cannot_be_read_is_a_503_to_retry_not_a_sign_out() {
+    let app = TestApp::spawn().await;
+    let (browser, _) = app.signed_in(Role::Viewer).await;
+    let cookie = browser.cookie_header().expect("session cookie");
+    let port = crate::helpers::closed_port();
+    let cut_off = TestApp::configure()
+        .await
+        .set("REDIS_URL", format!("redis://127.0.0.1:{port}"))
+        .spawn()
+        .await;
+    for path in ["/performance", "/api/metrics/performance", "/api/v1/live"] {
+        let response = crate::helpers::replay(&cut_off.address, path, &cookie).await;
+        assert_eq!(response.status().as_u16(), 503, "{path}");
+        assert_eq!(
+            response.headers().get("retry-after").and_then(|v| v.to_str().ok()),
+            Some("5"),
+            "{path}"
+        );
+    }
+}
+
+#[tokio::test]
 async fn cross_site_state_changes_are_refused() {
     let app = TestApp::spawn().await;
     let user = app.create_user(Role::Viewer).await;
