@@ -411,9 +411,9 @@ pub mod ssr {
         let slowest = queries::endpoint_table(&mut conn, &service, from, to, EndpointOrder::SlowestP95)
             .await
             .map_err(fail("performance: slowest"))?;
-        let failing = queries::endpoint_table(&mut conn, &service, from, to, EndpointOrder::MostFailing)
-            .await
-            .map_err(fail("performance: failing"))?;
+        // One query for both tables: the rows are the same, only the order differs.
+        let mut failing = slowest.clone();
+        queries::sort_endpoints(&mut failing, EndpointOrder::MostFailing);
         let mut endpoints: Vec<String> = slowest.iter().map(|e| e.endpoint.clone()).collect();
         endpoints.sort();
         report.endpoints = endpoints;

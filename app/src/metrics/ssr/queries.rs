@@ -229,6 +229,12 @@ pub async fn endpoint_table(
             })
         })
         .collect::<sqlx::Result<Vec<_>>>()?;
+    sort_endpoints(&mut stats, order);
+    Ok(stats)
+}
+
+/// Orders an endpoint table: slowest (P95) or most failing first.
+pub fn sort_endpoints(stats: &mut [EndpointStats], order: EndpointOrder) {
     match order {
         EndpointOrder::SlowestP95 => {
             stats.sort_by(|a, b| b.p95_ms.total_cmp(&a.p95_ms).then_with(|| a.endpoint.cmp(&b.endpoint)))
@@ -240,7 +246,6 @@ pub async fn endpoint_table(
                 .then_with(|| a.endpoint.cmp(&b.endpoint))
         }),
     }
-    Ok(stats)
 }
 
 /// The metric `name` of `service` in `[from, to)`, one point per `step` (at
