@@ -94,6 +94,11 @@ pub struct DemoArgs {
 
 /// Runs until Ctrl-C or SIGTERM.
 pub async fn run(config: Config, args: DemoArgs) -> anyhow::Result<()> {
+    // Demo alert rules, so the demo's incidents fire (and resolve) alerts.
+    match crate::startup::Application::state_for_cli(config.clone()).await {
+        Ok(state) => ensure_demo_rules(&state).await,
+        Err(error) => eprintln!("opsdeck demo: no demo alert rules ({error})"),
+    }
     let key = match args.key {
         Some(key) => key,
         None => create_key(config).await?,
@@ -162,6 +167,66 @@ fn report(failures: &mut u32, message: &str) {
 }
 
 /// An ingest key named after the demo, made the way `opsdeck api-key create` makes one.
+/// The demo's alert rule for `service`: more than 10 % of its requests failed
+/// over 2 minutes, for a minute; resolved under 3 %.
+pub fn demo_rule(service: &str) -> app::alerts::rule::RuleDraft {
+    use app::alerts::{Aggregation, Comparator, NoDataPolicy, Severity};
+    app::alerts::rule::RuleDraft {
+        name: format!("Demo: {service} error rate"),
+        description: "Created by `opsdeck demo` for its generated traffic; incidents make it fire.".into(),
+        service: service.into(),
+        endpoint: None,
+        metric: None,
+        matchers: Default::default(),
+        aggregation: Aggregation::ErrorRate,
+        window_secs: 120,
+        comparator: Comparator::Gt,
+        threshold: 10.0,
+        recovery_threshold: Some(3.0),
+        for_secs: 60,
+        no_data: NoDataPolicy::Ok,
+        severity: Severity::Warning,
+        labels: [("demo".to_string(), "true".to_string())].into(),
+        summary: "{{name}}: {{value}} % of requests fail".into(),
+        enabled: true,
+    }
+}
+
+/// Creates the demo rules that do not exist yet (audited as the CLI).
+async fn ensure_demo_rules(state: &app::state::AppState) {
+    use app::audit::ssr::{Actor, ClientInfo};
+    let existing: Vec<String> = match sqlx::query_scalar("SELECT name FROM alert_rules")
+        .fetch_all(&state.db)
+        .await
+    {
+        Ok(names) => names,
+        Err(error) => {
+            eprintln!("opsdeck demo: no demo alert rules ({error})");
+            return;
+        }
+    };
+    for service in SERVICES {
+        let draft = demo_rule(service.name);
+        if existing.contains(&draft.name) {
+            continue;
+        }
+        let actor = Actor {
+            id: None,
+            email: Some("cli".into()),
+            role: None,
+        };
+        let client = ClientInfo {
+            ip: None,
+            user_agent: Some("opsdeck demo (CLI)".into()),
+            request_id: None,
+        };
+        match app::alerts::ssr::manage::save(state, actor, client, None, &draft, "alert_rule.create").await {
+            Ok(_) => eprintln!("opsdeck demo: created the alert rule \"{}\"", draft.name),
+            Err(error) => eprintln!("opsdeck demo: could not create \"{}\": {error}", draft.name),
+        }
+    }
+}
+
 async fn create_key(config: Config) -> anyhow::Result<String> {
     use app::api_keys::Scope;
     use app::api_keys::ssr::NewApiKey;
@@ -286,6 +351,79 @@ fn standard_normal(rng: &mut impl Rng) -> f64 {
 mod tests {
     use super::*;
     use rand::SeedableRng;
+
+    /// 40 minutes of generated `demo-checkout` traffic with an incident in
+    /// minutes 15–20, evaluated every 15 s with the demo rule by the
+    /// evaluator's own code: the incident fires the rule, and it resolves by
+    /// itself once the incident is over.
+    #[test]
+    fn a_demo_incident_fires_the_demo_rule_which_then_resolves() {
+        use app::alerts::ssr::series::{Minutes, value_at};
+        use app::alerts::state::{Tracker, episodes, step};
+        use app::metrics::ssr::histogram::LatencyHistogram;
+        use app::metrics::ssr::queries::Merged;
+        use chrono::{DurationRound, TimeDelta};
+
+        let start = Utc::now().duration_trunc(TimeDelta::hours(1)).expect("hour") - TimeDelta::hours(2);
+        let mut rng = rand::rngs::StdRng::seed_from_u64(11);
+        let mut generator = Generator::new();
+        let mut minutes: Vec<Merged<DateTime<Utc>>> = Vec::new();
+        for second in 0..40 * 60 {
+            let now = start + TimeDelta::seconds(second);
+            if second == 15 * 60 {
+                generator.incidents[0] = Some(Incident {
+                    until: now + TimeDelta::minutes(5),
+                    slowdown: 6.0,
+                });
+            }
+            let batch = generator.second(now, &mut rng);
+            let minute = now.duration_trunc(TimeDelta::minutes(1)).expect("minute");
+            if minutes.last().is_none_or(|m| m.key != minute) {
+                minutes.push(Merged {
+                    key: minute,
+                    count: 0,
+                    errors: 0,
+                    sum_ms: 0.0,
+                    max_ms: 0.0,
+                    histogram: LatencyHistogram::new(),
+                });
+            }
+            let bucket = minutes.last_mut().expect("a minute");
+            for request in batch["requests"].as_array().expect("requests") {
+                if request["service"] != "demo-checkout" {
+                    continue;
+                }
+                let ms = request["duration_ms"].as_f64().expect("duration");
+                bucket.count += 1;
+                bucket.errors += i64::from(request["status"].as_i64().expect("status") >= 500);
+                bucket.sum_ms += ms;
+                bucket.max_ms = bucket.max_ms.max(ms);
+                bucket.histogram.record(ms);
+            }
+        }
+        let rule = demo_rule("demo-checkout");
+        assert!(rule.validate().is_ok());
+        let condition = rule.condition();
+        let data = Minutes::Requests(minutes);
+        let mut tracker = Tracker::new(start);
+        let mut transitions = Vec::new();
+        let mut at = start + TimeDelta::minutes(3);
+        while at <= start + TimeDelta::minutes(40) {
+            let seen = value_at(&condition.watched, &data, at);
+            transitions.extend(step(&condition.thresholds, &mut tracker, at, &seen));
+            at += TimeDelta::seconds(15);
+        }
+        let fired = episodes(&transitions);
+        let incident = fired
+            .iter()
+            .find(|e| e.fired_at > start + TimeDelta::minutes(15) && e.fired_at < start + TimeDelta::minutes(20))
+            .unwrap_or_else(|| panic!("the incident fires the rule: {transitions:?}"));
+        let resolved = incident.resolved_at.expect("it resolves on its own");
+        assert!(
+            resolved > start + TimeDelta::minutes(20) && resolved <= start + TimeDelta::minutes(25),
+            "{resolved}"
+        );
+    }
 
     #[test]
     fn the_rhythm_peaks_in_the_afternoon_and_stays_positive() {

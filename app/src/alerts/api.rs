@@ -63,6 +63,12 @@ pub async fn get_alerts(#[server(default)] filter: EventFilter) -> Result<Alerts
     crate::error::respond(ssr::overview(filter).await)
 }
 
+/// Firing alerts per severity (critical, warning, info), for the Overview.
+#[server(endpoint = "alerts/firing")]
+pub async fn firing_counts() -> Result<Vec<(Severity, i64)>, AppError> {
+    crate::error::respond(ssr::firing().await)
+}
+
 #[server(endpoint = "alerts/rules")]
 pub async fn list_rules() -> Result<(Vec<Rule>, bool), AppError> {
     crate::error::respond(ssr::rules().await)
@@ -223,6 +229,23 @@ mod ssr {
             .map_err(fail("alerts: events"))
     }
 
+    pub async fn firing() -> Result<Vec<(Severity, i64)>, AppError> {
+        reader().await?;
+        let state = app_state()?;
+        let mut conn = connection(&state).await?;
+        let counts: Vec<(String, i64)> = sqlx::query_as(
+            "SELECT r.severity, count(*) FROM alert_states s JOIN alert_rules r ON r.id = s.rule_id \
+             WHERE s.state = 'firing' AND r.enabled GROUP BY r.severity",
+        )
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(fail("alerts: firing"))?;
+        Ok(Severity::ALL
+            .iter()
+            .map(|s| (*s, counts.iter().find(|(w, _)| w == s.as_str()).map_or(0, |(_, n)| *n)))
+            .collect())
+    }
+
     pub async fn rules() -> Result<(Vec<Rule>, bool), AppError> {
         let can_edit = reader().await?;
         let state = app_state()?;
@@ -259,32 +282,7 @@ mod ssr {
     /// Saves `draft` as rule `id` (new when `None`) with its audit entry.
     async fn save_draft(state: &AppState, id: Option<i64>, draft: &RuleDraft, action: &str) -> Result<i64, AppError> {
         let (actor, client) = editor().await?;
-        let mut tx = state.db.begin().await.map_err(fail("alerts: begin"))?;
-        let before = match id {
-            Some(id) => Some(
-                store::get(&mut tx, id)
-                    .await
-                    .map_err(fail("alerts: rule"))?
-                    .ok_or(AppError::NotFound)?
-                    .draft,
-            ),
-            None => None,
-        };
-        let (rule_id, version) = store::save(&mut tx, id, draft, actor.id)
-            .await
-            .map_err(|e| AppError::from_db("alerts: save", e, "A rule with this name exists already"))?
-            .ok_or(AppError::NotFound)?;
-        let entry = NewAuditEntry::new(actor, action, Outcome::Success, client)
-            .target("alert_rule", rule_id)
-            .change(
-                before.map(|b| json!(b)),
-                Some(json!({ "version": version, "definition": draft })),
-            );
-        append(&mut tx, &state.audit_key, entry)
-            .await
-            .map_err(fail("alerts: audit"))?;
-        tx.commit().await.map_err(fail("alerts: commit"))?;
-        Ok(rule_id)
+        crate::alerts::ssr::manage::save(state, actor, client, id, draft, action).await
     }
 
     pub async fn save(id: Option<i64>, form: RuleForm) -> Result<i64, AppError> {

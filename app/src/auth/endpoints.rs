@@ -55,6 +55,7 @@ pub const TABLE: &[(&str, Access)] = &[
     ("/api/health/snapshot", Requires(ViewDashboards)),
     ("/api/health/history", Requires(ViewDashboards)),
     ("/api/alerts/overview", Requires(ReadAlerts)),
+    ("/api/alerts/firing", Requires(ReadAlerts)),
     ("/api/alerts/rules", Requires(ReadAlerts)),
     ("/api/alerts/rule", Requires(ReadAlerts)),
     ("/api/alerts/preview", Requires(ReadAlerts)),

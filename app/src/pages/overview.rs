@@ -3,6 +3,10 @@ use std::time::Duration;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
+use crate::alerts::Severity;
+use crate::alerts::api::firing_counts;
+use crate::auth::permissions::{Permission, allows};
+use crate::auth::use_current_user;
 use crate::components::status_badge::StatusBadge;
 use crate::health::{HealthSnapshot, ServiceCheck, check_health};
 use crate::metrics::is_demo_service;
@@ -21,6 +25,11 @@ pub fn Overview() -> impl IntoView {
     let refreshes = RwSignal::new(0u64);
     let snapshot = Resource::new(move || refreshes.get(), |_| check_health());
     let tiles = Resource::new(move || refreshes.get(), |_| service_tiles());
+    let reads_alerts = move || use_current_user().is_some_and(|u| allows(u.role, Permission::ReadAlerts));
+    let firing = Resource::new(
+        move || (refreshes.get(), reads_alerts()),
+        |(_, reads)| async move { if reads { firing_counts().await.ok() } else { None } },
+    );
 
     // Effects run only in the browser, so the timer starts after hydration.
     Effect::new(move |_| {
@@ -32,6 +41,9 @@ pub fn Overview() -> impl IntoView {
     view! {
         <Title text="Overview" />
         <h1>"Overview"</h1>
+        <Transition fallback=|| ()>
+            {move || firing.get().flatten().map(|counts| view! { <FiringAlerts counts /> })}
+        </Transition>
         <section class="panel" aria-labelledby="services-heading">
             <div class="panel-head">
                 <h2 id="services-heading">"Services"</h2>
@@ -164,5 +176,27 @@ fn ServiceTileCard(tile: ServiceTile) -> impl IntoView {
                 _ => view! { <p class="muted">{format!("No requests in the last {OVERVIEW_WINDOW_MINUTES} minutes")}</p> }.into_any(),
             }}
         </article>
+    }
+}
+
+/// Firing alerts per severity, linking to the Alerts page.
+#[component]
+fn FiringAlerts(counts: Vec<(Severity, i64)>) -> impl IntoView {
+    let total: i64 = counts.iter().map(|(_, n)| n).sum();
+    view! {
+        <section class="panel" aria-labelledby="firing-heading" data-testid="overview-alerts">
+            <div class="panel-head">
+                <h2 id="firing-heading">"Alerts"</h2>
+                <a href="/alerts">{if total == 0 { "Nothing firing".to_string() } else { format!("{total} firing") }}</a>
+            </div>
+            <dl class="key-numbers">
+                {counts.into_iter().map(|(severity, count)| view! {
+                    <div data-testid=format!("overview-firing-{}", severity.as_str())>
+                        <dt>{format!("Firing {}", severity.as_str())}</dt>
+                        <dd>{count.to_string()}</dd>
+                    </div>
+                }).collect_view()}
+            </dl>
+        </section>
     }
 }

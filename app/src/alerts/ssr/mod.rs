@@ -2,5 +2,6 @@
 //! (live and as a backtest, with the same code).
 
 pub mod evaluate;
+pub mod manage;
 pub mod series;
 pub mod store;
