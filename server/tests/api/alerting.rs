@@ -278,3 +278,104 @@ async fn exactly_one_instance_evaluates_and_another_takes_over_when_it_stops() {
     );
     drop(second);
 }
+
+/// Measures one evaluator cycle over 1,000 enabled rules and a 7-day
+/// backtest, on 7 days of stored traffic (4 services × 5 endpoints, 3
+/// requests per endpoint and minute). A measurement, not a check: run
+/// `cargo nextest run -p server --run-ignored only -E 'test(alert_timing)' --no-capture`.
+#[tokio::test]
+#[ignore = "a measurement; run on demand"]
+async fn alert_timing() {
+    let pool = fresh_pool().await;
+    let end = whole_minute(Utc::now());
+    let start = end - Duration::days(7);
+    let seeding = std::time::Instant::now();
+    let mut requests = Vec::new();
+    for minute in 0..7 * 24 * 60 {
+        for service in 0..4 {
+            for endpoint in 0..5 {
+                for i in 0..3 {
+                    requests.push(RequestEvent {
+                        service: format!("svc-{service}"),
+                        endpoint: format!("/e{endpoint}"),
+                        method: "GET".into(),
+                        status: if (minute + i) % 40 == 0 { 500 } else { 200 },
+                        duration_ms: 20.0 + ((minute * 7 + i * 13) % 200) as f64,
+                        ts: start + Duration::minutes(minute) + Duration::seconds(i * 15),
+                    });
+                }
+            }
+        }
+        if requests.len() >= 50_000 {
+            let mut tx = pool.begin().await.expect("begin");
+            store_batch(
+                &mut tx,
+                &IngestBatch {
+                    requests: std::mem::take(&mut requests),
+                    samples: Vec::new(),
+                },
+            )
+            .await
+            .expect("stored");
+            tx.commit().await.expect("commit");
+        }
+    }
+    let mut tx = pool.begin().await.expect("begin");
+    store_batch(
+        &mut tx,
+        &IngestBatch {
+            requests,
+            samples: Vec::new(),
+        },
+    )
+    .await
+    .expect("stored");
+    tx.commit().await.expect("commit");
+    println!(
+        "seeded 7 days (1,209,600 requests) in {:.1} s",
+        seeding.elapsed().as_secs_f64()
+    );
+
+    let mut conn = pool.acquire().await.expect("conn");
+    let aggregations = [
+        Aggregation::P95,
+        Aggregation::ErrorRate,
+        Aggregation::Throughput,
+        Aggregation::AvgLatency,
+    ];
+    for n in 0..1000 {
+        let mut rule = p95_rule(&format!("rule {n}"));
+        rule.service = format!("svc-{}", n % 4);
+        rule.endpoint = (n % 2 == 0).then(|| format!("/e{}", n % 5));
+        rule.aggregation = aggregations[n % 4];
+        rule.window_secs = 60 * (1 + (n % 5) as i64);
+        rule.threshold = 100.0 + (n % 100) as f64;
+        rule.recovery_threshold = None;
+        store::save(&mut conn, None, &rule, None).await.expect("saved");
+    }
+    for round in 0..3 {
+        let started = std::time::Instant::now();
+        let cycle = run_cycle(&pool, Utc::now()).await.expect("cycle");
+        println!(
+            "cycle {round}: {} rules evaluated, {} transitions, in {:.0} ms",
+            cycle.rules,
+            cycle.transitions.len(),
+            started.elapsed().as_secs_f64() * 1000.0
+        );
+    }
+    let mut rule = p95_rule("backtest");
+    rule.service = "svc-0".into();
+    rule.threshold = 200.0;
+    for _ in 0..3 {
+        let started = std::time::Instant::now();
+        let result = backtest(&mut conn, &rule.condition(), start, end, Duration::seconds(15))
+            .await
+            .expect("backtest");
+        println!(
+            "7-day backtest: {} evaluations, {} transitions, in {:.0} ms",
+            result.evaluations,
+            result.transitions.len(),
+            started.elapsed().as_secs_f64() * 1000.0
+        );
+    }
+}
