@@ -7,6 +7,7 @@
 
 pub mod api_keys;
 pub mod audit;
+pub mod backups;
 pub mod auth;
 pub mod components;
 pub mod error;

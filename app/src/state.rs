@@ -21,6 +21,7 @@ pub struct AppState {
     pub audit_key: crate::audit::ssr::AuditKey,
     pub auth: crate::auth::ssr::AuthSettings,
     pub ingest: crate::metrics::ingest::IngestSettings,
+    pub backups: crate::backups::ssr::Backups,
 }
 
 #[derive(Clone, Copy, Debug)]
