@@ -7,7 +7,7 @@ use leptos_router::{SsrMode, path};
 
 use crate::components::layout::Layout;
 use crate::pages::{
-    ApiKeys, Area, AuditEntryPage, AuditLog, Login, NotAvailable, NotFound, Overview, Performance, Profile, Settings,
+    ApiKeys, Area, AuditEntryPage, AuditLog, BackupRunPage, Backups, Login, NotAvailable, NotFound, Overview, Performance, Profile, Settings,
     Users,
 };
 use crate::theme::{Theme, initial_theme};
@@ -61,7 +61,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/performance") view=Performance ssr=SsrMode::InOrder />
                     <Route path=path!("/alerts") view=|| view! { <NotAvailable area=Area::Alerts /> } ssr=SsrMode::InOrder />
                     <Route path=path!("/logs") view=|| view! { <NotAvailable area=Area::Logs /> } ssr=SsrMode::InOrder />
-                    <Route path=path!("/backups") view=|| view! { <NotAvailable area=Area::Backups /> } ssr=SsrMode::InOrder />
+                    <Route path=path!("/backups") view=Backups ssr=SsrMode::InOrder />
+                    <Route path=path!("/backups/runs/:id") view=BackupRunPage ssr=SsrMode::InOrder />
                     <Route path=path!("/deployments") view=|| view! { <NotAvailable area=Area::Deployments /> } ssr=SsrMode::InOrder />
                     <Route path=path!("/audit") view=AuditLog ssr=SsrMode::InOrder />
                     <Route path=path!("/audit/:id") view=AuditEntryPage ssr=SsrMode::InOrder />

@@ -103,9 +103,10 @@ pub async fn get_backup_run(run_id: i64) -> Result<RunDetail, AppError> {
             let checks = ssr::queries::checks_of(&mut conn, run_id)
                 .await
                 .map_err(|e| AppError::internal("list backup checks", e))?;
-            let busy = ssr::queries::busy(&mut conn, Some(run_id))
-                .await
-                .map_err(|e| AppError::internal("backup activity", e))?;
+            let busy = run.status == RunStatus::Running
+                || ssr::queries::busy(&mut conn, Some(run_id))
+                    .await
+                    .map_err(|e| AppError::internal("backup activity", e))?;
             let (may_run, may_manage) = server::may(&user);
             Ok(RunDetail {
                 run,

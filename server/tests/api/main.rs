@@ -4,6 +4,8 @@
 mod api_keys;
 mod audit;
 mod auth;
+mod backups;
+mod backups_cli;
 mod cli;
 mod demo;
 mod health;
