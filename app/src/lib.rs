@@ -7,8 +7,8 @@
 
 pub mod api_keys;
 pub mod audit;
-pub mod backups;
 pub mod auth;
+pub mod backups;
 pub mod components;
 pub mod error;
 pub mod health;

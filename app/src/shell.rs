@@ -7,8 +7,8 @@ use leptos_router::{SsrMode, path};
 
 use crate::components::layout::Layout;
 use crate::pages::{
-    ApiKeys, Area, AuditEntryPage, AuditLog, BackupRunPage, Backups, Login, NotAvailable, NotFound, Overview, Performance, Profile, Settings,
-    Users,
+    ApiKeys, Area, AuditEntryPage, AuditLog, BackupRunPage, Backups, Login, NotAvailable, NotFound, Overview,
+    Performance, Profile, Settings, Users,
 };
 use crate::theme::{Theme, initial_theme};
 

@@ -18,7 +18,13 @@ use crate::startup::{self, Application};
 pub async fn run(config: Config, target: Option<String>, json: bool) -> anyhow::Result<()> {
     let state = Application::state_for_cli(config).await?;
     let target_id = target_id(&state, target.as_deref()).await?;
-    let run = backup(&state, target_id, RunTrigger::Manual, Starter::cli("opsdeck backup run")).await?;
+    let run = backup(
+        &state,
+        target_id,
+        RunTrigger::Manual,
+        Starter::cli("opsdeck backup run"),
+    )
+    .await?;
     print_run(&run, json)?;
     run_outcome(&run)
 }
@@ -56,12 +62,11 @@ pub async fn restore_test(config: Config, run_id: i64, json: bool) -> anyhow::Re
 /// backup, then the rest.
 pub async fn migrate_with_backup(config: Config, json: bool) -> anyhow::Result<()> {
     let db = startup::connect_database(&config)?;
-    let tables: (bool, bool) = sqlx::query_as(
-        "SELECT to_regclass('_sqlx_migrations') IS NOT NULL, to_regclass('backup_runs') IS NOT NULL",
-    )
-    .fetch_one(&db)
-    .await
-    .with_context(|| format!("connecting to {} (DATABASE_URL)", config.database_url_for_logs()))?;
+    let tables: (bool, bool) =
+        sqlx::query_as("SELECT to_regclass('_sqlx_migrations') IS NOT NULL, to_regclass('backup_runs') IS NOT NULL")
+            .fetch_one(&db)
+            .await
+            .with_context(|| format!("connecting to {} (DATABASE_URL)", config.database_url_for_logs()))?;
     match tables {
         (false, _) => {
             eprintln!("a new database: nothing to back up yet; applying the migrations");
@@ -104,7 +109,10 @@ async fn apply_up_to_backups(db: &PgPool) -> anyhow::Result<()> {
             .into(),
         ..sqlx::migrate::Migrator::DEFAULT
     };
-    partial.run(db).await.context("applying the migrations up to the backup tables")?;
+    partial
+        .run(db)
+        .await
+        .context("applying the migrations up to the backup tables")?;
     Ok(())
 }
 
@@ -176,7 +184,9 @@ fn print_run(run: &BackupRun, json: bool) -> anyhow::Result<()> {
     }
     if let (Some(size), Some(sha), Some(location)) = (run.size_bytes, &run.sha256, &run.location) {
         let tables = run.table_counts.as_ref().map_or(0, |counts| counts.len());
-        line.push_str(&format!(" size={size} sha256={sha} tables={tables} location={location}"));
+        line.push_str(&format!(
+            " size={size} sha256={sha} tables={tables} location={location}"
+        ));
     }
     if let Some(error) = &run.error {
         line.push_str(&format!(" error={error:?}"));

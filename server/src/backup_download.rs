@@ -86,7 +86,10 @@ async fn prepare(state: &AppState, user: &CurrentUser, run_id: i64, parts: &Part
         client_info_from(parts),
     )
     .target("backup_run", run_id)
-    .change(None, Some(json!({ "location": key, "size_bytes": size, "sha256": run.sha256 })));
+    .change(
+        None,
+        Some(json!({ "location": key, "size_bytes": size, "sha256": run.sha256 })),
+    );
     audit_alone(state, entry).await?;
 
     let name = key.rsplit('/').next().unwrap_or("backup.dump").to_string();
@@ -105,7 +108,10 @@ async fn prepare(state: &AppState, user: &CurrentUser, run_id: i64, parts: &Part
     }));
     let mut response = body.into_response();
     let headers = response.headers_mut();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/octet-stream"));
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/octet-stream"),
+    );
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     headers.insert(header::CONTENT_LENGTH, HeaderValue::from(size));
     if let Ok(value) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {

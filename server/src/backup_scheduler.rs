@@ -51,7 +51,11 @@ pub async fn run(state: AppState) {
     }
 }
 
-async fn round(state: &AppState, leader: &mut Option<PgConnection>, last_upkeep: &mut Option<Instant>) -> anyhow::Result<()> {
+async fn round(
+    state: &AppState,
+    leader: &mut Option<PgConnection>,
+    last_upkeep: &mut Option<Instant>,
+) -> anyhow::Result<()> {
     if leader.is_none() {
         *leader = try_lead(&state.db).await?;
     }

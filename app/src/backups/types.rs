@@ -328,7 +328,10 @@ mod tests {
         }
         for kind in [CheckKind::Verify, CheckKind::RestoreTest, CheckKind::Restore] {
             assert_eq!(CheckKind::parse(kind.as_str()), Some(kind));
-            assert_eq!(serde_json::to_value(kind).expect("json"), serde_json::json!(kind.as_str()));
+            assert_eq!(
+                serde_json::to_value(kind).expect("json"),
+                serde_json::json!(kind.as_str())
+            );
         }
     }
 

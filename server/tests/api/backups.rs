@@ -125,7 +125,9 @@ fn files_under(dir: &Path) -> Vec<PathBuf> {
     let mut found = Vec::new();
     let mut folders = vec![dir.to_path_buf()];
     while let Some(folder) = folders.pop() {
-        let Ok(entries) = std::fs::read_dir(&folder) else { continue };
+        let Ok(entries) = std::fs::read_dir(&folder) else {
+            continue;
+        };
         for entry in entries.flatten() {
             if entry.path().is_dir() {
                 folders.push(entry.path());
@@ -138,7 +140,10 @@ fn files_under(dir: &Path) -> Vec<PathBuf> {
 }
 
 fn sha256_of(path: &Path) -> String {
-    format!("{:x}", Sha256::digest(std::fs::read(path).expect("backup file readable")))
+    format!(
+        "{:x}",
+        Sha256::digest(std::fs::read(path).expect("backup file readable"))
+    )
 }
 
 async fn databases_like(app: &TestApp, pattern: &str) -> Vec<String> {
@@ -171,12 +176,19 @@ async fn a_seeded_database_backs_up_and_restores_with_equal_row_counts() {
     assert_eq!(run["progress_bytes"], run["size_bytes"]);
     assert_eq!(sha256_of(&file), run["sha256"].as_str().expect("sha"));
     assert!(
-        files_under(&app.backup_dir()).iter().all(|path| !path.to_string_lossy().ends_with(".partial")),
+        files_under(&app.backup_dir())
+            .iter()
+            .all(|path| !path.to_string_lossy().ends_with(".partial")),
         "no partial file left"
     );
 
     let run_id = run["id"].as_i64().expect("id");
-    let started = post_ok(&operator, "/api/backups/restore-test", &[("run_id", &run_id.to_string())]).await;
+    let started = post_ok(
+        &operator,
+        "/api/backups/restore-test",
+        &[("run_id", &run_id.to_string())],
+    )
+    .await;
     assert!(started["outcome"].is_null(), "the restore test runs after the answer");
     let check = finished_check(&operator, run_id, started["id"].as_i64().expect("check id")).await;
     assert_eq!(check["outcome"], "pass", "{check}");
@@ -186,19 +198,39 @@ async fn a_seeded_database_backs_up_and_restores_with_equal_row_counts() {
     assert_eq!(evidence["dropped"], true);
     assert!(evidence["duration_ms"].as_u64().is_some());
     let temporary = evidence["database"].as_str().expect("database named");
-    assert!(temporary.starts_with(&format!("opsdeck_restore_{run_id}_")), "{temporary}");
-    assert!(databases_like(&app, temporary).await.is_empty(), "{temporary} was dropped");
+    assert!(
+        temporary.starts_with(&format!("opsdeck_restore_{run_id}_")),
+        "{temporary}"
+    );
+    assert!(
+        databases_like(&app, temporary).await.is_empty(),
+        "{temporary} was dropped"
+    );
 
     // A manager reads the records, with the badges, but never the URL's password.
     let (manager, _) = app.signed_in(Role::Manager).await;
     let page = manager.get("/backups").await.text().await.expect("page");
     assert!(page.contains(&format!("/backups/runs/{run_id}")), "the run is listed");
     assert!(page.contains("restored ✓"), "restore-tested at a glance");
-    assert!(page.contains(&format!("127.0.0.1:5432/{seed}")) || page.contains(&seed), "host/db shown");
+    assert!(
+        page.contains(&format!("127.0.0.1:5432/{seed}")) || page.contains(&seed),
+        "host/db shown"
+    );
     assert!(!page.contains("Run backup now"), "managers cannot run backups");
-    let detail = manager.get(&format!("/backups/runs/{run_id}")).await.text().await.expect("page");
-    assert!(detail.contains("public.orders") && detail.contains("2000"), "row counts shown");
-    assert!(detail.contains("5 tables (2303 rows) compared; 0 differ"), "evidence shown");
+    let detail = manager
+        .get(&format!("/backups/runs/{run_id}"))
+        .await
+        .text()
+        .await
+        .expect("page");
+    assert!(
+        detail.contains("public.orders") && detail.contains("2000"),
+        "row counts shown"
+    );
+    assert!(
+        detail.contains("5 tables (2303 rows) compared; 0 differ"),
+        "evidence shown"
+    );
     let url_stored: String = sqlx::query_scalar("SELECT connection_url FROM backup_targets WHERE id = $1")
         .bind(target_id)
         .fetch_one(&app.db)
@@ -353,9 +385,16 @@ async fn a_killed_backup_leaves_no_file_and_a_failed_record() {
     let detail = finished_run(&admin, run_id).await;
     let run = &detail["run"];
     assert_eq!(run["status"], "failed", "{run}");
-    assert!(run["error"].as_str().is_some_and(|e| e.contains("pg_dump was killed")), "{run}");
+    assert!(
+        run["error"].as_str().is_some_and(|e| e.contains("pg_dump was killed")),
+        "{run}"
+    );
     assert!(run["location"].is_null() && run["sha256"].is_null());
-    assert_eq!(files_under(&app.backup_dir()), Vec::<PathBuf>::new(), "no file left behind");
+    assert_eq!(
+        files_under(&app.backup_dir()),
+        Vec::<PathBuf>::new(),
+        "no file left behind"
+    );
     let finished = app.audit_entries("backup.run.finished").await;
     assert_eq!(finished.len(), 1);
     assert_eq!(finished[0].0, "failure");
@@ -375,7 +414,9 @@ async fn work_left_running_by_a_stopped_opsdeck_is_failed_at_start_up() {
     .fetch_one(&app.db)
     .await
     .expect("insert");
-    let stray = app.backup_dir().join(format!("{target}/opsdeck-x-run{run_id}.dump.partial"));
+    let stray = app
+        .backup_dir()
+        .join(format!("{target}/opsdeck-x-run{run_id}.dump.partial"));
     std::fs::create_dir_all(stray.parent().expect("parent")).expect("dir");
     std::fs::write(&stray, b"half a dump").expect("write");
     let old = std::time::SystemTime::now() - Duration::from_secs(120);
@@ -417,7 +458,12 @@ async fn retention_keeps_the_newest_restore_tested_backup() {
     .await;
     let first = run_backup(&admin, target).await;
     let first_id = first["id"].as_i64().expect("id");
-    let check = post_ok(&admin, "/api/backups/restore-test", &[("run_id", &first_id.to_string())]).await;
+    let check = post_ok(
+        &admin,
+        "/api/backups/restore-test",
+        &[("run_id", &first_id.to_string())],
+    )
+    .await;
     let check = finished_check(&admin, first_id, check["id"].as_i64().expect("id")).await;
     assert_eq!(check["outcome"], "pass", "{check}");
     let second = run_backup(&admin, target).await;
@@ -432,14 +478,22 @@ async fn retention_keeps_the_newest_restore_tested_backup() {
     let second_id = second["id"].as_i64().expect("id");
     let third_id = third["id"].as_i64().expect("id");
     assert_eq!(pruned, vec![(first_id, false), (second_id, true), (third_id, false)]);
-    let exists = |run: &Value| app.backup_dir().join(run["location"].as_str().expect("location")).exists();
+    let exists = |run: &Value| {
+        app.backup_dir()
+            .join(run["location"].as_str().expect("location"))
+            .exists()
+    };
     assert!(exists(&first), "the restore-tested backup is kept");
     assert!(!exists(&second), "the pruned backup's file is gone");
     assert!(exists(&third), "the newest backup is kept");
     // Pruned right after the third backup, by whoever started it.
     assert_eq!(
         app.audit_entries("backup.prune").await,
-        vec![("success".to_string(), Some(admin_user.email.clone()), Some(second_id.to_string()))]
+        vec![(
+            "success".to_string(),
+            Some(admin_user.email.clone()),
+            Some(second_id.to_string())
+        )]
     );
     let verify = admin
         .post_fn("/api/backups/verify", &[("run_id", &second_id.to_string())])

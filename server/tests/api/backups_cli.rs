@@ -68,7 +68,10 @@ async fn backup_verify_and_restore_test_print_their_records_and_are_audited() {
     let output = cli.run(&["backup", "verify", &id]);
     assert!(output.status.success());
     let line = stdout(&output);
-    assert!(line.split(' ').nth(1) == Some("pass"), "id first, then the outcome: {line}");
+    assert!(
+        line.split(' ').nth(1) == Some("pass"),
+        "id first, then the outcome: {line}"
+    );
     assert!(line.contains(&format!("run={id}")), "{line}");
 
     let output = cli.run(&["backup", "restore-test", &id, "--json"]);
@@ -144,7 +147,10 @@ async fn migrate_with_backup_records_a_backup_first_and_stops_when_it_fails() {
     let output = cli.run(&["migrate", "--backup"]);
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     let line = stdout(&output);
-    assert!(line.contains(" succeeded target=opsdeck trigger=before-migration"), "{line}");
+    assert!(
+        line.contains(" succeeded target=opsdeck trigger=before-migration"),
+        "{line}"
+    );
     let db = cli.db().await;
     let trigger: String = sqlx::query_scalar("SELECT trigger FROM backup_runs")
         .fetch_one(&db)

@@ -77,8 +77,19 @@ async fn finish(
         CheckOutcome::Pass => Outcome::Success,
         CheckOutcome::Fail => Outcome::Failure,
     };
-    audit(&mut tx, state, starter, &action, audit_outcome, ("backup_run", run_id), after).await?;
-    tx.commit().await.map_err(|e| AppError::internal("commit backup check", e))?;
+    audit(
+        &mut tx,
+        state,
+        starter,
+        &action,
+        audit_outcome,
+        ("backup_run", run_id),
+        after,
+    )
+    .await?;
+    tx.commit()
+        .await
+        .map_err(|e| AppError::internal("commit backup check", e))?;
     load_check(state, check_id).await
 }
 
@@ -86,9 +97,15 @@ async fn finish(
 pub async fn verify(state: &AppState, run_id: i64, starter: &Starter) -> Result<BackupCheck, AppError> {
     let run = available_run(state, run_id).await?;
     let mut conn = acquire(state).await?;
-    let check_id = queries::insert_check(&mut conn, run_id, CheckKind::Verify, &starter.label, &Evidence::default())
-        .await
-        .map_err(|e| AppError::internal("insert backup check", e))?;
+    let check_id = queries::insert_check(
+        &mut conn,
+        run_id,
+        CheckKind::Verify,
+        &starter.label,
+        &Evidence::default(),
+    )
+    .await
+    .map_err(|e| AppError::internal("insert backup check", e))?;
     drop(conn);
     let started = Instant::now();
     let mut evidence = verify_file(state, &run).await;
@@ -167,7 +184,9 @@ async fn list_contents(state: &AppState, key: &str) -> Result<(Vec<String>, usiz
         .await
         .map_err(|e| format!("could not run pg_restore: {e}"))?;
     if !status.success() {
-        let how = status.code().map_or("was killed".into(), |code| format!("exited with status {code}"));
+        let how = status
+            .code()
+            .map_or("was killed".into(), |code| format!("exited with status {code}"));
         return Err(format!("pg_restore --list {how}: {stderr}"));
     }
     Ok(table_data_entries(&listing))
@@ -235,7 +254,9 @@ pub async fn start_restore(
         after,
     )
     .await?;
-    tx.commit().await.map_err(|e| AppError::internal("commit backup check", e))?;
+    tx.commit()
+        .await
+        .map_err(|e| AppError::internal("commit backup check", e))?;
     load_check(state, check_id).await
 }
 
@@ -259,7 +280,9 @@ async fn refuse_existing(state: &AppState, run: &BackupRun, name: &str) -> Resul
     if exists {
         return Err(AppError::validation(
             "database",
-            format!("A database named {name} already exists; Opsdeck never restores over a database. Choose a new name."),
+            format!(
+                "A database named {name} already exists; Opsdeck never restores over a database. Choose a new name."
+            ),
         ));
     }
     Ok(())
@@ -267,7 +290,11 @@ async fn refuse_existing(state: &AppState, run: &BackupRun, name: &str) -> Resul
 
 /// Restores the backup into the check's database, compares row counts and
 /// (for a restore test, or a failed restore) drops the database again.
-pub async fn perform_restore(state: &AppState, check: &BackupCheck, starter: &Starter) -> Result<BackupCheck, AppError> {
+pub async fn perform_restore(
+    state: &AppState,
+    check: &BackupCheck,
+    starter: &Starter,
+) -> Result<BackupCheck, AppError> {
     let started = Instant::now();
     let heartbeat = Heartbeat::start(state.db.clone(), Subject::Check(check.id));
     let mut evidence = check.evidence.clone();

@@ -215,8 +215,8 @@ mod tests {
 
     #[test]
     fn urls_show_host_and_database_only() {
-        let url = ConnectionUrl::parse("postgres://app:s%40cret@db.internal:5433/orders?sslmode=require")
-            .expect("valid");
+        let url =
+            ConnectionUrl::parse("postgres://app:s%40cret@db.internal:5433/orders?sslmode=require").expect("valid");
         assert_eq!(url.location(), "db.internal:5433/orders");
         assert_eq!(url.database(), "orders");
         assert_eq!(url.password().as_deref(), Some("s@cret"));
@@ -239,7 +239,10 @@ mod tests {
         assert_eq!(parse_target_name(" Orders-DB ").expect("valid"), "orders-db");
         assert!(parse_target_name("-x").is_err());
         assert!(parse_target_name("a b").is_err());
-        assert_eq!(parse_database_name("orders_restored").expect("valid"), "orders_restored");
+        assert_eq!(
+            parse_database_name("orders_restored").expect("valid"),
+            "orders_restored"
+        );
         for bad in ["Orders", "1abc", "a-b", "x\"; DROP", "postgres", "", &"a".repeat(64)] {
             assert!(parse_database_name(bad).is_err(), "{bad}");
         }
@@ -249,9 +252,17 @@ mod tests {
     fn schedules_are_cron_expressions() {
         let at = |text: &str| DateTime::parse_from_rfc3339(text).expect("time").with_timezone(&Utc);
         let daily = Schedule::parse("schedule", "0 3 * * *").expect("valid").expect("set");
-        assert_eq!(daily.next_after(at("2026-11-24T10:00:00Z")), Some(at("2026-11-25T03:00:00Z")));
-        let seconds = Schedule::parse("schedule", "30 * * * * *").expect("valid").expect("set");
-        assert_eq!(seconds.next_after(at("2026-11-24T10:00:00Z")), Some(at("2026-11-24T10:00:30Z")));
+        assert_eq!(
+            daily.next_after(at("2026-11-24T10:00:00Z")),
+            Some(at("2026-11-25T03:00:00Z"))
+        );
+        let seconds = Schedule::parse("schedule", "30 * * * * *")
+            .expect("valid")
+            .expect("set");
+        assert_eq!(
+            seconds.next_after(at("2026-11-24T10:00:00Z")),
+            Some(at("2026-11-24T10:00:30Z"))
+        );
         assert!(Schedule::parse("schedule", "").expect("empty ok").is_none());
         assert!(Schedule::parse("schedule", "every day").is_err());
     }

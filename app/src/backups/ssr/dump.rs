@@ -48,7 +48,12 @@ impl From<String> for DumpFailed {
 
 /// Records a new run of `target_id` (refused while one is running) with its
 /// audit entry, and returns the run's id.
-pub async fn start_run(state: &AppState, target_id: i64, trigger: RunTrigger, starter: &Starter) -> Result<i64, AppError> {
+pub async fn start_run(
+    state: &AppState,
+    target_id: i64,
+    trigger: RunTrigger,
+    starter: &Starter,
+) -> Result<i64, AppError> {
     let mut tx = state.db.begin().await.map_err(|e| AppError::internal("begin", e))?;
     queries::lock_target(&mut tx, target_id)
         .await
@@ -66,8 +71,19 @@ pub async fn start_run(state: &AppState, target_id: i64, trigger: RunTrigger, st
         .await
         .map_err(|e| AppError::internal("insert backup run", e))?;
     let after = json!({ "target_id": target_id, "trigger": trigger.as_str() });
-    audit(&mut tx, state, starter, "backup.run", Outcome::Success, ("backup_run", run_id), after).await?;
-    tx.commit().await.map_err(|e| AppError::internal("commit backup.run", e))?;
+    audit(
+        &mut tx,
+        state,
+        starter,
+        "backup.run",
+        Outcome::Success,
+        ("backup_run", run_id),
+        after,
+    )
+    .await?;
+    tx.commit()
+        .await
+        .map_err(|e| AppError::internal("commit backup.run", e))?;
     Ok(run_id)
 }
 

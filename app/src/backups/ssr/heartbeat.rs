@@ -72,7 +72,11 @@ pub async fn sweep(state: &AppState) -> anyhow::Result<()> {
     let runs = queries::fail_stale_runs(&mut conn, stale).await?;
     let checks = queries::fail_stale_checks(&mut conn, stale).await?;
     if !runs.is_empty() || !checks.is_empty() {
-        tracing::warn!(?runs, ?checks, "backup work left running by a stopped Opsdeck was marked failed");
+        tracing::warn!(
+            ?runs,
+            ?checks,
+            "backup work left running by a stopped Opsdeck was marked failed"
+        );
     }
     let running = queries::running_run_ids(&mut conn).await?;
     drop(conn);

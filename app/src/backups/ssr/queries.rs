@@ -72,10 +72,12 @@ pub async fn targets(conn: &mut PgConnection, own_location: &str) -> sqlx::Resul
 }
 
 pub async fn target(conn: &mut PgConnection, id: i64, own_location: &str) -> sqlx::Result<Option<BackupTarget>> {
-    let row: Option<TargetRow> = sqlx::query_as(&format!("SELECT {TARGET_COLUMNS} FROM backup_targets t WHERE t.id = $1"))
-        .bind(id)
-        .fetch_optional(conn)
-        .await?;
+    let row: Option<TargetRow> = sqlx::query_as(&format!(
+        "SELECT {TARGET_COLUMNS} FROM backup_targets t WHERE t.id = $1"
+    ))
+    .bind(id)
+    .fetch_optional(conn)
+    .await?;
     Ok(row.map(|row| target_from(row, own_location)))
 }
 
@@ -329,11 +331,13 @@ pub async fn insert_run(
 }
 
 pub async fn set_progress(conn: &mut PgConnection, run_id: i64, bytes: i64) -> sqlx::Result<()> {
-    sqlx::query("UPDATE backup_runs SET progress_bytes = $2, heartbeat_at = now() WHERE id = $1 AND status = 'running'")
-        .bind(run_id)
-        .bind(bytes)
-        .execute(conn)
-        .await?;
+    sqlx::query(
+        "UPDATE backup_runs SET progress_bytes = $2, heartbeat_at = now() WHERE id = $1 AND status = 'running'",
+    )
+    .bind(run_id)
+    .bind(bytes)
+    .execute(conn)
+    .await?;
     Ok(())
 }
 

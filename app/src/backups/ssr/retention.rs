@@ -74,12 +74,23 @@ pub async fn prune_target(state: &AppState, target_id: i64, starter: &Starter) -
             "keep_last": keep_last,
             "keep_days": keep_days,
         });
-        audit(&mut tx, state, starter, "backup.prune", Outcome::Success, ("backup_run", id), after).await?;
+        audit(
+            &mut tx,
+            state,
+            starter,
+            "backup.prune",
+            Outcome::Success,
+            ("backup_run", id),
+            after,
+        )
+        .await?;
         if let Err(error) = state.backups.store.remove(location).await {
             tracing::warn!(%error, run = id, "could not remove a pruned backup file; keeping its record");
             continue;
         }
-        tx.commit().await.map_err(|e| AppError::internal("commit backup.prune", e))?;
+        tx.commit()
+            .await
+            .map_err(|e| AppError::internal("commit backup.prune", e))?;
         pruned.push(id);
     }
     Ok(pruned)

@@ -266,7 +266,11 @@ mod tests {
         std::fs::write(store.root().join("1/x-run6.dump.partial"), b"x").expect("write");
         std::fs::write(store.root().join("1/x-run7.dump"), b"x").expect("write");
         let before = SystemTime::now() - std::time::Duration::from_secs(1);
-        assert_eq!(store.remove_partials(&|_| false, before).await.expect("sweep"), 0, "too new");
+        assert_eq!(
+            store.remove_partials(&|_| false, before).await.expect("sweep"),
+            0,
+            "too new"
+        );
         let removed = store
             .remove_partials(&|id| id == 6, SystemTime::now() + std::time::Duration::from_secs(1))
             .await

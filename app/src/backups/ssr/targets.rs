@@ -9,8 +9,8 @@ use serde_json::{Value, json};
 
 use super::connection::{ConnectionUrl, Schedule, parse_target_name};
 use super::{Starter, queries};
-use crate::audit::ssr::{NewAuditEntry, append};
 use crate::audit::Outcome;
+use crate::audit::ssr::{NewAuditEntry, append};
 use crate::backups::BackupTarget;
 use crate::error::AppError;
 use crate::state::AppState;
@@ -167,7 +167,9 @@ pub async fn save(
         None => ("backup.target.create", None),
     };
     append_entry(&mut tx, state, starter, action, id, before_json, Some(after_json)).await?;
-    tx.commit().await.map_err(|e| AppError::internal("commit backup target", e))?;
+    tx.commit()
+        .await
+        .map_err(|e| AppError::internal("commit backup target", e))?;
     Ok(after)
 }
 
@@ -202,7 +204,16 @@ pub async fn delete(state: &AppState, starter: &Starter, id: i64) -> Result<(), 
         .map_err(|e| AppError::internal("delete backup target", e))?;
     let mut before_json = snapshot(&before);
     before_json["backup_files"] = json!(files.len());
-    append_entry(&mut tx, state, starter, "backup.target.delete", id, Some(before_json), None).await?;
+    append_entry(
+        &mut tx,
+        state,
+        starter,
+        "backup.target.delete",
+        id,
+        Some(before_json),
+        None,
+    )
+    .await?;
     // Files go before the commit: should one not go, nothing is deleted.
     for file in &files {
         state

@@ -12,9 +12,11 @@ pub fn Notices() -> impl IntoView {
         return ().into_any();
     };
     let run = move || {
-        actions.run.value().get().map(|result| {
-            notice(result.map(|run| format!("Backup #{} of {} started.", run.id, run.target_name)))
-        })
+        actions
+            .run
+            .value()
+            .get()
+            .map(|result| notice(result.map(|run| format!("Backup #{} of {} started.", run.id, run.target_name))))
     };
     let verify = move || {
         actions.verify.value().get().map(|result| {

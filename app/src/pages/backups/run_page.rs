@@ -184,7 +184,10 @@ fn CheckView(check: BackupCheck) -> impl IntoView {
         facts.push(("Archive contents", format!("{entries} entries (pg_restore --list)")));
     }
     if !evidence.missing_table_data.is_empty() {
-        facts.push(("Tables missing from the archive", evidence.missing_table_data.join(", ")));
+        facts.push((
+            "Tables missing from the archive",
+            evidence.missing_table_data.join(", "),
+        ));
     }
     if let Some(database) = &evidence.database {
         let fate = match evidence.dropped {
