@@ -399,7 +399,12 @@ async fn restore_into(state: &AppState, run: &BackupRun, target: &ConnectionUrl)
 async fn compare_counts(run: &BackupRun, target: &ConnectionUrl, evidence: &mut Evidence) -> CheckOutcome {
     let expected = run.table_counts.clone().unwrap_or_default();
     let actual = match tools::connect(target).await {
-        Ok(mut conn) => tools::table_counts(&mut conn).await.map_err(|e| e.to_string()),
+        Ok(mut conn) => {
+            let counts = tools::table_counts(&mut conn).await.map_err(|e| e.to_string());
+            // Closed now, so dropping the database need not wait for the session to end.
+            let _ = sqlx::Connection::close(conn).await;
+            counts
+        }
         Err(error) => Err(error),
     };
     let actual = match actual {
