@@ -14,6 +14,7 @@ exports.serverEnv = {
   DATABASE_URL: process.env.OPSDECK_E2E_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/opsdeck_e2e',
   OPSDECK_REDIS_PREFIX: 'e2e:',
   OPSDECK_LOG: 'warn',
+  OPSDECK_BACKUP_DIR: path.join(repo, 'target', 'e2e-backups'),
   // Many tests sign in from one address; keep the per-IP cap out of their way.
   OPSDECK_SIGN_IN_MAX_FAILURES_PER_IP: '1000',
   // Alerts fire within a second of their data, so the tests need not wait.

@@ -164,6 +164,12 @@ ensure_apt_packages() {
 		command -v pg_isready >/dev/null; } && ! _opsdeck_dpkg_installed postgresql; then
 		missing+=(postgresql)
 	fi
+	# pg_dump and pg_restore for backups: Debian's client of the same major
+	# version as its `postgresql` server package.
+	if ! { _opsdeck_pg_bin pg_dump >/dev/null && _opsdeck_pg_bin pg_restore >/dev/null; } &&
+		! _opsdeck_dpkg_installed postgresql-client; then
+		missing+=(postgresql-client)
+	fi
 	if ! { command -v redis-server >/dev/null && command -v redis-cli >/dev/null; } &&
 		! _opsdeck_dpkg_installed redis-server; then
 		missing+=(redis-server)

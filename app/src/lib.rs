@@ -9,6 +9,7 @@ pub mod alerts;
 pub mod api_keys;
 pub mod audit;
 pub mod auth;
+pub mod backups;
 pub mod components;
 pub mod error;
 pub mod health;

@@ -7,8 +7,8 @@ use leptos_router::{SsrMode, path};
 
 use crate::components::layout::Layout;
 use crate::pages::{
-    Alerts, ApiKeys, Area, AuditEntryPage, AuditLog, HealthChecks, Login, NewRule, NotAvailable, NotFound, Overview,
-    Performance, Profile, RulePage, Rules, Settings, Users,
+    Alerts, ApiKeys, Area, AuditEntryPage, AuditLog, BackupRunPage, Backups, HealthChecks, Login, NewRule,
+    NotAvailable, NotFound, Overview, Performance, Profile, RulePage, Rules, Settings, Users,
 };
 use crate::theme::{Theme, initial_theme};
 
@@ -65,7 +65,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/alerts/rules/new") view=NewRule ssr=SsrMode::InOrder />
                     <Route path=path!("/alerts/rules/:id") view=RulePage ssr=SsrMode::InOrder />
                     <Route path=path!("/logs") view=|| view! { <NotAvailable area=Area::Logs /> } ssr=SsrMode::InOrder />
-                    <Route path=path!("/backups") view=|| view! { <NotAvailable area=Area::Backups /> } ssr=SsrMode::InOrder />
+                    <Route path=path!("/backups") view=Backups ssr=SsrMode::InOrder />
+                    <Route path=path!("/backups/runs/:id") view=BackupRunPage ssr=SsrMode::InOrder />
                     <Route path=path!("/deployments") view=|| view! { <NotAvailable area=Area::Deployments /> } ssr=SsrMode::InOrder />
                     <Route path=path!("/audit") view=AuditLog ssr=SsrMode::InOrder />
                     <Route path=path!("/audit/:id") view=AuditEntryPage ssr=SsrMode::InOrder />

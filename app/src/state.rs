@@ -23,6 +23,7 @@ pub struct AppState {
     pub ingest: crate::metrics::ingest::IngestSettings,
     /// How often the alert evaluator runs (backtests evaluate as often).
     pub alert_every: Duration,
+    pub backups: crate::backups::ssr::Backups,
 }
 
 #[derive(Clone, Copy, Debug)]

@@ -10,7 +10,7 @@ use chrono::Utc;
 use sqlx::{PgConnection, PgPool};
 
 /// Advisory lock key of the alert evaluator ('opsdeck alerting').
-pub const EVALUATOR_LOCK: i64 = 7_202_611_243;
+pub const EVALUATOR_LOCK: i64 = 7_202_611_244;
 
 pub async fn run(pool: PgPool, every: Duration) {
     let mut leader: Option<PgConnection> = None;

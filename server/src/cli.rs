@@ -25,7 +25,21 @@ pub enum Command {
     /// pending migrations first, stops gracefully on SIGTERM or Ctrl-C.
     Serve,
     /// Apply pending database migrations to DATABASE_URL and exit.
-    Migrate,
+    Migrate {
+        /// Back up Opsdeck's own database first (recorded, trigger
+        /// before-migration); stop without migrating if the backup fails.
+        #[arg(long)]
+        backup: bool,
+        /// With --backup: print the backup's record as JSON.
+        #[arg(long, requires = "backup")]
+        json: bool,
+    },
+    /// Back up, verify and restore-test from scripts (audited as CLI actions;
+    /// a failure exits non-zero).
+    Backup {
+        #[command(subcommand)]
+        command: BackupCommand,
+    },
     /// Manage user accounts from scripts.
     User {
         #[command(subcommand)]
@@ -50,6 +64,34 @@ pub enum Command {
     Audit {
         #[command(subcommand)]
         command: AuditCommand,
+    },
+}
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum BackupCommand {
+    /// Take a backup now and print its record (id first).
+    Run {
+        /// The target's name (default: Opsdeck's own database)
+        #[arg(long)]
+        target: Option<String>,
+        /// Print the record as JSON
+        #[arg(long)]
+        json: bool,
+    },
+    /// Recompute a backup's checksum and list its contents (pg_restore --list).
+    Verify {
+        /// The backup's id
+        id: i64,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Restore a backup into a temporary database, compare every table's row
+    /// count with the backup's, drop the database.
+    RestoreTest {
+        /// The backup's id
+        id: i64,
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -144,7 +186,13 @@ pub async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             )
             .await
         }
-        Command::Migrate => {
+        Command::Backup { command } => match command {
+            BackupCommand::Run { target, json } => crate::backup_cli::run(config, target, json).await,
+            BackupCommand::Verify { id, json } => crate::backup_cli::verify(config, id, json).await,
+            BackupCommand::RestoreTest { id, json } => crate::backup_cli::restore_test(config, id, json).await,
+        },
+        Command::Migrate { backup: true, json } => crate::backup_cli::migrate_with_backup(config, json).await,
+        Command::Migrate { backup: false, .. } => {
             let db = startup::connect_database(&config)?;
             startup::migrate(&db, &config).await?;
             let applied: i64 = sqlx::query_scalar("SELECT count(*) FROM _sqlx_migrations WHERE success")

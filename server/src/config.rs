@@ -139,6 +139,11 @@ pub const VARIABLES: &[Variable] = &[
         meaning: "How often an open live stream re-checks its viewer's session; a signed-out or disabled user's streams end within this time",
     },
     Variable {
+        name: "OPSDECK_BACKUP_DIR",
+        default: ".data/backups",
+        meaning: "Directory backup files are written to (created when missing); with several Opsdeck instances it must be storage they share",
+    },
+    Variable {
         name: "OPSDECK_SHUTDOWN_GRACE_SECS",
         default: "30",
         meaning: "On SIGTERM/Ctrl-C, how long in-flight requests may take to finish",
@@ -173,6 +178,7 @@ pub struct Config {
     pub self_monitor_every: Duration,
     pub live_recheck: Duration,
     pub alert_every: Duration,
+    pub backup_dir: PathBuf,
 }
 
 /// How long metrics are kept, per kind; applied by dropping whole daily partitions.
@@ -260,6 +266,7 @@ impl Config {
             self_monitor_every: Duration::from_secs(get("OPSDECK_SELF_MONITOR_SECS").parse("a number of seconds")?),
             live_recheck: Duration::from_secs(get("OPSDECK_LIVE_RECHECK_SECS").positive()?),
             alert_every: Duration::from_secs(get("OPSDECK_ALERT_EVAL_SECS").positive()?),
+            backup_dir: PathBuf::from(get("OPSDECK_BACKUP_DIR").raw),
             ingest: IngestSettings {
                 max_body_bytes: get("OPSDECK_INGEST_MAX_BYTES").positive()?,
                 rate_per_min: get("OPSDECK_INGEST_RATE_PER_MIN").positive()?,

@@ -4,6 +4,9 @@
 pub mod alerting;
 pub mod api_key_cli;
 pub mod audit;
+pub mod backup_cli;
+pub mod backup_download;
+pub mod backup_scheduler;
 pub mod cli;
 pub mod config;
 pub mod demo;

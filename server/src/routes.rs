@@ -56,6 +56,7 @@ pub fn router(state: AppState, live: crate::live::Live, recorder: crate::self_mo
             post(crate::ingest::ingest).layer(DefaultBodyLimit::max(state.ingest.max_body_bytes)),
         )
         .route("/api/v1/openapi.json", get(crate::ingest::openapi))
+        .route("/api/v1/backups/download", get(crate::backup_download::download))
         .route("/api/v1/live", get(crate::live::stream).layer(axum::Extension(live)))
         .route("/metrics", get(crate::prometheus::metrics))
         .leptos_routes_with_context(&state, routes, context.clone(), {

@@ -3,6 +3,7 @@
 
 use std::future::Future;
 use std::net::SocketAddr;
+use std::sync::Arc;
 
 use anyhow::Context;
 use axum::serve::ListenerExt;
@@ -14,6 +15,9 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use tokio::net::TcpListener;
 
 use app::audit::ssr::AuditKey;
+use app::backups::ssr::Backups;
+use app::backups::ssr::connection::ConnectionUrl;
+use app::backups::ssr::store::LocalDirStore;
 use app::state::{AppState, HealthSettings, RedisHandle};
 
 use crate::config::Config;
@@ -39,7 +43,7 @@ impl Application {
         let listener = TcpListener::bind(config.addr)
             .await
             .with_context(|| format!("cannot listen on {} (OPSDECK_ADDR)", config.addr))?;
-        let state = build_state(&config, listener.local_addr()?).await?;
+        let state = build_state(&config, listener.local_addr()?, true).await?;
         let live = crate::live::Live::new(config.live_recheck);
         let (recorder, self_monitor) = crate::self_monitor::channel(config.self_monitor_every);
         let router = routes::router(state.clone(), live.clone(), recorder);
@@ -55,7 +59,13 @@ impl Application {
 
     /// The state the server would run with, for CLI commands that act like it.
     pub async fn state_for_cli(config: Config) -> anyhow::Result<AppState> {
-        build_state(&config, config.addr).await
+        build_state(&config, config.addr, true).await
+    }
+
+    /// The same, without applying migrations (`opsdeck migrate --backup`
+    /// backs up before it migrates).
+    pub async fn state_without_migrating(config: Config) -> anyhow::Result<AppState> {
+        build_state(&config, config.addr, false).await
     }
 
     pub fn port(&self) -> u16 {
@@ -76,6 +86,8 @@ impl Application {
         let _retention = crate::retention::spawn(self.state.db.clone(), self.config.retention);
         // Leader-only alert evaluation.
         let _alerting = crate::alerting::spawn(self.state.db.clone(), self.config.alert_every);
+        // Leader-only backup schedules, retention and upkeep; every instance sweeps at start.
+        let _backups = crate::backup_scheduler::spawn(self.state.clone());
         // This instance's one reader of the live stream, and its own metrics.
         let _live_reader = crate::live::spawn_reader(self.state.redis.clone(), self.live.clone());
         let _self_monitor = self
@@ -115,10 +127,12 @@ impl Application {
 /// Connects to Postgres (applying pending migrations) and prepares Redis.
 /// Redis is connected on first use, so Opsdeck starts (and reports Redis as
 /// down) while Redis is unavailable.
-async fn build_state(config: &Config, site_addr: SocketAddr) -> anyhow::Result<AppState> {
+async fn build_state(config: &Config, site_addr: SocketAddr, apply_migrations: bool) -> anyhow::Result<AppState> {
     let db = connect_database(config)?;
-    migrate(&db, config).await?;
-    prepare_metrics_partitions(&db).await?;
+    if apply_migrations {
+        migrate(&db, config).await?;
+        prepare_metrics_partitions(&db).await?;
+    }
     let redis = redis::Client::open(config.redis_url.expose_secret()).context("REDIS_URL is not a usable Redis URL")?;
     let leptos_options = LeptosOptions::builder()
         .output_name("opsdeck")
@@ -139,6 +153,11 @@ async fn build_state(config: &Config, site_addr: SocketAddr) -> anyhow::Result<A
         auth: config.auth,
         ingest: config.ingest,
         alert_every: config.alert_every,
+        backups: Backups::new(
+            Arc::new(LocalDirStore::new(config.backup_dir.clone())),
+            ConnectionUrl::parse(config.database_url.expose_secret())
+                .map_err(|_| anyhow::anyhow!("DATABASE_URL must name a database (postgres://…/opsdeck)"))?,
+        ),
     })
 }
 

@@ -3,6 +3,7 @@
 mod alerts;
 mod api_keys;
 mod audit;
+mod backups;
 mod health;
 mod login;
 mod not_available;
@@ -16,6 +17,7 @@ mod users;
 pub use alerts::{Alerts, NewRule, RulePage, Rules};
 pub use api_keys::ApiKeys;
 pub use audit::{AuditEntryPage, AuditLog};
+pub use backups::{BackupRunPage, Backups};
 pub use health::HealthChecks;
 pub use login::Login;
 pub use not_available::NotAvailable;

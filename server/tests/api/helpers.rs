@@ -129,8 +129,25 @@ impl TestApp {
             ("OPSDECK_SELF_MONITOR_SECS".to_string(), "0".to_string()),
             ("OPSDECK_TEST_DB".to_string(), db_name),
             ("OPSDECK_AUDIT_KEY".to_string(), TEST_AUDIT_KEY.to_string()),
+            (
+                "OPSDECK_BACKUP_DIR".to_string(),
+                std::env::temp_dir()
+                    .join(format!("opsdeck-test-backups-{}", Uuid::new_v4().simple()))
+                    .to_string_lossy()
+                    .into_owned(),
+            ),
         ]);
         TestConfig { vars }
+    }
+
+    /// A variable of the environment the app was started with.
+    pub fn var(&self, name: &str) -> Option<&str> {
+        self.vars.get(name).map(String::as_str)
+    }
+
+    /// Where this app writes backup files (`OPSDECK_BACKUP_DIR`).
+    pub fn backup_dir(&self) -> std::path::PathBuf {
+        std::path::PathBuf::from(self.var("OPSDECK_BACKUP_DIR").unwrap_or_default())
     }
 
     pub async fn get(&self, path: &str) -> reqwest::Response {

@@ -6,6 +6,8 @@ mod alerting;
 mod api_keys;
 mod audit;
 mod auth;
+mod backups;
+mod backups_cli;
 mod cli;
 mod demo;
 mod health;

@@ -1,0 +1,136 @@
+//! Server side of backups: the store (`store`), the tools and direct
+//! database work (`tools`), SQL (`queries`), taking a backup (`dump`),
+//! checking one (`checks`), pruning (`retention`), target management
+//! (`targets`), and the metrics and heartbeats the workers emit.
+//!
+//! Long work (a dump, a restore test) is split in two: `start_*` records
+//! it (and its audit entry) and returns at once, `perform_*` does it and
+//! records the outcome. Pages spawn `perform_*`; the CLI and the scheduler
+//! await it.
+
+pub mod checks;
+pub mod connection;
+pub mod dump;
+pub mod heartbeat;
+pub mod metrics;
+pub mod queries;
+pub mod retention;
+pub mod store;
+pub mod targets;
+pub mod tools;
+
+use std::sync::Arc;
+
+use serde_json::Value;
+use sqlx::PgConnection;
+
+use crate::audit::Outcome;
+use crate::audit::ssr::{Actor, ClientInfo, NewAuditEntry, append};
+use crate::auth::CurrentUser;
+use crate::error::AppError;
+use crate::state::AppState;
+use connection::ConnectionUrl;
+use store::BackupStore;
+
+/// What every backup worker needs beyond the database pool.
+#[derive(Clone, Debug)]
+pub struct Backups {
+    pub store: Arc<dyn BackupStore>,
+    /// Opsdeck's own database (`DATABASE_URL`): the `is_self` target.
+    pub own_url: ConnectionUrl,
+}
+
+impl Backups {
+    pub fn new(store: Arc<dyn BackupStore>, own_url: ConnectionUrl) -> Self {
+        Self { store, own_url }
+    }
+
+    /// The connection URL of a target (Opsdeck's own: `DATABASE_URL`).
+    pub async fn url_of(&self, conn: &mut PgConnection, target_id: i64) -> Result<ConnectionUrl, String> {
+        match queries::stored_url(conn, target_id).await {
+            Ok(None) => Ok(self.own_url.clone()),
+            Ok(Some(text)) => ConnectionUrl::parse(&text).map_err(|_| "the stored connection URL is not usable".into()),
+            Err(error) => Err(format!("could not read the target: {error}")),
+        }
+    }
+}
+
+/// Who started a run or check: a user, the CLI or the scheduler.
+#[derive(Clone, Debug)]
+pub struct Starter {
+    pub actor: Actor,
+    pub client: ClientInfo,
+    /// What the records show: the user's email, `cli` or `scheduler`.
+    pub label: String,
+}
+
+impl Starter {
+    pub fn user(user: &CurrentUser, client: ClientInfo) -> Starter {
+        Starter {
+            actor: Actor::user(user),
+            client,
+            label: user.email.clone(),
+        }
+    }
+
+    /// A command line action; `command` names it in the audit entry's user agent.
+    pub fn cli(command: &str) -> Starter {
+        Starter {
+            actor: Actor {
+                id: None,
+                email: Some("cli".into()),
+                role: None,
+            },
+            client: ClientInfo {
+                ip: None,
+                user_agent: Some(format!("{command} (CLI)")),
+                request_id: None,
+            },
+            label: "cli".into(),
+        }
+    }
+
+    pub fn scheduler() -> Starter {
+        Starter {
+            actor: Actor {
+                id: None,
+                email: Some("scheduler".into()),
+                role: None,
+            },
+            client: ClientInfo {
+                ip: None,
+                user_agent: Some("opsdeck backup scheduler".into()),
+                request_id: None,
+            },
+            label: "scheduler".into(),
+        }
+    }
+}
+
+/// Appends one audit entry about a backup run (or target) in `conn`'s transaction.
+pub(crate) async fn audit(
+    conn: &mut PgConnection,
+    state: &AppState,
+    starter: &Starter,
+    action: &str,
+    outcome: Outcome,
+    target: (&str, i64),
+    after: Value,
+) -> Result<(), AppError> {
+    let entry = NewAuditEntry::new(starter.actor.clone(), action, outcome, starter.client.clone())
+        .target(target.0, target.1)
+        .change(None, Some(after));
+    append(conn, &state.audit_key, entry)
+        .await
+        .map(|_| ())
+        .map_err(|e| AppError::internal(action, e))
+}
+
+/// A pooled connection, or `Internal`.
+pub(crate) async fn acquire(state: &AppState) -> Result<sqlx::pool::PoolConnection<sqlx::Postgres>, AppError> {
+    state
+        .db
+        .acquire()
+        .await
+        .map_err(|e| AppError::internal("db acquire", e))
+}

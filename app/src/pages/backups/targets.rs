@@ -1,0 +1,112 @@
+//! The targets: what is backed up, when, how long backups are kept, and
+//! the buttons for each (run now; edit and delete for admins).
+
+use leptos::prelude::*;
+
+use super::badges::when;
+use super::target_form::TargetForm;
+use super::use_actions;
+use crate::backups::BackupTarget;
+use crate::components::table_head::TableHead;
+
+#[component]
+pub fn TargetsPanel(targets: Vec<BackupTarget>, may_run: bool, may_manage: bool) -> impl IntoView {
+    view! {
+        <section class="panel" aria-labelledby="targets-heading">
+            <div class="panel-head"><h2 id="targets-heading">"Targets"</h2></div>
+            <table class="users-table targets-table">
+                <TableHead columns=&["Name", "Database", "Backups (UTC cron)", "Restore tests", "Retention", "Last success", "~Actions"] />
+                <tbody>
+                    {targets.into_iter().map(|target| view! { <TargetRow target may_run may_manage /> }).collect_view()}
+                </tbody>
+            </table>
+            {may_manage.then(|| view! {
+                <details class="confirm add-target">
+                    <summary>"Add target"</summary>
+                    <div class="confirm-body"><TargetForm target=None /></div>
+                </details>
+            })}
+        </section>
+    }
+}
+
+fn schedule_text(expression: Option<String>, next: Option<chrono::DateTime<chrono::Utc>>) -> String {
+    match expression {
+        Some(expression) => format!("{expression} · next {}", when(next)),
+        None => "by hand only".to_string(),
+    }
+}
+
+#[component]
+fn TargetRow(target: BackupTarget, may_run: bool, may_manage: bool) -> impl IntoView {
+    let name = if target.is_self {
+        format!("{} (Opsdeck's own)", target.name)
+    } else {
+        target.name.clone()
+    };
+    view! {
+        <tr data-testid="target-row">
+            <td>{name}</td>
+            <td><code>{target.location.clone()}</code></td>
+            <td>{schedule_text(target.schedule.clone(), target.next_run_at)}</td>
+            <td>{schedule_text(target.restore_schedule.clone(), target.next_restore_test_at)}</td>
+            <td>{target.retention_text()}</td>
+            <td class="num">{when(target.last_success_at)}</td>
+            <td class="user-actions">
+                {may_run.then(|| view! { <RunNow target=target.clone() /> })}
+                {may_manage.then(|| view! {
+                    <details class="confirm">
+                        <summary>"Edit"</summary>
+                        <div class="confirm-body"><TargetForm target=Some(target.clone()) /></div>
+                    </details>
+                })}
+                {(may_manage && !target.is_self).then(|| view! { <DeleteTarget target=target.clone() /> })}
+            </td>
+        </tr>
+    }
+}
+
+#[component]
+fn RunNow(target: BackupTarget) -> impl IntoView {
+    let Some(actions) = use_actions() else {
+        return ().into_any();
+    };
+    let action = actions.run;
+    let id = target.id;
+    let pending = move || {
+        action
+            .input()
+            .with(|input| input.as_ref().is_some_and(|input| input.target_id == id))
+    };
+    view! {
+        <ActionForm action attr:class="inline-form">
+            <input type="hidden" name="target_id" value=id />
+            <button type="submit" class="primary" disabled=pending aria-label=format!("Run backup now: {}", target.name)>
+                {move || if pending() { "Starting…" } else { "Run backup now" }}
+            </button>
+        </ActionForm>
+    }
+    .into_any()
+}
+
+#[component]
+fn DeleteTarget(target: BackupTarget) -> impl IntoView {
+    let Some(actions) = use_actions() else {
+        return ().into_any();
+    };
+    let action = actions.delete_target;
+    let id = target.id;
+    view! {
+        <details class="confirm">
+            <summary>"Delete"</summary>
+            <div class="confirm-body">
+                <p>{format!("Delete target {}? Its backup records and backup files are deleted too.", target.name)}</p>
+                <ActionForm action>
+                    <input type="hidden" name="target_id" value=id />
+                    <button type="submit" class="danger">"Yes, delete"</button>
+                </ActionForm>
+            </div>
+        </details>
+    }
+    .into_any()
+}

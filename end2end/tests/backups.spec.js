@@ -1,0 +1,82 @@
+// Backups end to end: an admin adds a target (the e2e database itself, under
+// a name of its own so the JS and no-JS runs never share a target), runs a
+// backup and watches its status change to succeeded, verifies it and
+// restore-tests it, and reads the evidence. Without JavaScript the page is
+// reloaded by hand (the Refresh link), as a user would.
+const { test, expect, signIn } = require('./fixtures');
+const { serverEnv } = require('../e2e-env');
+
+// Reloads (without JavaScript) until `check` passes; with JavaScript the page follows by itself.
+async function eventually(page, jsEnabled, check) {
+  if (jsEnabled) {
+    await check();
+    return;
+  }
+  await expect(async () => {
+    await page.reload();
+    await check();
+  }).toPass({ timeout: 30_000 });
+}
+
+test('run a backup, watch it finish, verify it and restore-test it', async ({ page, jsEnabled }) => {
+  test.setTimeout(90_000);
+  const name = `e2e-${jsEnabled ? 'js' : 'nojs'}-${Date.now().toString(36)}`;
+  await signIn(page, 'admin');
+  await page.goto('/backups');
+  await expect(page.getByRole('heading', { level: 1, name: 'Backups' })).toBeVisible();
+
+  // Add the target; the URL is write-only.
+  const add = page.locator('details.add-target');
+  await add.locator('summary').click();
+  await add.getByLabel('Name').fill(name);
+  await add.getByLabel('Connection URL').fill(serverEnv.DATABASE_URL);
+  await add.getByRole('button', { name: 'Add target' }).click();
+  const targetRow = page.getByTestId('target-row').filter({ hasText: name });
+  await expect(targetRow).toBeVisible();
+  await expect(page.locator('body')).not.toContainText(serverEnv.DATABASE_URL);
+
+  // Run it and watch its status change.
+  await targetRow.getByRole('button', { name: `Run backup now: ${name}` }).click();
+  const runRow = page.getByTestId('backup-row').filter({ hasText: name }).first();
+  await expect(runRow).toBeVisible();
+  await expect(runRow.getByTestId('run-status')).toHaveText(/running — .* written|succeeded/);
+  await eventually(page, jsEnabled, async () => {
+    await expect(runRow.getByTestId('run-status')).toHaveText('succeeded', { timeout: jsEnabled ? 30_000 : 1_000 });
+  });
+  await expect(runRow).toContainText('not yet');
+
+  // Its page: facts and row counts, then Verify.
+  await runRow.getByRole('link', { name: /^#\d+$/ }).click();
+  await expect(page.getByRole('heading', { level: 1, name: new RegExp(`Backup #\\d+ of ${name}`) })).toBeVisible();
+  await expect(page.getByTestId('sha256')).toHaveText(/^[0-9a-f]{64}$/);
+  await expect(page.getByRole('heading', { name: 'Row counts at backup time' })).toBeVisible();
+  await page.getByRole('button', { name: 'Verify' }).click();
+  const verification = page.getByTestId('check-verify').first();
+  await expect(verification).toContainText('pass');
+  await expect(verification).toContainText('matches: recorded');
+
+  // Restore test: runs in the background; the page shows the evidence when done.
+  await page.getByRole('button', { name: 'Restore test' }).click();
+  const restoreTest = page.getByTestId('check-restore_test').first();
+  await expect(restoreTest).toBeVisible();
+  await eventually(page, jsEnabled, async () => {
+    await expect(restoreTest).toContainText('pass', { timeout: jsEnabled ? 30_000 : 1_000 });
+  });
+  await expect(restoreTest).toContainText(/\d+ tables \(\d+ rows\) compared; 0 differ/);
+  await expect(restoreTest).toContainText('dropped afterwards');
+
+  // The list shows both at a glance.
+  await page.getByRole('link', { name: 'Backups', exact: true }).first().click();
+  const listed = page.getByTestId('backup-row').filter({ hasText: name }).first();
+  await expect(listed).toContainText('verified ✓');
+  await expect(listed).toContainText('restored ✓');
+});
+
+test('a manager reads backups but cannot run them', async ({ page }) => {
+  await signIn(page, 'manager');
+  await page.goto('/backups');
+  await expect(page.getByRole('heading', { level: 1, name: 'Backups' })).toBeVisible();
+  await expect(page.getByTestId('target-row').first()).toBeVisible();
+  await expect(page.getByRole('button', { name: /Run backup now/ })).toHaveCount(0);
+  await expect(page.locator('details.add-target')).toHaveCount(0);
+});
