@@ -9,6 +9,7 @@ pub mod api_keys;
 pub mod audit;
 pub mod auth;
 pub mod components;
+pub mod deployments;
 pub mod error;
 pub mod health;
 pub mod metrics;

@@ -7,8 +7,8 @@ use leptos_router::{SsrMode, path};
 
 use crate::components::layout::Layout;
 use crate::pages::{
-    ApiKeys, Area, AuditEntryPage, AuditLog, Login, NotAvailable, NotFound, Overview, Performance, Profile, Settings,
-    Users,
+    ApiKeys, Area, AuditEntryPage, AuditLog, Deployments, Login, NotAvailable, NotFound, Overview, Performance,
+    Profile, Settings, Users,
 };
 use crate::theme::{Theme, initial_theme};
 
@@ -62,7 +62,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/alerts") view=|| view! { <NotAvailable area=Area::Alerts /> } ssr=SsrMode::InOrder />
                     <Route path=path!("/logs") view=|| view! { <NotAvailable area=Area::Logs /> } ssr=SsrMode::InOrder />
                     <Route path=path!("/backups") view=|| view! { <NotAvailable area=Area::Backups /> } ssr=SsrMode::InOrder />
-                    <Route path=path!("/deployments") view=|| view! { <NotAvailable area=Area::Deployments /> } ssr=SsrMode::InOrder />
+                    <Route path=path!("/deployments") view=Deployments ssr=SsrMode::InOrder />
                     <Route path=path!("/audit") view=AuditLog ssr=SsrMode::InOrder />
                     <Route path=path!("/audit/:id") view=AuditEntryPage ssr=SsrMode::InOrder />
                     <Route path=path!("/settings") view=Settings ssr=SsrMode::InOrder />

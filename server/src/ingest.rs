@@ -14,7 +14,7 @@
 //! (`crate::live`), off the request path: the answer does not wait for it
 //! and a failure there never fails the ingest.
 
-mod bearer;
+pub(crate) mod bearer;
 
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Request, State};

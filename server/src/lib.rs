@@ -6,6 +6,7 @@ pub mod audit;
 pub mod cli;
 pub mod config;
 pub mod demo;
+pub mod deployments;
 pub mod gate;
 pub mod ingest;
 pub mod live;

@@ -35,7 +35,7 @@ pub const TABLE: &[(&str, Access)] = &[
     ("/alerts", SignedIn),
     ("/logs", SignedIn),
     ("/backups", SignedIn),
-    ("/deployments", SignedIn),
+    ("/deployments", Requires(ReadDeployments)),
     ("/settings", SignedIn),
     ("/settings/api-keys", Requires(ManageApiKeys)),
     ("/audit", Requires(ReadAuditSummary)),
@@ -65,12 +65,18 @@ pub const TABLE: &[(&str, Access)] = &[
     ("/api/api-keys/create", Requires(ManageApiKeys)),
     ("/api/api-keys/revoke", Requires(ManageApiKeys)),
     ("/api/api-keys/set-expiry", Requires(ManageApiKeys)),
+    ("/api/deployments/list", Requires(ReadDeployments)),
+    ("/api/deployments/record", Requires(RecordDeployments)),
+    ("/api/deployments/finish", Requires(RecordDeployments)),
     // HTTP routes
     ("/api/v1/audit/export.csv", Requires(ExportAudit)),
     ("/api/v1/live", Requires(ViewDashboards)),
     // Machines, not sessions: the ingest handler authenticates the bearer API
     // key itself (401/403), so the gate lets the request through to it.
     ("/api/v1/ingest", Public),
+    // The same for CI recording deployments (key scope `deployments:write`).
+    ("/api/v1/deployments", Public),
+    ("/api/v1/deployments/*", Public),
     ("/api/v1/openapi.json", Public),
 ];
 

@@ -2,6 +2,7 @@
 
 mod api_keys;
 mod audit;
+mod deployments;
 mod login;
 mod not_available;
 mod not_found;
@@ -13,6 +14,7 @@ mod users;
 
 pub use api_keys::ApiKeys;
 pub use audit::{AuditEntryPage, AuditLog};
+pub use deployments::Deployments;
 pub use login::Login;
 pub use not_available::NotAvailable;
 pub use not_found::NotFound;

@@ -6,6 +6,7 @@ mod audit;
 mod auth;
 mod cli;
 mod demo;
+mod deployments;
 mod health;
 mod helpers;
 mod ingest;

@@ -32,12 +32,15 @@ async fn an_admin_reaches_every_area_and_unbuilt_ones_say_so() {
         performance.contains("<h1>Performance</h1>") && !performance.contains("Not available yet"),
         "Performance is built"
     );
-    for (title, path) in [
-        ("Alerts", "/alerts"),
-        ("Logs", "/logs"),
-        ("Backups", "/backups"),
-        ("Deployments", "/deployments"),
-    ] {
+    let (status, deployments) = page(&browser, "/deployments").await;
+    assert_eq!(status, 200);
+    assert!(
+        home.contains(r#"href="/deployments""#)
+            && deployments.contains("<h1>Deployments</h1>")
+            && !deployments.contains("Not available yet"),
+        "Deployments is built"
+    );
+    for (title, path) in [("Alerts", "/alerts"), ("Logs", "/logs"), ("Backups", "/backups")] {
         assert!(home.contains(&format!(r#"href="{path}""#)), "nav links {path}");
         let (status, html) = page(&browser, path).await;
         assert_eq!(status, 200, "{path}");
