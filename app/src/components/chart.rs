@@ -81,13 +81,17 @@ pub fn line_chart(unit: &str, lines: &[ChartLine], markers: &[ChartMarker], x_ra
         && let Some(options) = options.as_object_mut()
         && let Value::Array(series) = options.entry("series").or_insert_with(|| json!([]))
     {
+        // Amber reads on both the light and the dark background (a canvas cannot use CSS variables).
+        let colour = "#c27c0e";
         series.push(json!({
             "type": "line",
             "name": MARKERS_NAME,
             "data": [],
+            "itemStyle": { "color": colour },
+            "lineStyle": { "color": colour, "type": "dashed" },
             "markLine": {
                 "symbol": ["none", "none"],
-                "lineStyle": { "type": "dashed", "color": "#8a5a00", "width": 1.5 },
+                "lineStyle": { "type": "dashed", "color": colour, "width": 1.5 },
                 "label": { "formatter": "{b}", "position": "insideEndTop" },
                 "data": shown,
             },
@@ -194,7 +198,7 @@ mod echarts {
 
     /// Replaces the chart's options (not merged: a marker or point gone stays gone).
     pub fn set_option(instance: &Instance, options: &serde_json::Value) {
-        let result = js_sys::JSON::parse(&options.to_string()).and_then(|js| set_option_at(instance, &js, true));
+        let result = js_sys::JSON::parse(&options.to_string()).and_then(|js| instance.set_option_at(&js, true));
         if let Err(error) = result {
             leptos::logging::warn!("chart options not applied: {error:?}");
         }

@@ -654,6 +654,41 @@ async fn the_performance_report_marks_deployments_for_those_who_may_read_them() 
     );
 }
 
+#[tokio::test]
+async fn the_openapi_document_describes_the_deployments_api() {
+    let app = TestApp::spawn().await;
+    let (status, document) = app.get_json("/api/v1/openapi.json").await;
+    assert_eq!(status, 200);
+    let post = &document["paths"]["/api/v1/deployments"]["post"];
+    for code in ["201", "400", "401", "403", "413", "415", "429"] {
+        assert!(
+            post["responses"][code]["description"].is_string(),
+            "POST {code} described"
+        );
+    }
+    let patch = &document["paths"]["/api/v1/deployments/{id}"]["patch"];
+    for code in ["200", "400", "401", "403", "404", "409", "413", "415"] {
+        assert!(
+            patch["responses"][code]["description"].is_string(),
+            "PATCH {code} described"
+        );
+    }
+    let fields = &document["components"]["schemas"]["NewDeployment"]["properties"];
+    for field in [
+        "service",
+        "version",
+        "environment",
+        "commit",
+        "status",
+        "started_at",
+        "finished_at",
+        "deployed_by",
+        "notes_url",
+    ] {
+        assert!(fields[field].is_object(), "{field} documented");
+    }
+}
+
 #[test]
 fn the_endpoint_table_gates_every_deployments_endpoint() {
     let rows = [

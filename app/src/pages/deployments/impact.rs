@@ -24,24 +24,28 @@ pub fn ImpactCell(impact: Impact) -> impl IntoView {
         impact.after.requests,
     );
     let arrow = |before: String, after: String| format!("{before} → {after}");
-    let p95 = if impact.before.requests > 0 || impact.after.requests > 0 {
-        arrow(
-            shown_ms(impact.before.requests, impact.before.p95_ms),
-            shown_ms(impact.after.requests, impact.after.p95_ms),
-        )
-    } else {
-        "no requests".to_string()
-    };
+    let p95 = arrow(
+        shown_ms(impact.before.requests, impact.before.p95_ms),
+        shown_ms(impact.after.requests, impact.after.p95_ms),
+    );
     let errors = arrow(
         shown_rate(impact.before.requests, impact.before.error_rate()),
         shown_rate(impact.after.requests, impact.after.error_rate()),
     );
+    let quiet = impact.before.requests == 0 && impact.after.requests == 0;
     view! {
         <div class="impact" data-testid="impact" title=title>
             <span class=class data-testid="verdict">{label}</span>
-            <span class=if impact.p95_worse { "impact-line worse" } else { "impact-line" }>"P95 "{p95}</span>
-            <span class=if impact.errors_worse { "impact-line worse" } else { "impact-line" }>"Errors "{errors}</span>
-            {(!impact.complete).then(|| view! { <span class="hint">"after window still running"</span> })}
+            {if quiet {
+                view! { <span class="impact-line muted">"No requests either side"</span> }.into_any()
+            } else {
+                view! {
+                    <span class=if impact.p95_worse { "impact-line worse" } else { "impact-line" }>"P95 "{p95}</span>
+                    <span class=if impact.errors_worse { "impact-line worse" } else { "impact-line" }>"Errors "{errors}</span>
+                }
+                .into_any()
+            }}
+            {(!impact.complete).then(|| view! { <span class="hint">"so far"</span> })}
         </div>
     }
 }

@@ -1,5 +1,6 @@
 //! The table: one page of the filtered deployments, sortable by its column
-//! headers (links), each row with its impact and, while started, Finish.
+//! headers (links), each row with its impact and, while started, Finish
+//! (beside its status).
 
 use chrono::{DateTime, Utc};
 use leptos::prelude::*;
@@ -69,10 +70,8 @@ pub fn DeploymentsTable(listing: DeploymentListing, filter: DeploymentFilter) ->
                             {header(SortKey::Version, "Version")}
                             {header(SortKey::Environment, "Environment")}
                             {header(SortKey::Status, "Status")}
-                            <th scope="col">"Duration"</th>
                             <th scope="col">"Deployed by"</th>
-                            <th scope="col">"Impact (30 min before → after)"</th>
-                            {can_record.then(|| view! { <th scope="col"><span class="visually-hidden">"Actions"</span></th> })}
+                            <th scope="col">"Impact " <span class="hint">"30 min before → after"</span></th>
                         </tr>
                     </thead>
                     <tbody>
@@ -97,18 +96,23 @@ fn Row(row: DeploymentRow, can_record: bool) -> impl IntoView {
     let finish = (can_record && d.status == DeploymentStatus::Started).then(|| d.clone());
     view! {
         <tr data-testid="deployment-row" data-deployment=d.id>
-            <td><time datetime=d.started_at.to_rfc3339()>{when(d.started_at)}</time></td>
+            <td class="num">
+                <time datetime=d.started_at.to_rfc3339() title=when(d.started_at)>
+                    {d.started_at.format("%Y-%m-%d").to_string()}<br />{d.started_at.format("%H:%M").to_string()}
+                </time>
+            </td>
             <td>
-                <a href=service_href>{d.service.clone()}</a>
+                <a class="service-name" href=service_href>{d.service.clone()}</a>
                 <br /><a class="hint" href=performance_href>"Performance"</a>
             </td>
             <td><Version deployment=d.clone() /></td>
             <td>{d.environment.clone()}</td>
-            <td><StatusBadge status=d.status /></td>
-            <td class="num">{duration(d.started_at, d.finished_at)}</td>
+            <td>
+                <StatusBadge status=d.status /><br /><span class="hint">{duration(d.started_at, d.finished_at)}</span>
+                {finish.map(|deployment| view! { <FinishForm deployment /> })}
+            </td>
             <td>{d.deployed_by.clone()}<br /><span class="hint">{format!("via {}", d.source.as_str())}</span></td>
             <td><ImpactCell impact /></td>
-            {can_record.then(|| view! { <td>{finish.map(|deployment| view! { <FinishForm deployment /> })}</td> })}
         </tr>
     }
 }
