@@ -76,7 +76,7 @@ test('a deployment recorded through the API is marked on the performance chart a
   await expect(page.getByRole('region', { name: 'Record a deployment' })).toHaveCount(0);
 });
 
-test('an operator records a deployment from the form and finishes it', async ({ page }, testInfo) => {
+test('an operator records a deployment from the form and finishes it', async ({ page, jsEnabled }, testInfo) => {
   const service = serviceFor(testInfo, 'form');
   const version = `v3.${unique()}`;
   await signIn(page, 'operator');
@@ -95,6 +95,9 @@ test('an operator records a deployment from the form and finishes it', async ({ 
   await again.getByLabel('Status').selectOption('started');
   await again.getByLabel('Notes link').fill('https://ci.example.com/runs/1');
   await again.getByRole('button', { name: 'Record deployment' }).click();
+  // Stored before moving on: the list reloads (JS) or the redirect back shows it (no JS).
+  await expect(page.getByTestId('deployment-row').filter({ hasText: version })).toHaveCount(1);
+  if (jsEnabled) await expect(page.getByRole('status').filter({ hasText: `Recorded ${service} ${version}` })).toBeVisible();
 
   await page.goto(`/deployments?service=${service}`);
   const row = page.getByTestId('deployment-row').filter({ hasText: version });

@@ -287,7 +287,8 @@ mod tests {
 
     #[test]
     fn each_bad_field_is_named() {
-        let cases: Vec<(&str, fn(&mut DeploymentDraft))> = vec![
+        type Case = (&'static str, fn(&mut DeploymentDraft));
+        let cases: Vec<Case> = vec![
             ("service", |d| d.service = Some("  ".into())),
             ("service", |d| d.service = Some("s".repeat(201))),
             ("version", |d| d.version = None),

@@ -34,6 +34,9 @@ pub struct DeploymentFilter {
     pub page: Option<String>,
 }
 
+/// `[from, until)`, each side optional.
+type Bounds = (Option<DateTime<Utc>>, Option<DateTime<Utc>>);
+
 /// The time ranges the filter offers.
 pub const RANGES: [(&str, &str); 6] = [
     ("", "All time"),
@@ -139,7 +142,7 @@ impl DeploymentFilter {
         })
     }
 
-    fn time_range(&self, now: DateTime<Utc>) -> Result<(Option<DateTime<Utc>>, Option<DateTime<Utc>>), AppError> {
+    fn time_range(&self, now: DateTime<Utc>) -> Result<Bounds, AppError> {
         let span = match present(&self.range) {
             Some("24h") => Some(Duration::hours(24)),
             Some("7d") => Some(Duration::days(7)),

@@ -98,11 +98,11 @@ impl Impact {
     }
 }
 
-/// The before and after windows, `[from, to)` each, of a deployment.
-pub fn windows(
-    started_at: DateTime<Utc>,
-    finished_at: Option<DateTime<Utc>>,
-) -> ((DateTime<Utc>, DateTime<Utc>), (DateTime<Utc>, DateTime<Utc>)) {
+/// A window `[from, to)`.
+pub type Span = (DateTime<Utc>, DateTime<Utc>);
+
+/// The before and after windows of a deployment.
+pub fn windows(started_at: DateTime<Utc>, finished_at: Option<DateTime<Utc>>) -> (Span, Span) {
     let span = Duration::minutes(WINDOW_MINUTES);
     let before_to = floor_minute(started_at);
     let after_from = ceil_minute(finished_at.unwrap_or(started_at));
