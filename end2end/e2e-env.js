@@ -25,3 +25,5 @@ exports.PASSWORD = 'e2e password for every role';
 exports.emailFor = (role) => `${role}@e2e.test`;
 // The ingest API key global-setup creates (specs send data with it).
 exports.ingestKeyFile = path.join(repo, 'target', 'e2e-ingest-key.txt');
+// The deployments:write key global-setup creates (specs record deployments with it).
+exports.deploymentsKeyFile = path.join(repo, 'target', 'e2e-deployments-key.txt');

@@ -3,7 +3,7 @@
 // first admin. Safe to run again: existing accounts are left alone.
 const { execFileSync } = require('child_process');
 const fs = require('fs');
-const { bin, serverEnv, ROLES, PASSWORD, emailFor, ingestKeyFile } = require('./e2e-env');
+const { bin, serverEnv, ROLES, PASSWORD, emailFor, ingestKeyFile, deploymentsKeyFile } = require('./e2e-env');
 
 module.exports = async () => {
   for (const role of ROLES) {
@@ -15,9 +15,11 @@ module.exports = async () => {
   }
   // An ingest key for specs that send metrics; the CLI prints only the key on stdout.
   // (The server may not be up yet, so specs send their data themselves.)
-  const key = execFileSync(bin, ['api-key', 'create', '--name', 'e2e', '--scope', 'ingest'], {
+  const createKey = (name, scope) => execFileSync(bin, ['api-key', 'create', '--name', name, '--scope', scope], {
     env: serverEnv,
     stdio: ['ignore', 'pipe', 'inherit'],
   }).toString().trim();
-  fs.writeFileSync(ingestKeyFile, key);
+  fs.writeFileSync(ingestKeyFile, createKey('e2e', 'ingest'));
+  // CI records deployments with a key of its own scope.
+  fs.writeFileSync(deploymentsKeyFile, createKey('e2e ci', 'deployments:write'));
 };

@@ -11,6 +11,7 @@ pub mod audit;
 pub mod auth;
 pub mod backups;
 pub mod components;
+pub mod deployments;
 pub mod error;
 pub mod health;
 pub mod metrics;

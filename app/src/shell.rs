@@ -7,7 +7,7 @@ use leptos_router::{SsrMode, path};
 
 use crate::components::layout::Layout;
 use crate::pages::{
-    Alerts, ApiKeys, Area, AuditEntryPage, AuditLog, BackupRunPage, Backups, HealthChecks, Login, NewRule,
+    Alerts, ApiKeys, Area, AuditEntryPage, AuditLog, BackupRunPage, Backups, Deployments, HealthChecks, Login, NewRule,
     NotAvailable, NotFound, Overview, Performance, Profile, RulePage, Rules, Settings, Users,
 };
 use crate::theme::{Theme, initial_theme};
@@ -67,7 +67,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/logs") view=|| view! { <NotAvailable area=Area::Logs /> } ssr=SsrMode::InOrder />
                     <Route path=path!("/backups") view=Backups ssr=SsrMode::InOrder />
                     <Route path=path!("/backups/runs/:id") view=BackupRunPage ssr=SsrMode::InOrder />
-                    <Route path=path!("/deployments") view=|| view! { <NotAvailable area=Area::Deployments /> } ssr=SsrMode::InOrder />
+                    <Route path=path!("/deployments") view=Deployments ssr=SsrMode::InOrder />
                     <Route path=path!("/audit") view=AuditLog ssr=SsrMode::InOrder />
                     <Route path=path!("/audit/:id") view=AuditEntryPage ssr=SsrMode::InOrder />
                     <Route path=path!("/settings") view=Settings ssr=SsrMode::InOrder />

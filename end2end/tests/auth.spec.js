@@ -3,11 +3,11 @@ const { test, expect, signIn } = require('./fixtures');
 test('a visitor is sent to sign in and comes back to the page asked for', async ({ page }) => {
   await page.goto('/deployments');
   await expect(page).toHaveURL(/\/login\?next=%2Fdeployments|\/login\?next=\/deployments/);
-  await page.getByLabel('Email').fill('support@e2e.test');
+  await page.getByLabel('Email').fill('manager@e2e.test');
   await page.getByLabel('Password').fill('e2e password for every role');
   await page.getByRole('button', { name: 'Sign in' }).click();
   await expect(page.getByRole('heading', { level: 1, name: 'Deployments' })).toBeVisible();
-  await expect(page.getByTestId('role')).toHaveText('support');
+  await expect(page.getByTestId('role')).toHaveText('manager');
 });
 
 test('a wrong password is refused with a plain message', async ({ page }) => {

@@ -1,5 +1,6 @@
 //! `POST /api/v1/ingest`: services send request events and metric samples
-//! with an API key; `GET /api/v1/openapi.json` describes the API.
+//! with an API key; `GET /api/v1/openapi.json` describes it (and the
+//! deployments API, `crate::deployments`).
 //!
 //! A batch is answered `202` only once it is committed in Postgres, so an
 //! acknowledged record is never lost; an `Idempotency-Key` makes a retry safe
@@ -14,7 +15,7 @@
 //! (`crate::live`), off the request path: the answer does not wait for it
 //! and a failure there never fails the ingest.
 
-mod bearer;
+pub(crate) mod bearer;
 
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Request, State};
@@ -205,7 +206,7 @@ async fn store(
     })
 }
 
-/// The ingest API's OpenAPI 3.1 document (`docs/openapi.json`).
+/// The OpenAPI 3.1 document of the ingest and deployments APIs (`docs/openapi.json`).
 pub async fn openapi() -> Response {
     (
         [(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))],

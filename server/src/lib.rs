@@ -10,6 +10,7 @@ pub mod backup_scheduler;
 pub mod cli;
 pub mod config;
 pub mod demo;
+pub mod deployments;
 pub mod gate;
 pub mod ingest;
 pub mod leader;

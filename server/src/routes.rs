@@ -6,7 +6,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::http::request::Parts;
 use axum::middleware;
-use axum::routing::{get, post};
+use axum::routing::{get, patch, post};
 use leptos::nonce::Nonce;
 use tower_http::request_id::{MakeRequestUuid, SetRequestIdLayer};
 use tower_sessions::cookie::SameSite;
@@ -54,6 +54,14 @@ pub fn router(state: AppState, live: crate::live::Live, recorder: crate::self_mo
         .route(
             "/api/v1/ingest",
             post(crate::ingest::ingest).layer(DefaultBodyLimit::max(state.ingest.max_body_bytes)),
+        )
+        .route(
+            "/api/v1/deployments",
+            post(crate::deployments::create).layer(DefaultBodyLimit::max(crate::deployments::MAX_BODY_BYTES)),
+        )
+        .route(
+            "/api/v1/deployments/{id}",
+            patch(crate::deployments::finish_one).layer(DefaultBodyLimit::max(crate::deployments::MAX_BODY_BYTES)),
         )
         .route("/api/v1/openapi.json", get(crate::ingest::openapi))
         .route("/api/v1/backups/download", get(crate::backup_download::download))

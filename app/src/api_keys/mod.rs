@@ -19,7 +19,7 @@ pub mod ssr;
 pub enum Scope {
     /// `POST /api/v1/ingest`.
     Ingest,
-    /// Recording deployments (the deployments API, not built yet).
+    /// Recording deployments: `POST /api/v1/deployments`, `PATCH /api/v1/deployments/{id}`.
     DeploymentsWrite,
 }
 

@@ -164,7 +164,7 @@ fn parse_id(field: &str, value: &str) -> Result<i64, AppError> {
 ///
 /// Accepts what `<input type="date">` and `<input type="datetime-local">`
 /// send (read as UTC, the time zone the page shows) and full RFC 3339.
-fn parse_time(value: &str) -> Result<(DateTime<Utc>, TimeDelta), String> {
+pub fn parse_time(value: &str) -> Result<(DateTime<Utc>, TimeDelta), String> {
     if value.len() > 40 {
         return Err("is not a date or time".to_string());
     }

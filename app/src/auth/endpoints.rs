@@ -40,7 +40,7 @@ pub const TABLE: &[(&str, Access)] = &[
     ("/logs", SignedIn),
     ("/backups", Requires(ReadBackups)),
     ("/backups/*", Requires(ReadBackups)),
-    ("/deployments", SignedIn),
+    ("/deployments", Requires(ReadDeployments)),
     ("/settings", SignedIn),
     ("/settings/api-keys", Requires(ManageApiKeys)),
     ("/audit", Requires(ReadAuditSummary)),
@@ -89,6 +89,9 @@ pub const TABLE: &[(&str, Access)] = &[
     ("/api/backups/restore-into", Requires(ManageBackups)),
     ("/api/backups/save-target", Requires(ManageBackups)),
     ("/api/backups/delete-target", Requires(ManageBackups)),
+    ("/api/deployments/list", Requires(ReadDeployments)),
+    ("/api/deployments/record", Requires(RecordDeployments)),
+    ("/api/deployments/finish", Requires(RecordDeployments)),
     // HTTP routes
     ("/api/v1/backups/download", Requires(ManageBackups)),
     ("/api/v1/audit/export.csv", Requires(ExportAudit)),
@@ -96,6 +99,9 @@ pub const TABLE: &[(&str, Access)] = &[
     // Machines, not sessions: the ingest handler authenticates the bearer API
     // key itself (401/403), so the gate lets the request through to it.
     ("/api/v1/ingest", Public),
+    // The same for CI recording deployments (key scope `deployments:write`).
+    ("/api/v1/deployments", Public),
+    ("/api/v1/deployments/*", Public),
     ("/api/v1/openapi.json", Public),
 ];
 

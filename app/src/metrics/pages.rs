@@ -263,6 +263,9 @@ pub struct PerformanceReport {
     pub slowest: Vec<EndpointStats>,
     /// Endpoints with at least one error, highest error rate first.
     pub failing: Vec<EndpointStats>,
+    /// The service's deployments that started in the window, oldest first;
+    /// `None` when the viewer may not read deployment records.
+    pub deployments: Option<Vec<crate::deployments::DeploymentMarker>>,
 }
 
 impl PerformanceReport {
@@ -365,7 +368,7 @@ pub mod ssr {
     }
 
     pub async fn performance_report(query: PerformanceQuery) -> Result<PerformanceReport, AppError> {
-        crate::auth::ssr::require(Permission::ViewDashboards).await?;
+        let user = crate::auth::ssr::require(Permission::ViewDashboards).await?;
         let now = Utc::now();
         let window = query.window(now)?;
         let state = crate::state::app_state()?;
@@ -395,8 +398,15 @@ pub mod ssr {
             overall: None,
             slowest: Vec::new(),
             failing: Vec::new(),
+            deployments: None,
         };
         let Some(service) = service else { return Ok(report) };
+        if crate::auth::permissions::allows(user.role, Permission::ReadDeployments) {
+            let markers = crate::deployments::ssr::markers(&mut conn, &service, window.from, window.to)
+                .await
+                .map_err(fail("performance: deployments"))?;
+            report.deployments = Some(markers);
+        }
         let (from, to) = (window.from, window.to);
         report.series = queries::latency_series(&mut conn, &service, endpoint.as_deref(), from, to, window.step)
             .await

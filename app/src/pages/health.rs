@@ -71,18 +71,19 @@ fn History(history: HealthHistory) -> impl IntoView {
         history.to.format("%Y-%m-%d %H:%M UTC")
     );
     let degraded_ms = history.degraded_ms;
+    let window = (history.from.timestamp_millis(), history.to.timestamp_millis());
     view! {
         <p class="muted" data-testid="health-window">
             {heading}{format!(" · a check slower than {degraded_ms} ms counts as degraded")}
         </p>
         <div class="health-checks">
-            {history.checks.into_iter().map(|check| view! { <Check check /> }.into_any()).collect_view()}
+            {history.checks.into_iter().map(|check| view! { <Check check window /> }.into_any()).collect_view()}
         </div>
     }
 }
 
 #[component]
-fn Check(check: CheckHistory) -> impl IntoView {
+fn Check(check: CheckHistory, window: (i64, i64)) -> impl IntoView {
     let id = check.check.clone();
     let title = check.title();
     let heading_id = format!("health-{id}-heading");
@@ -132,7 +133,7 @@ fn Check(check: CheckHistory) -> impl IntoView {
         <section class="panel" aria-labelledby=labelled_by data-testid=format!("health-{id}")>
             <h2 id=heading_id>{title}</h2>
             {numbers}
-            <LineChart id=chart_id title="Response time" unit="ms" lines=Signal::stored(lines) />
+            <LineChart id=chart_id title="Response time" unit="ms" lines=Signal::stored(lines) x_range=Signal::stored(window) />
             <Incidents title incidents />
         </section>
     }

@@ -1,5 +1,6 @@
-//! The ingest API's own authentication (the gate lets `/api/v1/ingest`
-//! through without a session): the bearer API key and its rate limit.
+//! The machine APIs' own authentication (the gate lets `/api/v1/ingest` and
+//! `/api/v1/deployments` through without a session): the bearer API key and
+//! its rate limit.
 
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode, header};
@@ -17,6 +18,9 @@ use app::state::AppState;
 /// The key a request was authenticated with.
 pub struct Authenticated {
     pub id: i64,
+    pub name: String,
+    /// The key's public id part (`odk_<prefix>_…`).
+    pub prefix: String,
 }
 
 /// The bearer key of `parts`, if it is genuine, live and allowed `needed`;
@@ -65,7 +69,11 @@ pub async fn authenticate(state: &AppState, parts: &Parts, needed: Scope) -> Res
     if let Err(error) = touched {
         tracing::warn!(%error, api_key = stored.id, "could not record an API key's last use");
     }
-    Ok(Authenticated { id: stored.id })
+    Ok(Authenticated {
+        id: stored.id,
+        prefix: prefix_of(&presented).unwrap_or_default().to_string(),
+        name: stored.name,
+    })
 }
 
 fn unavailable() -> Response {

@@ -10,6 +10,7 @@ mod backups;
 mod backups_cli;
 mod cli;
 mod demo;
+mod deployments;
 mod health;
 mod health_history;
 mod helpers;

@@ -39,7 +39,14 @@ pub fn PreviewPanel(preview: Preview) -> impl IntoView {
         <section class="panel" aria-labelledby="preview-heading" data-testid="rule-preview">
             <h2 id="preview-heading">{format!("The watched value over the last {hours} h")}</h2>
             <p class="muted">{format!("{with_data} of {} points have data (one every {} min).", preview.series.len(), preview.step_secs / 60)}</p>
-            <LineChart id="rule-chart" title="Rule value" unit="value" lines=Signal::stored(lines) empty="No data for this rule in this time range" />
+            <LineChart
+                id="rule-chart"
+                title="Rule value"
+                unit="value"
+                lines=Signal::stored(lines)
+                empty="No data for this rule in this time range"
+                x_range=Signal::stored((edges[0], edges[1]))
+            />
             {preview.backtest.map(|backtest| view! { <BacktestResult backtest /> })}
         </section>
     }

@@ -1,11 +1,14 @@
 //! The three charts (latency percentiles, throughput, error rate), all drawn
-//! from one series that the Live toggle can extend.
+//! from one series that the Live toggle can extend, with the service's
+//! deployments marked on their time axes.
 
 use chrono::Duration;
 use leptos::prelude::*;
 
+use super::deployments::DeploymentList;
 use super::live::LiveToggle;
-use crate::components::chart::{ChartLine, LineChart};
+use crate::components::chart::{ChartLine, ChartMarker, LineChart};
+use crate::deployments::DeploymentMarker;
 use crate::metrics::LatencyPoint;
 use crate::metrics::pages::PerformanceReport;
 
@@ -39,6 +42,16 @@ pub fn Charts(report: PerformanceReport) -> impl IntoView {
             }
         })]
     });
+    // The axis spans the window asked for (markers fall inside it even where
+    // no request was seen), sliding with live points past its end.
+    let span_ms = (report.to - report.from).num_milliseconds();
+    let (to_ms, step_ms) = (report.to.timestamp_millis(), step_secs * 1000);
+    let x_range = Signal::derive(move || {
+        let newest = series.with(|points| points.last().map(|p| p.t.timestamp_millis() + step_ms));
+        let end = newest.map_or(to_ms, |newest| newest.max(to_ms));
+        (end - span_ms, end)
+    });
+    let markers = report.deployments.as_deref().map(chart_markers).unwrap_or_default();
     // Live minutes make sense only where a point is a minute of the whole service.
     let live_service = report
         .service
@@ -52,10 +65,26 @@ pub fn Charts(report: PerformanceReport) -> impl IntoView {
                 {live_service.map(|(service, span)| view! { <LiveToggle service series keep=span + Duration::minutes(1) /> }.into_any())}
             </div>
             <div class="charts">
-                {view! { <LineChart id="latency-chart" title="Latency" unit="ms" lines=latency /> }.into_any()}
-                {view! { <LineChart id="throughput-chart" title="Throughput" unit="requests/s" lines=throughput /> }.into_any()}
-                {view! { <LineChart id="error-rate-chart" title="Error rate" unit="%" lines=error_rate /> }.into_any()}
+                {view! { <LineChart id="latency-chart" title="Latency" unit="ms" lines=latency markers=markers.clone() x_range /> }.into_any()}
+                {view! { <LineChart id="throughput-chart" title="Throughput" unit="requests/s" lines=throughput markers=markers.clone() x_range /> }.into_any()}
+                {view! { <LineChart id="error-rate-chart" title="Error rate" unit="%" lines=error_rate markers x_range /> }.into_any()}
             </div>
+            {report.deployments.zip(report.service).map(|(deployments, service)| view! { <DeploymentList deployments service /> }.into_any())}
         </section>
     }
+}
+
+/// A deployment's marker: its version, and its environment unless that is production.
+fn chart_markers(deployments: &[DeploymentMarker]) -> Vec<ChartMarker> {
+    deployments
+        .iter()
+        .map(|d| ChartMarker {
+            t: d.started_at.timestamp_millis(),
+            label: if d.environment == crate::deployments::draft::DEFAULT_ENVIRONMENT {
+                d.version.clone()
+            } else {
+                format!("{} ({})", d.version, d.environment)
+            },
+        })
+        .collect()
 }

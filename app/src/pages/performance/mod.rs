@@ -8,6 +8,7 @@
 //! charts draw and a Live toggle streams new minutes into them.
 
 mod charts;
+mod deployments;
 mod live;
 pub(crate) mod numbers;
 mod picker;
