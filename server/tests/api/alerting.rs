@@ -214,10 +214,12 @@ async fn status(pool: &PgPool, id: i64) -> Option<app::alerts::rule::RuleStatus>
     store::get(&mut conn, id).await.expect("rule").expect("exists").state
 }
 
-/// Holders of the evaluator's advisory lock, by backend pid.
+/// Holders of the evaluator's advisory lock in this test's database (other
+/// tests' instances hold it in theirs), by backend pid.
 async fn lock_holders(pool: &PgPool) -> Vec<i32> {
     sqlx::query_scalar(
         "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted \
+         AND database = (SELECT oid FROM pg_database WHERE datname = current_database()) \
          AND ((classid::bigint << 32) | objid::bigint) = $1",
     )
     .bind(opsdeck::alerting::EVALUATOR_LOCK)
