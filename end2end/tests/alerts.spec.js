@@ -53,6 +53,8 @@ test('an operator writes, backtests and saves a rule, sees it fire and acknowled
     await page.goto('/alerts');
     await expect(page.getByTestId('active-alerts').getByRole('link', { name: rule })).toBeVisible({ timeout: 1000 });
   }).toPass({ timeout: 20_000 });
+  // The header's badge counts it.
+  await expect(page.getByTestId('alert-badge')).toContainText(/\d+ firing/);
   const row = page.getByTestId('active-alerts').locator('tr', { hasText: rule });
   await expect(row.locator('[data-state="firing"]')).toBeVisible();
   await row.getByRole('button', { name: 'Acknowledge' }).click();

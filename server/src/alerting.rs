@@ -6,13 +6,15 @@
 
 use std::time::Duration;
 
+use app::state::RedisHandle;
 use chrono::Utc;
 use sqlx::{PgConnection, PgPool};
 
 /// Advisory lock key of the alert evaluator ('opsdeck alerting').
 pub const EVALUATOR_LOCK: i64 = 7_202_611_244;
 
-pub async fn run(pool: PgPool, every: Duration) {
+/// `live`: where to announce new firing counts (the header badges); none in tests.
+pub async fn run(pool: PgPool, every: Duration, live: Option<RedisHandle>) {
     let mut leader: Option<PgConnection> = None;
     let mut ticks = tokio::time::interval(every);
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -38,12 +40,17 @@ pub async fn run(pool: PgPool, every: Duration) {
         }
         let started = std::time::Instant::now();
         match app::alerts::ssr::evaluate::run_cycle(&pool, Utc::now()).await {
-            Ok(cycle) => tracing::debug!(
-                rules = cycle.rules,
-                transitions = cycle.transitions.len(),
-                took_ms = started.elapsed().as_millis() as u64,
-                "alert rules evaluated"
-            ),
+            Ok(cycle) => {
+                tracing::debug!(
+                    rules = cycle.rules,
+                    transitions = cycle.transitions.len(),
+                    took_ms = started.elapsed().as_millis() as u64,
+                    "alert rules evaluated"
+                );
+                if let Some(redis) = live.as_ref().filter(|_| !cycle.transitions.is_empty()) {
+                    publish_counts(&pool, redis).await;
+                }
+            }
             Err(error) => tracing::warn!(%error, "alert evaluation cycle failed"),
         }
     }
@@ -59,6 +66,18 @@ impl Drop for Evaluator {
     }
 }
 
-pub fn spawn(pool: PgPool, every: Duration) -> Evaluator {
-    Evaluator(tokio::spawn(run(pool, every)))
+pub fn spawn(pool: PgPool, every: Duration, live: Option<RedisHandle>) -> Evaluator {
+    Evaluator(tokio::spawn(run(pool, every, live)))
+}
+
+/// Sends the new firing counts to the browsers' header badges.
+async fn publish_counts(pool: &PgPool, redis: &RedisHandle) {
+    let counts = match pool.acquire().await {
+        Ok(mut conn) => app::alerts::ssr::store::firing_counts(&mut conn).await,
+        Err(error) => Err(error),
+    };
+    match counts {
+        Ok(counts) => crate::live::publish_alert_counts(redis, &counts).await,
+        Err(error) => tracing::warn!(%error, "could not count firing alerts for the live badge"),
+    }
 }

@@ -85,7 +85,11 @@ impl Application {
         // Leader-only partition upkeep and retention; stops when this returns.
         let _retention = crate::retention::spawn(self.state.db.clone(), self.config.retention);
         // Leader-only alert evaluation.
-        let _alerting = crate::alerting::spawn(self.state.db.clone(), self.config.alert_every);
+        let _alerting = crate::alerting::spawn(
+            self.state.db.clone(),
+            self.config.alert_every,
+            Some(self.state.redis.clone()),
+        );
         // Leader-only backup schedules, retention and upkeep; every instance sweeps at start.
         let _backups = crate::backup_scheduler::spawn(self.state.clone());
         // This instance's one reader of the live stream, and its own metrics.

@@ -233,17 +233,7 @@ mod ssr {
         reader().await?;
         let state = app_state()?;
         let mut conn = connection(&state).await?;
-        let counts: Vec<(String, i64)> = sqlx::query_as(
-            "SELECT r.severity, count(*) FROM alert_states s JOIN alert_rules r ON r.id = s.rule_id \
-             WHERE s.state = 'firing' AND r.enabled GROUP BY r.severity",
-        )
-        .fetch_all(&mut *conn)
-        .await
-        .map_err(fail("alerts: firing"))?;
-        Ok(Severity::ALL
-            .iter()
-            .map(|s| (*s, counts.iter().find(|(w, _)| w == s.as_str()).map_or(0, |(_, n)| *n)))
-            .collect())
+        store::firing_counts(&mut conn).await.map_err(fail("alerts: firing"))
     }
 
     pub async fn rules() -> Result<(Vec<Rule>, bool), AppError> {

@@ -2,6 +2,7 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_location;
 
 use super::account::Account;
+use super::alert_badge::AlertBadge;
 use super::nav::Nav;
 use super::theme_switch::ThemeSwitch;
 use crate::auth::{UserResource, whoami};
@@ -23,6 +24,7 @@ pub fn Layout(children: Children) -> impl IntoView {
             </aside>
             <div class="frame">
                 <header class="topbar">
+                    <AlertBadge />
                     <ThemeSwitch />
                     <Account />
                 </header>

@@ -1,6 +1,7 @@
 //! Widgets shared by several pages.
 
 pub mod account;
+pub mod alert_badge;
 pub mod chart;
 pub mod form;
 pub mod layout;

@@ -62,22 +62,68 @@ impl std::fmt::Display for EntryId {
     }
 }
 
-/// One point as it travels from the reader to the streams.
+/// What a stream entry carries.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Kind {
+    /// A chart's point (`LivePoint`) of this service.
+    Point { service: String },
+    /// The firing alerts per severity, after the evaluator changed a state.
+    Alerts,
+}
+
+/// One entry as it travels from the reader to the streams.
 #[derive(Debug)]
 pub struct Published {
     pub id: EntryId,
-    pub service: String,
-    /// The `LivePoint` JSON, serialised once for every browser.
+    pub kind: Kind,
+    /// The entry's JSON, serialised once for every browser.
     pub json: String,
 }
 
 impl Published {
     fn from_entry(id: &str, mut fields: HashMap<String, String>) -> Option<Published> {
+        let id = EntryId::parse(id)?;
+        if let Some(json) = fields.remove("alerts") {
+            return Some(Published {
+                id,
+                kind: Kind::Alerts,
+                json,
+            });
+        }
         Some(Published {
-            id: EntryId::parse(id)?,
-            service: fields.remove("service")?,
+            id,
+            kind: Kind::Point {
+                service: fields.remove("service")?,
+            },
             json: fields.remove("point")?,
         })
+    }
+}
+
+/// Tells every browser watching alerts the firing counts (best-effort, like points).
+pub async fn publish_alert_counts(redis: &RedisHandle, counts: &[(app::alerts::Severity, i64)]) {
+    let result: anyhow::Result<()> = async {
+        let json = serde_json::to_string(counts)?;
+        let mut conn = redis.connection().await?;
+        redis::cmd("XADD")
+            .arg(redis.key(STREAM))
+            .arg("MAXLEN")
+            .arg("~")
+            .arg(MAX_LEN)
+            .arg("*")
+            .arg("alerts")
+            .arg(json)
+            .query_async::<()>(&mut conn)
+            .await?;
+        Ok(())
+    }
+    .await;
+    if let Err(error) = result {
+        COUNTERS.live_publish_failed();
+        tracing::warn!(
+            error = format!("{error:#}"),
+            "could not publish the alert counts to the live view"
+        );
     }
 }
 

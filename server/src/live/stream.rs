@@ -35,7 +35,7 @@ use app::auth::ssr::session_store::RedisSessionStore;
 use app::auth::ssr::user_of_session;
 use app::state::AppState;
 
-use super::{EntryId, Live, Published, entries_after};
+use super::{EntryId, Kind, Live, Published, entries_after};
 use crate::prometheus::COUNTERS;
 
 /// Keeps proxies (which close idle connections after ~60 s) from closing a quiet stream.
@@ -46,6 +46,8 @@ const CATCH_UP_MAX: usize = 2000;
 #[derive(Debug, Deserialize)]
 pub struct LiveQuery {
     service: Option<String>,
+    /// `alerts=only`: the firing-alert counts and no chart points (the header badge).
+    alerts: Option<String>,
 }
 
 pub async fn stream(
@@ -78,6 +80,8 @@ pub async fn stream(
         receiver,
         last_sent: resume_after,
         service: query.service.filter(|s| !s.is_empty()),
+        points: query.alerts.as_deref() != Some("only"),
+        reads_alerts: user.as_ref().is_some_and(|u| allows(u.role, Permission::ReadAlerts)),
         recheck: tokio::time::interval_at(tokio::time::Instant::now() + live.recheck, live.recheck),
         stopping: live.stopping.subscribe(),
         state,
@@ -115,6 +119,10 @@ struct Follow {
     receiver: broadcast::Receiver<Arc<Published>>,
     last_sent: Option<EntryId>,
     service: Option<String>,
+    /// Whether chart points are wanted (not by the header badge).
+    points: bool,
+    /// Whether alert counts may be sent.
+    reads_alerts: bool,
     recheck: tokio::time::Interval,
     stopping: watch::Receiver<bool>,
     state: AppState,
@@ -129,13 +137,19 @@ impl Follow {
             return None;
         }
         self.last_sent = Some(point.id);
-        if self.service.as_deref().is_some_and(|wanted| wanted != point.service) {
-            return None;
-        }
+        let name = match &point.kind {
+            Kind::Alerts if self.reads_alerts => "alerts",
+            Kind::Alerts => return None,
+            Kind::Point { .. } if !self.points => return None,
+            Kind::Point { service } if self.service.as_deref().is_some_and(|wanted| wanted != service) => {
+                return None;
+            }
+            Kind::Point { .. } => "point",
+        };
         COUNTERS.live_event_sent();
         Some(
             Event::default()
-                .event("point")
+                .event(name)
                 .id(point.id.to_string())
                 .data(point.json.as_str()),
         )

@@ -257,9 +257,9 @@ async fn exactly_one_instance_evaluates_and_another_takes_over_when_it_stops() {
         .expect("row");
 
     let every = StdDuration::from_millis(300);
-    let first = opsdeck::alerting::spawn(first_pool, every);
+    let first = opsdeck::alerting::spawn(first_pool, every, None);
     let leader = wait_for_holder(&pool, None).await;
-    let second = opsdeck::alerting::spawn(second_pool, every);
+    let second = opsdeck::alerting::spawn(second_pool, every, None);
     for _ in 0..10 {
         assert_eq!(lock_holders(&pool).await, [leader], "the first instance keeps leading");
         tokio::time::sleep(StdDuration::from_millis(100)).await;

@@ -48,6 +48,13 @@ impl LiveStream {
     /// The next `point` event within `within`, or `None` when the stream
     /// ended or nothing came.
     async fn next_point(&mut self, within: Duration) -> Option<(SseEvent, LivePoint)> {
+        let event = self.next_event("point", within).await?;
+        let point = serde_json::from_str(&event.data).expect("a LivePoint");
+        Some((event, point))
+    }
+
+    /// The next event named `name` within `within`.
+    async fn next_event(&mut self, name: &str, within: Duration) -> Option<SseEvent> {
         tokio::time::timeout(within, async {
             loop {
                 while let Some(end) = self.buffered.find("\n\n") {
@@ -68,9 +75,8 @@ impl LiveStream {
                             }
                         }
                     }
-                    if event.event == "point" {
-                        let point = serde_json::from_str(&event.data).expect("a LivePoint");
-                        return Some((event, point));
+                    if event.event == name {
+                        return Some(event);
                     }
                 }
                 let chunk = self.response.chunk().await.ok()??;
@@ -234,4 +240,57 @@ async fn shutdown_ends_open_streams_instead_of_waiting_for_them() {
     result.expect("task joins").expect("stops cleanly");
     assert!(started.elapsed() < Duration::from_secs(5));
     assert!(stream.ends_within(Duration::from_secs(2)).await);
+}
+
+#[tokio::test]
+async fn firing_counts_reach_the_badges_of_those_who_read_alerts_and_no_one_else() {
+    use app::alerts::rule::RuleDraft;
+    use app::alerts::{Aggregation, Comparator, NoDataPolicy, Severity};
+    let app = TestApp::configure()
+        .await
+        .set("OPSDECK_ALERT_EVAL_SECS", "1")
+        .spawn()
+        .await;
+    let (operator, _) = app.signed_in(Role::Operator).await;
+    let (viewer, _) = app.signed_in(Role::Viewer).await;
+    let mut badge = LiveStream::open(&operator, "?alerts=only", None).await;
+    let mut viewers_badge = LiveStream::open(&viewer, "?alerts=only", None).await;
+    // Throughput is never below zero: this rule fires at its first evaluation.
+    let rule = RuleDraft {
+        name: "Always firing".into(),
+        description: String::new(),
+        service: "badge".into(),
+        endpoint: None,
+        metric: None,
+        matchers: Default::default(),
+        aggregation: Aggregation::Throughput,
+        window_secs: 60,
+        comparator: Comparator::Ge,
+        threshold: 0.0,
+        recovery_threshold: None,
+        for_secs: 0,
+        no_data: NoDataPolicy::Keep,
+        severity: Severity::Critical,
+        labels: Default::default(),
+        summary: String::new(),
+        enabled: true,
+    };
+    let mut conn = app.db.acquire().await.expect("conn");
+    app::alerts::ssr::store::save(&mut conn, None, &rule, None)
+        .await
+        .expect("saved");
+
+    let event = badge
+        .next_event("alerts", Duration::from_secs(10))
+        .await
+        .expect("an alerts event");
+    let counts: Vec<(Severity, i64)> = serde_json::from_str(&event.data).expect("counts");
+    assert!(counts.contains(&(Severity::Critical, 1)), "{counts:?}");
+    assert!(
+        viewers_badge
+            .next_event("alerts", Duration::from_secs(2))
+            .await
+            .is_none(),
+        "viewers do not read alerts"
+    );
 }

@@ -309,3 +309,17 @@ pub async fn acknowledge(conn: &mut PgConnection, id: i64, by: Option<i64>) -> s
     .await?;
     Ok(done.rows_affected() == 1)
 }
+
+/// Firing alerts of enabled rules per severity (critical, warning, info).
+pub async fn firing_counts(conn: &mut PgConnection) -> sqlx::Result<Vec<(Severity, i64)>> {
+    let counts: Vec<(String, i64)> = sqlx::query_as(
+        "SELECT r.severity, count(*) FROM alert_states s JOIN alert_rules r ON r.id = s.rule_id \
+         WHERE s.state = 'firing' AND r.enabled GROUP BY r.severity",
+    )
+    .fetch_all(conn)
+    .await?;
+    Ok(Severity::ALL
+        .iter()
+        .map(|s| (*s, counts.iter().find(|(w, _)| w == s.as_str()).map_or(0, |(_, n)| *n)))
+        .collect())
+}
