@@ -55,7 +55,7 @@ pub fn DeploymentsTable(listing: DeploymentListing, filter: DeploymentFilter) ->
             (true, true) => ("descending", " ↓"),
             (true, false) => ("ascending", " ↑"),
         };
-        view! { <th scope="col" aria-sort=aria><a href=href>{label}{arrow}</a></th> }
+        view! { <th scope="col" aria-sort=aria><a href=href>{label}{arrow}</a></th> }.into_any()
     };
     let can_record = listing.can_record;
     view! {
@@ -75,7 +75,7 @@ pub fn DeploymentsTable(listing: DeploymentListing, filter: DeploymentFilter) ->
                         </tr>
                     </thead>
                     <tbody>
-                        {listing.rows.into_iter().map(|row| view! { <Row row can_record /> }).collect_view()}
+                        {listing.rows.into_iter().map(|row| view! { <Row row can_record /> }.into_any()).collect_view()}
                     </tbody>
                 </table>
             </div>
@@ -115,6 +115,8 @@ fn Row(row: DeploymentRow, can_record: bool) -> impl IntoView {
             <td><ImpactCell impact /></td>
         </tr>
     }
+    // Erased: the row's view type otherwise outgrows the compiler's limits in release builds.
+    .into_any()
 }
 
 #[component]
