@@ -29,16 +29,8 @@ pub async fn create(config: Config, args: CreateApiKey) -> anyhow::Result<()> {
     let new = NewApiKey::parse(&args.name, scopes, args.expires_in_days, chrono::Utc::now())
         .map_err(|error| anyhow::anyhow!("{error}"))?;
     let state = Application::state_for_cli(config).await?;
-    let actor = Actor {
-        id: None,
-        email: Some("cli".into()),
-        role: None,
-    };
-    let client = ClientInfo {
-        ip: None,
-        user_agent: Some("opsdeck api-key create (CLI)".into()),
-        request_id: None,
-    };
+    let actor = Actor::cli();
+    let client = ClientInfo::cli("opsdeck api-key create");
     let created = create_key(&state, actor, client, new)
         .await
         .map_err(|error| anyhow::anyhow!("{error}"))?;

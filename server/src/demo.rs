@@ -210,16 +210,8 @@ async fn ensure_demo_rules(state: &app::state::AppState) {
         if existing.contains(&draft.name) {
             continue;
         }
-        let actor = Actor {
-            id: None,
-            email: Some("cli".into()),
-            role: None,
-        };
-        let client = ClientInfo {
-            ip: None,
-            user_agent: Some("opsdeck demo (CLI)".into()),
-            request_id: None,
-        };
+        let actor = Actor::cli();
+        let client = ClientInfo::cli("opsdeck demo");
         match app::alerts::ssr::manage::save(state, actor, client, None, &draft, "alert_rule.create").await {
             Ok(_) => eprintln!("opsdeck demo: created the alert rule \"{}\"", draft.name),
             Err(error) => eprintln!("opsdeck demo: could not create \"{}\": {error}", draft.name),
@@ -234,16 +226,8 @@ async fn create_key(config: Config) -> anyhow::Result<String> {
     let new = NewApiKey::parse("demo traffic (opsdeck demo)", vec![Scope::Ingest], 0, Utc::now())
         .map_err(|error| anyhow::anyhow!("{error}"))?;
     let state = crate::startup::Application::state_for_cli(config).await?;
-    let actor = Actor {
-        id: None,
-        email: Some("cli".into()),
-        role: None,
-    };
-    let client = ClientInfo {
-        ip: None,
-        user_agent: Some("opsdeck demo (CLI)".into()),
-        request_id: None,
-    };
+    let actor = Actor::cli();
+    let client = ClientInfo::cli("opsdeck demo");
     let created = app::api_keys::ssr::manage::create(&state, actor, client, new)
         .await
         .map_err(|error| anyhow::anyhow!("{error}"))?;

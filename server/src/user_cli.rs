@@ -35,16 +35,8 @@ pub async fn create(config: Config, args: CreateUser) -> anyhow::Result<()> {
         password.clone(),
     )
     .map_err(|error| anyhow::anyhow!("{error}"))?;
-    let actor = Actor {
-        id: None,
-        email: Some("cli".into()),
-        role: None,
-    };
-    let client = ClientInfo {
-        ip: None,
-        user_agent: Some("opsdeck user create (CLI)".into()),
-        request_id: None,
-    };
+    let actor = Actor::cli();
+    let client = ClientInfo::cli("opsdeck user create");
     match create_user(&state, actor, client, new).await {
         Ok(user) => {
             println!("created user {} <{}> with role {}", user.id, user.email, user.role);

@@ -131,7 +131,6 @@ mod ssr {
     use sqlx::PgConnection;
 
     use super::*;
-    use crate::alerts::rule::RuleDraft;
     use crate::alerts::ssr::evaluate::{MAX_BACKTEST_DAYS, backtest};
     use crate::alerts::ssr::series::{load, value_at, window};
     use crate::alerts::ssr::store;
@@ -265,18 +264,12 @@ mod ssr {
 
     /// The editor's caller, for the audit entry.
     async fn editor() -> Result<(Actor, crate::audit::ssr::ClientInfo), AppError> {
-        let user = crate::auth::ssr::require(Permission::EditAlertRules).await?;
-        Ok((Actor::user(&user), crate::auth::ssr::client_info()))
-    }
-
-    /// Saves `draft` as rule `id` (new when `None`) with its audit entry.
-    async fn save_draft(state: &AppState, id: Option<i64>, draft: &RuleDraft, action: &str) -> Result<i64, AppError> {
-        let (actor, client) = editor().await?;
-        crate::alerts::ssr::manage::save(state, actor, client, id, draft, action).await
+        let acting = crate::auth::ssr::acting(Permission::EditAlertRules).await?;
+        Ok((acting.actor, acting.client))
     }
 
     pub async fn save(id: Option<i64>, form: RuleForm) -> Result<i64, AppError> {
-        editor().await?;
+        let (actor, client) = editor().await?;
         let plain_post = crate::users::ssr::manage::is_plain_form_post();
         let draft = match form.parse() {
             Ok(draft) => draft,
@@ -300,7 +293,7 @@ mod ssr {
         } else {
             "alert_rule.create"
         };
-        let rule_id = save_draft(&state, id, &draft, action).await?;
+        let rule_id = crate::alerts::ssr::manage::save(&state, actor, client, id, &draft, action).await?;
         if plain_post {
             leptos_axum::redirect(&format!("/alerts/rules/{rule_id}"));
         }
@@ -353,7 +346,7 @@ mod ssr {
     }
 
     pub async fn set_enabled(id: i64, enabled: bool) -> Result<(), AppError> {
-        editor().await?;
+        let (actor, client) = editor().await?;
         let state = app_state()?;
         let mut conn = connection(&state).await?;
         let mut draft = store::get(&mut conn, id)
@@ -371,11 +364,13 @@ mod ssr {
         } else {
             "alert_rule.disable"
         };
-        save_draft(&state, Some(id), &draft, action).await.map(drop)
+        crate::alerts::ssr::manage::save(&state, actor, client, Some(id), &draft, action)
+            .await
+            .map(drop)
     }
 
     pub async fn restore(id: i64, version: i32) -> Result<i64, AppError> {
-        editor().await?;
+        let (actor, client) = editor().await?;
         let state = app_state()?;
         let mut conn = connection(&state).await?;
         let old = store::versions(&mut conn, id)
@@ -385,7 +380,7 @@ mod ssr {
             .find(|v| v.version == version)
             .ok_or(AppError::NotFound)?;
         drop(conn);
-        save_draft(&state, Some(id), &old.definition, "alert_rule.restore").await
+        crate::alerts::ssr::manage::save(&state, actor, client, Some(id), &old.definition, "alert_rule.restore").await
     }
 
     pub async fn delete(id: i64) -> Result<(), AppError> {

@@ -91,11 +91,7 @@ pub struct CreatedApiKey {
 #[cfg(feature = "ssr")]
 async fn acting_admin() -> Result<crate::users::ssr::manage::Admin, AppError> {
     use crate::auth::permissions::Permission;
-    let admin = crate::auth::ssr::require(Permission::ManageApiKeys).await?;
-    Ok(crate::users::ssr::manage::Admin {
-        actor: crate::audit::ssr::Actor::user(&admin),
-        client: crate::auth::ssr::client_info(),
-    })
+    crate::auth::ssr::acting(Permission::ManageApiKeys).await
 }
 
 /// Every key, newest first (revoked ones too: they explain old audit entries).

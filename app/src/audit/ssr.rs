@@ -50,12 +50,34 @@ pub struct Actor {
     pub role: Option<Role>,
 }
 
+impl Actor {
+    /// The command line (`opsdeck …`): no user, named "cli" in the log.
+    pub fn cli() -> Actor {
+        Actor {
+            id: None,
+            email: Some("cli".into()),
+            role: None,
+        }
+    }
+}
+
 /// Where the request came from.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ClientInfo {
     pub ip: Option<String>,
     pub user_agent: Option<String>,
     pub request_id: Option<String>,
+}
+
+impl ClientInfo {
+    /// A command line action; `command` names it as the user agent.
+    pub fn cli(command: &str) -> ClientInfo {
+        ClientInfo {
+            ip: None,
+            user_agent: Some(format!("{command} (CLI)")),
+            request_id: None,
+        }
+    }
 }
 
 /// An entry to append. `before`/`after` must never hold secrets.

@@ -8,18 +8,19 @@ use crate::alerts::Severity;
 use leptos_router::hooks::use_location;
 
 use crate::alerts::api::firing_counts;
+use crate::auth::UserResource;
 use crate::auth::permissions::{Permission, allows};
-use crate::auth::whoami;
 
 #[component]
 pub fn AlertBadge() -> impl IntoView {
-    // One resource, asked again on every navigation like the user: the counts
-    // for readers of alerts, `None` for everyone else (who are not asked).
+    // Follows the layout's user resource (asked again on every navigation):
+    // the counts for readers of alerts, `None` for everyone else (not asked).
+    let user = use_context::<UserResource>();
     let location = use_location();
     let loaded = Resource::new(
         move || location.pathname.get(),
-        |_| async move {
-            let user = whoami().await.ok().flatten()?;
+        move |_| async move {
+            let user = user?.await.ok().flatten()?;
             if !allows(user.role, Permission::ReadAlerts) {
                 return None;
             }

@@ -89,11 +89,7 @@ pub struct PasswordReset {
 #[cfg(feature = "ssr")]
 async fn acting_admin() -> Result<ssr::manage::Admin, AppError> {
     use crate::auth::permissions::Permission;
-    let admin = crate::auth::ssr::require(Permission::ManageUsers).await?;
-    Ok(ssr::manage::Admin {
-        actor: crate::audit::ssr::Actor::user(&admin),
-        client: crate::auth::ssr::client_info(),
-    })
+    crate::auth::ssr::acting(Permission::ManageUsers).await
 }
 
 /// Users whose email or name contains `q`, by email, 50 a page.

@@ -82,6 +82,16 @@ pub fn current_user() -> Result<CurrentUser, AppError> {
     signed_in_user().ok_or(AppError::Unauthorized)
 }
 
+/// The caller, who must have `permission` (see [`require`]), as the actor
+/// and client of an audit entry.
+pub async fn acting(permission: Permission) -> Result<crate::users::ssr::manage::Admin, AppError> {
+    let user = require(permission).await?;
+    Ok(crate::users::ssr::manage::Admin {
+        actor: Actor::user(&user),
+        client: client_info(),
+    })
+}
+
 /// The signed-in user if their role allows `permission`; otherwise records
 /// the refusal in the audit log and answers `Forbidden` (or `Unauthorized`).
 pub async fn require(permission: Permission) -> Result<CurrentUser, AppError> {

@@ -12,8 +12,6 @@ use std::collections::BTreeMap;
 use std::time::Instant;
 
 use serde_json::json;
-use sha2::{Digest, Sha256};
-use tokio::io::AsyncReadExt;
 
 use super::connection::{ConnectionUrl, parse_database_name};
 use super::heartbeat::{Heartbeat, Subject};
@@ -155,22 +153,10 @@ async fn verify_file(state: &AppState, run: &BackupRun) -> Evidence {
 }
 
 async fn hash_file(state: &AppState, key: &str) -> std::io::Result<(i64, String)> {
-    let mut file = state.backups.store.open(key).await?;
-    let mut hasher = Sha256::new();
-    let mut buffer = vec![0u8; 256 * 1024];
-    let mut size: i64 = 0;
-    loop {
-        let n = file.read(&mut buffer).await?;
-        if n == 0 {
-            break;
-        }
-        hasher.update(&buffer[..n]);
-        size += n as i64;
-    }
-    Ok((size, format!("{:x}", hasher.finalize())))
+    let file = state.backups.store.open(key).await?;
+    super::dump::copy_hashing(file, &mut tokio::io::sink(), &std::sync::atomic::AtomicI64::new(0)).await
 }
 
-/// `pg_restore --list`: the tables with a TABLE DATA entry, and the number of entries.
 async fn list_contents(state: &AppState, key: &str) -> Result<(Vec<String>, usize), String> {
     let path = state
         .backups

@@ -15,7 +15,6 @@ use sha2::{Digest, Sha256};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
 
 use super::heartbeat::{Heartbeat, Subject};
-use super::store::PendingFile;
 use super::{Starter, acquire, audit, queries, tools};
 use crate::audit::Outcome;
 use crate::backups::{BackupRun, RunStatus, RunTrigger};
@@ -310,10 +309,12 @@ async fn dump(state: &AppState, run_id: i64) -> Result<Dumped, DumpFailed> {
     })
 }
 
-/// Copies `from` into `to`, hashing every byte and publishing the count so far.
+/// Copies `from` into `to`, hashing every byte and publishing the count so
+/// far; answers the size and the SHA-256 (hex). Verification hashes into
+/// `tokio::io::sink()`.
 pub async fn copy_hashing(
     mut from: impl AsyncRead + Unpin,
-    to: &mut Box<dyn PendingFile>,
+    to: &mut (impl tokio::io::AsyncWrite + Unpin + ?Sized),
     progress: &AtomicI64,
 ) -> std::io::Result<(i64, String)> {
     let mut hasher = Sha256::new();

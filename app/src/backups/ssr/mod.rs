@@ -76,16 +76,8 @@ impl Starter {
     /// A command line action; `command` names it in the audit entry's user agent.
     pub fn cli(command: &str) -> Starter {
         Starter {
-            actor: Actor {
-                id: None,
-                email: Some("cli".into()),
-                role: None,
-            },
-            client: ClientInfo {
-                ip: None,
-                user_agent: Some(format!("{command} (CLI)")),
-                request_id: None,
-            },
+            actor: Actor::cli(),
+            client: ClientInfo::cli(command),
             label: "cli".into(),
         }
     }
