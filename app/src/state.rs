@@ -23,6 +23,8 @@ pub struct AppState {
     pub ingest: crate::metrics::ingest::IngestSettings,
     /// How often the alert evaluator runs (backtests evaluate as often).
     pub alert_every: Duration,
+    /// How alert notifications are sent.
+    pub notify: crate::alerts::ssr::deliver::NotifySettings,
     pub backups: crate::backups::ssr::Backups,
 }
 

@@ -134,6 +134,21 @@ pub const VARIABLES: &[Variable] = &[
         meaning: "How often the alert evaluator (one instance at a time) evaluates every enabled rule; backtests evaluate at the same rhythm",
     },
     Variable {
+        name: "OPSDECK_PUBLIC_URL",
+        default: "",
+        meaning: "Opsdeck's address as its users reach it (https://ops.example.com), for links in notifications; empty: http://OPSDECK_ADDR",
+    },
+    Variable {
+        name: "OPSDECK_NOTIFY_RETRY_MS",
+        default: "10000",
+        meaning: "Wait before retrying a failed notification; it doubles per attempt, up to an hour",
+    },
+    Variable {
+        name: "OPSDECK_NOTIFY_MAX_ATTEMPTS",
+        default: "12",
+        meaning: "Attempts at one notification before it is given up (and shown as failed in its delivery log)",
+    },
+    Variable {
         name: "OPSDECK_LIVE_RECHECK_SECS",
         default: "30",
         meaning: "How often an open live stream re-checks its viewer's session; a signed-out or disabled user's streams end within this time",
@@ -178,10 +193,19 @@ pub struct Config {
     pub self_monitor_every: Duration,
     pub live_recheck: Duration,
     pub alert_every: Duration,
+    pub notify: NotifyConfig,
     pub backup_dir: PathBuf,
 }
 
 /// How long metrics are kept, per kind; applied by dropping whole daily partitions.
+/// How notifications are sent (see `app::alerts::ssr::deliver`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NotifyConfig {
+    pub public_url: String,
+    pub retry_after: Duration,
+    pub max_attempts: i32,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RetentionSettings {
     pub raw_days: u32,
@@ -266,6 +290,20 @@ impl Config {
             self_monitor_every: Duration::from_secs(get("OPSDECK_SELF_MONITOR_SECS").parse("a number of seconds")?),
             live_recheck: Duration::from_secs(get("OPSDECK_LIVE_RECHECK_SECS").positive()?),
             alert_every: Duration::from_secs(get("OPSDECK_ALERT_EVAL_SECS").positive()?),
+            notify: NotifyConfig {
+                public_url: match get("OPSDECK_PUBLIC_URL").raw.trim() {
+                    "" => format!("http://{}", get("OPSDECK_ADDR").raw.trim()),
+                    url if url.starts_with("http://") || url.starts_with("https://") => url.to_string(),
+                    _ => {
+                        return Err(ConfigError {
+                            name: "OPSDECK_PUBLIC_URL",
+                            problem: "expected an address starting with http:// or https://".into(),
+                        });
+                    }
+                },
+                retry_after: get("OPSDECK_NOTIFY_RETRY_MS").millis()?,
+                max_attempts: get("OPSDECK_NOTIFY_MAX_ATTEMPTS").positive()?,
+            },
             backup_dir: PathBuf::from(get("OPSDECK_BACKUP_DIR").raw),
             ingest: IngestSettings {
                 max_body_bytes: get("OPSDECK_INGEST_MAX_BYTES").positive()?,

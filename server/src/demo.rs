@@ -188,6 +188,7 @@ pub fn demo_rule(service: &str) -> app::alerts::rule::RuleDraft {
         severity: Severity::Warning,
         labels: [("demo".to_string(), "true".to_string())].into(),
         summary: "{{name}}: {{value}} % of requests fail".into(),
+        channels: Vec::new(),
         enabled: true,
     }
 }

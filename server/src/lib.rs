@@ -15,6 +15,7 @@ pub mod gate;
 pub mod ingest;
 pub mod leader;
 pub mod live;
+pub mod notifier;
 pub mod prometheus;
 pub mod retention;
 pub mod routes;

@@ -14,6 +14,7 @@ use sqlx::migrate::Migrator;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use tokio::net::TcpListener;
 
+use app::alerts::ssr::deliver::NotifySettings;
 use app::audit::ssr::AuditKey;
 use app::backups::ssr::Backups;
 use app::backups::ssr::connection::ConnectionUrl;
@@ -90,6 +91,8 @@ impl Application {
             self.config.alert_every,
             Some(self.state.redis.clone()),
         );
+        // Every instance delivers due notifications (rows are claimed, never shared).
+        let _notifier = crate::notifier::spawn(self.state.db.clone(), self.state.notify.clone());
         // Leader-only backup schedules, retention and upkeep; every instance sweeps at start.
         let _backups = crate::backup_scheduler::spawn(self.state.clone());
         // This instance's one reader of the live stream, and its own metrics.
@@ -157,6 +160,11 @@ async fn build_state(config: &Config, site_addr: SocketAddr, apply_migrations: b
         auth: config.auth,
         ingest: config.ingest,
         alert_every: config.alert_every,
+        notify: NotifySettings::new(
+            &config.notify.public_url,
+            config.notify.retry_after,
+            config.notify.max_attempts,
+        ),
         backups: Backups::new(
             Arc::new(LocalDirStore::new(config.backup_dir.clone())),
             ConnectionUrl::parse(config.database_url.expose_secret())

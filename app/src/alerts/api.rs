@@ -6,6 +6,7 @@ use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::form::RuleForm;
+use super::notify::Delivery;
 use super::rule::{Rule, StoredEvent, StoredVersion};
 use super::state::Backtest;
 use super::{AlertState, Severity};
@@ -42,6 +43,8 @@ pub struct RuleDetail {
     pub rule: Rule,
     pub versions: Vec<StoredVersion>,
     pub events: Vec<StoredEvent>,
+    /// The rule's notifications, newest first, each with its attempts.
+    pub deliveries: Vec<Delivery>,
     pub can_edit: bool,
 }
 
@@ -254,10 +257,14 @@ mod ssr {
         let events = store::events(&mut conn, Some(id), None, None, None, 100)
             .await
             .map_err(fail("alerts: events"))?;
+        let deliveries = crate::alerts::ssr::outbox::deliveries(&mut conn, Some(id), None, 50)
+            .await
+            .map_err(fail("alerts: deliveries"))?;
         Ok(RuleDetail {
             rule,
             versions,
             events,
+            deliveries,
             can_edit,
         })
     }

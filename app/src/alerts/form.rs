@@ -30,6 +30,8 @@ pub struct RuleForm {
     /// `name=value`, one per line.
     pub labels: String,
     pub summary: String,
+    /// Channel names separated by commas or spaces.
+    pub channels: String,
     /// A checkbox: present when checked.
     pub enabled: Option<String>,
 }
@@ -66,6 +68,7 @@ impl RuleForm {
             severity: draft.severity.as_str().into(),
             labels: pairs_text(&draft.labels),
             summary: draft.summary.clone(),
+            channels: draft.channels.join(", "),
             enabled: draft.enabled.then(|| "on".to_string()),
         }
     }
@@ -113,6 +116,12 @@ impl RuleForm {
             severity,
             labels: pairs("labels", &self.labels)?,
             summary: self.summary.trim().to_string(),
+            channels: self
+                .channels
+                .split(|c: char| c == ',' || c.is_whitespace())
+                .filter(|name| !name.is_empty())
+                .map(String::from)
+                .collect(),
             enabled: self.enabled.is_some(),
         };
         draft.validate()?;
@@ -140,6 +149,7 @@ impl RuleForm {
             ("severity", self.severity.clone()),
             ("labels", self.labels.clone()),
             ("summary", self.summary.clone()),
+            ("channels", self.channels.clone()),
             ("enabled", self.enabled.clone().unwrap_or_default()),
         ]
     }
@@ -166,6 +176,7 @@ impl RuleForm {
             severity: text("severity"),
             labels: text("labels"),
             summary: text("summary"),
+            channels: text("channels"),
             enabled: field("enabled").filter(|v| !v.is_empty()),
         })
     }
@@ -230,6 +241,7 @@ mod tests {
             threshold: "500".into(),
             recovery_threshold: "400".into(),
             labels: "team=shop\n\n".into(),
+            channels: "ops, pager".into(),
             enabled: Some("on".into()),
             ..RuleForm::blank()
         }

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 pub mod api;
+pub mod channels_api;
 pub mod form;
 pub mod rule;
 #[cfg(feature = "ssr")]
@@ -45,6 +46,8 @@ macro_rules! words {
         }
     };
 }
+
+pub mod notify;
 
 words! {
     /// Where a rule is in its life.

@@ -14,6 +14,9 @@ use crate::error::AppError;
 /// Most labels (and label matchers) a rule may carry.
 pub const MAX_LABELS: usize = 20;
 
+/// Most notification channels one rule may notify.
+pub const MAX_CHANNELS: usize = 10;
+
 /// A rule's definition: what is saved, versioned, diffed and exported.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct RuleDraft {
@@ -41,6 +44,9 @@ pub struct RuleDraft {
     pub labels: BTreeMap<String, String>,
     #[serde(default)]
     pub summary: String,
+    /// The notification channels (by name) told when the alert fires and resolves.
+    #[serde(default)]
+    pub channels: Vec<String>,
     #[serde(default)]
     pub enabled: bool,
 }
@@ -155,6 +161,20 @@ impl RuleDraft {
         }
         labels("labels", &self.labels)?;
         text("summary", &self.summary, 0, 500)?;
+        if self.channels.len() > MAX_CHANNELS {
+            return Err(AppError::validation("channels", format!("At most {MAX_CHANNELS}")));
+        }
+        for (n, name) in self.channels.iter().enumerate() {
+            if !super::notify::is_channel_name(name) {
+                return Err(AppError::validation(
+                    "channels",
+                    format!("{name:?} is not a channel name (lowercase letters, digits, '_', '.', '-')"),
+                ));
+            }
+            if self.channels[..n].contains(name) {
+                return Err(AppError::validation("channels", format!("{name} is named twice")));
+            }
+        }
         Ok(())
     }
 
@@ -268,6 +288,7 @@ mod tests {
             severity: Severity::Warning,
             labels: BTreeMap::from([("team".to_string(), "shop".to_string())]),
             summary: "P95 {{value}} ms over {{threshold}} ms for {{labels.team}}".into(),
+            channels: vec!["ops".into()],
             enabled: true,
         }
     }
@@ -290,6 +311,8 @@ mod tests {
             ("threshold", Box::new(|d| d.threshold = f64::NAN)),
             ("recovery_threshold", Box::new(|d| d.recovery_threshold = Some(600.0))),
             ("for_secs", Box::new(|d| d.for_secs = -1)),
+            ("channels", Box::new(|d| d.channels = vec!["Ops Team".into()])),
+            ("channels", Box::new(|d| d.channels = vec!["ops".into(), "ops".into()])),
             (
                 "labels",
                 Box::new(|d| d.labels = BTreeMap::from([("bad key".into(), "x".into())])),

@@ -74,10 +74,12 @@ pub enum Permission {
     ReadAlerts,
     /// Write, backtest, enable and delete alert rules; acknowledge alerts.
     EditAlertRules,
+    /// Create, change, test and delete notification channels (they hold signing secrets).
+    ManageChannels,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 15] = [
+    pub const ALL: [Permission; 16] = [
         Permission::ViewDashboards,
         Permission::ManageOwnAccount,
         Permission::ReadAuditDetails,
@@ -93,6 +95,7 @@ impl Permission {
         Permission::ManageBackups,
         Permission::ReadAlerts,
         Permission::EditAlertRules,
+        Permission::ManageChannels,
     ];
 
     pub fn description(self) -> &'static str {
@@ -112,6 +115,7 @@ impl Permission {
             Permission::ManageBackups => "manage backup targets, restore into a new database, download backups",
             Permission::ReadAlerts => "read alerts and alert rules",
             Permission::EditAlertRules => "edit alert rules, acknowledge alerts",
+            Permission::ManageChannels => "manage notification channels",
         }
     }
 }
@@ -124,7 +128,7 @@ pub fn allows(role: Role, permission: Permission) -> bool {
         ViewDashboards | ManageOwnAccount => true,
         ReadAuditDetails | ExportAudit | VerifyAudit => matches!(role, Admin | Support),
         ReadAuditSummary => matches!(role, Admin | Support | Manager),
-        ManageUsers | ManageApiKeys | ManageBackups => matches!(role, Admin),
+        ManageUsers | ManageApiKeys | ManageBackups | ManageChannels => matches!(role, Admin),
         ReadDeployments | ReadBackups => matches!(role, Admin | Operator | Manager),
         RecordDeployments | RunBackups | EditAlertRules => matches!(role, Admin | Operator),
         ReadAlerts => matches!(role, Admin | Operator | Support | Manager),

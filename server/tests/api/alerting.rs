@@ -41,6 +41,7 @@ fn p95_rule(name: &str) -> RuleDraft {
         severity: Severity::Warning,
         labels: BTreeMap::new(),
         summary: String::new(),
+        channels: Vec::new(),
         enabled: true,
     }
 }

@@ -273,6 +273,7 @@ async fn firing_counts_reach_the_badges_of_those_who_read_alerts_and_no_one_else
         severity: Severity::Critical,
         labels: Default::default(),
         summary: String::new(),
+        channels: Vec::new(),
         enabled: true,
     };
     let mut conn = app.db.acquire().await.expect("conn");

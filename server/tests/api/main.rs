@@ -17,6 +17,7 @@ mod helpers;
 mod ingest;
 mod live;
 mod metrics_storage;
+mod notifications;
 mod pages;
 mod performance;
 mod permissions;

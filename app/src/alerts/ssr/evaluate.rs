@@ -5,8 +5,10 @@ use chrono::{DateTime, Duration, Utc};
 use sqlx::PgConnection;
 
 use super::series::{load, value_at, window};
+use crate::alerts::notify::{NotificationKind, announces};
+use crate::alerts::rule::Rule;
 use crate::alerts::state::{Backtest, Observation, Tracker, Transition, episodes, step};
-use crate::alerts::{Condition, Watched};
+use crate::alerts::{AlertState, Condition, Watched};
 
 /// The longest history a backtest may replay.
 pub const MAX_BACKTEST_DAYS: i64 = 7;
@@ -67,11 +69,16 @@ pub struct Cycle {
 /// Evaluates every enabled rule at `at` and records states and events. A rule
 /// whose condition changed since its state was recorded starts from
 /// `normal`; one whose condition did not keeps its state.
+///
+/// A transition the rule's channels announce (firing, resolved) writes
+/// their outbox rows in the same transaction as its event; a firing alert
+/// not announced for a channel's repeat interval is announced again.
 pub async fn run_cycle(pool: &sqlx::PgPool, at: DateTime<Utc>) -> sqlx::Result<Cycle> {
-    use super::store;
+    use super::{channels, outbox, store};
     let mut conn = pool.acquire().await?;
     let rules = store::enabled(&mut conn).await?;
     let mut trackers = store::trackers(&mut conn).await?;
+    let targets = channels::targets(&mut conn).await?;
     let mut cycle = Cycle {
         rules: rules.len(),
         transitions: Vec::new(),
@@ -84,10 +91,37 @@ pub async fn run_cycle(pool: &sqlx::PgPool, at: DateTime<Utc>) -> sqlx::Result<C
         };
         let seen = observe(&mut conn, &condition.watched, at).await;
         let transition = step(&condition.thresholds, &mut tracker, at, &seen);
+        let silenced: Option<i64> = None;
         let mut tx = sqlx::Connection::begin(&mut *conn).await?;
-        store::record(&mut tx, rule, &tracker, seen.value(), at, transition.as_ref()).await?;
+        let event_id = store::record(&mut tx, rule, &tracker, seen.value(), at, transition.as_ref()).await?;
+        if let Some(transition) = transition.as_ref().filter(|t| announces(t.to) && silenced.is_none()) {
+            let ids: Vec<i64> = outbox::channels_of(rule, &targets).iter().map(|t| t.id).collect();
+            let notification = outbox::notification(rule, NotificationKind::Transition, transition);
+            outbox::enqueue(&mut tx, &ids, event_id, &notification).await?;
+        }
         tx.commit().await?;
         cycle.transitions.extend(transition.map(|t| (rule.id, t)));
     }
+    repeat_firing(&mut conn, &rules, at).await?;
     Ok(cycle)
+}
+
+/// Announces again every firing rule a channel has not heard about for its
+/// repeat interval.
+async fn repeat_firing(conn: &mut PgConnection, rules: &[Rule], at: DateTime<Utc>) -> sqlx::Result<()> {
+    use super::outbox;
+    for (rule_id, channel_id, value) in outbox::repeats_due(conn, at).await? {
+        let Some(rule) = rules.iter().find(|r| r.id == rule_id) else {
+            continue;
+        };
+        let still = Transition {
+            at,
+            from: AlertState::Firing,
+            to: AlertState::Firing,
+            value,
+        };
+        let notification = outbox::notification(rule, NotificationKind::Repeat, &still);
+        outbox::enqueue(conn, &[channel_id], None, &notification).await?;
+    }
+    Ok(())
 }

@@ -31,6 +31,15 @@ pub async fn save(
         ),
         None => None,
     };
+    let missing = super::channels::missing(&mut tx, &draft.channels)
+        .await
+        .map_err(fail("alerts: channels"))?;
+    if !missing.is_empty() {
+        return Err(AppError::validation(
+            "channels",
+            format!("No notification channel named {}", missing.join(", ")),
+        ));
+    }
     let (rule_id, version) = store::save(&mut tx, id, draft, actor.id)
         .await
         .map_err(|e| AppError::from_db("alerts: save", e, "A rule with this name exists already"))?

@@ -1,6 +1,6 @@
 //! Alert rules, their versions, states and events in Postgres.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use sqlx::postgres::PgRow;
@@ -12,7 +12,7 @@ use crate::alerts::{Aggregation, AlertState, Comparator, Condition, NoDataPolicy
 
 const RULE_COLUMNS: &str = "r.id, r.version, r.updated_at, r.name, r.description, r.service, r.endpoint, r.metric, \
      r.matchers::text AS matchers, r.aggregation, r.window_secs, r.comparator, r.threshold, r.recovery_threshold, \
-     r.for_secs, r.no_data, r.severity, r.labels::text AS labels, r.summary, r.enabled, \
+     r.for_secs, r.no_data, r.severity, r.labels::text AS labels, r.summary, r.channels::text AS channels, r.enabled, \
      s.state, s.since, s.value, s.evaluated_at, s.acknowledged_at, \
      (SELECT email FROM users WHERE id = s.acknowledged_by) AS acknowledged_by";
 
@@ -23,7 +23,8 @@ fn decode<T>(column: &str, parsed: Option<T>) -> sqlx::Result<T> {
     })
 }
 
-fn json_map(row: &PgRow, column: &str) -> sqlx::Result<BTreeMap<String, String>> {
+/// A JSON column read as text into `T`.
+pub(crate) fn json_column<T: serde::de::DeserializeOwned>(row: &PgRow, column: &str) -> sqlx::Result<T> {
     let text: String = row.try_get(column)?;
     serde_json::from_str(&text).map_err(|e| sqlx::Error::ColumnDecode {
         index: column.to_string(),
@@ -39,7 +40,7 @@ fn rule_from(row: &PgRow) -> sqlx::Result<Rule> {
         service: row.try_get("service")?,
         endpoint: row.try_get("endpoint")?,
         metric: row.try_get("metric")?,
-        matchers: json_map(row, "matchers")?,
+        matchers: json_column(row, "matchers")?,
         aggregation: decode("aggregation", Aggregation::parse(&word("aggregation")?))?,
         window_secs: i64::from(row.try_get::<i32, _>("window_secs")?),
         comparator: decode("comparator", Comparator::parse(&word("comparator")?))?,
@@ -48,8 +49,9 @@ fn rule_from(row: &PgRow) -> sqlx::Result<Rule> {
         for_secs: i64::from(row.try_get::<i32, _>("for_secs")?),
         no_data: decode("no_data", NoDataPolicy::parse(&word("no_data")?))?,
         severity: decode("severity", Severity::parse(&word("severity")?))?,
-        labels: json_map(row, "labels")?,
+        labels: json_column(row, "labels")?,
         summary: row.try_get("summary")?,
+        channels: json_column(row, "channels")?,
         enabled: row.try_get("enabled")?,
     };
     let state: Option<String> = row.try_get("state")?;
@@ -119,20 +121,21 @@ pub async fn save(
              name TEXT, description TEXT, service TEXT, endpoint TEXT, metric TEXT, matchers JSONB, \
              aggregation TEXT, window_secs INTEGER, comparator TEXT, threshold DOUBLE PRECISION, \
              recovery_threshold DOUBLE PRECISION, for_secs INTEGER, no_data TEXT, severity TEXT, labels JSONB, \
-             summary TEXT, enabled BOOLEAN)), \
+             summary TEXT, channels JSONB, enabled BOOLEAN)), \
          ins AS ( \
              INSERT INTO alert_rules (name, description, service, endpoint, metric, matchers, aggregation, \
                  window_secs, comparator, threshold, recovery_threshold, for_secs, no_data, severity, labels, \
-                 summary, enabled, updated_by) \
+                 summary, channels, enabled, updated_by) \
              SELECT name, description, service, endpoint, metric, matchers, aggregation, window_secs, comparator, \
-                 threshold, recovery_threshold, for_secs, no_data, severity, labels, summary, enabled, $3 \
+                 threshold, recovery_threshold, for_secs, no_data, severity, labels, summary, channels, enabled, $3 \
              FROM d WHERE $2::bigint IS NULL RETURNING id, version), \
          upd AS ( \
              UPDATE alert_rules r SET name = d.name, description = d.description, service = d.service, \
                  endpoint = d.endpoint, metric = d.metric, matchers = d.matchers, aggregation = d.aggregation, \
                  window_secs = d.window_secs, comparator = d.comparator, threshold = d.threshold, \
                  recovery_threshold = d.recovery_threshold, for_secs = d.for_secs, no_data = d.no_data, \
-                 severity = d.severity, labels = d.labels, summary = d.summary, enabled = d.enabled, \
+                 severity = d.severity, labels = d.labels, summary = d.summary, channels = d.channels, \
+                 enabled = d.enabled, \
                  version = r.version + 1, updated_at = now(), updated_by = $3 \
              FROM d WHERE r.id = $2 RETURNING r.id, r.version) \
          SELECT id, version FROM ins UNION ALL SELECT id, version FROM upd",
@@ -213,7 +216,7 @@ pub async fn trackers(conn: &mut PgConnection) -> sqlx::Result<HashMap<i64, (Tra
 }
 
 /// Records one evaluation of `rule`: its state (and the condition it tracks)
-/// and, when it changed, the alert event.
+/// and, when it changed, the alert event (answering its id).
 pub async fn record(
     conn: &mut PgConnection,
     rule: &Rule,
@@ -221,7 +224,7 @@ pub async fn record(
     value: Option<f64>,
     at: DateTime<Utc>,
     transition: Option<&Transition>,
-) -> sqlx::Result<()> {
+) -> sqlx::Result<Option<i64>> {
     let condition = serde_json::to_string(&rule.draft.condition()).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
     sqlx::query(
         "INSERT INTO alert_states (rule_id, state, since, condition, value, evaluated_at) \
@@ -239,22 +242,23 @@ pub async fn record(
     .bind(at)
     .execute(&mut *conn)
     .await?;
-    if let Some(transition) = transition {
-        sqlx::query(
-            "INSERT INTO alert_events (rule_id, at, from_state, to_state, value, threshold, severity) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        )
-        .bind(rule.id)
-        .bind(transition.at)
-        .bind(transition.from.as_str())
-        .bind(transition.to.as_str())
-        .bind(transition.value)
-        .bind(rule.draft.threshold)
-        .bind(rule.draft.severity.as_str())
-        .execute(&mut *conn)
-        .await?;
-    }
-    Ok(())
+    let Some(transition) = transition else {
+        return Ok(None);
+    };
+    sqlx::query_scalar(
+        "INSERT INTO alert_events (rule_id, at, from_state, to_state, value, threshold, severity) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+    )
+    .bind(rule.id)
+    .bind(transition.at)
+    .bind(transition.from.as_str())
+    .bind(transition.to.as_str())
+    .bind(transition.value)
+    .bind(rule.draft.threshold)
+    .bind(rule.draft.severity.as_str())
+    .fetch_one(&mut *conn)
+    .await
+    .map(Some)
 }
 
 /// The newest events matching every given filter, newest first.

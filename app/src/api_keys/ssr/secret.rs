@@ -25,7 +25,7 @@ pub const SECRET_LEN: usize = 32;
 
 const BASE62: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 
-fn random_base62(len: usize) -> String {
+pub(crate) fn random_base62(len: usize) -> String {
     // `thread_rng` is a CSPRNG (ChaCha) seeded from the operating system.
     let mut rng = rand::thread_rng();
     (0..len)

@@ -19,7 +19,12 @@ pub fn SeverityBadge(severity: Severity) -> impl IntoView {
     view! { <span class=format!("badge severity-{}", severity.as_str())>{severity.as_str()}</span> }
 }
 
-/// "12:03:04 UTC" style time for tables.
+/// "2026-11-30 12:03:04 UTC" style time for tables.
 pub fn when(t: chrono::DateTime<chrono::Utc>) -> impl IntoView {
-    view! { <time datetime=t.to_rfc3339()>{t.format("%Y-%m-%d %H:%M:%S UTC").to_string()}</time> }
+    view! { <time datetime=t.to_rfc3339()>{stamp(t)}</time> }
+}
+
+/// The same as text.
+pub fn stamp(t: chrono::DateTime<chrono::Utc>) -> String {
+    t.format("%Y-%m-%d %H:%M:%S UTC").to_string()
 }

@@ -12,6 +12,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use super::badges::{StateBadge, when};
+use super::deliveries::DeliveryTable;
 use super::history::EventTable;
 use super::preview::PreviewPanel;
 use crate::alerts::api::{DeleteRule, RestoreRuleVersion, RuleDetail, SetRuleEnabled, get_rule, preview_rule};
@@ -319,6 +320,7 @@ fn Fields(form: RuleForm, #[prop(into)] error: Signal<Option<AppError>>) -> impl
             <legend>"Notification"</legend>
             {area("labels", "Labels", form.labels.clone(), "name=value per line, e.g. team=payments.")}
             {text("summary", "Summary", form.summary.clone(), "May use {{value}}, {{threshold}}, {{name}} and {{labels.NAME}}.")}
+            {text("channels", "Notify channels", form.channels.clone(), "Names of notification channels, separated by commas; told when the alert fires and resolves.")}
             <label class="checkbox"><input type="checkbox" name=name("enabled") value="on" checked=enabled />" Enabled"</label>
         </fieldset>
     }
@@ -389,6 +391,10 @@ fn RuleHistory(detail: RuleDetail, diff: Option<(i32, i32)>) -> impl IntoView {
         <section class="panel" aria-labelledby="rule-events-heading">
             <h2 id="rule-events-heading">"State changes"</h2>
             <EventTable events=detail.events show_rule=false />
+        </section>
+        <section class="panel" id="notifications" aria-labelledby="rule-deliveries-heading">
+            <h2 id="rule-deliveries-heading">"Notifications"</h2>
+            <DeliveryTable deliveries=detail.deliveries />
         </section>
     }
 }

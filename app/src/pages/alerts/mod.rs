@@ -1,14 +1,18 @@
 //! The Alerts area: `/alerts` (what is firing or pending, then the history
 //! of state changes), `/alerts/rules` (every rule) and the rule editor
-//! (`/alerts/rules/new`, `/alerts/rules/:id`).
+//! (`/alerts/rules/new`, `/alerts/rules/:id`), and the notification
+//! channels (`/alerts/channels`).
 
 mod badges;
+mod channels;
+mod deliveries;
 mod editor;
 mod history;
 mod overview;
 mod preview;
 mod rules;
 
+pub use channels::Channels;
 pub use editor::{NewRule, RulePage};
 pub use overview::Alerts;
 pub use rules::Rules;

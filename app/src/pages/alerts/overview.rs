@@ -10,6 +10,8 @@ use super::badges::{SeverityBadge, StateBadge, when};
 use crate::alerts::api::{AcknowledgeAlert, AlertsOverview, EventFilter, get_alerts};
 use crate::alerts::rule::{Rule, format_value};
 use crate::alerts::{AlertState, Severity};
+use crate::auth::permissions::{Permission, allows};
+use crate::auth::use_current_user;
 use crate::components::form::FormError;
 
 #[component]
@@ -34,7 +36,14 @@ pub fn Alerts() -> impl IntoView {
         <Title text="Alerts" />
         <div class="page-head">
             <h1>"Alerts"</h1>
-            <a href="/alerts/rules">"Alert rules"</a>
+            <nav class="page-links" aria-label="Alerting">
+                <a href="/alerts/rules">"Alert rules"</a>
+                <Transition fallback=|| ()>
+                    {move || use_current_user()
+                        .filter(|user| allows(user.role, Permission::ManageChannels))
+                        .map(|_| view! { <a href="/alerts/channels">"Notification channels"</a> })}
+                </Transition>
+            </nav>
         </div>
         <FormError error=ack_error />
         <Transition fallback=|| view! { <p class="muted">"Loading alerts…"</p> }>

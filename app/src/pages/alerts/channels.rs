@@ -1,0 +1,252 @@
+//! `/alerts/channels` (admins): the webhooks and Slack channels alerts are
+//! sent to — create (the signing secret shown once), change, send a test
+//! notification, rotate the secret, delete (with confirmation).
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+
+use super::badges::when;
+use super::deliveries::{DeliveryBadge, attempt_text};
+use crate::alerts::channels_api::{
+    DeleteChannel, RotateChannelSecret, SaveChannel, SavedChannel, TestChannel, list_channels,
+};
+use crate::alerts::notify::{Channel, ChannelForm, ChannelKind};
+use crate::components::form::{FieldError, FormError};
+use crate::error::AppError;
+
+#[derive(Clone, Copy)]
+struct Actions {
+    save: ServerAction<SaveChannel>,
+    rotate: ServerAction<RotateChannelSecret>,
+    delete: ServerAction<DeleteChannel>,
+    test: ServerAction<TestChannel>,
+}
+
+#[component]
+pub fn Channels() -> impl IntoView {
+    let actions = Actions {
+        save: ServerAction::new(),
+        rotate: ServerAction::new(),
+        delete: ServerAction::new(),
+        test: ServerAction::new(),
+    };
+    let channels = Resource::new(
+        move || {
+            (
+                actions.save.version().get(),
+                actions.delete.version().get(),
+                actions.test.version().get(),
+            )
+        },
+        |_| list_channels(),
+    );
+    let query = use_query_map();
+    let editing = Memo::new(move |_| query.read().get("edit").and_then(|id| id.parse::<i64>().ok()));
+    view! {
+        <Title text="Notification channels" />
+        <p class="breadcrumb"><a href="/alerts">"Alerts"</a>" › Notification channels"</p>
+        <h1>"Notification channels"</h1>
+        <p class="muted">
+            "Rules name the channels they notify when an alert fires and when it resolves. Every request is signed: "
+            <code>"X-Opsdeck-Signature: sha256=HMAC-SHA256(secret, timestamp + \".\" + body)"</code>
+            " with the timestamp in "<code>"X-Opsdeck-Timestamp"</code>" (see docs/API.md)."
+        </p>
+        <Notices actions />
+        <Transition fallback=|| view! { <p class="muted">"Loading channels…"</p> }>
+            {move || channels.get().map(|result| match result {
+                Ok(channels) => {
+                    let edited = editing.get().and_then(|id| channels.iter().find(|c| c.id == id).cloned());
+                    view! {
+                        <ChannelTable channels=channels.clone() actions />
+                        <ChannelEditor channel=edited actions />
+                    }
+                    .into_any()
+                }
+                Err(error) => view! { <p class="error" role="alert">{format!("Could not load the channels: {error}")}</p> }.into_any(),
+            })}
+        </Transition>
+    }
+}
+
+/// A new secret (shown once), a test's outcome, or what went wrong.
+#[component]
+fn Notices(actions: Actions) -> impl IntoView {
+    let secret = move || {
+        let saved = actions.save.value().get().and_then(Result::ok);
+        let rotated = actions.rotate.value().get().and_then(Result::ok);
+        rotated
+            .or(saved)
+            .and_then(|SavedChannel { name, secret, .. }| secret.map(|s| (name, s)))
+    };
+    let tested = move || actions.test.value().get();
+    let error = Signal::derive(move || {
+        actions
+            .rotate
+            .value()
+            .get()
+            .and_then(Result::err)
+            .or_else(|| actions.delete.value().get().and_then(Result::err))
+    });
+    view! {
+        <FormError error />
+        {move || secret().map(|(name, secret)| view! {
+            <div class="success generated-password" role="status" data-testid="channel-secret">
+                <p>{format!("Signing secret of “{name}”:")}</p>
+                <p><code>{secret}</code></p>
+                <p>"It is shown only this once: give it to the receiver, which checks every request's signature with it."</p>
+            </div>
+        })}
+        {move || tested().map(|result| match result {
+            Ok(attempt) if attempt.succeeded() => view! {
+                <p class="success" role="status" data-testid="test-result">{format!("Test notification delivered — {}", attempt_text(&attempt))}</p>
+            }.into_any(),
+            Ok(attempt) => view! {
+                <p class="error" role="alert" data-testid="test-result">{format!("Test notification failed — {}", attempt_text(&attempt))}</p>
+            }.into_any(),
+            Err(error) => view! { <p class="error" role="alert" data-testid="test-result">{error.to_string()}</p> }.into_any(),
+        })}
+    }
+}
+
+#[component]
+fn ChannelTable(channels: Vec<Channel>, actions: Actions) -> impl IntoView {
+    if channels.is_empty() {
+        return view! {
+            <div class="empty-state" data-testid="no-channels">
+                <p>"No channels yet. Add a webhook or a Slack incoming webhook below, then name it in a rule's “Notify channels”."</p>
+            </div>
+        }
+        .into_any();
+    }
+    view! {
+        <table class="audit-table" data-testid="channels">
+            <thead><tr>
+                <th scope="col">"Name"</th><th scope="col">"Kind"</th><th scope="col">"Address"</th>
+                <th scope="col">"Repeat"</th><th scope="col">"Latest notification"</th><th scope="col">"Actions"</th>
+            </tr></thead>
+            <tbody>
+                {channels.into_iter().map(|c| view! { <ChannelRow channel=c actions /> }).collect_view()}
+            </tbody>
+        </table>
+    }
+    .into_any()
+}
+
+#[component]
+fn ChannelRow(channel: Channel, actions: Actions) -> impl IntoView {
+    let id = channel.id;
+    let confirm_delete = format!(
+        "Delete {} and its delivery log? Rules that name it must drop it first.",
+        channel.name
+    );
+    let repeat = match channel.repeat_minutes {
+        0 => "never".to_string(),
+        m if m % 60 == 0 => format!("every {} h", m / 60),
+        m => format!("every {m} min"),
+    };
+    view! {
+        <tr data-testid="channel" data-name=channel.name.clone()>
+            <td>
+                {channel.name.clone()}
+                {(!channel.enabled).then(|| view! { " " <span class="badge badge-quiet">"disabled"</span> })}
+            </td>
+            <td>{channel.kind.label()}</td>
+            <td class="channel-url"><code>{channel.url.clone()}</code></td>
+            <td>{repeat}</td>
+            <td>{match channel.last_delivery {
+                Some((state, at)) => view! { <DeliveryBadge state /> " " {when(at)} }.into_any(),
+                None => view! { <span class="muted">"none yet"</span> }.into_any(),
+            }}</td>
+            <td>
+                <div class="row-actions">
+                    <ActionForm action=actions.test>
+                        <input type="hidden" name="id" value=id.to_string() />
+                        <button type="submit" disabled=move || actions.test.pending().get()>"Send test notification"</button>
+                    </ActionForm>
+                    <a class="button" href=format!("/alerts/channels?edit={}", channel.id)>"Edit"</a>
+                    <details class="confirm">
+                        <summary>"Rotate secret…"</summary>
+                        <ActionForm action=actions.rotate>
+                            <input type="hidden" name="id" value=id.to_string() />
+                            <p>"Requests are signed with the new secret at once; the receiver needs it too."</p>
+                            <button type="submit" class="danger">"Rotate secret"</button>
+                        </ActionForm>
+                    </details>
+                    <details class="confirm">
+                        <summary>"Delete…"</summary>
+                        <ActionForm action=actions.delete>
+                            <input type="hidden" name="id" value=id.to_string() />
+                            <p>{confirm_delete.clone()}</p>
+                            <button type="submit" class="danger">"Delete channel"</button>
+                        </ActionForm>
+                    </details>
+                </div>
+            </td>
+        </tr>
+    }
+}
+
+/// Create a channel, or change the one `?edit=` names.
+#[component]
+fn ChannelEditor(channel: Option<Channel>, actions: Actions) -> impl IntoView {
+    let error: Signal<Option<AppError>> = Signal::derive(move || actions.save.value().get().and_then(Result::err));
+    let form = channel.as_ref().map_or_else(ChannelForm::blank, |c| ChannelForm {
+        name: c.name.clone(),
+        kind: c.kind.as_str().into(),
+        url: c.url.clone(),
+        repeat_minutes: c.repeat_minutes.to_string(),
+        enabled: c.enabled.then(|| "on".to_string()),
+    });
+    let editing = channel.as_ref().map(|c| c.id);
+    let heading = channel
+        .as_ref()
+        .map_or_else(|| "Add a channel".to_string(), |c| format!("Change {}", c.name));
+    view! {
+        <section class="panel narrow" aria-labelledby="channel-form-heading">
+            <h2 id="channel-form-heading">{heading}</h2>
+            <ActionForm action=actions.save attr:data-testid="channel-form">
+                {editing.map(|id| view! { <input type="hidden" name="id" value=id.to_string() /> })}
+                <div class="field">
+                    <label for="channel-name">"Name"</label>
+                    <input id="channel-name" name="channel[name]" type="text" required autocomplete="off"
+                        value=form.name readonly=editing.is_some() aria-describedby="channel-name-hint" />
+                    <p class="hint" id="channel-name-hint">"Rules refer to it, e.g. “ops-webhook” or “slack-oncall”; it cannot change later."</p>
+                    <FieldError error field="name" />
+                </div>
+                <div class="field">
+                    <label for="channel-kind">"Kind"</label>
+                    <select id="channel-kind" name="channel[kind]">
+                        {ChannelKind::ALL.iter().map(|k| view! {
+                            <option value=k.as_str() selected=k.as_str() == form.kind>{k.label()}</option>
+                        }).collect_view()}
+                    </select>
+                    <FieldError error field="kind" />
+                </div>
+                <div class="field">
+                    <label for="channel-url">"Address"</label>
+                    <input id="channel-url" name="channel[url]" type="url" required autocomplete="off" value=form.url
+                        placeholder="https://hooks.example.com/opsdeck" />
+                    <FieldError error field="url" />
+                </div>
+                <div class="field">
+                    <label for="channel-repeat">"Repeat while firing (minutes)"</label>
+                    <input id="channel-repeat" name="channel[repeat_minutes]" type="number" min="0" max="10080" required
+                        value=form.repeat_minutes aria-describedby="channel-repeat-hint" />
+                    <p class="hint" id="channel-repeat-hint">"A still-firing alert is sent again after this long; 0 sends it once."</p>
+                    <FieldError error field="repeat_minutes" />
+                </div>
+                <label class="checkbox">
+                    <input type="checkbox" name="channel[enabled]" value="on" checked=form.enabled.is_some() />" Enabled"
+                </label>
+                <FormError error />
+                <div class="filter-buttons">
+                    <button type="submit" class="primary" disabled=move || actions.save.pending().get()>
+                        {if editing.is_some() { "Save channel" } else { "Add channel" }}
+                    </button>
+                    {editing.map(|_| view! { <a class="button" href="/alerts/channels">"Cancel"</a> })}
+                </div>
+            </ActionForm>
+        </section>
+    }
+}

@@ -1,0 +1,470 @@
+//! Alert notifications end to end: a local receiver checks the HMAC
+//! signature, fails on purpose to see retries, hangs to see a delivery
+//! survive its dispatcher dying; repeats of a still-firing alert; and the
+//! channel server functions (test send, validation, who may).
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration as StdDuration;
+
+use app::alerts::notify::{ChannelDraft, ChannelKind, DeliveryState, NotificationKind};
+use app::alerts::rule::RuleDraft;
+use app::alerts::ssr::deliver::NotifySettings;
+use app::alerts::ssr::evaluate::run_cycle;
+use app::alerts::ssr::{channels, outbox, store};
+use app::alerts::{Aggregation, AlertState, Comparator, NoDataPolicy, Severity};
+use app::auth::permissions::Role;
+use app::metrics::ssr::store::store_batch;
+use app::metrics::{IngestBatch, RequestEvent};
+use axum::body::Bytes;
+use axum::http::{HeaderMap, StatusCode};
+use chrono::{Duration, Utc};
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
+use sqlx::PgPool;
+
+use crate::helpers::{TestApp, database_server_url, fresh_database};
+
+const SECRET: &str = "whsec_test_secret_for_the_receiver_0123456789";
+
+/// What the receiver got.
+#[derive(Clone, Debug)]
+struct Received {
+    headers: HeaderMap,
+    body: Bytes,
+}
+
+/// A local webhook receiver: answers 500 to the first `fail_first`
+/// requests, and while `hang` is set never answers at all.
+#[derive(Clone, Default)]
+struct Receiver {
+    got: Arc<Mutex<Vec<Received>>>,
+    fail_first: Arc<AtomicUsize>,
+    hang: Arc<AtomicBool>,
+}
+
+impl Receiver {
+    async fn start(self) -> (Self, String) {
+        let state = self.clone();
+        let router = axum::Router::new().route(
+            "/hook",
+            axum::routing::post(move |headers: HeaderMap, body: Bytes| {
+                let state = state.clone();
+                async move {
+                    state.got.lock().expect("lock").push(Received { headers, body });
+                    if state.hang.load(Ordering::SeqCst) {
+                        tokio::time::sleep(StdDuration::from_secs(3600)).await;
+                    }
+                    let failing = state
+                        .fail_first
+                        .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+                        .is_ok();
+                    if failing {
+                        StatusCode::INTERNAL_SERVER_ERROR
+                    } else {
+                        StatusCode::NO_CONTENT
+                    }
+                }
+            }),
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let url = format!("http://{}/hook", listener.local_addr().expect("addr"));
+        tokio::spawn(async move { axum::serve(listener, router).await });
+        (self, url)
+    }
+
+    fn received(&self) -> Vec<Received> {
+        self.got.lock().expect("lock").clone()
+    }
+
+    async fn wait_for(&self, count: usize) -> Vec<Received> {
+        for _ in 0..200 {
+            let got = self.received();
+            if got.len() >= count {
+                return got;
+            }
+            tokio::time::sleep(StdDuration::from_millis(50)).await;
+        }
+        panic!("the receiver got {} requests, not {count}", self.received().len());
+    }
+}
+
+/// Checks a request's signature as a receiver would, from the docs alone.
+fn signature_is_valid(received: &Received, secret: &str) -> bool {
+    let header = |name: &str| {
+        received
+            .headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+    };
+    let Some(hex_mac) = header("x-opsdeck-signature").strip_prefix("sha256=") else {
+        return false;
+    };
+    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("key");
+    mac.update(header("x-opsdeck-timestamp").as_bytes());
+    mac.update(b".");
+    mac.update(&received.body);
+    hex::decode(hex_mac).is_ok_and(|expected| mac.verify_slice(&expected).is_ok())
+}
+
+async fn fresh_pool() -> PgPool {
+    let name = fresh_database().await;
+    PgPool::connect(&format!("{}/{name}", database_server_url()))
+        .await
+        .expect("test database reachable")
+}
+
+fn settings() -> NotifySettings {
+    NotifySettings::new("https://ops.example.com/", StdDuration::from_millis(100), 5)
+}
+
+async fn add_channel(pool: &PgPool, name: &str, url: &str, repeat_minutes: i32) -> i64 {
+    let mut conn = pool.acquire().await.expect("conn");
+    let draft = ChannelDraft {
+        name: name.into(),
+        kind: ChannelKind::Webhook,
+        url: url.into(),
+        repeat_minutes,
+        enabled: true,
+    };
+    channels::create(&mut conn, &draft, SECRET).await.expect("channel")
+}
+
+/// A rule that fires at its first evaluation (throughput is never below
+/// zero) and notifies `channels`.
+async fn always_firing(pool: &PgPool, channels: &[&str]) -> i64 {
+    let rule = always_firing_draft(channels);
+    let mut conn = pool.acquire().await.expect("conn");
+    store::save(&mut conn, None, &rule, None)
+        .await
+        .expect("saved")
+        .expect("row")
+        .0
+}
+
+fn always_firing_draft(channels: &[&str]) -> RuleDraft {
+    RuleDraft {
+        name: "Always firing".into(),
+        description: String::new(),
+        service: "shop".into(),
+        endpoint: None,
+        metric: None,
+        matchers: BTreeMap::new(),
+        aggregation: Aggregation::Throughput,
+        window_secs: 60,
+        comparator: Comparator::Ge,
+        threshold: 0.0,
+        recovery_threshold: None,
+        for_secs: 0,
+        no_data: NoDataPolicy::Keep,
+        severity: Severity::Critical,
+        labels: BTreeMap::from([("team".to_string(), "shop".to_string())]),
+        summary: "{{name}} for {{labels.team}}".into(),
+        channels: channels.iter().map(|c| c.to_string()).collect(),
+        enabled: true,
+    }
+}
+
+async fn deliveries(pool: &PgPool, rule_id: i64) -> Vec<app::alerts::notify::Delivery> {
+    let mut conn = pool.acquire().await.expect("conn");
+    outbox::deliveries(&mut conn, Some(rule_id), None, 50)
+        .await
+        .expect("deliveries")
+}
+
+async fn wait_until_finished(pool: &PgPool, rule_id: i64) -> app::alerts::notify::Delivery {
+    for _ in 0..200 {
+        let found = deliveries(pool, rule_id).await;
+        if let Some(done) = found.into_iter().find(|d| d.state != DeliveryState::Pending) {
+            return done;
+        }
+        tokio::time::sleep(StdDuration::from_millis(50)).await;
+    }
+    panic!("no delivery finished: {:?}", deliveries(pool, rule_id).await);
+}
+
+#[tokio::test]
+async fn a_firing_alert_is_delivered_signed_and_retried_until_the_receiver_takes_it() {
+    let pool = fresh_pool().await;
+    let (receiver, url) = Receiver::default().start().await;
+    receiver.fail_first.store(2, Ordering::SeqCst);
+    add_channel(&pool, "ops-webhook", &url, 0).await;
+    let rule_id = always_firing(&pool, &["ops-webhook"]).await;
+
+    // The transition and its outbox row are written together.
+    let cycle = run_cycle(&pool, Utc::now()).await.expect("cycle");
+    assert_eq!(cycle.transitions.len(), 1);
+    let written = deliveries(&pool, rule_id).await;
+    assert_eq!(written.len(), 1);
+    assert_eq!(written[0].state, DeliveryState::Pending);
+    assert_eq!(written[0].notification.state, AlertState::Firing);
+
+    let _dispatcher = opsdeck::notifier::spawn(pool.clone(), settings());
+    let got = receiver.wait_for(3).await;
+    let delivery = wait_until_finished(&pool, rule_id).await;
+    assert_eq!(delivery.state, DeliveryState::Delivered);
+    let statuses: Vec<Option<i32>> = delivery.attempts.iter().map(|a| a.status).collect();
+    assert_eq!(statuses, vec![Some(500), Some(500), Some(204)]);
+    assert!(delivery.attempts[0].error.as_deref().is_some_and(|e| e.contains("500")));
+
+    // Every attempt is signed, carries the same delivery id, and says what fired.
+    for request in &got {
+        assert!(signature_is_valid(request, SECRET), "{request:?}");
+        assert!(!signature_is_valid(request, "another secret"));
+        assert_eq!(request.headers["x-opsdeck-delivery"], delivery.id.to_string().as_str());
+    }
+    let body: serde_json::Value = serde_json::from_slice(&got[2].body).expect("json");
+    assert_eq!(body["rule"]["name"], "Always firing");
+    assert_eq!(body["rule"]["labels"]["team"], "shop");
+    assert_eq!(body["state"], "firing");
+    assert_eq!(body["previous_state"], "normal");
+    assert_eq!(body["threshold"], 0.0);
+    assert_eq!(body["summary"], "Always firing for shop");
+    assert_eq!(body["url"], format!("https://ops.example.com/alerts/rules/{rule_id}"));
+    // A tampered body no longer matches its signature.
+    let mut tampered = got[2].clone();
+    tampered.body = Bytes::from(String::from_utf8_lossy(&got[2].body).replace("firing", "normal"));
+    assert!(!signature_is_valid(&tampered, SECRET));
+}
+
+#[tokio::test]
+async fn a_delivery_survives_its_dispatcher_dying_mid_send() {
+    let pool = fresh_pool().await;
+    let (receiver, url) = Receiver::default().start().await;
+    receiver.hang.store(true, Ordering::SeqCst);
+    add_channel(&pool, "ops-webhook", &url, 0).await;
+    let rule_id = always_firing(&pool, &["ops-webhook"]).await;
+    run_cycle(&pool, Utc::now()).await.expect("cycle");
+
+    let lease = StdDuration::from_secs(1);
+    let first = opsdeck::notifier::spawn_with(pool.clone(), settings(), lease);
+    receiver.wait_for(1).await;
+    // The instance dies while the receiver has not answered: nothing is recorded.
+    drop(first);
+    receiver.hang.store(false, Ordering::SeqCst);
+    assert_eq!(deliveries(&pool, rule_id).await[0].state, DeliveryState::Pending);
+
+    // Another dispatcher (a restarted instance) sends it once the lease is over.
+    let _second = opsdeck::notifier::spawn_with(pool.clone(), settings(), lease);
+    let got = receiver.wait_for(2).await;
+    let delivery = wait_until_finished(&pool, rule_id).await;
+    assert_eq!(delivery.state, DeliveryState::Delivered);
+    assert_eq!(delivery.attempts.len(), 1);
+    assert_eq!(
+        got[0].headers["x-opsdeck-delivery"],
+        got[1].headers["x-opsdeck-delivery"]
+    );
+}
+
+#[tokio::test]
+async fn a_still_firing_alert_is_repeated_after_the_channel_interval() {
+    let pool = fresh_pool().await;
+    let (_receiver, url) = Receiver::default().start().await;
+    add_channel(&pool, "repeating", &url, 1).await;
+    add_channel(&pool, "once", &url, 0).await;
+    let rule_id = always_firing(&pool, &["repeating", "once"]).await;
+    let now = Utc::now();
+    run_cycle(&pool, now).await.expect("fires");
+    run_cycle(&pool, now + Duration::seconds(30))
+        .await
+        .expect("still firing");
+    let kinds = |ds: &[app::alerts::notify::Delivery]| -> Vec<(String, NotificationKind)> {
+        let mut kinds: Vec<_> = ds.iter().map(|d| (d.channel.clone(), d.notification.kind)).collect();
+        kinds.sort_by_key(|(c, k)| (c.clone(), k.as_str()));
+        kinds
+    };
+    assert_eq!(
+        kinds(&deliveries(&pool, rule_id).await),
+        vec![
+            ("once".to_string(), NotificationKind::Transition),
+            ("repeating".to_string(), NotificationKind::Transition)
+        ]
+    );
+    run_cycle(&pool, now + Duration::seconds(90))
+        .await
+        .expect("a minute later");
+    assert_eq!(
+        kinds(&deliveries(&pool, rule_id).await),
+        vec![
+            ("once".to_string(), NotificationKind::Transition),
+            ("repeating".to_string(), NotificationKind::Repeat),
+            ("repeating".to_string(), NotificationKind::Transition)
+        ]
+    );
+}
+
+#[tokio::test]
+async fn firing_and_resolving_are_announced_pending_is_not() {
+    let pool = fresh_pool().await;
+    let (_receiver, url) = Receiver::default().start().await;
+    add_channel(&pool, "ops-webhook", &url, 0).await;
+    let now = Utc::now();
+    // Ten slow minutes (1 s), then five fast ones (10 ms).
+    let requests = (0..150)
+        .map(|i| RequestEvent {
+            service: "shop".into(),
+            endpoint: "/cart".into(),
+            method: "GET".into(),
+            status: 200,
+            duration_ms: if i < 100 { 1000.0 } else { 10.0 },
+            ts: now - Duration::minutes(15) + Duration::seconds(i * 6),
+        })
+        .collect();
+    let mut tx = pool.begin().await.expect("begin");
+    store_batch(
+        &mut tx,
+        &IngestBatch {
+            requests,
+            samples: Vec::new(),
+        },
+    )
+    .await
+    .expect("stored");
+    tx.commit().await.expect("commit");
+    let mut rule = RuleDraft {
+        name: "Shop slow".into(),
+        aggregation: Aggregation::P95,
+        comparator: Comparator::Gt,
+        threshold: 500.0,
+        for_secs: 60,
+        ..always_firing_draft(&["ops-webhook"])
+    };
+    rule.summary = String::new();
+    let mut conn = pool.acquire().await.expect("conn");
+    let rule_id = store::save(&mut conn, None, &rule, None)
+        .await
+        .expect("saved")
+        .expect("row")
+        .0;
+    for minutes_ago in [12, 10, 2] {
+        run_cycle(&pool, now - Duration::minutes(minutes_ago))
+            .await
+            .expect("cycle");
+    }
+    let mut announced: Vec<(AlertState, Option<AlertState>)> = deliveries(&pool, rule_id)
+        .await
+        .iter()
+        .map(|d| (d.notification.state, d.notification.previous_state))
+        .collect();
+    announced.reverse();
+    assert_eq!(
+        announced,
+        vec![
+            (AlertState::Firing, Some(AlertState::Pending)),
+            (AlertState::Resolved, Some(AlertState::Firing))
+        ]
+    );
+}
+
+#[tokio::test]
+async fn admins_manage_channels_and_send_a_test_others_may_not() {
+    let app = TestApp::spawn().await;
+    let (receiver, url) = Receiver::default().start().await;
+    let (admin, _) = app.signed_in(Role::Admin).await;
+    let (operator, _) = app.signed_in(Role::Operator).await;
+
+    // Field errors name the field.
+    let refused = admin
+        .post_fn(
+            "/api/alerts/channel-save",
+            &[
+                ("channel[name]", "Ops Hook"),
+                ("channel[kind]", "webhook"),
+                ("channel[url]", &url),
+                ("channel[repeat_minutes]", "0"),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status().as_u16(), 422);
+    let body: serde_json::Value = refused.json().await.expect("json");
+    assert_eq!(body["Validation"]["field"], "name", "{body}");
+
+    let created = admin
+        .post_fn(
+            "/api/alerts/channel-save",
+            &[
+                ("channel[name]", "ops-hook"),
+                ("channel[kind]", "webhook"),
+                ("channel[url]", &url),
+                ("channel[repeat_minutes]", "60"),
+                ("channel[enabled]", "on"),
+            ],
+        )
+        .await;
+    assert_eq!(created.status().as_u16(), 200);
+    let saved: serde_json::Value = created.json().await.expect("json");
+    let id = saved["id"].as_i64().expect("id");
+    let secret = saved["secret"].as_str().expect("the secret, once").to_string();
+    assert!(secret.starts_with("whsec_"));
+    assert_eq!(app.audit_entries("channel.create").await.len(), 1);
+    let listed: serde_json::Value = admin
+        .post_fn("/api/alerts/channels", &[])
+        .await
+        .json()
+        .await
+        .expect("list");
+    assert!(!listed.to_string().contains(&secret), "the list never shows the secret");
+
+    // "Send test notification" answers how it went; the receiver can check it.
+    let tested = admin
+        .post_fn("/api/alerts/channel-test", &[("id", &id.to_string())])
+        .await;
+    assert_eq!(tested.status().as_u16(), 200);
+    let attempt: serde_json::Value = tested.json().await.expect("attempt");
+    assert_eq!(attempt["status"], 204, "{attempt}");
+    let got = receiver.wait_for(1).await;
+    assert!(signature_is_valid(&got[0], &secret));
+    let body: serde_json::Value = serde_json::from_slice(&got[0].body).expect("json");
+    assert_eq!(body["kind"], "test");
+
+    // A rule may only name channels that exist; a channel in use is not deleted.
+    let rule_fields = |channels: &str| -> Vec<(String, String)> {
+        [
+            ("name", "Shop slow"),
+            ("service", "shop"),
+            ("aggregation", "p95"),
+            ("window_minutes", "2"),
+            ("comparator", ">"),
+            ("threshold", "300"),
+            ("for_minutes", "1"),
+            ("no_data", "keep"),
+            ("severity", "critical"),
+            ("channels", channels),
+        ]
+        .into_iter()
+        .map(|(k, v)| (format!("rule[{k}]"), v.to_string()))
+        .collect()
+    };
+    let pairs = |fields: &[(String, String)]| -> Vec<(String, String)> { fields.to_vec() };
+    let unknown = pairs(&rule_fields("ops-hook, nowhere"));
+    let unknown: Vec<(&str, &str)> = unknown.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let refused = operator.post_fn("/api/alerts/save", &unknown).await;
+    assert_eq!(refused.status().as_u16(), 422);
+    let body: serde_json::Value = refused.json().await.expect("json");
+    assert_eq!(body["Validation"]["field"], "channels", "{body}");
+    assert!(
+        body["Validation"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("nowhere")),
+        "{body}"
+    );
+    let good = pairs(&rule_fields("ops-hook"));
+    let good: Vec<(&str, &str)> = good.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    assert_eq!(operator.post_fn("/api/alerts/save", &good).await.status().as_u16(), 200);
+    let in_use = admin
+        .post_fn("/api/alerts/channel-delete", &[("id", &id.to_string())])
+        .await;
+    assert_eq!(in_use.status().as_u16(), 409);
+
+    // Operators edit rules but not channels (they hold signing secrets).
+    for path in [
+        "/api/alerts/channels",
+        "/api/alerts/channel-test",
+        "/api/alerts/channel-save",
+    ] {
+        let denied = operator.post_fn(path, &[("id", &id.to_string())]).await;
+        assert_eq!(denied.status().as_u16(), 403, "{path}");
+    }
+}
