@@ -115,6 +115,12 @@ fn RuleHeader(detail: RuleDetail) -> impl IntoView {
             navigate("/alerts/rules", Default::default());
         }
     });
+    Effect::new(move |_| {
+        if toggle.value().get().is_some_and(|r| r.is_ok()) {
+            // Show the new state, version and history (a full load, so every part is fresh).
+            let _ = window().location().reload();
+        }
+    });
     let rule = detail.rule;
     let id = rule.id;
     let enabled = rule.draft.enabled;
