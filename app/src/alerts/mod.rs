@@ -6,6 +6,8 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 pub mod api;
+pub mod files;
+pub mod files_api;
 pub mod form;
 pub mod rule;
 #[cfg(feature = "ssr")]

@@ -36,6 +36,7 @@ pub const TABLE: &[(&str, Access)] = &[
     ("/alerts", Requires(ReadAlerts)),
     ("/alerts/rules", Requires(ReadAlerts)),
     ("/alerts/rules/new", Requires(EditAlertRules)),
+    ("/alerts/rules/import", Requires(EditAlertRules)),
     ("/alerts/rules/*", Requires(ReadAlerts)),
     ("/logs", SignedIn),
     ("/backups", Requires(ReadBackups)),
@@ -65,6 +66,8 @@ pub const TABLE: &[(&str, Access)] = &[
     ("/api/alerts/delete", Requires(EditAlertRules)),
     ("/api/alerts/restore", Requires(EditAlertRules)),
     ("/api/alerts/acknowledge", Requires(EditAlertRules)),
+    ("/api/alerts/import-preview", Requires(EditAlertRules)),
+    ("/api/alerts/import-apply", Requires(EditAlertRules)),
     ("/api/metrics/overview", Requires(ViewDashboards)),
     ("/api/metrics/performance", Requires(ViewDashboards)),
     ("/api/audit/list", Requires(ReadAuditSummary)),
@@ -95,6 +98,7 @@ pub const TABLE: &[(&str, Access)] = &[
     // HTTP routes
     ("/api/v1/backups/download", Requires(ManageBackups)),
     ("/api/v1/audit/export.csv", Requires(ExportAudit)),
+    ("/api/v1/alerts/rules.yaml", Requires(ReadAlerts)),
     ("/api/v1/live", Requires(ViewDashboards)),
     // Machines, not sessions: the ingest handler authenticates the bearer API
     // key itself (401/403), so the gate lets the request through to it.

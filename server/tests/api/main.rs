@@ -20,5 +20,6 @@ mod metrics_storage;
 mod pages;
 mod performance;
 mod permissions;
+mod rule_files;
 mod self_monitor;
 mod users;
