@@ -7,8 +7,8 @@ use leptos_router::{SsrMode, path};
 
 use crate::components::layout::Layout;
 use crate::pages::{
-    Alerts, ApiKeys, Area, AuditEntryPage, AuditLog, BackupRunPage, Backups, Deployments, HealthChecks, Login, NewRule,
-    NotAvailable, NotFound, Overview, Performance, Profile, RulePage, Rules, Settings, Users,
+    Alerts, ApiKeys, Area, AuditEntryPage, AuditLog, BackupRunPage, Backups, Deployments, HealthChecks, ImportRules,
+    Login, NewRule, NotAvailable, NotFound, Overview, Performance, Profile, RulePage, Rules, Settings, Users,
 };
 use crate::theme::{Theme, initial_theme};
 
@@ -63,6 +63,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/alerts") view=Alerts ssr=SsrMode::InOrder />
                     <Route path=path!("/alerts/rules") view=Rules ssr=SsrMode::InOrder />
                     <Route path=path!("/alerts/rules/new") view=NewRule ssr=SsrMode::InOrder />
+                    <Route path=path!("/alerts/rules/import") view=ImportRules ssr=SsrMode::InOrder />
                     <Route path=path!("/alerts/rules/:id") view=RulePage ssr=SsrMode::InOrder />
                     <Route path=path!("/logs") view=|| view! { <NotAvailable area=Area::Logs /> } ssr=SsrMode::InOrder />
                     <Route path=path!("/backups") view=Backups ssr=SsrMode::InOrder />
