@@ -15,6 +15,14 @@ pub async fn preview_import(yaml: String) -> Result<ImportPlan, AppError> {
     crate::error::respond(ssr::preview(yaml).await)
 }
 
+/// What to tell someone whose import failed (a field's name adds nothing here).
+pub fn failure(error: &AppError) -> String {
+    match error {
+        AppError::Validation { message, .. } => message.clone(),
+        other => other.to_string(),
+    }
+}
+
 /// Imports `yaml`: every create and update in one transaction, or nothing.
 /// A plain form post is redirected to the import page with the counts.
 #[server(endpoint = "alerts/import-apply")]
@@ -53,7 +61,7 @@ mod ssr {
                     "created={}&updated={}&unchanged={}",
                     counts.created, counts.updated, counts.unchanged
                 ),
-                Err(error) => format!("error={}", percent_encode(&error.to_string())),
+                Err(error) => format!("error={}", percent_encode(&failure(error))),
             };
             leptos_axum::redirect(&format!("/alerts/rules/import?{query}"));
             return Ok(result.unwrap_or_default());

@@ -64,7 +64,7 @@ pub async fn apply(state: &AppState, actor: Actor, client: ClientInfo, text: &st
     if !plan.problems.is_empty() {
         let shown: Vec<String> = plan.problems.iter().take(5).map(ToString::to_string).collect();
         let more = plan.problems.len().saturating_sub(shown.len());
-        let mut message = format!("Nothing was imported: {}", shown.join("; "));
+        let mut message = format!("{} problem(s): {}", plan.problems.len(), shown.join("; "));
         if more > 0 {
             message.push_str(&format!(" (and {more} more)"));
         }

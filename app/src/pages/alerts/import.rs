@@ -13,7 +13,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::alerts::files::{Change, ImportCounts, ImportPlan, PlannedRule};
-use crate::alerts::files_api::{ApplyImport, preview_import};
+use crate::alerts::files_api::{ApplyImport, failure, preview_import};
 
 /// What a no-JavaScript apply left in the URL.
 #[derive(Clone, Debug, PartialEq)]
@@ -37,7 +37,15 @@ fn applied_from_url(get: impl Fn(&str) -> Option<String>) -> Option<Applied> {
 #[component]
 pub fn ImportRules() -> impl IntoView {
     let query = use_query_map();
-    let previewed = Memo::new(move |_| query.read().get("yaml").filter(|y| !y.trim().is_empty()));
+    // Browsers send a textarea's line breaks as CRLF; the page compares and
+    // shows the text with plain line breaks.
+    let previewed = Memo::new(move |_| {
+        query
+            .read()
+            .get("yaml")
+            .filter(|y| !y.trim().is_empty())
+            .map(|y| y.replace("\r\n", "\n"))
+    });
     let from_url = Memo::new(move |_| {
         let q = query.read();
         applied_from_url(|k| q.get(k))
@@ -55,7 +63,7 @@ pub fn ImportRules() -> impl IntoView {
     let text = RwSignal::new(previewed.get_untracked().unwrap_or_default());
     let applied = Signal::derive(move || match apply.value().get() {
         Some(Ok(counts)) => Some(Applied::Done(counts)),
-        Some(Err(error)) => Some(Applied::Failed(error.to_string())),
+        Some(Err(error)) => Some(Applied::Failed(failure(&error))),
         None => from_url.get(),
     });
     view! {
@@ -63,7 +71,7 @@ pub fn ImportRules() -> impl IntoView {
         <p class="breadcrumb"><a href="/alerts">"Alerts"</a>" › "<a href="/alerts/rules">"Rules"</a>" › Import"</p>
         <h1>"Import alert rules"</h1>
         <p class="muted">
-            "Paste a rules file as "<a href="/api/v1/alerts/rules.yaml" download>"Export YAML"</a>
+            "Paste a rules file as "<a href="/api/v1/alerts/rules.yaml" download rel="external">"Export YAML"</a>
             " writes it. Rules are matched by name: new names are created, changed rules get a new version, "
             "and rules the file does not name are kept (an import never deletes)."
         </p>

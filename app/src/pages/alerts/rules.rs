@@ -51,7 +51,7 @@ fn RuleTable(rules: Vec<Rule>, can_edit: bool, toggle: ServerAction<SetRuleEnabl
     view! {
         <p class="row-actions">
             {can_edit.then(|| view! { <a class="button primary" href="/alerts/rules/new">"New rule"</a> <a class="button" href="/alerts/rules/import">"Import"</a> })}
-            <a class="button" href="/api/v1/alerts/rules.yaml">"Export YAML"</a>
+            <a class="button" href="/api/v1/alerts/rules.yaml" download rel="external">"Export YAML"</a>
         </p>
         <table class="audit-table" data-testid="alert-rules">
             <thead><tr>
