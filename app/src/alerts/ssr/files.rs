@@ -5,8 +5,9 @@
 //! rule in [`RuleDraft`]'s own serde shape, sorted by name, so exporting
 //! unchanged rules gives the same bytes and a diff in version control shows
 //! only what people changed. Nothing here lists the draft's fields: unknown
-//! ones are found by comparing a rule's keys with those the draft writes
-//! back, and an update's changed fields by comparing the two JSON objects.
+//! ones are found by comparing a rule's keys with the names the draft's
+//! derived `Deserialize` reads, and an update's changed fields by comparing
+//! the two drafts' JSON objects.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -138,16 +139,15 @@ fn rule(index: usize, value: Yaml) -> Result<RuleDraft, FileProblem> {
         .keys()
         .map(|key| key.as_str().map_or_else(|| format!("{key:?}"), str::to_string))
         .collect();
-    let draft: RuleDraft = serde_norway::from_value(value.clone()).map_err(|e| problem(None, e.to_string()))?;
     // Serde would drop unknown fields silently; a typo must not vanish.
-    let known = keys(&draft);
-    if let Some(unknown) = given.iter().find(|key| !known.contains(*key)) {
-        let known: Vec<&str> = known.iter().map(String::as_str).collect();
+    let known = field_names::<RuleDraft>();
+    if let Some(unknown) = given.iter().find(|key| !known.contains(&key.as_str())) {
         return Err(problem(
             Some(unknown),
             format!("Unknown field; a rule's fields are {}", known.join(", ")),
         ));
     }
+    let draft: RuleDraft = serde_norway::from_value(value.clone()).map_err(|e| problem(None, e.to_string()))?;
     draft.validate().map_err(|error| match error {
         AppError::Validation { field, message } => problem(Some(&field), message),
         other => problem(None, other.to_string()),
@@ -162,9 +162,55 @@ fn json(draft: &RuleDraft) -> serde_json::Map<String, Json> {
     }
 }
 
-/// The fields a draft writes (so also those it reads).
-fn keys(draft: &RuleDraft) -> BTreeSet<String> {
-    json(draft).keys().cloned().collect()
+/// The field names `T`'s derived `Deserialize` reads: serde hands them to
+/// `deserialize_struct`, where a deserializer that reads nothing notes them.
+pub fn field_names<T: serde::de::DeserializeOwned>() -> &'static [&'static str] {
+    let mut names: &'static [&'static str] = &[];
+    let _ = T::deserialize(FieldNames(&mut names));
+    names
+}
+
+struct FieldNames<'a>(&'a mut &'static [&'static str]);
+
+/// Ends a [`FieldNames`] pass once the names are known.
+#[derive(Debug)]
+struct Noted;
+
+impl std::fmt::Display for Noted {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("field names noted")
+    }
+}
+
+impl std::error::Error for Noted {}
+
+impl serde::de::Error for Noted {
+    fn custom<T: std::fmt::Display>(_: T) -> Self {
+        Noted
+    }
+}
+
+impl<'de> serde::Deserializer<'de> for FieldNames<'_> {
+    type Error = Noted;
+
+    fn deserialize_any<V: serde::de::Visitor<'de>>(self, _: V) -> Result<V::Value, Noted> {
+        Err(Noted)
+    }
+
+    fn deserialize_struct<V: serde::de::Visitor<'de>>(
+        self,
+        _: &'static str,
+        fields: &'static [&'static str],
+        _: V,
+    ) -> Result<V::Value, Noted> {
+        *self.0 = fields;
+        Err(Noted)
+    }
+
+    serde::forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf option unit
+        unit_struct newtype_struct seq tuple tuple_struct map enum identifier ignored_any
+    }
 }
 
 /// What importing `text` over the `stored` rules would do, with the drafts
