@@ -3,12 +3,15 @@
 const path = require('path');
 
 const repo = path.resolve(__dirname, '..');
-// Cargo's target directory (CARGO_TARGET_DIR when set, as cargo itself reads it).
-const target = process.env.CARGO_TARGET_DIR || path.join(repo, 'target');
+// Cargo's target directory (CARGO_TARGET_DIR when set, as cargo itself reads
+// it) holds the binary; cargo-leptos writes the site under the repository's
+// target/ whatever CARGO_TARGET_DIR says (site-root is workspace-relative).
+const cargoTarget = process.env.CARGO_TARGET_DIR || path.join(repo, 'target');
+const target = path.join(repo, 'target');
 const port = process.env.OPSDECK_E2E_PORT || '3100';
 
 exports.baseURL = `http://127.0.0.1:${port}`;
-exports.bin = process.env.OPSDECK_BIN || path.join(target, 'debug/opsdeck');
+exports.bin = process.env.OPSDECK_BIN || path.join(cargoTarget, 'debug/opsdeck');
 exports.serverEnv = {
   ...process.env,
   OPSDECK_ADDR: `127.0.0.1:${port}`,
