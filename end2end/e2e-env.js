@@ -3,18 +3,24 @@
 const path = require('path');
 
 const repo = path.resolve(__dirname, '..');
+// Cargo's target directory (CARGO_TARGET_DIR when set, as cargo itself reads
+// it) holds the binary; cargo-leptos writes the site under the repository's
+// target/ whatever CARGO_TARGET_DIR says (site-root is workspace-relative).
+const cargoTarget = process.env.CARGO_TARGET_DIR || path.join(repo, 'target');
+const target = path.join(repo, 'target');
 const port = process.env.OPSDECK_E2E_PORT || '3100';
 
 exports.baseURL = `http://127.0.0.1:${port}`;
-exports.bin = process.env.OPSDECK_BIN || path.join(repo, 'target/debug/opsdeck');
+exports.bin = process.env.OPSDECK_BIN || path.join(cargoTarget, 'debug/opsdeck');
 exports.serverEnv = {
   ...process.env,
   OPSDECK_ADDR: `127.0.0.1:${port}`,
-  OPSDECK_SITE_ROOT: process.env.OPSDECK_SITE_ROOT || path.join(repo, 'target/site'),
+  OPSDECK_SITE_ROOT: process.env.OPSDECK_SITE_ROOT || path.join(target, 'site'),
   DATABASE_URL: process.env.OPSDECK_E2E_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/opsdeck_e2e',
-  OPSDECK_REDIS_PREFIX: 'e2e:',
+  // Runs sharing one Redis (several work trees) each set their own prefix.
+  OPSDECK_REDIS_PREFIX: process.env.OPSDECK_E2E_REDIS_PREFIX || 'e2e:',
   OPSDECK_LOG: 'warn',
-  OPSDECK_BACKUP_DIR: path.join(repo, 'target', 'e2e-backups'),
+  OPSDECK_BACKUP_DIR: path.join(target, 'e2e-backups'),
   // Many tests sign in from one address; keep the per-IP cap out of their way.
   OPSDECK_SIGN_IN_MAX_FAILURES_PER_IP: '1000',
   // Alerts fire within a second of their data, so the tests need not wait.
@@ -24,6 +30,6 @@ exports.ROLES = ['admin', 'operator', 'support', 'manager', 'viewer'];
 exports.PASSWORD = 'e2e password for every role';
 exports.emailFor = (role) => `${role}@e2e.test`;
 // The ingest API key global-setup creates (specs send data with it).
-exports.ingestKeyFile = path.join(repo, 'target', 'e2e-ingest-key.txt');
+exports.ingestKeyFile = path.join(target, 'e2e-ingest-key.txt');
 // The deployments:write key global-setup creates (specs record deployments with it).
-exports.deploymentsKeyFile = path.join(repo, 'target', 'e2e-deployments-key.txt');
+exports.deploymentsKeyFile = path.join(target, 'e2e-deployments-key.txt');

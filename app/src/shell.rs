@@ -8,7 +8,8 @@ use leptos_router::{SsrMode, path};
 use crate::components::layout::Layout;
 use crate::pages::{
     Alerts, ApiKeys, Area, AuditEntryPage, AuditLog, BackupRunPage, Backups, Channels, Deployments, HealthChecks,
-    Login, NewRule, NotAvailable, NotFound, Overview, Performance, Profile, RulePage, Rules, Settings, Users,
+    ImportRules, Login, NewRule, NotAvailable, NotFound, Overview, Performance, Profile, RulePage, Rules, Settings,
+    Users,
 };
 use crate::theme::{Theme, initial_theme};
 
@@ -64,6 +65,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/alerts/rules") view=Rules ssr=SsrMode::InOrder />
                     <Route path=path!("/alerts/channels") view=Channels ssr=SsrMode::InOrder />
                     <Route path=path!("/alerts/rules/new") view=NewRule ssr=SsrMode::InOrder />
+                    <Route path=path!("/alerts/rules/import") view=ImportRules ssr=SsrMode::InOrder />
                     <Route path=path!("/alerts/rules/:id") view=RulePage ssr=SsrMode::InOrder />
                     <Route path=path!("/logs") view=|| view! { <NotAvailable area=Area::Logs /> } ssr=SsrMode::InOrder />
                     <Route path=path!("/backups") view=Backups ssr=SsrMode::InOrder />

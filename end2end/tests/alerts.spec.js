@@ -59,6 +59,14 @@ test('an operator writes, backtests and saves a rule, sees it fire and acknowled
   await expect(row.locator('[data-state="firing"]')).toBeVisible();
   await row.getByRole('button', { name: 'Acknowledge' }).click();
   await expect(page.getByTestId('active-alerts').locator('tr', { hasText: rule })).toContainText('operator@e2e.test');
+
+  // Each state change links to the chart an hour either side of it and to the rule's audit trail.
+  const event = page.getByTestId('alert-events').locator('tr', { hasText: rule }).first();
+  const minute = '\\d{4}-\\d{2}-\\d{2}T\\d{2}%3A\\d{2}';
+  await expect(event.getByRole('link', { name: 'Chart' })).toHaveAttribute(
+    'href', new RegExp(`^/performance\\?service=${service}&range=custom&from=${minute}&to=${minute}$`));
+  await expect(event.getByRole('link', { name: 'Audit' })).toHaveAttribute(
+    'href', /^\/audit\?target_type=alert_rule&target_id=\d+$/);
 });
 
 test('a field error is shown beside its field and nothing is lost', async ({ page }) => {

@@ -60,6 +60,11 @@ pub enum Command {
         #[arg(long, env = "OPSDECK_DEMO_KEY", hide_env_values = true)]
         key: Option<String>,
     },
+    /// Alert rules as a YAML file, for version control.
+    AlertRules {
+        #[command(subcommand)]
+        command: AlertRulesCommand,
+    },
     /// Work with the audit log.
     Audit {
         #[command(subcommand)]
@@ -92,6 +97,25 @@ pub enum BackupCommand {
         id: i64,
         #[arg(long)]
         json: bool,
+    },
+}
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum AlertRulesCommand {
+    /// Print the stored rules (or one) as YAML: `opsdeck alert-rules export > rules.yaml`.
+    Export {
+        /// Only the rule of this name
+        #[arg(long)]
+        rule: Option<String>,
+    },
+    /// Check a YAML file and print what importing it would create, update
+    /// and leave unchanged (rules are matched by name; none is deleted).
+    Import {
+        #[arg(long)]
+        file: std::path::PathBuf,
+        /// Apply the plan: every create and update in one transaction (audited).
+        #[arg(long)]
+        apply: bool,
     },
 }
 
@@ -159,6 +183,12 @@ pub async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             .await
         }
         Command::Demo { url, key } => crate::demo::run(config, crate::demo::DemoArgs { url, key }).await,
+        Command::AlertRules { command } => match command {
+            AlertRulesCommand::Export { rule } => crate::rule_files_cli::export_command(config, rule).await,
+            AlertRulesCommand::Import { file, apply } => {
+                crate::rule_files_cli::import_command(config, file, apply).await
+            }
+        },
         Command::Audit {
             command: AuditCommand::Verify,
         } => crate::audit::verify_command(&config).await,

@@ -19,6 +19,8 @@ pub mod notifier;
 pub mod prometheus;
 pub mod retention;
 pub mod routes;
+pub mod rule_files;
+pub mod rule_files_cli;
 pub mod security;
 pub mod self_monitor;
 pub mod startup;

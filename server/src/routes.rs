@@ -51,6 +51,7 @@ pub fn router(state: AppState, live: crate::live::Live, recorder: crate::self_mo
         .route("/health", get(health))
         .route("/ready", get(ready))
         .route("/api/v1/audit/export.csv", get(crate::audit::export_csv))
+        .route("/api/v1/alerts/rules.yaml", get(crate::rule_files::export_yaml))
         .route(
             "/api/v1/ingest",
             post(crate::ingest::ingest).layer(DefaultBodyLimit::max(state.ingest.max_body_bytes)),

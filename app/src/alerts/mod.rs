@@ -7,6 +7,8 @@ use serde::{Deserialize, Serialize};
 
 pub mod api;
 pub mod channels_api;
+pub mod files;
+pub mod files_api;
 pub mod form;
 pub mod rule;
 #[cfg(feature = "ssr")]

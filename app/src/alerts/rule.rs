@@ -264,6 +264,10 @@ pub struct StoredEvent {
     pub value: Option<f64>,
     pub threshold: f64,
     pub severity: Severity,
+    /// What the rule watches now (for links to its chart).
+    pub service: String,
+    pub endpoint: Option<String>,
+    pub aggregation: Aggregation,
 }
 
 #[cfg(test)]

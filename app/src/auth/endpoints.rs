@@ -37,6 +37,7 @@ pub const TABLE: &[(&str, Access)] = &[
     ("/alerts/rules", Requires(ReadAlerts)),
     ("/alerts/rules/new", Requires(EditAlertRules)),
     ("/alerts/channels", Requires(ManageChannels)),
+    ("/alerts/rules/import", Requires(EditAlertRules)),
     ("/alerts/rules/*", Requires(ReadAlerts)),
     ("/logs", SignedIn),
     ("/backups", Requires(ReadBackups)),
@@ -71,6 +72,8 @@ pub const TABLE: &[(&str, Access)] = &[
     ("/api/alerts/channel-rotate", Requires(ManageChannels)),
     ("/api/alerts/channel-delete", Requires(ManageChannels)),
     ("/api/alerts/channel-test", Requires(ManageChannels)),
+    ("/api/alerts/import-preview", Requires(EditAlertRules)),
+    ("/api/alerts/import-apply", Requires(EditAlertRules)),
     ("/api/metrics/overview", Requires(ViewDashboards)),
     ("/api/metrics/performance", Requires(ViewDashboards)),
     ("/api/audit/list", Requires(ReadAuditSummary)),
@@ -101,6 +104,7 @@ pub const TABLE: &[(&str, Access)] = &[
     // HTTP routes
     ("/api/v1/backups/download", Requires(ManageBackups)),
     ("/api/v1/audit/export.csv", Requires(ExportAudit)),
+    ("/api/v1/alerts/rules.yaml", Requires(ReadAlerts)),
     ("/api/v1/live", Requires(ViewDashboards)),
     // Machines, not sessions: the ingest handler authenticates the bearer API
     // key itself (401/403), so the gate lets the request through to it.

@@ -21,5 +21,6 @@ mod notifications;
 mod pages;
 mod performance;
 mod permissions;
+mod rule_files;
 mod self_monitor;
 mod users;

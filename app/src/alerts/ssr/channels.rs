@@ -89,6 +89,13 @@ pub async fn target(conn: &mut PgConnection, id: i64) -> sqlx::Result<Option<Tar
     row.as_ref().map(target_from).transpose()
 }
 
+/// Every channel's name.
+pub async fn names(conn: &mut PgConnection) -> sqlx::Result<Vec<String>> {
+    sqlx::query_scalar("SELECT name FROM notification_channels ORDER BY name")
+        .fetch_all(conn)
+        .await
+}
+
 /// The names among `names` that no channel has.
 pub async fn missing(conn: &mut PgConnection, names: &[String]) -> sqlx::Result<Vec<String>> {
     sqlx::query_scalar(

@@ -1,13 +1,19 @@
-//! Saving a rule together with its audit entry, for the pages and the CLI.
+//! Saving a rule together with its audit entry, for the pages, the CLI and
+//! imports (which save many rules in one transaction).
 
 use serde_json::json;
+use sqlx::PgConnection;
 
 use super::store;
 use crate::alerts::rule::RuleDraft;
 use crate::audit::Outcome;
-use crate::audit::ssr::{Actor, ClientInfo, NewAuditEntry, append};
+use crate::audit::ssr::{Actor, AuditKey, ClientInfo, NewAuditEntry, append};
 use crate::error::AppError;
 use crate::state::AppState;
+
+fn fail(context: &'static str) -> impl Fn(sqlx::Error) -> AppError {
+    move |e| AppError::internal(context, e)
+}
 
 /// Saves `draft` as rule `id` (new when `None`) and appends `action`'s audit
 /// entry (before and after) in the same transaction; answers the rule's id.
@@ -19,11 +25,27 @@ pub async fn save(
     draft: &RuleDraft,
     action: &str,
 ) -> Result<i64, AppError> {
-    let fail = |context: &'static str| move |e: sqlx::Error| AppError::internal(context, e);
     let mut tx = state.db.begin().await.map_err(fail("alerts: begin"))?;
+    let (rule_id, _) = save_in(&mut tx, &state.audit_key, actor, client, id, draft, action).await?;
+    tx.commit().await.map_err(fail("alerts: commit"))?;
+    Ok(rule_id)
+}
+
+/// [`save`] inside the caller's transaction, which commits (or rolls back)
+/// the rule, its new version and its audit entry together with whatever else
+/// it holds; answers `(id, version)`.
+pub async fn save_in(
+    conn: &mut PgConnection,
+    key: &AuditKey,
+    actor: Actor,
+    client: ClientInfo,
+    id: Option<i64>,
+    draft: &RuleDraft,
+    action: &str,
+) -> Result<(i64, i32), AppError> {
     let before = match id {
         Some(id) => Some(
-            store::get(&mut tx, id)
+            store::get(&mut *conn, id)
                 .await
                 .map_err(fail("alerts: rule"))?
                 .ok_or(AppError::NotFound)?
@@ -31,7 +53,7 @@ pub async fn save(
         ),
         None => None,
     };
-    let missing = super::channels::missing(&mut tx, &draft.channels)
+    let missing = super::channels::missing(&mut *conn, &draft.channels)
         .await
         .map_err(fail("alerts: channels"))?;
     if !missing.is_empty() {
@@ -40,7 +62,7 @@ pub async fn save(
             format!("No notification channel named {}", missing.join(", ")),
         ));
     }
-    let (rule_id, version) = store::save(&mut tx, id, draft, actor.id)
+    let (rule_id, version) = store::save(&mut *conn, id, draft, actor.id)
         .await
         .map_err(|e| AppError::from_db("alerts: save", e, "A rule with this name exists already"))?
         .ok_or(AppError::NotFound)?;
@@ -50,9 +72,6 @@ pub async fn save(
             before.map(|b| json!(b)),
             Some(json!({ "version": version, "definition": draft })),
         );
-    append(&mut tx, &state.audit_key, entry)
-        .await
-        .map_err(fail("alerts: audit"))?;
-    tx.commit().await.map_err(fail("alerts: commit"))?;
-    Ok(rule_id)
+    append(&mut *conn, key, entry).await.map_err(fail("alerts: audit"))?;
+    Ok((rule_id, version))
 }

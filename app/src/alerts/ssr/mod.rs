@@ -1,9 +1,11 @@
 //! Server side of alerting: reading what a rule watches and evaluating it
-//! (live and as a backtest, with the same code).
+//! (live and as a backtest, with the same code), and rules as YAML files.
 
 pub mod channels;
 pub mod deliver;
 pub mod evaluate;
+pub mod files;
+pub mod import;
 pub mod manage;
 pub mod outbox;
 pub mod series;

@@ -271,7 +271,8 @@ pub async fn events(
     limit: i64,
 ) -> sqlx::Result<Vec<StoredEvent>> {
     let rows = sqlx::query(
-        "SELECT e.id, e.rule_id, r.name, e.at, e.from_state, e.to_state, e.value, e.threshold, e.severity \
+        "SELECT e.id, e.rule_id, r.name, e.at, e.from_state, e.to_state, e.value, e.threshold, e.severity, \
+         r.service, r.endpoint, r.aggregation \
          FROM alert_events e JOIN alert_rules r ON r.id = e.rule_id \
          WHERE ($1::bigint IS NULL OR e.rule_id = $1) AND ($2::text IS NULL OR e.severity = $2) \
            AND ($3::text IS NULL OR e.to_state = $3) AND ($4::timestamptz IS NULL OR e.at >= $4) \
@@ -297,6 +298,9 @@ pub async fn events(
                 value: row.try_get("value")?,
                 threshold: row.try_get("threshold")?,
                 severity: decode("severity", Severity::parse(&word("severity")?))?,
+                service: row.try_get("service")?,
+                endpoint: row.try_get("endpoint")?,
+                aggregation: decode("aggregation", Aggregation::parse(&word("aggregation")?))?,
             })
         })
         .collect()

@@ -139,6 +139,7 @@ fn RuleHeader(detail: RuleDetail) -> impl IntoView {
                 {format!(" · version {}", rule.version)}
             </p>
             <FormError error />
+            <p><a class="button" href=format!("/api/v1/alerts/rules.yaml?rule={id}") download rel="external">"Export YAML"</a></p>
             {detail.can_edit.then(|| view! {
                 <div class="row-actions">
                     <ActionForm action=toggle>

@@ -1,9 +1,32 @@
-//! Tables of a rule's state changes and of its saved versions.
+//! The table of state changes (the Alerts page's history and a rule's own),
+//! each with links to the chart around it and to its rule's audit trail.
 
+use chrono::Duration;
 use leptos::prelude::*;
 
 use super::badges::{SeverityBadge, StateBadge, when};
 use crate::alerts::rule::{StoredEvent, format_value};
+use crate::metrics::pages::PerformanceQuery;
+
+/// The Performance page from an hour before to an hour after the event, for
+/// its rule's service (and endpoint, for a request rule). The rule page's own
+/// chart covers only the last hours, so metric rules link here too.
+pub fn chart_href(event: &StoredEvent) -> String {
+    let at = |t: chrono::DateTime<chrono::Utc>| Some(t.format("%Y-%m-%dT%H:%M").to_string());
+    PerformanceQuery {
+        service: Some(event.service.clone()),
+        endpoint: event.endpoint.clone().filter(|_| event.aggregation.reads_requests()),
+        range: Some("custom".into()),
+        from: at(event.at - Duration::hours(1)),
+        to: at(event.at + Duration::hours(1)),
+    }
+    .href()
+}
+
+/// The audit log filtered to the event's rule.
+pub fn audit_href(event: &StoredEvent) -> String {
+    format!("/audit?target_type=alert_rule&target_id={}", event.rule_id)
+}
 
 #[component]
 pub fn EventTable(events: Vec<StoredEvent>, show_rule: bool) -> impl IntoView {
@@ -16,7 +39,7 @@ pub fn EventTable(events: Vec<StoredEvent>, show_rule: bool) -> impl IntoView {
                 <th scope="col">"Time"</th>
                 {show_rule.then(|| view! { <th scope="col">"Rule"</th> })}
                 <th scope="col">"Severity"</th><th scope="col">"From"</th><th scope="col">"To"</th>
-                <th scope="col">"Value"</th><th scope="col">"Threshold"</th>
+                <th scope="col">"Value"</th><th scope="col">"Threshold"</th><th scope="col">"Links"</th>
             </tr></thead>
             <tbody>
                 {events.into_iter().map(|e| view! {
@@ -28,10 +51,56 @@ pub fn EventTable(events: Vec<StoredEvent>, show_rule: bool) -> impl IntoView {
                         <td><StateBadge state=e.to /></td>
                         <td>{e.value.map_or_else(|| "no data".to_string(), format_value)}</td>
                         <td>{format_value(e.threshold)}</td>
+                        <td class="event-links">
+                            <a href=chart_href(&e)>"Chart"</a>
+                            <a href=audit_href(&e)>"Audit"</a>
+                        </td>
                     </tr>
                 }).collect_view()}
             </tbody>
         </table>
     }
     .into_any()
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+
+    use super::*;
+    use crate::alerts::{Aggregation, AlertState, Severity};
+
+    fn event(aggregation: Aggregation) -> StoredEvent {
+        StoredEvent {
+            id: 1,
+            rule_id: 7,
+            rule_name: "Checkout slow".into(),
+            at: chrono::Utc
+                .with_ymd_and_hms(2026, 11, 30, 10, 15, 30)
+                .single()
+                .expect("a time"),
+            from: AlertState::Pending,
+            to: AlertState::Firing,
+            value: Some(600.0),
+            threshold: 500.0,
+            severity: Severity::Warning,
+            service: "checkout".into(),
+            endpoint: Some("/pay".into()),
+            aggregation,
+        }
+    }
+
+    #[test]
+    fn the_chart_covers_an_hour_either_side_of_the_event() {
+        assert_eq!(
+            chart_href(&event(Aggregation::P95)),
+            "/performance?service=checkout&endpoint=%2Fpay&range=custom&from=2026-11-30T09%3A15&to=2026-11-30T11%3A15"
+        );
+        // A metric rule has no endpoint page: the service's.
+        assert!(!chart_href(&event(Aggregation::MetricMax)).contains("endpoint="));
+        assert_eq!(
+            audit_href(&event(Aggregation::P95)),
+            "/audit?target_type=alert_rule&target_id=7"
+        );
+    }
 }

@@ -1,5 +1,6 @@
 //! `/alerts/rules`: every rule with what it watches, its state and whether
-//! it is enabled; operators and admins enable, disable and create rules.
+//! it is enabled; operators and admins enable, disable, create and import
+//! rules; everyone who reads them can export them as YAML.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -48,7 +49,10 @@ pub fn Rules() -> impl IntoView {
 #[component]
 fn RuleTable(rules: Vec<Rule>, can_edit: bool, toggle: ServerAction<SetRuleEnabled>) -> impl IntoView {
     view! {
-        {can_edit.then(|| view! { <p><a class="button primary" href="/alerts/rules/new">"New rule"</a></p> })}
+        <p class="row-actions">
+            {can_edit.then(|| view! { <a class="button primary" href="/alerts/rules/new">"New rule"</a> <a class="button" href="/alerts/rules/import">"Import"</a> })}
+            <a class="button" href="/api/v1/alerts/rules.yaml" download rel="external">"Export YAML"</a>
+        </p>
         <table class="audit-table" data-testid="alert-rules">
             <thead><tr>
                 <th scope="col">"Rule"</th><th scope="col">"Severity"</th><th scope="col">"Watches"</th>

@@ -1,0 +1,71 @@
+//! The import page's server functions; both need `EditAlertRules`. Exports
+//! are an HTTP route (`GET /api/v1/alerts/rules.yaml`), since a browser
+//! downloads them.
+
+use leptos::prelude::*;
+
+use super::files::{ImportCounts, ImportPlan};
+use crate::error::AppError;
+
+/// What importing `yaml` would do: creates, updates (with old and new
+/// values), unchanged rules, stored rules the file leaves alone, and every
+/// problem. Writes nothing.
+#[server(endpoint = "alerts/import-preview")]
+pub async fn preview_import(yaml: String) -> Result<ImportPlan, AppError> {
+    crate::error::respond(ssr::preview(yaml).await)
+}
+
+/// What to tell someone whose import failed (a field's name adds nothing here).
+pub fn failure(error: &AppError) -> String {
+    match error {
+        AppError::Validation { message, .. } => message.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// Imports `yaml`: every create and update in one transaction, or nothing.
+/// A plain form post is redirected to the import page with the counts.
+#[server(endpoint = "alerts/import-apply")]
+pub async fn apply_import(yaml: String) -> Result<ImportCounts, AppError> {
+    crate::error::respond(ssr::apply(yaml).await)
+}
+
+#[cfg(feature = "ssr")]
+mod ssr {
+    use super::*;
+    use crate::alerts::ssr::import;
+    use crate::auth::permissions::Permission;
+    use crate::state::app_state;
+    use crate::url::percent_encode;
+    use crate::users::ssr::manage::is_plain_form_post;
+
+    pub async fn preview(yaml: String) -> Result<ImportPlan, AppError> {
+        crate::auth::ssr::require(Permission::EditAlertRules).await?;
+        let state = app_state()?;
+        let mut conn = state
+            .db
+            .acquire()
+            .await
+            .map_err(|e| AppError::internal("alerts: acquire", e))?;
+        import::preview(&mut conn, &yaml).await
+    }
+
+    pub async fn apply(yaml: String) -> Result<ImportCounts, AppError> {
+        let acting = crate::auth::ssr::acting(Permission::EditAlertRules).await?;
+        let state = app_state()?;
+        let result = import::apply(&state, acting.actor, acting.client, &yaml).await;
+        if is_plain_form_post() {
+            // Without JavaScript the page shows what happened from its URL.
+            let query = match &result {
+                Ok(counts) => format!(
+                    "created={}&updated={}&unchanged={}",
+                    counts.created, counts.updated, counts.unchanged
+                ),
+                Err(error) => format!("error={}", percent_encode(&failure(error))),
+            };
+            leptos_axum::redirect(&format!("/alerts/rules/import?{query}"));
+            return Ok(result.unwrap_or_default());
+        }
+        result
+    }
+}
