@@ -183,7 +183,7 @@ pub fn format_value(value: f64) -> String {
     text.to_string()
 }
 
-fn text(field: &str, value: &str, min: usize, max: usize) -> Result<(), AppError> {
+pub(crate) fn text(field: &str, value: &str, min: usize, max: usize) -> Result<(), AppError> {
     let length = value.chars().count();
     if value.trim().len() < min {
         return Err(AppError::validation(field, "Required"));
@@ -197,7 +197,7 @@ fn text(field: &str, value: &str, min: usize, max: usize) -> Result<(), AppError
     Ok(())
 }
 
-fn labels(field: &str, labels: &BTreeMap<String, String>) -> Result<(), AppError> {
+pub(crate) fn labels(field: &str, labels: &BTreeMap<String, String>) -> Result<(), AppError> {
     if labels.len() > MAX_LABELS {
         return Err(AppError::validation(field, format!("At most {MAX_LABELS}")));
     }
@@ -244,6 +244,9 @@ pub struct StoredEvent {
     pub value: Option<f64>,
     pub threshold: f64,
     pub severity: Severity,
+    /// The silence in force when it happened (it sent nothing).
+    #[serde(default)]
+    pub silence_id: Option<i64>,
 }
 
 #[cfg(test)]

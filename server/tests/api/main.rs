@@ -21,4 +21,5 @@ mod pages;
 mod performance;
 mod permissions;
 mod self_monitor;
+mod silences;
 mod users;

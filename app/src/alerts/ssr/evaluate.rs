@@ -61,20 +61,31 @@ pub async fn backtest(
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Cycle {
     pub rules: usize,
-    pub transitions: Vec<(i64, Transition)>,
+    /// `(rule id, transition, silenced)`: every state change, with the id of
+    /// the silence in force for the rule (its event stores it too). A
+    /// silenced transition is recorded and shown but sends nothing.
+    pub transitions: Vec<(i64, Transition, Option<i64>)>,
+    /// Silences this cycle ended because every alert they matched resolved.
+    pub silences_ended: Vec<i64>,
 }
 
 /// Evaluates every enabled rule at `at` and records states and events. A rule
 /// whose condition changed since its state was recorded starts from
 /// `normal`; one whose condition did not keeps its state.
+///
+/// Silences in force at `at` are read once; a rule's alert is `silenced` by
+/// the oldest one matching it. Every matching silence notes the rule while it
+/// is pending or firing, and after the rules, silences that asked to end when
+/// their alerts resolved and whose matched alerts all have, end.
 pub async fn run_cycle(pool: &sqlx::PgPool, at: DateTime<Utc>) -> sqlx::Result<Cycle> {
-    use super::store;
+    use super::{silences, store};
     let mut conn = pool.acquire().await?;
     let rules = store::enabled(&mut conn).await?;
     let mut trackers = store::trackers(&mut conn).await?;
+    let in_force = silences::active(&mut conn, at).await?;
     let mut cycle = Cycle {
         rules: rules.len(),
-        transitions: Vec::new(),
+        ..Cycle::default()
     };
     for rule in &rules {
         let condition = rule.draft.condition();
@@ -82,12 +93,23 @@ pub async fn run_cycle(pool: &sqlx::PgPool, at: DateTime<Utc>) -> sqlx::Result<C
             Some((tracker, Some(tracked))) if tracked == condition => tracker,
             _ => Tracker::new(at),
         };
+        let matching: Vec<i64> = in_force
+            .iter()
+            .filter(|s| s.matches(&rule.draft))
+            .map(|s| s.id)
+            .collect();
+        let silenced: Option<i64> = matching.first().copied();
         let seen = observe(&mut conn, &condition.watched, at).await;
         let transition = step(&condition.thresholds, &mut tracker, at, &seen);
+        // The rule's state, its event and its silence matches in one transaction.
         let mut tx = sqlx::Connection::begin(&mut *conn).await?;
-        store::record(&mut tx, rule, &tracker, seen.value(), at, transition.as_ref()).await?;
+        store::record(&mut tx, rule, &tracker, seen.value(), at, transition.as_ref(), silenced).await?;
+        if crate::alerts::api::is_active(tracker.state) {
+            silences::record_matches(&mut tx, &matching, rule.id, at).await?;
+        }
         tx.commit().await?;
-        cycle.transitions.extend(transition.map(|t| (rule.id, t)));
+        cycle.transitions.extend(transition.map(|t| (rule.id, t, silenced)));
     }
+    cycle.silences_ended = silences::end_resolved(&mut conn, at).await?;
     Ok(cycle)
 }

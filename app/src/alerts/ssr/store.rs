@@ -213,7 +213,7 @@ pub async fn trackers(conn: &mut PgConnection) -> sqlx::Result<HashMap<i64, (Tra
 }
 
 /// Records one evaluation of `rule`: its state (and the condition it tracks)
-/// and, when it changed, the alert event.
+/// and, when it changed, the alert event with the silence then in force.
 pub async fn record(
     conn: &mut PgConnection,
     rule: &Rule,
@@ -221,6 +221,7 @@ pub async fn record(
     value: Option<f64>,
     at: DateTime<Utc>,
     transition: Option<&Transition>,
+    silenced: Option<i64>,
 ) -> sqlx::Result<()> {
     let condition = serde_json::to_string(&rule.draft.condition()).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
     sqlx::query(
@@ -241,8 +242,8 @@ pub async fn record(
     .await?;
     if let Some(transition) = transition {
         sqlx::query(
-            "INSERT INTO alert_events (rule_id, at, from_state, to_state, value, threshold, severity) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            "INSERT INTO alert_events (rule_id, at, from_state, to_state, value, threshold, severity, silence_id) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
         )
         .bind(rule.id)
         .bind(transition.at)
@@ -251,6 +252,7 @@ pub async fn record(
         .bind(transition.value)
         .bind(rule.draft.threshold)
         .bind(rule.draft.severity.as_str())
+        .bind(silenced)
         .execute(&mut *conn)
         .await?;
     }
@@ -267,7 +269,7 @@ pub async fn events(
     limit: i64,
 ) -> sqlx::Result<Vec<StoredEvent>> {
     let rows = sqlx::query(
-        "SELECT e.id, e.rule_id, r.name, e.at, e.from_state, e.to_state, e.value, e.threshold, e.severity \
+        "SELECT e.id, e.rule_id, r.name, e.at, e.from_state, e.to_state, e.value, e.threshold, e.severity, e.silence_id \
          FROM alert_events e JOIN alert_rules r ON r.id = e.rule_id \
          WHERE ($1::bigint IS NULL OR e.rule_id = $1) AND ($2::text IS NULL OR e.severity = $2) \
            AND ($3::text IS NULL OR e.to_state = $3) AND ($4::timestamptz IS NULL OR e.at >= $4) \
@@ -293,6 +295,7 @@ pub async fn events(
                 value: row.try_get("value")?,
                 threshold: row.try_get("threshold")?,
                 severity: decode("severity", Severity::parse(&word("severity")?))?,
+                silence_id: row.try_get("silence_id")?,
             })
         })
         .collect()
