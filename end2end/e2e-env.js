@@ -12,7 +12,7 @@ exports.serverEnv = {
   OPSDECK_ADDR: `127.0.0.1:${port}`,
   OPSDECK_SITE_ROOT: process.env.OPSDECK_SITE_ROOT || path.join(repo, 'target/site'),
   DATABASE_URL: process.env.OPSDECK_E2E_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/opsdeck_e2e',
-  OPSDECK_REDIS_PREFIX: 'e2e:',
+  OPSDECK_REDIS_PREFIX: process.env.OPSDECK_REDIS_PREFIX || 'e2e:',
   OPSDECK_LOG: 'warn',
   OPSDECK_BACKUP_DIR: path.join(repo, 'target', 'e2e-backups'),
   // Many tests sign in from one address; keep the per-IP cap out of their way.

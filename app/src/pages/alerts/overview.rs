@@ -1,5 +1,6 @@
-//! `/alerts`: firing and pending alerts first (operators acknowledge them
-//! here), then the filterable history of every state change.
+//! `/alerts`: firing and pending alerts first (operators acknowledge or
+//! silence them here; a silenced one says until when), then the filterable
+//! history of every state change.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -9,6 +10,7 @@ use leptos_router::hooks::use_query_map;
 use super::badges::{SeverityBadge, StateBadge, when};
 use crate::alerts::api::{AcknowledgeAlert, AlertsOverview, EventFilter, get_alerts};
 use crate::alerts::rule::{Rule, format_value};
+use crate::alerts::silence::Silence;
 use crate::alerts::{AlertState, Severity};
 use crate::components::form::FormError;
 
@@ -34,7 +36,10 @@ pub fn Alerts() -> impl IntoView {
         <Title text="Alerts" />
         <div class="page-head">
             <h1>"Alerts"</h1>
-            <a href="/alerts/rules">"Alert rules"</a>
+            <nav class="row-actions" aria-label="Alerting">
+                <a href="/alerts/rules">"Alert rules"</a>
+                <a href="/alerts/silences">"Silences"</a>
+            </nav>
         </div>
         <FormError error=ack_error />
         <Transition fallback=|| view! { <p class="muted">"Loading alerts…"</p> }>
@@ -72,10 +77,13 @@ fn Overview(
             <table class="audit-table" data-testid="active-alerts">
                 <thead><tr>
                     <th scope="col">"Severity"</th><th scope="col">"Rule"</th><th scope="col">"State"</th>
-                    <th scope="col">"Since"</th><th scope="col">"Value"</th><th scope="col">"Summary"</th><th scope="col">"Acknowledged"</th>
+                    <th scope="col">"Since"</th><th scope="col">"Value"</th><th scope="col">"Summary"</th><th scope="col">"Acknowledged"</th><th scope="col">"Silence"</th>
                 </tr></thead>
                 <tbody>
-                    {overview.active.into_iter().map(|rule| view! { <ActiveRow rule can_edit acknowledge /> }).collect_view()}
+                    {overview.active.into_iter().map(|rule| {
+                        let silence = overview.silences.iter().find(|s| s.matches(&rule.draft)).cloned();
+                        view! { <ActiveRow rule silence can_edit acknowledge /> }
+                    }).collect_view()}
                 </tbody>
             </table>
         }
@@ -97,7 +105,12 @@ fn Overview(
 }
 
 #[component]
-fn ActiveRow(rule: Rule, can_edit: bool, acknowledge: ServerAction<AcknowledgeAlert>) -> impl IntoView {
+fn ActiveRow(
+    rule: Rule,
+    silence: Option<Silence>,
+    can_edit: bool,
+    acknowledge: ServerAction<AcknowledgeAlert>,
+) -> impl IntoView {
     let status = rule.state.clone();
     let state = status.as_ref().map_or(AlertState::Normal, |s| s.state);
     let since = status.as_ref().map(|s| when(s.since).into_any());
@@ -107,6 +120,11 @@ fn ActiveRow(rule: Rule, can_edit: bool, acknowledge: ServerAction<AcknowledgeAl
         .as_ref()
         .and_then(|s| s.acknowledged_by.clone().zip(s.acknowledged_at));
     let id = rule.id;
+    let silence_href = format!(
+        "/alerts/silences?rule={}#new-silence",
+        crate::url::percent_encode(&rule.draft.name)
+    );
+    let silence_label = format!("Silence {}", rule.draft.name);
     view! {
         <tr>
             <td><SeverityBadge severity=rule.draft.severity /></td>
@@ -124,6 +142,18 @@ fn ActiveRow(rule: Rule, can_edit: bool, acknowledge: ServerAction<AcknowledgeAl
                             <button type="submit">"Acknowledge"</button>
                         </ActionForm>
                     }.into_any(),
+                    None => view! { <span class="muted">"—"</span> }.into_any(),
+                }}
+            </td>
+            <td>
+                {match silence {
+                    Some(silence) => view! {
+                        <a class="badge badge-silenced" href="/alerts/silences" data-testid="silenced"
+                            title=format!("Silenced: {}", silence.draft.comment)>
+                            "Silenced until " {when(silence.draft.ends_at)}
+                        </a>
+                    }.into_any(),
+                    None if can_edit => view! { <a href=silence_href aria-label=silence_label>"Silence"</a> }.into_any(),
                     None => view! { <span class="muted">"—"</span> }.into_any(),
                 }}
             </td>
