@@ -113,7 +113,7 @@ mod ssr {
             .map_err(fail("silences: audit"))?;
         tx.commit().await.map_err(fail("silences: commit"))?;
         if plain_post {
-            leptos_axum::redirect("/alerts/silences");
+            leptos_axum::redirect(&format!("/alerts/silences?created={id}"));
         }
         Ok(id)
     }

@@ -358,10 +358,15 @@ async fn a_bad_field_is_named_and_without_javascript_the_typed_form_comes_back()
         .await
         .expect("sent");
     assert_eq!(response.status().as_u16(), 302);
-    assert_eq!(
-        response.headers().get("location").and_then(|l| l.to_str().ok()),
-        Some("/alerts/silences")
-    );
+    let location = response
+        .headers()
+        .get("location")
+        .and_then(|l| l.to_str().ok())
+        .expect("location")
+        .to_string();
+    assert!(location.starts_with("/alerts/silences?created="), "{location}");
+    let page = operator.get(&location).await.text().await.expect("page");
+    assert!(page.contains("Silence created."), "{page}");
 }
 
 #[tokio::test]

@@ -23,6 +23,8 @@ use crate::error::AppError;
 struct SilenceQuery {
     form: SilenceForm,
     error: Option<(String, String)>,
+    /// A silence just created without JavaScript.
+    created: bool,
 }
 
 #[component]
@@ -35,6 +37,7 @@ pub fn Silences() -> impl IntoView {
                 .or_else(|| q.get("rule").map(|name| SilenceForm::for_rule(&name)))
                 .unwrap_or_default(),
             error: q.get("error_field").zip(q.get("error")),
+            created: q.get("created").is_some(),
         }
     });
     let end = ServerAction::<EndSilence>::new();
@@ -46,6 +49,7 @@ pub fn Silences() -> impl IntoView {
         <h1>"Silences"</h1>
         <p class="hint">"A silenced alert still shows its state and history, but sends nothing."</p>
         <FormError error=end_error />
+        {move || asked.read().created.then(|| view! { <p class="success" role="status">"Silence created."</p> })}
         <Transition fallback=|| view! { <p class="muted">"Loading silences…"</p> }>
             {move || page.get().map(|result| match result {
                 Ok(page) => view! { <Listing page asked=asked.get() end /> }.into_any(),
@@ -157,7 +161,7 @@ fn ActiveRow(silence: Silence, can_edit: bool, end: ServerAction<EndSilence>) ->
                             <ActionForm action=end>
                                 <input type="hidden" name="id" value=id.to_string() />
                                 <p>"End this silence now? Alerts it matches will notify again."</p>
-                                <button type="submit" class="danger">"End silence"</button>
+                                <button type="submit" class="danger" disabled=move || end.pending().get()>"End silence"</button>
                             </ActionForm>
                         </div>
                     </details>
