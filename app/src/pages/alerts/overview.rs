@@ -148,10 +148,10 @@ fn ActiveRow(
             <td>
                 {match silence {
                     Some(silence) => view! {
-                        <a class="badge badge-silenced" href="/alerts/silences" data-testid="silenced"
-                            title=format!("Silenced: {}", silence.draft.comment)>
-                            "Silenced until " {when(silence.draft.ends_at)}
-                        </a>
+                        <div data-testid="silenced">
+                            <a class="badge badge-silenced" href="/alerts/silences" title=silence.draft.comment.clone()>"Silenced"</a>
+                            <p class="hint">" until " {when(silence.draft.ends_at)}</p>
+                        </div>
                     }.into_any(),
                     None if can_edit => view! { <a href=silence_href aria-label=silence_label>"Silence"</a> }.into_any(),
                     None => view! { <span class="muted">"—"</span> }.into_any(),

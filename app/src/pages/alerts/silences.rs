@@ -145,7 +145,7 @@ fn ActiveRow(silence: Silence, can_edit: bool, end: ServerAction<EndSilence>) ->
         <tr data-silence=id.to_string()>
             <td><Matchers silence=silence.clone() /></td>
             <td>{silence.draft.comment.clone()}</td>
-            <td>{creator(&silence)}</td>
+            <td class="who">{creator(&silence)}</td>
             <td>{when(silence.created_at)}</td>
             <td>
                 {when(expires)}
@@ -183,7 +183,7 @@ fn EndedRow(silence: Silence) -> impl IntoView {
         <tr data-silence=silence.id.to_string()>
             <td><Matchers silence=silence.clone() /></td>
             <td>{silence.draft.comment.clone()}</td>
-            <td>{creator(&silence)}</td>
+            <td class="who">{creator(&silence)}</td>
             <td>{when(silence.over_at())}</td>
             <td>{how}</td>
             <td>{matched(&silence)}</td>
