@@ -124,7 +124,9 @@ fn ActiveRow(
         "/alerts/silences?rule={}#new-silence",
         crate::url::percent_encode(&rule.draft.name)
     );
-    let silence_label = format!("Silence {}", rule.draft.name);
+    // A title, not a label: the rule's name in the link's name would make
+    // the rule's own link ambiguous to someone looking for it by name.
+    let silence_title = format!("Silence the alerts of {}", rule.draft.name);
     view! {
         <tr>
             <td><SeverityBadge severity=rule.draft.severity /></td>
@@ -153,7 +155,7 @@ fn ActiveRow(
                             <p class="hint">" until " {when(silence.draft.ends_at)}</p>
                         </div>
                     }.into_any(),
-                    None if can_edit => view! { <a href=silence_href aria-label=silence_label>"Silence"</a> }.into_any(),
+                    None if can_edit => view! { <a href=silence_href title=silence_title>"Silence"</a> }.into_any(),
                     None => view! { <span class="muted">"—"</span> }.into_any(),
                 }}
             </td>
