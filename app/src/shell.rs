@@ -9,7 +9,7 @@ use crate::components::layout::Layout;
 use crate::pages::{
     Alerts, ApiKeys, Area, AuditEntryPage, AuditLog, BackupRunPage, Backups, Channels, Deployments, HealthChecks,
     ImportRules, Login, NewRule, NotAvailable, NotFound, Overview, Performance, Profile, RulePage, Rules, Settings,
-    Users,
+    Silences, Users,
 };
 use crate::theme::{Theme, initial_theme};
 
@@ -67,6 +67,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/alerts/rules/new") view=NewRule ssr=SsrMode::InOrder />
                     <Route path=path!("/alerts/rules/import") view=ImportRules ssr=SsrMode::InOrder />
                     <Route path=path!("/alerts/rules/:id") view=RulePage ssr=SsrMode::InOrder />
+                    <Route path=path!("/alerts/silences") view=Silences ssr=SsrMode::InOrder />
                     <Route path=path!("/logs") view=|| view! { <NotAvailable area=Area::Logs /> } ssr=SsrMode::InOrder />
                     <Route path=path!("/backups") view=Backups ssr=SsrMode::InOrder />
                     <Route path=path!("/backups/runs/:id") view=BackupRunPage ssr=SsrMode::InOrder />

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use super::form::RuleForm;
 use super::notify::Delivery;
 use super::rule::{Rule, StoredEvent, StoredVersion};
+use super::silence::Silence;
 use super::state::Backtest;
 use super::{AlertState, Severity};
 use crate::error::AppError;
@@ -23,6 +24,8 @@ pub struct AlertsOverview {
     pub events: Vec<StoredEvent>,
     /// Every rule, for the filter.
     pub rules: Vec<(i64, String)>,
+    /// Silences in force now (an active alert they match sends nothing).
+    pub silences: Vec<Silence>,
     pub can_edit: bool,
 }
 
@@ -186,11 +189,15 @@ mod ssr {
             })
             .collect();
         let events = filtered_events(&mut conn, &filter).await?;
+        let silences = crate::alerts::ssr::silences::active(&mut conn, Utc::now())
+            .await
+            .map_err(fail("alerts: silences"))?;
         Ok(AlertsOverview {
             firing,
             active,
             events,
             rules: rules.iter().map(|r| (r.id, r.draft.name.clone())).collect(),
+            silences,
             can_edit,
         })
     }

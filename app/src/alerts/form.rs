@@ -214,7 +214,7 @@ fn pairs_text(map: &BTreeMap<String, String>) -> String {
 }
 
 /// `name=value` lines (blank lines ignored) into a map.
-fn pairs(field: &str, text: &str) -> Result<BTreeMap<String, String>, AppError> {
+pub(crate) fn pairs(field: &str, text: &str) -> Result<BTreeMap<String, String>, AppError> {
     let mut map = BTreeMap::new();
     for (n, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
         let (key, value) = line

@@ -11,6 +11,8 @@ pub mod files;
 pub mod files_api;
 pub mod form;
 pub mod rule;
+pub mod silence;
+pub mod silences_api;
 #[cfg(feature = "ssr")]
 pub mod ssr;
 pub mod state;
@@ -133,6 +135,15 @@ words! {
         Keep => "keep",
         Alert => "alert",
         Ok => "ok",
+    }
+}
+
+words! {
+    /// Why a silence ended before its end time: someone ended it, or every
+    /// alert it matched resolved (when the silence asked for that).
+    SilenceEnd {
+        Ended => "ended",
+        Resolved => "resolved",
     }
 }
 

@@ -203,7 +203,7 @@ pub fn format_value(value: f64) -> String {
     text.to_string()
 }
 
-fn text(field: &str, value: &str, min: usize, max: usize) -> Result<(), AppError> {
+pub(crate) fn text(field: &str, value: &str, min: usize, max: usize) -> Result<(), AppError> {
     let length = value.chars().count();
     if value.trim().len() < min {
         return Err(AppError::validation(field, "Required"));
@@ -217,7 +217,7 @@ fn text(field: &str, value: &str, min: usize, max: usize) -> Result<(), AppError
     Ok(())
 }
 
-fn labels(field: &str, labels: &BTreeMap<String, String>) -> Result<(), AppError> {
+pub(crate) fn labels(field: &str, labels: &BTreeMap<String, String>) -> Result<(), AppError> {
     if labels.len() > MAX_LABELS {
         return Err(AppError::validation(field, format!("At most {MAX_LABELS}")));
     }
@@ -268,6 +268,9 @@ pub struct StoredEvent {
     pub service: String,
     pub endpoint: Option<String>,
     pub aggregation: Aggregation,
+    /// The silence in force when it happened (it sent nothing).
+    #[serde(default)]
+    pub silence_id: Option<i64>,
 }
 
 #[cfg(test)]

@@ -72,7 +72,8 @@ pub enum Permission {
     ManageBackups,
     /// Alerts, their history and the rules behind them.
     ReadAlerts,
-    /// Write, backtest, enable and delete alert rules; acknowledge alerts.
+    /// Write, backtest, enable and delete alert rules; create and end
+    /// silences; acknowledge alerts.
     EditAlertRules,
     /// Create, change, test and delete notification channels (they hold signing secrets).
     ManageChannels,

@@ -15,7 +15,7 @@ mod profile;
 mod settings;
 mod users;
 
-pub use alerts::{Alerts, Channels, ImportRules, NewRule, RulePage, Rules};
+pub use alerts::{Alerts, Channels, ImportRules, NewRule, RulePage, Rules, Silences};
 pub use api_keys::ApiKeys;
 pub use audit::{AuditEntryPage, AuditLog};
 pub use backups::{BackupRunPage, Backups};

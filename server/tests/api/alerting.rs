@@ -134,8 +134,8 @@ async fn the_evaluator_fires_and_resolves_and_a_backtest_agrees_evaluation_by_ev
     let mut at = from + every;
     while at <= end {
         let cycle = run_cycle(&pool, at).await.expect("cycle");
-        live.extend(cycle.transitions.into_iter().map(|(rule_id, t)| {
-            assert_eq!(rule_id, id);
+        live.extend(cycle.transitions.into_iter().map(|(rule_id, t, silenced)| {
+            assert_eq!((rule_id, silenced), (id, None));
             t
         }));
         at += every;
@@ -205,7 +205,7 @@ async fn saving_a_rule_keeps_its_state_unless_its_condition_changed() {
     let cycle = run_cycle(&pool, in_incident + Duration::seconds(30))
         .await
         .expect("cycle");
-    let to: Vec<_> = cycle.transitions.iter().map(|(_, t)| (t.from, t.to)).collect();
+    let to: Vec<_> = cycle.transitions.iter().map(|(_, t, _)| (t.from, t.to)).collect();
     assert_eq!(to, [(AlertState::Normal, AlertState::Firing)]);
     assert_eq!(store::versions(&mut conn, id).await.expect("versions").len(), 3);
 }

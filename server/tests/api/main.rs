@@ -23,4 +23,5 @@ mod performance;
 mod permissions;
 mod rule_files;
 mod self_monitor;
+mod silences;
 mod users;

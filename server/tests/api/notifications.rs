@@ -1,6 +1,7 @@
 //! Alert notifications end to end: a local receiver checks the HMAC
 //! signature, fails on purpose to see retries, hangs to see a delivery
-//! survive its dispatcher dying; repeats of a still-firing alert; and the
+//! survive its dispatcher dying; repeats of a still-firing alert; silences
+//! that keep everything quiet; and the
 //! channel server functions (test send, validation, who may).
 
 use std::collections::BTreeMap;
@@ -10,9 +11,10 @@ use std::time::Duration as StdDuration;
 
 use app::alerts::notify::{ChannelDraft, ChannelKind, DeliveryState, NotificationKind};
 use app::alerts::rule::RuleDraft;
+use app::alerts::silence::SilenceDraft;
 use app::alerts::ssr::deliver::NotifySettings;
 use app::alerts::ssr::evaluate::run_cycle;
-use app::alerts::ssr::{channels, outbox, store};
+use app::alerts::ssr::{channels, outbox, silences, store};
 use app::alerts::{Aggregation, AlertState, Comparator, NoDataPolicy, Severity};
 use app::auth::permissions::Role;
 use app::metrics::ssr::store::store_batch;
@@ -356,6 +358,49 @@ async fn firing_and_resolving_are_announced_pending_is_not() {
             (AlertState::Resolved, Some(AlertState::Firing))
         ]
     );
+}
+
+#[tokio::test]
+async fn nothing_is_sent_while_silenced_and_a_still_firing_alert_is_sent_once_the_silence_ends() {
+    let pool = fresh_pool().await;
+    let (_receiver, url) = Receiver::default().start().await;
+    add_channel(&pool, "ops-webhook", &url, 60).await;
+    let now = Utc::now();
+    let mut conn = pool.acquire().await.expect("conn");
+    let silence = silences::create(
+        &mut conn,
+        &SilenceDraft {
+            rule_name: Some("Always firing".into()),
+            severity: None,
+            labels: BTreeMap::new(),
+            starts_at: now - Duration::minutes(1),
+            ends_at: now + Duration::hours(1),
+            comment: "Maintenance".into(),
+            end_when_resolved: false,
+        },
+        None,
+    )
+    .await
+    .expect("silence");
+    let rule_id = always_firing(&pool, &["ops-webhook"]).await;
+
+    // It fires, silenced: the event is stored (with the silence), nothing is written to send.
+    let cycle = run_cycle(&pool, now).await.expect("fires");
+    assert_eq!(cycle.transitions.len(), 1);
+    assert_eq!(cycle.transitions[0].2, Some(silence));
+    assert_eq!(cycle.transitions[0].1.to, AlertState::Firing);
+    run_cycle(&pool, now + Duration::minutes(59))
+        .await
+        .expect("still silenced, an hour of repeats later");
+    assert!(deliveries(&pool, rule_id).await.is_empty());
+
+    // The silence ends with the alert still firing: the channel hears about it.
+    assert!(silences::end(&mut conn, silence, None, now).await.expect("ended"));
+    run_cycle(&pool, now + Duration::seconds(30)).await.expect("unsilenced");
+    let sent = deliveries(&pool, rule_id).await;
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    assert_eq!(sent[0].notification.kind, NotificationKind::Repeat);
+    assert_eq!(sent[0].notification.state, AlertState::Firing);
 }
 
 #[tokio::test]

@@ -63,25 +63,38 @@ pub async fn backtest(
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Cycle {
     pub rules: usize,
-    pub transitions: Vec<(i64, Transition)>,
+    /// `(rule id, transition, silenced)`: every state change, with the id of
+    /// the silence in force for the rule (its event stores it too). A
+    /// silenced transition is recorded and shown but sends nothing.
+    pub transitions: Vec<(i64, Transition, Option<i64>)>,
+    /// Silences this cycle ended because every alert they matched resolved.
+    pub silences_ended: Vec<i64>,
 }
 
 /// Evaluates every enabled rule at `at` and records states and events. A rule
 /// whose condition changed since its state was recorded starts from
 /// `normal`; one whose condition did not keeps its state.
 ///
+/// Silences in force at `at` are read once; a rule's alert is `silenced` by
+/// the oldest one matching it. Every matching silence notes the rule while it
+/// is pending or firing, and after the rules, silences that asked to end when
+/// their alerts resolved and whose matched alerts all have, end.
+///
 /// A transition the rule's channels announce (firing, resolved) writes
-/// their outbox rows in the same transaction as its event; a firing alert
-/// not announced for a channel's repeat interval is announced again.
+/// their outbox rows in the same transaction as its event, unless the rule
+/// is silenced; a firing alert not announced for a channel's repeat interval
+/// is announced again (unless silenced).
 pub async fn run_cycle(pool: &sqlx::PgPool, at: DateTime<Utc>) -> sqlx::Result<Cycle> {
-    use super::{channels, outbox, store};
+    use super::{channels, outbox, silences, store};
     let mut conn = pool.acquire().await?;
     let rules = store::enabled(&mut conn).await?;
     let mut trackers = store::trackers(&mut conn).await?;
+    let in_force = silences::active(&mut conn, at).await?;
     let targets = channels::targets(&mut conn).await?;
+    let mut silenced_rules = Vec::new();
     let mut cycle = Cycle {
         rules: rules.len(),
-        transitions: Vec::new(),
+        ..Cycle::default()
     };
     for rule in &rules {
         let condition = rule.draft.condition();
@@ -89,29 +102,48 @@ pub async fn run_cycle(pool: &sqlx::PgPool, at: DateTime<Utc>) -> sqlx::Result<C
             Some((tracker, Some(tracked))) if tracked == condition => tracker,
             _ => Tracker::new(at),
         };
+        let matching: Vec<i64> = in_force
+            .iter()
+            .filter(|s| s.matches(&rule.draft))
+            .map(|s| s.id)
+            .collect();
+        let silenced: Option<i64> = matching.first().copied();
         let seen = observe(&mut conn, &condition.watched, at).await;
         let transition = step(&condition.thresholds, &mut tracker, at, &seen);
-        let silenced: Option<i64> = None;
+        // The rule's state, its event, its notifications and its silence
+        // matches in one transaction.
         let mut tx = sqlx::Connection::begin(&mut *conn).await?;
-        let event_id = store::record(&mut tx, rule, &tracker, seen.value(), at, transition.as_ref()).await?;
+        let event_id = store::record(&mut tx, rule, &tracker, seen.value(), at, transition.as_ref(), silenced).await?;
         if let Some(transition) = transition.as_ref().filter(|t| announces(t.to) && silenced.is_none()) {
             let ids: Vec<i64> = outbox::channels_of(rule, &targets).iter().map(|t| t.id).collect();
             let notification = outbox::notification(rule, NotificationKind::Transition, transition);
             outbox::enqueue(&mut tx, &ids, event_id, &notification).await?;
         }
+        if silenced.is_some() {
+            silenced_rules.push(rule.id);
+        }
+        if crate::alerts::api::is_active(tracker.state) {
+            silences::record_matches(&mut tx, &matching, rule.id, at).await?;
+        }
         tx.commit().await?;
-        cycle.transitions.extend(transition.map(|t| (rule.id, t)));
+        cycle.transitions.extend(transition.map(|t| (rule.id, t, silenced)));
     }
-    repeat_firing(&mut conn, &rules, at).await?;
+    cycle.silences_ended = silences::end_resolved(&mut conn, at).await?;
+    repeat_firing(&mut conn, &rules, &silenced_rules, at).await?;
     Ok(cycle)
 }
 
 /// Announces again every firing rule a channel has not heard about for its
-/// repeat interval.
-async fn repeat_firing(conn: &mut PgConnection, rules: &[Rule], at: DateTime<Utc>) -> sqlx::Result<()> {
+/// repeat interval, except the `silenced` ones.
+async fn repeat_firing(
+    conn: &mut PgConnection,
+    rules: &[Rule],
+    silenced: &[i64],
+    at: DateTime<Utc>,
+) -> sqlx::Result<()> {
     use super::outbox;
     for (rule_id, channel_id, value) in outbox::repeats_due(conn, at).await? {
-        let Some(rule) = rules.iter().find(|r| r.id == rule_id) else {
+        let Some(rule) = rules.iter().find(|r| r.id == rule_id && !silenced.contains(&r.id)) else {
             continue;
         };
         let still = Transition {

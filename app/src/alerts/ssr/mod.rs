@@ -1,5 +1,6 @@
 //! Server side of alerting: reading what a rule watches and evaluating it
-//! (live and as a backtest, with the same code), and rules as YAML files.
+//! (live and as a backtest, with the same code), rules as YAML files, and
+//! silences.
 
 pub mod channels;
 pub mod deliver;
@@ -9,4 +10,5 @@ pub mod import;
 pub mod manage;
 pub mod outbox;
 pub mod series;
+pub mod silences;
 pub mod store;

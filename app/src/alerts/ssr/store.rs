@@ -216,7 +216,8 @@ pub async fn trackers(conn: &mut PgConnection) -> sqlx::Result<HashMap<i64, (Tra
 }
 
 /// Records one evaluation of `rule`: its state (and the condition it tracks)
-/// and, when it changed, the alert event (answering its id).
+/// and, when it changed, the alert event with the silence then in force
+/// (answering the event's id).
 pub async fn record(
     conn: &mut PgConnection,
     rule: &Rule,
@@ -224,6 +225,7 @@ pub async fn record(
     value: Option<f64>,
     at: DateTime<Utc>,
     transition: Option<&Transition>,
+    silenced: Option<i64>,
 ) -> sqlx::Result<Option<i64>> {
     let condition = serde_json::to_string(&rule.draft.condition()).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
     sqlx::query(
@@ -246,8 +248,8 @@ pub async fn record(
         return Ok(None);
     };
     sqlx::query_scalar(
-        "INSERT INTO alert_events (rule_id, at, from_state, to_state, value, threshold, severity) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+        "INSERT INTO alert_events (rule_id, at, from_state, to_state, value, threshold, severity, silence_id) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
     )
     .bind(rule.id)
     .bind(transition.at)
@@ -256,6 +258,7 @@ pub async fn record(
     .bind(transition.value)
     .bind(rule.draft.threshold)
     .bind(rule.draft.severity.as_str())
+    .bind(silenced)
     .fetch_one(&mut *conn)
     .await
     .map(Some)
@@ -272,7 +275,7 @@ pub async fn events(
 ) -> sqlx::Result<Vec<StoredEvent>> {
     let rows = sqlx::query(
         "SELECT e.id, e.rule_id, r.name, e.at, e.from_state, e.to_state, e.value, e.threshold, e.severity, \
-         r.service, r.endpoint, r.aggregation \
+         e.silence_id, r.service, r.endpoint, r.aggregation \
          FROM alert_events e JOIN alert_rules r ON r.id = e.rule_id \
          WHERE ($1::bigint IS NULL OR e.rule_id = $1) AND ($2::text IS NULL OR e.severity = $2) \
            AND ($3::text IS NULL OR e.to_state = $3) AND ($4::timestamptz IS NULL OR e.at >= $4) \
@@ -301,6 +304,7 @@ pub async fn events(
                 service: row.try_get("service")?,
                 endpoint: row.try_get("endpoint")?,
                 aggregation: decode("aggregation", Aggregation::parse(&word("aggregation")?))?,
+                silence_id: row.try_get("silence_id")?,
             })
         })
         .collect()

@@ -48,7 +48,10 @@ pub fn EventTable(events: Vec<StoredEvent>, show_rule: bool) -> impl IntoView {
                         {show_rule.then(|| view! { <td><a href=format!("/alerts/rules/{}", e.rule_id)>{e.rule_name.clone()}</a></td> })}
                         <td><SeverityBadge severity=e.severity /></td>
                         <td><StateBadge state=e.from /></td>
-                        <td><StateBadge state=e.to /></td>
+                        <td>
+                            <StateBadge state=e.to />
+                            {e.silence_id.map(|_| view! { <span class="badge badge-silenced" data-testid="event-silenced">"silenced"</span> })}
+                        </td>
                         <td>{e.value.map_or_else(|| "no data".to_string(), format_value)}</td>
                         <td>{format_value(e.threshold)}</td>
                         <td class="event-links">
@@ -87,6 +90,7 @@ mod tests {
             service: "checkout".into(),
             endpoint: Some("/pay".into()),
             aggregation,
+            silence_id: None,
         }
     }
 

@@ -1,5 +1,6 @@
-//! `/alerts`: firing and pending alerts first (operators acknowledge them
-//! here), then the filterable history of every state change.
+//! `/alerts`: firing and pending alerts first (operators acknowledge or
+//! silence them here; a silenced one says until when), then the filterable
+//! history of every state change.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -9,6 +10,7 @@ use leptos_router::hooks::use_query_map;
 use super::badges::{SeverityBadge, StateBadge, when};
 use crate::alerts::api::{AcknowledgeAlert, AlertsOverview, EventFilter, get_alerts};
 use crate::alerts::rule::{Rule, format_value};
+use crate::alerts::silence::Silence;
 use crate::alerts::{AlertState, Severity};
 use crate::auth::permissions::{Permission, allows};
 use crate::auth::use_current_user;
@@ -38,6 +40,7 @@ pub fn Alerts() -> impl IntoView {
             <h1>"Alerts"</h1>
             <nav class="page-links" aria-label="Alerting">
                 <a href="/alerts/rules">"Alert rules"</a>
+                <a href="/alerts/silences">"Silences"</a>
                 <Transition fallback=|| ()>
                     {move || use_current_user()
                         .filter(|user| allows(user.role, Permission::ManageChannels))
@@ -81,10 +84,13 @@ fn Overview(
             <table class="audit-table" data-testid="active-alerts">
                 <thead><tr>
                     <th scope="col">"Severity"</th><th scope="col">"Rule"</th><th scope="col">"State"</th>
-                    <th scope="col">"Since"</th><th scope="col">"Value"</th><th scope="col">"Summary"</th><th scope="col">"Acknowledged"</th>
+                    <th scope="col">"Since"</th><th scope="col">"Value"</th><th scope="col">"Summary"</th><th scope="col">"Acknowledged"</th><th scope="col">"Silence"</th>
                 </tr></thead>
                 <tbody>
-                    {overview.active.into_iter().map(|rule| view! { <ActiveRow rule can_edit acknowledge /> }).collect_view()}
+                    {overview.active.into_iter().map(|rule| {
+                        let silence = overview.silences.iter().find(|s| s.matches(&rule.draft)).cloned();
+                        view! { <ActiveRow rule silence can_edit acknowledge /> }
+                    }).collect_view()}
                 </tbody>
             </table>
         }
@@ -106,7 +112,12 @@ fn Overview(
 }
 
 #[component]
-fn ActiveRow(rule: Rule, can_edit: bool, acknowledge: ServerAction<AcknowledgeAlert>) -> impl IntoView {
+fn ActiveRow(
+    rule: Rule,
+    silence: Option<Silence>,
+    can_edit: bool,
+    acknowledge: ServerAction<AcknowledgeAlert>,
+) -> impl IntoView {
     let status = rule.state.clone();
     let state = status.as_ref().map_or(AlertState::Normal, |s| s.state);
     let since = status.as_ref().map(|s| when(s.since).into_any());
@@ -116,6 +127,13 @@ fn ActiveRow(rule: Rule, can_edit: bool, acknowledge: ServerAction<AcknowledgeAl
         .as_ref()
         .and_then(|s| s.acknowledged_by.clone().zip(s.acknowledged_at));
     let id = rule.id;
+    let silence_href = format!(
+        "/alerts/silences?rule={}#new-silence",
+        crate::url::percent_encode(&rule.draft.name)
+    );
+    // A title, not a label: the rule's name in the link's name would make
+    // the rule's own link ambiguous to someone looking for it by name.
+    let silence_title = format!("Silence the alerts of {}", rule.draft.name);
     view! {
         <tr>
             <td><SeverityBadge severity=rule.draft.severity /></td>
@@ -133,6 +151,18 @@ fn ActiveRow(rule: Rule, can_edit: bool, acknowledge: ServerAction<AcknowledgeAl
                             <button type="submit">"Acknowledge"</button>
                         </ActionForm>
                     }.into_any(),
+                    None => view! { <span class="muted">"—"</span> }.into_any(),
+                }}
+            </td>
+            <td>
+                {match silence {
+                    Some(silence) => view! {
+                        <div data-testid="silenced">
+                            <a class="badge badge-silenced" href="/alerts/silences" title=silence.draft.comment.clone()>"Silenced"</a>
+                            <p class="hint">" until " {when(silence.draft.ends_at)}</p>
+                        </div>
+                    }.into_any(),
+                    None if can_edit => view! { <a href=silence_href title=silence_title>"Silence"</a> }.into_any(),
                     None => view! { <span class="muted">"—"</span> }.into_any(),
                 }}
             </td>

@@ -1,0 +1,543 @@
+//! Silences: for a while, alerts whose rule matches keep their state and
+//! history but send nothing. A silence matches on a rule's exact name, its
+//! severity and its labels (each given label must equal the rule's); it
+//! needs at least one of them. Its form keeps every field as typed (so a
+//! failed create loses nothing) and parses into a [`SilenceDraft`] with a
+//! message per field.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Duration, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::form::pairs;
+use super::rule::{RuleDraft, labels, text};
+use super::{Severity, SilenceEnd};
+use crate::error::AppError;
+
+/// The longest a silence may last.
+pub const MAX_SILENCE_DAYS: i64 = 30;
+
+/// What a silence matches and for how long: what is stored.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SilenceDraft {
+    /// A rule's exact name.
+    pub rule_name: Option<String>,
+    pub severity: Option<Severity>,
+    /// Labels the rule must carry with these values (all of them).
+    pub labels: BTreeMap<String, String>,
+    pub starts_at: DateTime<Utc>,
+    pub ends_at: DateTime<Utc>,
+    /// Why: required, shown beside the silence.
+    pub comment: String,
+    /// End the silence once every alert it matched has resolved.
+    pub end_when_resolved: bool,
+}
+
+/// A stored silence.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Silence {
+    pub id: i64,
+    pub draft: SilenceDraft,
+    /// The creator's email; `None` when created from the command line.
+    pub created_by: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub ended_at: Option<DateTime<Utc>>,
+    pub ended_by: Option<String>,
+    pub end_reason: Option<SilenceEnd>,
+    /// Names of the rules it matched while they were pending or firing.
+    pub matched: Vec<String>,
+}
+
+impl SilenceDraft {
+    /// Whether this silence covers `rule`'s alerts.
+    pub fn matches(&self, rule: &RuleDraft) -> bool {
+        self.rule_name.as_ref().is_none_or(|name| *name == rule.name)
+            && self.severity.is_none_or(|severity| severity == rule.severity)
+            && self
+                .labels
+                .iter()
+                .all(|(key, value)| rule.labels.get(key) == Some(value))
+    }
+
+    /// "rule = Checkout slow, severity = critical, team = shop".
+    pub fn describe(&self) -> String {
+        let mut parts = Vec::new();
+        if let Some(name) = &self.rule_name {
+            parts.push(format!("rule = {name}"));
+        }
+        if let Some(severity) = self.severity {
+            parts.push(format!("severity = {}", severity.as_str()));
+        }
+        parts.extend(self.labels.iter().map(|(k, v)| format!("{k} = {v}")));
+        parts.join(", ")
+    }
+
+    /// Checks every field; the error names the first wrong one.
+    pub fn validate(&self, now: DateTime<Utc>) -> Result<(), AppError> {
+        if let Some(name) = &self.rule_name {
+            text("rule_name", name, 1, 120)?;
+        }
+        labels("labels", &self.labels)?;
+        if self.rule_name.is_none() && self.severity.is_none() && self.labels.is_empty() {
+            return Err(AppError::validation(
+                "matchers",
+                "Match at least a rule name, a severity or a label",
+            ));
+        }
+        if self.ends_at <= self.starts_at {
+            return Err(AppError::validation("ends_at", "Must be after the start"));
+        }
+        if self.ends_at <= now {
+            return Err(AppError::validation("ends_at", "Must be in the future"));
+        }
+        if self.ends_at - self.starts_at > Duration::days(MAX_SILENCE_DAYS) {
+            return Err(AppError::validation(
+                "ends_at",
+                format!("A silence lasts at most {MAX_SILENCE_DAYS} days"),
+            ));
+        }
+        text("comment", &self.comment, 1, 1000)?;
+        Ok(())
+    }
+}
+
+impl Silence {
+    pub fn matches(&self, rule: &RuleDraft) -> bool {
+        self.draft.matches(rule)
+    }
+
+    /// In force at `at`: started, not expired, not ended.
+    pub fn is_active(&self, at: DateTime<Utc>) -> bool {
+        self.ended_at.is_none() && self.draft.starts_at <= at && at < self.draft.ends_at
+    }
+
+    /// When it stopped (or stops) applying.
+    pub fn over_at(&self) -> DateTime<Utc> {
+        self.ended_at.unwrap_or(self.draft.ends_at)
+    }
+}
+
+/// The create form: every field as typed.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SilenceForm {
+    pub rule_name: String,
+    /// A severity, or empty for any.
+    pub severity: String,
+    /// `name=value`, one per line.
+    pub labels: String,
+    /// Empty: now. `YYYY-MM-DDTHH:MM` (UTC) or RFC 3339.
+    pub starts_at: String,
+    /// The end as a time, or …
+    pub ends_at: String,
+    /// … as a duration from the start: `30m`, `2h`, `1d`, `1h30m`.
+    pub duration: String,
+    pub comment: String,
+    /// A checkbox: present when checked.
+    pub end_when_resolved: Option<String>,
+}
+
+impl SilenceForm {
+    /// A new silence for the alerts of rule `name`.
+    pub fn for_rule(name: &str) -> Self {
+        SilenceForm {
+            rule_name: name.to_string(),
+            ..Default::default()
+        }
+    }
+
+    /// The draft this form describes at `now`, validated; errors name the field.
+    pub fn parse(&self, now: DateTime<Utc>) -> Result<SilenceDraft, AppError> {
+        let severity = match self.severity.trim() {
+            "" => None,
+            word => Some(
+                Severity::parse(word)
+                    .ok_or_else(|| AppError::validation("severity", "Choose critical, warning, info or any"))?,
+            ),
+        };
+        let starts_at = match self.starts_at.trim() {
+            "" => now,
+            value => time("starts_at", value)?,
+        };
+        let ends_at = match (self.ends_at.trim(), self.duration.trim()) {
+            ("", "") => {
+                return Err(AppError::validation(
+                    "duration",
+                    "Give a duration (e.g. 2h) or an end time",
+                ));
+            }
+            (_, "") => time("ends_at", self.ends_at.trim())?,
+            ("", duration) => starts_at + parse_duration(duration)?,
+            _ => {
+                return Err(AppError::validation(
+                    "duration",
+                    "Give a duration or an end time, not both",
+                ));
+            }
+        };
+        let draft = SilenceDraft {
+            rule_name: Some(self.rule_name.trim().to_string()).filter(|n| !n.is_empty()),
+            severity,
+            labels: pairs("labels", &self.labels)?,
+            starts_at,
+            ends_at,
+            comment: self.comment.trim().to_string(),
+            end_when_resolved: self.end_when_resolved.is_some(),
+        };
+        match draft.validate(now) {
+            // Name the field the end was given in.
+            Err(AppError::Validation { field, message }) if field == "ends_at" && self.ends_at.trim().is_empty() => {
+                Err(AppError::validation("duration", message))
+            }
+            other => other.map(|()| draft),
+        }
+    }
+
+    /// `(field, value)` for every field, named as the page's form names them.
+    pub fn fields(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("rule_name", self.rule_name.clone()),
+            ("severity", self.severity.clone()),
+            ("labels", self.labels.clone()),
+            ("starts_at", self.starts_at.clone()),
+            ("ends_at", self.ends_at.clone()),
+            ("duration", self.duration.clone()),
+            ("comment", self.comment.clone()),
+            ("end_when_resolved", self.end_when_resolved.clone().unwrap_or_default()),
+        ]
+    }
+
+    /// The form from a URL's `silence[field]` parameters; `None` when it has none.
+    pub fn from_query(get: impl Fn(&str) -> Option<String>) -> Option<Self> {
+        let field = |name: &str| get(&format!("silence[{name}]"));
+        let form = SilenceForm {
+            rule_name: field("rule_name").unwrap_or_default(),
+            severity: field("severity").unwrap_or_default(),
+            labels: field("labels").unwrap_or_default(),
+            starts_at: field("starts_at").unwrap_or_default(),
+            ends_at: field("ends_at").unwrap_or_default(),
+            duration: field("duration").unwrap_or_default(),
+            comment: field("comment").unwrap_or_default(),
+            end_when_resolved: field("end_when_resolved").filter(|v| !v.is_empty()),
+        };
+        (form != SilenceForm::default()).then_some(form)
+    }
+
+    /// The form as `silence[field]=value` query parameters (empty ones left out).
+    pub fn query(&self) -> String {
+        self.fields()
+            .into_iter()
+            .filter(|(_, value)| !value.is_empty())
+            .map(|(name, value)| format!("silence%5B{name}%5D={}", crate::url::percent_encode(&value)))
+            .collect::<Vec<_>>()
+            .join("&")
+    }
+}
+
+fn time(field: &str, value: &str) -> Result<DateTime<Utc>, AppError> {
+    crate::audit::filter::parse_time(value)
+        .map(|(time, _)| time)
+        .map_err(|_| AppError::validation(field, "Enter a time as YYYY-MM-DDTHH:MM (UTC)"))
+}
+
+/// `30m`, `2h`, `1d` or a sum such as `1h30m` (minutes, hours, days).
+pub fn parse_duration(text: &str) -> Result<Duration, AppError> {
+    let bad = || AppError::validation("duration", "Write a duration such as 30m, 2h, 1d or 1h30m");
+    let compact: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+    let mut total = Duration::zero();
+    let mut digits = String::new();
+    for c in compact.chars() {
+        if c.is_ascii_digit() {
+            digits.push(c);
+            continue;
+        }
+        let amount: i64 = digits.parse().ok().filter(|n| *n <= 100_000).ok_or_else(bad)?;
+        digits.clear();
+        total += match c.to_ascii_lowercase() {
+            'm' => Duration::minutes(amount),
+            'h' => Duration::hours(amount),
+            'd' => Duration::days(amount),
+            _ => return Err(bad()),
+        };
+    }
+    if !digits.is_empty() || total <= Duration::zero() {
+        return Err(bad());
+    }
+    Ok(total)
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+
+    use super::*;
+    use crate::alerts::{Aggregation, Comparator, NoDataPolicy};
+
+    fn now() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 11, 30, 12, 0, 0).single().expect("instant")
+    }
+
+    fn rule(name: &str, severity: Severity, labels: &[(&str, &str)]) -> RuleDraft {
+        RuleDraft {
+            name: name.into(),
+            description: String::new(),
+            service: "shop".into(),
+            endpoint: None,
+            metric: None,
+            matchers: BTreeMap::new(),
+            aggregation: Aggregation::P95,
+            window_secs: 300,
+            comparator: Comparator::Gt,
+            threshold: 500.0,
+            recovery_threshold: None,
+            for_secs: 0,
+            no_data: NoDataPolicy::Keep,
+            severity,
+            labels: labels.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+            summary: String::new(),
+            channels: Vec::new(),
+            enabled: true,
+        }
+    }
+
+    fn silence(name: Option<&str>, severity: Option<Severity>, labels: &[(&str, &str)]) -> SilenceDraft {
+        SilenceDraft {
+            rule_name: name.map(String::from),
+            severity,
+            labels: labels.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+            starts_at: now(),
+            ends_at: now() + Duration::hours(2),
+            comment: "maintenance".into(),
+            end_when_resolved: false,
+        }
+    }
+
+    fn filled() -> SilenceForm {
+        SilenceForm {
+            rule_name: "Checkout slow".into(),
+            duration: "2h".into(),
+            comment: "Deploying the fix".into(),
+            ..Default::default()
+        }
+    }
+
+    fn field(result: Result<SilenceDraft, AppError>) -> String {
+        match result {
+            Err(AppError::Validation { field, .. }) => field,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn every_given_matcher_must_hold() {
+        let shop = rule(
+            "Checkout slow",
+            Severity::Critical,
+            &[("team", "shop"), ("env", "prod")],
+        );
+        assert!(silence(Some("Checkout slow"), None, &[]).matches(&shop));
+        assert!(
+            !silence(Some("Checkout"), None, &[]).matches(&shop),
+            "names match exactly"
+        );
+        assert!(silence(None, Some(Severity::Critical), &[]).matches(&shop));
+        assert!(!silence(None, Some(Severity::Warning), &[]).matches(&shop));
+        assert!(silence(None, None, &[("team", "shop")]).matches(&shop));
+        assert!(!silence(None, None, &[("team", "pay")]).matches(&shop));
+        assert!(
+            !silence(None, None, &[("region", "eu")]).matches(&shop),
+            "a missing label"
+        );
+        assert!(silence(Some("Checkout slow"), Some(Severity::Critical), &[("env", "prod")]).matches(&shop));
+        assert!(!silence(Some("Checkout slow"), Some(Severity::Info), &[("env", "prod")]).matches(&shop));
+    }
+
+    #[test]
+    fn a_silence_is_active_from_its_start_until_it_ends_or_expires() {
+        let mut s = Silence {
+            id: 1,
+            draft: silence(Some("x"), None, &[]),
+            created_by: None,
+            created_at: now(),
+            ended_at: None,
+            ended_by: None,
+            end_reason: None,
+            matched: Vec::new(),
+        };
+        assert!(!s.is_active(now() - Duration::seconds(1)), "not started");
+        assert!(s.is_active(now()));
+        assert!(s.is_active(now() + Duration::minutes(119)));
+        assert!(!s.is_active(now() + Duration::hours(2)), "expired");
+        s.ended_at = Some(now() + Duration::minutes(5));
+        assert!(!s.is_active(now() + Duration::minutes(10)), "ended");
+    }
+
+    #[test]
+    fn a_filled_form_parses_with_a_duration_or_an_end_time() {
+        let draft = filled().parse(now()).expect("valid");
+        assert_eq!(draft.starts_at, now());
+        assert_eq!(draft.ends_at, now() + Duration::hours(2));
+        assert_eq!(draft.rule_name.as_deref(), Some("Checkout slow"));
+        assert_eq!(draft.severity, None);
+        let form = SilenceForm {
+            duration: String::new(),
+            ends_at: "2026-12-01T08:30".into(),
+            severity: "critical".into(),
+            labels: "team=shop\n\n".into(),
+            end_when_resolved: Some("on".into()),
+            ..filled()
+        };
+        let draft = form.parse(now()).expect("valid");
+        assert_eq!(
+            draft.ends_at,
+            Utc.with_ymd_and_hms(2026, 12, 1, 8, 30, 0).single().expect("t")
+        );
+        assert_eq!(draft.severity, Some(Severity::Critical));
+        assert_eq!(draft.labels.get("team").map(String::as_str), Some("shop"));
+        assert!(draft.end_when_resolved);
+    }
+
+    #[test]
+    fn durations_read_minutes_hours_days_and_sums() {
+        assert_eq!(parse_duration("30m").ok(), Some(Duration::minutes(30)));
+        assert_eq!(parse_duration(" 2h ").ok(), Some(Duration::hours(2)));
+        assert_eq!(parse_duration("1d").ok(), Some(Duration::days(1)));
+        assert_eq!(parse_duration("1h30m").ok(), Some(Duration::minutes(90)));
+        for bad in ["", "2", "h", "2x", "0m", "-1h", "99999999999d"] {
+            assert!(parse_duration(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn each_bad_field_is_named() {
+        let cases: Vec<(&str, SilenceForm)> = vec![
+            (
+                "comment",
+                SilenceForm {
+                    comment: "  ".into(),
+                    ..filled()
+                },
+            ),
+            (
+                "matchers",
+                SilenceForm {
+                    rule_name: String::new(),
+                    ..filled()
+                },
+            ),
+            (
+                "labels",
+                SilenceForm {
+                    labels: "team".into(),
+                    ..filled()
+                },
+            ),
+            (
+                "labels",
+                SilenceForm {
+                    labels: "bad key=x".into(),
+                    ..filled()
+                },
+            ),
+            (
+                "severity",
+                SilenceForm {
+                    severity: "urgent".into(),
+                    ..filled()
+                },
+            ),
+            (
+                "duration",
+                SilenceForm {
+                    duration: "soon".into(),
+                    ..filled()
+                },
+            ),
+            (
+                "duration",
+                SilenceForm {
+                    duration: "31d".into(),
+                    ..filled()
+                },
+            ),
+            (
+                "duration",
+                SilenceForm {
+                    duration: String::new(),
+                    ..filled()
+                },
+            ),
+            (
+                "duration",
+                SilenceForm {
+                    ends_at: "2026-12-01T08:30".into(),
+                    ..filled()
+                },
+            ),
+            (
+                "ends_at",
+                SilenceForm {
+                    duration: String::new(),
+                    ends_at: "2026-11-30T11:00".into(),
+                    ..filled()
+                },
+            ),
+            (
+                "ends_at",
+                SilenceForm {
+                    duration: String::new(),
+                    starts_at: "2026-12-01T10:00".into(),
+                    ends_at: "2026-12-01T09:00".into(),
+                    ..filled()
+                },
+            ),
+            (
+                "starts_at",
+                SilenceForm {
+                    starts_at: "tomorrow".into(),
+                    ..filled()
+                },
+            ),
+        ];
+        for (expected, form) in cases {
+            assert_eq!(field(form.parse(now())), expected, "{form:?}");
+        }
+    }
+
+    #[test]
+    fn the_form_survives_a_trip_through_the_url() {
+        let form = SilenceForm {
+            labels: "team=shop\nenv=prod".into(),
+            end_when_resolved: Some("on".into()),
+            ..filled()
+        };
+        let query = form.query();
+        let pairs: Vec<(String, String)> = query
+            .split('&')
+            .map(|pair| {
+                let (k, v) = pair.split_once('=').expect("k=v");
+                let decode = |s: &str| {
+                    let bytes = s.as_bytes();
+                    let mut out = Vec::new();
+                    let mut i = 0;
+                    while i < bytes.len() {
+                        if bytes[i] == b'%' {
+                            out.push(u8::from_str_radix(&s[i + 1..i + 3], 16).expect("hex"));
+                            i += 3;
+                        } else {
+                            out.push(bytes[i]);
+                            i += 1;
+                        }
+                    }
+                    String::from_utf8(out).expect("utf-8")
+                };
+                (decode(k), decode(v))
+            })
+            .collect();
+        let back = SilenceForm::from_query(|name| pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()))
+            .expect("has fields");
+        assert_eq!(back, form);
+        assert!(SilenceForm::from_query(|_| None).is_none());
+    }
+}

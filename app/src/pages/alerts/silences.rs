@@ -1,0 +1,284 @@
+//! `/alerts/silences`: silences in force (with who created them and when
+//! they expire; operators end them here), a form for a new one and the
+//! recently ended ones.
+//!
+//! The form is a plain HTML form (so it works the same without
+//! JavaScript) posting to the create function, which answers with this
+//! page (or, on a mistake, this page with every field as typed and the
+//! message beside its field). `?rule=NAME` starts it for one rule's alerts.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+
+use super::badges::{SeverityBadge, when};
+use crate::alerts::silence::{MAX_SILENCE_DAYS, Silence, SilenceForm};
+use crate::alerts::silences_api::{EndSilence, SilencesPage, list_silences};
+use crate::alerts::{Severity, SilenceEnd};
+use crate::components::form::{FieldError, FormError};
+use crate::error::AppError;
+
+/// What the page's URL asks for: a form to start from and a refused create.
+#[derive(Clone, Debug, PartialEq)]
+struct SilenceQuery {
+    form: SilenceForm,
+    error: Option<(String, String)>,
+    /// A silence just created without JavaScript.
+    created: bool,
+}
+
+#[component]
+pub fn Silences() -> impl IntoView {
+    let query = use_query_map();
+    let asked = Memo::new(move |_| {
+        let q = query.read();
+        SilenceQuery {
+            form: SilenceForm::from_query(|k| q.get(k))
+                .or_else(|| q.get("rule").map(|name| SilenceForm::for_rule(&name)))
+                .unwrap_or_default(),
+            error: q.get("error_field").zip(q.get("error")),
+            created: q.get("created").is_some(),
+        }
+    });
+    let end = ServerAction::<EndSilence>::new();
+    let page = Resource::new(move || end.version().get(), |_| list_silences());
+    let end_error = Signal::derive(move || end.value().get().and_then(Result::err));
+    view! {
+        <Title text="Silences" />
+        <p class="breadcrumb"><a href="/alerts">"Alerts"</a>" › Silences"</p>
+        <h1>"Silences"</h1>
+        <p class="hint">"A silenced alert still shows its state and history, but sends nothing."</p>
+        <FormError error=end_error />
+        {move || asked.read().created.then(|| view! { <p class="success" role="status">"Silence created."</p> })}
+        <Transition fallback=|| view! { <p class="muted">"Loading silences…"</p> }>
+            {move || page.get().map(|result| match result {
+                Ok(page) => view! { <Listing page asked=asked.get() end /> }.into_any(),
+                Err(error) => view! { <p class="error" role="alert">{format!("Could not load silences: {error}")}</p> }.into_any(),
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn Listing(page: SilencesPage, asked: SilenceQuery, end: ServerAction<EndSilence>) -> impl IntoView {
+    let can_edit = page.can_edit;
+    let active = if page.active.is_empty() {
+        view! { <p class="muted" data-testid="no-active-silences">"No silences are in force: every alert notifies."</p> }.into_any()
+    } else {
+        view! {
+            <table class="audit-table silences-table" data-testid="active-silences">
+                <thead><tr>
+                    <th scope="col">"Matches"</th><th scope="col">"Comment"</th><th scope="col">"Created by"</th>
+                    <th scope="col">"Created"</th><th scope="col">"Expires"</th><th scope="col">"Alerts matched"</th>
+                    {can_edit.then(|| view! { <th scope="col"><span class="visually-hidden">"Actions"</span></th> })}
+                </tr></thead>
+                <tbody>
+                    {page.active.into_iter().map(|silence| view! { <ActiveRow silence can_edit end /> }).collect_view()}
+                </tbody>
+            </table>
+        }
+        .into_any()
+    };
+    let ended = if page.ended.is_empty() {
+        view! { <p class="muted" data-testid="no-ended-silences">"None yet."</p> }.into_any()
+    } else {
+        view! {
+            <table class="audit-table silences-table" data-testid="ended-silences">
+                <thead><tr>
+                    <th scope="col">"Matches"</th><th scope="col">"Comment"</th><th scope="col">"Created by"</th>
+                    <th scope="col">"Over since"</th><th scope="col">"How"</th><th scope="col">"Alerts matched"</th>
+                </tr></thead>
+                <tbody>
+                    {page.ended.into_iter().map(|silence| view! { <EndedRow silence /> }).collect_view()}
+                </tbody>
+            </table>
+        }
+        .into_any()
+    };
+    view! {
+        <section class="panel" aria-labelledby="active-silences-heading">
+            <h2 id="active-silences-heading">"Active"</h2>
+            {active}
+        </section>
+        {can_edit.then(|| view! { <CreateForm asked=asked.clone() rules=page.rules.clone() /> })}
+        <section class="panel" aria-labelledby="ended-silences-heading">
+            <h2 id="ended-silences-heading">"Recently ended"</h2>
+            {ended}
+        </section>
+    }
+    .into_any()
+}
+
+/// The matchers as small labelled parts.
+#[component]
+fn Matchers(silence: Silence) -> impl IntoView {
+    let draft = silence.draft;
+    view! {
+        <ul class="silence-matchers">
+            {draft.rule_name.map(|name| view! { <li>"rule "<strong>{name}</strong></li> })}
+            {draft.severity.map(|severity| view! { <li>"severity "<SeverityBadge severity /></li> })}
+            {draft.labels.into_iter().map(|(k, v)| view! { <li><code>{format!("{k}={v}")}</code></li> }).collect_view()}
+        </ul>
+    }
+}
+
+fn creator(silence: &Silence) -> String {
+    silence.created_by.clone().unwrap_or_else(|| "command line".into())
+}
+
+fn matched(silence: &Silence) -> String {
+    if silence.matched.is_empty() {
+        "none yet".into()
+    } else {
+        silence.matched.join(", ")
+    }
+}
+
+#[component]
+fn ActiveRow(silence: Silence, can_edit: bool, end: ServerAction<EndSilence>) -> impl IntoView {
+    let id = silence.id;
+    let starts_later = silence.draft.starts_at > chrono::Utc::now();
+    let starts = silence.draft.starts_at;
+    let expires = silence.draft.ends_at;
+    let when_resolved = silence.draft.end_when_resolved;
+    view! {
+        <tr data-silence=id.to_string()>
+            <td><Matchers silence=silence.clone() /></td>
+            <td>{silence.draft.comment.clone()}</td>
+            <td class="who">{creator(&silence)}</td>
+            <td>{when(silence.created_at)}</td>
+            <td>
+                {when(expires)}
+                {starts_later.then(|| view! { <p class="hint">"starts " {when(starts)}</p> })}
+                {when_resolved.then(|| view! { <p class="hint">"or ends when every matched alert has resolved"</p> })}
+            </td>
+            <td>{matched(&silence)}</td>
+            {can_edit.then(|| view! {
+                <td>
+                    <details class="confirm">
+                        <summary>"End now…"</summary>
+                        <div class="confirm-body">
+                            <ActionForm action=end>
+                                <input type="hidden" name="id" value=id.to_string() />
+                                <p>"End this silence now? Alerts it matches will notify again."</p>
+                                <button type="submit" class="danger" disabled=move || end.pending().get()>"End silence"</button>
+                            </ActionForm>
+                        </div>
+                    </details>
+                </td>
+            })}
+        </tr>
+    }
+}
+
+#[component]
+fn EndedRow(silence: Silence) -> impl IntoView {
+    let how = match (silence.end_reason, &silence.ended_by) {
+        (Some(SilenceEnd::Resolved), _) => "its alerts resolved".to_string(),
+        (Some(SilenceEnd::Ended), Some(by)) => format!("ended by {by}"),
+        (Some(SilenceEnd::Ended), None) => "ended from the command line".to_string(),
+        (None, _) => "expired".to_string(),
+    };
+    view! {
+        <tr data-silence=silence.id.to_string()>
+            <td><Matchers silence=silence.clone() /></td>
+            <td>{silence.draft.comment.clone()}</td>
+            <td class="who">{creator(&silence)}</td>
+            <td>{when(silence.over_at())}</td>
+            <td>{how}</td>
+            <td>{matched(&silence)}</td>
+        </tr>
+    }
+}
+
+/// A form field's name: `silence[<field>]`.
+fn name(field: &str) -> String {
+    format!("silence[{field}]")
+}
+
+#[component]
+fn CreateForm(asked: SilenceQuery, rules: Vec<String>) -> impl IntoView {
+    let form = asked.form;
+    let error: Signal<Option<AppError>> = Signal::stored(
+        asked
+            .error
+            .map(|(field, message)| AppError::Validation { field, message }),
+    );
+    let text =
+        move |field: &'static str, label: &'static str, value: String, hint: &'static str, kind: &'static str| {
+            let id = format!("silence-{field}");
+            let hint_id = format!("{id}-hint");
+            view! {
+                <div class="field">
+                    <label for=id.clone()>{label}</label>
+                    <input id=id type=kind name=name(field) value=value autocomplete="off"
+                        list=(field == "rule_name").then_some("silence-rule-names")
+                        placeholder=(field == "duration").then_some("2h")
+                        aria-describedby=(!hint.is_empty()).then(|| hint_id.clone()) />
+                    {(!hint.is_empty()).then(|| view! { <p class="hint" id=hint_id>{hint}</p> })}
+                    <FieldError error field=field />
+                </div>
+            }
+            .into_any()
+        };
+    let severity = form.severity.clone();
+    let resolved = form.end_when_resolved.is_some();
+    let comment = form.comment.clone();
+    let labels = form.labels.clone();
+    view! {
+        <section class="panel" id="new-silence" aria-labelledby="new-silence-heading">
+            <h2 id="new-silence-heading">"New silence"</h2>
+            <form method="post" action="/api/alerts/silence-create" class="rule-form silence-form" data-testid="silence-form">
+                <fieldset>
+                    <legend>"Alerts it silences"</legend>
+                    <div class="filter-grid">
+                        {text("rule_name", "Rule name", form.rule_name.clone(), "Exactly as the rule is named; empty for any rule.", "text")}
+                        <div class="field">
+                            <label for="silence-severity">"Severity"</label>
+                            <select id="silence-severity" name=name("severity")>
+                                <option value="" selected=severity.is_empty()>"Any"</option>
+                                {Severity::ALL.iter().map(|s| view! { <option value=s.as_str() selected=s.as_str() == severity>{s.as_str()}</option> }).collect_view()}
+                            </select>
+                            <FieldError error field="severity" />
+                        </div>
+                    </div>
+                    <datalist id="silence-rule-names">
+                        {rules.into_iter().map(|rule| view! { <option value=rule></option> }).collect_view()}
+                    </datalist>
+                    <div class="field">
+                        <label for="silence-labels">"Labels"</label>
+                        // An empty text node would not survive hydration.
+                        <textarea id="silence-labels" name=name("labels") rows="2" aria-describedby="silence-labels-hint">{(!labels.is_empty()).then_some(labels)}</textarea>
+                        <p class="hint" id="silence-labels-hint">"name=value per line; the rule must carry every one."</p>
+                        <FieldError error field="labels" />
+                    </div>
+                    <FieldError error field="matchers" />
+                </fieldset>
+                <fieldset>
+                    <legend>"When"</legend>
+                    <div class="filter-grid">
+                        {text("starts_at", "Starts (UTC)", form.starts_at.clone(), "Empty: now.", "datetime-local")}
+                        {text("duration", "For", form.duration.clone(), "e.g. 30m, 2h, 1d (at most 30 days).", "text")}
+                        {text("ends_at", "Or until (UTC)", form.ends_at.clone(), "Instead of a duration.", "datetime-local")}
+                    </div>
+                    <label class="checkbox">
+                        <input type="checkbox" name=name("end_when_resolved") value="on" checked=resolved />
+                        " End when every matched alert has resolved"
+                    </label>
+                </fieldset>
+                <div class="field">
+                    <label for="silence-comment">"Comment"</label>
+                    <textarea id="silence-comment" name=name("comment") rows="2" required=true maxlength="1000" aria-describedby="silence-comment-hint">{(!comment.is_empty()).then_some(comment)}</textarea>
+                    <p class="hint" id="silence-comment-hint">"Why: shown to everyone who sees the silence."</p>
+                    <FieldError error field="comment" />
+                </div>
+                <FormError error />
+                <div class="filter-buttons">
+                    <button type="submit" class="primary">"Create silence"</button>
+                </div>
+                <p class="hint">{format!("A silence lasts at most {MAX_SILENCE_DAYS} days.")}</p>
+            </form>
+        </section>
+    }
+    .into_any()
+}
