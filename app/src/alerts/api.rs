@@ -168,7 +168,8 @@ mod ssr {
         let rules = store::list(&mut conn).await.map_err(fail("alerts: rules"))?;
         let mut active: Vec<Rule> = rules
             .iter()
-            .filter(|r| r.state.as_ref().is_some_and(|s| is_active(s.state)))
+            // A disabled rule is not evaluated: its last state is history, not an alert.
+            .filter(|r| r.draft.enabled && r.state.as_ref().is_some_and(|s| is_active(s.state)))
             .cloned()
             .collect();
         let rank = |r: &Rule| {

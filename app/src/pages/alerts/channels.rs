@@ -120,6 +120,7 @@ fn ChannelTable(channels: Vec<Channel>, actions: Actions) -> impl IntoView {
         .into_any();
     }
     view! {
+        <section class="panel" aria-label="Channels">
         <table class="audit-table" data-testid="channels">
             <thead><tr>
                 <th scope="col">"Name"</th><th scope="col">"Kind"</th><th scope="col">"Address"</th>
@@ -129,6 +130,7 @@ fn ChannelTable(channels: Vec<Channel>, actions: Actions) -> impl IntoView {
                 {channels.into_iter().map(|c| view! { <ChannelRow channel=c actions /> }).collect_view()}
             </tbody>
         </table>
+        </section>
     }
     .into_any()
 }

@@ -57,6 +57,9 @@ pub fn EventTable(events: Vec<StoredEvent>, show_rule: bool) -> impl IntoView {
                         <td class="event-links">
                             <a href=chart_href(&e)>"Chart"</a>
                             <a href=audit_href(&e)>"Audit"</a>
+                            {crate::alerts::notify::announces(e.to).then(|| view! {
+                                <a href=format!("/alerts/rules/{}#notifications", e.rule_id)>"Notifications"</a>
+                            })}
                         </td>
                     </tr>
                 }).collect_view()}

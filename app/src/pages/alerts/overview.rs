@@ -154,7 +154,7 @@ fn ActiveRow(
                     None => view! { <span class="muted">"—"</span> }.into_any(),
                 }}
             </td>
-            <td>
+            <td class="nowrap">
                 {match silence {
                     Some(silence) => view! {
                         <div data-testid="silenced">
