@@ -247,12 +247,15 @@ struct Incident {
 
 struct Generator {
     incidents: Vec<Option<Incident>>,
+    /// The chance, each second, that a service without one starts an incident.
+    incident_chance: f64,
 }
 
 impl Generator {
     fn new() -> Generator {
         Generator {
             incidents: SERVICES.iter().map(|_| None).collect(),
+            incident_chance: INCIDENT_CHANCE,
         }
     }
 
@@ -266,7 +269,7 @@ impl Generator {
                 eprintln!("opsdeck demo: incident on {} is over", service.name);
                 *incident = None;
             }
-            if incident.is_none() && rng.gen_bool(INCIDENT_CHANCE) {
+            if incident.is_none() && rng.gen_bool(self.incident_chance) {
                 let minutes = rng.gen_range(3..=6);
                 let slowdown = rng.gen_range(5.0..10.0);
                 eprintln!(
@@ -342,16 +345,26 @@ mod tests {
     /// evaluator's own code: the incident fires the rule, and it resolves by
     /// itself once the incident is over.
     #[test]
-    fn a_demo_incident_fires_the_demo_rule_which_then_resolves() {
+    fn a_demo_incident_fires_the_demo_rule_which_then_resolves_at_any_hour() {
+        use chrono::TimeZone;
+        // Traffic follows a daily rhythm: the quiet night hours and the busy afternoon alike.
+        for hour in [0, 3, 6, 9, 12, 15, 18, 21] {
+            let start = Utc.with_ymd_and_hms(2026, 11, 24, hour, 0, 0).single().expect("a time");
+            incident_fires_and_resolves(start);
+        }
+    }
+
+    fn incident_fires_and_resolves(start: DateTime<Utc>) {
         use app::alerts::ssr::series::{Minutes, value_at};
         use app::alerts::state::{Tracker, episodes, step};
         use app::metrics::ssr::histogram::LatencyHistogram;
         use app::metrics::ssr::queries::Merged;
         use chrono::{DurationRound, TimeDelta};
 
-        let start = Utc::now().duration_trunc(TimeDelta::hours(1)).expect("hour") - TimeDelta::hours(2);
         let mut rng = rand::rngs::StdRng::seed_from_u64(11);
         let mut generator = Generator::new();
+        // Only the incident started below (a random one could overlap it).
+        generator.incident_chance = 0.0;
         let mut minutes: Vec<Merged<DateTime<Utc>>> = Vec::new();
         for second in 0..40 * 60 {
             let now = start + TimeDelta::seconds(second);
@@ -402,11 +415,11 @@ mod tests {
         let incident = fired
             .iter()
             .find(|e| e.fired_at > start + TimeDelta::minutes(15) && e.fired_at < start + TimeDelta::minutes(20))
-            .unwrap_or_else(|| panic!("the incident fires the rule: {transitions:?}"));
+            .unwrap_or_else(|| panic!("at {start} the incident fires the rule: {transitions:?}"));
         let resolved = incident.resolved_at.expect("it resolves on its own");
         assert!(
             resolved > start + TimeDelta::minutes(20) && resolved <= start + TimeDelta::minutes(25),
-            "{resolved}"
+            "at {start}: {resolved}"
         );
     }
 

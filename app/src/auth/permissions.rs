@@ -115,7 +115,7 @@ impl Permission {
             Permission::RunBackups => "run, verify and restore-test backups",
             Permission::ManageBackups => "manage backup targets, restore into a new database, download backups",
             Permission::ReadAlerts => "read alerts and alert rules",
-            Permission::EditAlertRules => "edit alert rules, acknowledge alerts",
+            Permission::EditAlertRules => "edit alert rules, acknowledge and silence alerts",
             Permission::ManageChannels => "manage notification channels",
         }
     }
