@@ -346,8 +346,23 @@ async fn alert_timing() {
         Aggregation::Throughput,
         Aggregation::AvgLatency,
     ];
+    // Every rule notifies a channel, so a cycle writes its outbox rows too
+    // (no dispatcher runs here: nothing is sent).
+    let channel = app::alerts::notify::ChannelDraft {
+        name: "ops".into(),
+        kind: app::alerts::notify::ChannelKind::Webhook,
+        url: "http://127.0.0.1:9/hook".into(),
+        repeat_minutes: 240,
+        enabled: true,
+    };
+    app::alerts::ssr::channels::create(&mut conn, &channel, "whsec_timing_test_secret_0123456789abcdef")
+        .await
+        .expect("channel");
     for n in 0..1000 {
         let mut rule = p95_rule(&format!("rule {n}"));
+        rule.channels = vec!["ops".into()];
+        // Half fire at once (and write their notifications), half go pending first.
+        rule.for_secs = if n % 2 == 0 { 0 } else { 60 };
         rule.service = format!("svc-{}", n % 4);
         rule.endpoint = (n % 2 == 0).then(|| format!("/e{}", n % 5));
         rule.aggregation = aggregations[n % 4];
@@ -359,8 +374,12 @@ async fn alert_timing() {
     for round in 0..3 {
         let started = std::time::Instant::now();
         let cycle = run_cycle(&pool, Utc::now()).await.expect("cycle");
+        let queued: i64 = sqlx::query_scalar("SELECT count(*) FROM notification_outbox")
+            .fetch_one(&pool)
+            .await
+            .expect("outbox");
         println!(
-            "cycle {round}: {} rules evaluated, {} transitions, in {:.0} ms",
+            "cycle {round}: {} rules evaluated, {} transitions, {queued} notifications queued in all, in {:.0} ms",
             cycle.rules,
             cycle.transitions.len(),
             started.elapsed().as_secs_f64() * 1000.0
