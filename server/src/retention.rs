@@ -1,7 +1,8 @@
 //! The metrics maintenance worker: keeps daily partitions prepared ahead of
 //! time and drops whole partitions that left the retention window (never a
-//! bulk DELETE of metric data), and forgets ingest idempotency keys once the
-//! raw data they guarded is gone.
+//! bulk DELETE of metric data), forgets ingest idempotency keys once the
+//! raw data they guarded is gone, and prunes finished notifications (their
+//! delivery log) once the rollups of the same age are gone.
 //!
 //! Every instance runs the loop, but only the one holding the session-level
 //! advisory lock [`RETENTION_LOCK`] on its dedicated connection does the work,
@@ -70,8 +71,8 @@ pub async fn try_lead(pool: &PgPool) -> sqlx::Result<Option<PgConnection>> {
 }
 
 /// One round of work: partitions for yesterday to `DAYS_AHEAD` days after
-/// `today`, then expired partitions dropped and idempotency keys older than
-/// the raw data pruned. Returns the dropped partitions' names.
+/// `today`, then expired partitions dropped, idempotency keys older than
+/// the raw data and finished notifications older than the rollups pruned. Returns the dropped partitions' names.
 pub async fn maintain(
     conn: &mut PgConnection,
     settings: RetentionSettings,
@@ -93,25 +94,56 @@ pub async fn maintain(
     if pruned > 0 {
         tracing::info!(pruned, "forgot ingest idempotency keys older than the raw data");
     }
+    // A rule's delivery log is kept as long as its charts' rollups.
+    let rollups_kept_from = today
+        .checked_sub_days(Days::new(u64::from(settings.rollup_days)))
+        .unwrap_or(today)
+        .and_time(NaiveTime::MIN)
+        .and_utc();
+    let pruned = prune_notifications(&mut *conn, rollups_kept_from).await?;
+    if pruned > 0 {
+        tracing::info!(pruned, "pruned finished notifications older than the rollups");
+    }
     Ok(dropped)
 }
 
-/// Deletes idempotency keys of batches stored before `before`, a bounded
-/// chunk at a time so no statement holds many row locks for long (a retry of
+/// Deletes idempotency keys of batches stored before `before` (a retry of
 /// such a batch would be stored again, but its raw events are gone by now).
 pub async fn prune_idempotency_keys(conn: &mut PgConnection, before: DateTime<Utc>) -> sqlx::Result<u64> {
+    delete_in_chunks(conn, "ingest_batches", "created_at < $1", before).await
+}
+
+/// Deletes finished notifications (delivered or given up; their attempts
+/// go with them) finished before `before`. Pending ones are never pruned.
+pub async fn prune_notifications(conn: &mut PgConnection, before: DateTime<Utc>) -> sqlx::Result<u64> {
+    delete_in_chunks(
+        conn,
+        "notification_outbox",
+        "state <> 'pending' AND finished_at < $1",
+        before,
+    )
+    .await
+}
+
+/// Deletes the rows of `table` where `condition` (on `$1` = `before`)
+/// holds, a bounded chunk at a time so no statement holds many row locks
+/// for long.
+async fn delete_in_chunks(
+    conn: &mut PgConnection,
+    table: &'static str,
+    condition: &'static str,
+    before: DateTime<Utc>,
+) -> sqlx::Result<u64> {
     const CHUNK: i64 = 10_000;
+    let sql = format!("DELETE FROM {table} WHERE ctid IN (SELECT ctid FROM {table} WHERE {condition} LIMIT $2)");
     let mut pruned = 0;
     loop {
-        let deleted = sqlx::query(
-            "DELETE FROM ingest_batches WHERE ctid IN \
-             (SELECT ctid FROM ingest_batches WHERE created_at < $1 LIMIT $2)",
-        )
-        .bind(before)
-        .bind(CHUNK)
-        .execute(&mut *conn)
-        .await?
-        .rows_affected();
+        let deleted = sqlx::query(&sql)
+            .bind(before)
+            .bind(CHUNK)
+            .execute(&mut *conn)
+            .await?
+            .rows_affected();
         pruned += deleted;
         if deleted < CHUNK as u64 {
             return Ok(pruned);

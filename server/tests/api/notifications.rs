@@ -404,6 +404,53 @@ async fn nothing_is_sent_while_silenced_and_a_still_firing_alert_is_sent_once_th
 }
 
 #[tokio::test]
+async fn retention_prunes_finished_notifications_older_than_the_rollups_and_keeps_pending_ones() {
+    let pool = fresh_pool().await;
+    let channel = add_channel(&pool, "ops-webhook", "http://127.0.0.1:9/hook", 0).await;
+    let rule_id = always_firing(&pool, &["ops-webhook"]).await;
+    run_cycle(&pool, Utc::now()).await.expect("fires");
+    let mut conn = pool.acquire().await.expect("conn");
+    let notification = deliveries(&pool, rule_id).await[0].notification.clone();
+    let old_done = outbox::enqueue(&mut conn, &[channel], None, &notification)
+        .await
+        .expect("row")[0];
+    let old_pending = outbox::enqueue(&mut conn, &[channel], None, &notification)
+        .await
+        .expect("row")[0];
+    sqlx::query("UPDATE notification_outbox SET created_at = now() - interval '200 days' WHERE id = ANY($1)")
+        .bind(vec![old_done, old_pending])
+        .execute(&mut *conn)
+        .await
+        .expect("aged");
+    sqlx::query(
+        "UPDATE notification_outbox SET state = 'delivered', finished_at = now() - interval '120 days' WHERE id = $1",
+    )
+    .bind(old_done)
+    .execute(&mut *conn)
+    .await
+    .expect("finished long ago");
+
+    let mut leader = opsdeck::retention::try_lead(&pool)
+        .await
+        .expect("lock")
+        .expect("leader");
+    let settings = opsdeck::config::RetentionSettings {
+        raw_days: 7,
+        rollup_days: 90,
+    };
+    opsdeck::retention::maintain(&mut leader, settings, Utc::now().date_naive())
+        .await
+        .expect("maintained");
+    let left: Vec<i64> = sqlx::query_scalar("SELECT id FROM notification_outbox ORDER BY id")
+        .fetch_all(&mut *conn)
+        .await
+        .expect("rows");
+    assert!(!left.contains(&old_done), "{left:?}");
+    assert!(left.contains(&old_pending), "{left:?}");
+    assert_eq!(left.len(), 2, "the fresh one and the old pending one: {left:?}");
+}
+
+#[tokio::test]
 async fn admins_manage_channels_and_send_a_test_others_may_not() {
     let app = TestApp::spawn().await;
     let (receiver, url) = Receiver::default().start().await;
