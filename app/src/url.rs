@@ -1,4 +1,5 @@
-//! Building the query strings of the app's own links (filters, paging, live).
+//! Building (and reading back) the query strings of the app's own links
+//! (filters, paging, live).
 
 /// Percent-encodes everything but RFC 3986's unreserved characters.
 pub fn percent_encode(value: &str) -> String {
@@ -11,6 +12,52 @@ pub fn percent_encode(value: &str) -> String {
         }
     }
     out
+}
+
+/// Decodes `%XX` escapes (anything else, including a stray `%`, stays as
+/// it is; invalid UTF-8 becomes U+FFFD).
+pub fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%'
+            && i + 2 < bytes.len()
+            && let Some(byte) = std::str::from_utf8(&bytes[i + 1..i + 3])
+                .ok()
+                .and_then(|hex| u8::from_str_radix(hex, 16).ok())
+        {
+            out.push(byte);
+            i += 3;
+            continue;
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// `name=value&…` back into pairs, both sides decoded.
+pub fn query_pairs(query: &str) -> Vec<(String, String)> {
+    query
+        .split('&')
+        .filter(|pair| !pair.is_empty())
+        .map(|pair| {
+            let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+            (percent_decode(name), percent_decode(value))
+        })
+        .collect()
+}
+
+/// Where a plain (no-JavaScript) form post that was refused goes back to:
+/// `path` with the form's fields as typed (`query`) and the refused field
+/// and its message (`error_field`, `error`), which the page shows beside it.
+pub fn with_field_error(path: &str, query: &str, field: &str, message: &str) -> String {
+    format!(
+        "{path}?{query}&error_field={}&error={}",
+        percent_encode(field),
+        percent_encode(message)
+    )
 }
 
 /// The value of an optional form field, trimmed; `None` when blank.
@@ -38,6 +85,20 @@ mod tests {
         assert_eq!(
             query_string(&[("q", &q), ("empty", &Some("  ".into())), ("none", &None)]),
             "q=50%25%20off"
+        );
+    }
+
+    #[test]
+    fn decoding_undoes_encoding() {
+        let text = "a b/c?d=é&50% off";
+        assert_eq!(percent_decode(&percent_encode(text)), text);
+        assert_eq!(percent_decode("100%"), "100%");
+        assert_eq!(
+            query_pairs("rule%5Bname%5D=Slow%20cart&empty="),
+            vec![
+                ("rule[name]".to_string(), "Slow cart".to_string()),
+                ("empty".to_string(), String::new())
+            ]
         );
     }
 }

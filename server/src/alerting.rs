@@ -47,6 +47,9 @@ pub async fn run(pool: PgPool, every: Duration, live: Option<RedisHandle>) {
                     took_ms = started.elapsed().as_millis() as u64,
                     "alert rules evaluated"
                 );
+                if !cycle.silences_ended.is_empty() {
+                    tracing::info!(silences = ?cycle.silences_ended, "silences ended: every alert they matched resolved");
+                }
                 if let Some(redis) = live.as_ref().filter(|_| !cycle.transitions.is_empty()) {
                     publish_counts(&pool, redis).await;
                 }

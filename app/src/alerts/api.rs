@@ -292,11 +292,11 @@ mod ssr {
             // and the message beside its field (answered `0`: nothing saved).
             Err(AppError::Validation { field, message }) if plain_post => {
                 let page = id.map_or_else(|| "new".to_string(), |id| id.to_string());
-                leptos_axum::redirect(&format!(
-                    "/alerts/rules/{page}?{}&error_field={}&error={}",
-                    form.query(),
-                    crate::url::percent_encode(&field),
-                    crate::url::percent_encode(&message)
+                leptos_axum::redirect(&crate::url::with_field_error(
+                    &format!("/alerts/rules/{page}"),
+                    &form.query(),
+                    &field,
+                    &message,
                 ));
                 return Ok(0);
             }

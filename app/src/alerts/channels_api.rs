@@ -65,6 +65,14 @@ mod ssr {
         move |e| AppError::internal(context, e)
     }
 
+    /// Channel `id`, or `NotFound`.
+    async fn channel(conn: &mut sqlx::PgConnection, id: i64) -> Result<channels::Target, AppError> {
+        channels::target(conn, id)
+            .await
+            .map_err(fail("channels: get"))?
+            .ok_or(AppError::NotFound)
+    }
+
     /// What the audit log keeps of a channel.
     fn audited(draft: &ChannelDraft) -> serde_json::Value {
         let host = draft
@@ -102,10 +110,7 @@ mod ssr {
                 (id, Some(secret), "channel.create")
             }
             Some(id) => {
-                let before = channels::target(&mut tx, id)
-                    .await
-                    .map_err(fail("channels: get"))?
-                    .ok_or(AppError::NotFound)?;
+                let before = channel(&mut tx, id).await?;
                 if before.name != draft.name {
                     return Err(AppError::validation(
                         "name",
@@ -136,10 +141,7 @@ mod ssr {
         let acting = acting(Permission::ManageChannels).await?;
         let state = app_state()?;
         let mut tx = state.db.begin().await.map_err(fail("channels: begin"))?;
-        let channel = channels::target(&mut tx, id)
-            .await
-            .map_err(fail("channels: get"))?
-            .ok_or(AppError::NotFound)?;
+        let channel = channel(&mut tx, id).await?;
         let secret = channels::new_secret();
         channels::set_secret(&mut tx, id, &secret)
             .await
@@ -161,10 +163,7 @@ mod ssr {
         let acting = acting(Permission::ManageChannels).await?;
         let state = app_state()?;
         let mut tx = state.db.begin().await.map_err(fail("channels: begin"))?;
-        let channel = channels::target(&mut tx, id)
-            .await
-            .map_err(fail("channels: get"))?
-            .ok_or(AppError::NotFound)?;
+        let channel = channel(&mut tx, id).await?;
         let users = channels::used_by(&mut tx, &channel.name)
             .await
             .map_err(fail("channels: used by"))?;
@@ -190,10 +189,7 @@ mod ssr {
         let acting = acting(Permission::ManageChannels).await?;
         let state = app_state()?;
         let mut conn = state.db.acquire().await.map_err(fail("channels: acquire"))?;
-        let target = channels::target(&mut conn, id)
-            .await
-            .map_err(fail("channels: get"))?
-            .ok_or(AppError::NotFound)?;
+        let target = channel(&mut conn, id).await?;
         let notification = Notification {
             kind: NotificationKind::Test,
             rule_id: None,

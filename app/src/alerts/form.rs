@@ -261,28 +261,7 @@ mod tests {
     fn the_form_survives_a_trip_through_the_url() {
         let form = filled();
         let query = form.query();
-        let pairs: Vec<(String, String)> = query
-            .split('&')
-            .map(|pair| {
-                let (k, v) = pair.split_once('=').expect("k=v");
-                let decode = |s: &str| {
-                    let bytes = s.as_bytes();
-                    let mut out = Vec::new();
-                    let mut i = 0;
-                    while i < bytes.len() {
-                        if bytes[i] == b'%' {
-                            out.push(u8::from_str_radix(&s[i + 1..i + 3], 16).expect("hex"));
-                            i += 3;
-                        } else {
-                            out.push(bytes[i]);
-                            i += 1;
-                        }
-                    }
-                    String::from_utf8(out).expect("utf-8")
-                };
-                (decode(k), decode(v))
-            })
-            .collect();
+        let pairs = crate::url::query_pairs(&query);
         let back = RuleForm::from_query(|name| pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()))
             .expect("has fields");
         assert_eq!(back.parse().expect("valid"), form.parse().expect("valid"));

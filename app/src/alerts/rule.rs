@@ -274,9 +274,10 @@ pub struct StoredEvent {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
+    /// A valid rule for tests across the crate.
     pub fn draft() -> RuleDraft {
         RuleDraft {
             name: "Checkout slow".into(),

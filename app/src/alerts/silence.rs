@@ -272,7 +272,6 @@ mod tests {
     use chrono::TimeZone;
 
     use super::*;
-    use crate::alerts::{Aggregation, Comparator, NoDataPolicy};
 
     fn now() -> DateTime<Utc> {
         Utc.with_ymd_and_hms(2026, 11, 30, 12, 0, 0).single().expect("instant")
@@ -281,23 +280,9 @@ mod tests {
     fn rule(name: &str, severity: Severity, labels: &[(&str, &str)]) -> RuleDraft {
         RuleDraft {
             name: name.into(),
-            description: String::new(),
-            service: "shop".into(),
-            endpoint: None,
-            metric: None,
-            matchers: BTreeMap::new(),
-            aggregation: Aggregation::P95,
-            window_secs: 300,
-            comparator: Comparator::Gt,
-            threshold: 500.0,
-            recovery_threshold: None,
-            for_secs: 0,
-            no_data: NoDataPolicy::Keep,
             severity,
             labels: labels.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
-            summary: String::new(),
-            channels: Vec::new(),
-            enabled: true,
+            ..crate::alerts::rule::tests::draft()
         }
     }
 
@@ -513,28 +498,7 @@ mod tests {
             ..filled()
         };
         let query = form.query();
-        let pairs: Vec<(String, String)> = query
-            .split('&')
-            .map(|pair| {
-                let (k, v) = pair.split_once('=').expect("k=v");
-                let decode = |s: &str| {
-                    let bytes = s.as_bytes();
-                    let mut out = Vec::new();
-                    let mut i = 0;
-                    while i < bytes.len() {
-                        if bytes[i] == b'%' {
-                            out.push(u8::from_str_radix(&s[i + 1..i + 3], 16).expect("hex"));
-                            i += 3;
-                        } else {
-                            out.push(bytes[i]);
-                            i += 1;
-                        }
-                    }
-                    String::from_utf8(out).expect("utf-8")
-                };
-                (decode(k), decode(v))
-            })
-            .collect();
+        let pairs = crate::url::query_pairs(&query);
         let back = SilenceForm::from_query(|name| pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()))
             .expect("has fields");
         assert_eq!(back, form);

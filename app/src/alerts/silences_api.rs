@@ -90,12 +90,8 @@ mod ssr {
             // Without JavaScript, back to the form with every field as typed
             // and the message beside its field (answered `0`: nothing created).
             Err(AppError::Validation { field, message }) if plain_post => {
-                leptos_axum::redirect(&format!(
-                    "/alerts/silences?{}&error_field={}&error={}#new-silence",
-                    form.query(),
-                    crate::url::percent_encode(&field),
-                    crate::url::percent_encode(&message)
-                ));
+                let back = crate::url::with_field_error("/alerts/silences", &form.query(), &field, &message);
+                leptos_axum::redirect(&format!("{back}#new-silence"));
                 return Ok(0);
             }
             Err(error) => return Err(error),

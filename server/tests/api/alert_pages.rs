@@ -3,11 +3,10 @@
 //! draft, acknowledging, and who may do what.
 
 use app::auth::permissions::Role;
-use app::metrics::ssr::store::store_batch;
-use app::metrics::{IngestBatch, RequestEvent};
+use app::metrics::RequestEvent;
 use chrono::{Duration, Utc};
 
-use crate::helpers::{Browser, TestApp};
+use crate::helpers::{Browser, TestApp, store_requests};
 
 fn rule_fields(name: &str, threshold: &str) -> Vec<(String, String)> {
     [
@@ -52,17 +51,7 @@ async fn seed(app: &TestApp) {
             });
         }
     }
-    let mut tx = app.db.begin().await.expect("begin");
-    store_batch(
-        &mut tx,
-        &IngestBatch {
-            requests,
-            samples: Vec::new(),
-        },
-    )
-    .await
-    .expect("stored");
-    tx.commit().await.expect("commit");
+    store_requests(&app.db, requests).await;
 }
 
 #[tokio::test]

@@ -2,49 +2,16 @@
 //! backtest that equals it, state kept across saves, default rules, and
 //! exactly one evaluator among several instances.
 
-use std::collections::BTreeMap;
 use std::time::Duration as StdDuration;
 
-use app::alerts::rule::RuleDraft;
 use app::alerts::ssr::evaluate::{backtest, run_cycle};
 use app::alerts::ssr::store;
-use app::alerts::{Aggregation, AlertState, Comparator, NoDataPolicy, Severity};
-use app::metrics::ssr::store::store_batch;
-use app::metrics::{IngestBatch, RequestEvent};
+use app::alerts::{Aggregation, AlertState};
+use app::metrics::RequestEvent;
 use chrono::{DateTime, Duration, DurationRound, Utc};
 use sqlx::PgPool;
 
-use crate::helpers::{database_server_url, fresh_database};
-
-async fn fresh_pool() -> PgPool {
-    let name = fresh_database().await;
-    PgPool::connect(&format!("{}/{name}", database_server_url()))
-        .await
-        .expect("test database reachable")
-}
-
-fn p95_rule(name: &str) -> RuleDraft {
-    RuleDraft {
-        name: name.into(),
-        description: String::new(),
-        service: "shop".into(),
-        endpoint: None,
-        metric: None,
-        matchers: BTreeMap::new(),
-        aggregation: Aggregation::P95,
-        window_secs: 120,
-        comparator: Comparator::Gt,
-        threshold: 300.0,
-        recovery_threshold: Some(150.0),
-        for_secs: 60,
-        no_data: NoDataPolicy::Keep,
-        severity: Severity::Warning,
-        labels: BTreeMap::new(),
-        summary: String::new(),
-        channels: Vec::new(),
-        enabled: true,
-    }
-}
+use crate::helpers::{fresh_pool, p95_rule, store_requests};
 
 /// Two hours of `shop` traffic ending at `end`: 20 requests a minute at
 /// 50–100 ms, with a slow incident (600–900 ms) in minutes 40–59 followed by
@@ -70,17 +37,7 @@ async fn seed_history(pool: &PgPool, end: DateTime<Utc>) -> DateTime<Utc> {
             });
         }
     }
-    let mut tx = pool.begin().await.expect("begin");
-    store_batch(
-        &mut tx,
-        &IngestBatch {
-            requests,
-            samples: Vec::new(),
-        },
-    )
-    .await
-    .expect("history stored");
-    tx.commit().await.expect("commit");
+    store_requests(&pool, requests).await;
     start
 }
 
@@ -310,30 +267,10 @@ async fn alert_timing() {
             }
         }
         if requests.len() >= 50_000 {
-            let mut tx = pool.begin().await.expect("begin");
-            store_batch(
-                &mut tx,
-                &IngestBatch {
-                    requests: std::mem::take(&mut requests),
-                    samples: Vec::new(),
-                },
-            )
-            .await
-            .expect("stored");
-            tx.commit().await.expect("commit");
+            store_requests(&pool, std::mem::take(&mut requests)).await;
         }
     }
-    let mut tx = pool.begin().await.expect("begin");
-    store_batch(
-        &mut tx,
-        &IngestBatch {
-            requests,
-            samples: Vec::new(),
-        },
-    )
-    .await
-    .expect("stored");
-    tx.commit().await.expect("commit");
+    store_requests(&pool, requests).await;
     println!(
         "seeded 7 days (1,209,600 requests) in {:.1} s",
         seeding.elapsed().as_secs_f64()

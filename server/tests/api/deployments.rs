@@ -4,12 +4,11 @@
 
 use app::auth::endpoints::{Access, access_for};
 use app::auth::permissions::{Permission, Role};
-use app::metrics::ssr::store::store_batch;
-use app::metrics::{IngestBatch, RequestEvent};
+use app::metrics::RequestEvent;
 use chrono::{DateTime, Duration, DurationRound, Utc};
 use serde_json::{Value, json};
 
-use crate::helpers::{Browser, TestApp};
+use crate::helpers::{Browser, TestApp, store_requests};
 use crate::ingest::insert_key;
 
 async fn send(
@@ -367,17 +366,7 @@ fn traffic(
 }
 
 async fn store(app: &TestApp, requests: Vec<RequestEvent>) {
-    let mut tx = app.db.begin().await.expect("begin");
-    store_batch(
-        &mut tx,
-        &IngestBatch {
-            requests,
-            samples: Vec::new(),
-        },
-    )
-    .await
-    .expect("batch stored");
-    tx.commit().await.expect("commit");
+    store_requests(&app.db, requests).await;
 }
 
 #[tokio::test]

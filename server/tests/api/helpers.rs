@@ -7,7 +7,11 @@
 
 use std::collections::HashMap;
 
+use app::alerts::rule::RuleDraft;
+use app::alerts::{Aggregation, Comparator, NoDataPolicy, Severity};
 use app::auth::permissions::Role;
+use app::metrics::ssr::store::store_batch;
+use app::metrics::{IngestBatch, RequestEvent};
 use opsdeck::startup::MIGRATOR;
 use opsdeck::{Application, Config};
 use sqlx::{Connection, Executor, PgConnection, PgPool};
@@ -406,4 +410,70 @@ pub async fn replay(address: &str, path: &str, cookie: &str) -> reqwest::Respons
         .send()
         .await
         .expect("request sent")
+}
+
+/// A P95 rule on `shop` (window 2 min, fires over 300 ms after 1 min,
+/// resolves under 150 ms), enabled, notifying nobody.
+pub fn p95_rule(name: &str) -> RuleDraft {
+    RuleDraft {
+        name: name.into(),
+        description: String::new(),
+        service: "shop".into(),
+        endpoint: None,
+        metric: None,
+        matchers: Default::default(),
+        aggregation: Aggregation::P95,
+        window_secs: 120,
+        comparator: Comparator::Gt,
+        threshold: 300.0,
+        recovery_threshold: Some(150.0),
+        for_secs: 60,
+        no_data: NoDataPolicy::Keep,
+        severity: Severity::Warning,
+        labels: Default::default(),
+        summary: String::new(),
+        channels: Vec::new(),
+        enabled: true,
+    }
+}
+
+/// A critical rule on `service` that fires at its first evaluation:
+/// throughput is never below zero.
+pub fn always_firing_rule(service: &str) -> RuleDraft {
+    RuleDraft {
+        name: "Always firing".into(),
+        service: service.into(),
+        aggregation: Aggregation::Throughput,
+        window_secs: 60,
+        comparator: Comparator::Ge,
+        threshold: 0.0,
+        recovery_threshold: None,
+        for_secs: 0,
+        severity: Severity::Critical,
+        ..p95_rule("Always firing")
+    }
+}
+
+/// A pool on a fresh, migrated database (no application running on it).
+pub async fn fresh_pool() -> PgPool {
+    let name = fresh_database().await;
+    PgPool::connect(&format!("{}/{name}", database_server_url()))
+        .await
+        .expect("test database reachable")
+}
+
+/// Stores `requests` through the ingest path's storage step (raw rows and
+/// rollups), committed.
+pub async fn store_requests(pool: &PgPool, requests: Vec<RequestEvent>) {
+    let mut tx = pool.begin().await.expect("begin");
+    store_batch(
+        &mut tx,
+        &IngestBatch {
+            requests,
+            samples: Vec::new(),
+        },
+    )
+    .await
+    .expect("requests stored");
+    tx.commit().await.expect("commit");
 }

@@ -8,7 +8,7 @@ use app::auth::permissions::Role;
 use app::metrics::LivePoint;
 use serde_json::json;
 
-use crate::helpers::{Browser, TestApp};
+use crate::helpers::{Browser, TestApp, always_firing_rule};
 use crate::ingest::{batch, insert_key};
 
 /// One server-sent event.
@@ -244,8 +244,7 @@ async fn shutdown_ends_open_streams_instead_of_waiting_for_them() {
 
 #[tokio::test]
 async fn firing_counts_reach_the_badges_of_those_who_read_alerts_and_no_one_else() {
-    use app::alerts::rule::RuleDraft;
-    use app::alerts::{Aggregation, Comparator, NoDataPolicy, Severity};
+    use app::alerts::Severity;
     let app = TestApp::configure()
         .await
         .set("OPSDECK_ALERT_EVAL_SECS", "1")
@@ -256,26 +255,7 @@ async fn firing_counts_reach_the_badges_of_those_who_read_alerts_and_no_one_else
     let mut badge = LiveStream::open(&operator, "?alerts=only", None).await;
     let mut viewers_badge = LiveStream::open(&viewer, "?alerts=only", None).await;
     // Throughput is never below zero: this rule fires at its first evaluation.
-    let rule = RuleDraft {
-        name: "Always firing".into(),
-        description: String::new(),
-        service: "badge".into(),
-        endpoint: None,
-        metric: None,
-        matchers: Default::default(),
-        aggregation: Aggregation::Throughput,
-        window_secs: 60,
-        comparator: Comparator::Ge,
-        threshold: 0.0,
-        recovery_threshold: None,
-        for_secs: 0,
-        no_data: NoDataPolicy::Keep,
-        severity: Severity::Critical,
-        labels: Default::default(),
-        summary: String::new(),
-        channels: Vec::new(),
-        enabled: true,
-    };
+    let rule = always_firing_rule("badge");
     let mut conn = app.db.acquire().await.expect("conn");
     app::alerts::ssr::store::save(&mut conn, None, &rule, None)
         .await

@@ -13,14 +13,7 @@ use opsdeck::config::RetentionSettings;
 use opsdeck::retention;
 use sqlx::{PgPool, Row};
 
-use crate::helpers::{database_server_url, fresh_database};
-
-async fn fresh_pool() -> PgPool {
-    let name = fresh_database().await;
-    PgPool::connect(&format!("{}/{name}", database_server_url()))
-        .await
-        .expect("test database reachable")
-}
+use crate::helpers::fresh_pool;
 
 fn event(service: &str, endpoint: &str, status: i16, duration_ms: f64, ts: DateTime<Utc>) -> RequestEvent {
     RequestEvent {

@@ -15,10 +15,9 @@ use app::alerts::silence::SilenceDraft;
 use app::alerts::ssr::deliver::NotifySettings;
 use app::alerts::ssr::evaluate::run_cycle;
 use app::alerts::ssr::{channels, outbox, silences, store};
-use app::alerts::{Aggregation, AlertState, Comparator, NoDataPolicy, Severity};
+use app::alerts::{Aggregation, AlertState, Comparator};
 use app::auth::permissions::Role;
-use app::metrics::ssr::store::store_batch;
-use app::metrics::{IngestBatch, RequestEvent};
+use app::metrics::RequestEvent;
 use axum::body::Bytes;
 use axum::http::{HeaderMap, StatusCode};
 use chrono::{Duration, Utc};
@@ -26,7 +25,7 @@ use hmac::{Hmac, Mac};
 use sha2::Sha256;
 use sqlx::PgPool;
 
-use crate::helpers::{TestApp, database_server_url, fresh_database};
+use crate::helpers::{TestApp, always_firing_rule, fresh_pool, store_requests};
 
 const SECRET: &str = "whsec_test_secret_for_the_receiver_0123456789";
 
@@ -111,13 +110,6 @@ fn signature_is_valid(received: &Received, secret: &str) -> bool {
     hex::decode(hex_mac).is_ok_and(|expected| mac.verify_slice(&expected).is_ok())
 }
 
-async fn fresh_pool() -> PgPool {
-    let name = fresh_database().await;
-    PgPool::connect(&format!("{}/{name}", database_server_url()))
-        .await
-        .expect("test database reachable")
-}
-
 fn settings() -> NotifySettings {
     NotifySettings::new("https://ops.example.com/", StdDuration::from_millis(100), 5)
 }
@@ -148,24 +140,10 @@ async fn always_firing(pool: &PgPool, channels: &[&str]) -> i64 {
 
 fn always_firing_draft(channels: &[&str]) -> RuleDraft {
     RuleDraft {
-        name: "Always firing".into(),
-        description: String::new(),
-        service: "shop".into(),
-        endpoint: None,
-        metric: None,
-        matchers: BTreeMap::new(),
-        aggregation: Aggregation::Throughput,
-        window_secs: 60,
-        comparator: Comparator::Ge,
-        threshold: 0.0,
-        recovery_threshold: None,
-        for_secs: 0,
-        no_data: NoDataPolicy::Keep,
-        severity: Severity::Critical,
         labels: BTreeMap::from([("team".to_string(), "shop".to_string())]),
         summary: "{{name}} for {{labels.team}}".into(),
         channels: channels.iter().map(|c| c.to_string()).collect(),
-        enabled: true,
+        ..always_firing_rule("shop")
     }
 }
 
@@ -314,17 +292,7 @@ async fn firing_and_resolving_are_announced_pending_is_not() {
             ts: now - Duration::minutes(15) + Duration::seconds(i * 6),
         })
         .collect();
-    let mut tx = pool.begin().await.expect("begin");
-    store_batch(
-        &mut tx,
-        &IngestBatch {
-            requests,
-            samples: Vec::new(),
-        },
-    )
-    .await
-    .expect("stored");
-    tx.commit().await.expect("commit");
+    store_requests(&pool, requests).await;
     let mut rule = RuleDraft {
         name: "Shop slow".into(),
         aggregation: Aggregation::P95,

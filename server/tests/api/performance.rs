@@ -2,11 +2,10 @@
 //! 30-day series downsampled on the server.
 
 use app::auth::permissions::Role;
-use app::metrics::ssr::store::store_batch;
-use app::metrics::{IngestBatch, RequestEvent};
+use app::metrics::RequestEvent;
 use chrono::{Duration, Utc};
 
-use crate::helpers::TestApp;
+use crate::helpers::{TestApp, store_requests};
 
 async fn post(browser: &crate::helpers::Browser, form: &[(&str, &str)]) -> (u16, serde_json::Value) {
     let response = browser.post_fn("/api/metrics/performance", form).await;
@@ -62,17 +61,7 @@ async fn a_thirty_day_series_is_downsampled_to_at_most_300_points() {
             ts: now - Duration::minutes(30 * i + 5),
         })
         .collect();
-    let mut tx = app.db.begin().await.expect("begin");
-    store_batch(
-        &mut tx,
-        &IngestBatch {
-            requests,
-            samples: Vec::new(),
-        },
-    )
-    .await
-    .expect("batch stored");
-    tx.commit().await.expect("commit");
+    store_requests(&app.db, requests).await;
 
     let (viewer, _) = app.signed_in(Role::Viewer).await;
     let (status, body) = post(&viewer, &[("query[service]", "shop"), ("query[range]", "30d")]).await;

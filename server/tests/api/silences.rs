@@ -9,35 +9,20 @@ use app::alerts::rule::RuleDraft;
 use app::alerts::silence::SilenceDraft;
 use app::alerts::ssr::evaluate::run_cycle;
 use app::alerts::ssr::{silences, store};
-use app::alerts::{Aggregation, AlertState, Comparator, NoDataPolicy, Severity, SilenceEnd};
+use app::alerts::{AlertState, Severity, SilenceEnd};
 use app::auth::permissions::Role;
-use app::metrics::ssr::store::store_batch;
-use app::metrics::{IngestBatch, RequestEvent};
+use app::metrics::RequestEvent;
 use chrono::{DateTime, Duration, DurationRound, Utc};
 use sqlx::PgPool;
 
-use crate::helpers::{Browser, TestApp, database_server_url, fresh_database};
+use crate::helpers::{Browser, TestApp, fresh_pool, p95_rule, store_requests};
 
 fn rule(name: &str, severity: Severity, team: &str) -> RuleDraft {
     RuleDraft {
-        name: name.into(),
-        description: String::new(),
-        service: "shop".into(),
-        endpoint: None,
-        metric: None,
-        matchers: BTreeMap::new(),
-        aggregation: Aggregation::P95,
-        window_secs: 120,
-        comparator: Comparator::Gt,
-        threshold: 300.0,
-        recovery_threshold: Some(150.0),
         for_secs: 0,
-        no_data: NoDataPolicy::Keep,
         severity,
         labels: BTreeMap::from([("team".to_string(), team.to_string())]),
-        summary: String::new(),
-        channels: Vec::new(),
-        enabled: true,
+        ..p95_rule(name)
     }
 }
 
@@ -61,17 +46,7 @@ async fn seed(pool: &PgPool, end: DateTime<Utc>, minutes: i64, slow: impl Fn(i64
             });
         }
     }
-    let mut tx = pool.begin().await.expect("begin");
-    store_batch(
-        &mut tx,
-        &IngestBatch {
-            requests,
-            samples: Vec::new(),
-        },
-    )
-    .await
-    .expect("stored");
-    tx.commit().await.expect("commit");
+    store_requests(&pool, requests).await;
 }
 
 async fn save_rule(pool: &PgPool, draft: &RuleDraft) -> i64 {
@@ -223,13 +198,6 @@ async fn an_ended_or_expired_silence_no_longer_applies() {
     let page = operator.get("/alerts/silences").await.text().await.expect("page");
     assert!(page.contains(&format!("ended by {}", user.email)) && page.contains("expired"));
     assert!(page.contains(r#"data-testid="no-active-silences""#));
-}
-
-async fn fresh_pool() -> PgPool {
-    let name = fresh_database().await;
-    PgPool::connect(&format!("{}/{name}", database_server_url()))
-        .await
-        .expect("test database reachable")
 }
 
 #[tokio::test]

@@ -13,7 +13,6 @@ pub struct Target {
     pub kind: ChannelKind,
     pub url: String,
     pub secret: String,
-    pub repeat_minutes: i32,
     pub enabled: bool,
 }
 
@@ -62,19 +61,19 @@ pub async fn list(conn: &mut PgConnection) -> sqlx::Result<Vec<Channel>> {
         .collect()
 }
 
-fn target_from(row: &PgRow) -> sqlx::Result<Target> {
+/// A channel from a row with its columns `id, name, kind, url, secret, enabled`.
+pub(super) fn target_from(row: &PgRow) -> sqlx::Result<Target> {
     Ok(Target {
         id: row.try_get("id")?,
         name: row.try_get("name")?,
         kind: word(row, "kind", ChannelKind::parse)?,
         url: row.try_get("url")?,
         secret: row.try_get("secret")?,
-        repeat_minutes: row.try_get("repeat_minutes")?,
         enabled: row.try_get("enabled")?,
     })
 }
 
-const TARGET_COLUMNS: &str = "id, name, kind, url, secret, repeat_minutes, enabled";
+const TARGET_COLUMNS: &str = "id, name, kind, url, secret, enabled";
 
 /// Every channel, for one evaluator cycle.
 pub async fn targets(conn: &mut PgConnection) -> sqlx::Result<Vec<Target>> {

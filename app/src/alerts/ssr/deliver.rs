@@ -20,7 +20,9 @@ use crate::alerts::notify::{Attempt, ChannelKind, Notification, NotificationKind
 /// How notifications are sent, shared by the dispatcher and "Send test".
 #[derive(Clone, Debug)]
 pub struct NotifySettings {
-    pub client: reqwest::Client,
+    /// Built on first send (loading the system's root certificates), not at
+    /// start-up, so commands that never notify do not pay for it.
+    client: std::sync::Arc<std::sync::OnceLock<reqwest::Client>>,
     /// Opsdeck's address as people reach it, for links in notifications.
     pub public_url: String,
     /// The wait before the first retry; it doubles per attempt (at most an hour).
@@ -34,19 +36,27 @@ pub const TIMEOUT: Duration = Duration::from_secs(10);
 
 impl NotifySettings {
     pub fn new(public_url: &str, retry_after: Duration, max_attempts: i32) -> Self {
-        let client = reqwest::Client::builder()
-            .timeout(TIMEOUT)
-            // A webhook answers; it does not send Opsdeck elsewhere.
-            .redirect(reqwest::redirect::Policy::none())
-            .user_agent(concat!("Opsdeck/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .unwrap_or_default();
         NotifySettings {
-            client,
+            client: Default::default(),
             public_url: public_url.trim_end_matches('/').to_string(),
             retry_after,
             max_attempts,
         }
+    }
+
+    fn client(&self) -> &reqwest::Client {
+        self.client.get_or_init(|| {
+            reqwest::Client::builder()
+                .timeout(TIMEOUT)
+                // A webhook answers; it does not send Opsdeck elsewhere.
+                .redirect(reqwest::redirect::Policy::none())
+                .user_agent(concat!("Opsdeck/", env!("CARGO_PKG_VERSION")))
+                .build()
+                .unwrap_or_else(|error| {
+                    tracing::error!(%error, "could not build the notification HTTP client; using the default one");
+                    reqwest::Client::new()
+                })
+        })
     }
 
     /// The wait after `attempts` failed attempts.
@@ -127,7 +137,7 @@ pub async fn send(
     let timestamp = at.timestamp();
     let started = Instant::now();
     let sent = settings
-        .client
+        .client()
         .post(&target.url)
         .header("content-type", "application/json")
         .header("x-opsdeck-timestamp", timestamp.to_string())

@@ -315,31 +315,16 @@ fn shown(value: Option<&Json>) -> String {
 
 #[cfg(test)]
 mod tests {
-    use std::collections::BTreeMap;
 
     use super::*;
-    use crate::alerts::{Aggregation, Comparator, NoDataPolicy, Severity};
 
     fn draft(name: &str) -> RuleDraft {
         RuleDraft {
             name: name.into(),
             description: "Checkout is slow: look at the database # first".into(),
-            service: "checkout".into(),
             endpoint: Some("/pay".into()),
-            metric: None,
-            matchers: BTreeMap::new(),
-            aggregation: Aggregation::P95,
-            window_secs: 300,
-            comparator: Comparator::Gt,
-            threshold: 500.0,
-            recovery_threshold: Some(400.0),
-            for_secs: 120,
-            no_data: NoDataPolicy::Keep,
-            severity: Severity::Warning,
-            labels: BTreeMap::from([("team".to_string(), "shop".to_string())]),
             summary: "P95 {{value}} ms".into(),
-            channels: vec!["ops".into()],
-            enabled: true,
+            ..crate::alerts::rule::tests::draft()
         }
     }
 

@@ -109,22 +109,10 @@ pub struct Claimed {
 }
 
 fn claimed_from(row: &PgRow) -> sqlx::Result<Claimed> {
-    let kind: String = row.try_get("kind")?;
     Ok(Claimed {
-        id: row.try_get("id")?,
+        id: row.try_get("delivery_id")?,
         attempts: row.try_get("attempts")?,
-        target: Target {
-            id: row.try_get("channel_id")?,
-            name: row.try_get("name")?,
-            kind: crate::alerts::notify::ChannelKind::parse(&kind).ok_or_else(|| sqlx::Error::ColumnDecode {
-                index: "kind".into(),
-                source: format!("unexpected channel kind {kind:?}").into(),
-            })?,
-            url: row.try_get("url")?,
-            secret: row.try_get("secret")?,
-            repeat_minutes: row.try_get("repeat_minutes")?,
-            enabled: row.try_get("enabled")?,
-        },
+        target: super::channels::target_from(row)?,
         notification: json_column(row, "notification")?,
     })
 }
@@ -138,8 +126,8 @@ pub async fn claim(pool: &PgPool, limit: i64, lease: Duration) -> sqlx::Result<V
                       ORDER BY next_attempt_at, id LIMIT $1 FOR UPDATE SKIP LOCKED) \
          UPDATE notification_outbox o SET next_attempt_at = now() + make_interval(secs => $2) \
          FROM due, notification_channels c WHERE o.id = due.id AND c.id = o.channel_id \
-         RETURNING o.id, o.attempts, o.notification::text AS notification, o.channel_id, \
-                   c.name, c.kind, c.url, c.secret, c.repeat_minutes, c.enabled",
+         RETURNING o.id AS delivery_id, o.attempts, o.notification::text AS notification, \
+                   c.id, c.name, c.kind, c.url, c.secret, c.enabled",
     )
     .bind(limit)
     .bind(lease.as_secs_f64())

@@ -46,7 +46,7 @@ impl ConnectionUrl {
     /// The database the URL names.
     pub fn database(&self) -> String {
         let path = self.0.path().trim_start_matches('/');
-        percent_decode(path)
+        crate::url::percent_decode(path)
     }
 
     /// `host:port/database`, what pages and logs show.
@@ -60,7 +60,7 @@ impl ConnectionUrl {
 
     /// The password, for `PGPASSWORD`.
     pub fn password(&self) -> Option<String> {
-        self.0.password().map(percent_decode)
+        self.0.password().map(crate::url::percent_decode)
     }
 
     /// The URL without its password, for pg_dump's `--dbname`.
@@ -95,27 +95,6 @@ impl ConnectionUrl {
         }
         text
     }
-}
-
-fn percent_decode(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%'
-            && i + 2 < bytes.len()
-            && let Some(byte) = std::str::from_utf8(&bytes[i + 1..i + 3])
-                .ok()
-                .and_then(|hex| u8::from_str_radix(hex, 16).ok())
-        {
-            out.push(byte);
-            i += 3;
-            continue;
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// A target's name: what `--target NAME` and file names use.
