@@ -49,6 +49,12 @@ impl AppError {
         tracing::error!(context, error = %cause, "internal error");
         Self::Internal
     }
+
+    /// [`AppError::internal`] for `map_err`: `.map_err(AppError::internal_in("users: list"))`.
+    #[cfg(feature = "ssr")]
+    pub fn internal_in<E: std::fmt::Display>(context: &'static str) -> impl Fn(E) -> Self {
+        move |cause| Self::internal(context, cause)
+    }
 }
 
 #[cfg(feature = "ssr")]

@@ -141,19 +141,19 @@ mod ssr {
     use crate::alerts::ssr::series::{load, value_at, window};
     use crate::alerts::ssr::store;
     use crate::audit::Outcome;
-    use crate::audit::ssr::{Actor, NewAuditEntry, append};
+    use crate::audit::ssr::{Actor, NewAuditEntry, append_and_commit};
     use crate::auth::permissions::{Permission, allows};
     use crate::state::{AppState, app_state};
 
     /// A chart holds at most this many points.
     const PREVIEW_POINTS: i64 = 300;
 
-    fn fail(context: &'static str) -> impl Fn(sqlx::Error) -> AppError {
-        move |e| AppError::internal(context, e)
-    }
-
     async fn connection(state: &AppState) -> Result<sqlx::pool::PoolConnection<sqlx::Postgres>, AppError> {
-        state.db.acquire().await.map_err(fail("alerts: acquire"))
+        state
+            .db
+            .acquire()
+            .await
+            .map_err(AppError::internal_in("alerts: acquire"))
     }
 
     async fn reader() -> Result<bool, AppError> {
@@ -165,7 +165,9 @@ mod ssr {
         let can_edit = reader().await?;
         let state = app_state()?;
         let mut conn = connection(&state).await?;
-        let rules = store::list(&mut conn).await.map_err(fail("alerts: rules"))?;
+        let rules = store::list(&mut conn)
+            .await
+            .map_err(AppError::internal_in("alerts: rules"))?;
         let mut active: Vec<Rule> = rules
             .iter()
             // A disabled rule is not evaluated: its last state is history, not an alert.
@@ -192,7 +194,7 @@ mod ssr {
         let events = filtered_events(&mut conn, &filter).await?;
         let silences = crate::alerts::ssr::silences::active(&mut conn, Utc::now())
             .await
-            .map_err(fail("alerts: silences"))?;
+            .map_err(AppError::internal_in("alerts: silences"))?;
         Ok(AlertsOverview {
             firing,
             active,
@@ -236,21 +238,28 @@ mod ssr {
         let since = hours.map(|h| Utc::now() - Duration::hours(h));
         store::events(conn, rule, severity.as_deref(), state.as_deref(), since, 200)
             .await
-            .map_err(fail("alerts: events"))
+            .map_err(AppError::internal_in("alerts: events"))
     }
 
     pub async fn firing() -> Result<Vec<(Severity, i64)>, AppError> {
         reader().await?;
         let state = app_state()?;
         let mut conn = connection(&state).await?;
-        store::firing_counts(&mut conn).await.map_err(fail("alerts: firing"))
+        store::firing_counts(&mut conn)
+            .await
+            .map_err(AppError::internal_in("alerts: firing"))
     }
 
     pub async fn rules() -> Result<(Vec<Rule>, bool), AppError> {
         let can_edit = reader().await?;
         let state = app_state()?;
         let mut conn = connection(&state).await?;
-        Ok((store::list(&mut conn).await.map_err(fail("alerts: rules"))?, can_edit))
+        Ok((
+            store::list(&mut conn)
+                .await
+                .map_err(AppError::internal_in("alerts: rules"))?,
+            can_edit,
+        ))
     }
 
     pub async fn detail(id: i64) -> Result<RuleDetail, AppError> {
@@ -259,15 +268,17 @@ mod ssr {
         let mut conn = connection(&state).await?;
         let rule = store::get(&mut conn, id)
             .await
-            .map_err(fail("alerts: rule"))?
+            .map_err(AppError::internal_in("alerts: rule"))?
             .ok_or(AppError::NotFound)?;
-        let versions = store::versions(&mut conn, id).await.map_err(fail("alerts: versions"))?;
+        let versions = store::versions(&mut conn, id)
+            .await
+            .map_err(AppError::internal_in("alerts: versions"))?;
         let events = store::events(&mut conn, Some(id), None, None, None, 100)
             .await
-            .map_err(fail("alerts: events"))?;
+            .map_err(AppError::internal_in("alerts: events"))?;
         let deliveries = crate::alerts::ssr::outbox::deliveries(&mut conn, Some(id), None, 50)
             .await
-            .map_err(fail("alerts: deliveries"))?;
+            .map_err(AppError::internal_in("alerts: deliveries"))?;
         Ok(RuleDetail {
             rule,
             versions,
@@ -332,7 +343,7 @@ mod ssr {
         let step = Duration::minutes(((hours * 60) / PREVIEW_POINTS).max(1));
         let minutes = load(&mut conn, &condition.watched, window(&condition.watched, from).0, to)
             .await
-            .map_err(fail("alerts: preview"))?;
+            .map_err(AppError::internal_in("alerts: preview"))?;
         let mut series = Vec::new();
         let mut at = from + step;
         while at <= to {
@@ -344,7 +355,7 @@ mod ssr {
             Some(
                 backtest(&mut conn, &condition, from, to, every)
                     .await
-                    .map_err(fail("alerts: backtest"))?,
+                    .map_err(AppError::internal_in("alerts: backtest"))?,
             )
         } else {
             None
@@ -366,7 +377,7 @@ mod ssr {
         let mut conn = connection(&state).await?;
         let mut draft = store::get(&mut conn, id)
             .await
-            .map_err(fail("alerts: rule"))?
+            .map_err(AppError::internal_in("alerts: rule"))?
             .ok_or(AppError::NotFound)?
             .draft;
         drop(conn);
@@ -390,7 +401,7 @@ mod ssr {
         let mut conn = connection(&state).await?;
         let old = store::versions(&mut conn, id)
             .await
-            .map_err(fail("alerts: versions"))?
+            .map_err(AppError::internal_in("alerts: versions"))?
             .into_iter()
             .find(|v| v.version == version)
             .ok_or(AppError::NotFound)?;
@@ -401,19 +412,18 @@ mod ssr {
     pub async fn delete(id: i64) -> Result<(), AppError> {
         let (actor, client) = editor().await?;
         let state = app_state()?;
-        let mut tx = state.db.begin().await.map_err(fail("alerts: begin"))?;
+        let mut tx = state.db.begin().await.map_err(AppError::internal_in("alerts: begin"))?;
         let before = store::get(&mut tx, id)
             .await
-            .map_err(fail("alerts: rule"))?
+            .map_err(AppError::internal_in("alerts: rule"))?
             .ok_or(AppError::NotFound)?;
-        store::delete(&mut tx, id).await.map_err(fail("alerts: delete"))?;
+        store::delete(&mut tx, id)
+            .await
+            .map_err(AppError::internal_in("alerts: delete"))?;
         let entry = NewAuditEntry::new(actor, "alert_rule.delete", Outcome::Success, client)
             .target("alert_rule", id)
             .change(Some(json!(before.draft)), None);
-        append(&mut tx, &state.audit_key, entry)
-            .await
-            .map_err(fail("alerts: audit"))?;
-        tx.commit().await.map_err(fail("alerts: commit"))?;
+        append_and_commit(tx, &state.audit_key, entry, "alerts: audit").await?;
         if crate::users::ssr::manage::is_plain_form_post() {
             leptos_axum::redirect("/alerts/rules");
         }
@@ -423,18 +433,15 @@ mod ssr {
     pub async fn acknowledge(id: i64) -> Result<(), AppError> {
         let (actor, client) = editor().await?;
         let state = app_state()?;
-        let mut tx = state.db.begin().await.map_err(fail("alerts: begin"))?;
+        let mut tx = state.db.begin().await.map_err(AppError::internal_in("alerts: begin"))?;
         let acknowledged = store::acknowledge(&mut tx, id, actor.id)
             .await
-            .map_err(fail("alerts: acknowledge"))?;
+            .map_err(AppError::internal_in("alerts: acknowledge"))?;
         if !acknowledged {
             return Err(AppError::Conflict("Only a firing alert can be acknowledged".into()));
         }
         let entry = NewAuditEntry::new(actor, "alert.acknowledge", Outcome::Success, client).target("alert_rule", id);
-        append(&mut tx, &state.audit_key, entry)
-            .await
-            .map_err(fail("alerts: audit"))?;
-        tx.commit().await.map_err(fail("alerts: commit"))?;
+        append_and_commit(tx, &state.audit_key, entry, "alerts: audit").await?;
         Ok(())
     }
 }

@@ -56,20 +56,16 @@ mod ssr {
     use crate::alerts::ssr::{channels, deliver, outbox};
     use crate::alerts::{AlertState, Severity};
     use crate::audit::Outcome;
-    use crate::audit::ssr::{NewAuditEntry, append};
+    use crate::audit::ssr::{NewAuditEntry, append, append_and_commit};
     use crate::auth::permissions::Permission;
     use crate::auth::ssr::acting;
     use crate::state::app_state;
-
-    fn fail(context: &'static str) -> impl Fn(sqlx::Error) -> AppError {
-        move |e| AppError::internal(context, e)
-    }
 
     /// Channel `id`, or `NotFound`.
     async fn channel(conn: &mut sqlx::PgConnection, id: i64) -> Result<channels::Target, AppError> {
         channels::target(conn, id)
             .await
-            .map_err(fail("channels: get"))?
+            .map_err(AppError::internal_in("channels: get"))?
             .ok_or(AppError::NotFound)
     }
 
@@ -92,15 +88,25 @@ mod ssr {
     pub async fn list() -> Result<Vec<Channel>, AppError> {
         crate::auth::ssr::require(Permission::ManageChannels).await?;
         let state = app_state()?;
-        let mut conn = state.db.acquire().await.map_err(fail("channels: acquire"))?;
-        channels::list(&mut conn).await.map_err(fail("channels: list"))
+        let mut conn = state
+            .db
+            .acquire()
+            .await
+            .map_err(AppError::internal_in("channels: acquire"))?;
+        channels::list(&mut conn)
+            .await
+            .map_err(AppError::internal_in("channels: list"))
     }
 
     pub async fn save(id: Option<i64>, form: ChannelForm) -> Result<SavedChannel, AppError> {
         let acting = acting(Permission::ManageChannels).await?;
         let draft = form.parse()?;
         let state = app_state()?;
-        let mut tx = state.db.begin().await.map_err(fail("channels: begin"))?;
+        let mut tx = state
+            .db
+            .begin()
+            .await
+            .map_err(AppError::internal_in("channels: begin"))?;
         let (id, secret, action) = match id {
             None => {
                 let secret = channels::new_secret();
@@ -119,17 +125,14 @@ mod ssr {
                 }
                 channels::update(&mut tx, id, &draft)
                     .await
-                    .map_err(fail("channels: update"))?;
+                    .map_err(AppError::internal_in("channels: update"))?;
                 (id, None, "channel.update")
             }
         };
         let entry = NewAuditEntry::new(acting.actor, action, Outcome::Success, acting.client)
             .target("notification_channel", id)
             .change(None, Some(audited(&draft)));
-        append(&mut tx, &state.audit_key, entry)
-            .await
-            .map_err(fail("channels: audit"))?;
-        tx.commit().await.map_err(fail("channels: commit"))?;
+        append_and_commit(tx, &state.audit_key, entry, "channels: audit").await?;
         Ok(SavedChannel {
             id,
             name: draft.name,
@@ -140,18 +143,19 @@ mod ssr {
     pub async fn rotate(id: i64) -> Result<SavedChannel, AppError> {
         let acting = acting(Permission::ManageChannels).await?;
         let state = app_state()?;
-        let mut tx = state.db.begin().await.map_err(fail("channels: begin"))?;
+        let mut tx = state
+            .db
+            .begin()
+            .await
+            .map_err(AppError::internal_in("channels: begin"))?;
         let channel = channel(&mut tx, id).await?;
         let secret = channels::new_secret();
         channels::set_secret(&mut tx, id, &secret)
             .await
-            .map_err(fail("channels: rotate"))?;
+            .map_err(AppError::internal_in("channels: rotate"))?;
         let entry = NewAuditEntry::new(acting.actor, "channel.rotate_secret", Outcome::Success, acting.client)
             .target("notification_channel", id);
-        append(&mut tx, &state.audit_key, entry)
-            .await
-            .map_err(fail("channels: audit"))?;
-        tx.commit().await.map_err(fail("channels: commit"))?;
+        append_and_commit(tx, &state.audit_key, entry, "channels: audit").await?;
         Ok(SavedChannel {
             id,
             name: channel.name,
@@ -162,11 +166,15 @@ mod ssr {
     pub async fn delete(id: i64) -> Result<(), AppError> {
         let acting = acting(Permission::ManageChannels).await?;
         let state = app_state()?;
-        let mut tx = state.db.begin().await.map_err(fail("channels: begin"))?;
+        let mut tx = state
+            .db
+            .begin()
+            .await
+            .map_err(AppError::internal_in("channels: begin"))?;
         let channel = channel(&mut tx, id).await?;
         let users = channels::used_by(&mut tx, &channel.name)
             .await
-            .map_err(fail("channels: used by"))?;
+            .map_err(AppError::internal_in("channels: used by"))?;
         if !users.is_empty() {
             return Err(AppError::Conflict(format!(
                 "Rules still notify {}: {}. Remove it from them first.",
@@ -174,21 +182,24 @@ mod ssr {
                 users.join(", ")
             )));
         }
-        channels::delete(&mut tx, id).await.map_err(fail("channels: delete"))?;
+        channels::delete(&mut tx, id)
+            .await
+            .map_err(AppError::internal_in("channels: delete"))?;
         let entry = NewAuditEntry::new(acting.actor, "channel.delete", Outcome::Success, acting.client)
             .target("notification_channel", id)
             .change(Some(json!({ "name": channel.name, "kind": channel.kind })), None);
-        append(&mut tx, &state.audit_key, entry)
-            .await
-            .map_err(fail("channels: audit"))?;
-        tx.commit().await.map_err(fail("channels: commit"))?;
+        append_and_commit(tx, &state.audit_key, entry, "channels: audit").await?;
         Ok(())
     }
 
     pub async fn test(id: i64) -> Result<Attempt, AppError> {
         let acting = acting(Permission::ManageChannels).await?;
         let state = app_state()?;
-        let mut conn = state.db.acquire().await.map_err(fail("channels: acquire"))?;
+        let mut conn = state
+            .db
+            .acquire()
+            .await
+            .map_err(AppError::internal_in("channels: acquire"))?;
         let target = channel(&mut conn, id).await?;
         let notification = Notification {
             kind: NotificationKind::Test,
@@ -211,11 +222,11 @@ mod ssr {
         // attempt lands in the channel's delivery log like any other.
         let delivery = outbox::enqueue_held(&mut conn, target.id, &notification)
             .await
-            .map_err(fail("channels: enqueue"))?;
+            .map_err(AppError::internal_in("channels: enqueue"))?;
         let attempt = deliver::send(&state.notify, &target, delivery, &notification).await;
         outbox::finish(&mut conn, &state.notify, delivery, 0, &attempt, false)
             .await
-            .map_err(fail("channels: record"))?;
+            .map_err(AppError::internal_in("channels: record"))?;
         let outcome = if attempt.succeeded() {
             Outcome::Success
         } else {
@@ -229,7 +240,7 @@ mod ssr {
             );
         append(&mut conn, &state.audit_key, entry)
             .await
-            .map_err(fail("channels: audit"))?;
+            .map_err(AppError::internal_in("channels: audit"))?;
         Ok(attempt)
     }
 }

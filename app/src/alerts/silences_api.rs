@@ -50,27 +50,27 @@ mod ssr {
     use super::*;
     use crate::alerts::ssr::{silences, store};
     use crate::audit::Outcome;
-    use crate::audit::ssr::{NewAuditEntry, append};
+    use crate::audit::ssr::{NewAuditEntry, append_and_commit};
     use crate::auth::permissions::{Permission, allows};
     use crate::state::app_state;
-
-    fn fail(context: &'static str) -> impl Fn(sqlx::Error) -> AppError {
-        move |e| AppError::internal(context, e)
-    }
 
     pub async fn list() -> Result<SilencesPage, AppError> {
         let user = crate::auth::ssr::require(Permission::ReadAlerts).await?;
         let state = app_state()?;
-        let mut conn = state.db.acquire().await.map_err(fail("silences: acquire"))?;
+        let mut conn = state
+            .db
+            .acquire()
+            .await
+            .map_err(AppError::internal_in("silences: acquire"))?;
         let now = Utc::now();
         let (active, ended) = silences::list(&mut conn, now, RECENTLY_ENDED)
             .await
-            .map_err(fail("silences: list"))?
+            .map_err(AppError::internal_in("silences: list"))?
             .into_iter()
             .partition(|s| s.ended_at.is_none() && s.draft.ends_at > now);
         let rules = store::list(&mut conn)
             .await
-            .map_err(fail("silences: rules"))?
+            .map_err(AppError::internal_in("silences: rules"))?
             .into_iter()
             .map(|r| r.draft.name)
             .collect();
@@ -97,17 +97,18 @@ mod ssr {
             Err(error) => return Err(error),
         };
         let state = app_state()?;
-        let mut tx = state.db.begin().await.map_err(fail("silences: begin"))?;
+        let mut tx = state
+            .db
+            .begin()
+            .await
+            .map_err(AppError::internal_in("silences: begin"))?;
         let id = silences::create(&mut tx, &draft, acting.actor.id)
             .await
-            .map_err(fail("silences: create"))?;
+            .map_err(AppError::internal_in("silences: create"))?;
         let entry = NewAuditEntry::new(acting.actor, "alert_silence.create", Outcome::Success, acting.client)
             .target("alert_silence", id)
             .change(None, Some(json!(draft)));
-        append(&mut tx, &state.audit_key, entry)
-            .await
-            .map_err(fail("silences: audit"))?;
-        tx.commit().await.map_err(fail("silences: commit"))?;
+        append_and_commit(tx, &state.audit_key, entry, "silences: audit").await?;
         if plain_post {
             leptos_axum::redirect(&format!("/alerts/silences?created={id}"));
         }
@@ -117,15 +118,19 @@ mod ssr {
     pub async fn end(id: i64) -> Result<(), AppError> {
         let acting = crate::auth::ssr::acting(Permission::EditAlertRules).await?;
         let state = app_state()?;
-        let mut tx = state.db.begin().await.map_err(fail("silences: begin"))?;
+        let mut tx = state
+            .db
+            .begin()
+            .await
+            .map_err(AppError::internal_in("silences: begin"))?;
         let before = silences::get(&mut tx, id)
             .await
-            .map_err(fail("silences: get"))?
+            .map_err(AppError::internal_in("silences: get"))?
             .ok_or(AppError::NotFound)?;
         let now = Utc::now();
         if !silences::end(&mut tx, id, acting.actor.id, now)
             .await
-            .map_err(fail("silences: end"))?
+            .map_err(AppError::internal_in("silences: end"))?
         {
             return Err(AppError::Conflict("This silence is already over".into()));
         }
@@ -135,10 +140,7 @@ mod ssr {
                 Some(json!(before.draft)),
                 Some(json!({ "ended_at": now, "end_reason": "ended" })),
             );
-        append(&mut tx, &state.audit_key, entry)
-            .await
-            .map_err(fail("silences: audit"))?;
-        tx.commit().await.map_err(fail("silences: commit"))?;
+        append_and_commit(tx, &state.audit_key, entry, "silences: audit").await?;
         if crate::users::ssr::manage::is_plain_form_post() {
             leptos_axum::redirect("/alerts/silences");
         }

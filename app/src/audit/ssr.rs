@@ -143,6 +143,20 @@ pub struct StoredEntry {
 
 pub const GENESIS_HASH: [u8; 32] = [0; 32];
 
+/// Appends `entry` in `tx` and commits: the change and its audit entry are
+/// stored together or not at all. Failures are internal errors (logged with
+/// `context`, shown to the user without detail).
+pub async fn append_and_commit(
+    mut tx: sqlx::Transaction<'_, sqlx::Postgres>,
+    key: &AuditKey,
+    entry: NewAuditEntry,
+    context: &'static str,
+) -> Result<(), crate::error::AppError> {
+    let fail = |e: sqlx::Error| crate::error::AppError::internal(context, e);
+    append(&mut tx, key, entry).await.map_err(fail)?;
+    tx.commit().await.map_err(fail)
+}
+
 /// Appends `entry` to the chain inside the caller's transaction and returns its id.
 ///
 /// Takes a transaction-scoped advisory lock, so the entry and the change it

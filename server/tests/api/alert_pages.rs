@@ -102,21 +102,9 @@ async fn a_bad_field_is_named_and_without_javascript_the_typed_form_comes_back()
     // A plain form post (no JavaScript) lands back in the editor with every field.
     let fields = rule_fields("Typed name", "lots");
     let pairs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-    let response = operator
-        .client
-        .post(format!("{}/api/alerts/save", operator.address))
-        .header("Accept", "text/html")
-        .form(&pairs)
-        .send()
-        .await
-        .expect("sent");
-    assert_eq!(response.status().as_u16(), 302, "redirected back to the editor");
-    let location = response
-        .headers()
-        .get("location")
-        .and_then(|l| l.to_str().ok())
-        .expect("location")
-        .to_string();
+    let location = operator
+        .post_without_js("/api/alerts/save", "/alerts/rules/new", &pairs)
+        .await;
     assert!(location.starts_with("/alerts/rules/new?"), "{location}");
     assert!(location.contains("error_field=threshold"), "{location}");
     let page = operator.get(&location).await.text().await.expect("page");

@@ -354,6 +354,23 @@ impl Browser {
             .await
     }
 
+    /// Posts a form as a browser without JavaScript from the page `from`:
+    /// the answer must redirect; returns where to (a path).
+    pub async fn post_without_js(&self, path: &str, from: &str, form: &[(&str, &str)]) -> String {
+        let response = self
+            .client
+            .post(format!("{}{path}", self.address))
+            .header("Accept", "text/html")
+            .header("Referer", format!("{}{from}", self.address))
+            .form(form)
+            .send()
+            .await
+            .expect("request sent");
+        assert_eq!(response.status().as_u16(), 302, "a plain form post is redirected back");
+        let location = response.headers()["location"].to_str().expect("ascii").to_string();
+        location.strip_prefix(&self.address).unwrap_or(&location).to_string()
+    }
+
     /// Calls a server function the way the hydrated app does.
     pub async fn post_fn(&self, path: &str, form: &[(&str, &str)]) -> reqwest::Response {
         self.client

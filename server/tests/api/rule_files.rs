@@ -262,17 +262,13 @@ async fn the_import_page_previews_without_javascript() {
     assert!(shown.contains("data-change=\"update\""), "{shown}");
     assert!(shown.contains("Apply import"), "{shown}");
     // A plain form post applies and comes back with the counts.
-    let response = operator
-        .client
-        .post(format!("{}/api/alerts/import-apply", operator.address))
-        .header("Accept", "text/html")
-        .header("Referer", format!("{}/alerts/rules/import", operator.address))
-        .form(&[("yaml", changed.as_str())])
-        .send()
-        .await
-        .expect("sent");
-    assert!(response.status().is_redirection(), "{}", response.status());
-    let location = response.headers()["location"].to_str().expect("location").to_string();
+    let location = operator
+        .post_without_js(
+            "/api/alerts/import-apply",
+            "/alerts/rules/import",
+            &[("yaml", changed.as_str())],
+        )
+        .await;
     assert!(
         location.starts_with("/alerts/rules/import?created=0&updated=1&unchanged="),
         "{location}"

@@ -280,25 +280,17 @@ async fn a_bad_field_is_named_and_without_javascript_the_typed_form_comes_back()
     assert_eq!(body["Validation"]["field"], "duration", "{body}");
 
     // A plain form post (no JavaScript) lands back on the form with every field.
-    let response = operator
-        .client
-        .post(format!("{}/api/alerts/silence-create", operator.address))
-        .header("Accept", "text/html")
-        .form(&[
-            ("silence[rule_name]", "Typed rule"),
-            ("silence[duration]", "soon"),
-            ("silence[comment]", "Typed comment"),
-        ])
-        .send()
-        .await
-        .expect("sent");
-    assert_eq!(response.status().as_u16(), 302, "redirected back to the form");
-    let location = response
-        .headers()
-        .get("location")
-        .and_then(|l| l.to_str().ok())
-        .expect("location")
-        .to_string();
+    let location = operator
+        .post_without_js(
+            "/api/alerts/silence-create",
+            "/alerts/silences",
+            &[
+                ("silence[rule_name]", "Typed rule"),
+                ("silence[duration]", "soon"),
+                ("silence[comment]", "Typed comment"),
+            ],
+        )
+        .await;
     assert!(location.starts_with("/alerts/silences?"), "{location}");
     assert!(location.contains("error_field=duration"), "{location}");
     let page = operator.get(&location).await.text().await.expect("page");
@@ -314,25 +306,17 @@ async fn a_bad_field_is_named_and_without_javascript_the_typed_form_comes_back()
     assert_eq!(count, 0);
 
     // A good plain post goes to the page, which lists it.
-    let response = operator
-        .client
-        .post(format!("{}/api/alerts/silence-create", operator.address))
-        .header("Accept", "text/html")
-        .form(&[
-            ("silence[rule_name]", "Typed rule"),
-            ("silence[duration]", "30m"),
-            ("silence[comment]", "Typed comment"),
-        ])
-        .send()
-        .await
-        .expect("sent");
-    assert_eq!(response.status().as_u16(), 302);
-    let location = response
-        .headers()
-        .get("location")
-        .and_then(|l| l.to_str().ok())
-        .expect("location")
-        .to_string();
+    let location = operator
+        .post_without_js(
+            "/api/alerts/silence-create",
+            "/alerts/silences",
+            &[
+                ("silence[rule_name]", "Typed rule"),
+                ("silence[duration]", "30m"),
+                ("silence[comment]", "Typed comment"),
+            ],
+        )
+        .await;
     assert!(location.starts_with("/alerts/silences?created="), "{location}");
     let page = operator.get(&location).await.text().await.expect("page");
     assert!(page.contains("Silence created."), "{page}");

@@ -515,22 +515,6 @@ async fn page(browser: &Browser, path: &str) -> (u16, String) {
     (status, response.text().await.expect("text body"))
 }
 
-/// Posts a form as a browser without JavaScript: the answer redirects back to `from`.
-async fn post_without_js(browser: &Browser, path: &str, from: &str, form: &[(&str, &str)]) -> String {
-    let response = browser
-        .client
-        .post(format!("{}{path}", browser.address))
-        .header("Accept", "text/html")
-        .header("Referer", format!("{}{from}", browser.address))
-        .form(form)
-        .send()
-        .await
-        .expect("request sent");
-    assert_eq!(response.status().as_u16(), 302, "a plain form post is redirected back");
-    let location = response.headers()["location"].to_str().expect("ascii").to_string();
-    location.strip_prefix(&browser.address).unwrap_or(&location).to_string()
-}
-
 #[tokio::test]
 async fn the_users_page_renders_on_the_server_with_search_sessions_and_forms() {
     let app = TestApp::spawn().await;
@@ -587,7 +571,7 @@ async fn without_javascript_errors_come_back_to_the_form_and_changes_apply() {
         ("role", "viewer"),
         ("password", NEW_PASSWORD),
     ];
-    let back = post_without_js(&admin, "/api/users/create", "/users", &form).await;
+    let back = admin.post_without_js("/api/users/create", "/users", &form).await;
     assert!(back.starts_with("/users?") && back.contains("__err="), "{back}");
     let (_, html) = page(&admin, &back).await;
     assert!(
@@ -597,22 +581,22 @@ async fn without_javascript_errors_come_back_to_the_form_and_changes_apply() {
 
     let target = app.create_user(Role::Viewer).await;
     let id = target.id.to_string();
-    let back = post_without_js(
-        &admin,
-        "/api/users/set-role",
-        "/users",
-        &[("user_id", &id), ("role", "support")],
-    )
-    .await;
+    let back = admin
+        .post_without_js(
+            "/api/users/set-role",
+            "/users",
+            &[("user_id", &id), ("role", "support")],
+        )
+        .await;
     assert_eq!(back.trim_end_matches('?'), "/users", "back to the page, no error");
     assert_eq!(role_and_disabled(&app, target.id).await.0, "support");
-    let back = post_without_js(
-        &admin,
-        "/api/users/set-disabled",
-        "/users",
-        &[("user_id", &id), ("disabled", "true")],
-    )
-    .await;
+    let back = admin
+        .post_without_js(
+            "/api/users/set-disabled",
+            "/users",
+            &[("user_id", &id), ("disabled", "true")],
+        )
+        .await;
     assert_eq!(back.trim_end_matches('?'), "/users", "back to the page, no error");
     let (_, html) = page(&admin, &back).await;
     assert!(
@@ -626,13 +610,13 @@ async fn without_javascript_a_reset_needs_a_typed_password() {
     let app = TestApp::spawn().await;
     let (admin, _) = app.signed_in(Role::Admin).await;
     let target = app.create_user(Role::Viewer).await;
-    let back = post_without_js(
-        &admin,
-        "/api/users/reset-password",
-        "/users",
-        &[("user_id", &target.id.to_string()), ("password", "")],
-    )
-    .await;
+    let back = admin
+        .post_without_js(
+            "/api/users/reset-password",
+            "/users",
+            &[("user_id", &target.id.to_string()), ("password", "")],
+        )
+        .await;
     let (_, html) = page(&admin, &back).await;
     assert!(html.contains("type the new password"), "explains why");
     assert_eq!(

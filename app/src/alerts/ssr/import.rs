@@ -14,10 +14,6 @@ use crate::state::AppState;
 /// The audit action of every rule an import saves (`before` is empty for a new one).
 pub const IMPORT_ACTION: &str = "alert_rule.import";
 
-fn fail(context: &'static str) -> impl Fn(sqlx::Error) -> AppError {
-    move |e| AppError::internal(context, e)
-}
-
 /// Which rules an export holds.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Selection {
@@ -28,7 +24,9 @@ pub enum Selection {
 
 /// The YAML file of the selected rules; `NotFound` when a named one is not stored.
 pub async fn export(conn: &mut PgConnection, selection: &Selection) -> Result<String, AppError> {
-    let rules = store::list(conn).await.map_err(fail("alerts: rules"))?;
+    let rules = store::list(conn)
+        .await
+        .map_err(AppError::internal_in("alerts: rules"))?;
     let chosen: Vec<_> = rules
         .into_iter()
         .filter(|rule| match selection {
@@ -46,22 +44,30 @@ pub async fn export(conn: &mut PgConnection, selection: &Selection) -> Result<St
 
 /// What importing `text` would do now.
 pub async fn preview(conn: &mut PgConnection, text: &str) -> Result<ImportPlan, AppError> {
-    let stored = store::list(&mut *conn).await.map_err(fail("alerts: rules"))?;
-    let channels = channels::names(conn).await.map_err(fail("alerts: channels"))?;
+    let stored = store::list(&mut *conn)
+        .await
+        .map_err(AppError::internal_in("alerts: rules"))?;
+    let channels = channels::names(conn)
+        .await
+        .map_err(AppError::internal_in("alerts: channels"))?;
     Ok(plan(text, &stored, &channels).0)
 }
 
 /// Plans `text` again and applies it: all of it or, on any problem or
 /// failure, nothing.
 pub async fn apply(state: &AppState, actor: Actor, client: ClientInfo, text: &str) -> Result<ImportCounts, AppError> {
-    let mut tx = state.db.begin().await.map_err(fail("alerts: begin"))?;
+    let mut tx = state.db.begin().await.map_err(AppError::internal_in("alerts: begin"))?;
     // Edits from elsewhere wait until the import is in (readers do not).
     sqlx::query("LOCK TABLE alert_rules IN SHARE ROW EXCLUSIVE MODE")
         .execute(&mut *tx)
         .await
-        .map_err(fail("alerts: lock"))?;
-    let stored = store::list(&mut tx).await.map_err(fail("alerts: rules"))?;
-    let channels = channels::names(&mut tx).await.map_err(fail("alerts: channels"))?;
+        .map_err(AppError::internal_in("alerts: lock"))?;
+    let stored = store::list(&mut tx)
+        .await
+        .map_err(AppError::internal_in("alerts: rules"))?;
+    let channels = channels::names(&mut tx)
+        .await
+        .map_err(AppError::internal_in("alerts: channels"))?;
     let (plan, drafts) = plan(text, &stored, &channels);
     if !plan.problems.is_empty() {
         let shown: Vec<String> = plan.problems.iter().take(5).map(ToString::to_string).collect();
@@ -87,6 +93,6 @@ pub async fn apply(state: &AppState, actor: Actor, client: ClientInfo, text: &st
         )
         .await?;
     }
-    tx.commit().await.map_err(fail("alerts: commit"))?;
+    tx.commit().await.map_err(AppError::internal_in("alerts: commit"))?;
     Ok(plan.counts())
 }

@@ -11,10 +11,6 @@ use crate::audit::ssr::{Actor, AuditKey, ClientInfo, NewAuditEntry, append};
 use crate::error::AppError;
 use crate::state::AppState;
 
-fn fail(context: &'static str) -> impl Fn(sqlx::Error) -> AppError {
-    move |e| AppError::internal(context, e)
-}
-
 /// Saves `draft` as rule `id` (new when `None`) and appends `action`'s audit
 /// entry (before and after) in the same transaction; answers the rule's id.
 pub async fn save(
@@ -25,9 +21,9 @@ pub async fn save(
     draft: &RuleDraft,
     action: &str,
 ) -> Result<i64, AppError> {
-    let mut tx = state.db.begin().await.map_err(fail("alerts: begin"))?;
+    let mut tx = state.db.begin().await.map_err(AppError::internal_in("alerts: begin"))?;
     let (rule_id, _) = save_in(&mut tx, &state.audit_key, actor, client, id, draft, action).await?;
-    tx.commit().await.map_err(fail("alerts: commit"))?;
+    tx.commit().await.map_err(AppError::internal_in("alerts: commit"))?;
     Ok(rule_id)
 }
 
@@ -47,7 +43,7 @@ pub async fn save_in(
         Some(id) => Some(
             store::get(&mut *conn, id)
                 .await
-                .map_err(fail("alerts: rule"))?
+                .map_err(AppError::internal_in("alerts: rule"))?
                 .ok_or(AppError::NotFound)?
                 .draft,
         ),
@@ -55,7 +51,7 @@ pub async fn save_in(
     };
     let missing = super::channels::missing(&mut *conn, &draft.channels)
         .await
-        .map_err(fail("alerts: channels"))?;
+        .map_err(AppError::internal_in("alerts: channels"))?;
     if !missing.is_empty() {
         return Err(AppError::validation(
             "channels",
@@ -72,6 +68,8 @@ pub async fn save_in(
             before.map(|b| json!(b)),
             Some(json!({ "version": version, "definition": draft })),
         );
-    append(&mut *conn, key, entry).await.map_err(fail("alerts: audit"))?;
+    append(&mut *conn, key, entry)
+        .await
+        .map_err(AppError::internal_in("alerts: audit"))?;
     Ok((rule_id, version))
 }
