@@ -36,6 +36,21 @@ pub struct HealthSettings {
     pub check_timeout: Duration,
 }
 
+impl AppState {
+    /// A pooled connection; a failure is an internal error logged with `context`.
+    pub async fn connection(
+        &self,
+        context: &'static str,
+    ) -> Result<sqlx::pool::PoolConnection<sqlx::Postgres>, AppError> {
+        self.db.acquire().await.map_err(AppError::internal_in(context))
+    }
+
+    /// A transaction; a failure is an internal error logged with `context`.
+    pub async fn begin(&self, context: &'static str) -> Result<sqlx::Transaction<'static, sqlx::Postgres>, AppError> {
+        self.db.begin().await.map_err(AppError::internal_in(context))
+    }
+}
+
 /// The `AppState` provided to every server function by the router.
 pub fn app_state() -> Result<AppState, AppError> {
     use_context::<AppState>().ok_or_else(|| AppError::internal("app_state", "AppState not provided"))

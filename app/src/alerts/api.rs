@@ -143,18 +143,10 @@ mod ssr {
     use crate::audit::Outcome;
     use crate::audit::ssr::{Actor, NewAuditEntry, append_and_commit};
     use crate::auth::permissions::{Permission, allows};
-    use crate::state::{AppState, app_state};
+    use crate::state::app_state;
 
     /// A chart holds at most this many points.
     const PREVIEW_POINTS: i64 = 300;
-
-    async fn connection(state: &AppState) -> Result<sqlx::pool::PoolConnection<sqlx::Postgres>, AppError> {
-        state
-            .db
-            .acquire()
-            .await
-            .map_err(AppError::internal_in("alerts: acquire"))
-    }
 
     async fn reader() -> Result<bool, AppError> {
         let user = crate::auth::ssr::require(Permission::ReadAlerts).await?;
@@ -164,7 +156,7 @@ mod ssr {
     pub async fn overview(filter: EventFilter) -> Result<AlertsOverview, AppError> {
         let can_edit = reader().await?;
         let state = app_state()?;
-        let mut conn = connection(&state).await?;
+        let mut conn = state.connection("alerts: acquire").await?;
         let rules = store::list(&mut conn)
             .await
             .map_err(AppError::internal_in("alerts: rules"))?;
@@ -244,7 +236,7 @@ mod ssr {
     pub async fn firing() -> Result<Vec<(Severity, i64)>, AppError> {
         reader().await?;
         let state = app_state()?;
-        let mut conn = connection(&state).await?;
+        let mut conn = state.connection("alerts: acquire").await?;
         store::firing_counts(&mut conn)
             .await
             .map_err(AppError::internal_in("alerts: firing"))
@@ -253,7 +245,7 @@ mod ssr {
     pub async fn rules() -> Result<(Vec<Rule>, bool), AppError> {
         let can_edit = reader().await?;
         let state = app_state()?;
-        let mut conn = connection(&state).await?;
+        let mut conn = state.connection("alerts: acquire").await?;
         Ok((
             store::list(&mut conn)
                 .await
@@ -265,7 +257,7 @@ mod ssr {
     pub async fn detail(id: i64) -> Result<RuleDetail, AppError> {
         let can_edit = reader().await?;
         let state = app_state()?;
-        let mut conn = connection(&state).await?;
+        let mut conn = state.connection("alerts: acquire").await?;
         let rule = store::get(&mut conn, id)
             .await
             .map_err(AppError::internal_in("alerts: rule"))?
@@ -337,7 +329,7 @@ mod ssr {
         let draft = form.parse()?;
         let condition = draft.condition();
         let state = app_state()?;
-        let mut conn = connection(&state).await?;
+        let mut conn = state.connection("alerts: acquire").await?;
         let to = Utc::now();
         let from = to - Duration::hours(hours);
         let step = Duration::minutes(((hours * 60) / PREVIEW_POINTS).max(1));
@@ -374,7 +366,7 @@ mod ssr {
     pub async fn set_enabled(id: i64, enabled: bool) -> Result<(), AppError> {
         let (actor, client) = editor().await?;
         let state = app_state()?;
-        let mut conn = connection(&state).await?;
+        let mut conn = state.connection("alerts: acquire").await?;
         let mut draft = store::get(&mut conn, id)
             .await
             .map_err(AppError::internal_in("alerts: rule"))?
@@ -398,7 +390,7 @@ mod ssr {
     pub async fn restore(id: i64, version: i32) -> Result<i64, AppError> {
         let (actor, client) = editor().await?;
         let state = app_state()?;
-        let mut conn = connection(&state).await?;
+        let mut conn = state.connection("alerts: acquire").await?;
         let old = store::versions(&mut conn, id)
             .await
             .map_err(AppError::internal_in("alerts: versions"))?
@@ -412,7 +404,7 @@ mod ssr {
     pub async fn delete(id: i64) -> Result<(), AppError> {
         let (actor, client) = editor().await?;
         let state = app_state()?;
-        let mut tx = state.db.begin().await.map_err(AppError::internal_in("alerts: begin"))?;
+        let mut tx = state.begin("alerts: begin").await?;
         let before = store::get(&mut tx, id)
             .await
             .map_err(AppError::internal_in("alerts: rule"))?
@@ -433,7 +425,7 @@ mod ssr {
     pub async fn acknowledge(id: i64) -> Result<(), AppError> {
         let (actor, client) = editor().await?;
         let state = app_state()?;
-        let mut tx = state.db.begin().await.map_err(AppError::internal_in("alerts: begin"))?;
+        let mut tx = state.begin("alerts: begin").await?;
         let acknowledged = store::acknowledge(&mut tx, id, actor.id)
             .await
             .map_err(AppError::internal_in("alerts: acknowledge"))?;

@@ -88,11 +88,7 @@ mod ssr {
     pub async fn list() -> Result<Vec<Channel>, AppError> {
         crate::auth::ssr::require(Permission::ManageChannels).await?;
         let state = app_state()?;
-        let mut conn = state
-            .db
-            .acquire()
-            .await
-            .map_err(AppError::internal_in("channels: acquire"))?;
+        let mut conn = state.connection("channels: acquire").await?;
         channels::list(&mut conn)
             .await
             .map_err(AppError::internal_in("channels: list"))
@@ -102,11 +98,7 @@ mod ssr {
         let acting = acting(Permission::ManageChannels).await?;
         let draft = form.parse()?;
         let state = app_state()?;
-        let mut tx = state
-            .db
-            .begin()
-            .await
-            .map_err(AppError::internal_in("channels: begin"))?;
+        let mut tx = state.begin("channels: begin").await?;
         let (id, secret, action) = match id {
             None => {
                 let secret = channels::new_secret();
@@ -143,11 +135,7 @@ mod ssr {
     pub async fn rotate(id: i64) -> Result<SavedChannel, AppError> {
         let acting = acting(Permission::ManageChannels).await?;
         let state = app_state()?;
-        let mut tx = state
-            .db
-            .begin()
-            .await
-            .map_err(AppError::internal_in("channels: begin"))?;
+        let mut tx = state.begin("channels: begin").await?;
         let channel = channel(&mut tx, id).await?;
         let secret = channels::new_secret();
         channels::set_secret(&mut tx, id, &secret)
@@ -166,11 +154,7 @@ mod ssr {
     pub async fn delete(id: i64) -> Result<(), AppError> {
         let acting = acting(Permission::ManageChannels).await?;
         let state = app_state()?;
-        let mut tx = state
-            .db
-            .begin()
-            .await
-            .map_err(AppError::internal_in("channels: begin"))?;
+        let mut tx = state.begin("channels: begin").await?;
         let channel = channel(&mut tx, id).await?;
         let users = channels::used_by(&mut tx, &channel.name)
             .await
@@ -195,11 +179,7 @@ mod ssr {
     pub async fn test(id: i64) -> Result<Attempt, AppError> {
         let acting = acting(Permission::ManageChannels).await?;
         let state = app_state()?;
-        let mut conn = state
-            .db
-            .acquire()
-            .await
-            .map_err(AppError::internal_in("channels: acquire"))?;
+        let mut conn = state.connection("channels: acquire").await?;
         let target = channel(&mut conn, id).await?;
         let notification = Notification {
             kind: NotificationKind::Test,

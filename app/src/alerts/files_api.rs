@@ -42,11 +42,7 @@ mod ssr {
     pub async fn preview(yaml: String) -> Result<ImportPlan, AppError> {
         crate::auth::ssr::require(Permission::EditAlertRules).await?;
         let state = app_state()?;
-        let mut conn = state
-            .db
-            .acquire()
-            .await
-            .map_err(|e| AppError::internal("alerts: acquire", e))?;
+        let mut conn = state.connection("alerts: acquire").await?;
         import::preview(&mut conn, &yaml).await
     }
 

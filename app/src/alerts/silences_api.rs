@@ -57,11 +57,7 @@ mod ssr {
     pub async fn list() -> Result<SilencesPage, AppError> {
         let user = crate::auth::ssr::require(Permission::ReadAlerts).await?;
         let state = app_state()?;
-        let mut conn = state
-            .db
-            .acquire()
-            .await
-            .map_err(AppError::internal_in("silences: acquire"))?;
+        let mut conn = state.connection("silences: acquire").await?;
         let now = Utc::now();
         let (active, ended) = silences::list(&mut conn, now, RECENTLY_ENDED)
             .await
@@ -97,11 +93,7 @@ mod ssr {
             Err(error) => return Err(error),
         };
         let state = app_state()?;
-        let mut tx = state
-            .db
-            .begin()
-            .await
-            .map_err(AppError::internal_in("silences: begin"))?;
+        let mut tx = state.begin("silences: begin").await?;
         let id = silences::create(&mut tx, &draft, acting.actor.id)
             .await
             .map_err(AppError::internal_in("silences: create"))?;
@@ -118,11 +110,7 @@ mod ssr {
     pub async fn end(id: i64) -> Result<(), AppError> {
         let acting = crate::auth::ssr::acting(Permission::EditAlertRules).await?;
         let state = app_state()?;
-        let mut tx = state
-            .db
-            .begin()
-            .await
-            .map_err(AppError::internal_in("silences: begin"))?;
+        let mut tx = state.begin("silences: begin").await?;
         let before = silences::get(&mut tx, id)
             .await
             .map_err(AppError::internal_in("silences: get"))?

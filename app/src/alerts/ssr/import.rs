@@ -56,7 +56,7 @@ pub async fn preview(conn: &mut PgConnection, text: &str) -> Result<ImportPlan, 
 /// Plans `text` again and applies it: all of it or, on any problem or
 /// failure, nothing.
 pub async fn apply(state: &AppState, actor: Actor, client: ClientInfo, text: &str) -> Result<ImportCounts, AppError> {
-    let mut tx = state.db.begin().await.map_err(AppError::internal_in("alerts: begin"))?;
+    let mut tx = state.begin("alerts: begin").await?;
     // Edits from elsewhere wait until the import is in (readers do not).
     sqlx::query("LOCK TABLE alert_rules IN SHARE ROW EXCLUSIVE MODE")
         .execute(&mut *tx)

@@ -21,7 +21,7 @@ pub async fn save(
     draft: &RuleDraft,
     action: &str,
 ) -> Result<i64, AppError> {
-    let mut tx = state.db.begin().await.map_err(AppError::internal_in("alerts: begin"))?;
+    let mut tx = state.begin("alerts: begin").await?;
     let (rule_id, _) = save_in(&mut tx, &state.audit_key, actor, client, id, draft, action).await?;
     tx.commit().await.map_err(AppError::internal_in("alerts: commit"))?;
     Ok(rule_id)
