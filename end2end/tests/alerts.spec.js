@@ -60,12 +60,22 @@ test('an operator writes, backtests and saves a rule, sees it fire and acknowled
   await row.getByRole('button', { name: 'Acknowledge' }).click();
   await expect(page.getByTestId('active-alerts').locator('tr', { hasText: rule })).toContainText('operator@e2e.test');
 
-  // Each state change links to the chart an hour either side of it and to the rule's audit trail.
+  // Each state change links to the chart an hour either side of it and to its
+  // notifications; the audit trail only for those who may read the audit log.
   const event = page.getByTestId('alert-events').locator('tr', { hasText: rule }).first();
   const minute = '\\d{4}-\\d{2}-\\d{2}T\\d{2}%3A\\d{2}';
   await expect(event.getByRole('link', { name: 'Chart' })).toHaveAttribute(
     'href', new RegExp(`^/performance\\?service=${service}&range=custom&from=${minute}&to=${minute}$`));
-  await expect(event.getByRole('link', { name: 'Audit' })).toHaveAttribute(
+  await expect(event.getByRole('link', { name: 'Notifications' })).toHaveAttribute(
+    'href', /^\/alerts\/rules\/\d+#notifications$/);
+  await expect(event.getByRole('link', { name: 'Audit' })).toHaveCount(0);
+
+  // A manager reads the audit log: the same event links to the rule's audit trail.
+  await page.context().clearCookies();
+  await signIn(page, 'manager');
+  await page.goto('/alerts');
+  const managers = page.getByTestId('alert-events').locator('tr', { hasText: rule }).first();
+  await expect(managers.getByRole('link', { name: 'Audit' })).toHaveAttribute(
     'href', /^\/audit\?target_type=alert_rule&target_id=\d+$/);
 });
 

@@ -27,6 +27,8 @@ pub struct AlertsOverview {
     /// Silences in force now (an active alert they match sends nothing).
     pub silences: Vec<Silence>,
     pub can_edit: bool,
+    /// Whether the viewer may read the audit log (its links are shown).
+    pub can_read_audit: bool,
 }
 
 /// The history filter, as in the page's URL.
@@ -49,6 +51,7 @@ pub struct RuleDetail {
     /// The rule's notifications, newest first, each with its attempts.
     pub deliveries: Vec<Delivery>,
     pub can_edit: bool,
+    pub can_read_audit: bool,
 }
 
 /// The watched series of a draft rule and, when asked, its backtest.
@@ -148,13 +151,13 @@ mod ssr {
     /// A chart holds at most this many points.
     const PREVIEW_POINTS: i64 = 300;
 
-    async fn reader() -> Result<bool, AppError> {
-        let user = crate::auth::ssr::require(Permission::ReadAlerts).await?;
-        Ok(allows(user.role, Permission::EditAlertRules))
+    /// The reader's role, once they may read alerts.
+    async fn reader() -> Result<crate::auth::permissions::Role, AppError> {
+        Ok(crate::auth::ssr::require(Permission::ReadAlerts).await?.role)
     }
 
     pub async fn overview(filter: EventFilter) -> Result<AlertsOverview, AppError> {
-        let can_edit = reader().await?;
+        let role = reader().await?;
         let state = app_state()?;
         let mut conn = state.connection("alerts: acquire").await?;
         let rules = store::list(&mut conn)
@@ -193,7 +196,8 @@ mod ssr {
             events,
             rules: rules.iter().map(|r| (r.id, r.draft.name.clone())).collect(),
             silences,
-            can_edit,
+            can_edit: allows(role, Permission::EditAlertRules),
+            can_read_audit: allows(role, Permission::ReadAuditSummary),
         })
     }
 
@@ -243,19 +247,19 @@ mod ssr {
     }
 
     pub async fn rules() -> Result<(Vec<Rule>, bool), AppError> {
-        let can_edit = reader().await?;
+        let role = reader().await?;
         let state = app_state()?;
         let mut conn = state.connection("alerts: acquire").await?;
         Ok((
             store::list(&mut conn)
                 .await
                 .map_err(AppError::internal_in("alerts: rules"))?,
-            can_edit,
+            allows(role, Permission::EditAlertRules),
         ))
     }
 
     pub async fn detail(id: i64) -> Result<RuleDetail, AppError> {
-        let can_edit = reader().await?;
+        let role = reader().await?;
         let state = app_state()?;
         let mut conn = state.connection("alerts: acquire").await?;
         let rule = store::get(&mut conn, id)
@@ -276,7 +280,8 @@ mod ssr {
             versions,
             events,
             deliveries,
-            can_edit,
+            can_edit: allows(role, Permission::EditAlertRules),
+            can_read_audit: allows(role, Permission::ReadAuditSummary),
         })
     }
 

@@ -397,7 +397,7 @@ fn RuleHistory(detail: RuleDetail, diff: Option<(i32, i32)>) -> impl IntoView {
         </section>
         <section class="panel" aria-labelledby="rule-events-heading">
             <h2 id="rule-events-heading">"State changes"</h2>
-            <EventTable events=detail.events show_rule=false />
+            <EventTable events=detail.events show_rule=false audit_links=detail.can_read_audit />
         </section>
         <section class="panel" id="notifications" aria-labelledby="rule-deliveries-heading">
             <h2 id="rule-deliveries-heading">"Notifications"</h2>

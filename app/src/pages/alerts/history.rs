@@ -29,7 +29,12 @@ pub fn audit_href(event: &StoredEvent) -> String {
 }
 
 #[component]
-pub fn EventTable(events: Vec<StoredEvent>, show_rule: bool) -> impl IntoView {
+pub fn EventTable(
+    events: Vec<StoredEvent>,
+    show_rule: bool,
+    /// Whether to link each event to its rule's audit trail (the viewer may read the audit log).
+    audit_links: bool,
+) -> impl IntoView {
     if events.is_empty() {
         return view! { <p class="muted" data-testid="no-events">"No state changes match."</p> }.into_any();
     }
@@ -56,7 +61,7 @@ pub fn EventTable(events: Vec<StoredEvent>, show_rule: bool) -> impl IntoView {
                         <td>{format_value(e.threshold)}</td>
                         <td class="event-links">
                             <a href=chart_href(&e)>"Chart"</a>
-                            <a href=audit_href(&e)>"Audit"</a>
+                            {audit_links.then(|| view! { <a href=audit_href(&e)>"Audit"</a> })}
                             {crate::alerts::notify::announces(e.to).then(|| view! {
                                 <a href=format!("/alerts/rules/{}#notifications", e.rule_id)>"Notifications"</a>
                             })}

@@ -106,7 +106,7 @@ fn Overview(
         <section class="panel" aria-labelledby="history-heading">
             <h2 id="history-heading">"History"</h2>
             <HistoryFilter filter rules />
-            <super::history::EventTable events=overview.events show_rule=true />
+            <super::history::EventTable events=overview.events show_rule=true audit_links=overview.can_read_audit />
         </section>
     }
 }
