@@ -8,36 +8,14 @@ use std::time::Duration;
 
 use app::state::RedisHandle;
 use chrono::Utc;
-use sqlx::{PgConnection, PgPool};
+use sqlx::PgPool;
 
 /// Advisory lock key of the alert evaluator ('opsdeck alerting').
 pub const EVALUATOR_LOCK: i64 = 7_202_611_244;
 
 /// `live`: where to announce new firing counts (the header badges); none in tests.
 pub async fn run(pool: PgPool, every: Duration, live: Option<RedisHandle>) {
-    let mut leader: Option<PgConnection> = None;
-    let mut ticks = tokio::time::interval(every);
-    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        ticks.tick().await;
-        if let Some(conn) = leader.as_mut()
-            && !crate::leader::still_holds(conn).await
-        {
-            tracing::warn!("lost the alert evaluator's lock connection");
-            leader = None;
-        }
-        if leader.is_none() {
-            match crate::leader::try_lock(&pool, EVALUATOR_LOCK).await {
-                Ok(conn) => leader = conn,
-                Err(error) => {
-                    tracing::warn!(%error, "could not try the alert evaluator's lock");
-                    continue;
-                }
-            }
-        }
-        if leader.is_none() {
-            continue;
-        }
+    let cycle = || async {
         let started = std::time::Instant::now();
         match app::alerts::ssr::evaluate::run_cycle(&pool, Utc::now()).await {
             Ok(cycle) => {
@@ -56,7 +34,8 @@ pub async fn run(pool: PgPool, every: Duration, live: Option<RedisHandle>) {
             }
             Err(error) => tracing::warn!(%error, "alert evaluation cycle failed"),
         }
-    }
+    };
+    crate::leader::lead_every(pool.clone(), EVALUATOR_LOCK, every, "alert evaluator", cycle).await;
 }
 
 /// The running evaluator loop; dropping it stops the loop (and releases the

@@ -357,7 +357,6 @@ mod tests {
     fn incident_fires_and_resolves(start: DateTime<Utc>) {
         use app::alerts::ssr::series::{Minutes, value_at};
         use app::alerts::state::{Tracker, episodes, step};
-        use app::metrics::ssr::histogram::LatencyHistogram;
         use app::metrics::ssr::queries::Merged;
         use chrono::{DurationRound, TimeDelta};
 
@@ -377,14 +376,7 @@ mod tests {
             let batch = generator.second(now, &mut rng);
             let minute = now.duration_trunc(TimeDelta::minutes(1)).expect("minute");
             if minutes.last().is_none_or(|m| m.key != minute) {
-                minutes.push(Merged {
-                    key: minute,
-                    count: 0,
-                    errors: 0,
-                    sum_ms: 0.0,
-                    max_ms: 0.0,
-                    histogram: LatencyHistogram::new(),
-                });
+                minutes.push(Merged::new(minute));
             }
             let bucket = minutes.last_mut().expect("a minute");
             for request in batch["requests"].as_array().expect("requests") {
@@ -392,11 +384,7 @@ mod tests {
                     continue;
                 }
                 let ms = request["duration_ms"].as_f64().expect("duration");
-                bucket.count += 1;
-                bucket.errors += i64::from(request["status"].as_i64().expect("status") >= 500);
-                bucket.sum_ms += ms;
-                bucket.max_ms = bucket.max_ms.max(ms);
-                bucket.histogram.record(ms);
+                bucket.record(ms, request["status"].as_i64().expect("status") >= 500);
             }
         }
         let rule = demo_rule("demo-checkout");

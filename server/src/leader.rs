@@ -3,6 +3,9 @@
 //! the lock) while it works; when it stops or its connection dies, Postgres
 //! releases the lock and another instance's next attempt takes over.
 
+use std::future::Future;
+use std::time::Duration;
+
 use sqlx::{PgConnection, PgPool};
 
 /// A dedicated connection holding advisory lock `key`, or `None` when
@@ -20,4 +23,40 @@ pub async fn try_lock(pool: &PgPool, key: i64) -> sqlx::Result<Option<PgConnecti
 /// Whether the lock holder's connection is still alive.
 pub async fn still_holds(conn: &mut PgConnection) -> bool {
     sqlx::query("SELECT 1").execute(conn).await.is_ok()
+}
+
+/// Runs `work` every `every` (a missed tick waits for the next) on the one
+/// instance holding lock `key`; the others only try to take it, so when the
+/// leader dies another takes over within one interval. `what` names the
+/// job in the log. Returns never; abort its task to stop it (the lock goes
+/// with the connection).
+pub async fn lead_every<F, Fut>(pool: PgPool, key: i64, every: Duration, what: &'static str, mut work: F)
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = ()>,
+{
+    let mut leader: Option<PgConnection> = None;
+    let mut ticks = tokio::time::interval(every);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticks.tick().await;
+        if let Some(conn) = leader.as_mut()
+            && !still_holds(conn).await
+        {
+            tracing::warn!(job = what, "lost the lock connection");
+            leader = None;
+        }
+        if leader.is_none() {
+            match try_lock(&pool, key).await {
+                Ok(conn) => leader = conn,
+                Err(error) => {
+                    tracing::warn!(job = what, %error, "could not try the lock");
+                    continue;
+                }
+            }
+        }
+        if leader.is_some() {
+            work().await;
+        }
+    }
 }

@@ -8,6 +8,7 @@ pub mod backup_cli;
 pub mod backup_download;
 pub mod backup_scheduler;
 pub mod cli;
+pub mod compactor;
 pub mod config;
 pub mod demo;
 pub mod deployments;

@@ -85,6 +85,8 @@ impl Application {
         });
         // Leader-only partition upkeep and retention; stops when this returns.
         let _retention = crate::retention::spawn(self.state.db.clone(), self.config.retention);
+        // Leader-only folding of the rollup deltas batches append.
+        let _compactor = crate::compactor::spawn(self.state.db.clone());
         // Leader-only alert evaluation.
         let _alerting = crate::alerting::spawn(
             self.state.db.clone(),

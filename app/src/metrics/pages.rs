@@ -436,18 +436,18 @@ pub mod ssr {
         Ok(report)
     }
 
-    /// Services with rollups since `since`, by name.
-    #[tracing::instrument(skip(conn), err)]
     /// Services with rollups since `since`, by name. A skip scan over the
-    /// rollups' primary key (service first): one short index probe per
-    /// service and kept partition, instead of reading every row of 90 days.
+    /// hourly service rollups' primary key (service first): one short index
+    /// probe per service and kept partition, instead of reading every row of
+    /// 90 days.
+    #[tracing::instrument(skip(conn), err)]
     pub async fn known_services(conn: &mut PgConnection, since: DateTime<Utc>) -> sqlx::Result<Vec<String>> {
         sqlx::query_scalar(
             "WITH RECURSIVE s(service) AS ( \
-                 (SELECT service FROM request_rollups_1m WHERE minute >= $1 ORDER BY service LIMIT 1) \
+                 (SELECT service FROM service_rollups_1h WHERE hour > $1 - INTERVAL '1 hour' ORDER BY service LIMIT 1) \
                  UNION ALL \
-                 SELECT (SELECT r.service FROM request_rollups_1m r \
-                         WHERE r.service > s.service AND r.minute >= $1 ORDER BY r.service LIMIT 1) \
+                 SELECT (SELECT r.service FROM service_rollups_1h r \
+                         WHERE r.service > s.service AND r.hour > $1 - INTERVAL '1 hour' ORDER BY r.service LIMIT 1) \
                  FROM s WHERE s.service IS NOT NULL) \
              SELECT service FROM s WHERE service IS NOT NULL",
         )

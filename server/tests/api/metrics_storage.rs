@@ -173,18 +173,51 @@ async fn a_batch_writes_raw_rows_and_per_minute_rollups() {
         },
     )
     .await;
-    let (count, errors, max_ms): (i64, i64, f64) =
-        sqlx::query_as("SELECT count, errors, max_ms FROM request_rollups_1m WHERE endpoint = '/orders'")
-            .fetch_one(&pool)
+    // Per endpoint, each batch appends its own row; the compactor folds them.
+    let orders = "SELECT count, errors, max_ms FROM request_rollups_1m WHERE endpoint = '/orders' ORDER BY count";
+    let deltas: Vec<(i64, i64, f64)> = sqlx::query_as(orders).fetch_all(&pool).await.expect("deltas");
+    assert_eq!(deltas, vec![(1, 0, 7.0), (1, 1, 70.0)]);
+    compact(&pool, minute).await;
+    let folded: Vec<(i64, i64, f64)> = sqlx::query_as(orders).fetch_all(&pool).await.expect("folded");
+    assert_eq!(folded, vec![(2, 1, 70.0)]);
+    // The service tiers hold one row per key from the start.
+    let service_minutes: Vec<(DateTime<Utc>, i64, i64, f64, f64)> =
+        sqlx::query_as("SELECT minute, count, errors, min_ms, max_ms FROM service_rollups_1m ORDER BY minute")
+            .fetch_all(&pool)
             .await
-            .expect("rollup");
-    assert_eq!((count, errors, max_ms), (2, 1, 70.0));
+            .expect("service minutes");
+    assert_eq!(
+        service_minutes,
+        vec![
+            (minute, 5, 2, 7.0, 70.0),
+            (minute + Duration::minutes(1), 1, 0, 5.0, 5.0)
+        ]
+    );
+    let hours: Vec<(String, i64)> = sqlx::query_as(
+        "SELECT 'service', sum(count)::bigint FROM service_rollups_1h \
+         UNION ALL SELECT endpoint, sum(count)::bigint FROM request_rollups_1h GROUP BY endpoint ORDER BY 1",
+    )
+    .fetch_all(&pool)
+    .await
+    .expect("hours");
+    assert_eq!(
+        hours,
+        vec![("/orders".into(), 2), ("/users".into(), 4), ("service".into(), 6)]
+    );
     let (count, last): (i64, f64) =
         sqlx::query_as("SELECT count, last FROM metric_rollups_1m WHERE labels = '{\"host\": \"b\"}'")
             .fetch_one(&pool)
             .await
             .expect("series");
     assert_eq!((count, last), (2, 0.7), "an older sample does not replace last");
+}
+
+/// Folds the per-endpoint deltas of the hour around `minute`, as the compactor does.
+async fn compact(pool: &sqlx::PgPool, minute: DateTime<Utc>) {
+    let mut conn = pool.acquire().await.expect("connection");
+    app::metrics::ssr::compact::compact_deltas(&mut conn, minute - Duration::hours(1), minute + Duration::hours(1))
+        .await
+        .expect("compacted");
 }
 
 fn requests(events: Vec<RequestEvent>) -> IngestBatch {
@@ -217,6 +250,7 @@ async fn concurrent_batches_for_the_same_minute_lose_nothing() {
     tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     first.commit().await.expect("commit first");
     second.await.expect("second task");
+    compact(&pool, minute).await;
     let (count, errors, sum_ms, hist): (i64, i64, f64, Vec<i64>) =
         sqlx::query_as("SELECT count, errors, sum_ms, hist_cnt FROM request_rollups_1m WHERE endpoint = '/a'")
             .fetch_one(&pool)
@@ -263,6 +297,16 @@ async fn concurrent_batches_for_the_same_minute_lose_nothing() {
     .await
     .expect("totals");
     assert_eq!((count, errors, in_histograms), (16_000, 1_600, 16_000));
+    let (count, errors): (i64, i64) =
+        sqlx::query_as("SELECT sum(count)::bigint, sum(errors)::bigint FROM service_rollups_1m")
+            .fetch_one(&pool)
+            .await
+            .expect("service totals");
+    assert_eq!(
+        (count, errors),
+        (16_015, 1_605),
+        "the upserted service rows lose nothing either"
+    );
     let raw: i64 = sqlx::query_scalar("SELECT count(*) FROM request_events WHERE endpoint <> '/a'")
         .fetch_one(&pool)
         .await
@@ -407,6 +451,136 @@ async fn series_summaries_and_endpoint_tables_read_the_rollups() {
     assert!(empty.is_empty());
 }
 
+#[tokio::test]
+async fn long_ranges_read_whole_hours_from_the_hourly_tiers_and_agree_with_the_minutes() {
+    let pool = fresh_pool().await;
+    let now = Utc::now();
+    let start = Utc
+        .timestamp_opt(now.timestamp() - now.timestamp() % 3600 - 4 * 3600, 0)
+        .single()
+        .expect("an hour");
+    // 3.5 hours of two endpoints, three requests each per minute, in 10-minute batches.
+    for batch in 0..21 {
+        let events: Vec<RequestEvent> = (batch * 10..batch * 10 + 10)
+            .flat_map(|m| {
+                ["/a", "/b"].into_iter().flat_map(move |endpoint| {
+                    (0..3).map(move |i| {
+                        let status = if (m + i) % 17 == 0 { 500 } else { 200 };
+                        let ms = 5.0 + ((m * 7 + i * 13) % 97) as f64 * if endpoint == "/a" { 1.0 } else { 3.0 };
+                        event(
+                            "api",
+                            endpoint,
+                            status,
+                            ms,
+                            start + Duration::minutes(m) + Duration::seconds(i * 10),
+                        )
+                    })
+                })
+            })
+            .collect();
+        store(&pool, &requests(events)).await;
+    }
+    compact(&pool, start + Duration::hours(2)).await;
+    let (from, to) = (start + Duration::minutes(17), start + Duration::minutes(3 * 60 + 23));
+    let whole = (to - from) + Duration::minutes(1);
+    let mut conn = pool.acquire().await.expect("connection");
+
+    for endpoint in [None, Some("/a")] {
+        let minutes = queries::request_minutes(&mut conn, "api", endpoint, from, to)
+            .await
+            .expect("minutes");
+        let mut expected = queries::Merged::new(());
+        minutes.iter().for_each(|m| expected.merge(m));
+        let raw: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM request_events WHERE ($1::text IS NULL OR endpoint = $1) AND ts >= $2 AND ts < $3",
+        )
+        .bind(endpoint)
+        .bind(from)
+        .bind(to)
+        .fetch_one(&pool)
+        .await
+        .expect("raw");
+        assert_eq!(expected.count, raw, "{endpoint:?}: the minutes hold every event");
+        let overall = queries::latency_series(&mut conn, "api", endpoint, from, to, whole)
+            .await
+            .expect("overall");
+        assert_eq!(overall.len(), 1);
+        let point = &overall[0];
+        assert_eq!(
+            (point.t, point.count, point.errors),
+            (from, expected.count, expected.errors)
+        );
+        assert_eq!(
+            point.p95_ms,
+            expected.quantile(0.95),
+            "{endpoint:?}: the same histogram"
+        );
+        assert_eq!(point.max_ms, expected.max_ms);
+
+        // Hourly steps from an hour: one point per hour, each the sum of its minutes.
+        let hourly = queries::latency_series(
+            &mut conn,
+            "api",
+            endpoint,
+            start,
+            start + Duration::hours(4),
+            Duration::hours(1),
+        )
+        .await
+        .expect("hourly");
+        let per_hour: Vec<i64> = (0..4)
+            .map(|h| {
+                minutes
+                    .iter()
+                    .filter(|m| m.key >= start + Duration::hours(h) && m.key < start + Duration::hours(h + 1))
+                    .map(|m| m.count)
+                    .sum()
+            })
+            .collect();
+        let inside: Vec<i64> = hourly.iter().map(|p| p.count).collect();
+        assert_eq!(inside.len(), 4);
+        assert_eq!(
+            inside[1..3],
+            per_hour[1..3],
+            "{endpoint:?}: whole hours inside the window"
+        );
+    }
+
+    // Proof that the whole hours come from the hourly tiers: with the minute
+    // rows of hours 1 and 2 gone, the window still counts them.
+    let before = queries::latency_series(&mut conn, "api", None, from, to, whole)
+        .await
+        .expect("before");
+    let table = queries::endpoint_table(&mut conn, "api", from, to, EndpointOrder::SlowestP95)
+        .await
+        .expect("table");
+    for minute_table in ["service_rollups_1m", "request_rollups_1m"] {
+        sqlx::query(&format!(
+            "DELETE FROM {minute_table} WHERE minute >= $1 AND minute < $2"
+        ))
+        .bind(start + Duration::hours(1))
+        .bind(start + Duration::hours(3))
+        .execute(&pool)
+        .await
+        .expect("delete");
+    }
+    let after = queries::latency_series(&mut conn, "api", None, from, to, whole)
+        .await
+        .expect("after");
+    assert_eq!(after, before);
+    let table_after = queries::endpoint_table(&mut conn, "api", from, to, EndpointOrder::SlowestP95)
+        .await
+        .expect("table");
+    assert_eq!(table_after, table);
+    assert_eq!(table.iter().map(|e| e.requests).sum::<i64>(), before[0].count);
+}
+
+fn every_metrics_table() -> impl Iterator<Item = &'static str> {
+    [StoredKind::RawEvents, StoredKind::Rollups]
+        .into_iter()
+        .flat_map(|kind| kind.tables().iter().copied())
+}
+
 async fn partitions_of(pool: &PgPool, table: &str) -> Vec<NaiveDate> {
     let mut conn = pool.acquire().await.expect("connection");
     partitions::list_partitions(&mut conn, table)
@@ -423,12 +597,7 @@ async fn a_batch_for_a_day_without_partitions_creates_them() {
     let two_days_ago = Utc::now() - Duration::days(2);
     let day = two_days_ago.date_naive();
     let suffix = day.format("%Y%m%d");
-    for table in [
-        "request_events",
-        "metric_samples",
-        "request_rollups_1m",
-        "metric_rollups_1m",
-    ] {
+    for table in every_metrics_table() {
         // The template may have been migrated days ago; make sure the day is missing.
         sqlx::query(&format!("DROP TABLE IF EXISTS {table}_p{suffix}"))
             .execute(&pool)
@@ -444,12 +613,7 @@ async fn a_batch_for_a_day_without_partitions_creates_them() {
         },
     )
     .await;
-    for table in [
-        "request_events",
-        "metric_samples",
-        "request_rollups_1m",
-        "metric_rollups_1m",
-    ] {
+    for table in every_metrics_table() {
         assert!(
             partitions_of(&pool, table).await.contains(&day),
             "{table} has a partition for {day}"
@@ -524,7 +688,7 @@ async fn retention_drops_exactly_the_partitions_outside_the_window() {
         .expect("rows");
     assert_eq!(kept_rows, 8);
     // Rollups have their own window: nothing of these is older than 90 days.
-    for table in ["request_rollups_1m", "metric_rollups_1m"] {
+    for table in StoredKind::Rollups.tables() {
         assert_eq!(
             partitions_of(&pool, table)
                 .await
@@ -542,7 +706,11 @@ async fn retention_drops_exactly_the_partitions_outside_the_window() {
     let dropped = partitions::drop_expired_partitions(&mut conn, StoredKind::Rollups, 3, today)
         .await
         .expect("rollup retention");
-    assert_eq!(dropped.len(), 2 * 7, "5 to 11 Jan of both rollup tables");
+    assert_eq!(
+        dropped.len(),
+        StoredKind::Rollups.tables().len() * 7,
+        "5 to 11 Jan of every rollup table"
+    );
     // Running again finds nothing more to do.
     let dropped = partitions::drop_expired_partitions(&mut conn, StoredKind::RawEvents, 7, today)
         .await

@@ -114,23 +114,16 @@ mod tests {
     use chrono::TimeZone;
 
     use super::*;
-    use crate::metrics::ssr::histogram::LatencyHistogram;
 
     fn minute(m: i64) -> DateTime<Utc> {
         Utc.timestamp_opt(1_764_000_000 + m * 60, 0).single().expect("instant")
     }
 
     fn requests(m: i64, durations: &[f64], errors: i64) -> Merged<DateTime<Utc>> {
-        let mut histogram = LatencyHistogram::new();
-        durations.iter().for_each(|d| histogram.record(*d));
-        Merged {
-            key: minute(m),
-            count: durations.len() as i64,
-            errors,
-            sum_ms: durations.iter().sum(),
-            max_ms: durations.iter().copied().fold(0.0, f64::max),
-            histogram,
-        }
+        let mut merged = Merged::new(minute(m));
+        durations.iter().for_each(|d| merged.record(*d, false));
+        merged.errors = errors;
+        merged
     }
 
     fn watched(aggregation: Aggregation, window_minutes: i64) -> Watched {

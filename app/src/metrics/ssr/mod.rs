@@ -2,7 +2,10 @@
 //! percentile, the daily partitions and their retention, writing a batch,
 //! and the range queries the pages read.
 
+pub mod compact;
+pub mod copy;
 pub mod histogram;
 pub mod partitions;
 pub mod queries;
+pub mod rollup;
 pub mod store;

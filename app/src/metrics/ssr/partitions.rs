@@ -14,7 +14,7 @@ use sqlx::PgConnection;
 pub enum StoredKind {
     /// `request_events`, `metric_samples`.
     RawEvents,
-    /// `request_rollups_1m`, `metric_rollups_1m`.
+    /// The request rollup tiers and `metric_rollups_1m`.
     Rollups,
 }
 
@@ -22,7 +22,13 @@ impl StoredKind {
     pub fn tables(self) -> &'static [&'static str] {
         match self {
             StoredKind::RawEvents => &["request_events", "metric_samples"],
-            StoredKind::Rollups => &["request_rollups_1m", "metric_rollups_1m"],
+            StoredKind::Rollups => &[
+                "request_rollups_1m",
+                "request_rollups_1h",
+                "service_rollups_1m",
+                "service_rollups_1h",
+                "metric_rollups_1m",
+            ],
         }
     }
 }

@@ -1,6 +1,8 @@
 //! Reading metrics back for the pages: latency series, per-service
 //! summaries and per-endpoint tables, and metric-sample series, all from the
-//! per-minute rollups.
+//! rollups ([`super::rollup`]): service-wide questions from the service
+//! tiers, per-endpoint ones from the endpoint tiers, and whole hours from
+//! the hourly tier where the answer does not split them.
 //!
 //! Histograms are merged in Postgres (unnest, sum per bucket, re-aggregate)
 //! so only one histogram per output row crosses the wire — a 30-day chart is
@@ -14,29 +16,102 @@ use sqlx::PgConnection;
 use sqlx::postgres::PgRow;
 
 use crate::metrics::ssr::histogram::LatencyHistogram;
+use crate::metrics::ssr::rollup::Tier;
 use crate::metrics::{EndpointOrder, EndpointStats, LatencyPoint, MetricPoint, ServiceSummary};
 
-/// Rollup rows matching `filter` (which may use `$3` = from, `$4` = to and
-/// the caller's other parameters), merged per `key`: `key, count, errors,
-/// sum_ms, max_ms, idx, cnt`, ordered by key.
-fn merged_by(key: &str, filter: &str) -> String {
+/// Which rollup tiers a query reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Scope {
+    /// `request_rollups_1m` / `_1h`: one row per endpoint (columns `service, endpoint`).
+    Endpoints,
+    /// `service_rollups_1m` / `_1h`: all endpoints of a service (column `service`).
+    Service,
+}
+
+impl Scope {
+    /// One endpoint's rows, or the service's.
+    fn of(endpoint: Option<&str>) -> Scope {
+        if endpoint.is_some() {
+            Scope::Endpoints
+        } else {
+            Scope::Service
+        }
+    }
+
+    fn tiers(self) -> (Tier, Tier) {
+        match self {
+            Scope::Endpoints => (Tier::EndpointMinute, Tier::EndpointHour),
+            Scope::Service => (Tier::ServiceMinute, Tier::ServiceHour),
+        }
+    }
+}
+
+/// The CTEs `totals`, `buckets` and `hists` merging the CTE `rows` (columns
+/// `keys…, count, errors, sum_ms, min_ms, max_ms, hist_idx, hist_cnt`) per
+/// `keys`, and the `SELECT` of the result from them: `keys…, count, errors,
+/// sum_ms, min_ms, max_ms, idx, cnt`. Shared by the range queries and the
+/// compactor.
+pub(crate) fn merge_rows_sql(keys: &str) -> (String, String) {
+    let ctes = format!(
+        "totals AS ( \
+             SELECT {keys}, sum(count)::bigint AS count, sum(errors)::bigint AS errors, \
+                    sum(sum_ms) AS sum_ms, min(min_ms) AS min_ms, max(max_ms) AS max_ms \
+             FROM rows GROUP BY {keys} \
+         ), buckets AS ( \
+             SELECT {keys}, h.i, sum(h.c)::bigint AS c \
+             FROM rows CROSS JOIN LATERAL unnest(rows.hist_idx, rows.hist_cnt) AS h(i, c) \
+             GROUP BY {keys}, h.i \
+         ), hists AS ( \
+             SELECT {keys}, array_agg(i ORDER BY i) AS idx, array_agg(c ORDER BY i) AS cnt FROM buckets GROUP BY {keys} \
+         )"
+    );
+    let select =
+        format!("SELECT {keys}, count, errors, sum_ms, min_ms, max_ms, idx, cnt FROM totals JOIN hists USING ({keys})");
+    (ctes, select)
+}
+
+/// Rollups of `scope` in `[$3, $4)` matching `filter` (which may use `$1`,
+/// `$2` and the caller's parameters from `$7`), merged per `key` (an
+/// expression over `t`, the row's start, and the scope's columns), ordered
+/// by key. Whole hours in `[$5, $6)` are read from the hourly tier, the
+/// minutes before and after from the minute tier.
+fn merged_by(scope: Scope, key: &str, filter: &str) -> String {
+    let (minutes, hours) = scope.tiers();
+    let branch = |tier: Tier, from: &str, to: &str| {
+        let (table, time, keys) = (tier.table(), tier.time_column(), tier.key_columns());
+        format!(
+            "SELECT {time} AS t, {keys}, count, errors, sum_ms, min_ms, max_ms, hist_idx, hist_cnt \
+             FROM {table} WHERE {time} >= {from} AND {time} < {to} AND {filter}"
+        )
+    };
+    let (merge, select) = merge_rows_sql("key");
     format!(
         "WITH rows AS MATERIALIZED ( \
-             SELECT {key} AS key, count, errors, sum_ms, max_ms, hist_idx, hist_cnt \
-             FROM request_rollups_1m WHERE minute >= $3 AND minute < $4 AND {filter} \
-         ), totals AS ( \
-             SELECT key, sum(count)::bigint AS count, sum(errors)::bigint AS errors, \
-                    sum(sum_ms) AS sum_ms, max(max_ms) AS max_ms \
-             FROM rows GROUP BY key \
-         ), buckets AS ( \
-             SELECT key, h.i, sum(h.c)::bigint AS c \
-             FROM rows CROSS JOIN LATERAL unnest(rows.hist_idx, rows.hist_cnt) AS h(i, c) \
-             GROUP BY key, h.i \
-         ), hists AS ( \
-             SELECT key, array_agg(i ORDER BY i) AS idx, array_agg(c ORDER BY i) AS cnt FROM buckets GROUP BY key \
-         ) \
-         SELECT totals.key, count, errors, sum_ms, max_ms, idx, cnt FROM totals JOIN hists USING (key) ORDER BY key"
+             SELECT {key} AS key, count, errors, sum_ms, min_ms, max_ms, hist_idx, hist_cnt FROM ( \
+                 {} UNION ALL {} UNION ALL {} \
+             ) AS src \
+         ), {merge} {select} ORDER BY key",
+        branch(minutes, "$3", "$5"),
+        branch(hours, "$5", "$6"),
+        branch(minutes, "$6", "$4"),
     )
+}
+
+/// The whole hours of `[from, to)` a query may read from the hourly tier:
+/// those that fall into one output step each, which holds when a single
+/// step covers the window (`step` longer than it, or `None`) or when steps
+/// are whole hours starting on an hour. `(to, to)` when none.
+fn hour_span(from: DateTime<Utc>, to: DateTime<Utc>, step: Option<Duration>) -> (DateTime<Utc>, DateTime<Utc>) {
+    let hour = Duration::hours(1);
+    let start = Tier::ServiceHour.start_of(from);
+    let first = if start == from { from } else { start + hour };
+    let last = Tier::ServiceHour.start_of(to);
+    let aligned = |step: Duration| step > to - from || (step.num_seconds() % 3600 == 0 && first == from);
+    if step.is_none_or(aligned) && first < last {
+        (first, last)
+    } else {
+        (to, to)
+    }
 }
 
 /// One merged group: totals plus its histogram.
@@ -46,16 +121,41 @@ pub struct Merged<K> {
     pub count: i64,
     pub errors: i64,
     pub sum_ms: f64,
+    pub min_ms: f64,
     pub max_ms: f64,
     pub histogram: LatencyHistogram,
 }
 
 impl<K> Merged<K> {
+    /// No requests yet.
+    pub fn new(key: K) -> Self {
+        Merged {
+            key,
+            count: 0,
+            errors: 0,
+            sum_ms: 0.0,
+            min_ms: f64::INFINITY,
+            max_ms: 0.0,
+            histogram: LatencyHistogram::new(),
+        }
+    }
+
+    /// Counts one request.
+    pub fn record(&mut self, duration_ms: f64, error: bool) {
+        self.count += 1;
+        self.errors += i64::from(error);
+        self.sum_ms += duration_ms;
+        self.min_ms = self.min_ms.min(duration_ms);
+        self.max_ms = self.max_ms.max(duration_ms);
+        self.histogram.record(duration_ms);
+    }
+
     /// Adds `other`'s requests to these.
-    pub fn merge(&mut self, other: &Merged<K>) {
+    pub fn merge<L>(&mut self, other: &Merged<L>) {
         self.count += other.count;
         self.errors += other.errors;
         self.sum_ms += other.sum_ms;
+        self.min_ms = self.min_ms.min(other.min_ms);
         self.max_ms = self.max_ms.max(other.max_ms);
         self.histogram.merge(&other.histogram);
     }
@@ -72,6 +172,7 @@ impl<K> Merged<K> {
             count: row.try_get("count")?,
             errors: row.try_get("errors")?,
             sum_ms: row.try_get("sum_ms")?,
+            min_ms: row.try_get("min_ms")?,
             max_ms: row.try_get("max_ms")?,
             histogram: LatencyHistogram::from_sparse(&idx, &cnt),
         })
@@ -99,6 +200,53 @@ impl<K> Merged<K> {
     }
 }
 
+/// What a range query reads: the `scope`'s rollups merged per `key`, for
+/// `service` (all services when `None`) and `endpoint` (all when `None`),
+/// hours from the hourly tier where `step` allows ([`hour_span`]).
+struct RangeQuery<'a> {
+    scope: Scope,
+    key: &'a str,
+    service: Option<&'a str>,
+    endpoint: Option<&'a str>,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    /// `None`: one group per key, whatever the time (never split by time).
+    step: Option<Duration>,
+    /// Reads minutes only (the key splits by minute).
+    minutes_only: bool,
+}
+
+impl RangeQuery<'_> {
+    async fn fetch<K>(self, conn: &mut PgConnection) -> sqlx::Result<Vec<Merged<K>>>
+    where
+        K: for<'r> sqlx::Decode<'r, sqlx::Postgres> + sqlx::Type<sqlx::Postgres>,
+    {
+        let scope = self.scope;
+        let filter = match scope {
+            Scope::Endpoints => "($1::text IS NULL OR service = $1) AND ($2::text IS NULL OR endpoint = $2)",
+            Scope::Service => "($1::text IS NULL OR service = $1) AND $2::text IS NULL",
+        };
+        let (first_hour, end_hour) = if self.minutes_only {
+            (self.to, self.to)
+        } else {
+            hour_span(self.from, self.to, self.step)
+        };
+        let sql = merged_by(scope, self.key, filter);
+        let mut query = sqlx::query(&sql)
+            .bind(self.service)
+            .bind(self.endpoint)
+            .bind(self.from)
+            .bind(self.to)
+            .bind(first_hour)
+            .bind(end_hour);
+        if let Some(step) = self.step {
+            query = query.bind(step.num_seconds().max(60));
+        }
+        let rows = query.fetch_all(conn).await?;
+        rows.iter().map(Merged::from_row).collect()
+    }
+}
+
 /// The requests of `service` (one endpoint or all) in `[from, to)`, merged
 /// per minute (ascending), histograms included: what alert rules aggregate.
 #[tracing::instrument(skip(conn), err)]
@@ -109,15 +257,18 @@ pub async fn request_minutes(
     from: DateTime<Utc>,
     to: DateTime<Utc>,
 ) -> sqlx::Result<Vec<Merged<DateTime<Utc>>>> {
-    let sql = merged_by("minute", "service = $1 AND ($2::text IS NULL OR endpoint = $2)");
-    let rows = sqlx::query(&sql)
-        .bind(service)
-        .bind(endpoint)
-        .bind(from)
-        .bind(to)
-        .fetch_all(conn)
-        .await?;
-    rows.iter().map(Merged::from_row).collect()
+    RangeQuery {
+        scope: Scope::of(endpoint),
+        key: "t",
+        service: Some(service),
+        endpoint,
+        from,
+        to,
+        step: None,
+        minutes_only: true,
+    }
+    .fetch(conn)
+    .await
 }
 
 /// Latency of `service` (one endpoint or all) in `[from, to)`, one point per
@@ -132,34 +283,31 @@ pub async fn latency_series(
     to: DateTime<Utc>,
     step: Duration,
 ) -> sqlx::Result<Vec<LatencyPoint>> {
-    let step_secs = step.num_seconds().max(60);
-    let sql = merged_by(
-        "date_bin($5::bigint * INTERVAL '1 second', minute, $3)",
-        "service = $1 AND ($2::text IS NULL OR endpoint = $2)",
-    );
-    let rows = sqlx::query(&sql)
-        .bind(service)
-        .bind(endpoint)
-        .bind(from)
-        .bind(to)
-        .bind(step_secs)
-        .fetch_all(conn)
-        .await?;
-    rows.iter()
-        .map(|row| {
-            let m = Merged::<DateTime<Utc>>::from_row(row)?;
-            Ok(LatencyPoint {
-                t: m.key,
-                count: m.count,
-                errors: m.errors,
-                avg_ms: m.avg_ms(),
-                p50_ms: m.quantile(0.50),
-                p95_ms: m.quantile(0.95),
-                p99_ms: m.quantile(0.99),
-                max_ms: m.max_ms,
-            })
+    let merged: Vec<Merged<DateTime<Utc>>> = RangeQuery {
+        scope: Scope::of(endpoint),
+        key: "date_bin($7::bigint * INTERVAL '1 second', t, $3)",
+        service: Some(service),
+        endpoint,
+        from,
+        to,
+        step: Some(step.max(Duration::minutes(1))),
+        minutes_only: false,
+    }
+    .fetch(conn)
+    .await?;
+    Ok(merged
+        .into_iter()
+        .map(|m| LatencyPoint {
+            t: m.key,
+            count: m.count,
+            errors: m.errors,
+            avg_ms: m.avg_ms(),
+            p50_ms: m.quantile(0.50),
+            p95_ms: m.quantile(0.95),
+            p99_ms: m.quantile(0.99),
+            max_ms: m.max_ms,
         })
-        .collect()
+        .collect())
 }
 
 /// Every service with requests in `[from, to)`, by name.
@@ -169,29 +317,30 @@ pub async fn service_summary(
     from: DateTime<Utc>,
     to: DateTime<Utc>,
 ) -> sqlx::Result<Vec<ServiceSummary>> {
-    // $1 and $2 are unused placeholders so every query shares merged_by's numbering.
-    let sql = merged_by("service", "$1::text IS NULL AND $2::text IS NULL");
-    let rows = sqlx::query(&sql)
-        .bind(None::<String>)
-        .bind(None::<String>)
-        .bind(from)
-        .bind(to)
-        .fetch_all(conn)
-        .await?;
+    let merged: Vec<Merged<String>> = RangeQuery {
+        scope: Scope::Service,
+        key: "service",
+        service: None,
+        endpoint: None,
+        from,
+        to,
+        step: None,
+        minutes_only: false,
+    }
+    .fetch(conn)
+    .await?;
     let seconds = (to - from).num_milliseconds().max(1) as f64 / 1000.0;
-    rows.iter()
-        .map(|row| {
-            let m = Merged::<String>::from_row(row)?;
-            Ok(ServiceSummary {
-                throughput_per_s: m.count as f64 / seconds,
-                error_rate: m.error_rate(),
-                p95_ms: m.quantile(0.95),
-                requests: m.count,
-                errors: m.errors,
-                service: m.key,
-            })
+    Ok(merged
+        .into_iter()
+        .map(|m| ServiceSummary {
+            throughput_per_s: m.count as f64 / seconds,
+            error_rate: m.error_rate(),
+            p95_ms: m.quantile(0.95),
+            requests: m.count,
+            errors: m.errors,
+            service: m.key,
         })
-        .collect()
+        .collect())
 }
 
 /// The endpoints of `service` in `[from, to)`, slowest (P95) or most failing
@@ -204,31 +353,32 @@ pub async fn endpoint_table(
     to: DateTime<Utc>,
     order: EndpointOrder,
 ) -> sqlx::Result<Vec<EndpointStats>> {
-    let sql = merged_by("endpoint", "service = $1 AND $2::text IS NULL");
-    let rows = sqlx::query(&sql)
-        .bind(service)
-        .bind(None::<String>)
-        .bind(from)
-        .bind(to)
-        .fetch_all(conn)
-        .await?;
-    let mut stats = rows
-        .iter()
-        .map(|row| {
-            let m = Merged::<String>::from_row(row)?;
-            Ok(EndpointStats {
-                requests: m.count,
-                errors: m.errors,
-                error_rate: m.error_rate(),
-                avg_ms: m.avg_ms(),
-                p50_ms: m.quantile(0.50),
-                p95_ms: m.quantile(0.95),
-                p99_ms: m.quantile(0.99),
-                max_ms: m.max_ms,
-                endpoint: m.key,
-            })
+    let merged: Vec<Merged<String>> = RangeQuery {
+        scope: Scope::Endpoints,
+        key: "endpoint",
+        service: Some(service),
+        endpoint: None,
+        from,
+        to,
+        step: None,
+        minutes_only: false,
+    }
+    .fetch(conn)
+    .await?;
+    let mut stats: Vec<EndpointStats> = merged
+        .into_iter()
+        .map(|m| EndpointStats {
+            requests: m.count,
+            errors: m.errors,
+            error_rate: m.error_rate(),
+            avg_ms: m.avg_ms(),
+            p50_ms: m.quantile(0.50),
+            p95_ms: m.quantile(0.95),
+            p99_ms: m.quantile(0.99),
+            max_ms: m.max_ms,
+            endpoint: m.key,
         })
-        .collect::<sqlx::Result<Vec<_>>>()?;
+        .collect();
     sort_endpoints(&mut stats, order);
     Ok(stats)
 }

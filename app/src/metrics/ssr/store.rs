@@ -1,20 +1,19 @@
 //! Writing a validated batch: raw rows plus rollups, in the caller's transaction.
 //!
-//! Per table and batch there is one statement: the batch goes over as one
-//! array per column, `UNNEST` turns it back into rows, a data-modifying CTE
-//! inserts the raw rows and the outer `INSERT … ON CONFLICT DO UPDATE` adds
-//! the batch's per-minute aggregates to the rollups. The upsert takes a row
-//! lock per rollup row, so concurrent batches for the same minute add up
-//! instead of overwriting each other; rows are upserted in key order so two
-//! batches touching the same keys queue rather than deadlock.
+//! Request events go over as one binary `COPY` ([`super::copy`]) and their
+//! aggregates, computed in Rust, as one statement into the four rollup tiers
+//! ([`super::rollup`]). Metric samples are one statement: the batch as one
+//! array per column, `UNNEST` back into rows, a data-modifying CTE inserting
+//! the raw rows and the outer `INSERT … ON CONFLICT DO UPDATE` adding the
+//! per-minute aggregates (row locks taken in key order, so two batches
+//! touching the same keys queue rather than deadlock).
 
 use std::collections::BTreeSet;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::PgConnection;
 
-use crate::metrics::ssr::histogram::bucket_index;
-use crate::metrics::ssr::partitions;
+use crate::metrics::ssr::{copy, partitions, rollup};
 use crate::metrics::{IngestBatch, MetricKind, MetricSample, RequestEvent};
 
 /// Stores `batch` inside the caller's transaction (raw events and rollups).
@@ -46,54 +45,10 @@ pub async fn store_batch(conn: &mut PgConnection, batch: &IngestBatch) -> sqlx::
 /// `date_bin` rather than `date_trunc`: independent of the session's TimeZone.
 const MINUTE_OF_TS: &str = "date_bin(INTERVAL '1 minute', ts, TIMESTAMPTZ '2000-01-01 00:00:00+00')";
 
+/// Raw rows by binary `COPY`, then the batch's aggregates into every rollup tier.
 async fn store_requests(conn: &mut PgConnection, events: &[RequestEvent]) -> sqlx::Result<()> {
-    let ts: Vec<DateTime<Utc>> = events.iter().map(|e| e.ts).collect();
-    let service: Vec<&str> = events.iter().map(|e| e.service.as_str()).collect();
-    let endpoint: Vec<&str> = events.iter().map(|e| e.endpoint.as_str()).collect();
-    let method: Vec<&str> = events.iter().map(|e| e.method.as_str()).collect();
-    let status: Vec<i16> = events.iter().map(|e| e.status).collect();
-    let duration: Vec<f64> = events.iter().map(|e| e.duration_ms).collect();
-    // Bucketed here, not in SQL, so stored and read-back buckets share one definition.
-    let bucket: Vec<i32> = events.iter().map(|e| bucket_index(e.duration_ms)).collect();
-    let sql = format!(
-        "WITH ev AS ( \
-             SELECT * FROM UNNEST($1::timestamptz[], $2::text[], $3::text[], $4::text[], $5::int2[], $6::float8[], $7::int4[]) \
-                 AS e(ts, service, endpoint, method, status, duration_ms, bucket) \
-         ), raw AS ( \
-             INSERT INTO request_events (ts, service, endpoint, method, status, duration_ms) \
-             SELECT ts, service, endpoint, method, status, duration_ms FROM ev \
-         ), per_bucket AS ( \
-             SELECT {MINUTE_OF_TS} AS minute, service, endpoint, bucket, count(*) AS n, \
-                    count(*) FILTER (WHERE status >= 500) AS errors, \
-                    sum(duration_ms) AS sum_ms, min(duration_ms) AS min_ms, max(duration_ms) AS max_ms \
-             FROM ev GROUP BY 1, service, endpoint, bucket \
-         ) \
-         INSERT INTO request_rollups_1m AS r (minute, service, endpoint, count, errors, sum_ms, min_ms, max_ms, hist_idx, hist_cnt) \
-         SELECT minute, service, endpoint, sum(n)::bigint, sum(errors)::bigint, sum(sum_ms), min(min_ms), max(max_ms), \
-                array_agg(bucket ORDER BY bucket), array_agg(n ORDER BY bucket) \
-         FROM per_bucket GROUP BY minute, service, endpoint \
-         ORDER BY service, endpoint, minute \
-         ON CONFLICT (service, endpoint, minute) DO UPDATE SET \
-             count = r.count + EXCLUDED.count, \
-             errors = r.errors + EXCLUDED.errors, \
-             sum_ms = r.sum_ms + EXCLUDED.sum_ms, \
-             min_ms = least(r.min_ms, EXCLUDED.min_ms), \
-             max_ms = greatest(r.max_ms, EXCLUDED.max_ms), \
-             (hist_idx, hist_cnt) = ( \
-                 SELECT m.idx, m.cnt FROM metrics_hist_merge(r.hist_idx, r.hist_cnt, EXCLUDED.hist_idx, EXCLUDED.hist_cnt) AS m \
-             )"
-    );
-    sqlx::query(&sql)
-        .bind(ts)
-        .bind(service)
-        .bind(endpoint)
-        .bind(method)
-        .bind(status)
-        .bind(duration)
-        .bind(bucket)
-        .execute(conn)
-        .await?;
-    Ok(())
+    copy::copy_request_events(&mut *conn, events).await?;
+    rollup::add(conn, events).await
 }
 
 async fn store_samples(conn: &mut PgConnection, samples: &[MetricSample]) -> sqlx::Result<()> {
