@@ -26,6 +26,8 @@ pub struct AppState {
     /// How alert notifications are sent.
     pub notify: crate::alerts::ssr::deliver::NotifySettings,
     pub backups: crate::backups::ssr::Backups,
+    /// The Performance page's rollup reads, shared between viewers.
+    pub reports: crate::metrics::ssr::report_cache::ReportCache,
 }
 
 #[derive(Clone, Copy, Debug)]

@@ -1,5 +1,7 @@
 //! Benchmark 2: the P95 of one service over 24 hours with 10 M raw events,
-//! answered from the per-minute rollups (the Performance page's query) and
+//! answered from the rollups (the Performance page's query, which reads the
+//! service's hourly rows for the whole hours and its per-minute rows for the
+//! minutes before and after them) and
 //! by exact SQL (`percentile_disc` over `request_events`): the time of each,
 //! their ratio and the rollups' relative error.
 //!
@@ -20,6 +22,7 @@ use futures::StreamExt;
 use sqlx::PgPool;
 
 use app::metrics::IngestBatch;
+use app::metrics::ssr::compact::compact_deltas;
 use app::metrics::ssr::queries::latency_series;
 use app::metrics::ssr::store::store_batch;
 
@@ -95,35 +98,64 @@ async fn main() {
         "loaded through store_batch (raw rows + rollups, 2 transactions at a time): {total} events in {load_secs:.0} s = {:.0} events/s",
         total as f64 / load_secs
     );
+    // What the compactor does in the background while traffic comes in.
+    let compact_started = Instant::now();
+    let folded = {
+        let mut conn = pool.acquire().await.expect("connection");
+        compact_deltas(&mut conn, from - Duration::hours(1), to + Duration::hours(1))
+            .await
+            .expect("compacted")
+    };
+    println!(
+        "compacted the per-endpoint rollup deltas: {folded} rows folded in {:.0} s",
+        compact_started.elapsed().as_secs_f64()
+    );
     let vacuum_started = Instant::now();
-    for table in ["request_events", "request_rollups_1m"] {
+    for table in [
+        "request_events",
+        "request_rollups_1m",
+        "request_rollups_1h",
+        "service_rollups_1m",
+        "service_rollups_1h",
+    ] {
         sqlx::query(&format!("VACUUM (ANALYZE) {table}"))
             .execute(&pool)
             .await
             .expect("vacuum");
     }
     println!(
-        "VACUUM (ANALYZE) of both tables: {:.0} s",
+        "VACUUM (ANALYZE) of the raw table and the rollup tiers: {:.0} s",
         vacuum_started.elapsed().as_secs_f64()
     );
-    let sizes: (i64, f64, i64, i64) = sqlx::query_as(
-        "SELECT (SELECT count(*) FROM request_rollups_1m WHERE service = $1 AND minute >= $2 AND minute < $3), \
-                (SELECT avg(cardinality(hist_idx))::float8 FROM request_rollups_1m WHERE service = $1 AND minute >= $2 AND minute < $3), \
+    let hour = Duration::hours(1);
+    let first_hour = from.duration_trunc(hour).expect("hour") + hour;
+    let end_hour = to.duration_trunc(hour).expect("hour");
+    let sizes: (i64, i64, f64, i64, i64) = sqlx::query_as(
+        "SELECT (SELECT count(*) FROM service_rollups_1h WHERE service = $1 AND hour >= $4 AND hour < $5), \
+                (SELECT count(*) FROM service_rollups_1m WHERE service = $1 \
+                     AND ((minute >= $2 AND minute < $4) OR (minute >= $5 AND minute < $3))), \
+                (SELECT avg(cardinality(hist_idx))::float8 FROM service_rollups_1h WHERE service = $1 AND hour >= $4 AND hour < $5), \
                 (SELECT sum(pg_total_relation_size(inhrelid))::bigint FROM pg_inherits WHERE inhparent = 'request_events'::regclass), \
-                (SELECT sum(pg_total_relation_size(inhrelid))::bigint FROM pg_inherits WHERE inhparent = 'request_rollups_1m'::regclass)",
+                (SELECT sum(pg_total_relation_size(inhrelid))::bigint FROM pg_inherits \
+                 WHERE inhparent IN ('request_rollups_1m'::regclass, 'request_rollups_1h'::regclass, \
+                                     'service_rollups_1m'::regclass, 'service_rollups_1h'::regclass))",
     )
     .bind(SERVICE)
     .bind(from)
     .bind(to)
+    .bind(first_hour)
+    .bind(end_hour)
     .fetch_one(&pool)
     .await
     .expect("sizes");
     println!(
-        "rollup rows read for '{SERVICE}': {} with {:.0} histogram buckets each on average; on disk: raw events {} MB, rollups {} MB",
+        "rollup rows read for '{SERVICE}': {} hourly (about {:.0} histogram buckets each) and {} per-minute; \
+         on disk: raw events {} MB, all rollup tiers {} MB",
         sizes.0,
+        sizes.2,
         sizes.1,
-        sizes.2 / 1_000_000,
-        sizes.3 / 1_000_000
+        sizes.3 / 1_000_000,
+        sizes.4 / 1_000_000
     );
     println!(
         "Postgres: work_mem {}, shared_buffers {}, max_parallel_workers_per_gather {}",

@@ -1,11 +1,14 @@
 //! Benchmark 4: the Performance page (`/performance?service=…`, signed in)
 //! under 100 concurrent clients: requests per second and latency
 //! percentiles, for the default range (1 h) and for 24 h, with the default
-//! pool of 10 database connections and with 100. Failed pages are counted
-//! apart (with their reason) and left out of the latencies.
+//! pool of 10 database connections. Failed pages are counted apart (with
+//! their reason) and left out of the latencies.
 //!
-//! Each client is its own signed-in viewer with its own connection, and
-//! sends its next request as soon as the page before has fully arrived.
+//! Each client is its own signed-in viewer with its own connection. Two
+//! ways to send: as fast as the answers come (each client's next request as
+//! soon as its page has arrived: the most pages/s the server gives), and one
+//! page per second per client on a fixed schedule (100 pages/s offered; the
+//! latency counts from the scheduled time).
 //! The data: 24 h of traffic for 5 services × 20 endpoints, 5 requests per
 //! endpoint and minute (720,000 events, 144,000 rollup rows), stored
 //! through `store_batch`. `cargo bench -p server --bench performance_page`
@@ -19,7 +22,9 @@ use app::auth::permissions::Role;
 use app::metrics::EndpointOrder;
 use app::metrics::IngestBatch;
 use app::metrics::pages::ssr::known_services;
+use app::metrics::ssr::compact::compact_deltas;
 use app::metrics::ssr::queries::{endpoint_table, latency_series};
+use app::metrics::ssr::rollup::Tier;
 use app::metrics::ssr::store::store_batch;
 use chrono::{DurationRound, TimeDelta, Utc};
 use common::{BenchApp, Rng, machine_load, median, percentile, print_table, request_event};
@@ -70,10 +75,17 @@ async fn seed(app: &BenchApp) {
         .buffer_unordered(2)
         .collect::<Vec<()>>()
         .await;
-    sqlx::query("VACUUM (ANALYZE) request_rollups_1m")
-        .execute(&pool)
+    let mut conn = pool.acquire().await.expect("connection");
+    compact_deltas(&mut conn, start - TimeDelta::hours(1), now + TimeDelta::hours(1))
         .await
-        .expect("vacuum");
+        .expect("compacted");
+    for tier in Tier::ALL {
+        sqlx::query(&format!("VACUUM (ANALYZE) {}", tier.table()))
+            .execute(&mut *conn)
+            .await
+            .expect("vacuum");
+    }
+    drop(conn);
     pool.close().await;
 }
 
@@ -84,34 +96,69 @@ struct Outcome {
     bytes: usize,
 }
 
-/// One client: requests the page until `until`, one at a time.
-async fn client_loop(client: reqwest::Client, url: String, until: Instant) -> Outcome {
-    let mut outcome = Outcome {
-        latencies_ms: Vec::new(),
-        failures: BTreeMap::new(),
-        bytes: 0,
-    };
-    while Instant::now() < until {
-        let started = Instant::now();
-        let page = match client.get(&url).send().await {
+impl Outcome {
+    fn new() -> Outcome {
+        Outcome {
+            latencies_ms: Vec::new(),
+            failures: BTreeMap::new(),
+            bytes: 0,
+        }
+    }
+
+    /// Fetches the page once; counts it with its latency from `since`.
+    async fn fetch(&mut self, client: &reqwest::Client, url: &str, since: Instant) {
+        let page = match client.get(url).send().await {
             Ok(response) if response.status().as_u16() == 200 => response.text().await.map_err(|e| e.to_string()),
             Ok(response) => Err(format!("HTTP {}", response.status().as_u16())),
             Err(error) => Err(error.to_string()),
         };
-        let elapsed = started.elapsed().as_secs_f64() * 1000.0;
+        let elapsed = since.elapsed().as_secs_f64() * 1000.0;
         match page {
             // A complete page: its heading and the end of the document.
             Ok(html)
                 if html.contains("<h1>Performance</h1>") && html.contains("</html>") && !html.contains(ERROR_TEXT) =>
             {
-                outcome.bytes += html.len();
-                outcome.latencies_ms.push(elapsed);
+                self.bytes += html.len();
+                self.latencies_ms.push(elapsed);
             }
             Ok(html) if html.contains(ERROR_TEXT) => {
-                *outcome.failures.entry("page shows an error".into()).or_default() += 1
+                *self.failures.entry("page shows an error".into()).or_default() += 1
             }
-            Ok(_) => *outcome.failures.entry("incomplete page".into()).or_default() += 1,
-            Err(reason) => *outcome.failures.entry(reason).or_default() += 1,
+            Ok(_) => *self.failures.entry("incomplete page".into()).or_default() += 1,
+            Err(reason) => *self.failures.entry(reason).or_default() += 1,
+        }
+    }
+}
+
+/// How a client sends its requests.
+#[derive(Clone, Copy)]
+enum Pace {
+    /// The next request as soon as the page before has arrived: the most
+    /// pages the server gives 100 clients.
+    AsFastAsPossible,
+    /// One request per interval, on a fixed schedule whatever the answers
+    /// take; latency counts from the scheduled time, so a late answer also
+    /// delays (and is charged to) the requests queued behind it.
+    Every(Duration),
+}
+
+/// One client (client `index` of `CLIENTS`): requests the page until `until`.
+async fn client_loop(client: reqwest::Client, url: String, index: usize, pace: Pace, until: Instant) -> Outcome {
+    let mut outcome = Outcome::new();
+    match pace {
+        Pace::AsFastAsPossible => {
+            while Instant::now() < until {
+                outcome.fetch(&client, &url, Instant::now()).await;
+            }
+        }
+        Pace::Every(every) => {
+            // Clients start spread evenly over the first interval.
+            let mut next = Instant::now() + every.mul_f64(index as f64 / CLIENTS as f64);
+            while next < until {
+                tokio::time::sleep_until(next.into()).await;
+                outcome.fetch(&client, &url, next).await;
+                next += every;
+            }
         }
     }
     outcome
@@ -122,13 +169,14 @@ async fn measure(
     clients: &[reqwest::Client],
     app: &BenchApp,
     query: &str,
+    pace: Pace,
     duration: Duration,
 ) -> (Vec<String>, BTreeMap<String, usize>) {
     let until = Instant::now() + duration;
     let started = Instant::now();
     let outcomes: Vec<Outcome> = futures::future::join_all(clients.iter().enumerate().map(|(i, client)| {
         let url = format!("{}/performance?service=svc-{}{query}", app.address, i % SERVICES);
-        tokio::spawn(client_loop(client.clone(), url, until))
+        tokio::spawn(client_loop(client.clone(), url, i, pace, until))
     }))
     .await
     .into_iter()
@@ -163,7 +211,7 @@ async fn queries_alone(app: &BenchApp, range: TimeDelta, step: TimeDelta) -> Vec
     let to = Utc::now();
     let from = to - range;
     let mut cells = Vec::new();
-    for query in 0..5 {
+    for query in 0..4 {
         let mut times = Vec::new();
         for _ in 0..5 {
             let started = Instant::now();
@@ -183,15 +231,10 @@ async fn queries_alone(app: &BenchApp, range: TimeDelta, step: TimeDelta) -> Vec
                         .await
                         .expect("overall"),
                 ),
-                3 => drop(
+                _ => drop(
                     endpoint_table(&mut conn, "svc-0", from, to, EndpointOrder::SlowestP95)
                         .await
-                        .expect("slowest"),
-                ),
-                _ => drop(
-                    endpoint_table(&mut conn, "svc-0", from, to, EndpointOrder::MostFailing)
-                        .await
-                        .expect("failing"),
+                        .expect("endpoints"),
                 ),
             }
             times.push(started.elapsed().as_secs_f64() * 1000.0);
@@ -220,47 +263,48 @@ async fn page_alone(client: &reqwest::Client, app: &BenchApp, query: &str) -> St
 }
 
 const RANGES: [(&str, &str, i64, i64); 2] = [("1 h (default)", "", 60, 1), ("24 h", "&range=24h", 1440, 5)];
+const PACES: [(&str, Pace); 2] = [
+    ("as fast as possible", Pace::AsFastAsPossible),
+    ("1 page/s each", Pace::Every(Duration::from_secs(1))),
+];
 
 #[tokio::main]
 async fn main() {
     let mut rows = Vec::new();
     let mut alone = Vec::new();
-    // The default pool, then one connection per client: are failures a queue at the pool?
-    for pool_size in ["10", "100"] {
-        let app = common::start(&[("OPSDECK_DB_MAX_CONNECTIONS", pool_size)]).await;
-        let seeding = Instant::now();
-        seed(&app).await;
-        println!(
-            "pool {pool_size}: seeded 24 h for {SERVICES} services in {:.0} s",
-            seeding.elapsed().as_secs_f64()
-        );
-        let clients: Vec<reqwest::Client> = futures::stream::iter(0..CLIENTS)
-            .map(|_| app.signed_in(Role::Viewer))
-            .buffer_unordered(4)
-            .collect()
-            .await;
-        for (label, query, minutes, step) in RANGES {
-            if pool_size == "10" {
-                let mut row = vec![label.to_string(), page_alone(&clients[0], &app, query).await];
-                row.extend(queries_alone(&app, TimeDelta::minutes(minutes), TimeDelta::minutes(step)).await);
-                alone.push(row);
-            }
+    let app = common::start(&[]).await;
+    let seeding = Instant::now();
+    seed(&app).await;
+    println!(
+        "seeded 24 h for {SERVICES} services in {:.0} s",
+        seeding.elapsed().as_secs_f64()
+    );
+    let clients: Vec<reqwest::Client> = futures::stream::iter(0..CLIENTS)
+        .map(|_| app.signed_in(Role::Viewer))
+        .buffer_unordered(4)
+        .collect()
+        .await;
+    for (label, query, minutes, step) in RANGES {
+        let mut row = vec![label.to_string(), page_alone(&clients[0], &app, query).await];
+        row.extend(queries_alone(&app, TimeDelta::minutes(minutes), TimeDelta::minutes(step)).await);
+        alone.push(row);
+        for (pace_label, pace) in PACES {
             // Warm-up: connections, caches, prepared statements.
-            measure(&clients, &app, query, Duration::from_secs(3)).await;
+            measure(&clients, &app, query, pace, Duration::from_secs(3)).await;
             let load = machine_load();
-            let (measured, reasons) = measure(&clients, &app, query, MEASURE).await;
-            println!("pool {pool_size}, {label}: load before: {load}");
+            let (measured, reasons) = measure(&clients, &app, query, pace, MEASURE).await;
+            println!("{label}, {pace_label}: load before: {load}");
             for (reason, n) in &reasons {
                 println!("  failed {n}×: {reason}");
             }
-            let mut row = vec![pool_size.to_string(), label.to_string()];
+            let mut row = vec![label.to_string(), pace_label.to_string()];
             row.extend(measured);
             rows.push(row);
         }
-        app.finish().await;
     }
+    app.finish().await;
     println!("load after: {}", machine_load());
-    println!("one page alone, and its five queries alone (svc-0; median of 5, ms):");
+    println!("one page alone, and its four queries alone (svc-0; median of 5, ms):");
     print_table(
         &[
             "range",
@@ -268,15 +312,26 @@ async fn main() {
             "known_services (90 d)",
             "series",
             "overall",
-            "slowest endpoints",
-            "failing endpoints",
+            "endpoints",
         ],
         &alone,
     );
-    println!("{CLIENTS} signed-in clients for {} s each:", MEASURE.as_secs());
+    println!(
+        "{CLIENTS} signed-in clients for {} s each (default pool):",
+        MEASURE.as_secs()
+    );
     print_table(
         &[
-            "pool", "range", "pages", "failed", "pages/s", "p50 ms", "p95 ms", "p99 ms", "max ms", "kB/page",
+            "range",
+            "clients send",
+            "pages",
+            "failed",
+            "pages/s",
+            "p50 ms",
+            "p95 ms",
+            "p99 ms",
+            "max ms",
+            "kB/page",
         ],
         &rows,
     );

@@ -121,7 +121,7 @@ pub const VARIABLES: &[Variable] = &[
     Variable {
         name: "OPSDECK_RETENTION_ROLLUP_DAYS",
         default: "90",
-        meaning: "Days per-minute rollups are kept (whole daily partitions are dropped after); finished notifications are kept as long",
+        meaning: "Days the rollups (per minute and per hour) are kept (whole daily partitions are dropped after); finished notifications are kept as long",
     },
     Variable {
         name: "OPSDECK_SELF_MONITOR_SECS",

@@ -98,7 +98,8 @@ impl Application {
         // Leader-only backup schedules, retention and upkeep; every instance sweeps at start.
         let _backups = crate::backup_scheduler::spawn(self.state.clone());
         // This instance's one reader of the live stream, and its own metrics.
-        let _live_reader = crate::live::spawn_reader(self.state.redis.clone(), self.live.clone());
+        let _live_reader =
+            crate::live::spawn_reader(self.state.redis.clone(), self.live.clone(), self.state.reports.clone());
         let _self_monitor = self
             .self_monitor
             .map(|buffer| crate::self_monitor::spawn(self.state.clone(), buffer, self.config.self_monitor_every));
@@ -172,6 +173,7 @@ async fn build_state(config: &Config, site_addr: SocketAddr, apply_migrations: b
             ConnectionUrl::parse(config.database_url.expose_secret())
                 .map_err(|_| anyhow::anyhow!("DATABASE_URL must name a database (postgres://…/opsdeck)"))?,
         ),
+        reports: Default::default(),
     })
 }
 

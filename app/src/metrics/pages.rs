@@ -52,7 +52,7 @@ pub struct ServiceTile {
 }
 
 /// The time ranges the Performance page offers.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum TimeRange {
     Last15m,
     #[default]
@@ -321,6 +321,7 @@ pub mod ssr {
     use crate::auth::permissions::Permission;
     use crate::metrics::EndpointOrder;
     use crate::metrics::ssr::queries;
+    use crate::metrics::ssr::report_cache::{ReportKey, RollupReport};
 
     /// The endpoint tables show this many rows each.
     const ENDPOINT_ROWS: usize = 10;
@@ -407,33 +408,62 @@ pub mod ssr {
                 .map_err(fail("performance: deployments"))?;
             report.deployments = Some(markers);
         }
-        let (from, to) = (window.from, window.to);
-        report.series = queries::latency_series(&mut conn, &service, endpoint.as_deref(), from, to, window.step)
-            .await
-            .map_err(fail("performance: series"))?;
-        // One step longer than the window: the whole window falls into one point.
-        let whole = (to - from) + Duration::minutes(1);
-        report.overall = queries::latency_series(&mut conn, &service, endpoint.as_deref(), from, to, whole)
-            .await
-            .map_err(fail("performance: overall"))?
-            .into_iter()
-            .next();
-        let slowest = queries::endpoint_table(&mut conn, &service, from, to, EndpointOrder::SlowestP95)
-            .await
-            .map_err(fail("performance: slowest"))?;
-        // One query for both tables: the rows are the same, only the order differs.
+        let key = ReportKey {
+            service: service.clone(),
+            endpoint: endpoint.clone(),
+            range: window.range,
+            from: window.from,
+            custom_to: (window.range == TimeRange::Custom).then_some(window.to),
+        };
+        let rollups = state
+            .reports
+            .get_or_compute(key, rollup_report(&mut conn, &service, endpoint.as_deref(), &window))
+            .await?;
+        let slowest = &rollups.endpoints;
         let mut failing = slowest.clone();
         queries::sort_endpoints(&mut failing, EndpointOrder::MostFailing);
         let mut endpoints: Vec<String> = slowest.iter().map(|e| e.endpoint.clone()).collect();
         endpoints.sort();
         report.endpoints = endpoints;
-        report.slowest = slowest.into_iter().take(ENDPOINT_ROWS).collect();
+        report.series = rollups.series.clone();
+        report.overall = rollups.overall.clone();
+        report.slowest = slowest.iter().take(ENDPOINT_ROWS).cloned().collect();
         report.failing = failing
             .into_iter()
             .filter(|e| e.errors > 0)
             .take(ENDPOINT_ROWS)
             .collect();
         Ok(report)
+    }
+
+    /// What the page reads from the rollups for `service` in `window`.
+    async fn rollup_report(
+        conn: &mut PgConnection,
+        service: &str,
+        endpoint: Option<&str>,
+        window: &Window,
+    ) -> Result<RollupReport, AppError> {
+        let fail = |what: &'static str| move |e: sqlx::Error| AppError::internal(what, e);
+        let (from, to) = (window.from, window.to);
+        let series = queries::latency_series(&mut *conn, service, endpoint, from, to, window.step)
+            .await
+            .map_err(fail("performance: series"))?;
+        // One step longer than the window: the whole window falls into one point.
+        let whole = (to - from) + Duration::minutes(1);
+        let overall = queries::latency_series(&mut *conn, service, endpoint, from, to, whole)
+            .await
+            .map_err(fail("performance: overall"))?
+            .into_iter()
+            .next();
+        // One query for both tables: the rows are the same, only the order differs.
+        let endpoints = queries::endpoint_table(&mut *conn, service, from, to, EndpointOrder::SlowestP95)
+            .await
+            .map_err(fail("performance: endpoints"))?;
+        Ok(RollupReport {
+            series,
+            overall,
+            endpoints,
+        })
     }
 
     /// Services with rollups since `since`, by name. A skip scan over the

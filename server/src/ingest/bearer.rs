@@ -9,7 +9,7 @@ use serde_json::json;
 
 use app::api_keys::Scope;
 use app::api_keys::ssr::secret::{KeyRefusal, StoredKey, check, prefix_of};
-use app::api_keys::ssr::{find_for_bearer, touch_last_used};
+use app::api_keys::ssr::{find_for_bearer, needs_touch, touch_last_used};
 use app::audit::Outcome;
 use app::audit::ssr::{Actor, NewAuditEntry};
 use app::auth::ssr::{audit_alone, client_info_from};
@@ -62,8 +62,11 @@ pub async fn authenticate(state: &AppState, parts: &Parts, needed: Scope) -> Res
         return Err(unavailable());
     };
     let touched = async {
-        let mut conn = state.db.acquire().await?;
-        touch_last_used(&mut conn, stored.id).await
+        if needs_touch(stored.last_used_at, chrono::Utc::now()) {
+            let mut conn = state.db.acquire().await?;
+            touch_last_used(&mut conn, stored.id).await?;
+        }
+        Ok::<(), sqlx::Error>(())
     }
     .await;
     if let Err(error) = touched {

@@ -23,9 +23,11 @@ use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 use std::time::Duration;
 
+use bytes::Bytes;
 use chrono::{DateTime, DurationRound, TimeDelta, Utc};
 use tokio::sync::{broadcast, watch};
 
+use app::metrics::ssr::report_cache::ReportCache;
 use app::metrics::{IngestBatch, LivePoint};
 use app::state::{AppState, RedisHandle};
 
@@ -76,26 +78,30 @@ pub enum Kind {
 pub struct Published {
     pub id: EntryId,
     pub kind: Kind,
-    /// The entry's JSON, serialised once for every browser.
-    pub json: String,
+    /// The whole SSE event, built once and shared by every browser's stream.
+    pub frame: Bytes,
 }
 
 impl Published {
     fn from_entry(id: &str, mut fields: HashMap<String, String>) -> Option<Published> {
         let id = EntryId::parse(id)?;
-        if let Some(json) = fields.remove("alerts") {
-            return Some(Published {
-                id,
-                kind: Kind::Alerts,
-                json,
-            });
-        }
+        let (kind, json) = match fields.remove("alerts") {
+            Some(json) => (Kind::Alerts, json),
+            None => (
+                Kind::Point {
+                    service: fields.remove("service")?,
+                },
+                fields.remove("point")?,
+            ),
+        };
+        let name = match kind {
+            Kind::Alerts => "alerts",
+            Kind::Point { .. } => "point",
+        };
         Some(Published {
+            frame: sse_frame(name, id, &json),
             id,
-            kind: Kind::Point {
-                service: fields.remove("service")?,
-            },
-            json: fields.remove("point")?,
+            kind,
         })
     }
 }
@@ -236,6 +242,18 @@ async fn entries_after(redis: &RedisHandle, after: EntryId, count: usize) -> red
         .collect())
 }
 
+/// An SSE event (`event:`, `id:`, one `data:` line per line of `data`).
+fn sse_frame(name: &str, id: EntryId, data: &str) -> Bytes {
+    let mut frame = format!("event: {name}\nid: {id}\n");
+    for line in data.lines() {
+        frame.push_str("data: ");
+        frame.push_str(line);
+        frame.push('\n');
+    }
+    frame.push('\n');
+    Bytes::from(frame)
+}
+
 /// The running reader; dropping it stops the reader.
 pub struct LiveReader(tokio::task::JoinHandle<()>);
 
@@ -245,9 +263,10 @@ impl Drop for LiveReader {
     }
 }
 
-/// Starts this instance's one reader of the stream.
-pub fn spawn_reader(redis: RedisHandle, live: Live) -> LiveReader {
-    LiveReader(tokio::spawn(read(redis, live)))
+/// Starts this instance's one reader of the stream; it also tells
+/// `reports` which services got new data.
+pub fn spawn_reader(redis: RedisHandle, live: Live, reports: ReportCache) -> LiveReader {
+    LiveReader(tokio::spawn(read(redis, live, reports)))
 }
 
 type XReadReply = Option<Vec<(String, Vec<(String, HashMap<String, String>)>)>>;
@@ -255,7 +274,7 @@ type XReadReply = Option<Vec<(String, Vec<(String, HashMap<String, String>)>)>>;
 /// Follows the stream from its end at start-up, forever; after a Redis error
 /// it reconnects and continues after the last entry it saw, so an outage
 /// delays points rather than losing them (as far as the cap allows).
-async fn read(redis: RedisHandle, live: Live) {
+async fn read(redis: RedisHandle, live: Live, reports: ReportCache) {
     let key = redis.key(STREAM);
     let mut last: Option<String> = None;
     let mut pause = RETRY;
@@ -295,6 +314,9 @@ async fn read(redis: RedisHandle, live: Live) {
                     pause = RETRY;
                     for (id, fields) in streams.into_iter().flatten().flat_map(|(_, entries)| entries) {
                         if let Some(published) = Published::from_entry(&id, fields) {
+                            if let Kind::Point { service } = &published.kind {
+                                reports.touched(service);
+                            }
                             // No receivers (no browser watching) is not an error.
                             let _ = live.sender.send(Arc::new(published));
                         }
@@ -340,5 +362,19 @@ mod tests {
         assert_eq!(a.map(|id| id.to_string()), Some("1700000000000-2".to_string()));
         assert_eq!(EntryId::parse("nonsense"), None);
         assert_eq!(EntryId::parse("12-x"), None);
+    }
+
+    #[test]
+    fn events_are_framed_once_as_server_sent_events() {
+        let id = EntryId(1_700_000_000_000, 3);
+        assert_eq!(
+            sse_frame("point", id, r#"{"t":1}"#),
+            Bytes::from("event: point\nid: 1700000000000-3\ndata: {\"t\":1}\n\n")
+        );
+        // A line break in the data cannot end the event early.
+        assert_eq!(
+            sse_frame("alerts", id, "a\nb"),
+            Bytes::from("event: alerts\nid: 1700000000000-3\ndata: a\ndata: b\n\n")
+        );
     }
 }

@@ -19,10 +19,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Extension;
+use axum::body::Body;
 use axum::extract::{Query, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode};
-use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use bytes::Bytes;
 use futures::Stream;
 use serde::Deserialize;
 use tokio::sync::{broadcast, watch};
@@ -40,6 +41,8 @@ use crate::prometheus::COUNTERS;
 
 /// Keeps proxies (which close idle connections after ~60 s) from closing a quiet stream.
 const HEARTBEAT: Duration = Duration::from_secs(15);
+/// An SSE comment: browsers ignore it.
+const HEARTBEAT_FRAME: &[u8] = b":heartbeat\n\n";
 /// Most entries replayed after a `Last-Event-ID`; older gaps are left to the chart's history.
 const CATCH_UP_MAX: usize = 2000;
 
@@ -83,18 +86,18 @@ pub async fn stream(
         points: query.alerts.as_deref() != Some("only"),
         reads_alerts: user.as_ref().is_some_and(|u| allows(u.role, Permission::ReadAlerts)),
         recheck: tokio::time::interval_at(tokio::time::Instant::now() + live.recheck, live.recheck),
+        heartbeat: tokio::time::interval_at(tokio::time::Instant::now() + HEARTBEAT, HEARTBEAT),
         stopping: live.stopping.subscribe(),
         state,
         session_id: session.id(),
         _open: OpenStream::new(),
     };
-    let mut response = Sse::new(events(follow))
-        .keep_alive(KeepAlive::new().interval(HEARTBEAT).text("heartbeat"))
-        .into_response();
+    let mut response = Response::new(Body::from_stream(events(follow)));
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/event-stream"));
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
     // nginx buffers responses unless told otherwise.
-    response
-        .headers_mut()
-        .insert("x-accel-buffering", HeaderValue::from_static("no"));
+    headers.insert("x-accel-buffering", HeaderValue::from_static("no"));
     response
 }
 
@@ -124,6 +127,7 @@ struct Follow {
     /// Whether alert counts may be sent.
     reads_alerts: bool,
     recheck: tokio::time::Interval,
+    heartbeat: tokio::time::Interval,
     stopping: watch::Receiver<bool>,
     state: AppState,
     session_id: Option<Id>,
@@ -131,28 +135,23 @@ struct Follow {
 }
 
 impl Follow {
-    /// The next point to send (marking it sent), or `None` when it is not wanted.
-    fn take(&mut self, point: &Published) -> Option<Event> {
+    /// The next event to send (marking it sent), or `None` when it is not
+    /// wanted. The frame is shared: sending it to one more browser costs a
+    /// reference count, not a copy.
+    fn take(&mut self, point: &Published) -> Option<Bytes> {
         if self.last_sent.is_some_and(|sent| point.id <= sent) {
             return None;
         }
         self.last_sent = Some(point.id);
-        let name = match &point.kind {
-            Kind::Alerts if self.reads_alerts => "alerts",
-            Kind::Alerts => return None,
-            Kind::Point { .. } if !self.points => return None,
-            Kind::Point { service } if self.service.as_deref().is_some_and(|wanted| wanted != service) => {
-                return None;
-            }
-            Kind::Point { .. } => "point",
+        let wanted = match &point.kind {
+            Kind::Alerts => self.reads_alerts,
+            Kind::Point { service } => self.points && self.service.as_deref().is_none_or(|wanted| wanted == service),
         };
+        if !wanted {
+            return None;
+        }
         COUNTERS.live_event_sent();
-        Some(
-            Event::default()
-                .event(name)
-                .id(point.id.to_string())
-                .data(point.json.as_str()),
-        )
+        Some(point.frame.clone())
     }
 
     /// Whether the session still belongs to an enabled user who may watch.
@@ -175,7 +174,7 @@ impl Follow {
     }
 }
 
-fn events(follow: Follow) -> impl Stream<Item = Result<Event, Infallible>> {
+fn events(follow: Follow) -> impl Stream<Item = Result<Bytes, Infallible>> {
     futures::stream::unfold(follow, |mut follow| async move {
         loop {
             if *follow.stopping.borrow() {
@@ -193,6 +192,9 @@ fn events(follow: Follow) -> impl Stream<Item = Result<Event, Infallible>> {
                     if changed.is_err() {
                         return None;
                     }
+                }
+                _ = follow.heartbeat.tick() => {
+                    return Some((Ok(Bytes::from_static(HEARTBEAT_FRAME)), follow));
                 }
                 _ = follow.recheck.tick() => {
                     if !follow.still_allowed().await {

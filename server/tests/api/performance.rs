@@ -1,5 +1,6 @@
-//! The Performance page's server function: validation of its query, and a
-//! 30-day series downsampled on the server.
+//! The Performance page's server function: validation of its query, a
+//! 30-day series downsampled on the server, and the report shared between
+//! viewers until new data is announced.
 
 use app::auth::permissions::Role;
 use app::metrics::RequestEvent;
@@ -92,4 +93,70 @@ async fn the_overview_tiles_need_only_dashboard_access() {
         response.json::<serde_json::Value>().await.expect("JSON body"),
         serde_json::json!([])
     );
+}
+
+/// Requests in the whole window of the Performance report for `service`.
+async fn overall_count(viewer: &crate::helpers::Browser, service: &str) -> i64 {
+    let (status, body) = post(viewer, &[("query[service]", service), ("query[range]", "1h")]).await;
+    assert_eq!(status, 200, "{body}");
+    body["overall"]["count"].as_i64().unwrap_or(0)
+}
+
+#[tokio::test]
+async fn viewers_share_a_report_until_the_live_stream_announces_new_data() {
+    let app = TestApp::spawn().await;
+    let (_, key) = crate::ingest::insert_key(&app, &["ingest"]).await;
+    let event = |minutes_ago: i64| {
+        serde_json::json!({ "service": "shop", "endpoint": "/pay", "method": "GET", "status": 200,
+                            "duration_ms": 12.0, "ts": (Utc::now() - Duration::minutes(minutes_ago)).to_rfc3339() })
+    };
+    let ingest = |requests: Vec<serde_json::Value>| {
+        let (app, key) = (&app, &key);
+        async move {
+            let response = app
+                .client
+                .post(format!("{}/api/v1/ingest", app.address))
+                .bearer_auth(key)
+                .json(&serde_json::json!({ "requests": requests }))
+                .send()
+                .await
+                .expect("ingest");
+            assert_eq!(response.status().as_u16(), 202);
+        }
+    };
+    ingest(vec![event(10), event(9)]).await;
+    let (viewer, _) = app.signed_in(Role::Viewer).await;
+    let (manager, _) = app.signed_in(Role::Manager).await;
+    let waited = std::time::Instant::now();
+    while overall_count(&viewer, "shop").await < 2 {
+        assert!(waited.elapsed().as_secs() < 10, "the first batch shows");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+
+    // Stored without being announced (as no ingest does): the shared answer stands.
+    let quiet = RequestEvent {
+        service: "shop".into(),
+        endpoint: "/pay".into(),
+        method: "GET".into(),
+        status: 200,
+        duration_ms: 12.0,
+        ts: Utc::now() - Duration::minutes(8),
+    };
+    store_requests(&app.db, vec![quiet]).await;
+    assert_eq!(
+        overall_count(&manager, "shop").await,
+        2,
+        "another viewer gets the shared answer"
+    );
+
+    // Through the API the batch is announced, and the next page counts everything.
+    let announced = std::time::Instant::now();
+    ingest(vec![event(7)]).await;
+    while overall_count(&viewer, "shop").await != 4 {
+        assert!(
+            announced.elapsed() < app::metrics::ssr::report_cache::TTL,
+            "new data shows before the shared answer would expire"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
 }

@@ -203,27 +203,33 @@ pub async fn find_for_bearer(conn: &mut PgConnection, prefix: &str) -> sqlx::Res
         Vec<String>,
         Option<DateTime<Utc>>,
         Option<DateTime<Utc>>,
+        Option<DateTime<Utc>>,
     );
-    let row: Option<BearerRow> =
-        sqlx::query_as("SELECT id, name, key_hash, scopes, expires_at, revoked_at FROM api_keys WHERE prefix = $1")
-            .bind(prefix)
-            .fetch_optional(conn)
-            .await?;
-    Ok(
-        row.map(|(id, name, key_hash, scopes, expires_at, revoked_at)| StoredKey {
+    let row: Option<BearerRow> = sqlx::query_as(
+        "SELECT id, name, key_hash, scopes, expires_at, revoked_at, last_used_at FROM api_keys WHERE prefix = $1",
+    )
+    .bind(prefix)
+    .fetch_optional(conn)
+    .await?;
+    Ok(row.map(
+        |(id, name, key_hash, scopes, expires_at, revoked_at, last_used_at)| StoredKey {
             id,
             name,
             key_hash,
             scopes: scopes_from(&scopes),
             expires_at,
             revoked_at,
-        }),
-    )
+            last_used_at,
+        },
+    ))
 }
 
-/// Records that the key was used. At most one write per key per minute, so
-/// a busy emitter does not turn every batch into an UPDATE of the same row;
-/// run outside the batch's transaction so batches never queue on this row.
+/// Whether a key last used at `last_used_at` needs [`touch_last_used`] at
+/// `now`: the time is kept to the minute, so most requests skip the write.
+pub fn needs_touch(last_used_at: Option<DateTime<Utc>>, now: DateTime<Utc>) -> bool {
+    last_used_at.is_none_or(|at| at < now - chrono::Duration::minutes(1))
+}
+
 pub async fn touch_last_used(conn: &mut PgConnection, id: i64) -> sqlx::Result<()> {
     sqlx::query(
         "UPDATE api_keys SET last_used_at = now() \

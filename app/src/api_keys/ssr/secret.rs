@@ -69,6 +69,8 @@ pub struct StoredKey {
     pub scopes: Vec<Scope>,
     pub expires_at: Option<DateTime<Utc>>,
     pub revoked_at: Option<DateTime<Utc>>,
+    /// Recorded at most once a minute ([`super::touch_last_used`]).
+    pub last_used_at: Option<DateTime<Utc>>,
 }
 
 /// Why a presented key is refused. Only `WrongScope` is a 403: the key is
@@ -128,6 +130,7 @@ mod tests {
             scopes: vec![Scope::Ingest],
             expires_at: None,
             revoked_at: None,
+            last_used_at: None,
         }
     }
 

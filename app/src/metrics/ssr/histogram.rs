@@ -6,7 +6,7 @@
 //! quantile taken from the histogram is within 1 % (relative) of the value
 //! exact rank selection (`percentile_disc`) returns over the same durations,
 //! however many minutes were merged. Merging is adding counts per bucket,
-//! which is what the rollup upsert (`metrics_hist_merge` in SQL) and the
+//! which is what the service rollup upsert (in SQL), the compactor and the
 //! range queries do.
 //!
 //! Durations at or below 1 µs share one "zero" bucket read back as 0: their

@@ -7,5 +7,6 @@ pub mod copy;
 pub mod histogram;
 pub mod partitions;
 pub mod queries;
+pub mod report_cache;
 pub mod rollup;
 pub mod store;

@@ -6,6 +6,9 @@
 //! `metrics_ensure_partitions` (migration `…_metrics_storage.sql`) creates
 //! them and retention reads the day back from the name.
 
+use std::collections::BTreeSet;
+use std::sync::{LazyLock, Mutex};
+
 use chrono::{Days, NaiveDate};
 use sqlx::PgConnection;
 
@@ -33,13 +36,36 @@ impl StoredKind {
     }
 }
 
+/// Days this process has found every partition of, committed. A day
+/// leaves only when retention drops its partitions, and ingest refuses
+/// timestamps that old, so a batch for a known day skips the catalog check.
+static PREPARED: LazyLock<Mutex<BTreeSet<NaiveDate>>> = LazyLock::new(Mutex::default);
+
+fn prepared() -> std::sync::MutexGuard<'static, BTreeSet<NaiveDate>> {
+    // The set stays consistent even if a holder panicked: inserts and removes are atomic.
+    PREPARED.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 /// Creates every missing partition for `days`; returns how many it created.
 #[tracing::instrument(skip(conn), err)]
 pub async fn ensure_days(conn: &mut PgConnection, days: &[NaiveDate]) -> sqlx::Result<i32> {
-    sqlx::query_scalar("SELECT metrics_ensure_partitions($1::date[])")
-        .bind(days)
+    let unknown: Vec<NaiveDate> = {
+        let known = prepared();
+        days.iter().filter(|day| !known.contains(day)).copied().collect()
+    };
+    if unknown.is_empty() {
+        return Ok(0);
+    }
+    let created = sqlx::query_scalar("SELECT metrics_ensure_partitions($1::date[])")
+        .bind(&unknown)
         .fetch_one(conn)
-        .await
+        .await?;
+    // Partitions created now are only there once the caller commits: the
+    // next batch checks again and finds them.
+    if created == 0 {
+        prepared().extend(unknown);
+    }
+    Ok(created)
 }
 
 /// Creates the partitions for `from` and the `days_ahead` days after it.
@@ -103,6 +129,7 @@ pub async fn drop_expired_partitions(
                     .execute(&mut *conn)
                     .await?;
                 tracing::info!(%partition, %day, "dropped expired metrics partition");
+                prepared().remove(&day);
                 dropped.push(partition);
             }
         }

@@ -125,7 +125,9 @@ fn array_literal<T: std::fmt::Display>(values: &[T]) -> String {
 
 /// The statement writing every tier from one set of arrays: appends to the
 /// per-endpoint tiers, upserts the service tiers (rows in key order, so
-/// batches touching the same keys queue instead of deadlocking).
+/// batches touching the same keys queue instead of deadlocking). The
+/// histogram merge is written inline rather than as a SQL function, which
+/// Postgres would plan again on every call.
 fn insert_sql() -> String {
     let mut ctes = vec![
         "d AS MATERIALIZED (SELECT * FROM UNNEST($1::int2[], $2::timestamptz[], $3::text[], $4::text[], \
@@ -154,7 +156,12 @@ fn insert_sql() -> String {
                          min_ms = least(r.min_ms, EXCLUDED.min_ms), \
                          max_ms = greatest(r.max_ms, EXCLUDED.max_ms), \
                          (hist_idx, hist_cnt) = ( \
-                             SELECT m.idx, m.cnt FROM metrics_hist_merge(r.hist_idx, r.hist_cnt, EXCLUDED.hist_idx, EXCLUDED.hist_cnt) AS m \
+                             SELECT array_agg(i ORDER BY i), array_agg(c ORDER BY i) FROM ( \
+                                 SELECT i, sum(c)::bigint AS c FROM ( \
+                                     SELECT * FROM unnest(r.hist_idx, r.hist_cnt) \
+                                     UNION ALL SELECT * FROM unnest(EXCLUDED.hist_idx, EXCLUDED.hist_cnt) \
+                                 ) AS both_(i, c) GROUP BY i \
+                             ) AS merged \
                          )"
                 )
             }
