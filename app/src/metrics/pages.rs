@@ -415,9 +415,18 @@ pub mod ssr {
             from: window.from,
             custom_to: (window.range == TimeRange::Custom).then_some(window.to),
         };
+        drop(conn);
+        let db = state.db.clone();
+        let (report_service, report_endpoint) = (service.clone(), endpoint.clone());
         let rollups = state
             .reports
-            .get_or_compute(key, rollup_report(&mut conn, &service, endpoint.as_deref(), &window))
+            .get_or_compute(key, move || async move {
+                let mut conn = db
+                    .acquire()
+                    .await
+                    .map_err(|e| AppError::internal("performance: acquire", e))?;
+                rollup_report(&mut conn, &report_service, report_endpoint.as_deref(), &window).await
+            })
             .await?;
         let slowest = &rollups.endpoints;
         let mut failing = slowest.clone();

@@ -3,17 +3,23 @@
 //! question, and one answer serves them all.
 //!
 //! An entry is keyed by what determines its answer (service, endpoint, range,
-//! the window's aligned start) plus the service's *generation*, which this
-//! instance's live reader bumps whenever a stored batch for the service is
-//! announced (through Redis, so batches ingested by any instance count). So
-//! a page never shows less than what the live stream has already announced;
-//! without new data an entry lives [`TTL`]. Concurrent misses for one key
-//! wait for a single computation. Deployment markers and the service list
-//! are not cached (they change without ingest).
+//! the window's aligned start) and remembers the service's *generation* it
+//! was computed at; this instance's live reader bumps the generation
+//! whenever a stored batch for the service is announced (through Redis, so
+//! batches ingested by any instance count). An entry is fresh for [`FRESH`]
+//! and while its generation is current. A stale entry is still served, once
+//! per request, while one background task computes its replacement
+//! ("stale-while-revalidate"): viewers never wait for a recomputation they
+//! did not need, and an answer is at most one computation behind the data
+//! the live stream announced. A missing entry is computed while its
+//! requests wait (concurrent misses for one key share the computation).
+//! Entries unused for [`KEEP`] are dropped. Deployment markers and the
+//! service list are not cached (they change without ingest).
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 
@@ -21,8 +27,10 @@ use crate::error::AppError;
 use crate::metrics::pages::TimeRange;
 use crate::metrics::{EndpointStats, LatencyPoint};
 
-/// How long an answer is reused when no new data arrived.
-pub const TTL: Duration = Duration::from_secs(5);
+/// How long an answer counts as fresh when no new data arrived.
+pub const FRESH: Duration = Duration::from_secs(5);
+/// How long a stale answer may still be served while it is recomputed.
+const KEEP: Duration = Duration::from_secs(120);
 /// Most answers kept (a 24-hour report is ~75 kB).
 const CAPACITY: u64 = 256;
 
@@ -45,9 +53,28 @@ pub struct RollupReport {
     pub endpoints: Vec<EndpointStats>,
 }
 
+struct Entry {
+    report: Arc<RollupReport>,
+    computed: Instant,
+    generation: u64,
+    /// Set while a background task computes the replacement.
+    refreshing: AtomicBool,
+}
+
+impl Entry {
+    fn new(report: RollupReport, computed: Instant, generation: u64) -> Arc<Entry> {
+        Arc::new(Entry {
+            report: Arc::new(report),
+            computed,
+            generation,
+            refreshing: AtomicBool::new(false),
+        })
+    }
+}
+
 #[derive(Clone)]
 pub struct ReportCache {
-    reports: moka::future::Cache<(ReportKey, u64), Arc<RollupReport>>,
+    reports: moka::future::Cache<ReportKey, Arc<Entry>>,
     generations: Arc<Mutex<HashMap<String, u64>>>,
 }
 
@@ -56,7 +83,7 @@ impl Default for ReportCache {
         ReportCache {
             reports: moka::future::Cache::builder()
                 .max_capacity(CAPACITY)
-                .time_to_live(TTL)
+                .time_to_idle(KEEP)
                 .build(),
             generations: Arc::default(),
         }
@@ -75,16 +102,40 @@ impl ReportCache {
         generations.get(service).copied().unwrap_or_default()
     }
 
-    /// The answer for `key`, computed by `compute` unless a fresh one is
-    /// kept (or being computed). Errors are not kept.
-    pub async fn get_or_compute<F>(&self, key: ReportKey, compute: F) -> Result<Arc<RollupReport>, AppError>
+    /// The answer for `key`: a kept one (starting one background
+    /// recomputation when it is stale), or the result of `compute` when none
+    /// is kept. Errors are not kept.
+    pub async fn get_or_compute<F, Fut>(&self, key: ReportKey, compute: F) -> Result<Arc<RollupReport>, AppError>
     where
-        F: Future<Output = Result<RollupReport, AppError>>,
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<RollupReport, AppError>> + Send + 'static,
     {
         let generation = self.generation(&key.service);
-        self.reports
-            .try_get_with((key, generation), async { compute.await.map(Arc::new) })
+        if let Some(entry) = self.reports.get(&key).await {
+            let fresh = entry.generation == generation && entry.computed.elapsed() < FRESH;
+            if !fresh && !entry.refreshing.swap(true, Ordering::AcqRel) {
+                let (reports, started, pending) = (self.reports.clone(), Instant::now(), compute());
+                let stale = entry.clone();
+                tokio::spawn(async move {
+                    match pending.await {
+                        Ok(report) => reports.insert(key, Entry::new(report, started, generation)).await,
+                        Err(error) => {
+                            tracing::warn!(%error, "could not refresh a shared Performance report");
+                            stale.refreshing.store(false, Ordering::Release);
+                        }
+                    }
+                });
+            }
+            return Ok(entry.report.clone());
+        }
+        let started = Instant::now();
+        let entry = self
+            .reports
+            .try_get_with(key, async {
+                compute().await.map(|report| Entry::new(report, started, generation))
+            })
             .await
-            .map_err(|error| (*error).clone())
+            .map_err(|error| (*error).clone())?;
+        Ok(entry.report.clone())
     }
 }
