@@ -412,15 +412,14 @@ pub mod ssr {
             service: service.clone(),
             endpoint: endpoint.clone(),
             range: window.range,
-            from: window.from,
-            custom_to: (window.range == TimeRange::Custom).then_some(window.to),
+            custom: (window.range == TimeRange::Custom).then_some((window.from, window.to)),
         };
         drop(conn);
         let db = state.db.clone();
         let (report_service, report_endpoint) = (service.clone(), endpoint.clone());
         let rollups = state
             .reports
-            .get_or_compute(key, move || async move {
+            .get_or_compute(key, window.from, move || async move {
                 let mut conn = db
                     .acquire()
                     .await
@@ -434,7 +433,8 @@ pub mod ssr {
         let mut endpoints: Vec<String> = slowest.iter().map(|e| e.endpoint.clone()).collect();
         endpoints.sort();
         report.endpoints = endpoints;
-        report.series = rollups.series.clone();
+        // A stale answer from the step before may start one step early.
+        report.series = rollups.series.iter().filter(|p| p.t >= report.from).cloned().collect();
         report.overall = rollups.overall.clone();
         report.slowest = slowest.iter().take(ENDPOINT_ROWS).cloned().collect();
         report.failing = failing

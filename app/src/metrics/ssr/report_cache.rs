@@ -2,12 +2,13 @@
 //! for a few seconds: a team watching the same service asks the same
 //! question, and one answer serves them all.
 //!
-//! An entry is keyed by what determines its answer (service, endpoint, range,
-//! the window's aligned start) and remembers the service's *generation* it
+//! An entry is keyed by the question (service, endpoint, range; a custom
+//! range's bounds) and remembers the window start it answered (preset ranges
+//! move with the clock, a step at a time) and the service's *generation* it
 //! was computed at; this instance's live reader bumps the generation
 //! whenever a stored batch for the service is announced (through Redis, so
 //! batches ingested by any instance count). An entry is fresh for [`FRESH`]
-//! and while its generation is current. A stale entry is still served, once
+//! while its window start and generation are current. A stale entry is still served, once
 //! per request, while one background task computes its replacement
 //! ("stale-while-revalidate"): viewers never wait for a recomputation they
 //! did not need, and an answer is at most one computation behind the data
@@ -39,9 +40,8 @@ pub struct ReportKey {
     pub service: String,
     pub endpoint: Option<String>,
     pub range: TimeRange,
-    pub from: DateTime<Utc>,
-    /// The end of a custom range; preset ranges end "now".
-    pub custom_to: Option<DateTime<Utc>>,
+    /// A custom range's bounds; preset ranges end "now".
+    pub custom: Option<(DateTime<Utc>, DateTime<Utc>)>,
 }
 
 /// The rollup part of a Performance report.
@@ -56,16 +56,19 @@ pub struct RollupReport {
 struct Entry {
     report: Arc<RollupReport>,
     computed: Instant,
+    /// The (aligned) start of the window answered.
+    from: DateTime<Utc>,
     generation: u64,
     /// Set while a background task computes the replacement.
     refreshing: AtomicBool,
 }
 
 impl Entry {
-    fn new(report: RollupReport, computed: Instant, generation: u64) -> Arc<Entry> {
+    fn new(report: RollupReport, computed: Instant, from: DateTime<Utc>, generation: u64) -> Arc<Entry> {
         Arc::new(Entry {
             report: Arc::new(report),
             computed,
+            from,
             generation,
             refreshing: AtomicBool::new(false),
         })
@@ -102,23 +105,28 @@ impl ReportCache {
         generations.get(service).copied().unwrap_or_default()
     }
 
-    /// The answer for `key`: a kept one (starting one background
-    /// recomputation when it is stale), or the result of `compute` when none
-    /// is kept. Errors are not kept.
-    pub async fn get_or_compute<F, Fut>(&self, key: ReportKey, compute: F) -> Result<Arc<RollupReport>, AppError>
+    /// The answer for `key` over the window starting at `from`: a kept one
+    /// (starting one background recomputation when it is stale), or the
+    /// result of `compute` when none is kept. Errors are not kept.
+    pub async fn get_or_compute<F, Fut>(
+        &self,
+        key: ReportKey,
+        from: DateTime<Utc>,
+        compute: F,
+    ) -> Result<Arc<RollupReport>, AppError>
     where
         F: FnOnce() -> Fut,
         Fut: Future<Output = Result<RollupReport, AppError>> + Send + 'static,
     {
         let generation = self.generation(&key.service);
         if let Some(entry) = self.reports.get(&key).await {
-            let fresh = entry.generation == generation && entry.computed.elapsed() < FRESH;
+            let fresh = entry.from == from && entry.generation == generation && entry.computed.elapsed() < FRESH;
             if !fresh && !entry.refreshing.swap(true, Ordering::AcqRel) {
                 let (reports, started, pending) = (self.reports.clone(), Instant::now(), compute());
                 let stale = entry.clone();
                 tokio::spawn(async move {
                     match pending.await {
-                        Ok(report) => reports.insert(key, Entry::new(report, started, generation)).await,
+                        Ok(report) => reports.insert(key, Entry::new(report, started, from, generation)).await,
                         Err(error) => {
                             tracing::warn!(%error, "could not refresh a shared Performance report");
                             stale.refreshing.store(false, Ordering::Release);
@@ -132,7 +140,9 @@ impl ReportCache {
         let entry = self
             .reports
             .try_get_with(key, async {
-                compute().await.map(|report| Entry::new(report, started, generation))
+                compute()
+                    .await
+                    .map(|report| Entry::new(report, started, from, generation))
             })
             .await
             .map_err(|error| (*error).clone())?;
