@@ -3,7 +3,7 @@
 //!
 //! ```text
 //! commit ─▶ publish: read back each touched (service, minute) from the
-//!           rollups ─▶ XADD <prefix>live (one LivePoint per entry)
+//!           service rollups, one query ─▶ XADD <prefix>live (one LivePoint per entry)
 //! every instance: one reader (XREAD BLOCK, own connection) ─▶ broadcast
 //!           ─▶ GET /api/v1/live streams (stream.rs)
 //! ```
@@ -184,27 +184,16 @@ fn minute_of(ts: DateTime<Utc>) -> DateTime<Utc> {
 
 async fn publish_touched(state: &AppState, touched: BTreeSet<(&str, DateTime<Utc>)>) -> anyhow::Result<()> {
     use anyhow::Context;
-    let mut points = Vec::with_capacity(touched.len());
-    {
+    let keys: Vec<(&str, DateTime<Utc>)> = touched.into_iter().collect();
+    let points: Vec<LivePoint> = {
         let mut conn = state.db.acquire().await.context("acquiring a connection")?;
-        for (service, minute) in touched {
-            let minute_end = minute + TimeDelta::minutes(1);
-            let series = app::metrics::ssr::queries::latency_series(
-                &mut conn,
-                service,
-                None,
-                minute,
-                minute_end,
-                TimeDelta::minutes(1),
-            )
+        app::metrics::ssr::queries::service_minute_points(&mut conn, &keys)
             .await
-            .context("reading the rollups back")?;
-            points.extend(series.into_iter().map(|point| LivePoint {
-                service: service.to_string(),
-                point,
-            }));
-        }
-    }
+            .context("reading the rollups back")?
+            .into_iter()
+            .map(|(service, point)| LivePoint { service, point })
+            .collect()
+    };
     let key = state.redis.key(STREAM);
     let mut pipe = redis::pipe();
     for point in &points {

@@ -178,6 +178,23 @@ impl<K> Merged<K> {
         })
     }
 
+    /// The chart point of these requests.
+    pub fn into_point(self) -> LatencyPoint
+    where
+        K: Into<DateTime<Utc>>,
+    {
+        LatencyPoint {
+            count: self.count,
+            errors: self.errors,
+            avg_ms: self.avg_ms(),
+            p50_ms: self.quantile(0.50),
+            p95_ms: self.quantile(0.95),
+            p99_ms: self.quantile(0.99),
+            max_ms: self.max_ms,
+            t: self.key.into(),
+        }
+    }
+
     /// A quantile, never above the exact maximum (which the rollups keep).
     pub fn quantile(&self, q: f64) -> f64 {
         self.histogram.quantile(q).map_or(0.0, |v| v.min(self.max_ms))
@@ -295,19 +312,36 @@ pub async fn latency_series(
     }
     .fetch(conn)
     .await?;
-    Ok(merged
-        .into_iter()
-        .map(|m| LatencyPoint {
-            t: m.key,
-            count: m.count,
-            errors: m.errors,
-            avg_ms: m.avg_ms(),
-            p50_ms: m.quantile(0.50),
-            p95_ms: m.quantile(0.95),
-            p99_ms: m.quantile(0.99),
-            max_ms: m.max_ms,
+    Ok(merged.into_iter().map(Merged::into_point).collect())
+}
+
+/// The service-wide points of the given `(service, minute)`s, as stored
+/// (the service tier keeps one row per key): what the live view publishes
+/// after a batch. Keys without requests are left out.
+#[tracing::instrument(skip_all, err)]
+pub async fn service_minute_points(
+    conn: &mut PgConnection,
+    keys: &[(&str, DateTime<Utc>)],
+) -> sqlx::Result<Vec<(String, LatencyPoint)>> {
+    use sqlx::Row;
+    let (services, minutes): (Vec<&str>, Vec<DateTime<Utc>>) = keys.iter().copied().unzip();
+    let rows = sqlx::query(
+        "SELECT service, minute AS key, count, errors, sum_ms, min_ms, max_ms, hist_idx AS idx, hist_cnt AS cnt \
+         FROM service_rollups_1m JOIN UNNEST($1::text[], $2::timestamptz[]) AS k(service, minute) USING (service, minute) \
+         ORDER BY service, minute",
+    )
+    .bind(services)
+    .bind(minutes)
+    .fetch_all(conn)
+    .await?;
+    rows.iter()
+        .map(|row| {
+            Ok((
+                row.try_get("service")?,
+                Merged::<DateTime<Utc>>::from_row(row)?.into_point(),
+            ))
         })
-        .collect())
+        .collect()
 }
 
 /// Every service with requests in `[from, to)`, by name.
