@@ -98,12 +98,11 @@ pub fn respond<T>(result: Result<T, AppError>) -> Result<T, AppError> {
     });
     if let Err(error) = &result
         && !form_post
+        && let Some(response) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>()
     {
-        if let Some(response) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
-            response.set_status(error.status());
-            if let AppError::RateLimited { retry_after } = error {
-                response.insert_header(http::header::RETRY_AFTER, http::HeaderValue::from(*retry_after));
-            }
+        response.set_status(error.status());
+        if let AppError::RateLimited { retry_after } = error {
+            response.insert_header(http::header::RETRY_AFTER, http::HeaderValue::from(*retry_after));
         }
     }
     result

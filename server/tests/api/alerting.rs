@@ -37,7 +37,7 @@ async fn seed_history(pool: &PgPool, end: DateTime<Utc>) -> DateTime<Utc> {
             });
         }
     }
-    store_requests(&pool, requests).await;
+    store_requests(pool, requests).await;
     start
 }
 

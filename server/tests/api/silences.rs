@@ -46,7 +46,7 @@ async fn seed(pool: &PgPool, end: DateTime<Utc>, minutes: i64, slow: impl Fn(i64
             });
         }
     }
-    store_requests(&pool, requests).await;
+    store_requests(pool, requests).await;
 }
 
 async fn save_rule(pool: &PgPool, draft: &RuleDraft) -> i64 {

@@ -233,7 +233,27 @@ struct RangeQuery<'a> {
     minutes_only: bool,
 }
 
-impl RangeQuery<'_> {
+impl<'a> RangeQuery<'a> {
+    /// One group per `key` (a column) over the whole window.
+    fn per_key(
+        scope: Scope,
+        key: &'a str,
+        service: Option<&'a str>,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> RangeQuery<'a> {
+        RangeQuery {
+            scope,
+            key,
+            service,
+            endpoint: None,
+            from,
+            to,
+            step: None,
+            minutes_only: false,
+        }
+    }
+
     async fn fetch<K>(self, conn: &mut PgConnection) -> sqlx::Result<Vec<Merged<K>>>
     where
         K: for<'r> sqlx::Decode<'r, sqlx::Postgres> + sqlx::Type<sqlx::Postgres>,
@@ -351,18 +371,9 @@ pub async fn service_summary(
     from: DateTime<Utc>,
     to: DateTime<Utc>,
 ) -> sqlx::Result<Vec<ServiceSummary>> {
-    let merged: Vec<Merged<String>> = RangeQuery {
-        scope: Scope::Service,
-        key: "service",
-        service: None,
-        endpoint: None,
-        from,
-        to,
-        step: None,
-        minutes_only: false,
-    }
-    .fetch(conn)
-    .await?;
+    let merged: Vec<Merged<String>> = RangeQuery::per_key(Scope::Service, "service", None, from, to)
+        .fetch(conn)
+        .await?;
     let seconds = (to - from).num_milliseconds().max(1) as f64 / 1000.0;
     Ok(merged
         .into_iter()
@@ -387,18 +398,9 @@ pub async fn endpoint_table(
     to: DateTime<Utc>,
     order: EndpointOrder,
 ) -> sqlx::Result<Vec<EndpointStats>> {
-    let merged: Vec<Merged<String>> = RangeQuery {
-        scope: Scope::Endpoints,
-        key: "endpoint",
-        service: Some(service),
-        endpoint: None,
-        from,
-        to,
-        step: None,
-        minutes_only: false,
-    }
-    .fetch(conn)
-    .await?;
+    let merged: Vec<Merged<String>> = RangeQuery::per_key(Scope::Endpoints, "endpoint", Some(service), from, to)
+        .fetch(conn)
+        .await?;
     let mut stats: Vec<EndpointStats> = merged
         .into_iter()
         .map(|m| EndpointStats {
