@@ -803,3 +803,35 @@ async fn idempotency_keys_are_forgotten_with_the_raw_data_they_guarded() {
         .expect("rows");
     assert_eq!(left, ["kept-1", "kept-2"]);
 }
+
+#[tokio::test]
+async fn raw_events_read_back_exactly_as_sent_through_binary_copy() {
+    let pool = fresh_pool().await;
+    let minute = this_minute();
+    let sent = vec![
+        RequestEvent {
+            method: "POST".into(),
+            ..event(
+                "api",
+                "/users/{id}/ünïcode ✓",
+                503,
+                12.345678,
+                minute + Duration::microseconds(123_456),
+            )
+        },
+        event("web", "/", 200, 0.0005, minute + Duration::seconds(59)),
+        event("web", &"x".repeat(200), 404, 98_765.4321, minute - Duration::days(1)),
+    ];
+    store(&pool, &requests(sent.clone())).await;
+    let rows: Vec<(DateTime<Utc>, String, String, String, i16, f64)> =
+        sqlx::query_as("SELECT ts, service, endpoint, method, status, duration_ms FROM request_events ORDER BY ts")
+            .fetch_all(&pool)
+            .await
+            .expect("raw rows");
+    let mut expected: Vec<_> = sent
+        .into_iter()
+        .map(|e| (e.ts, e.service, e.endpoint, e.method, e.status, e.duration_ms))
+        .collect();
+    expected.sort_by_key(|row| row.0);
+    assert_eq!(rows, expected);
+}

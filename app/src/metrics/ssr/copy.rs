@@ -6,8 +6,9 @@
 //! field its byte length and value in the type's binary send format (here
 //! big-endian integers and floats, UTF-8 text, and `timestamptz` as
 //! microseconds since 2000-01-01 UTC), and a `-1` trailer. Four column types
-//! need no library; the round-trip test reads the rows back through
-//! Postgres.
+//! need no library; the integration test
+//! `raw_events_read_back_exactly_as_sent_through_binary_copy` reads the rows
+//! back through Postgres.
 
 use chrono::{DateTime, Utc};
 use sqlx::PgConnection;
