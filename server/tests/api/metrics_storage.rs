@@ -820,7 +820,7 @@ async fn raw_events_read_back_exactly_as_sent_through_binary_copy() {
             )
         },
         event("web", "/", 200, 0.0005, minute + Duration::seconds(59)),
-        event("web", &"x".repeat(200), 404, 98_765.4321, minute - Duration::days(1)),
+        event("web", &"x".repeat(200), 404, 98_765.432_1, minute - Duration::days(1)),
     ];
     store(&pool, &requests(sent.clone())).await;
     let rows: Vec<(DateTime<Utc>, String, String, String, i16, f64)> =
