@@ -329,11 +329,7 @@ pub mod ssr {
     pub async fn service_tiles() -> Result<Vec<ServiceTile>, AppError> {
         crate::auth::ssr::require(Permission::ViewDashboards).await?;
         let state = crate::state::app_state()?;
-        let mut conn = state
-            .db
-            .acquire()
-            .await
-            .map_err(|e| AppError::internal("overview: acquire", e))?;
+        let mut conn = state.connection("overview: acquire").await?;
         let now = Utc::now();
         let known = known_services(&mut conn, now - Duration::days(1))
             .await
@@ -373,15 +369,10 @@ pub mod ssr {
         let now = Utc::now();
         let window = query.window(now)?;
         let state = crate::state::app_state()?;
-        let mut conn = state
-            .db
-            .acquire()
-            .await
-            .map_err(|e| AppError::internal("performance: acquire", e))?;
-        let fail = |what: &'static str| move |e: sqlx::Error| AppError::internal(what, e);
+        let mut conn = state.connection("performance: acquire").await?;
         let services = known_services(&mut conn, now - Duration::days(OLDEST_DAYS))
             .await
-            .map_err(fail("performance: services"))?;
+            .map_err(AppError::internal_in("performance: services"))?;
         let service = present(&query.service)
             .map(str::to_string)
             .or_else(|| services.first().cloned());
@@ -405,7 +396,7 @@ pub mod ssr {
         if crate::auth::permissions::allows(user.role, Permission::ReadDeployments) {
             let markers = crate::deployments::ssr::markers(&mut conn, &service, window.from, window.to)
                 .await
-                .map_err(fail("performance: deployments"))?;
+                .map_err(AppError::internal_in("performance: deployments"))?;
             report.deployments = Some(markers);
         }
         let key = ReportKey {
@@ -415,15 +406,11 @@ pub mod ssr {
             custom: (window.range == TimeRange::Custom).then_some((window.from, window.to)),
         };
         drop(conn);
-        let db = state.db.clone();
-        let (report_service, report_endpoint) = (service.clone(), endpoint.clone());
+        let (report_state, report_service, report_endpoint) = (state.clone(), service.clone(), endpoint.clone());
         let rollups = state
             .reports
             .get_or_compute(key, window.from, move || async move {
-                let mut conn = db
-                    .acquire()
-                    .await
-                    .map_err(|e| AppError::internal("performance: acquire", e))?;
+                let mut conn = report_state.connection("performance: acquire").await?;
                 rollup_report(&mut conn, &report_service, report_endpoint.as_deref(), &window).await
             })
             .await?;
@@ -452,22 +439,21 @@ pub mod ssr {
         endpoint: Option<&str>,
         window: &Window,
     ) -> Result<RollupReport, AppError> {
-        let fail = |what: &'static str| move |e: sqlx::Error| AppError::internal(what, e);
         let (from, to) = (window.from, window.to);
         let series = queries::latency_series(&mut *conn, service, endpoint, from, to, window.step)
             .await
-            .map_err(fail("performance: series"))?;
+            .map_err(AppError::internal_in("performance: series"))?;
         // One step longer than the window: the whole window falls into one point.
         let whole = (to - from) + Duration::minutes(1);
         let overall = queries::latency_series(&mut *conn, service, endpoint, from, to, whole)
             .await
-            .map_err(fail("performance: overall"))?
+            .map_err(AppError::internal_in("performance: overall"))?
             .into_iter()
             .next();
         // One query for both tables: the rows are the same, only the order differs.
         let endpoints = queries::endpoint_table(&mut *conn, service, from, to, EndpointOrder::SlowestP95)
             .await
-            .map_err(fail("performance: endpoints"))?;
+            .map_err(AppError::internal_in("performance: endpoints"))?;
         Ok(RollupReport {
             series,
             overall,

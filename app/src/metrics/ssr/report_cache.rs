@@ -97,7 +97,13 @@ impl ReportCache {
     /// New data for `service` was stored: its cached answers are outdated.
     pub fn touched(&self, service: &str) {
         let mut generations = self.generations.lock().unwrap_or_else(PoisonError::into_inner);
-        *generations.entry(service.to_string()).or_default() += 1;
+        // Called for every live point: allocate the name only the first time.
+        match generations.get_mut(service) {
+            Some(generation) => *generation += 1,
+            None => {
+                generations.insert(service.to_string(), 1);
+            }
+        }
     }
 
     fn generation(&self, service: &str) -> u64 {
