@@ -141,6 +141,20 @@ impl BenchApp {
 
     /// A new user of `role`, signed in over HTTP: a client holding its session cookie.
     pub async fn signed_in(&self, role: Role) -> reqwest::Client {
+        self.sign_in(role).await.0
+    }
+
+    /// A new user of `role`, signed in over HTTP: the `Cookie` header its browser would send.
+    pub async fn session_cookie(&self, role: Role) -> String {
+        use reqwest::cookie::CookieStore;
+        let (_, jar) = self.sign_in(role).await;
+        let url = self.address.parse().expect("the app's address is a URL");
+        jar.cookies(&url)
+            .and_then(|value| value.to_str().ok().map(str::to_string))
+            .expect("signing in set a session cookie")
+    }
+
+    async fn sign_in(&self, role: Role) -> (reqwest::Client, Arc<reqwest::cookie::Jar>) {
         let email = format!("bench-{}@example.com", Uuid::new_v4().simple());
         let new = app::users::ssr::NewUser::parse(&email, "Benchmark user", role.as_str(), PASSWORD.to_string())
             .expect("valid user");
@@ -149,7 +163,7 @@ impl BenchApp {
             .expect("user created");
         let jar = Arc::new(reqwest::cookie::Jar::default());
         let client = reqwest::Client::builder()
-            .cookie_provider(jar)
+            .cookie_provider(jar.clone())
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .expect("HTTP client");
@@ -161,7 +175,7 @@ impl BenchApp {
             .await
             .expect("sign-in sent");
         assert_eq!(response.status().as_u16(), 200, "sign-in succeeds");
-        client
+        (client, jar)
     }
 
     /// Stops the app, drops its database and deletes its Redis keys.

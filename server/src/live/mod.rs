@@ -21,11 +21,12 @@ mod stream;
 
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use bytes::Bytes;
 use chrono::{DateTime, DurationRound, TimeDelta, Utc};
-use tokio::sync::{broadcast, watch};
+use tokio::sync::broadcast;
 
 use app::metrics::ssr::report_cache::ReportCache;
 use app::metrics::{IngestBatch, LivePoint};
@@ -133,12 +134,26 @@ pub async fn publish_alert_counts(redis: &RedisHandle, counts: &[(app::alerts::S
     }
 }
 
+/// What the reader broadcasts to this instance's streams.
+#[derive(Clone, Debug)]
+pub enum Message {
+    /// A stream entry (a chart point or the alert counts).
+    Entry(Arc<Published>),
+    /// Time for a heartbeat: one shared tick, so no stream keeps a timer of its own.
+    Heartbeat,
+    /// The server is stopping: every stream ends.
+    Stop,
+}
+
+/// How often every stream gets a heartbeat; proxies close connections idle for ~60 s.
+const HEARTBEAT: Duration = Duration::from_secs(15);
+
 /// This instance's side of the fan-out: the broadcast the reader feeds and
-/// the signal that ends every stream when the server stops.
+/// every stream follows.
 #[derive(Clone)]
 pub struct Live {
-    sender: broadcast::Sender<Arc<Published>>,
-    stopping: Arc<watch::Sender<bool>>,
+    sender: broadcast::Sender<Message>,
+    stopped: Arc<AtomicBool>,
     recheck: Duration,
 }
 
@@ -148,14 +163,23 @@ impl Live {
         let (sender, _) = broadcast::channel(BROADCAST_CAPACITY);
         Live {
             sender,
-            stopping: Arc::new(watch::Sender::new(false)),
+            stopped: Arc::new(AtomicBool::new(false)),
             recheck,
         }
     }
 
+    /// A new stream's receiver, or `None` once the server is stopping.
+    fn subscribe(&self) -> Option<broadcast::Receiver<Message>> {
+        // Subscribed before the flag is read: a stream that subscribes while
+        // `stop` runs either sees the flag or receives `Stop`.
+        let receiver = self.sender.subscribe();
+        (!self.stopped.load(Ordering::SeqCst)).then_some(receiver)
+    }
+
     /// Ends every open stream (graceful shutdown would otherwise wait for them).
     pub fn stop(&self) {
-        self.stopping.send_replace(true);
+        self.stopped.store(true, Ordering::SeqCst);
+        let _ = self.sender.send(Message::Stop);
     }
 }
 
@@ -243,19 +267,33 @@ fn sse_frame(name: &str, id: EntryId, data: &str) -> Bytes {
     Bytes::from(frame)
 }
 
-/// The running reader; dropping it stops the reader.
-pub struct LiveReader(tokio::task::JoinHandle<()>);
+/// The running reader and heartbeat; dropping it stops both.
+pub struct LiveReader(Vec<tokio::task::JoinHandle<()>>);
 
 impl Drop for LiveReader {
     fn drop(&mut self) {
-        self.0.abort();
+        for task in &self.0 {
+            task.abort();
+        }
     }
 }
 
-/// Starts this instance's one reader of the stream; it also tells
-/// `reports` which services got new data.
+/// Starts this instance's one reader of the stream (it also tells `reports`
+/// which services got new data) and the heartbeat of its streams.
 pub fn spawn_reader(redis: RedisHandle, live: Live, reports: ReportCache) -> LiveReader {
-    LiveReader(tokio::spawn(read(redis, live, reports)))
+    LiveReader(vec![
+        tokio::spawn(heartbeats(live.sender.clone())),
+        tokio::spawn(read(redis, live, reports)),
+    ])
+}
+
+async fn heartbeats(sender: broadcast::Sender<Message>) {
+    let mut every = tokio::time::interval_at(tokio::time::Instant::now() + HEARTBEAT, HEARTBEAT);
+    loop {
+        every.tick().await;
+        // No stream open is not an error.
+        let _ = sender.send(Message::Heartbeat);
+    }
 }
 
 type XReadReply = Option<Vec<(String, Vec<(String, HashMap<String, String>)>)>>;
@@ -307,7 +345,7 @@ async fn read(redis: RedisHandle, live: Live, reports: ReportCache) {
                                 reports.touched(service);
                             }
                             // No receivers (no browser watching) is not an error.
-                            let _ = live.sender.send(Arc::new(published));
+                            let _ = live.sender.send(Message::Entry(Arc::new(published)));
                         }
                         last = Some(id);
                     }

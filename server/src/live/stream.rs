@@ -7,6 +7,9 @@
 //! (from the Redis stream), then follows live points, skipping any it has
 //! already sent, so a reconnecting chart has no gap.
 //!
+//! Every stream gets the instance's shared heartbeat, an SSE comment every
+//! 15 s, so proxies do not close a quiet stream.
+//!
 //! A stream ends when the browser falls more than the broadcast's capacity
 //! behind (the others never wait for it; `EventSource` reconnects with
 //! `Last-Event-ID` and catches up from Redis), when the viewer's session
@@ -15,8 +18,9 @@
 
 use std::collections::VecDeque;
 use std::convert::Infallible;
+use std::pin::Pin;
 use std::sync::Arc;
-use std::time::Duration;
+use std::task::{Context, Poll};
 
 use axum::Extension;
 use axum::body::Body;
@@ -24,9 +28,11 @@ use axum::extract::{Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
-use futures::Stream;
+use futures::future::BoxFuture;
+use futures::{FutureExt, Stream, StreamExt};
 use serde::Deserialize;
-use tokio::sync::{broadcast, watch};
+use tokio_stream::wrappers::BroadcastStream;
+use tokio_stream::wrappers::errors::BroadcastStreamRecvError;
 use tower_sessions::Session;
 use tower_sessions::session::Id;
 
@@ -36,12 +42,10 @@ use app::auth::ssr::session_store::RedisSessionStore;
 use app::auth::ssr::user_of_session;
 use app::state::AppState;
 
-use super::{EntryId, Kind, Live, Published, entries_after};
+use super::{EntryId, Kind, Live, Message, Published, entries_after};
 use crate::prometheus::COUNTERS;
 
-/// Keeps proxies (which close idle connections after ~60 s) from closing a quiet stream.
-const HEARTBEAT: Duration = Duration::from_secs(15);
-/// An SSE comment: browsers ignore it.
+/// What a heartbeat sends: an SSE comment, which browsers ignore.
 const HEARTBEAT_FRAME: &[u8] = b":heartbeat\n\n";
 /// Most entries replayed after a `Last-Event-ID`; older gaps are left to the chart's history.
 const CATCH_UP_MAX: usize = 2000;
@@ -62,11 +66,13 @@ pub async fn stream(
     headers: HeaderMap,
 ) -> Response {
     // The gate already refused anyone else; this keeps the handler safe on its own.
-    if user.is_none() {
+    let Some(Extension(user)) = user else {
         return StatusCode::UNAUTHORIZED.into_response();
-    }
+    };
     // Subscribed before the catch-up read, so nothing falls between the two.
-    let receiver = live.sender.subscribe();
+    let Some(receiver) = live.subscribe() else {
+        return StatusCode::SERVICE_UNAVAILABLE.into_response();
+    };
     let mut backlog = VecDeque::new();
     let resume_after = headers
         .get("last-event-id")
@@ -74,25 +80,26 @@ pub async fn stream(
         .and_then(EntryId::parse);
     if let Some(after) = resume_after {
         match entries_after(&state.redis, after, CATCH_UP_MAX).await {
-            Ok(missed) => backlog.extend(missed.into_iter().map(Arc::new)),
+            Ok(missed) => backlog.extend(missed.into_iter().map(|entry| Message::Entry(Arc::new(entry)))),
             Err(error) => tracing::warn!(%error, "live stream cannot catch up from Redis; following live points only"),
         }
     }
-    let follow = Follow {
+    let events = Events {
         backlog,
-        receiver,
-        last_sent: resume_after,
-        service: query.service.filter(|s| !s.is_empty()),
-        points: query.alerts.as_deref() != Some("only"),
-        reads_alerts: user.as_ref().is_some_and(|u| allows(u.role, Permission::ReadAlerts)),
+        receiver: BroadcastStream::new(receiver),
+        filter: Filter {
+            last_sent: resume_after,
+            service: query.service.filter(|s| !s.is_empty()),
+            points: query.alerts.as_deref() != Some("only"),
+            reads_alerts: allows(user.role, Permission::ReadAlerts),
+        },
         recheck: tokio::time::interval_at(tokio::time::Instant::now() + live.recheck, live.recheck),
-        heartbeat: tokio::time::interval_at(tokio::time::Instant::now() + HEARTBEAT, HEARTBEAT),
-        stopping: live.stopping.subscribe(),
+        checking: None,
         state,
         session_id: session.id(),
         _open: OpenStream::new(),
     };
-    let mut response = Response::new(Body::from_stream(events(follow)));
+    let mut response = Response::new(Body::from_stream(events));
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/event-stream"));
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
@@ -117,104 +124,192 @@ impl Drop for OpenStream {
     }
 }
 
-struct Follow {
-    backlog: VecDeque<Arc<Published>>,
-    receiver: broadcast::Receiver<Arc<Published>>,
+/// What one stream wants, and where it is.
+struct Filter {
     last_sent: Option<EntryId>,
     service: Option<String>,
     /// Whether chart points are wanted (not by the header badge).
     points: bool,
     /// Whether alert counts may be sent.
     reads_alerts: bool,
+}
+
+/// What a stream does with one message.
+#[derive(Debug, PartialEq)]
+enum Step {
+    Send(Bytes),
+    Skip,
+    End,
+}
+
+impl Filter {
+    /// The frame to send for `message`, marking an entry sent. The frame is
+    /// shared: sending it to one more browser costs a reference count, not a copy.
+    fn step(&mut self, message: &Message) -> Step {
+        let entry = match message {
+            Message::Stop => return Step::End,
+            Message::Heartbeat => return Step::Send(Bytes::from_static(HEARTBEAT_FRAME)),
+            Message::Entry(entry) => entry,
+        };
+        if self.last_sent.is_some_and(|sent| entry.id <= sent) {
+            return Step::Skip;
+        }
+        self.last_sent = Some(entry.id);
+        if self.wants(entry) {
+            COUNTERS.live_event_sent();
+            Step::Send(entry.frame.clone())
+        } else {
+            Step::Skip
+        }
+    }
+
+    fn wants(&self, entry: &Published) -> bool {
+        match &entry.kind {
+            Kind::Alerts => self.reads_alerts,
+            Kind::Point { service } => self.points && self.service.as_deref().is_none_or(|wanted| wanted == service),
+        }
+    }
+}
+
+/// One browser's stream. Polled only by its connection: a new entry wakes
+/// it through the broadcast, and the re-check interval is its one timer
+/// (heartbeats and the stop come through the broadcast).
+struct Events {
+    /// Entries replayed after a `Last-Event-ID`, sent before live ones.
+    backlog: VecDeque<Message>,
+    receiver: BroadcastStream<Message>,
+    filter: Filter,
     recheck: tokio::time::Interval,
-    heartbeat: tokio::time::Interval,
-    stopping: watch::Receiver<bool>,
+    /// A session re-check in progress.
+    checking: Option<BoxFuture<'static, bool>>,
     state: AppState,
     session_id: Option<Id>,
     _open: OpenStream,
 }
 
-impl Follow {
-    /// The next event to send (marking it sent), or `None` when it is not
-    /// wanted. The frame is shared: sending it to one more browser costs a
-    /// reference count, not a copy.
-    fn take(&mut self, point: &Published) -> Option<Bytes> {
-        if self.last_sent.is_some_and(|sent| point.id <= sent) {
-            return None;
+impl Events {
+    /// Ready with `false` when the session no longer allows watching.
+    fn poll_recheck(&mut self, cx: &mut Context<'_>) -> Poll<bool> {
+        if self.checking.is_none() {
+            if self.recheck.poll_tick(cx).is_pending() {
+                return Poll::Pending;
+            }
+            self.checking = Some(still_allowed(self.state.clone(), self.session_id).boxed());
         }
-        self.last_sent = Some(point.id);
-        let wanted = match &point.kind {
-            Kind::Alerts => self.reads_alerts,
-            Kind::Point { service } => self.points && self.service.as_deref().is_none_or(|wanted| wanted == service),
+        let Some(checking) = self.checking.as_mut() else {
+            return Poll::Pending;
         };
-        if !wanted {
-            return None;
-        }
-        COUNTERS.live_event_sent();
-        Some(point.frame.clone())
+        let allowed = std::task::ready!(checking.poll_unpin(cx));
+        self.checking = None;
+        Poll::Ready(allowed)
     }
+}
 
-    /// Whether the session still belongs to an enabled user who may watch.
-    async fn still_allowed(&self) -> bool {
-        let Some(id) = self.session_id else { return false };
-        let session = Session::new(
-            Some(id),
-            Arc::new(RedisSessionStore::new(self.state.redis.clone())),
-            None,
-        );
-        match user_of_session(&self.state, &session).await {
-            Ok(Some(user)) => allows(user.role, Permission::ViewDashboards),
-            Ok(None) => false,
-            // Fail closed, as the gate does: the browser reconnects through the gate.
-            Err(error) => {
-                tracing::warn!(%error, "could not re-check a live stream's session; ending it");
-                false
+impl Stream for Events {
+    type Item = Result<Bytes, Infallible>;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let this = self.get_mut();
+        loop {
+            if let Poll::Ready(false) = this.poll_recheck(cx) {
+                return Poll::Ready(None);
+            }
+            let message = match this.backlog.pop_front() {
+                Some(message) => message,
+                None => match std::task::ready!(this.receiver.poll_next_unpin(cx)) {
+                    Some(Ok(message)) => message,
+                    Some(Err(BroadcastStreamRecvError::Lagged(missed))) => {
+                        COUNTERS.live_stream_dropped_slow();
+                        tracing::info!(
+                            missed,
+                            "ending a live stream that fell behind; the browser resumes with Last-Event-ID"
+                        );
+                        return Poll::Ready(None);
+                    }
+                    None => return Poll::Ready(None),
+                },
+            };
+            match this.filter.step(&message) {
+                Step::Send(frame) => return Poll::Ready(Some(Ok(frame))),
+                Step::Skip => continue,
+                Step::End => return Poll::Ready(None),
             }
         }
     }
 }
 
-fn events(follow: Follow) -> impl Stream<Item = Result<Bytes, Infallible>> {
-    futures::stream::unfold(follow, |mut follow| async move {
-        loop {
-            if *follow.stopping.borrow() {
-                return None;
-            }
-            if let Some(point) = follow.backlog.pop_front() {
-                if let Some(event) = follow.take(&point) {
-                    return Some((Ok(event), follow));
-                }
-                continue;
-            }
-            tokio::select! {
-                biased;
-                changed = follow.stopping.changed() => {
-                    if changed.is_err() {
-                        return None;
-                    }
-                }
-                _ = follow.heartbeat.tick() => {
-                    return Some((Ok(Bytes::from_static(HEARTBEAT_FRAME)), follow));
-                }
-                _ = follow.recheck.tick() => {
-                    if !follow.still_allowed().await {
-                        return None;
-                    }
-                }
-                received = follow.receiver.recv() => match received {
-                    Ok(point) => {
-                        if let Some(event) = follow.take(&point) {
-                            return Some((Ok(event), follow));
-                        }
-                    }
-                    Err(broadcast::error::RecvError::Lagged(missed)) => {
-                        COUNTERS.live_stream_dropped_slow();
-                        tracing::info!(missed, "ending a live stream that fell behind; the browser resumes with Last-Event-ID");
-                        return None;
-                    }
-                    Err(broadcast::error::RecvError::Closed) => return None,
-                },
-            }
+/// Whether the session still belongs to an enabled user who may watch.
+async fn still_allowed(state: AppState, session_id: Option<Id>) -> bool {
+    let Some(id) = session_id else { return false };
+    let session = Session::new(Some(id), Arc::new(RedisSessionStore::new(state.redis.clone())), None);
+    match user_of_session(&state, &session).await {
+        Ok(Some(user)) => allows(user.role, Permission::ViewDashboards),
+        Ok(None) => false,
+        // Fail closed, as the gate does: the browser reconnects through the gate.
+        Err(error) => {
+            tracing::warn!(%error, "could not re-check a live stream's session; ending it");
+            false
         }
-    })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::live::sse_frame;
+
+    fn point(id: u64, service: &str) -> Message {
+        let id = EntryId(1_700_000_000_000, id);
+        Message::Entry(Arc::new(Published {
+            id,
+            kind: Kind::Point {
+                service: service.to_string(),
+            },
+            frame: sse_frame("point", id, "{}"),
+        }))
+    }
+
+    fn alerts(id: u64) -> Message {
+        let id = EntryId(1_700_000_000_000, id);
+        Message::Entry(Arc::new(Published {
+            id,
+            kind: Kind::Alerts,
+            frame: sse_frame("alerts", id, "[]"),
+        }))
+    }
+
+    fn filter(service: Option<&str>, points: bool, reads_alerts: bool) -> Filter {
+        Filter {
+            last_sent: None,
+            service: service.map(str::to_string),
+            points,
+            reads_alerts,
+        }
+    }
+
+    fn sent(step: Step) -> bool {
+        matches!(step, Step::Send(_))
+    }
+
+    #[test]
+    fn a_stream_sends_its_service_once_each_and_every_heartbeat() {
+        let mut chart = filter(Some("checkout"), true, false);
+        assert!(sent(chart.step(&point(1, "checkout"))));
+        assert_eq!(chart.step(&point(2, "search")), Step::Skip);
+        // Replayed and then received live: sent once.
+        assert_eq!(chart.step(&point(1, "checkout")), Step::Skip);
+        assert_eq!(
+            chart.step(&Message::Heartbeat),
+            Step::Send(Bytes::from_static(HEARTBEAT_FRAME))
+        );
+        assert_eq!(chart.step(&alerts(3)), Step::Skip, "a viewer does not read alerts");
+        assert_eq!(chart.step(&Message::Stop), Step::End);
+    }
+
+    #[test]
+    fn the_badge_gets_alert_counts_and_no_points() {
+        let mut badge = filter(None, false, true);
+        assert_eq!(badge.step(&point(1, "checkout")), Step::Skip);
+        assert!(sent(badge.step(&alerts(2))));
+    }
 }
