@@ -120,6 +120,15 @@ pub fn parse_body(body: &[u8], format: BodyFormat, window: TimeWindow) -> Result
 }
 
 fn parse_json(text: &str, window: TimeWindow) -> Result<IngestBatch, IngestError> {
+    match fast::parse_json(text, window) {
+        Some(batch) => Ok(batch),
+        None => parse_json_located(text, window),
+    }
+}
+
+/// Reads a JSON body through the located reader, which names the record and
+/// field of the first problem.
+fn parse_json_located(text: &str, window: TimeWindow) -> Result<IngestBatch, IngestError> {
     let place = Place::default();
     let mut deserializer = serde_json::Deserializer::from_str(text);
     let lists = BodySeed(&place)
@@ -234,34 +243,47 @@ fn request_event(
     // Checked in field order, so the first problem reported is the first one.
     let service = name(record, "service", MAX_NAME_CHARS)?;
     let endpoint = name(record, "endpoint", MAX_NAME_CHARS)?;
-    let method = name(record, "method", MAX_METHOD_CHARS)?;
-    if !method.bytes().all(|b| b.is_ascii_alphabetic()) {
-        return Err(problem("method", "must be an HTTP method such as GET or POST"));
-    }
+    let method = checked_method(&name(record, "method", MAX_METHOD_CHARS)?)?;
     let status = match record.get("status") {
         None | Some(Value::Null) => return Err(problem("status", "is required")),
         Some(Value::Number(n)) => n.as_i64().ok_or_else(|| problem("status", "must be a whole number"))?,
         Some(_) => return Err(problem("status", "must be a number")),
     };
-    let status = i16::try_from(status)
+    let status = checked_status(status)?;
+    let duration_ms = checked_duration(number(record, "duration_ms")?)?;
+    Ok(RequestEvent {
+        service,
+        endpoint,
+        method,
+        status,
+        duration_ms,
+        ts: timestamp(record, window)?,
+    })
+}
+
+/// An HTTP method (letters only), upper-cased; `text` is already a checked name.
+fn checked_method(text: &str) -> Result<String, FieldProblem> {
+    if !text.bytes().all(|b| b.is_ascii_alphabetic()) {
+        return Err(problem("method", "must be an HTTP method such as GET or POST"));
+    }
+    Ok(text.to_ascii_uppercase())
+}
+
+fn checked_status(status: i64) -> Result<i16, FieldProblem> {
+    i16::try_from(status)
         .ok()
         .filter(|status| (100..=599).contains(status))
-        .ok_or_else(|| problem("status", "must be an HTTP status between 100 and 599"))?;
-    let duration_ms = number(record, "duration_ms")?;
+        .ok_or_else(|| problem("status", "must be an HTTP status between 100 and 599"))
+}
+
+fn checked_duration(duration_ms: f64) -> Result<f64, FieldProblem> {
     if duration_ms < 0.0 {
         return Err(problem("duration_ms", "must not be negative"));
     }
     if duration_ms > MAX_DURATION_MS {
         return Err(problem("duration_ms", "must be at most 3600000 (one hour)"));
     }
-    Ok(RequestEvent {
-        service,
-        endpoint,
-        method: method.to_ascii_uppercase(),
-        status,
-        duration_ms,
-        ts: timestamp(record, window)?,
-    })
+    Ok(duration_ms)
 }
 
 fn metric_sample(
@@ -274,14 +296,10 @@ fn metric_sample(
     let metric = name(record, "name", MAX_NAME_CHARS)?;
     let kind = match record.get("kind") {
         None | Some(Value::Null) => return Err(problem("kind", "is required: \"gauge\" or \"counter\"")),
-        Some(Value::String(kind)) if kind == "gauge" => MetricKind::Gauge,
-        Some(Value::String(kind)) if kind == "counter" => MetricKind::Counter,
+        Some(Value::String(kind)) => checked_kind(kind)?,
         Some(_) => return Err(problem("kind", "must be \"gauge\" or \"counter\"")),
     };
-    let value = number(record, "value")?;
-    if kind == MetricKind::Counter && value < 0.0 {
-        return Err(problem("value", "must not be negative for a counter"));
-    }
+    let value = checked_value(kind, number(record, "value")?)?;
     Ok(MetricSample {
         service,
         name: metric,
@@ -290,6 +308,21 @@ fn metric_sample(
         ts: timestamp(record, window)?,
         kind,
     })
+}
+
+fn checked_kind(kind: &str) -> Result<MetricKind, FieldProblem> {
+    match kind {
+        "gauge" => Ok(MetricKind::Gauge),
+        "counter" => Ok(MetricKind::Counter),
+        _ => Err(problem("kind", "must be \"gauge\" or \"counter\"")),
+    }
+}
+
+fn checked_value(kind: MetricKind, value: f64) -> Result<f64, FieldProblem> {
+    if kind == MetricKind::Counter && value < 0.0 {
+        return Err(problem("value", "must not be negative for a counter"));
+    }
+    Ok(value)
 }
 
 /// A required, non-empty string of at most `max` characters, no control characters.
@@ -329,13 +362,18 @@ fn number(record: &Map<String, Value>, field: &str) -> Result<f64, FieldProblem>
 
 /// `ts`: optional (defaults to now), RFC 3339, within the accepted window.
 fn timestamp(record: &Map<String, Value>, window: TimeWindow) -> Result<DateTime<Utc>, FieldProblem> {
-    let ts = match record.get("ts") {
-        None | Some(Value::Null) => return Ok(window.now),
-        Some(Value::String(text)) => DateTime::parse_from_rfc3339(text)
-            .map(|ts| ts.with_timezone(&Utc))
-            .map_err(|_| problem("ts", "must be an RFC 3339 timestamp such as 2026-11-24T10:15:00Z"))?,
-        Some(_) => return Err(problem("ts", "must be an RFC 3339 timestamp string")),
-    };
+    match record.get("ts") {
+        None | Some(Value::Null) => Ok(window.now),
+        Some(Value::String(text)) => checked_timestamp(text, window),
+        Some(_) => Err(problem("ts", "must be an RFC 3339 timestamp string")),
+    }
+}
+
+/// An RFC 3339 timestamp within the accepted window.
+fn checked_timestamp(text: &str, window: TimeWindow) -> Result<DateTime<Utc>, FieldProblem> {
+    let ts = DateTime::parse_from_rfc3339(text)
+        .map(|ts| ts.with_timezone(&Utc))
+        .map_err(|_| problem("ts", "must be an RFC 3339 timestamp such as 2026-11-24T10:15:00Z"))?;
     if ts < window.oldest {
         return Err(problem(
             "ts",
@@ -362,15 +400,28 @@ fn labels(record: &Map<String, Value>) -> Result<BTreeMap<String, String>, Field
     }
     let mut labels = BTreeMap::new();
     for (key, value) in map {
-        checked_text("labels", key, MAX_LABEL_CHARS, false).map_err(|(_, m)| problem("labels", format!("keys {m}")))?;
-        let field = format!("labels.{key}");
         let value = match value {
-            Value::String(value) => checked_text(&field, value, MAX_LABEL_CHARS, true)?,
-            _ => return Err(problem(&field, "must be a string")),
+            Value::String(value) => value,
+            _ => {
+                checked_label_key(key)?;
+                return Err(problem(&format!("labels.{key}"), "must be a string"));
+            }
         };
-        labels.insert(key.clone(), value);
+        let (key, value) = checked_label(key, value)?;
+        labels.insert(key, value);
     }
     Ok(labels)
+}
+
+fn checked_label_key(key: &str) -> Result<String, FieldProblem> {
+    checked_text("labels", key, MAX_LABEL_CHARS, false).map_err(|(_, m)| problem("labels", format!("keys {m}")))
+}
+
+fn checked_label(key: &str, value: &str) -> Result<(String, String), FieldProblem> {
+    let key = checked_label_key(key)?;
+    let value = checked_text("labels", value, MAX_LABEL_CHARS, true)
+        .map_err(|(_, message)| problem(&format!("labels.{key}"), message))?;
+    Ok((key, value))
 }
 
 // --- Streaming with a location -------------------------------------------
@@ -533,6 +584,8 @@ impl<'de> Visitor<'de> for RecordSeed<'_> {
         Ok(record)
     }
 }
+
+mod fast;
 
 #[cfg(test)]
 mod tests;

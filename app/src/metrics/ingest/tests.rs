@@ -68,9 +68,9 @@ fn an_empty_object_is_an_empty_batch() {
     assert!(parse_body(b"{}", BodyFormat::Json, window()).expect("valid").is_empty());
 }
 
-#[test]
-fn each_field_problem_names_the_record_and_field() {
-    let cases: Vec<(Value, bool, &str)> = vec![
+/// One bad record per field problem: (record, whether it is a request, the field named).
+fn field_problems() -> Vec<(Value, bool, &'static str)> {
+    vec![
         (without(request(), "service"), true, "service"),
         (with(request(), "service", json!("")), true, "service"),
         (with(request(), "endpoint", json!("x".repeat(201))), true, "endpoint"),
@@ -112,18 +112,75 @@ fn each_field_problem_names_the_record_and_field() {
             false,
             "labels",
         ),
-    ];
-    for (bad, is_request, field) in cases {
-        let body = if is_request {
-            json_body(vec![request(), request(), bad.clone()], vec![])
-        } else {
-            json_body(vec![request()], vec![sample(), sample(), bad.clone()])
-        };
+    ]
+}
+
+/// A body with `bad` as the third record of its list.
+fn body_with(bad: &Value, is_request: bool) -> Vec<u8> {
+    if is_request {
+        json_body(vec![request(), request(), bad.clone()], vec![])
+    } else {
+        json_body(vec![request()], vec![sample(), sample(), bad.clone()])
+    }
+}
+
+#[test]
+fn each_field_problem_names_the_record_and_field() {
+    for (bad, is_request, field) in field_problems() {
+        let body = body_with(&bad, is_request);
         let error = refused(&body, BodyFormat::Json);
         assert_eq!(error.record, Some(2), "{bad}: {error:?}");
         assert_eq!(error.field.as_deref(), Some(field), "{bad}: {error:?}");
         assert_eq!(error.list, Some(if is_request { "requests" } else { "samples" }));
     }
+}
+
+#[test]
+fn the_fast_path_gives_the_located_readers_batch_or_gives_up() {
+    let mut bodies: Vec<Vec<u8>> = vec![
+        json_body(vec![request(), without(request(), "ts")], vec![sample()]),
+        json_body(
+            vec![with(request(), "ts", Value::Null)],
+            vec![without(sample(), "labels")],
+        ),
+        json_body(vec![with(request(), "endpoint", json!("/caf\u{e9}/\"q\""))], vec![]),
+        json_body(
+            vec![],
+            vec![with(with(sample(), "kind", json!("counter")), "labels", Value::Null)],
+        ),
+        json_body(vec![with(request(), "duration_ms", json!(0))], vec![]),
+        br#"{"samples": [{"service": "a", "name": "b", "value": 1, "kind": "gauge", "labels": {"x": "1", "x": "2"}}]}"#
+            .to_vec(),
+        b"{}".to_vec(),
+        br#"{"requests": []}"#.to_vec(),
+        br#"{"requests": null}"#.to_vec(),
+        br#"{"requests": {"service": "a"}}"#.to_vec(),
+        br#"{"requests": [5]}"#.to_vec(),
+        br#"{"events": []}"#.to_vec(),
+        br#"{"requests": [], "requests": []}"#.to_vec(),
+        br#"{"requests": [{"service": "a", "service": "b"}]}"#.to_vec(),
+        br#"{"requests": []} trailing"#.to_vec(),
+        br#"[1, 2]"#.to_vec(),
+        json_body(vec![request(); MAX_RECORDS], vec![sample()]),
+    ];
+    bodies.extend(
+        field_problems()
+            .iter()
+            .map(|(bad, is_request, _)| body_with(bad, *is_request)),
+    );
+    let mut fast_answers = 0;
+    for body in &bodies {
+        let text = std::str::from_utf8(body).expect("UTF-8");
+        let located = parse_json_located(text, window());
+        match fast::parse_json(text, window()) {
+            Some(batch) => {
+                assert_eq!(Ok(batch), located, "{text}");
+                fast_answers += 1;
+            }
+            None => assert!(located.is_err(), "the fast path gave up on a valid body: {text}"),
+        }
+    }
+    assert_eq!(fast_answers, 8, "every valid body takes the fast path");
 }
 
 #[test]
