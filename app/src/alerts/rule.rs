@@ -311,7 +311,8 @@ pub(crate) mod tests {
     #[test]
     fn a_good_rule_passes_and_bad_fields_are_named() {
         assert!(draft().validate().is_ok());
-        let cases: Vec<(&str, Box<dyn Fn(&mut RuleDraft)>)> = vec![
+        type Change = Box<dyn Fn(&mut RuleDraft)>;
+        let cases: Vec<(&str, Change)> = vec![
             ("name", Box::new(|d| d.name = "  ".into())),
             ("service", Box::new(|d| d.service = String::new())),
             ("metric", Box::new(|d| d.metric = Some("cpu".into()))),

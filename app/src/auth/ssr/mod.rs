@@ -321,26 +321,6 @@ pub fn safe_next(next: Option<&str>) -> String {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::safe_next;
-
-    #[test]
-    fn only_same_site_paths_are_followed_after_sign_in() {
-        assert_eq!(safe_next(Some("/audit?actor=a")), "/audit?actor=a");
-        for hostile in [
-            "https://evil.example",
-            "//evil.example/x",
-            "/\\evil.example",
-            "javascript:alert(1)",
-            "/login?next=/x",
-        ] {
-            assert_eq!(safe_next(Some(hostile)), "/", "{hostile}");
-        }
-        assert_eq!(safe_next(None), "/");
-    }
-}
-
 /// Changes the signed-in user's own password (the current one is required),
 /// then ends their other sessions.
 pub async fn change_own_password(current_password: String, new_password: String) -> Result<(), AppError> {
@@ -392,4 +372,24 @@ pub async fn change_own_password(current_password: String, new_password: String)
         .await
         .map_err(|e| AppError::internal("end sessions", e))?;
     start_session(&state, &user, &client_info()).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn only_same_site_paths_are_followed_after_sign_in() {
+        assert_eq!(safe_next(Some("/audit?actor=a")), "/audit?actor=a");
+        for hostile in [
+            "https://evil.example",
+            "//evil.example/x",
+            "/\\evil.example",
+            "javascript:alert(1)",
+            "/login?next=/x",
+        ] {
+            assert_eq!(safe_next(Some(hostile)), "/", "{hostile}");
+        }
+        assert_eq!(safe_next(None), "/");
+    }
 }
