@@ -400,12 +400,9 @@ fn labels(record: &Map<String, Value>) -> Result<BTreeMap<String, String>, Field
     }
     let mut labels = BTreeMap::new();
     for (key, value) in map {
-        let value = match value {
-            Value::String(value) => value,
-            _ => {
-                checked_label_key(key)?;
-                return Err(problem(&format!("labels.{key}"), "must be a string"));
-            }
+        let Value::String(value) = value else {
+            checked_label_key(key)?;
+            return Err(problem(&format!("labels.{key}"), "must be a string"));
         };
         let (key, value) = checked_label(key, value)?;
         labels.insert(key, value);

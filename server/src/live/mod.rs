@@ -134,7 +134,8 @@ pub async fn publish_alert_counts(redis: &RedisHandle, counts: &[(app::alerts::S
     }
 }
 
-/// What the reader broadcasts to this instance's streams.
+/// What this instance broadcasts to its streams: the reader's entries, the
+/// heartbeat's ticks and the stop.
 #[derive(Clone, Debug)]
 pub enum Message {
     /// A stream entry (a chart point or the alert counts).

@@ -191,14 +191,11 @@ impl Events {
     /// Ready with `false` when the session no longer allows watching.
     fn poll_recheck(&mut self, cx: &mut Context<'_>) -> Poll<bool> {
         if self.checking.is_none() {
-            if self.recheck.poll_tick(cx).is_pending() {
-                return Poll::Pending;
-            }
-            self.checking = Some(still_allowed(self.state.clone(), self.session_id).boxed());
+            std::task::ready!(self.recheck.poll_tick(cx));
         }
-        let Some(checking) = self.checking.as_mut() else {
-            return Poll::Pending;
-        };
+        let checking = self
+            .checking
+            .get_or_insert_with(|| still_allowed(self.state.clone(), self.session_id).boxed());
         let allowed = std::task::ready!(checking.poll_unpin(cx));
         self.checking = None;
         Poll::Ready(allowed)
