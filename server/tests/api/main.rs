@@ -22,6 +22,7 @@ mod pages;
 mod performance;
 mod permissions;
 mod rule_files;
+mod rule_page;
 mod self_monitor;
 mod silences;
 mod users;

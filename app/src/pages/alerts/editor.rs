@@ -15,7 +15,7 @@ use super::badges::{StateBadge, when};
 use super::deliveries::DeliveryTable;
 use super::history::EventTable;
 use super::preview::PreviewPanel;
-use crate::alerts::api::{DeleteRule, RestoreRuleVersion, RuleDetail, SetRuleEnabled, get_rule, preview_rule};
+use crate::alerts::api::{DeleteRule, Preview, RestoreRuleVersion, RuleDetail, SetRuleEnabled, get_rule, preview_rule};
 use crate::alerts::form::RuleForm;
 use crate::alerts::rule::StoredVersion;
 use crate::alerts::{Aggregation, Comparator, NoDataPolicy, Severity};
@@ -51,14 +51,44 @@ fn editor_query() -> Memo<EditorQuery> {
     })
 }
 
+/// The draft the editor shows and previews: the one in the URL (a preview
+/// or a refused save), else the stored rule's, else a blank form.
+fn draft_form(query: &EditorQuery, detail: Option<&RuleDetail>) -> RuleForm {
+    query
+        .form
+        .clone()
+        .or_else(|| detail.map(|d| RuleForm::from_draft(&d.rule.draft)))
+        .unwrap_or_else(RuleForm::blank)
+}
+
+/// The preview of what the editor shows: a stored rule's always, a new
+/// rule's once the URL carries a draft.
+async fn load_preview(query: &EditorQuery, detail: Option<&RuleDetail>) -> Option<Result<Preview, AppError>> {
+    if query.form.is_none() && detail.is_none() {
+        return None;
+    }
+    Some(preview_rule(draft_form(query, detail), Some(query.hours), query.backtest).await)
+}
+
+// Each page creates its one resource here, outside the view. A resource
+// created inside a `Transition`'s children is created again every time the
+// server walks those children while it waits, and each copy's data was
+// written into the page (a rule page grew to tens of megabytes).
+
 #[component]
 pub fn NewRule() -> impl IntoView {
     let query = editor_query();
+    let preview = Resource::new(
+        move || query.get(),
+        |query| async move { load_preview(&query, None).await },
+    );
     view! {
         <Title text="New alert rule" />
         <p class="breadcrumb"><a href="/alerts">"Alerts"</a>" › "<a href="/alerts/rules">"Rules"</a>" › New"</p>
         <h1>"New alert rule"</h1>
-        {move || view! { <Editor id=None detail=None query=query.get() /> }.into_any()}
+        <Transition fallback=|| view! { <p class="muted">"Evaluating the rule over its history…"</p> }>
+            {move || preview.get().map(|preview| view! { <Editor id=None detail=None query=query.get_untracked() preview /> }.into_any())}
+        </Transition>
     }
 }
 
@@ -67,27 +97,28 @@ pub fn RulePage() -> impl IntoView {
     let params = use_params_map();
     let id = Memo::new(move |_| params.read().get("id").and_then(|v| v.parse::<i64>().ok()));
     let query = editor_query();
-    let detail = Resource::new(
-        move || id.get(),
-        |id| async move {
-            match id {
-                Some(id) => get_rule(id).await,
-                None => Err(AppError::NotFound),
-            }
+    let page = Resource::new(
+        move || (id.get(), query.get()),
+        |(id, query)| async move {
+            let detail = get_rule(id.ok_or(AppError::NotFound)?).await?;
+            let preview = load_preview(&query, Some(&detail)).await;
+            Ok::<_, AppError>((detail, preview))
         },
     );
     view! {
         <p class="breadcrumb"><a href="/alerts">"Alerts"</a>" › "<a href="/alerts/rules">"Rules"</a></p>
         <Transition fallback=|| view! { <p class="muted">"Loading the rule…"</p> }>
-            {move || detail.get().map(|result| match result {
-                Ok(detail) => {
+            {move || page.get().map(|result| match result {
+                Ok((detail, preview)) => {
                     let name = detail.rule.draft.name.clone();
+                    let query = query.get_untracked();
+                    let diff = query.diff;
                     view! {
                         <Title text=name.clone() />
                         <h1>{name}</h1>
                         {view! { <RuleHeader detail=detail.clone() /> }.into_any()}
-                        {view! { <Editor id=Some(detail.rule.id) detail=Some(detail.clone()) query=query.get() /> }.into_any()}
-                        {view! { <RuleHistory detail diff=query.get().diff /> }.into_any()}
+                        {view! { <Editor id=Some(detail.rule.id) detail=Some(detail.clone()) query preview /> }.into_any()}
+                        {view! { <RuleHistory detail diff /> }.into_any()}
                     }.into_any()
                 }
                 Err(AppError::NotFound) => view! { <Title text="Rule not found" /><h1>"Rule not found"</h1><p>"There is no such rule; it may have been deleted."</p> }.into_any(),
@@ -163,33 +194,25 @@ fn RuleHeader(detail: RuleDetail) -> impl IntoView {
 }
 
 #[component]
-fn Editor(id: Option<i64>, detail: Option<RuleDetail>, query: EditorQuery) -> impl IntoView {
+fn Editor(
+    id: Option<i64>,
+    detail: Option<RuleDetail>,
+    query: EditorQuery,
+    preview: Option<Result<Preview, AppError>>,
+) -> impl IntoView {
     let can_edit = detail.as_ref().is_none_or(|d| d.can_edit);
-    let from_url = query.form.is_some();
-    let form = query
-        .form
-        .clone()
-        .or_else(|| detail.as_ref().map(|d| RuleForm::from_draft(&d.rule.draft)))
-        .unwrap_or_else(RuleForm::blank);
-    let wanted = (from_url || detail.is_some()).then(|| (form.clone(), query.hours, query.backtest));
-    let preview = Resource::new(
-        move || wanted.clone(),
-        |wanted| async move {
-            match wanted {
-                Some((form, hours, backtest)) => Some(preview_rule(form, Some(hours), backtest).await),
-                None => None,
-            }
-        },
-    );
-    let url_error = query
+    let form = draft_form(&query, detail.as_ref());
+    let (preview, preview_error) = match preview {
+        Some(Ok(preview)) => (Some(preview), None),
+        Some(Err(error)) => (None, Some(error)),
+        None => (None, None),
+    };
+    let shown_error = query
         .error
         .clone()
-        .map(|(field, message)| AppError::Validation { field, message });
-    let error = Signal::derive(move || {
-        url_error
-            .clone()
-            .or_else(|| preview.get().flatten().and_then(Result::err))
-    });
+        .map(|(field, message)| AppError::Validation { field, message })
+        .or(preview_error);
+    let error = Signal::stored(shown_error);
     let action = id.map_or_else(|| "/alerts/rules/new".to_string(), |id| format!("/alerts/rules/{id}"));
     view! {
         {view! {
@@ -216,9 +239,7 @@ fn Editor(id: Option<i64>, detail: Option<RuleDetail>, query: EditorQuery) -> im
             </div>
         </form>
         }.into_any()}
-        <Transition fallback=|| view! { <p class="muted">"Evaluating the rule over its history…"</p> }>
-            {move || preview.get().flatten().and_then(Result::ok).map(|preview| view! { <PreviewPanel preview /> })}
-        </Transition>
+        {preview.map(|preview| view! { <PreviewPanel preview /> })}
     }
 }
 
