@@ -20,13 +20,14 @@ use futures::{SinkExt, Stream, TryStreamExt};
 use secrecy::ExposeSecret;
 use sqlx::PgPool;
 
+use app::audit::ssr::chain::verify_against;
 use app::audit::ssr::queries::{EntryRow, export_query};
-use app::audit::ssr::{AuditKey, verify_chain};
-use app::audit::{AuditFilter, AuditQuery, ChainReport};
+use app::audit::ssr::{AuditKey, anchor};
+use app::audit::{AuditFilter, AuditQuery, ChainAnchor, ChainReport};
 use app::auth::CurrentUser;
 use app::auth::permissions::{Permission, allows};
 use app::error::AppError;
-use app::state::AppState;
+use app::state::{AppState, RedisHandle};
 
 use crate::config::Config;
 use crate::startup;
@@ -196,21 +197,56 @@ pub fn write_field(out: &mut String, value: &str) {
     }
 }
 
-/// `opsdeck audit verify`: prints the result; a broken chain is an error (exit 1).
-pub async fn verify_command(config: &Config) -> anyhow::Result<()> {
+/// `opsdeck audit verify [--expect-head ID:HASH]`: prints the result; a
+/// broken chain is an error (exit 1). Without `--expect-head` it checks
+/// against the anchor in Redis, when Redis answers.
+pub async fn verify_command(config: &Config, expect_head: Option<&str>) -> anyhow::Result<()> {
+    let anchor = match expect_head {
+        Some(head) => Some(ChainAnchor::parse_head(head, chrono::Utc::now()).map_err(anyhow::Error::msg)?),
+        None => stored_anchor(config).await,
+    };
     let db = startup::connect_database(config)?;
     let mut conn = db
         .acquire()
         .await
         .with_context(|| format!("connecting to {} (DATABASE_URL)", config.database_url_for_logs()))?;
     let key = AuditKey::new(config.audit_key.expose_secret());
-    match verify_chain(&mut conn, &key).await.context("reading the audit log")? {
-        ChainReport::Intact { last_id, count } => {
-            println!("audit chain intact: {count} entries, last id {last_id}");
+    match verify_against(&mut conn, &key, anchor)
+        .await
+        .context("reading the audit log")?
+    {
+        ChainReport::Intact { last_id, count, anchor } => {
+            match anchor {
+                Some(anchor) => println!(
+                    "audit chain intact: {count} entries, last id {last_id}; holds the anchor {}",
+                    anchor.head()
+                ),
+                None => println!("audit chain intact: {count} entries, last id {last_id} (no anchor to check against)"),
+            }
             Ok(())
         }
         ChainReport::Broken { id, reason } => {
             anyhow::bail!("audit chain broken at entry {id}: {}", reason.describe(id))
+        }
+    }
+}
+
+/// The anchor recorded in Redis, or `None` (said on stderr) when there is none
+/// or Redis does not answer.
+async fn stored_anchor(config: &Config) -> Option<ChainAnchor> {
+    let redis = redis::Client::open(config.redis_url.expose_secret())
+        .map(|client| RedisHandle::new(client, config.check_timeout, config.redis_prefix.clone()));
+    match redis {
+        Ok(redis) => match anchor::read(&redis).await {
+            Ok(anchor) => anchor,
+            Err(error) => {
+                eprintln!("no anchor read from Redis ({error}); checking the chain alone");
+                None
+            }
+        },
+        Err(error) => {
+            eprintln!("REDIS_URL is not usable ({error}); checking the chain alone");
+            None
         }
     }
 }

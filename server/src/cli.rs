@@ -119,11 +119,17 @@ pub enum AlertRulesCommand {
     },
 }
 
-#[derive(Debug, Clone, Copy, Subcommand)]
+#[derive(Debug, Clone, Subcommand)]
 pub enum AuditCommand {
-    /// Check the audit log's hash chain (with OPSDECK_AUDIT_KEY); exits
-    /// non-zero and names the first broken entry when it does not hold.
-    Verify,
+    /// Check the audit log's hash chain (with OPSDECK_AUDIT_KEY) against its
+    /// anchor; exits non-zero and names the first broken entry when it does
+    /// not hold.
+    Verify {
+        /// The anchor to check against, as `ID:HASH` from an
+        /// `audit chain anchored` log line; by default the one in Redis.
+        #[arg(long, value_name = "ID:HASH")]
+        expect_head: Option<String>,
+    },
 }
 
 #[derive(Debug, Clone, Subcommand)]
@@ -190,8 +196,8 @@ pub async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             }
         },
         Command::Audit {
-            command: AuditCommand::Verify,
-        } => crate::audit::verify_command(&config).await,
+            command: AuditCommand::Verify { expect_head },
+        } => crate::audit::verify_command(&config, expect_head.as_deref()).await,
         Command::Serve => {
             let app = Application::build(config).await?;
             app.run_until_stopped(startup::shutdown_signal()).await

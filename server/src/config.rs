@@ -129,6 +129,11 @@ pub const VARIABLES: &[Variable] = &[
         meaning: "How often Opsdeck samples its own health checks into the metrics pipeline (its request timings are flushed at least every 5 s); 0 turns self-monitoring off",
     },
     Variable {
+        name: "OPSDECK_AUDIT_ANCHOR_SECS",
+        default: "60",
+        meaning: "How often every instance records the audit chain's head (newest entry id and hash) in Redis and in its log, so entries cut off the end are detected; 0 turns it off",
+    },
+    Variable {
         name: "OPSDECK_ALERT_EVAL_SECS",
         default: "15",
         meaning: "How often the alert evaluator (one instance at a time) evaluates every enabled rule; backtests evaluate at the same rhythm",
@@ -191,6 +196,8 @@ pub struct Config {
     pub retention: RetentionSettings,
     /// Zero: self-monitoring is off.
     pub self_monitor_every: Duration,
+    /// How often the audit chain's head is anchored; zero: never.
+    pub audit_anchor_every: Duration,
     pub live_recheck: Duration,
     pub alert_every: Duration,
     pub notify: NotifyConfig,
@@ -288,6 +295,7 @@ impl Config {
                 rollup_days: get("OPSDECK_RETENTION_ROLLUP_DAYS").positive()?,
             },
             self_monitor_every: Duration::from_secs(get("OPSDECK_SELF_MONITOR_SECS").parse("a number of seconds")?),
+            audit_anchor_every: Duration::from_secs(get("OPSDECK_AUDIT_ANCHOR_SECS").parse("a number of seconds")?),
             live_recheck: Duration::from_secs(get("OPSDECK_LIVE_RECHECK_SECS").positive()?),
             alert_every: Duration::from_secs(get("OPSDECK_ALERT_EVAL_SECS").positive()?),
             notify: NotifyConfig {

@@ -4,6 +4,7 @@
 pub mod alerting;
 pub mod api_key_cli;
 pub mod audit;
+pub mod audit_anchor;
 pub mod backup_cli;
 pub mod backup_download;
 pub mod backup_scheduler;

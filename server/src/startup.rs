@@ -103,6 +103,8 @@ impl Application {
         let _self_monitor = self
             .self_monitor
             .map(|buffer| crate::self_monitor::spawn(self.state.clone(), buffer, self.config.self_monitor_every));
+        // Every instance anchors the audit chain's head outside the table.
+        let _audit_anchor = crate::audit_anchor::spawn(self.state.clone(), self.config.audit_anchor_every);
         let live = self.live;
         let (stopping_tx, stopping_rx) = tokio::sync::oneshot::channel::<()>();
         let server = axum::serve(

@@ -100,11 +100,53 @@ pub struct AuditListing {
     pub viewer_role: Role,
 }
 
+/// The chain's head as last recorded outside the table (in Redis and in
+/// Opsdeck's log): the chain alone cannot show entries cut off its end, the
+/// anchor can.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChainAnchor {
+    /// The newest entry's id when the anchor was recorded.
+    pub id: i64,
+    /// That entry's hash.
+    pub hash: [u8; 32],
+    pub at: DateTime<Utc>,
+}
+
+impl ChainAnchor {
+    /// `ID:HASH` (hash in hex): what the log line prints and
+    /// `opsdeck audit verify --expect-head` takes.
+    pub fn head(&self) -> String {
+        let hex: String = self.hash.iter().map(|b| format!("{b:02x}")).collect();
+        format!("{}:{hex}", self.id)
+    }
+
+    /// Reads `ID:HASH` back; `at` is when it was recorded, if known.
+    pub fn parse_head(text: &str, at: DateTime<Utc>) -> Result<ChainAnchor, String> {
+        let wrong = || format!("expected ID:HASH (an entry id and its 64-character hex hash), got {text:?}");
+        let (id, hex) = text.trim().split_once(':').ok_or_else(wrong)?;
+        let id: i64 = id.parse().ok().filter(|id| *id >= 1).ok_or_else(wrong)?;
+        if hex.len() != 64 || !hex.is_ascii() {
+            return Err(wrong());
+        }
+        let mut hash = [0u8; 32];
+        for (i, byte) in hash.iter_mut().enumerate() {
+            *byte = u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).map_err(|_| wrong())?;
+        }
+        Ok(ChainAnchor { id, hash, at })
+    }
+}
+
 /// The result of checking the hash chain.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ChainReport {
-    /// Every entry from 1 to `last_id` is present, linked and unedited.
-    Intact { last_id: i64, count: i64 },
+    /// Every entry from 1 to `last_id` is present, linked and unedited, and
+    /// the chain still holds `anchor` (the last one recorded), if any.
+    Intact {
+        last_id: i64,
+        count: i64,
+        #[serde(default)]
+        anchor: Option<ChainAnchor>,
+    },
     /// The first entry where the chain does not hold.
     Broken { id: i64, reason: BreakReason },
 }
@@ -118,6 +160,11 @@ pub enum BreakReason {
     /// The entry's `prev_hash` is not the previous entry's hash: entries were
     /// re-ordered, replaced or re-linked.
     WrongLink,
+    /// The log ends before the anchor's entry `anchored`: entries from the
+    /// broken entry's id on were cut off the end.
+    Truncated { anchored: i64 },
+    /// The entry is the anchor's, but its hash is not the one anchored.
+    NotAnchored,
 }
 
 impl BreakReason {
@@ -129,6 +176,13 @@ impl BreakReason {
             BreakReason::WrongLink => {
                 "the entry does not link to the entry before it (entries re-ordered or replaced)".to_string()
             }
+            BreakReason::Truncated { anchored } if anchored == id => {
+                format!("the log ends before it, but the chain's anchor recorded entry {anchored} (cut off the end)")
+            }
+            BreakReason::Truncated { anchored } => format!(
+                "the log ends before it, but the chain's anchor recorded entries up to {anchored} (entries {id} to {anchored} cut off the end)"
+            ),
+            BreakReason::NotAnchored => "the entry is not the one the chain's anchor recorded (replaced)".to_string(),
         }
     }
 }
@@ -136,8 +190,21 @@ impl BreakReason {
 impl std::fmt::Display for ChainReport {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match *self {
-            ChainReport::Intact { count: 0, .. } => f.write_str("The audit log is empty"),
-            ChainReport::Intact { last_id, .. } => write!(f, "Chain intact up to entry {last_id}"),
+            ChainReport::Intact {
+                count: 0, anchor: None, ..
+            } => f.write_str("The audit log is empty"),
+            ChainReport::Intact { last_id, anchor, .. } => {
+                write!(f, "Chain intact up to entry {last_id}")?;
+                match anchor {
+                    Some(anchor) => write!(
+                        f,
+                        "; it holds the anchor recorded {} (entry {})",
+                        anchor.at.format("%Y-%m-%d %H:%M:%S UTC"),
+                        anchor.id
+                    ),
+                    None => f.write_str("; no anchor recorded yet"),
+                }
+            }
             ChainReport::Broken { id, reason } => write!(f, "Broken at entry {id}: {}", reason.describe(id)),
         }
     }
@@ -171,8 +238,21 @@ mod tests {
     #[test]
     fn reports_read_as_the_page_and_cli_show_them() {
         assert_eq!(
-            ChainReport::Intact { last_id: 12, count: 12 }.to_string(),
-            "Chain intact up to entry 12"
+            ChainReport::Intact {
+                last_id: 12,
+                count: 12,
+                anchor: None
+            }
+            .to_string(),
+            "Chain intact up to entry 12; no anchor recorded yet"
+        );
+        assert_eq!(
+            ChainReport::Broken {
+                id: 8,
+                reason: BreakReason::Truncated { anchored: 10 }
+            }
+            .to_string(),
+            "Broken at entry 8: the log ends before it, but the chain's anchor recorded entries up to 10 (entries 8 to 10 cut off the end)"
         );
         assert_eq!(
             ChainReport::Broken {
@@ -198,5 +278,30 @@ mod tests {
             .to_string()
             .starts_with("Broken at entry 3: the entry was edited")
         );
+    }
+
+    #[test]
+    fn an_anchor_reads_back_from_its_head_and_refuses_anything_else() {
+        let at = DateTime::<Utc>::UNIX_EPOCH;
+        let anchor = ChainAnchor {
+            id: 42,
+            hash: [0xab; 32],
+            at,
+        };
+        assert_eq!(anchor.head(), format!("42:{}", "ab".repeat(32)));
+        assert_eq!(ChainAnchor::parse_head(&anchor.head(), at), Ok(anchor));
+        for wrong in [
+            "",
+            "42",
+            "42:",
+            "0:00",
+            "-1:ab",
+            &format!("x:{}", "ab".repeat(32)),
+            &format!("42:{}", "zz".repeat(32)),
+            &format!("42:{}", "ab".repeat(31)),
+            &format!("42:{}é", "a".repeat(62)),
+        ] {
+            assert!(ChainAnchor::parse_head(wrong, at).is_err(), "{wrong:?}");
+        }
     }
 }

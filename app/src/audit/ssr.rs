@@ -11,6 +11,7 @@ use sqlx::PgConnection;
 use super::Outcome;
 use crate::auth::permissions::Role;
 
+pub mod anchor;
 pub mod chain;
 pub mod queries;
 mod reading;

@@ -16,12 +16,12 @@ use sqlx::{Connection, Executor, PgConnection, PgPool};
 
 use crate::helpers::{TEST_AUDIT_KEY, TestApp, database_server_url, fresh_database};
 
-fn key() -> AuditKey {
+pub(crate) fn key() -> AuditKey {
     AuditKey::new(&hex::decode(TEST_AUDIT_KEY).expect("test key is hex"))
 }
 
 /// A fresh migrated database with nothing in it, and a pool on it.
-async fn empty_log() -> (String, PgPool) {
+pub(crate) async fn empty_log() -> (String, PgPool) {
     let name = fresh_database().await;
     let pool = PgPool::connect(&format!("{}/{name}", database_server_url()))
         .await
@@ -29,7 +29,7 @@ async fn empty_log() -> (String, PgPool) {
     (name, pool)
 }
 
-fn entry(email: &str, action: &str, outcome: Outcome) -> NewAuditEntry {
+pub(crate) fn entry(email: &str, action: &str, outcome: Outcome) -> NewAuditEntry {
     let actor = Actor {
         id: Some(1),
         email: Some(email.to_string()),
@@ -39,14 +39,14 @@ fn entry(email: &str, action: &str, outcome: Outcome) -> NewAuditEntry {
 }
 
 /// Appends `entry` in its own committed transaction.
-async fn commit(pool: &PgPool, entry: NewAuditEntry) -> i64 {
+pub(crate) async fn commit(pool: &PgPool, entry: NewAuditEntry) -> i64 {
     let mut tx = pool.begin().await.expect("begin");
     let id = append(&mut tx, &key(), entry).await.expect("append");
     tx.commit().await.expect("commit");
     id
 }
 
-async fn append_many(pool: &PgPool, n: usize) {
+pub(crate) async fn append_many(pool: &PgPool, n: usize) {
     for i in 0..n {
         let user = i % 5;
         commit(
@@ -76,7 +76,7 @@ async fn verify(pool: &PgPool) -> ChainReport {
 
 /// Runs `sql` with the append-only triggers off, as someone with direct
 /// database access would to tamper with the log.
-async fn tamper(db_name: &str, sql: &str) {
+pub(crate) async fn tamper(db_name: &str, sql: &str) {
     let mut conn = PgConnection::connect(&format!("{}/{db_name}", database_server_url()))
         .await
         .expect("superuser");
@@ -131,9 +131,23 @@ async fn the_table_refuses_update_delete_and_truncate() {
 #[tokio::test]
 async fn the_verifier_passes_an_intact_chain_and_an_empty_one() {
     let (_, pool) = empty_log().await;
-    assert_eq!(verify(&pool).await, ChainReport::Intact { last_id: 0, count: 0 });
+    assert_eq!(
+        verify(&pool).await,
+        ChainReport::Intact {
+            last_id: 0,
+            count: 0,
+            anchor: None
+        }
+    );
     append_many(&pool, 7).await;
-    assert_eq!(verify(&pool).await, ChainReport::Intact { last_id: 7, count: 7 });
+    assert_eq!(
+        verify(&pool).await,
+        ChainReport::Intact {
+            last_id: 7,
+            count: 7,
+            anchor: None
+        }
+    );
 }
 
 #[tokio::test]
@@ -208,7 +222,14 @@ async fn an_append_in_a_rolled_back_transaction_leaves_no_entry() {
         commit(&pool, entry("a@example.com", "user.create", Outcome::Success)).await,
         1
     );
-    assert_eq!(verify(&pool).await, ChainReport::Intact { last_id: 1, count: 1 });
+    assert_eq!(
+        verify(&pool).await,
+        ChainReport::Intact {
+            last_id: 1,
+            count: 1,
+            anchor: None
+        }
+    );
 }
 
 /// A change and its audit entry, in one transaction, the way every area writes.
@@ -469,6 +490,8 @@ fn opsdeck_verify(db_name: &str) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_opsdeck"))
         .args(["audit", "verify"])
         .env("OPSDECK_LOG", "warn")
+        // No anchor under this prefix: the chain alone is checked.
+        .env("OPSDECK_REDIS_PREFIX", format!("{db_name}:"))
         .env("OPSDECK_AUDIT_KEY", TEST_AUDIT_KEY)
         .env("DATABASE_URL", format!("{}/{db_name}", database_server_url()))
         .output()
@@ -488,7 +511,7 @@ async fn opsdeck_audit_verify_exits_zero_on_an_intact_chain_and_non_zero_at_a_br
     );
     assert_eq!(
         String::from_utf8_lossy(&output.stdout).trim(),
-        "audit chain intact: 4 entries, last id 4"
+        "audit chain intact: 4 entries, last id 4 (no anchor to check against)"
     );
 
     tamper(
@@ -507,6 +530,7 @@ async fn opsdeck_audit_verify_exits_zero_on_an_intact_chain_and_non_zero_at_a_br
     let output = Command::new(env!("CARGO_BIN_EXE_opsdeck"))
         .args(["audit", "verify"])
         .env("OPSDECK_LOG", "warn")
+        .env("OPSDECK_REDIS_PREFIX", format!("{db}:"))
         .env("OPSDECK_AUDIT_KEY", "00".repeat(32))
         .env("DATABASE_URL", format!("{}/{db}", database_server_url()))
         .output()
@@ -533,7 +557,11 @@ async fn seeded_app() -> TestApp {
     app
 }
 
-async fn post_json(browser: &crate::helpers::Browser, path: &str, form: &[(&str, &str)]) -> (u16, serde_json::Value) {
+pub(crate) async fn post_json(
+    browser: &crate::helpers::Browser,
+    path: &str,
+    form: &[(&str, &str)],
+) -> (u16, serde_json::Value) {
     let response = browser.post_fn(path, form).await;
     let status = response.status().as_u16();
     (status, response.json().await.expect("JSON body"))

@@ -5,6 +5,7 @@ mod alert_pages;
 mod alerting;
 mod api_keys;
 mod audit;
+mod audit_anchor;
 mod auth;
 mod backups;
 mod backups_cli;

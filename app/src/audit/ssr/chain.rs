@@ -3,22 +3,32 @@
 //!
 //! Rows are streamed, so memory stays constant however long the log is. What
 //! the chain cannot show on its own: entries cut off the end (the newest
-//! entries deleted together). Comparing `last_id` with an earlier report, or
-//! with a copy kept elsewhere, catches that.
+//! entries deleted together). The chain's anchor (`anchor.rs`: the head
+//! recorded outside the table) catches that: the log must still reach the
+//! anchored entry, and that entry must still carry the anchored hash.
 
 use futures::TryStreamExt;
 use sqlx::PgConnection;
 
 use super::{AuditKey, GENESIS_HASH, StoredEntry, entry_hash};
-use crate::audit::{BreakReason, ChainReport};
+use crate::audit::{BreakReason, ChainAnchor, ChainReport};
 
 const ALL_IN_ID_ORDER: &str = "SELECT id, at, actor_id, actor_email, actor_role, action, target_type, target_id, \
                                outcome, client_ip, user_agent, request_id, before, after, prev_hash, hash \
                                FROM audit_log ORDER BY id";
 
 /// Walks the whole chain and reports the first broken entry, if any.
-#[tracing::instrument(skip_all, err)]
 pub async fn verify_chain(conn: &mut PgConnection, key: &AuditKey) -> Result<ChainReport, sqlx::Error> {
+    verify_against(conn, key, None).await
+}
+
+/// Walks the whole chain, and checks that it still holds `anchor`.
+#[tracing::instrument(skip_all, err)]
+pub async fn verify_against(
+    conn: &mut PgConnection,
+    key: &AuditKey,
+    anchor: Option<ChainAnchor>,
+) -> Result<ChainReport, sqlx::Error> {
     let mut rows = sqlx::query_as::<_, StoredEntry>(ALL_IN_ID_ORDER).fetch(&mut *conn);
     let mut expected_id = 1;
     let mut prev_hash = GENESIS_HASH.to_vec();
@@ -26,12 +36,26 @@ pub async fn verify_chain(conn: &mut PgConnection, key: &AuditKey) -> Result<Cha
         if let Some(reason) = check(key, &entry, expected_id, &prev_hash) {
             return Ok(ChainReport::Broken { id: entry.id, reason });
         }
+        if anchor.is_some_and(|anchor| anchor.id == entry.id && anchor.hash[..] != entry.hash[..]) {
+            return Ok(ChainReport::Broken {
+                id: entry.id,
+                reason: BreakReason::NotAnchored,
+            });
+        }
         expected_id = entry.id + 1;
         prev_hash = entry.hash;
     }
+    let last_id = expected_id - 1;
+    if let Some(anchor) = anchor.filter(|anchor| anchor.id > last_id) {
+        return Ok(ChainReport::Broken {
+            id: expected_id,
+            reason: BreakReason::Truncated { anchored: anchor.id },
+        });
+    }
     Ok(ChainReport::Intact {
-        last_id: expected_id - 1,
-        count: expected_id - 1,
+        last_id,
+        count: last_id,
+        anchor,
     })
 }
 

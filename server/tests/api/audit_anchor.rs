@@ -1,0 +1,177 @@
+//! The audit chain's anchor: entries cut off the end of the log, which the
+//! chain alone cannot show, are found against the head recorded outside the
+//! table — by the verifier, `opsdeck audit verify --expect-head`, and the
+//! Audit page's check after a running instance recorded the head in Redis.
+
+use std::process::Command;
+use std::time::Duration;
+
+use app::audit::ssr::anchor;
+use app::audit::ssr::chain::verify_against;
+use app::audit::{BreakReason, ChainAnchor, ChainReport};
+use app::auth::permissions::Role;
+use chrono::Utc;
+
+use crate::audit::{append_many, empty_log, key, post_json, tamper};
+use crate::helpers::{TEST_AUDIT_KEY, TestApp, database_server_url};
+
+async fn head(pool: &sqlx::PgPool) -> ChainAnchor {
+    let mut conn = pool.acquire().await.expect("connection");
+    anchor::head(&mut conn, Utc::now())
+        .await
+        .expect("head read")
+        .expect("a non-empty log")
+}
+
+#[tokio::test]
+async fn the_newest_entries_deleted_together_break_the_chain_against_its_anchor() {
+    let (db, pool) = empty_log().await;
+    append_many(&pool, 5).await;
+    let anchored = head(&pool).await;
+    assert_eq!(anchored.id, 5);
+    let mut conn = pool.acquire().await.expect("connection");
+    assert_eq!(
+        verify_against(&mut conn, &key(), Some(anchored))
+            .await
+            .expect("verified"),
+        ChainReport::Intact {
+            last_id: 5,
+            count: 5,
+            anchor: Some(anchored)
+        }
+    );
+
+    tamper(&db, "DELETE FROM audit_log WHERE id >= 3").await;
+    // The chain alone still looks whole: what is left links up.
+    assert_eq!(
+        verify_against(&mut conn, &key(), None).await.expect("verified"),
+        ChainReport::Intact {
+            last_id: 2,
+            count: 2,
+            anchor: None
+        }
+    );
+    assert_eq!(
+        verify_against(&mut conn, &key(), Some(anchored))
+            .await
+            .expect("verified"),
+        ChainReport::Broken {
+            id: 3,
+            reason: BreakReason::Truncated { anchored: 5 }
+        }
+    );
+
+    // And from the command line, with the head from the log line.
+    let output = Command::new(env!("CARGO_BIN_EXE_opsdeck"))
+        .args(["audit", "verify", "--expect-head", &anchored.head()])
+        .env("OPSDECK_LOG", "warn")
+        .env("OPSDECK_AUDIT_KEY", TEST_AUDIT_KEY)
+        .env("OPSDECK_REDIS_PREFIX", format!("{db}:"))
+        .env("DATABASE_URL", format!("{}/{db}", database_server_url()))
+        .output()
+        .expect("opsdeck runs");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("audit chain broken at entry 3") && stderr.contains("entries 3 to 5 cut off the end"),
+        "{stderr}"
+    );
+}
+
+#[tokio::test]
+async fn a_replaced_anchored_entry_is_named() {
+    let (_, pool) = empty_log().await;
+    append_many(&pool, 3).await;
+    let mut anchored = head(&pool).await;
+    anchored.hash[0] ^= 1;
+    let mut conn = pool.acquire().await.expect("connection");
+    assert_eq!(
+        verify_against(&mut conn, &key(), Some(anchored))
+            .await
+            .expect("verified"),
+        ChainReport::Broken {
+            id: 3,
+            reason: BreakReason::NotAnchored
+        }
+    );
+}
+
+#[tokio::test]
+async fn the_anchor_in_redis_only_moves_forward() {
+    let app = TestApp::configure()
+        .await
+        .set("OPSDECK_AUDIT_ANCHOR_SECS", "0")
+        .spawn()
+        .await;
+    let redis = app::state::RedisHandle::new(
+        redis::Client::open(crate::helpers::redis_url()).expect("redis url"),
+        Duration::from_secs(2),
+        app.redis_prefix.clone(),
+    );
+    append_many(&app.db, 4).await;
+    let later = head(&app.db).await;
+    let earlier = ChainAnchor {
+        id: later.id - 2,
+        ..later
+    };
+    assert_eq!(
+        anchor::record(&redis, earlier).await.expect("recorded"),
+        anchor::Recorded::Moved
+    );
+    assert_eq!(
+        anchor::record(&redis, later).await.expect("recorded"),
+        anchor::Recorded::Moved
+    );
+    assert_eq!(
+        anchor::record(&redis, later).await.expect("recorded"),
+        anchor::Recorded::Unchanged
+    );
+    assert_eq!(
+        anchor::record(&redis, earlier).await.expect("recorded"),
+        anchor::Recorded::AheadOfLog { anchored: later.id },
+        "a shorter log never moves the anchor back"
+    );
+    assert_eq!(anchor::read(&redis).await.expect("read").map(|a| a.id), Some(later.id));
+}
+
+#[tokio::test]
+async fn a_running_instance_anchors_the_head_and_the_audit_page_finds_the_cut() {
+    let app = TestApp::configure()
+        .await
+        .set("OPSDECK_AUDIT_ANCHOR_SECS", "1")
+        .spawn()
+        .await;
+    let (support, _) = app.signed_in(Role::Support).await;
+    append_many(&app.db, 3).await;
+    let newest = head(&app.db).await;
+    let redis = app::state::RedisHandle::new(
+        redis::Client::open(crate::helpers::redis_url()).expect("redis url"),
+        Duration::from_secs(2),
+        app.redis_prefix.clone(),
+    );
+    // The instance records the head within a round or two.
+    let mut anchored = None;
+    for _ in 0..50 {
+        anchored = anchor::read(&redis).await.expect("read").filter(|a| a.id >= newest.id);
+        if anchored.is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let anchored = anchored.expect("the head was anchored within 5 s");
+
+    let (status, body) = post_json(&support, "/api/audit/verify", &[]).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["Intact"]["anchor"]["id"], anchored.id, "{body}");
+
+    tamper(
+        &app.db_name,
+        &format!("DELETE FROM audit_log WHERE id > {}", anchored.id - 2),
+    )
+    .await;
+    let (status, body) = post_json(&support, "/api/audit/verify", &[]).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["Broken"]["reason"]["Truncated"]["anchored"], anchored.id, "{body}");
+    let page = support.get("/audit?verify=1").await.text().await.expect("page");
+    assert!(page.contains("cut off the end"), "the Audit page says so");
+}
