@@ -91,3 +91,58 @@ async fn a_rule_page_with_a_day_of_data_and_history_is_small_and_costs_a_few_pla
     );
     println!("rule page: {} bytes in {rule:?}; plain page {plain:?}", page.len());
 }
+
+/// Each resource's data as written into `page` (`__RESOLVED_RESOURCES[n] = …`).
+fn resolved_resources(page: &str) -> Vec<&str> {
+    page.split("__RESOLVED_RESOURCES[")
+        .skip(1)
+        .filter_map(|rest| rest.split_once("] = ").map(|(_, value)| value))
+        .map(|value| value.split_once(";").map_or(value, |(value, _)| value))
+        .collect()
+}
+
+#[tokio::test]
+async fn every_page_carries_each_of_its_resources_once() {
+    let app = TestApp::spawn().await;
+    let id = rule_with_history(&app).await;
+    let (admin, _) = app.signed_in(Role::Admin).await;
+    let rule = format!("/alerts/rules/{id}");
+    let pages = [
+        "/",
+        "/performance",
+        "/health-checks",
+        "/alerts",
+        "/alerts/rules",
+        rule.as_str(),
+        "/alerts/rules/new",
+        "/alerts/silences",
+        "/alerts/channels",
+        "/backups",
+        "/deployments",
+        "/audit",
+        "/audit?verify=1",
+        "/settings/api-keys",
+        "/users",
+        "/profile",
+    ];
+    for path in pages {
+        let response = admin.get(path).await;
+        assert_eq!(response.status().as_u16(), 200, "{path}");
+        let page = response.text().await.expect("page");
+        let resources = resolved_resources(&page);
+        assert!(!resources.is_empty(), "{path} carries its data for hydration");
+        // Two resources may fetch the same small answer (the header badge and
+        // the Overview both count firing alerts); the same sizeable data twice
+        // is one resource created again on a render.
+        let mut sizeable: Vec<&str> = resources.iter().copied().filter(|data| data.len() > 100).collect();
+        let written = sizeable.len();
+        sizeable.sort_unstable();
+        sizeable.dedup();
+        assert_eq!(
+            sizeable.len(),
+            written,
+            "{path}: {written} resources' data written, only {} different",
+            sizeable.len()
+        );
+    }
+}

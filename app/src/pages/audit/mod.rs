@@ -20,7 +20,7 @@ use crate::audit::{AuditFilter, AuditListing, list_audit_entries};
 use crate::auth::permissions::{Permission, allows};
 use filters::FilterForm;
 use table::{EntriesTable, Pager};
-use verify::VerifyPanel;
+use verify::{ReportResource, VerifyPanel, chain_report};
 
 #[component]
 pub fn AuditLog() -> impl IntoView {
@@ -28,6 +28,10 @@ pub fn AuditLog() -> impl IntoView {
     let filter = Memo::new(move |_| filter_from(&query.read()));
     let verify_requested = Memo::new(move |_| query.read().get_str("verify").is_some());
     let listing = Resource::new(move || filter.get(), list_audit_entries);
+    let may_verify = Signal::derive(move || {
+        listing.with(|listing| matches!(listing, Some(Ok(l)) if allows(l.viewer_role, Permission::VerifyAudit)))
+    });
+    let report = chain_report(verify_requested, may_verify);
 
     view! {
         <Title text="Audit" />
@@ -35,7 +39,7 @@ pub fn AuditLog() -> impl IntoView {
         <FilterForm filter />
         <Transition fallback=|| view! { <p class="muted">"Loading the audit log…"</p> }>
             {move || listing.get().map(|result| match result {
-                Ok(listing) => view! { <Listing listing filter=filter.get() verify_requested /> }.into_any(),
+                Ok(listing) => view! { <Listing listing filter=filter.get() report /> }.into_any(),
                 Err(error) => view! {
                     <p class="error" role="alert">{format!("Could not load the audit log: {error}")}</p>
                 }.into_any(),
@@ -61,13 +65,13 @@ fn filter_from(query: &ParamsMap) -> AuditFilter {
 }
 
 #[component]
-fn Listing(listing: AuditListing, filter: AuditFilter, verify_requested: Memo<bool>) -> impl IntoView {
+fn Listing(listing: AuditListing, filter: AuditFilter, report: ReportResource) -> impl IntoView {
     let role = listing.viewer_role;
     let page = listing.page;
     view! {
         <div class="audit-actions">
             {allows(role, Permission::ExportAudit).then(|| view! { <ExportLink filter=filter.clone() /> })}
-            {allows(role, Permission::VerifyAudit).then(|| view! { <VerifyPanel filter=filter.clone() requested=verify_requested /> })}
+            {allows(role, Permission::VerifyAudit).then(|| view! { <VerifyPanel filter=filter.clone() report /> })}
         </div>
         <EntriesTable entries=page.entries.clone() filter=filter.clone() with_details=allows(role, Permission::ReadAuditDetails) />
         <Pager page filter />

@@ -4,17 +4,20 @@
 use leptos::prelude::*;
 
 use crate::audit::{AuditFilter, ChainReport, verify_audit_chain};
+use crate::error::AppError;
 
-#[component]
-pub fn VerifyPanel(filter: AuditFilter, requested: Memo<bool>) -> impl IntoView {
-    let query = filter.query_string();
-    let href = if query.is_empty() {
-        "/audit?verify=1".to_string()
-    } else {
-        format!("/audit?{query}&verify=1")
-    };
-    let report = Resource::new(
-        move || requested.get(),
+/// The chain check the URL asks for (`None` until asked).
+pub type ReportResource = Resource<Option<Result<ChainReport, AppError>>>;
+
+/// Created once by the page, outside its `Transition`: a resource created in
+/// the panel would be created (and the whole chain walked) again each time
+/// the server re-walks the listing while it waits.
+///
+/// `may_verify` holds it back for roles without the permission (they are
+/// shown no "Verify chain", and a hand-typed `?verify=1` is not a refusal).
+pub fn chain_report(requested: Memo<bool>, may_verify: Signal<bool>) -> ReportResource {
+    Resource::new(
+        move || requested.get() && may_verify.get(),
         |requested| async move {
             if requested {
                 Some(verify_audit_chain().await)
@@ -22,7 +25,17 @@ pub fn VerifyPanel(filter: AuditFilter, requested: Memo<bool>) -> impl IntoView 
                 None
             }
         },
-    );
+    )
+}
+
+#[component]
+pub fn VerifyPanel(filter: AuditFilter, report: ReportResource) -> impl IntoView {
+    let query = filter.query_string();
+    let href = if query.is_empty() {
+        "/audit?verify=1".to_string()
+    } else {
+        format!("/audit?{query}&verify=1")
+    };
     view! {
         <div class="verify">
             <a class="button" href=href>"Verify chain"</a>
