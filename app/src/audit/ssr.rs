@@ -14,6 +14,7 @@ use crate::auth::permissions::Role;
 pub mod chain;
 pub mod queries;
 mod reading;
+pub mod refusals;
 
 pub use chain::verify_chain;
 pub(super) use reading::{entry_for_viewer, list_for_viewer, verify_for_viewer};
