@@ -5,10 +5,11 @@
 //! source per window* (same action, outcome, actor or client address, target
 //! and reason) in Redis:
 //!
-//! - the first one of a window is written at once, with `"count": 1`;
+//! - the first one starts a window and is written at once, with `"count": 1`;
 //! - the rest of that window only count, and when the window has ended one
 //!   entry with the rest's `"count"` is written by [`flush_due`] (every
-//!   instance runs it; `ZREM` decides which one writes), so the counts of a
+//!   instance runs it; `ZREM` decides which one writes and `GETDEL` of the
+//!   counter ends the window), so the counts of a
 //!   refusal's entries add up to the number of times it happened;
 //! - anonymous refusals from one address beyond `anonymous_per_minute` in a
 //!   minute are answered `429` (they are still counted).
@@ -182,8 +183,7 @@ impl Limited {
 async fn count(state: &AppState, entry: &NewAuditEntry) -> redis::RedisResult<(u64, Limited)> {
     let window = state.refusals.window.as_secs().max(1);
     let now = now_secs();
-    let index = now / window;
-    let id = format!("{}:{index}", fingerprint(entry));
+    let id = fingerprint(entry);
     let counter = state.redis.key(&format!("audit:refusal:{id}"));
     let template = state.redis.key(&format!("audit:refusal:{id}:entry"));
     let keep = i64::try_from(window * 3 + 60).unwrap_or(i64::MAX);
@@ -210,9 +210,10 @@ async fn count(state: &AppState, entry: &NewAuditEntry) -> redis::RedisResult<(u
         _ => Limited::No,
     };
     if in_window == 1 {
-        // The first of its window: the rest's count is written once it ends.
+        // The first of a window, which starts now: the rest's count is
+        // written once it ends.
         let text = serde_json::to_string(&Template::of(entry)).unwrap_or_default();
-        let due = (index + 1) * window;
+        let due = now + window;
         let queued: redis::RedisResult<()> = redis::pipe()
             .cmd("SET")
             .arg(&template)
@@ -260,12 +261,12 @@ pub async fn flush_due(state: &AppState) -> redis::RedisResult<usize> {
         }
         let counter = state.redis.key(&format!("audit:refusal:{id}"));
         let template = state.redis.key(&format!("audit:refusal:{id}:entry"));
-        let (count, text): (Option<u64>, Option<String>) = redis::pipe()
-            .get(&counter)
-            .get(&template)
-            .query_async(&mut conn)
-            .await?;
-        let _: () = conn.del(&[&counter, &template]).await?;
+        // The template first: a refusal right after the GETDEL starts the
+        // next window and sets its own (the old one is left to expire).
+        let text: Option<String> = conn.get(&template).await?;
+        // Taking the counter ends the window: a refusal before this counts
+        // here, one after starts the next window.
+        let count: Option<u64> = redis::cmd("GETDEL").arg(&counter).query_async(&mut conn).await?;
         let (Some(count), Some(text)) = (count, text) else {
             continue;
         };
