@@ -19,6 +19,8 @@ pub struct AppState {
     /// Cookies carry `Secure` unless Opsdeck is served over plain local HTTP.
     pub secure_cookies: bool,
     pub audit_key: crate::audit::ssr::AuditKey,
+    /// How refused requests are counted into the audit log.
+    pub refusals: crate::audit::ssr::refusals::RefusalSettings,
     pub auth: crate::auth::ssr::AuthSettings,
     pub ingest: crate::metrics::ingest::IngestSettings,
     /// How often the alert evaluator runs (backtests evaluate as often).

@@ -7,7 +7,6 @@
 use std::time::Duration;
 
 use app::state::RedisHandle;
-use chrono::Utc;
 use sqlx::PgPool;
 
 /// Advisory lock key of the alert evaluator ('opsdeck alerting').
@@ -17,7 +16,7 @@ pub const EVALUATOR_LOCK: i64 = 7_202_611_244;
 pub async fn run(pool: PgPool, every: Duration, live: Option<RedisHandle>) {
     let cycle = || async {
         let started = std::time::Instant::now();
-        match app::alerts::ssr::evaluate::run_cycle(&pool, Utc::now()).await {
+        match app::alerts::ssr::evaluate::run_cycle(&pool, app::alerts::ssr::series::evaluation_time()).await {
             Ok(cycle) => {
                 tracing::debug!(
                     rules = cycle.rules,

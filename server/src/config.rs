@@ -34,6 +34,26 @@ pub const VARIABLES: &[Variable] = &[
         meaning: "Address and port to listen on",
     },
     Variable {
+        name: "OPSDECK_MAX_CONNECTIONS",
+        default: "auto",
+        meaning: "Most client connections open at once (more wait until one closes); auto: three quarters of the open-files limit",
+    },
+    Variable {
+        name: "OPSDECK_HEADER_TIMEOUT_SECS",
+        default: "30",
+        meaning: "A request's head must arrive within this many seconds of the connection opening or the previous response (so it is also the idle timeout of a kept-alive connection)",
+    },
+    Variable {
+        name: "OPSDECK_BODY_TIMEOUT_SECS",
+        default: "30",
+        meaning: "Longest wait for the next part of a request body before the request is dropped",
+    },
+    Variable {
+        name: "OPSDECK_LIVE_STREAMS_PER_USER",
+        default: "20",
+        meaning: "Live streams (GET /api/v1/live) one user may hold open on one instance; more are refused with 429",
+    },
+    Variable {
         name: "OPSDECK_SITE_ROOT",
         default: "target/site",
         meaning: "Directory with the built site (wasm, JS, CSS, assets)",
@@ -124,6 +144,16 @@ pub const VARIABLES: &[Variable] = &[
         meaning: "Days the rollups (per minute and per hour) are kept (whole daily partitions are dropped after); finished notifications are kept as long",
     },
     Variable {
+        name: "OPSDECK_AUDIT_REFUSAL_WINDOW_SECS",
+        default: "60",
+        meaning: "Refused requests are audited once per distinct refusal per source in this many seconds: the first at once, the rest as one entry with their count when the window ends",
+    },
+    Variable {
+        name: "OPSDECK_ANONYMOUS_REFUSALS_PER_MIN",
+        default: "300",
+        meaning: "Refused requests one address without a session may make per minute before it is answered 429 with Retry-After",
+    },
+    Variable {
         name: "OPSDECK_SELF_MONITOR_SECS",
         default: "15",
         meaning: "How often Opsdeck samples its own health checks into the metrics pipeline (its request timings are flushed at least every 5 s); 0 turns self-monitoring off",
@@ -181,6 +211,8 @@ pub struct Config {
     pub database_url: SecretString,
     pub redis_url: SecretString,
     pub addr: SocketAddr,
+    pub connections: crate::serve::ConnectionLimits,
+    pub live_streams_per_user: usize,
     pub site_root: PathBuf,
     pub log_filter: String,
     pub log_format: LogFormat,
@@ -192,6 +224,7 @@ pub struct Config {
     pub shutdown_grace: Duration,
     pub audit_key: SecretBox<[u8]>,
     pub auth: AuthSettings,
+    pub refusals: app::audit::ssr::refusals::RefusalSettings,
     pub ingest: IngestSettings,
     pub retention: RetentionSettings,
     /// Zero: self-monitoring is off.
@@ -264,6 +297,15 @@ impl Config {
             database_url: get("DATABASE_URL").url(&["postgres", "postgresql"])?,
             redis_url: get("REDIS_URL").url(&["redis", "rediss", "redis+unix", "unix"])?,
             addr: get("OPSDECK_ADDR").parse("an address and port such as 127.0.0.1:3000")?,
+            connections: crate::serve::ConnectionLimits {
+                max_connections: match get("OPSDECK_MAX_CONNECTIONS").raw.trim() {
+                    "auto" => crate::serve::default_max_connections(),
+                    _ => get("OPSDECK_MAX_CONNECTIONS").positive()?,
+                },
+                header_timeout: Duration::from_secs(get("OPSDECK_HEADER_TIMEOUT_SECS").positive()?),
+                body_timeout: Duration::from_secs(get("OPSDECK_BODY_TIMEOUT_SECS").positive()?),
+            },
+            live_streams_per_user: get("OPSDECK_LIVE_STREAMS_PER_USER").positive()?,
             site_root: PathBuf::from(get("OPSDECK_SITE_ROOT").raw),
             log_filter: get("OPSDECK_LOG").raw,
             log_format: match get("OPSDECK_LOG_FORMAT").raw.as_str() {
@@ -289,6 +331,10 @@ impl Config {
                 failure_window_secs: get("OPSDECK_SIGN_IN_WINDOW_SECS").positive()?,
                 idle_timeout_secs: get("OPSDECK_SESSION_IDLE_MINUTES").positive::<u64>()? * 60,
                 absolute_timeout_secs: get("OPSDECK_SESSION_MAX_HOURS").positive::<u64>()? * 3600,
+            },
+            refusals: app::audit::ssr::refusals::RefusalSettings {
+                window: Duration::from_secs(get("OPSDECK_AUDIT_REFUSAL_WINDOW_SECS").positive()?),
+                anonymous_per_minute: get("OPSDECK_ANONYMOUS_REFUSALS_PER_MIN").positive()?,
             },
             retention: RetentionSettings {
                 raw_days: get("OPSDECK_RETENTION_RAW_DAYS").positive()?,

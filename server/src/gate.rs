@@ -8,6 +8,7 @@ use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use tower_sessions::Session;
 
+use app::audit::ssr::refusals::Verdict;
 use app::auth::CurrentUser;
 use app::auth::endpoints::{Access, access_or_default};
 use app::auth::permissions::allows;
@@ -60,11 +61,24 @@ pub async fn gate(State(state): State<AppState>, session: Session, request: Requ
         }
         Some(refusal) => {
             if refusal != Refusal::NoSuchEndpoint {
-                record_denial(&state, user.as_ref(), &path, client_info_from(&parts)).await;
+                let verdict = record_denial(&state, user.as_ref(), &path, client_info_from(&parts)).await;
+                if let Verdict::TooMany { retry_after } = verdict {
+                    return too_many(retry_after);
+                }
             }
             refusal.response(is_page, user.as_ref())
         }
     }
+}
+
+/// 429 for an anonymous client refused too often (its refusals are still counted).
+fn too_many(retry_after: u64) -> Response {
+    (
+        StatusCode::TOO_MANY_REQUESTS,
+        [(header::RETRY_AFTER, retry_after.to_string())],
+        axum::Json(serde_json::json!({ "error": "Too many refused requests; try again later" })),
+    )
+        .into_response()
 }
 
 /// 503 with `Retry-After` when the session store or the database is unreachable.

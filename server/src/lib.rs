@@ -25,6 +25,7 @@ pub mod rule_files;
 pub mod rule_files_cli;
 pub mod security;
 pub mod self_monitor;
+pub mod serve;
 pub mod startup;
 pub mod telemetry;
 pub mod user_cli;

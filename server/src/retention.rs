@@ -23,6 +23,9 @@ use crate::config::RetentionSettings;
 pub const RETENTION_LOCK: i64 = 7_202_611_242;
 /// How often the leader (or a candidate) looks again.
 const EVERY: Duration = Duration::from_secs(3600);
+/// How long the leader's lock outlives its silence (see `leader.rs`); the
+/// lock is given up after each round, so an idle hour never outlives it.
+const LEASE: Duration = Duration::from_secs(60);
 /// After a failure, retry sooner than the hourly round.
 const AFTER_ERROR: Duration = Duration::from_secs(60);
 /// Partitions are prepared for yesterday (late events) to this many days ahead.
@@ -33,7 +36,12 @@ pub async fn run(pool: PgPool, settings: RetentionSettings) {
     let mut leader: Option<PgConnection> = None;
     loop {
         let pause = match round(&pool, &mut leader, settings).await {
-            Ok(()) => EVERY,
+            Ok(()) => {
+                // Given up between hourly rounds: a lease cannot span the
+                // hour, and whichever instance asks first leads the next.
+                leader = None;
+                EVERY
+            }
             Err(error) => {
                 tracing::warn!(error = %error, "metrics retention round failed; retrying");
                 // Drops the connection and with it the lock, if held.
@@ -60,7 +68,7 @@ async fn round(pool: &PgPool, leader: &mut Option<PgConnection>, settings: Reten
 /// A dedicated connection holding the retention lock, or `None` when another
 /// session holds it.
 pub async fn try_lead(pool: &PgPool) -> sqlx::Result<Option<PgConnection>> {
-    let Some(mut conn) = crate::leader::try_lock(pool, RETENTION_LOCK).await? else {
+    let Some(mut conn) = crate::leader::try_lock(pool, RETENTION_LOCK, LEASE).await? else {
         return Ok(None);
     };
     // DROP TABLE waits for an ACCESS EXCLUSIVE lock on the parent, and every

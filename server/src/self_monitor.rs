@@ -154,7 +154,7 @@ async fn store(state: &AppState, batch: &IngestBatch) -> sqlx::Result<()> {
 }
 
 /// `health.<check>.response_ms` and `health.<check>.up` (1 up, 0.5 degraded, 0 down).
-fn health_samples(check: &str, result: &ServiceCheck, ts: chrono::DateTime<Utc>) -> [MetricSample; 2] {
+pub fn health_samples(check: &str, result: &ServiceCheck, ts: chrono::DateTime<Utc>) -> [MetricSample; 2] {
     let up = match result.status {
         Status::Up => 1.0,
         Status::Degraded => 0.5,

@@ -6,7 +6,6 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use anyhow::Context;
-use axum::serve::ListenerExt;
 use leptos::config::LeptosOptions;
 use secrecy::ExposeSecret;
 use sqlx::PgPool;
@@ -45,7 +44,7 @@ impl Application {
             .await
             .with_context(|| format!("cannot listen on {} (OPSDECK_ADDR)", config.addr))?;
         let state = build_state(&config, listener.local_addr()?, true).await?;
-        let live = crate::live::Live::new(config.live_recheck);
+        let live = crate::live::Live::new(config.live_recheck, config.live_streams_per_user);
         let (recorder, self_monitor) = crate::self_monitor::channel(config.self_monitor_every);
         let router = routes::router(state.clone(), live.clone(), recorder);
         Ok(Application {
@@ -77,12 +76,6 @@ impl Application {
     /// for at most `OPSDECK_SHUTDOWN_GRACE_SECS`.
     pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
         let address = self.listener.local_addr()?;
-        // Without TCP_NODELAY every streamed SSR response stalls ~40 ms (Nagle + delayed ACK).
-        let listener = self.listener.tap_io(|tcp| {
-            if let Err(error) = tcp.set_nodelay(true) {
-                tracing::warn!(%error, "could not set TCP_NODELAY");
-            }
-        });
         // Leader-only partition upkeep and retention; stops when this returns.
         let _retention = crate::retention::spawn(self.state.db.clone(), self.config.retention);
         // Leader-only folding of the rollup deltas batches append.
@@ -105,20 +98,18 @@ impl Application {
             .map(|buffer| crate::self_monitor::spawn(self.state.clone(), buffer, self.config.self_monitor_every));
         // Every instance anchors the audit chain's head outside the table.
         let _audit_anchor = crate::audit_anchor::spawn(self.state.clone(), self.config.audit_anchor_every);
+        // Every instance writes the counts of ended refusal windows (each once).
+        let _refusal_counts = crate::audit::spawn_refusal_counts(self.state.clone());
         let live = self.live;
         let (stopping_tx, stopping_rx) = tokio::sync::oneshot::channel::<()>();
-        let server = axum::serve(
-            listener,
-            self.router.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(async move {
+        // Timeouts and a connection cap (serve.rs) that axum::serve has no settings for.
+        let server = crate::serve::serve(self.listener, self.router, self.config.connections, async move {
             shutdown.await;
             tracing::info!("shutting down: finishing in-flight requests");
             // Live streams never finish by themselves; end them so shutdown need not wait out the grace.
             live.stop();
             let _ = stopping_tx.send(());
-        })
-        .into_future();
+        });
         let grace = self.config.shutdown_grace;
         let grace_elapsed = async move {
             match stopping_rx.await {
@@ -128,7 +119,7 @@ impl Application {
         };
         tracing::info!(%address, "Opsdeck is listening on http://{address}");
         tokio::select! {
-            result = server => result.context("server error")?,
+            () = server => {}
             () = grace_elapsed => tracing::warn!(grace_secs = grace.as_secs(), "requests still running after the shutdown grace period; stopping anyway"),
         }
         tracing::info!("stopped");
@@ -162,6 +153,7 @@ async fn build_state(config: &Config, site_addr: SocketAddr, apply_migrations: b
         },
         secure_cookies: config.secure_cookies,
         audit_key: AuditKey::new(config.audit_key.expose_secret()),
+        refusals: config.refusals,
         auth: config.auth,
         ingest: config.ingest,
         alert_every: config.alert_every,

@@ -335,7 +335,7 @@ mod ssr {
         let condition = draft.condition();
         let state = app_state()?;
         let mut conn = state.connection("alerts: acquire").await?;
-        let to = Utc::now();
+        let to = crate::alerts::ssr::series::evaluation_time();
         let from = to - Duration::hours(hours);
         let step = Duration::minutes(((hours * 60) / PREVIEW_POINTS).max(1));
         let minutes = load(&mut conn, &condition.watched, window(&condition.watched, from).0, to)

@@ -15,6 +15,7 @@ pub mod anchor;
 pub mod chain;
 pub mod queries;
 mod reading;
+pub mod refusals;
 
 pub use chain::verify_chain;
 pub(super) use reading::{entry_for_viewer, list_for_viewer, verify_for_viewer};

@@ -28,6 +28,12 @@ pub const MAX_LABEL_CHARS: usize = 200;
 pub const MAX_METHOD_CHARS: usize = 16;
 /// One hour.
 pub const MAX_DURATION_MS: f64 = 3_600_000.0;
+/// Largest magnitude of a sample's value. A minute's rollup adds its
+/// samples' values: at this bound a series needs 10^8 samples in one minute
+/// before the sum could leave f64's range (~1.8e308), and past that the
+/// rollup saturates instead of failing (`store.rs`). A sample at 1e308 used
+/// to overflow its minute's sum and refuse every later batch touching it.
+pub const MAX_SAMPLE_VALUE: f64 = 1e300;
 /// Raw events are kept this long by default (`OPSDECK_RETENTION_RAW_DAYS`);
 /// older ones would be dropped by retention at once.
 pub const DEFAULT_RAW_RETENTION_DAYS: u32 = 7;
@@ -319,6 +325,9 @@ fn checked_kind(kind: &str) -> Result<MetricKind, FieldProblem> {
 }
 
 fn checked_value(kind: MetricKind, value: f64) -> Result<f64, FieldProblem> {
+    if !value.is_finite() || value.abs() > MAX_SAMPLE_VALUE {
+        return Err(problem("value", "must be a finite number from -1e300 to 1e300"));
+    }
     if kind == MetricKind::Counter && value < 0.0 {
         return Err(problem("value", "must not be negative for a counter"));
     }

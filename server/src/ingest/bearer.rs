@@ -11,8 +11,9 @@ use app::api_keys::Scope;
 use app::api_keys::ssr::secret::{KeyRefusal, StoredKey, check, prefix_of};
 use app::api_keys::ssr::{find_for_bearer, needs_touch, touch_last_used};
 use app::audit::Outcome;
+use app::audit::ssr::refusals::Verdict;
 use app::audit::ssr::{Actor, NewAuditEntry};
-use app::auth::ssr::{audit_alone, client_info_from};
+use app::auth::ssr::client_info_from;
 use app::state::AppState;
 
 /// The key a request was authenticated with.
@@ -117,8 +118,20 @@ async fn refuse(
     )
     .target("path", parts.uri.path())
     .change(None, Some(after));
-    if let Err(error) = audit_alone(state, entry).await {
-        tracing::error!(%error, "could not audit a refused API key");
+    if let Verdict::TooMany { retry_after } = app::audit::ssr::refusals::record(state, entry).await {
+        let mut response = Response::new(
+            json!({ "error": "Too many refused requests; try again later" })
+                .to_string()
+                .into(),
+        );
+        *response.status_mut() = StatusCode::TOO_MANY_REQUESTS;
+        response
+            .headers_mut()
+            .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
+        return response;
     }
     let (status, challenge) = match refusal {
         KeyRefusal::WrongScope => (

@@ -156,17 +156,38 @@ pub struct Live {
     sender: broadcast::Sender<Message>,
     stopped: Arc<AtomicBool>,
     recheck: Duration,
+    /// Open streams per user id, so one account cannot hold every connection.
+    per_user: Arc<std::sync::Mutex<HashMap<i64, usize>>>,
+    max_per_user: usize,
 }
 
 impl Live {
-    /// `recheck`: how often a stream re-checks its viewer's session.
-    pub fn new(recheck: Duration) -> Live {
+    /// `recheck`: how often a stream re-checks its viewer's session;
+    /// `max_per_user`: streams one user may hold open here.
+    pub fn new(recheck: Duration, max_per_user: usize) -> Live {
         let (sender, _) = broadcast::channel(BROADCAST_CAPACITY);
         Live {
             sender,
             stopped: Arc::new(AtomicBool::new(false)),
             recheck,
+            per_user: Arc::default(),
+            max_per_user,
         }
+    }
+
+    /// A place for one more stream of `user`, or `None` when the user
+    /// already holds `max_per_user`. The place is given back on drop.
+    fn admit(&self, user: i64) -> Option<UserStream> {
+        let mut counts = self.per_user.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let open = counts.entry(user).or_default();
+        if *open >= self.max_per_user {
+            return None;
+        }
+        *open += 1;
+        Some(UserStream {
+            user,
+            counts: self.per_user.clone(),
+        })
     }
 
     /// A new stream's receiver, or `None` once the server is stopping.
@@ -181,6 +202,24 @@ impl Live {
     pub fn stop(&self) {
         self.stopped.store(true, Ordering::SeqCst);
         let _ = self.sender.send(Message::Stop);
+    }
+}
+
+/// One open stream of a user, counted until dropped.
+pub struct UserStream {
+    user: i64,
+    counts: Arc<std::sync::Mutex<HashMap<i64, usize>>>,
+}
+
+impl Drop for UserStream {
+    fn drop(&mut self) {
+        let mut counts = self.counts.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(open) = counts.get_mut(&self.user) {
+            *open = open.saturating_sub(1);
+            if *open == 0 {
+                counts.remove(&self.user);
+            }
+        }
     }
 }
 

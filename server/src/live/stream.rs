@@ -7,6 +7,10 @@
 //! (from the Redis stream), then follows live points, skipping any it has
 //! already sent, so a reconnecting chart has no gap.
 //!
+//! One user may hold `OPSDECK_LIVE_STREAMS_PER_USER` streams open on one
+//! instance; more are refused with 429 (each is a connection, and the
+//! connections are capped for everyone).
+//!
 //! Every stream gets the instance's shared heartbeat, an SSE comment every
 //! 15 s, so proxies do not close a quiet stream.
 //!
@@ -69,6 +73,17 @@ pub async fn stream(
     let Some(Extension(user)) = user else {
         return StatusCode::UNAUTHORIZED.into_response();
     };
+    let Some(place) = live.admit(user.id) else {
+        let mut refused = (
+            StatusCode::TOO_MANY_REQUESTS,
+            "Too many live views open for this account; close some tabs",
+        )
+            .into_response();
+        refused
+            .headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from_static("30"));
+        return refused;
+    };
     // Subscribed before the catch-up read, so nothing falls between the two.
     let Some(receiver) = live.subscribe() else {
         return StatusCode::SERVICE_UNAVAILABLE.into_response();
@@ -98,6 +113,7 @@ pub async fn stream(
         state,
         session_id: session.id(),
         _open: OpenStream::new(),
+        _place: place,
     };
     let mut response = Response::new(Body::from_stream(events));
     let headers = response.headers_mut();
@@ -185,6 +201,7 @@ struct Events {
     state: AppState,
     session_id: Option<Id>,
     _open: OpenStream,
+    _place: super::UserStream,
 }
 
 impl Events {

@@ -2,19 +2,24 @@
 //! and Redis, one fresh database and one Redis key prefix per test.
 
 mod alert_pages;
+mod alert_windows;
 mod alerting;
 mod api_keys;
 mod audit;
 mod audit_anchor;
+mod audit_refusals;
 mod auth;
 mod backups;
 mod backups_cli;
 mod cli;
+mod connections;
 mod demo;
 mod deployments;
+mod frozen_leader;
 mod health;
 mod health_history;
 mod helpers;
+mod huge_values;
 mod ingest;
 mod live;
 mod metrics_storage;

@@ -3,7 +3,7 @@
 //! backtest reads the whole range once and slides the window over it; both
 //! call [`value_at`], so they agree on every value.
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Duration, DurationRound, SubsecRound, Utc};
 use sqlx::PgConnection;
 
 use crate::alerts::state::Observation;
@@ -30,18 +30,39 @@ pub async fn load(
         Ok(Minutes::Requests(rows))
     } else {
         let name = watched.metric.as_deref().unwrap_or_default();
+        // `metric_series` labels each bin from its `from`: starting at a
+        // whole minute makes every label the minute itself (as the request
+        // minutes are), so [`value_at`] can compare it with any window's
+        // bounds. Starting at `from` labelled a minute up to 59 s early, and
+        // with `from` at nanosecond precision (bound at microseconds) the
+        // first bin fell before `from` and out of the window: a 60 s window
+        // never had data. The extra minute this may read is left out by
+        // [`value_at`]'s window.
         let rows = metric_series(
             conn,
             &watched.service,
             name,
             &watched.matchers,
-            from,
+            whole_minute(from),
             to,
             Duration::minutes(1),
         )
         .await?;
         Ok(Minutes::Metric(rows))
     }
+}
+
+/// The start of the minute `t` falls in.
+fn whole_minute(t: DateTime<Utc>) -> DateTime<Utc> {
+    t.duration_trunc(Duration::minutes(1)).unwrap_or(t)
+}
+
+/// "Now" at the precision Postgres stores (microseconds), so an instant
+/// recorded with a rule's state and read back, or bound into a query, is the
+/// instant its window was computed from. Every caller that evaluates rules
+/// now takes its time here.
+pub fn evaluation_time() -> DateTime<Utc> {
+    Utc::now().trunc_subsecs(6)
 }
 
 /// The window an evaluation at `at` aggregates: `[at − window, at)`.

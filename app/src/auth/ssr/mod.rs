@@ -107,20 +107,18 @@ pub async fn require(permission: Permission) -> Result<CurrentUser, AppError> {
     Err(AppError::Forbidden)
 }
 
-/// Writes the audit entry for a refused request. Failing to write it is
-/// logged; the request stays refused either way.
-pub async fn record_denial(state: &AppState, user: Option<&CurrentUser>, path: &str, client: ClientInfo) {
+/// Audits a refused request, counted per distinct refusal and window
+/// (`crate::audit::ssr::refusals`); `TooMany` asks the caller to answer 429.
+/// Failing to write is logged; the request stays refused either way.
+pub async fn record_denial(
+    state: &AppState,
+    user: Option<&CurrentUser>,
+    path: &str,
+    client: ClientInfo,
+) -> crate::audit::ssr::refusals::Verdict {
     let actor = user.map(Actor::user).unwrap_or_default();
     let entry = NewAuditEntry::new(actor, "access.denied", Outcome::Denied, client).target("path", path);
-    let result = async {
-        let mut tx = state.db.begin().await?;
-        append(&mut tx, &state.audit_key, entry).await?;
-        tx.commit().await
-    }
-    .await;
-    if let Err(error) = result {
-        tracing::error!(%error, path, "could not audit a refused request");
-    }
+    crate::audit::ssr::refusals::record(state, entry).await
 }
 
 /// Loads the user a session belongs to, ending the session when it is past

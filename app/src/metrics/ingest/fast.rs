@@ -102,9 +102,7 @@ fn sample(record: &Sample, window: TimeWindow) -> Option<MetricSample> {
     Some(MetricSample {
         service: checked_text("service", &record.service, MAX_NAME_CHARS, false).ok()?,
         name: checked_text("name", &record.name, MAX_NAME_CHARS, false).ok()?,
-        value: checked_value(kind, record.value)
-            .ok()
-            .filter(|value| value.is_finite())?,
+        value: checked_value(kind, record.value).ok()?,
         labels,
         ts: timestamp(record.ts.as_deref(), window)?,
         kind,

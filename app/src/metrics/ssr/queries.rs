@@ -452,7 +452,7 @@ pub async fn metric_series(
     let rows = sqlx::query(
         "SELECT date_bin($6::bigint * INTERVAL '1 second', minute, $4) AS t, \
                 sum(count)::bigint AS count, min(min) AS min, max(max) AS max, \
-                sum(sum) / sum(count) AS avg, \
+                (sum(sum::numeric) / sum(count))::float8 AS avg, \
                 (array_agg(last ORDER BY last_ts DESC))[1] AS last \
          FROM metric_rollups_1m \
          WHERE service = $1 AND name = $2 AND labels @> $3::jsonb AND minute >= $4 AND minute < $5 \

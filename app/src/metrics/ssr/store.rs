@@ -51,6 +51,14 @@ async fn store_requests(conn: &mut PgConnection, events: &[RequestEvent]) -> sql
     rollup::add(conn, events).await
 }
 
+/// `r.sum + EXCLUDED.sum`, saturating at f64's largest magnitude instead of
+/// failing with "value out of range" (which refused the batch, and every
+/// later one adding to that minute). Halving is exact, and halves cannot
+/// overflow when added, so their sum says whether the whole one would.
+const SATURATING_SUM: &str = "CASE WHEN abs(r.sum / 2 + EXCLUDED.sum / 2) < 8.98846567431157e307 \
+                              THEN r.sum + EXCLUDED.sum \
+                              ELSE sign(r.sum / 2 + EXCLUDED.sum / 2) * '1.7976931348623157e308'::float8 END";
+
 async fn store_samples(conn: &mut PgConnection, samples: &[MetricSample]) -> sqlx::Result<()> {
     let ts: Vec<DateTime<Utc>> = samples.iter().map(|s| s.ts).collect();
     let service: Vec<&str> = samples.iter().map(|s| s.service.as_str()).collect();
@@ -80,7 +88,7 @@ async fn store_samples(conn: &mut PgConnection, samples: &[MetricSample]) -> sql
          ORDER BY service, name, labels, 1 \
          ON CONFLICT (service, name, labels, minute) DO UPDATE SET \
              count = r.count + EXCLUDED.count, \
-             sum = r.sum + EXCLUDED.sum, \
+             sum = {SATURATING_SUM}, \
              min = least(r.min, EXCLUDED.min), \
              max = greatest(r.max, EXCLUDED.max), \
              last = CASE WHEN EXCLUDED.last_ts >= r.last_ts THEN EXCLUDED.last ELSE r.last END, \

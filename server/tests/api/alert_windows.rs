@@ -1,0 +1,228 @@
+//! Every aggregation over every window a rule may have, evaluated at an
+//! instant with nanoseconds (as `Utc::now()` gives), against values worked
+//! out by hand from the stored records; and the enabled default "Redis down"
+//! rule firing on `health.redis.up = 0` samples stored the way
+//! self-monitoring stores them.
+
+use std::collections::BTreeMap;
+
+use app::alerts::ssr::evaluate::{observe, run_cycle};
+use app::alerts::ssr::store;
+use app::alerts::state::Observation;
+use app::alerts::{Aggregation, AlertState, Watched};
+use app::health::{ServiceCheck, Status};
+use app::metrics::{IngestBatch, MetricKind, MetricSample, RequestEvent};
+use chrono::{DateTime, Duration, DurationRound, Utc};
+use sqlx::PgPool;
+
+use crate::helpers::{fresh_pool, store_requests};
+
+/// Windows from the shortest a rule may have (one minute) up to an hour.
+const WINDOWS_MINUTES: [i64; 6] = [1, 2, 3, 5, 15, 60];
+
+fn whole_minute(t: DateTime<Utc>) -> DateTime<Utc> {
+    t.duration_trunc(Duration::minutes(1)).expect("minute")
+}
+
+/// An instant 37.123456789 s into `minute`: finer than Postgres keeps.
+fn with_nanos(minute: DateTime<Utc>) -> DateTime<Utc> {
+    minute + Duration::nanoseconds(37_123_456_789)
+}
+
+async fn store_samples(pool: &PgPool, samples: Vec<MetricSample>) {
+    let mut tx = pool.begin().await.expect("begin");
+    app::metrics::ssr::store::store_batch(
+        &mut tx,
+        &IngestBatch {
+            requests: Vec::new(),
+            samples,
+        },
+    )
+    .await
+    .expect("samples stored");
+    tx.commit().await.expect("commit");
+}
+
+fn watched(aggregation: Aggregation, minutes: i64) -> Watched {
+    Watched {
+        service: "shop".into(),
+        endpoint: None,
+        metric: (!aggregation.reads_requests()).then(|| "queue.depth".to_string()),
+        matchers: BTreeMap::new(),
+        aggregation,
+        window_secs: minutes * 60,
+    }
+}
+
+/// Exact rank selection (what the histogram is within 1 % of).
+fn rank(sorted: &[f64], q: f64) -> f64 {
+    let rank = ((q * sorted.len() as f64).ceil() as usize).clamp(1, sorted.len());
+    sorted[rank - 1]
+}
+
+/// What a rule with `aggregation` over the records of `minutes` (the minute
+/// indexes its window holds) must see.
+fn expected(
+    aggregation: Aggregation,
+    window_secs: f64,
+    samples: &[(i64, f64)],
+    requests: &[(i64, f64, bool)],
+    minutes: &[i64],
+) -> f64 {
+    let values: Vec<f64> = samples
+        .iter()
+        .filter(|(m, _)| minutes.contains(m))
+        .map(|(_, v)| *v)
+        .collect();
+    let reqs: Vec<(f64, bool)> = requests
+        .iter()
+        .filter(|(m, _, _)| minutes.contains(m))
+        .map(|(_, d, e)| (*d, *e))
+        .collect();
+    let mut durations: Vec<f64> = reqs.iter().map(|(d, _)| *d).collect();
+    durations.sort_by(f64::total_cmp);
+    match aggregation {
+        Aggregation::MetricMin => values.iter().copied().fold(f64::INFINITY, f64::min),
+        Aggregation::MetricMax => values.iter().copied().fold(f64::NEG_INFINITY, f64::max),
+        Aggregation::MetricAvg => values.iter().sum::<f64>() / values.len() as f64,
+        // Samples are made in time order, so the last one is the newest.
+        Aggregation::MetricLast => *values.last().expect("a sample"),
+        Aggregation::P50 => rank(&durations, 0.50),
+        Aggregation::P95 => rank(&durations, 0.95),
+        Aggregation::P99 => rank(&durations, 0.99),
+        Aggregation::AvgLatency => durations.iter().sum::<f64>() / durations.len() as f64,
+        Aggregation::MaxLatency => *durations.last().expect("a request"),
+        Aggregation::Throughput => reqs.len() as f64 / window_secs,
+        Aggregation::ErrorRate => 100.0 * reqs.iter().filter(|(_, e)| *e).count() as f64 / reqs.len() as f64,
+    }
+}
+
+#[tokio::test]
+async fn every_aggregation_over_every_window_sees_exactly_its_minutes() {
+    let pool = fresh_pool().await;
+    // Minutes 0..=70 before `now`'s minute hold data; evaluations happen 37 s
+    // (and some nanoseconds) into minute 70, so a window of k minutes holds
+    // minutes 71 − k ..= 70.
+    let start = whole_minute(Utc::now()) - Duration::minutes(75);
+    let at = with_nanos(start + Duration::minutes(70));
+    let mut samples = Vec::new();
+    let mut requests = Vec::new();
+    for m in 0..=70_i64 {
+        // Two samples a minute whose values differ from minute to minute
+        // (so a window one minute too long or short shows).
+        samples.push((m, (m * 7 % 13) as f64 + 0.5));
+        samples.push((m, (m * 5 % 11) as f64 - 3.0));
+        // A few requests a minute with minute-dependent durations and errors.
+        for i in 0..(3 + m % 4) {
+            let duration = 20.0 + ((m * 31 + i * 17) % 97) as f64 * 3.0;
+            requests.push((m, duration, (m + i) % 5 == 0));
+        }
+    }
+    let at_second = |m: i64, s: i64| start + Duration::minutes(m) + Duration::seconds(s);
+    let mut stored = Vec::new();
+    let mut per_minute: BTreeMap<i64, usize> = BTreeMap::new();
+    for (m, value) in &samples {
+        let n = per_minute.entry(*m).or_default();
+        stored.push(MetricSample {
+            service: "shop".into(),
+            name: "queue.depth".into(),
+            value: *value,
+            labels: BTreeMap::new(),
+            ts: at_second(*m, 5 + 30 * *n as i64),
+            kind: MetricKind::Gauge,
+        });
+        *n += 1;
+    }
+    store_samples(&pool, stored).await;
+    let events = requests
+        .iter()
+        .enumerate()
+        .map(|(i, (m, duration, error))| RequestEvent {
+            service: "shop".into(),
+            endpoint: "/cart".into(),
+            method: "GET".into(),
+            status: if *error { 500 } else { 200 },
+            duration_ms: *duration,
+            ts: at_second(*m, (i % 50) as i64 + 1),
+        })
+        .collect();
+    store_requests(&pool, events).await;
+
+    let mut conn = pool.acquire().await.expect("conn");
+    let mut checked = 0;
+    for &aggregation in Aggregation::ALL {
+        for minutes in WINDOWS_MINUTES {
+            let rule = watched(aggregation, minutes);
+            let held: Vec<i64> = (71 - minutes..=70).collect();
+            let want = expected(aggregation, (minutes * 60) as f64, &samples, &requests, &held);
+            let seen = observe(&mut conn, &rule, at).await;
+            let Observation::Value(got) = seen else {
+                panic!("{aggregation:?} over {minutes} min: {seen:?}, expected {want}");
+            };
+            // Quantiles come from the histogram, within its 1 % bound.
+            let tolerance = match aggregation {
+                Aggregation::P50 | Aggregation::P95 | Aggregation::P99 => want.abs() * 0.01 + 1e-9,
+                _ => 1e-9 * want.abs().max(1.0),
+            };
+            assert!(
+                (got - want).abs() <= tolerance,
+                "{aggregation:?} over {minutes} min: got {got}, expected {want}"
+            );
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, Aggregation::ALL.len() * WINDOWS_MINUTES.len());
+}
+
+#[tokio::test]
+async fn the_default_redis_down_rule_fires_on_self_monitoring_samples() {
+    let pool = fresh_pool().await;
+    sqlx::query("UPDATE alert_rules SET enabled = true WHERE name = 'Redis down'")
+        .execute(&pool)
+        .await
+        .expect("enabled");
+    // Redis is unreachable for four minutes: a health sample every 5 s,
+    // stored as the self-monitor stores them.
+    let start = whole_minute(Utc::now()) - Duration::minutes(6);
+    let down = ServiceCheck {
+        status: Status::Down,
+        response_time: 1000,
+        message: "Unreachable".into(),
+    };
+    let mut samples = Vec::new();
+    for i in 0..(4 * 12) {
+        samples.extend(opsdeck::self_monitor::health_samples(
+            "redis",
+            &down,
+            start + Duration::seconds(5 * i),
+        ));
+    }
+    store_samples(&pool, samples).await;
+
+    // The evaluator's cycles, every 15 s, at instants with nanoseconds.
+    let mut states = Vec::new();
+    let mut at = with_nanos(start + Duration::minutes(1));
+    while at < start + Duration::minutes(4) {
+        let cycle = run_cycle(&pool, at).await.expect("cycle");
+        states.extend(cycle.transitions.iter().map(|(_, t, _)| (t.to, t.value)));
+        at += Duration::seconds(15);
+    }
+    assert!(
+        states.contains(&(AlertState::Firing, Some(0.0))),
+        "Redis down fired: {states:?}"
+    );
+    let mut conn = pool.acquire().await.expect("conn");
+    let rule = store::list(&mut conn)
+        .await
+        .expect("rules")
+        .into_iter()
+        .find(|r| r.draft.name == "Redis down")
+        .expect("the default rule");
+    let firing = store::events(&mut conn, Some(rule.id), None, None, None, 100)
+        .await
+        .expect("events");
+    assert!(
+        firing.iter().any(|e| e.to == AlertState::Firing),
+        "a firing event is stored: {firing:?}"
+    );
+}
