@@ -40,7 +40,7 @@ pub fn fallback_html(
     let x = |t: i64| LEFT + (t - x_min) as f64 / x_span * (WIDTH - LEFT - RIGHT);
     let y = |v: f64| TOP + (1.0 - v / y_max) * (HEIGHT - TOP - BOTTOM);
     let mut svg = format!(
-        "<svg class=\"chart-svg\" viewBox=\"0 0 {WIDTH} {HEIGHT}\" role=\"img\" aria-hidden=\"true\" focusable=\"false\">"
+        "<svg class=\"chart-svg\" viewBox=\"0 0 {WIDTH} {HEIGHT}\" preserveAspectRatio=\"xMinYMid meet\" aria-hidden=\"true\" focusable=\"false\">"
     );
     // The unit once, above the value axis (as the browser's chart has it).
     if let Some(unit) = shown_unit(unit) {
