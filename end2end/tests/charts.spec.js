@@ -186,8 +186,15 @@ test('the Actions cells line up with their rows on Users, Backups and API keys',
     const cell = await rows.first().locator('td.user-actions').boundingBox();
     expect(Math.abs(cell.y - row.y), `${path}: top of the actions cell`).toBeLessThan(1);
     expect(Math.abs(cell.height - row.height), `${path}: height of the actions cell`).toBeLessThan(1);
+    // A wide table scrolls inside its panel: the page itself never scrolls sideways.
+    expect(await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth), `${path}: sideways overflow`).toBeLessThan(1);
     await page.screenshot({ path: `${SHOTS}/table${path.replaceAll('/', '-')}-light.png`, fullPage: true });
   }
+  // A date in a table never breaks at its hyphens ("2026-" / "12-05").
+  await page.goto('/backups');
+  const next = page.locator('.targets-table .nowrap').first();
+  await expect(next).toHaveText(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC$/);
+  expect((await next.boundingBox()).height).toBeLessThan(30);
 });
 
 test('in the dark theme text areas, checkboxes and tables take the dark style', async ({ page }) => {
