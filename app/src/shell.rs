@@ -1,7 +1,7 @@
 //! The HTML document, the app's routes and its layout.
 
 use leptos::prelude::*;
-use leptos_meta::{Html, MetaTags, Script, Title, provide_meta_context};
+use leptos_meta::{Html, MetaTags, Title, provide_meta_context};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{SsrMode, path};
 
@@ -46,11 +46,8 @@ pub fn App() -> impl IntoView {
 
     view! {
         <Html {..} data-theme=data_theme />
-        // The charts' renderer, on every page so a client-side move to a chart
-        // finds it loaded. A classic script in <head>: it runs before the
-        // (module) hydration script. Written directly into the shell's <head>
-        // instead, it broke hydration, so leptos_meta places it.
-        <Script src="/echarts.min.js" />
+        // No ECharts here: the first chart of a page adds its script
+        // (components/chart/browser.rs), so pages without one never load it.
         <Title formatter=|title: String| if title.is_empty() { "Opsdeck".to_string() } else { format!("{title} · Opsdeck") } />
         <Router>
             <Layout>

@@ -118,7 +118,7 @@ test('the Live toggle streams new minutes into the charts without a reload', asy
   await page.goto(`/performance?service=${service}&range=15m`);
   const points = () =>
     page.evaluate(() => {
-      const chart = window.echarts.getInstanceByDom(document.getElementById('throughput-chart'));
+      const chart = window.echarts?.getInstanceByDom(document.getElementById('throughput-chart'));
       return chart ? chart.getOption().series[0].data.length : -1;
     });
   await expect.poll(points).toBe(2);

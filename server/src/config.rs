@@ -4,7 +4,7 @@
 //! meaning: `--help` prints it and a test checks the README documents it.
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use app::auth::ssr::AuthSettings;
@@ -96,7 +96,7 @@ pub const VARIABLES: &[Variable] = &[
     Variable {
         name: "OPSDECK_AUDIT_KEY",
         default: "",
-        meaning: "Required. Key of the audit log's HMAC chain, at least 32 bytes as hex (e.g. `openssl rand -hex 32`); kept outside the database",
+        meaning: "Required. Key of the audit log's HMAC chain, at least 32 bytes as hex (e.g. `openssl rand -hex 32`); kept outside the database. When unset, `.data/audit.key` in the working directory or an ancestor (the key the README's scripts create) is used",
     },
     Variable {
         name: "OPSDECK_SIGN_IN_MAX_FAILURES",
@@ -263,7 +263,8 @@ pub struct ConfigError {
 impl Config {
     /// Reads the process environment.
     pub fn from_env() -> Result<Config, ConfigError> {
-        Config::from_lookup(|name| std::env::var(name).ok())
+        let here = std::env::current_dir().unwrap_or_default();
+        Config::from_lookup(with_checkout_key(|name| std::env::var(name).ok(), &here))
     }
 
     /// Reads variables through `lookup`, so tests can supply their own.
@@ -438,6 +439,26 @@ impl Value {
 }
 
 /// `scheme://user:secret@host/db` → `scheme://user:***@host/db`.
+/// Where the README's scripts keep a checkout's audit key (scripts/lib.sh).
+pub const CHECKOUT_KEY_FILE: &str = ".data/audit.key";
+
+/// `lookup`, except that an unset `OPSDECK_AUDIT_KEY` is read from
+/// `.data/audit.key` in `dir` or its nearest ancestor that has one: the key
+/// the scripts created, so `opsdeck audit verify` (or any command) run by
+/// hand inside the repository uses the same key as the server they started.
+pub fn with_checkout_key(lookup: impl Fn(&str) -> Option<String>, dir: &Path) -> impl Fn(&str) -> Option<String> {
+    move |name| {
+        let value = lookup(name).filter(|value| !value.trim().is_empty());
+        if value.is_some() || name != "OPSDECK_AUDIT_KEY" {
+            return value;
+        }
+        dir.ancestors()
+            .find_map(|dir| std::fs::read_to_string(dir.join(CHECKOUT_KEY_FILE)).ok())
+            .map(|key| key.trim().to_string())
+            .filter(|key| !key.is_empty())
+    }
+}
+
 pub fn redact_password(url: &str) -> String {
     let Some((scheme, rest)) = url.split_once("://") else {
         return url.to_string();
@@ -576,5 +597,32 @@ mod tests {
                 v.name
             );
         }
+    }
+
+    #[test]
+    fn an_unset_audit_key_comes_from_the_checkouts_key_file() {
+        let checkout = std::env::temp_dir().join(format!("opsdeck-key-{}", std::process::id()));
+        let nested = checkout.join("server").join("src");
+        std::fs::create_dir_all(checkout.join(".data")).expect("temp dir");
+        std::fs::create_dir_all(&nested).expect("temp dir");
+        std::fs::write(checkout.join(CHECKOUT_KEY_FILE), format!("{KEY}\n")).expect("key file");
+        let no_key = |_: &str| None::<String>;
+        let lookup = with_checkout_key(no_key, &nested);
+        assert_eq!(
+            lookup("OPSDECK_AUDIT_KEY").as_deref(),
+            Some(KEY),
+            "found from a subdirectory"
+        );
+        assert_eq!(lookup("DATABASE_URL"), None, "only the audit key");
+        let config = Config::from_lookup(lookup).expect("the key file's key is valid");
+        assert_eq!(hex::encode(config.audit_key.expose_secret()), KEY);
+        // The environment wins over the file.
+        let other = "ff".repeat(32);
+        let from_env = with_checkout_key(
+            |name: &str| (name == "OPSDECK_AUDIT_KEY").then(|| other.clone()),
+            &nested,
+        );
+        assert_eq!(from_env("OPSDECK_AUDIT_KEY"), Some(other.clone()));
+        std::fs::remove_dir_all(&checkout).ok();
     }
 }

@@ -14,6 +14,7 @@ use app::auth::endpoints::{Access, access_or_default};
 use app::auth::permissions::allows;
 use app::auth::ssr::{client_info_from, record_denial, user_of_session};
 use app::state::AppState;
+use app::theme::Theme;
 
 pub async fn gate(State(state): State<AppState>, session: Session, request: Request, next: Next) -> Response {
     let path = request.uri().path().to_string();
@@ -66,7 +67,13 @@ pub async fn gate(State(state): State<AppState>, session: Session, request: Requ
                     return too_many(retry_after);
                 }
             }
-            refusal.response(is_page, user.as_ref())
+            let theme = parts
+                .headers
+                .get(header::COOKIE)
+                .and_then(|value| value.to_str().ok())
+                .map(Theme::from_cookie_header)
+                .unwrap_or_default();
+            refusal.response(is_page, user.as_ref(), theme)
         }
     }
 }
@@ -114,7 +121,7 @@ enum Refusal {
 }
 
 impl Refusal {
-    fn response(self, is_page: bool, user: Option<&CurrentUser>) -> Response {
+    fn response(self, is_page: bool, user: Option<&CurrentUser>, theme: Theme) -> Response {
         let (status, message) = match self {
             Refusal::NotSignedIn => (StatusCode::UNAUTHORIZED, "Please sign in"),
             Refusal::Forbidden => (StatusCode::FORBIDDEN, "You do not have permission to do this"),
@@ -122,7 +129,7 @@ impl Refusal {
         };
         if is_page && self == Refusal::Forbidden {
             let role = user.map(|u| u.role.as_str()).unwrap_or("none");
-            return (status, Html(forbidden_page(role))).into_response();
+            return (status, Html(forbidden_page(role, theme))).into_response();
         }
         (
             status,
@@ -133,12 +140,30 @@ impl Refusal {
     }
 }
 
-fn forbidden_page(role: &str) -> String {
+/// The 403 page, in the theme the reader chose (the same `data-theme` the app's pages carry).
+fn forbidden_page(role: &str, theme: Theme) -> String {
+    let data_theme = match theme {
+        Theme::System => String::new(),
+        chosen => format!(" data-theme=\"{}\"", chosen.as_str()),
+    };
     format!(
-        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>No access · Opsdeck</title>\
+        "<!DOCTYPE html><html lang=\"en\"{data_theme}><head><meta charset=\"utf-8\">\
+         <meta name=\"color-scheme\" content=\"light dark\"><title>No access · Opsdeck</title>\
          <link rel=\"icon\" href=\"/favicon.svg\" type=\"image/svg+xml\">\
          <link rel=\"stylesheet\" href=\"/pkg/opsdeck.css\"></head><body><main class=\"content\">\
          <h1>No access</h1><div class=\"empty-state\"><p>Your role ({role}) does not include this page.</p>\
          <p><a href=\"/\">Go to the Overview</a></p></div></main></body></html>"
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_forbidden_page_keeps_the_chosen_theme() {
+        assert!(forbidden_page("viewer", Theme::Dark).contains("<html lang=\"en\" data-theme=\"dark\">"));
+        assert!(forbidden_page("viewer", Theme::Light).contains("data-theme=\"light\""));
+        assert!(forbidden_page("viewer", Theme::System).contains("<html lang=\"en\">"));
+    }
 }

@@ -14,9 +14,20 @@ pub fn Layout(children: Children) -> impl IntoView {
     let location = use_location();
     let user: UserResource = Resource::new(move || location.pathname.get(), |_| whoami());
     provide_context(user);
+    let content = NodeRef::<leptos::html::Main>::new();
+    // After hydration the router takes every same-origin link, this one too,
+    // and a "navigation" to the same page moves no focus: do what the browser
+    // does without JavaScript (focus the page's content).
+    let skip = move |ev: leptos::ev::MouseEvent| {
+        if let Some(main) = content.get() {
+            ev.prevent_default();
+            let _ = main.focus();
+            main.scroll_into_view();
+        }
+    };
 
     view! {
-        <a class="skip-link" href="#content">"Skip to content"</a>
+        <a class="skip-link" href="#content" on:click=skip>"Skip to content"</a>
         <div class="layout">
             <aside class="sidebar">
                 <a class="brand" href="/">"Opsdeck"</a>
@@ -28,7 +39,7 @@ pub fn Layout(children: Children) -> impl IntoView {
                     <ThemeSwitch />
                     <Account />
                 </header>
-                <main id="content" class="content" tabindex="-1">
+                <main id="content" class="content" tabindex="-1" node_ref=content>
                     {children()}
                 </main>
             </div>

@@ -1,7 +1,12 @@
 //! The time-range fields of a page's GET form: a range (15 min … 30 days or
-//! custom) and, for a custom one, from and to (UTC).
+//! custom) and, for a custom one, from and to (UTC). The from and to fields
+//! show only while "Custom" is chosen (style/main.css, with `:has`, so it
+//! works without JavaScript too).
+
+use std::sync::Arc;
 
 use leptos::prelude::*;
+use leptos::web_sys::FormData;
 
 use crate::metrics::pages::TimeRange;
 
@@ -24,6 +29,7 @@ pub fn RangeFields(
                 }).collect_view()}
             </select>
         </div>
+        // A custom range's own fields (style/main.css hides them for the other ranges).
         <TimeField prefix name="from" label="Custom from (UTC)" value=from.unwrap_or_default() />
         <TimeField prefix name="to" label="Custom to (UTC)" value=to.unwrap_or_default() />
     }
@@ -39,9 +45,36 @@ fn TimeField(prefix: &'static str, name: &'static str, label: &'static str, valu
         "text"
     };
     view! {
-        <div class="field">
+        <div class="field range-custom">
             <label for=id.clone()>{label}</label>
             <input id=id type=kind name=name value=value />
         </div>
     }
+}
+
+/// For a GET filter form's `on_form_data`: leaves empty fields out of the URL
+/// (an empty field means "not set"), and the nameless entry leptos_router's
+/// `<Form>` adds for its submit button (`&=`).
+pub fn without_empty_fields() -> Arc<dyn Fn(&FormData)> {
+    Arc::new(|form_data: &FormData| {
+        #[cfg(feature = "hydrate")]
+        {
+            let empty: Vec<String> = js_sys::try_iter(form_data)
+                .ok()
+                .flatten()
+                .into_iter()
+                .flatten()
+                .filter_map(|entry| {
+                    let pair = js_sys::Array::from(&entry.ok()?);
+                    let value = pair.get(1).as_string()?;
+                    value.is_empty().then(|| pair.get(0).as_string()).flatten()
+                })
+                .collect();
+            for name in empty {
+                form_data.delete(&name);
+            }
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = form_data;
+    })
 }

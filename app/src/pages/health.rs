@@ -9,7 +9,7 @@ use leptos_router::components::Form;
 use leptos_router::hooks::use_query_map;
 
 use crate::components::chart::{ChartLine, LineChart};
-use crate::components::range_fields::RangeFields;
+use crate::components::range_fields::{RangeFields, without_empty_fields};
 use crate::components::status_badge::StatusBadge;
 use crate::health::history::{CheckHistory, HealthHistory, HealthQuery, Incident, get_health_history};
 use crate::pages::performance::numbers::{millis, percent};
@@ -50,7 +50,7 @@ fn RangePicker(query: HealthQuery) -> impl IntoView {
     view! {
         <section class="panel" aria-labelledby="health-picker-heading">
             <h2 id="health-picker-heading" class="visually-hidden">"Choose a time range"</h2>
-            <Form method="GET" action="/health-checks">
+            <Form method="GET" action="/health-checks" on_form_data=without_empty_fields()>
                 <div class="filter-grid">
                     <RangeFields prefix="health" range=query.range from=query.from to=query.to />
                 </div>

@@ -30,10 +30,13 @@ pub fn TargetsPanel(targets: Vec<BackupTarget>, may_run: bool, may_manage: bool)
     }
 }
 
-fn schedule_text(expression: Option<String>, next: Option<chrono::DateTime<chrono::Utc>>) -> String {
+/// The schedule and its next run; the date never breaks at its hyphens.
+fn schedule_text(expression: Option<String>, next: Option<chrono::DateTime<chrono::Utc>>) -> AnyView {
     match expression {
-        Some(expression) => format!("{expression} · next {}", when(next)),
-        None => "by hand only".to_string(),
+        Some(expression) => {
+            view! { {format!("{expression} · next ")}<span class="nowrap">{when(next)}</span> }.into_any()
+        }
+        None => "by hand only".into_any(),
     }
 }
 

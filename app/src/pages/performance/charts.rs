@@ -65,9 +65,9 @@ pub fn Charts(report: PerformanceReport) -> impl IntoView {
                 {live_service.map(|(service, span)| view! { <LiveToggle service series keep=span + Duration::minutes(1) /> }.into_any())}
             </div>
             <div class="charts">
-                {view! { <LineChart id="latency-chart" title="Latency" unit="ms" lines=latency markers=markers.clone() x_range /> }.into_any()}
-                {view! { <LineChart id="throughput-chart" title="Throughput" unit="requests/s" lines=throughput markers=markers.clone() x_range /> }.into_any()}
-                {view! { <LineChart id="error-rate-chart" title="Error rate" unit="%" lines=error_rate markers x_range /> }.into_any()}
+                {view! { <LineChart id="latency-chart" title="Latency" unit="ms" lines=latency markers=markers.clone() x_range step_ms /> }.into_any()}
+                {view! { <LineChart id="throughput-chart" title="Throughput" unit="requests/s" lines=throughput markers=markers.clone() x_range step_ms /> }.into_any()}
+                {view! { <LineChart id="error-rate-chart" title="Error rate" unit="%" lines=error_rate markers x_range step_ms /> }.into_any()}
             </div>
             {report.deployments.zip(report.service).map(|(deployments, service)| view! { <DeploymentList deployments service /> }.into_any())}
         </section>

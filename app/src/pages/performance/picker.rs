@@ -4,7 +4,7 @@
 use leptos::prelude::*;
 use leptos_router::components::Form;
 
-use crate::components::range_fields::RangeFields;
+use crate::components::range_fields::{RangeFields, without_empty_fields};
 use crate::metrics::pages::PerformanceQuery;
 
 #[component]
@@ -24,14 +24,18 @@ pub fn Picker(query: PerformanceQuery, services: Vec<String>, endpoints: Vec<Str
     if !chosen_endpoint.is_empty() && !endpoints.contains(&chosen_endpoint) {
         endpoints.push(chosen_endpoint.clone());
     }
+    // Another service's endpoints mean nothing for this one: once the service
+    // changes, the endpoint list is set aside (a disabled field is not sent,
+    // so the new service shows all its endpoints) until the page reloads it.
+    let service_changed = RwSignal::new(false);
     view! {
         <section class="panel performance-picker" aria-labelledby="performance-picker-heading">
             <h2 id="performance-picker-heading" class="visually-hidden">"Choose what to show"</h2>
-            <Form method="GET" action="/performance">
+            <Form method="GET" action="/performance" on_form_data=without_empty_fields()>
                 <div class="filter-grid">
                     <div class="field">
                         <label for="performance-service">"Service"</label>
-                        <select id="performance-service" name="service">
+                        <select id="performance-service" name="service" on:change=move |_| service_changed.set(true)>
                             {services.into_iter().map(|service| {
                                 let selected = service == chosen_service;
                                 let label = service.clone();
@@ -41,7 +45,7 @@ pub fn Picker(query: PerformanceQuery, services: Vec<String>, endpoints: Vec<Str
                     </div>
                     <div class="field">
                         <label for="performance-endpoint">"Endpoint"</label>
-                        <select id="performance-endpoint" name="endpoint">
+                        <select id="performance-endpoint" name="endpoint" disabled=move || service_changed.get() aria-describedby="performance-endpoint-hint">
                             <option value="" selected=chosen_endpoint.is_empty()>"All endpoints"</option>
                             {endpoints.into_iter().map(|endpoint| {
                                 let selected = endpoint == chosen_endpoint;
@@ -49,6 +53,9 @@ pub fn Picker(query: PerformanceQuery, services: Vec<String>, endpoints: Vec<Str
                                 view! { <option value=endpoint selected=selected>{label}</option> }
                             }).collect_view()}
                         </select>
+                        <p id="performance-endpoint-hint" class="hint" hidden=move || !service_changed.get()>
+                            "All endpoints of the new service; pick one after Show."
+                        </p>
                     </div>
                     <RangeFields prefix="performance" range=query.range.clone() from=query.from.clone() to=query.to.clone() />
                 </div>
