@@ -27,6 +27,12 @@ pub enum AppError {
     SignInFailed,
     #[error("{0}")]
     Unavailable(String),
+    /// The request itself could not be read (wrong types, missing fields,
+    /// broken encoding, too large): a client's mistake, answered 4xx.
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("The request is too large (the limit is {limit_mib} MiB)")]
+    TooLarge { limit_mib: u64 },
     #[error("Something went wrong on the server; it has been logged")]
     Internal,
     /// Transport-level failures (the request never reached the function, or
@@ -69,6 +75,8 @@ impl AppError {
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
             AppError::Transport(_) => StatusCode::BAD_REQUEST,
         }
@@ -83,10 +91,25 @@ impl AppError {
     }
 }
 
+/// Seconds a client is asked to wait before retrying after a 503.
+pub const UNAVAILABLE_RETRY_AFTER_SECS: u64 = 5;
+
+/// The largest server function request body (axum's default body limit,
+/// which server_fn applies).
+pub const MAX_REQUEST_MIB: u64 = 2;
+
 /// Gives a server function's error its HTTP status (and `Retry-After`).
 /// Every server function passes its result through this.
 #[cfg(feature = "ssr")]
 pub fn respond<T>(result: Result<T, AppError>) -> Result<T, AppError> {
+    if let Err(error) = &result {
+        set_status(error);
+    }
+    result
+}
+
+#[cfg(feature = "ssr")]
+fn set_status(error: &AppError) {
     // A plain form post (no JavaScript) is redirected back to its page with
     // the error in the URL; a status here would replace that redirect.
     let form_post = leptos::prelude::use_context::<http::request::Parts>().is_some_and(|parts| {
@@ -96,24 +119,60 @@ pub fn respond<T>(result: Result<T, AppError>) -> Result<T, AppError> {
             .and_then(|v| v.to_str().ok())
             .is_some_and(|v| v.contains("text/html"))
     });
-    if let Err(error) = &result
-        && !form_post
-        && let Some(response) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>()
-    {
+    if form_post {
+        return;
+    }
+    if let Some(response) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
         response.set_status(error.status());
-        if let AppError::RateLimited { retry_after } = error {
-            response.insert_header(http::header::RETRY_AFTER, http::HeaderValue::from(*retry_after));
+        let retry_after = match error {
+            AppError::RateLimited { retry_after } => Some(*retry_after),
+            AppError::Unavailable(_) => Some(UNAVAILABLE_RETRY_AFTER_SECS),
+            _ => None,
+        };
+        if let Some(seconds) = retry_after {
+            response.insert_header(http::header::RETRY_AFTER, http::HeaderValue::from(seconds));
         }
     }
-    result
+}
+
+/// What a client is told about a request whose arguments could not be read.
+/// Decoders name the field and the expected type; their text is cut short
+/// because it can quote the input.
+#[cfg(feature = "ssr")]
+fn unreadable(detail: &str) -> AppError {
+    if detail.contains("length limit exceeded") {
+        return AppError::TooLarge {
+            limit_mib: MAX_REQUEST_MIB,
+        };
+    }
+    let detail: String = detail.chars().filter(|c| !c.is_control()).take(200).collect();
+    AppError::BadRequest(format!("The request could not be read: {detail}"))
 }
 
 impl FromServerFnError for AppError {
     type Encoder = JsonEncoding;
 
+    /// On the server, these are failures to read a request (its arguments
+    /// or body): the client's mistake, answered 400 (413 when too large)
+    /// with what was wrong, instead of the 500 server_fn would send. In the
+    /// browser they are failures to reach the server or read its answer.
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
         #[cfg(feature = "ssr")]
-        tracing::warn!(error = %value, "server function transport error");
+        {
+            tracing::warn!(error = %value, "server function request refused");
+            let error = match value {
+                ServerFnErrorErr::Args(detail)
+                | ServerFnErrorErr::MissingArg(detail)
+                | ServerFnErrorErr::Deserialization(detail) => unreadable(&detail),
+                ServerFnErrorErr::UnsupportedRequestMethod(_) => {
+                    AppError::BadRequest("This function is not called that way.".into())
+                }
+                other => AppError::internal("server function", other),
+            };
+            set_status(&error);
+            error
+        }
+        #[cfg(not(feature = "ssr"))]
         Self::Transport(match value {
             ServerFnErrorErr::Request(_) | ServerFnErrorErr::Response(_) => "request failed".to_string(),
             _ => "bad request".to_string(),

@@ -71,7 +71,7 @@ pub const VARIABLES: &[Variable] = &[
     Variable {
         name: "OPSDECK_SECURE_COOKIES",
         default: "false",
-        meaning: "Mark cookies Secure; set true whenever Opsdeck is served over HTTPS",
+        meaning: "Mark cookies Secure and accept posts only from https:// pages; set true whenever Opsdeck is served over HTTPS",
     },
     Variable {
         name: "OPSDECK_DEGRADED_MS",

@@ -3,7 +3,7 @@
 //! access the endpoint table (`app::auth::endpoints`) gives the path.
 
 use axum::extract::{Request, State};
-use axum::http::{Method, StatusCode, header};
+use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use tower_sessions::Session;
@@ -24,15 +24,13 @@ pub async fn gate(State(state): State<AppState>, session: Session, request: Requ
     }
     let user = match user_of_session(&state, &session).await {
         Ok(user) => user,
-        // Public pages (sign-in) still work for nobody in particular.
-        Err(error) if matches!(access, Some(Access::Public)) => {
-            tracing::warn!(%error, "could not load the session; treating the request as anonymous");
-            None
-        }
-        // Anything else fails closed, but honestly: the session could not be
-        // read (Redis or Postgres trouble, or a pool exhausted under load), so
-        // say "try again" rather than "you are signed out" — a 401 would end
-        // live streams for good and send people to the sign-in page.
+        // Fail closed, but honestly: the session could not be read (Redis or
+        // Postgres trouble, or a pool exhausted under load), so say "try
+        // again" rather than "you are signed out" — a 401 would end live
+        // streams for good and send people to the sign-in page. Public paths
+        // too (whoami, the sign-in page): answered as anonymous, the session
+        // layer would fail to save the session afterwards and send an empty
+        // 500.
         Err(error) => {
             tracing::warn!(%error, %path, "could not load the session; answering 503");
             return unavailable(&path);
@@ -51,10 +49,19 @@ pub async fn gate(State(state): State<AppState>, session: Session, request: Requ
     let is_page = !path.starts_with("/api/") && parts.method == Method::GET;
     match refusal {
         None => {
+            let signed_in = user.is_some();
             if let Some(user) = user {
                 parts.extensions.insert(user);
             }
-            next.run(Request::from_parts(parts, body)).await
+            let mut response = next.run(Request::from_parts(parts, body)).await;
+            // What a signed-in user sees must not outlive the session in a
+            // cache (a shared computer's back button after sign-out).
+            if signed_in {
+                response
+                    .headers_mut()
+                    .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            }
+            response
         }
         Some(Refusal::NotSignedIn) if is_page => {
             let wanted = parts.uri.path_and_query().map(|pq| pq.as_str()).unwrap_or("/");

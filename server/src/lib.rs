@@ -13,6 +13,7 @@ pub mod compactor;
 pub mod config;
 pub mod demo;
 pub mod deployments;
+pub mod fn_requests;
 pub mod gate;
 pub mod ingest;
 pub mod leader;

@@ -75,6 +75,8 @@ pub fn router(state: AppState, live: crate::live::Live, recorder: crate::self_mo
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(
             context, shell,
         ))
+        // Inside the gate: only requests it lets through are read.
+        .layer(middleware::from_fn(crate::fn_requests::check))
         .layer(middleware::from_fn_with_state(state.clone(), gate))
         .layer(sessions)
         .layer(middleware::from_fn_with_state(state.clone(), security))

@@ -20,7 +20,8 @@ use app::state::AppState;
 pub struct CspNonce(pub String);
 
 pub async fn security(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
-    if let Err(reason) = same_site(request.method(), request.headers()) {
+    let scheme = if state.secure_cookies { "https" } else { "http" };
+    if let Err(reason) = same_site(request.method(), request.headers(), scheme) {
         let (parts, _) = request.into_parts();
         tracing::warn!(reason, path = parts.uri.path(), "cross-site request refused");
         record_denial(&state, None, parts.uri.path(), client_info_from(&parts)).await;
@@ -60,7 +61,10 @@ pub async fn security(State(state): State<AppState>, mut request: Request, next:
 }
 
 /// Safe methods pass; anything else must not come from another site.
-pub fn same_site(method: &Method, headers: &HeaderMap) -> Result<(), &'static str> {
+/// `scheme` is how browsers reach Opsdeck (`https` when cookies are
+/// `Secure`): an origin is the scheme, host and port together, and a page
+/// served over plain HTTP must not post to the HTTPS site.
+pub fn same_site(method: &Method, headers: &HeaderMap, scheme: &str) -> Result<(), &'static str> {
     if matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS) {
         return Ok(());
     }
@@ -69,12 +73,8 @@ pub fn same_site(method: &Method, headers: &HeaderMap) -> Result<(), &'static st
         return Err("Sec-Fetch-Site is cross-site");
     }
     if let Some(origin) = header("origin") {
-        let own = header("host").is_some_and(|host| {
-            origin
-                .strip_prefix("http://")
-                .or_else(|| origin.strip_prefix("https://"))
-                == Some(host)
-        });
+        let own = header("host")
+            .is_some_and(|host| origin.strip_prefix(scheme).and_then(|rest| rest.strip_prefix("://")) == Some(host));
         if !own {
             return Err("Origin is not this server");
         }
@@ -104,9 +104,9 @@ mod tests {
             ("origin", "http://127.0.0.1:3000"),
             ("sec-fetch-site", "same-origin"),
         ]);
-        assert_eq!(same_site(&Method::POST, &h), Ok(()));
+        assert_eq!(same_site(&Method::POST, &h, "http"), Ok(()));
         assert_eq!(
-            same_site(&Method::POST, &headers(&[("host", "x")])),
+            same_site(&Method::POST, &headers(&[("host", "x")]), "http"),
             Ok(()),
             "non-browser clients send no Origin"
         );
@@ -115,28 +115,47 @@ mod tests {
     #[test]
     fn cross_site_posts_are_refused() {
         let foreign = headers(&[("host", "127.0.0.1:3000"), ("origin", "https://evil.example")]);
-        assert!(same_site(&Method::POST, &foreign).is_err());
+        assert!(same_site(&Method::POST, &foreign, "http").is_err());
         assert!(
             same_site(
                 &Method::POST,
-                &headers(&[("host", "h"), ("sec-fetch-site", "cross-site")])
+                &headers(&[("host", "h"), ("sec-fetch-site", "cross-site")]),
+                "http"
             )
             .is_err()
         );
         assert!(
             same_site(
                 &Method::POST,
-                &headers(&[("host", "h"), ("content-type", "text/plain;charset=UTF-8")])
+                &headers(&[("host", "h"), ("content-type", "text/plain;charset=UTF-8")]),
+                "http"
             )
             .is_err()
         );
         assert!(
             same_site(
                 &Method::POST,
-                &headers(&[("host", "127.0.0.1:3000"), ("origin", "null")])
+                &headers(&[("host", "127.0.0.1:3000"), ("origin", "null")]),
+                "http"
             )
             .is_err()
         );
-        assert_eq!(same_site(&Method::GET, &foreign), Ok(()));
+        assert_eq!(same_site(&Method::GET, &foreign, "http"), Ok(()));
+    }
+
+    #[test]
+    fn the_origin_scheme_must_be_the_one_opsdeck_is_served_on() {
+        let host = ("host", "ops.example.com");
+        let https = headers(&[host, ("origin", "https://ops.example.com")]);
+        let http = headers(&[host, ("origin", "http://ops.example.com")]);
+        assert_eq!(same_site(&Method::POST, &https, "https"), Ok(()));
+        assert!(
+            same_site(&Method::POST, &http, "https").is_err(),
+            "http page posting to the https site"
+        );
+        assert_eq!(same_site(&Method::POST, &http, "http"), Ok(()));
+        assert!(same_site(&Method::POST, &https, "http").is_err());
+        let tricky = headers(&[host, ("origin", "https:ops.example.com")]);
+        assert!(same_site(&Method::POST, &tricky, "https").is_err());
     }
 }

@@ -5,6 +5,7 @@
 //! server side: sessions in Redis, password hashing, rate limits.
 
 pub mod endpoints;
+pub mod next;
 pub mod password;
 pub mod permissions;
 #[cfg(feature = "ssr")]
@@ -28,7 +29,7 @@ pub struct CurrentUser {
 #[server(endpoint = "auth/sign-in")]
 pub async fn sign_in(email: String, password: String, next: Option<String>) -> Result<CurrentUser, AppError> {
     let user = crate::error::respond(ssr::sign_in(email, password).await)?;
-    leptos_axum::redirect(&ssr::safe_next(next.as_deref()));
+    leptos_axum::redirect(&crate::auth::next::safe_next(next.as_deref()));
     Ok(user)
 }
 

@@ -287,3 +287,161 @@ async fn cross_site_state_changes_are_refused() {
     let denied = app.audit_entries("access.denied").await;
     assert_eq!(denied.len(), 1, "the refusal is audited: {denied:?}");
 }
+
+#[tokio::test]
+async fn sign_in_sends_a_hostile_next_home_without_panicking() {
+    let app = TestApp::spawn().await;
+    let user = app.create_user(Role::Viewer).await;
+    let url = format!("{}/api/auth/sign-in", app.address);
+    let cases = [
+        ("/audit?actor=a", "/audit?actor=a"),
+        ("/\t/evil.example", "/"),
+        ("/%09/evil.example", "/"),
+        ("/%2F/evil.example", "/"),
+        ("/%5Cevil.example", "/"),
+        ("//evil.example", "/"),
+        ("/\\evil.example", "/"),
+        ("https://evil.example", "/"),
+        ("/\r\nSet-Cookie: stolen=1", "/"),
+        ("/\n/evil.example", "/"),
+        ("/%00", "/"),
+    ];
+    for (next, expected) in cases {
+        // As the hydrated app calls it (JSON) and as a plain form post (HTML).
+        for accept in ["application/json", "text/html"] {
+            let response = app
+                .client
+                .post(&url)
+                .header("Accept", accept)
+                .header("Referer", format!("{}/login", app.address))
+                .form(&[
+                    ("email", user.email.as_str()),
+                    ("password", user.password.as_str()),
+                    ("next", next),
+                ])
+                .send()
+                .await
+                .unwrap_or_else(|e| panic!("{next:?} ({accept}): no answer, the connection dropped: {e}"));
+            let status = response.status().as_u16();
+            assert!(status == 200 || status == 302, "{next:?} ({accept}): {status}");
+            let location = response.headers().get("location").map(|v| v.as_bytes().to_vec());
+            assert_eq!(location.as_deref(), Some(expected.as_bytes()), "{next:?} ({accept})");
+        }
+    }
+    // A NUL never gets as far as sign-in: the door refuses it, naming the field.
+    let response = app
+        .client
+        .post(&url)
+        .form(&[
+            ("email", user.email.as_str()),
+            ("password", user.password.as_str()),
+            ("next", "/\0/evil.example"),
+        ])
+        .send()
+        .await
+        .expect("an answer");
+    assert_eq!(response.status().as_u16(), 422);
+    assert!(response.text().await.expect("body").contains("\"next\""));
+}
+
+#[tokio::test]
+async fn whoami_during_a_redis_outage_is_a_503_to_retry() {
+    let app = TestApp::spawn().await;
+    let (browser, _) = app.signed_in(Role::Viewer).await;
+    let cookie = browser.cookie_header().expect("session cookie");
+    let port = crate::helpers::closed_port();
+    let cut_off = TestApp::configure()
+        .await
+        .set("REDIS_URL", format!("redis://127.0.0.1:{port}"))
+        .spawn()
+        .await;
+    let response = replay(&cut_off.address, "/api/auth/whoami", &cookie).await;
+    assert_eq!(response.status().as_u16(), 503);
+    assert_eq!(
+        response.headers().get("retry-after").and_then(|v| v.to_str().ok()),
+        Some("5")
+    );
+    let body = response.text().await.expect("body");
+    assert!(body.contains("Unavailable"), "a message, not an empty body: {body}");
+    let page = reqwest::Client::new()
+        .get(format!("{}/login", cut_off.address))
+        .header("Cookie", &cookie)
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(page.status().as_u16(), 503, "the sign-in page with a cookie too");
+}
+
+#[tokio::test]
+async fn signed_in_pages_and_answers_are_never_stored_by_caches() {
+    let app = TestApp::spawn().await;
+    let (browser, _) = app.signed_in(Role::Admin).await;
+    for response in [
+        browser.get("/").await,
+        browser.get("/users").await,
+        browser.post_fn("/api/auth/whoami", &[]).await,
+    ] {
+        let url = response.url().path().to_string();
+        assert_eq!(
+            response.headers().get("cache-control").and_then(|v| v.to_str().ok()),
+            Some("no-store"),
+            "{url}"
+        );
+    }
+    let public = app.get("/favicon.svg").await;
+    assert_ne!(
+        public.headers().get("cache-control").and_then(|v| v.to_str().ok()),
+        Some("no-store"),
+        "static files may be cached"
+    );
+}
+
+#[tokio::test]
+async fn an_origin_with_another_scheme_is_another_site() {
+    let app = TestApp::spawn().await;
+    let user = app.create_user(Role::Viewer).await;
+    let form = [("email", user.email.as_str()), ("password", user.password.as_str())];
+    let url = format!("{}/api/auth/sign-in", app.address);
+    let host = app.address.trim_start_matches("http://");
+    let other_scheme = app
+        .client
+        .post(&url)
+        .header("Origin", format!("https://{host}"))
+        .form(&form)
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(
+        other_scheme.status().as_u16(),
+        403,
+        "served over http: https:// is foreign"
+    );
+
+    let secure = TestApp::configure()
+        .await
+        .set("OPSDECK_SECURE_COOKIES", "true")
+        .spawn()
+        .await;
+    let user = secure.create_user(Role::Viewer).await;
+    let form = [("email", user.email.as_str()), ("password", user.password.as_str())];
+    let url = format!("{}/api/auth/sign-in", secure.address);
+    let host = secure.address.trim_start_matches("http://");
+    let plain = secure
+        .client
+        .post(&url)
+        .header("Origin", format!("http://{host}"))
+        .form(&form)
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(plain.status().as_u16(), 403, "served over https: http:// is foreign");
+    let own = secure
+        .client
+        .post(&url)
+        .header("Origin", format!("https://{host}"))
+        .form(&form)
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(own.status().as_u16(), 200, "its own https origin passes");
+}

@@ -166,6 +166,11 @@ pub async fn sign_in(email: String, password: String) -> Result<CurrentUser, App
     if email.is_empty() {
         return Err(AppError::validation("email", "Enter your email address."));
     }
+    // Nothing longer than an email can be, nor a control character (a NUL
+    // would reach Postgres as an error), is worth a lookup or a counter.
+    if email.len() > 254 || email.chars().any(char::is_control) {
+        return Err(AppError::validation("email", "This is not an email address."));
+    }
     if password.is_empty() {
         return Err(AppError::validation("password", "Enter your password."));
     }
@@ -179,8 +184,11 @@ pub async fn sign_in(email: String, password: String) -> Result<CurrentUser, App
             .change(None, Some(serde_json::json!({ "reason": reason })))
     };
 
+    // The attempt counts before its password is hashed, so concurrent
+    // attempts (here or on another instance) cannot outrun the limit.
     let limiter = rate_limit::Limiter::new(&state);
-    if let Some(retry_after) = limiter.blocked(&email, client.ip.as_deref()).await? {
+    let counters = limiter.sign_in(&email, client.ip.as_deref());
+    if let Some(retry_after) = limiter.reserve(&counters).await? {
         audit_alone(&state, audit(Outcome::Denied, "temporarily locked")).await?;
         return Err(AppError::RateLimited { retry_after });
     }
@@ -195,9 +203,14 @@ pub async fn sign_in(email: String, password: String) -> Result<CurrentUser, App
         .map_err(|e| AppError::internal("find user", e))?;
     drop(conn);
     let stored_hash = record.as_ref().map(|r| r.password_hash.clone());
-    let matches = hashing::verify(password, stored_hash)
-        .await
-        .map_err(|e| AppError::internal("verify password", e))?;
+    let matches = match hashing::verify(password, stored_hash).await {
+        Ok(matches) => matches,
+        Err(error) => {
+            // Not checked, so not held against the account.
+            limiter.refund(&counters).await?;
+            return Err(error.into());
+        }
+    };
     let record = match record {
         Some(record) if matches && !record.summary.disabled => record,
         other => {
@@ -206,12 +219,11 @@ pub async fn sign_in(email: String, password: String) -> Result<CurrentUser, App
                 Some(r) if r.summary.disabled && matches => "account disabled",
                 Some(_) => "wrong password",
             };
-            limiter.record_failure(&email, client.ip.as_deref()).await?;
             audit_alone(&state, audit(Outcome::Failure, reason)).await?;
             return Err(AppError::SignInFailed);
         }
     };
-    limiter.clear(&email).await?;
+    limiter.succeeded(&counters).await?;
 
     let user = CurrentUser {
         id: record.summary.id,
@@ -304,21 +316,6 @@ pub async fn audit_alone(state: &AppState, entry: NewAuditEntry) -> Result<(), A
     tx.commit().await.map_err(|e| AppError::internal("commit audit", e))
 }
 
-/// A same-site path to return to after sign-in; anything else goes to `/`.
-pub fn safe_next(next: Option<&str>) -> String {
-    match next {
-        Some(path)
-            if path.starts_with('/')
-                && !path.starts_with("//")
-                && !path.contains('\\')
-                && !path.starts_with("/login") =>
-        {
-            path.to_string()
-        }
-        _ => "/".to_string(),
-    }
-}
-
 /// Changes the signed-in user's own password (the current one is required),
 /// then ends their other sessions.
 pub async fn change_own_password(current_password: String, new_password: String) -> Result<(), AppError> {
@@ -335,18 +332,28 @@ pub async fn change_own_password(current_password: String, new_password: String)
         .map_err(|e| AppError::internal("find user", e))?;
     drop(conn);
     let stored = record.map(|r| r.password_hash);
-    if !hashing::verify(current_password, stored)
-        .await
-        .map_err(|e| AppError::internal("verify", e))?
-    {
+    // Guessing the current password from a stolen session is held to the
+    // same limit as guessing it at sign-in.
+    let limiter = rate_limit::Limiter::new(&state);
+    let counters = limiter.password_change(user.id);
+    if let Some(retry_after) = limiter.reserve(&counters).await? {
+        return Err(AppError::RateLimited { retry_after });
+    }
+    let matches = match hashing::verify(current_password, stored).await {
+        Ok(matches) => matches,
+        Err(error) => {
+            limiter.refund(&counters).await?;
+            return Err(error.into());
+        }
+    };
+    if !matches {
         return Err(AppError::validation(
             "current_password",
             "This is not your current password.",
         ));
     }
-    let hash = hashing::hash(new_password.expose().to_string())
-        .await
-        .map_err(|e| AppError::internal("hash", e))?;
+    limiter.succeeded(&counters).await?;
+    let hash = hashing::hash(new_password.expose().to_string()).await?;
     let mut tx = state.db.begin().await.map_err(|e| AppError::internal("begin", e))?;
     users::set_password_hash(&mut tx, user.id, &hash)
         .await
@@ -370,24 +377,4 @@ pub async fn change_own_password(current_password: String, new_password: String)
         .await
         .map_err(|e| AppError::internal("end sessions", e))?;
     start_session(&state, &user, &client_info()).await
-}
-
-#[cfg(test)]
-mod tests {
-    use super::safe_next;
-
-    #[test]
-    fn only_same_site_paths_are_followed_after_sign_in() {
-        assert_eq!(safe_next(Some("/audit?actor=a")), "/audit?actor=a");
-        for hostile in [
-            "https://evil.example",
-            "//evil.example/x",
-            "/\\evil.example",
-            "javascript:alert(1)",
-            "/login?next=/x",
-        ] {
-            assert_eq!(safe_next(Some(hostile)), "/", "{hostile}");
-        }
-        assert_eq!(safe_next(None), "/");
-    }
 }
