@@ -12,6 +12,7 @@ mod backups_cli;
 mod cli;
 mod demo;
 mod deployments;
+mod forms;
 mod health;
 mod health_history;
 mod helpers;
