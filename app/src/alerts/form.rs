@@ -143,10 +143,19 @@ impl RuleForm {
             enabled: self.enabled.is_some(),
         };
         if let Err(more) = draft.validate() {
-            for (field, message) in FieldErrors::from(more).0 {
-                if errors.get(&field).is_none() {
-                    errors.push(field, message);
-                }
+            // A check that reads a stand-in would only mislead.
+            let read_stand_in = |field: &str| match field {
+                "recovery_threshold" => errors.get("threshold").is_some() || errors.get("comparator").is_some(),
+                "metric" | "matchers" | "endpoint" => errors.get("aggregation").is_some(),
+                _ => false,
+            };
+            let more: Vec<_> = FieldErrors::from(more)
+                .0
+                .into_iter()
+                .filter(|(field, _)| !read_stand_in(field))
+                .collect();
+            for (field, message) in more {
+                errors.push(field, message);
             }
         }
         errors.check()?;
