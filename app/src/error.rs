@@ -19,6 +19,10 @@ pub enum AppError {
     Forbidden,
     #[error("{field}: {message}")]
     Validation { field: String, message: String },
+    /// Several fields refused at once (see [`FieldErrors`]), so a form shows
+    /// every message of a submit, not only the first.
+    #[error("{0}")]
+    Fields(FieldErrors),
     #[error("{0}")]
     Conflict(String),
     #[error("Too many attempts; try again in {retry_after} s")]
@@ -49,6 +53,15 @@ impl AppError {
         }
     }
 
+    /// A `Conflict` as `field`'s problem (a name or email taken), for a form
+    /// that shows it beside that field; any other error as it is.
+    pub fn conflict_on(self, field: &str) -> Self {
+        match self {
+            AppError::Conflict(message) => AppError::validation(field, message),
+            other => other,
+        }
+    }
+
     /// Logs `cause` with `context` and returns the generic `Internal` error.
     #[cfg(feature = "ssr")]
     pub fn internal(context: &str, cause: impl std::fmt::Display) -> Self {
@@ -63,6 +76,92 @@ impl AppError {
     }
 }
 
+/// What is wrong with a form, field by field (`""` for the form as a
+/// whole): collect every problem of a submit, then [`FieldErrors::check`].
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldErrors(pub Vec<(String, String)>);
+
+impl FieldErrors {
+    /// Notes `message` for `field`, unless the field has one already (a
+    /// field shows its first problem).
+    pub fn push(&mut self, field: impl Into<String>, message: impl Into<String>) {
+        let field = field.into();
+        if self.get(&field).is_none() {
+            self.0.push((field, message.into()));
+        }
+    }
+
+    /// The value of `result`, or `None` with its error noted.
+    pub fn take<T>(&mut self, result: Result<T, AppError>) -> Option<T> {
+        match result {
+            Ok(value) => Some(value),
+            Err(error) => {
+                self.note(error);
+                None
+            }
+        }
+    }
+
+    /// Notes `error` under its field (a non-field error under `""`).
+    pub fn note(&mut self, error: AppError) {
+        match error {
+            AppError::Validation { field, message } => self.push(field, message),
+            AppError::Fields(errors) => {
+                for (field, message) in errors.0 {
+                    self.push(field, message);
+                }
+            }
+            other => self.push("", other.to_string()),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The message for `field`, if any.
+    pub fn get(&self, field: &str) -> Option<&str> {
+        self.0.iter().find(|(f, _)| f == field).map(|(_, m)| m.as_str())
+    }
+
+    /// `Ok` when nothing was noted; one problem as `Validation`, more as `Fields`.
+    pub fn check(mut self) -> Result<(), AppError> {
+        match self.0.len() {
+            0 => Ok(()),
+            1 => {
+                let (field, message) = self.0.remove(0);
+                Err(AppError::Validation { field, message })
+            }
+            _ => Err(AppError::Fields(self)),
+        }
+    }
+}
+
+impl From<AppError> for FieldErrors {
+    fn from(error: AppError) -> Self {
+        let mut errors = Self::default();
+        errors.note(error);
+        errors
+    }
+}
+
+impl std::fmt::Display for FieldErrors {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let shown: Vec<String> = self
+            .0
+            .iter()
+            .map(|(field, message)| {
+                if field.is_empty() {
+                    message.clone()
+                } else {
+                    format!("{field}: {message}")
+                }
+            })
+            .collect();
+        write!(f, "{}", shown.join("; "))
+    }
+}
+
 #[cfg(feature = "ssr")]
 impl AppError {
     pub fn status(&self) -> http::StatusCode {
@@ -71,7 +170,7 @@ impl AppError {
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::Unauthorized | AppError::SignInFailed => StatusCode::UNAUTHORIZED,
             AppError::Forbidden => StatusCode::FORBIDDEN,
-            AppError::Validation { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::Validation { .. } | AppError::Fields(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,

@@ -60,6 +60,20 @@ pub fn with_field_error(path: &str, query: &str, field: &str, message: &str) -> 
     )
 }
 
+/// [`with_field_error`] for every refused field at once (`field` `""`: the
+/// form as a whole); `components::form::errors_from_query` reads them back.
+pub fn with_field_errors(path: &str, query: &str, errors: &[(String, String)]) -> String {
+    let mut url = format!("{path}?{query}");
+    for (field, message) in errors {
+        url.push_str(&format!(
+            "&error_field={}&error={}",
+            percent_encode(field),
+            percent_encode(message)
+        ));
+    }
+    url
+}
+
 /// The value of an optional form field, trimmed; `None` when blank.
 pub fn present(value: &Option<String>) -> Option<&str> {
     value.as_deref().map(str::trim).filter(|v| !v.is_empty())

@@ -53,6 +53,10 @@ pub fn router(state: AppState, live: crate::live::Live, recorder: crate::self_mo
         .route("/api/v1/audit/export.csv", get(crate::audit::export_csv))
         .route("/api/v1/alerts/rules.yaml", get(crate::rule_files::export_yaml))
         .route(
+            "/api/v1/alerts/import",
+            post(crate::rule_import::post_import).layer(crate::rule_import::body_limit()),
+        )
+        .route(
             "/api/v1/ingest",
             post(crate::ingest::ingest).layer(DefaultBodyLimit::max(state.ingest.max_body_bytes)),
         )
@@ -75,7 +79,9 @@ pub fn router(state: AppState, live: crate::live::Live, recorder: crate::self_mo
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(
             context, shell,
         ))
-        // Inside the gate: only requests it lets through are read.
+        // Inside the gate: only requests it lets through are read; sizes and
+        // NULs are refused before a refused plain form is echoed back.
+        .layer(middleware::from_fn(crate::form_echo::form_echo))
         .layer(middleware::from_fn(crate::fn_requests::check))
         .layer(middleware::from_fn_with_state(state.clone(), gate))
         .layer(sessions)

@@ -146,6 +146,7 @@ mod ssr {
     use crate::audit::Outcome;
     use crate::audit::ssr::{Actor, NewAuditEntry, append_and_commit};
     use crate::auth::permissions::{Permission, allows};
+    use crate::error::FieldErrors;
     use crate::state::app_state;
 
     /// A chart holds at most this many points.
@@ -294,33 +295,44 @@ mod ssr {
     pub async fn save(id: Option<i64>, form: RuleForm) -> Result<i64, AppError> {
         let (actor, client) = editor().await?;
         let plain_post = crate::users::ssr::manage::is_plain_form_post();
-        let draft = match form.parse() {
-            Ok(draft) => draft,
-            // Without JavaScript, back to the editor with every field as typed
-            // and the message beside its field (answered `0`: nothing saved).
-            Err(AppError::Validation { field, message }) if plain_post => {
+        let saved = match form.parse() {
+            Ok(draft) => {
+                let state = app_state()?;
+                let action = if id.is_some() {
+                    "alert_rule.update"
+                } else {
+                    "alert_rule.create"
+                };
+                crate::alerts::ssr::manage::save(&state, actor, client, id, &draft, action).await
+            }
+            Err(error) => Err(error),
+        };
+        match saved {
+            Ok(rule_id) => {
+                if plain_post {
+                    leptos_axum::redirect(&format!("/alerts/rules/{rule_id}"));
+                }
+                Ok(rule_id)
+            }
+            // The form is a plain HTML form (with or without JavaScript): back
+            // to the editor with every field as typed and each message beside
+            // its field (answered `0`: nothing saved). A name taken is the
+            // name field's problem.
+            Err(error) if plain_post && !matches!(error, AppError::Unauthorized | AppError::Forbidden) => {
+                let errors = match error {
+                    AppError::Conflict(message) => FieldErrors(vec![("name".to_string(), message)]),
+                    other => FieldErrors::from(other),
+                };
                 let page = id.map_or_else(|| "new".to_string(), |id| id.to_string());
-                leptos_axum::redirect(&crate::url::with_field_error(
+                leptos_axum::redirect(&crate::url::with_field_errors(
                     &format!("/alerts/rules/{page}"),
                     &form.query(),
-                    &field,
-                    &message,
+                    &errors.0,
                 ));
-                return Ok(0);
+                Ok(0)
             }
-            Err(error) => return Err(error),
-        };
-        let state = app_state()?;
-        let action = if id.is_some() {
-            "alert_rule.update"
-        } else {
-            "alert_rule.create"
-        };
-        let rule_id = crate::alerts::ssr::manage::save(&state, actor, client, id, &draft, action).await?;
-        if plain_post {
-            leptos_axum::redirect(&format!("/alerts/rules/{rule_id}"));
+            Err(error) => Err(error),
         }
-        Ok(rule_id)
     }
 
     pub async fn preview(form: RuleForm, hours: i64, run_backtest: bool) -> Result<Preview, AppError> {

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::rule::{RuleDraft, format_value};
 use super::{Aggregation, Comparator, NoDataPolicy, Severity};
-use crate::error::AppError;
+use crate::error::{AppError, FieldErrors};
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
@@ -46,6 +46,8 @@ impl RuleForm {
             for_minutes: "2".into(),
             no_data: NoDataPolicy::Keep.as_str().into(),
             severity: Severity::Warning.as_str().into(),
+            // A new rule evaluates once saved, as people expect; the editor says so.
+            enabled: Some("on".into()),
             ..Default::default()
         }
     }
@@ -75,6 +77,8 @@ impl RuleForm {
 
     /// The draft this form describes, validated; errors name the field.
     pub fn parse(&self) -> Result<RuleDraft, AppError> {
+        // Every field is read, so the form shows all its problems at once.
+        let mut errors = FieldErrors::default();
         let word = |field: &str, value: &str| -> Result<String, AppError> {
             let value = value.trim();
             if value.is_empty() {
@@ -83,38 +87,52 @@ impl RuleForm {
                 Ok(value.to_string())
             }
         };
-        let aggregation = Aggregation::parse(&word("aggregation", &self.aggregation)?)
-            .ok_or_else(|| AppError::validation("aggregation", "Choose one of the listed aggregations"))?;
-        let comparator = Comparator::parse(&word("comparator", &self.comparator)?)
-            .ok_or_else(|| AppError::validation("comparator", "Choose >, >=, < or <="))?;
-        let no_data = NoDataPolicy::parse(&word("no_data", &self.no_data)?)
-            .ok_or_else(|| AppError::validation("no_data", "Choose keep, alert or ok"))?;
-        let severity = Severity::parse(&word("severity", &self.severity)?)
-            .ok_or_else(|| AppError::validation("severity", "Choose critical, warning or info"))?;
-        let window_minutes = number("window_secs", &self.window_minutes)?;
-        if window_minutes.fract() != 0.0 {
-            return Err(AppError::validation("window_secs", "A whole number of minutes"));
-        }
-        let for_minutes = number("for_secs", &self.for_minutes)?;
+        let aggregation = errors.take(word("aggregation", &self.aggregation).and_then(|w| {
+            Aggregation::parse(&w)
+                .ok_or_else(|| AppError::validation("aggregation", "Choose one of the listed aggregations"))
+        }));
+        let comparator = errors.take(word("comparator", &self.comparator).and_then(|w| {
+            Comparator::parse(&w).ok_or_else(|| AppError::validation("comparator", "Choose >, >=, < or <="))
+        }));
+        let no_data = errors.take(word("no_data", &self.no_data).and_then(|w| {
+            NoDataPolicy::parse(&w).ok_or_else(|| AppError::validation("no_data", "Choose keep, alert or ok"))
+        }));
+        let severity = errors.take(word("severity", &self.severity).and_then(|w| {
+            Severity::parse(&w).ok_or_else(|| AppError::validation("severity", "Choose critical, warning or info"))
+        }));
+        let window_minutes = errors.take(number("window_secs", &self.window_minutes).and_then(|minutes| {
+            if minutes.fract() == 0.0 {
+                Ok(minutes)
+            } else {
+                Err(AppError::validation("window_secs", "A whole number of minutes"))
+            }
+        }));
+        let for_minutes = errors.take(number("for_secs", &self.for_minutes));
+        let matchers = errors.take(pairs("matchers", &self.matchers));
+        let threshold = errors.take(number("threshold", &self.threshold));
+        let recovery_threshold = errors.take(match self.recovery_threshold.trim() {
+            "" => Ok(None),
+            text => number("recovery_threshold", text).map(Some),
+        });
+        let labels = errors.take(pairs("labels", &self.labels));
+        // A field that did not read takes a valid stand-in, so the rest are
+        // still checked; its own message is the one shown.
         let draft = RuleDraft {
             name: self.name.trim().to_string(),
             description: self.description.trim().to_string(),
             service: self.service.trim().to_string(),
             endpoint: optional(&self.endpoint),
             metric: optional(&self.metric),
-            matchers: pairs("matchers", &self.matchers)?,
-            aggregation,
-            window_secs: (window_minutes * 60.0) as i64,
-            comparator,
-            threshold: number("threshold", &self.threshold)?,
-            recovery_threshold: match self.recovery_threshold.trim() {
-                "" => None,
-                text => Some(number("recovery_threshold", text)?),
-            },
-            for_secs: (for_minutes * 60.0).round() as i64,
-            no_data,
-            severity,
-            labels: pairs("labels", &self.labels)?,
+            matchers: matchers.unwrap_or_default(),
+            aggregation: aggregation.unwrap_or(Aggregation::P95),
+            window_secs: window_minutes.map_or(300, |m| (m * 60.0) as i64),
+            comparator: comparator.unwrap_or(Comparator::Gt),
+            threshold: threshold.unwrap_or_default(),
+            recovery_threshold: recovery_threshold.flatten(),
+            for_secs: for_minutes.map_or(0, |m| (m * 60.0).round() as i64),
+            no_data: no_data.unwrap_or(NoDataPolicy::Keep),
+            severity: severity.unwrap_or(Severity::Warning),
+            labels: labels.unwrap_or_default(),
             summary: self.summary.trim().to_string(),
             channels: self
                 .channels
@@ -124,7 +142,23 @@ impl RuleForm {
                 .collect(),
             enabled: self.enabled.is_some(),
         };
-        draft.validate()?;
+        if let Err(more) = draft.validate() {
+            // A check that reads a stand-in would only mislead.
+            let read_stand_in = |field: &str| match field {
+                "recovery_threshold" => errors.get("threshold").is_some() || errors.get("comparator").is_some(),
+                "metric" | "matchers" | "endpoint" => errors.get("aggregation").is_some(),
+                _ => false,
+            };
+            let more: Vec<_> = FieldErrors::from(more)
+                .0
+                .into_iter()
+                .filter(|(field, _)| !read_stand_in(field))
+                .collect();
+            for (field, message) in more {
+                errors.push(field, message);
+            }
+        }
+        errors.check()?;
         Ok(draft)
     }
 }

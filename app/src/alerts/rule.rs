@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use super::state::Thresholds;
 use super::{Aggregation, AlertState, Comparator, Condition, NoDataPolicy, Severity, Watched};
-use crate::error::AppError;
+use crate::error::{AppError, FieldErrors};
 
 /// Most labels (and label matchers) a rule may carry.
 pub const MAX_LABELS: usize = 20;
@@ -94,59 +94,63 @@ impl RuleDraft {
         }
     }
 
-    /// Checks every field; the error names the first wrong one.
+    /// Checks every field; the error names every wrong one (`AppError::Fields`
+    /// when more than one is).
     pub fn validate(&self) -> Result<(), AppError> {
-        text("name", &self.name, 1, 120)?;
-        text("description", &self.description, 0, 2000)?;
-        text("service", &self.service, 1, 200)?;
+        let mut errors = FieldErrors::default();
+        errors.take(text("name", &self.name, 1, 120));
+        errors.take(text("description", &self.description, 0, 2000));
+        errors.take(text("service", &self.service, 1, 200));
         if let Some(endpoint) = &self.endpoint {
-            text("endpoint", endpoint, 1, 200)?;
+            errors.take(text("endpoint", endpoint, 1, 200));
         }
         if self.aggregation.reads_requests() {
             if self.metric.is_some() {
-                return Err(AppError::validation(
+                errors.note(AppError::validation(
                     "metric",
                     "Leave empty for a latency, throughput or error-rate rule",
                 ));
             }
             if !self.matchers.is_empty() {
-                return Err(AppError::validation(
+                errors.note(AppError::validation(
                     "matchers",
                     "Label matchers apply to metric rules only",
                 ));
             }
         } else {
             match &self.metric {
-                None => return Err(AppError::validation("metric", "Name the metric this rule watches")),
-                Some(metric) => text("metric", metric, 1, 200)?,
+                None => errors.note(AppError::validation("metric", "Name the metric this rule watches")),
+                Some(metric) => {
+                    errors.take(text("metric", metric, 1, 200));
+                }
             }
             if self.endpoint.is_some() {
-                return Err(AppError::validation(
+                errors.note(AppError::validation(
                     "endpoint",
                     "Endpoints apply to request rules only",
                 ));
             }
         }
-        labels("matchers", &self.matchers)?;
+        errors.take(labels("matchers", &self.matchers));
         if !(60..=86_400).contains(&self.window_secs) || self.window_secs % 60 != 0 {
-            return Err(AppError::validation(
+            errors.note(AppError::validation(
                 "window_secs",
                 "A whole number of minutes from 1 minute to 24 hours",
             ));
         }
         if !self.threshold.is_finite() {
-            return Err(AppError::validation("threshold", "Enter a number"));
+            errors.note(AppError::validation("threshold", "Enter a number"));
         }
         if let Some(recovery) = self.recovery_threshold {
             if !recovery.is_finite() {
-                return Err(AppError::validation(
+                errors.note(AppError::validation(
                     "recovery_threshold",
                     "Enter a number or leave empty",
                 ));
             }
             // The recovery threshold lies on the good side of the threshold.
             if self.comparator.holds(recovery, self.threshold) && recovery != self.threshold {
-                return Err(AppError::validation(
+                errors.note(AppError::validation(
                     "recovery_threshold",
                     format!(
                         "Must be on the resolved side of the threshold (the alert fires when the value is {} {})",
@@ -157,25 +161,25 @@ impl RuleDraft {
             }
         }
         if !(0..=86_400).contains(&self.for_secs) {
-            return Err(AppError::validation("for_secs", "From 0 seconds to 24 hours"));
+            errors.note(AppError::validation("for_secs", "From 0 seconds to 24 hours"));
         }
-        labels("labels", &self.labels)?;
-        text("summary", &self.summary, 0, 500)?;
+        errors.take(labels("labels", &self.labels));
+        errors.take(text("summary", &self.summary, 0, 500));
         if self.channels.len() > MAX_CHANNELS {
-            return Err(AppError::validation("channels", format!("At most {MAX_CHANNELS}")));
+            errors.note(AppError::validation("channels", format!("At most {MAX_CHANNELS}")));
         }
         for (n, name) in self.channels.iter().enumerate() {
             if !super::notify::is_channel_name(name) {
-                return Err(AppError::validation(
+                errors.note(AppError::validation(
                     "channels",
                     format!("{name:?} is not a channel name (lowercase letters, digits, '_', '.', '-')"),
                 ));
             }
             if self.channels[..n].contains(name) {
-                return Err(AppError::validation("channels", format!("{name} is named twice")));
+                errors.note(AppError::validation("channels", format!("{name} is named twice")));
             }
         }
-        Ok(())
+        errors.check()
     }
 
     /// The summary with `{{value}}`, `{{threshold}}` and `{{labels.NAME}}` filled in.
@@ -301,10 +305,11 @@ pub(crate) mod tests {
         }
     }
 
-    fn field_of(result: Result<(), AppError>) -> Option<String> {
+    /// The fields `result` refuses.
+    fn fields_of(result: Result<(), AppError>) -> Vec<String> {
         match result {
-            Err(AppError::Validation { field, .. }) => Some(field),
-            _ => None,
+            Ok(()) => Vec::new(),
+            Err(error) => FieldErrors::from(error).0.into_iter().map(|(field, _)| field).collect(),
         }
     }
 
@@ -336,8 +341,17 @@ pub(crate) mod tests {
         for (field, change) in cases {
             let mut d = draft();
             change(&mut d);
-            assert_eq!(field_of(d.validate()).as_deref(), Some(field), "{d:?}");
+            assert!(fields_of(d.validate()).contains(&field.to_string()), "{d:?}");
         }
+    }
+
+    #[test]
+    fn every_wrong_field_is_named_at_once() {
+        let mut d = draft();
+        d.name = String::new();
+        d.threshold = f64::NAN;
+        d.channels = vec!["Ops Team".into()];
+        assert_eq!(fields_of(d.validate()), ["name", "threshold", "channels"]);
     }
 
     #[test]

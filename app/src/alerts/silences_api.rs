@@ -48,6 +48,7 @@ mod ssr {
     use serde_json::json;
 
     use super::*;
+    use crate::alerts::silence::SilenceDraft;
     use crate::alerts::ssr::{silences, store};
     use crate::audit::Outcome;
     use crate::audit::ssr::{NewAuditEntry, append_and_commit};
@@ -81,29 +82,38 @@ mod ssr {
     pub async fn create(form: SilenceForm) -> Result<i64, AppError> {
         let acting = crate::auth::ssr::acting(Permission::EditAlertRules).await?;
         let plain_post = crate::users::ssr::manage::is_plain_form_post();
-        let draft = match form.parse(Utc::now()) {
-            Ok(draft) => draft,
+        let created = match form.parse(Utc::now()) {
+            Ok(draft) => create_draft(acting, &draft).await,
+            Err(error) => Err(error),
+        };
+        let id = match created {
+            Ok(id) => id,
             // Without JavaScript, back to the form with every field as typed
-            // and the message beside its field (answered `0`: nothing created).
-            Err(AppError::Validation { field, message }) if plain_post => {
-                let back = crate::url::with_field_error("/alerts/silences", &form.query(), &field, &message);
+            // and each message beside its field (answered `0`: nothing created).
+            Err(error) if plain_post && !matches!(error, AppError::Unauthorized | AppError::Forbidden) => {
+                let errors = crate::error::FieldErrors::from(error);
+                let back = crate::url::with_field_errors("/alerts/silences", &form.query(), &errors.0);
                 leptos_axum::redirect(&format!("{back}#new-silence"));
                 return Ok(0);
             }
             Err(error) => return Err(error),
         };
+        if plain_post {
+            leptos_axum::redirect(&format!("/alerts/silences?created={id}"));
+        }
+        Ok(id)
+    }
+
+    async fn create_draft(acting: crate::users::ssr::manage::Admin, draft: &SilenceDraft) -> Result<i64, AppError> {
         let state = app_state()?;
         let mut tx = state.begin("silences: begin").await?;
-        let id = silences::create(&mut tx, &draft, acting.actor.id)
+        let id = silences::create(&mut tx, draft, acting.actor.id)
             .await
             .map_err(AppError::internal_in("silences: create"))?;
         let entry = NewAuditEntry::new(acting.actor, "alert_silence.create", Outcome::Success, acting.client)
             .target("alert_silence", id)
             .change(None, Some(json!(draft)));
         append_and_commit(tx, &state.audit_key, entry, "silences: audit").await?;
-        if plain_post {
-            leptos_axum::redirect(&format!("/alerts/silences?created={id}"));
-        }
         Ok(id)
     }
 

@@ -75,6 +75,8 @@ pub const TABLE: &[(&str, Access)] = &[
     ("/api/alerts/channel-test", Requires(ManageChannels)),
     ("/api/alerts/import-preview", Requires(EditAlertRules)),
     ("/api/alerts/import-apply", Requires(EditAlertRules)),
+    ("/api/alerts/import-draft", Requires(EditAlertRules)),
+    ("/api/alerts/import-apply-draft", Requires(EditAlertRules)),
     ("/api/alerts/silences", Requires(ReadAlerts)),
     ("/api/alerts/silence-create", Requires(EditAlertRules)),
     ("/api/alerts/silence-end", Requires(EditAlertRules)),
@@ -109,6 +111,7 @@ pub const TABLE: &[(&str, Access)] = &[
     ("/api/v1/backups/download", Requires(ManageBackups)),
     ("/api/v1/audit/export.csv", Requires(ExportAudit)),
     ("/api/v1/alerts/rules.yaml", Requires(ReadAlerts)),
+    ("/api/v1/alerts/import", Requires(EditAlertRules)),
     ("/api/v1/live", Requires(ViewDashboards)),
     // Machines, not sessions: the ingest handler authenticates the bearer API
     // key itself (401/403), so the gate lets the request through to it.

@@ -3,6 +3,7 @@
 pub mod account;
 pub mod alert_badge;
 pub mod chart;
+pub mod copy_button;
 pub mod form;
 pub mod layout;
 pub mod nav;

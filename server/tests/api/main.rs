@@ -16,6 +16,7 @@ mod connections;
 mod demo;
 mod deployments;
 mod frozen_leader;
+mod forms;
 mod health;
 mod health_history;
 mod helpers;

@@ -254,20 +254,21 @@ async fn the_import_page_previews_without_javascript() {
     let (operator, _) = app.signed_in(Role::Operator).await;
     let page = |response: reqwest::Response| async move { response.text().await.expect("page") };
     let empty = page(operator.get("/alerts/rules/import").await).await;
-    assert!(empty.contains("Paste a file and choose Preview"), "{empty}");
+    assert!(
+        empty.contains("Paste a file (or choose one) and choose Preview"),
+        "{empty}"
+    );
     let (_, yaml) = export(&operator, "").await;
     let changed = yaml.replacen("enabled: false", "enabled: true", 1);
-    let path = format!("/alerts/rules/import?yaml={}", app::url::percent_encode(&changed));
+    // Preview is a plain form post; the page shows the plan of the posted file.
+    let path = crate::forms::post_import(&operator, &changed, None).await;
     let shown = page(operator.get(&path).await).await;
     assert!(shown.contains("data-change=\"update\""), "{shown}");
     assert!(shown.contains("Apply import"), "{shown}");
     // A plain form post applies and comes back with the counts.
+    let draft = path.trim_start_matches("/alerts/rules/import?draft=");
     let location = operator
-        .post_without_js(
-            "/api/alerts/import-apply",
-            "/alerts/rules/import",
-            &[("yaml", changed.as_str())],
-        )
+        .post_without_js("/api/alerts/import-apply-draft", &path, &[("draft", draft)])
         .await;
     assert!(
         location.starts_with("/alerts/rules/import?created=0&updated=1&unchanged="),

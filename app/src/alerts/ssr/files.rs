@@ -150,6 +150,11 @@ fn rule(index: usize, value: Yaml) -> Result<RuleDraft, FileProblem> {
     let draft: RuleDraft = serde_norway::from_value(value.clone()).map_err(|e| problem(None, e.to_string()))?;
     draft.validate().map_err(|error| match error {
         AppError::Validation { field, message } => problem(Some(&field), message),
+        // The first field's problem; the others show once it is fixed.
+        AppError::Fields(errors) => match errors.0.first() {
+            Some((field, message)) => problem(Some(field), message.clone()),
+            None => problem(None, errors.to_string()),
+        },
         other => problem(None, other.to_string()),
     })?;
     Ok(draft)

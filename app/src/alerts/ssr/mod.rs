@@ -7,6 +7,7 @@ pub mod deliver;
 pub mod evaluate;
 pub mod files;
 pub mod import;
+pub mod import_drafts;
 pub mod manage;
 pub mod outbox;
 pub mod series;

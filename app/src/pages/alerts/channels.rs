@@ -12,8 +12,10 @@ use crate::alerts::channels_api::{
     DeleteChannel, RotateChannelSecret, SaveChannel, SavedChannel, TestChannel, list_channels,
 };
 use crate::alerts::notify::{Channel, ChannelForm, ChannelKind};
-use crate::components::form::{FieldError, FormError};
+use crate::components::copy_button::CopyButton;
+use crate::components::form::{FieldError, FormError, Typed, field_marks};
 use crate::error::AppError;
+use leptos::server_fn::ServerFn;
 
 #[derive(Clone, Copy)]
 struct Actions {
@@ -93,7 +95,7 @@ fn Notices(actions: Actions) -> impl IntoView {
         {move || secret().map(|(name, secret)| view! {
             <div class="success generated-password" role="status" data-testid="channel-secret">
                 <p>{format!("Signing secret of “{name}”:")}</p>
-                <p><code>{secret}</code></p>
+                <p class="secret-line"><code class="secret">{secret.clone()}</code><CopyButton text=secret label="Copy the signing secret" /></p>
                 <p>"It is shown only this once: give it to the receiver, which checks every request's signature with it."</p>
             </div>
         })}
@@ -192,14 +194,38 @@ fn ChannelRow(channel: Channel, actions: Actions) -> impl IntoView {
 /// Create a channel, or change the one `?edit=` names.
 #[component]
 fn ChannelEditor(channel: Option<Channel>, actions: Actions) -> impl IntoView {
-    let error: Signal<Option<AppError>> = Signal::derive(move || actions.save.value().get().and_then(Result::err));
-    let form = channel.as_ref().map_or_else(ChannelForm::blank, |c| ChannelForm {
-        name: c.name.clone(),
-        kind: c.kind.as_str().into(),
-        url: c.url.clone(),
-        repeat_minutes: c.repeat_minutes.to_string(),
-        enabled: c.enabled.then(|| "on".to_string()),
+    // A name in use is the name field's problem.
+    let error: Signal<Option<AppError>> = Signal::derive(move || {
+        actions
+            .save
+            .value()
+            .get()
+            .and_then(Result::err)
+            .map(|e| e.conflict_on("name"))
     });
+    let typed = Typed::for_action(SaveChannel::PATH);
+    let form = if typed == Typed::default() {
+        channel.as_ref().map_or_else(ChannelForm::blank, |c| ChannelForm {
+            name: c.name.clone(),
+            kind: c.kind.as_str().into(),
+            url: c.url.clone(),
+            repeat_minutes: c.repeat_minutes.to_string(),
+            enabled: c.enabled.then(|| "on".to_string()),
+        })
+    } else {
+        // Without JavaScript, a refused save comes back with what was typed.
+        ChannelForm {
+            name: typed.value("channel[name]"),
+            kind: typed.value("channel[kind]"),
+            url: typed.value("channel[url]"),
+            repeat_minutes: typed.value("channel[repeat_minutes]"),
+            enabled: typed.get("channel[enabled]"),
+        }
+    };
+    let (name_describe, name_invalid, name_focus) = field_marks(error, "name", Some("channel-name-hint".into()));
+    let (url_describe, url_invalid, url_focus) = field_marks(error, "url", None);
+    let (repeat_describe, repeat_invalid, repeat_focus) =
+        field_marks(error, "repeat_minutes", Some("channel-repeat-hint".into()));
     let editing = channel.as_ref().map(|c| c.id);
     let heading = channel
         .as_ref()
@@ -212,7 +238,8 @@ fn ChannelEditor(channel: Option<Channel>, actions: Actions) -> impl IntoView {
                 <div class="field">
                     <label for="channel-name">"Name"</label>
                     <input id="channel-name" name="channel[name]" type="text" required autocomplete="off"
-                        value=form.name readonly=editing.is_some() aria-describedby="channel-name-hint" />
+                        value=form.name readonly=editing.is_some()
+                        aria-describedby=name_describe aria-invalid=name_invalid autofocus=name_focus />
                     <p class="hint" id="channel-name-hint">"Rules refer to it, e.g. “ops-webhook” or “slack-oncall”; it cannot change later."</p>
                     <FieldError error field="name" />
                 </div>
@@ -228,13 +255,15 @@ fn ChannelEditor(channel: Option<Channel>, actions: Actions) -> impl IntoView {
                 <div class="field">
                     <label for="channel-url">"Address"</label>
                     <input id="channel-url" name="channel[url]" type="url" required autocomplete="off" value=form.url
-                        placeholder="https://hooks.example.com/opsdeck" />
+                        placeholder="https://hooks.example.com/opsdeck"
+                        aria-describedby=url_describe aria-invalid=url_invalid autofocus=url_focus />
                     <FieldError error field="url" />
                 </div>
                 <div class="field">
                     <label for="channel-repeat">"Repeat while firing (minutes)"</label>
                     <input id="channel-repeat" name="channel[repeat_minutes]" type="number" min="0" max="10080" required
-                        value=form.repeat_minutes aria-describedby="channel-repeat-hint" />
+                        value=form.repeat_minutes
+                        aria-describedby=repeat_describe aria-invalid=repeat_invalid autofocus=repeat_focus />
                     <p class="hint" id="channel-repeat-hint">"A still-firing alert is sent again after this long; 0 sends it once."</p>
                     <FieldError error field="repeat_minutes" />
                 </div>

@@ -19,7 +19,7 @@ use crate::alerts::api::{DeleteRule, Preview, RestoreRuleVersion, RuleDetail, Se
 use crate::alerts::form::RuleForm;
 use crate::alerts::rule::StoredVersion;
 use crate::alerts::{Aggregation, Comparator, NoDataPolicy, Severity};
-use crate::components::form::{FieldError, FormError};
+use crate::components::form::{FieldError, FormError, TextArea, errors_from_query, field_marks};
 use crate::error::AppError;
 
 /// What the page's URL asks for.
@@ -28,8 +28,8 @@ struct EditorQuery {
     form: Option<RuleForm>,
     hours: i64,
     backtest: bool,
-    /// A save refused without JavaScript: `(field, message)`.
-    error: Option<(String, String)>,
+    /// A refused save: every field's message (see `url::with_field_errors`).
+    error: Option<AppError>,
     /// Versions to compare.
     diff: Option<(i32, i32)>,
 }
@@ -42,7 +42,7 @@ fn editor_query() -> Memo<EditorQuery> {
             form: RuleForm::from_query(|k| q.get(k)),
             hours: q.get("hours").and_then(|h| h.parse().ok()).unwrap_or(24),
             backtest: q.get("backtest").is_some(),
-            error: q.get("error_field").zip(q.get("error")),
+            error: errors_from_query(&q),
             diff: q
                 .get("a")
                 .and_then(|a| a.parse().ok())
@@ -207,18 +207,19 @@ fn Editor(
         Some(Err(error)) => (None, Some(error)),
         None => (None, None),
     };
-    let shown_error = query
-        .error
-        .clone()
-        .map(|(field, message)| AppError::Validation { field, message })
-        .or(preview_error);
+    let shown_error = query.error.clone().or(preview_error);
     let error = Signal::stored(shown_error);
     let action = id.map_or_else(|| "/alerts/rules/new".to_string(), |id| format!("/alerts/rules/{id}"));
     view! {
         {view! {
         <form method="get" action=action class="panel rule-form" data-testid="rule-form">
             {id.map(|id| view! { <input type="hidden" name="id" value=id.to_string() /> })}
-            <Fields form=form.clone() error />
+            {(!can_edit).then(|| view! {
+                <p class="hint read-only-note" data-testid="rule-read-only">"Read only: your role can preview this rule but not change it."</p>
+            })}
+            <fieldset class="rule-fields" disabled=!can_edit>
+                <Fields form=form.clone() error />
+            </fieldset>
             <div class="filter-grid">
                 <div class="field">
                     <label for="rule-hours">"Preview and backtest over"</label>
@@ -243,6 +244,15 @@ fn Editor(
     }
 }
 
+/// The field an input's errors are reported under (minutes are checked as seconds).
+fn error_field(field: &'static str) -> &'static str {
+    match field {
+        "window_minutes" => "window_secs",
+        "for_minutes" => "for_secs",
+        other => other,
+    }
+}
+
 /// A form field's name in the editor: `rule[<field>]`.
 fn name(field: &str) -> String {
     format!("rule[{field}]")
@@ -252,11 +262,15 @@ fn name(field: &str) -> String {
 fn Fields(form: RuleForm, #[prop(into)] error: Signal<Option<AppError>>) -> impl IntoView {
     let text = move |field: &'static str, label: &'static str, value: String, hint: &'static str| {
         let id = format!("rule-{field}");
+        let hint_id = format!("{id}-hint");
+        let (describe, invalid, focus) =
+            field_marks(error, error_field(field), (!hint.is_empty()).then(|| hint_id.clone()));
         view! {
             <div class="field">
                 <label for=id.clone()>{label}</label>
-                <input id=id type="text" name=name(field) value=value autocomplete="off" />
-                {(!hint.is_empty()).then(|| view! { <p class="hint">{hint}</p> })}
+                <input id=id type="text" name=name(field) value=value autocomplete="off"
+                    aria-describedby=describe aria-invalid=invalid autofocus=focus />
+                {(!hint.is_empty()).then(|| view! { <p class="hint" id=hint_id>{hint}</p> })}
                 <FieldError error field=field />
             </div>
         }
@@ -264,12 +278,14 @@ fn Fields(form: RuleForm, #[prop(into)] error: Signal<Option<AppError>>) -> impl
     };
     let area = move |field: &'static str, label: &'static str, value: String, hint: &'static str| {
         let id = format!("rule-{field}");
+        let hint_id = format!("{id}-hint");
+        let (describe, invalid, focus) = field_marks(error, field, Some(hint_id.clone()));
         view! {
             <div class="field">
                 <label for=id.clone()>{label}</label>
-                // An empty text node would not survive hydration.
-                <textarea id=id name=name(field) rows="2">{(!value.is_empty()).then_some(value)}</textarea>
-                <p class="hint">{hint}</p>
+                <TextArea id=id name=name(field) value
+                    attr:aria-describedby=describe attr:aria-invalid=invalid attr:autofocus=focus />
+                <p class="hint" id=hint_id>{hint}</p>
                 <FieldError error field=field />
             </div>
         }
@@ -280,10 +296,11 @@ fn Fields(form: RuleForm, #[prop(into)] error: Signal<Option<AppError>>) -> impl
                        chosen: String,
                        options: Vec<(&'static str, &'static str)>| {
         let id = format!("rule-{field}");
+        let (describe, invalid, focus) = field_marks(error, field, None);
         view! {
             <div class="field">
                 <label for=id.clone()>{label}</label>
-                <select id=id name=name(field)>
+                <select id=id name=name(field) aria-describedby=describe aria-invalid=invalid autofocus=focus>
                     {options.into_iter().map(|(value, text)| view! { <option value=value selected=value == chosen>{text}</option> }).collect_view()}
                 </select>
                 <FieldError error field=field />
@@ -349,7 +366,8 @@ fn Fields(form: RuleForm, #[prop(into)] error: Signal<Option<AppError>>) -> impl
             {area("labels", "Labels", form.labels.clone(), "name=value per line, e.g. team=payments.")}
             {text("summary", "Summary", form.summary.clone(), "May use {{value}}, {{threshold}}, {{name}} and {{labels.NAME}}.")}
             {text("channels", "Notify channels", form.channels.clone(), "Names of notification channels, separated by commas; told when the alert fires and resolves.")}
-            <label class="checkbox"><input type="checkbox" name=name("enabled") value="on" checked=enabled />" Enabled"</label>
+            <label class="checkbox"><input type="checkbox" name=name("enabled") value="on" checked=enabled aria-describedby="rule-enabled-hint" />" Enabled"</label>
+            <p class="hint" id="rule-enabled-hint">"An enabled rule is evaluated every 15 seconds from the moment it is saved; a disabled one is kept but never fires."</p>
         </fieldset>
     }
     .into_any();

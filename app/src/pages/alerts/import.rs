@@ -1,19 +1,23 @@
-//! `/alerts/rules/import`: paste a rules file (as exported), see what
-//! importing it would create, update and leave alone, then apply it.
+//! `/alerts/rules/import`: paste or upload a rules file (as exported), see
+//! what importing it would create, update and leave alone, then apply it.
 //!
-//! "Preview" is a GET of this page with the text in the URL (as the rule
-//! editor's preview is), so it works without JavaScript and the server
-//! renders the plan. "Apply" posts the previewed text; it is offered only for
-//! a plan without problems and, with JavaScript, only while the text is the
-//! one previewed. Without JavaScript the post is redirected back here with
-//! the counts (or the error) in the URL.
+//! "Preview" is a plain form post (multipart, for the file) to
+//! `POST /api/v1/alerts/import`, which keeps the text as a draft and sends
+//! the browser back here with `?draft=<id>`; the server renders the plan, so
+//! it works without JavaScript and a file of up to 1 MiB never travels in a
+//! URL. "Apply" posts the draft's id; it is offered only for a plan without
+//! problems and, with JavaScript, only while the text is the one previewed.
+//! Without JavaScript the post is redirected back here with the counts (or
+//! the error) in the URL.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::alerts::files::{Change, ImportCounts, ImportPlan, PlannedRule};
-use crate::alerts::files_api::{ApplyImport, failure, preview_import};
+use crate::alerts::files_api::{ApplyImportDraft, EXPIRED, failure, import_draft};
+use crate::components::form::TextArea;
+use crate::error::AppError;
 
 /// What a no-JavaScript apply left in the URL.
 #[derive(Clone, Debug, PartialEq)]
@@ -37,30 +41,23 @@ fn applied_from_url(get: impl Fn(&str) -> Option<String>) -> Option<Applied> {
 #[component]
 pub fn ImportRules() -> impl IntoView {
     let query = use_query_map();
-    // Browsers send a textarea's line breaks as CRLF; the page compares and
-    // shows the text with plain line breaks.
-    let previewed = Memo::new(move |_| {
-        query
-            .read()
-            .get("yaml")
-            .filter(|y| !y.trim().is_empty())
-            .map(|y| y.replace("\r\n", "\n"))
-    });
+    let draft = Memo::new(move |_| query.read().get("draft").filter(|d| !d.is_empty()));
+    // A post the upload route refused (too large, not text, empty).
+    let problem = Memo::new(move |_| query.read().get("problem"));
     let from_url = Memo::new(move |_| {
         let q = query.read();
         applied_from_url(|k| q.get(k))
     });
-    let apply = ServerAction::<ApplyImport>::new();
+    let apply = ServerAction::<ApplyImportDraft>::new();
     let plan = Resource::new(
-        move || (previewed.get(), apply.version().get()),
-        |(yaml, _)| async move {
-            match yaml {
-                Some(yaml) => Some(preview_import(yaml).await),
+        move || (draft.get(), apply.version().get()),
+        |(draft, _)| async move {
+            match draft {
+                Some(draft) => Some(import_draft(draft).await),
                 None => None,
             }
         },
     );
-    let text = RwSignal::new(previewed.get_untracked().unwrap_or_default());
     let applied = Signal::derive(move || match apply.value().get() {
         Some(Ok(counts)) => Some(Applied::Done(counts)),
         Some(Err(error)) => Some(Applied::Failed(failure(&error))),
@@ -71,34 +68,61 @@ pub fn ImportRules() -> impl IntoView {
         <p class="breadcrumb"><a href="/alerts">"Alerts"</a>" › "<a href="/alerts/rules">"Rules"</a>" › Import"</p>
         <h1>"Import alert rules"</h1>
         <p class="muted">
-            "Paste a rules file as "<a href="/api/v1/alerts/rules.yaml" download rel="external">"Export YAML"</a>
-            " writes it. Rules are matched by name: new names are created, changed rules get a new version, "
+            "Paste or upload a rules file as "<a href="/api/v1/alerts/rules.yaml" download rel="external">"Export YAML"</a>
+            " writes it (up to 1 MiB). Rules are matched by name: new names are created, changed rules get a new version, "
             "and rules the file does not name are kept (an import never deletes)."
         </p>
         {move || applied.get().map(|applied| view! { <AppliedNotice applied /> })}
-        <form method="get" action="/alerts/rules/import" class="panel rule-import" data-testid="import-form">
+        {move || problem.get().map(|problem| view! { <p class="error" role="alert">{format!("Could not preview the file: {problem}")}</p> })}
+        <Transition fallback=|| view! { <p class="muted">"Checking the file…"</p> }>
+            {move || match plan.get().flatten() {
+                Some(Ok(posted)) => {
+                    // With JavaScript, Apply waits while the text differs from the previewed one.
+                    let edited = RwSignal::new(false);
+                    view! {
+                        <ImportForm yaml=posted.yaml.clone() edited />
+                        <PlanView posted=posted.plan draft=draft.get().unwrap_or_default() apply edited=edited.into() />
+                    }.into_any()
+                }
+                Some(Err(AppError::NotFound)) => view! {
+                    <p class="error" role="alert">{EXPIRED}</p>
+                    <ImportForm yaml=String::new() />
+                }.into_any(),
+                Some(Err(error)) => view! {
+                    <p class="error" role="alert">{format!("Could not preview the import: {error}")}</p>
+                    <ImportForm yaml=String::new() />
+                }.into_any(),
+                None => view! {
+                    <ImportForm yaml=String::new() />
+                    <p class="muted" data-testid="import-empty">"Paste a file (or choose one) and choose Preview to see what importing it would do. Nothing changes until you apply it."</p>
+                }.into_any(),
+            }}
+        </Transition>
+    }
+}
+
+/// The text to preview: pasted, or a file chosen beside it (which wins).
+#[component]
+fn ImportForm(yaml: String, #[prop(optional)] edited: Option<RwSignal<bool>>) -> impl IntoView {
+    let previewed = yaml.clone();
+    let on_input = move |ev: leptos::ev::Event| {
+        if let Some(edited) = edited {
+            edited.set(event_target_value(&ev).replace("\r\n", "\n") != previewed);
+        }
+    };
+    view! {
+        <form method="post" action="/api/v1/alerts/import" enctype="multipart/form-data" class="panel rule-import" data-testid="import-form">
             <div class="field">
                 <label for="import-yaml">"Rules file (YAML)"</label>
-                // An empty text node would not survive hydration.
-                <textarea id="import-yaml" name="yaml" rows="18" spellcheck="false" on:input:target=move |ev| text.set(ev.target().value())>
-                    {previewed.get_untracked()}
-                </textarea>
+                <TextArea id="import-yaml" name="yaml" rows=18 value=yaml attr:spellcheck="false" on:input=on_input />
+            </div>
+            <div class="field">
+                <label for="import-file">"Or upload a file"</label>
+                <input id="import-file" type="file" name="file" accept=".yaml,.yml,application/yaml,text/yaml,text/plain" aria-describedby="import-file-hint" />
+                <p class="hint" id="import-file-hint">"A chosen file is previewed instead of the text above."</p>
             </div>
             <div class="filter-buttons"><button type="submit">"Preview"</button></div>
         </form>
-        <Transition fallback=|| view! { <p class="muted">"Checking the file…"</p> }>
-            {move || match (previewed.get(), plan.get().flatten()) {
-                (Some(yaml), Some(Ok(plan))) => {
-                    let edited = Signal::derive({
-                        let yaml = yaml.clone();
-                        move || text.get() != yaml
-                    });
-                    view! { <PlanView plan yaml apply edited /> }.into_any()
-                }
-                (_, Some(Err(error))) => view! { <p class="error" role="alert">{format!("Could not preview the import: {error}")}</p> }.into_any(),
-                _ => view! { <p class="muted" data-testid="import-empty">"Paste a file and choose Preview to see what importing it would do. Nothing changes until you apply it."</p> }.into_any(),
-            }}
-        </Transition>
     }
 }
 
@@ -119,7 +143,13 @@ fn AppliedNotice(applied: Applied) -> impl IntoView {
 
 /// The plan: problems, or every rule's change, the kept rules and Apply.
 #[component]
-fn PlanView(plan: ImportPlan, yaml: String, apply: ServerAction<ApplyImport>, edited: Signal<bool>) -> impl IntoView {
+fn PlanView(
+    posted: ImportPlan,
+    draft: String,
+    apply: ServerAction<ApplyImportDraft>,
+    edited: Signal<bool>,
+) -> impl IntoView {
+    let plan = posted;
     if !plan.problems.is_empty() {
         return view! {
             <section class="panel" data-testid="import-problems">
@@ -153,7 +183,7 @@ fn PlanView(plan: ImportPlan, yaml: String, apply: ServerAction<ApplyImport>, ed
                         <summary>"Apply…"</summary>
                         <div class="confirm-body">
                             <ActionForm action=apply>
-                                <input type="hidden" name="yaml" value=yaml />
+                                <input type="hidden" name="draft" value=draft.clone() />
                                 <p>{format!("Create {} and update {} rule(s) now, in one step?", counts.created, counts.updated)}</p>
                                 {move || edited.get().then(|| view! { <p class="field-error">"The text has changed since this preview: preview it again first."</p> })}
                                 <button type="submit" class="primary" disabled=move || edited.get()>"Apply import"</button>

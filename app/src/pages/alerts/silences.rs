@@ -15,14 +15,17 @@ use super::badges::{SeverityBadge, when};
 use crate::alerts::silence::{MAX_SILENCE_DAYS, Silence, SilenceForm};
 use crate::alerts::silences_api::{EndSilence, SilencesPage, list_silences};
 use crate::alerts::{Severity, SilenceEnd};
-use crate::components::form::{FieldError, FormError};
+use crate::components::form::{
+    FieldError, FormError, TextArea, described_by, errors_from_query, first_field, message_for,
+};
 use crate::error::AppError;
 
 /// What the page's URL asks for: a form to start from and a refused create.
 #[derive(Clone, Debug, PartialEq)]
 struct SilenceQuery {
     form: SilenceForm,
-    error: Option<(String, String)>,
+    /// What a refused create left in the URL.
+    error: Option<AppError>,
     /// A silence just created without JavaScript.
     created: bool,
 }
@@ -36,7 +39,7 @@ pub fn Silences() -> impl IntoView {
             form: SilenceForm::from_query(|k| q.get(k))
                 .or_else(|| q.get("rule").map(|name| SilenceForm::for_rule(&name)))
                 .unwrap_or_default(),
-            error: q.get("error_field").zip(q.get("error")),
+            error: errors_from_query(&q),
             created: q.get("created").is_some(),
         }
     });
@@ -199,22 +202,29 @@ fn name(field: &str) -> String {
 #[component]
 fn CreateForm(asked: SilenceQuery, rules: Vec<String>) -> impl IntoView {
     let form = asked.form;
-    let error: Signal<Option<AppError>> = Signal::stored(
-        asked
-            .error
-            .map(|(field, message)| AppError::Validation { field, message }),
-    );
+    let error: Signal<Option<AppError>> = Signal::stored(asked.error.clone());
+    let refused = asked.error.clone();
+    let first = first_field(refused.as_ref());
+    // The field's `aria-describedby`, `aria-invalid` and whether it takes the focus.
+    let marks = |field: &str, hint: Option<&str>| {
+        (
+            described_by(refused.as_ref(), field, hint),
+            message_for(refused.as_ref(), field).map(|_| "true"),
+            first.as_deref() == Some(field),
+        )
+    };
     let text =
         move |field: &'static str, label: &'static str, value: String, hint: &'static str, kind: &'static str| {
             let id = format!("silence-{field}");
             let hint_id = format!("{id}-hint");
+            let (described, invalid, focus) = marks(field, (!hint.is_empty()).then_some(hint_id.as_str()));
             view! {
                 <div class="field">
                     <label for=id.clone()>{label}</label>
                     <input id=id type=kind name=name(field) value=value autocomplete="off"
                         list=(field == "rule_name").then_some("silence-rule-names")
                         placeholder=(field == "duration").then_some("2h")
-                        aria-describedby=(!hint.is_empty()).then(|| hint_id.clone()) />
+                        aria-describedby=described aria-invalid=invalid autofocus=focus />
                     {(!hint.is_empty()).then(|| view! { <p class="hint" id=hint_id>{hint}</p> })}
                     <FieldError error field=field />
                 </div>
@@ -225,6 +235,9 @@ fn CreateForm(asked: SilenceQuery, rules: Vec<String>) -> impl IntoView {
     let resolved = form.end_when_resolved.is_some();
     let comment = form.comment.clone();
     let labels = form.labels.clone();
+    let (labels_described, labels_invalid, labels_focus) = marks("labels", Some("silence-labels-hint"));
+    let (comment_described, comment_invalid, comment_focus) = marks("comment", Some("silence-comment-hint"));
+    let (severity_described, severity_invalid, severity_focus) = marks("severity", None);
     view! {
         <section class="panel" id="new-silence" aria-labelledby="new-silence-heading">
             <h2 id="new-silence-heading">"New silence"</h2>
@@ -235,7 +248,7 @@ fn CreateForm(asked: SilenceQuery, rules: Vec<String>) -> impl IntoView {
                         {text("rule_name", "Rule name", form.rule_name.clone(), "Exactly as the rule is named; empty for any rule.", "text")}
                         <div class="field">
                             <label for="silence-severity">"Severity"</label>
-                            <select id="silence-severity" name=name("severity")>
+                            <select id="silence-severity" name=name("severity") aria-describedby=severity_described aria-invalid=severity_invalid autofocus=severity_focus>
                                 <option value="" selected=severity.is_empty()>"Any"</option>
                                 {Severity::ALL.iter().map(|s| view! { <option value=s.as_str() selected=s.as_str() == severity>{s.as_str()}</option> }).collect_view()}
                             </select>
@@ -247,8 +260,8 @@ fn CreateForm(asked: SilenceQuery, rules: Vec<String>) -> impl IntoView {
                     </datalist>
                     <div class="field">
                         <label for="silence-labels">"Labels"</label>
-                        // An empty text node would not survive hydration.
-                        <textarea id="silence-labels" name=name("labels") rows="2" aria-describedby="silence-labels-hint">{(!labels.is_empty()).then_some(labels)}</textarea>
+                        <TextArea id="silence-labels" name=name("labels") value=labels described_by=labels_described
+                            attr:aria-invalid=labels_invalid attr:autofocus=labels_focus />
                         <p class="hint" id="silence-labels-hint">"name=value per line; the rule must carry every one."</p>
                         <FieldError error field="labels" />
                     </div>
@@ -268,7 +281,8 @@ fn CreateForm(asked: SilenceQuery, rules: Vec<String>) -> impl IntoView {
                 </fieldset>
                 <div class="field">
                     <label for="silence-comment">"Comment"</label>
-                    <textarea id="silence-comment" name=name("comment") rows="2" required=true maxlength="1000" aria-describedby="silence-comment-hint">{(!comment.is_empty()).then_some(comment)}</textarea>
+                    <TextArea id="silence-comment" name=name("comment") value=comment described_by=comment_described
+                        attr:required=true attr:maxlength="1000" attr:aria-invalid=comment_invalid attr:autofocus=comment_focus />
                     <p class="hint" id="silence-comment-hint">"Why: shown to everyone who sees the silence."</p>
                     <FieldError error field="comment" />
                 </div>

@@ -3,7 +3,10 @@
 use leptos::prelude::*;
 
 use super::use_actions;
-use crate::components::form::{FieldError, FormError};
+use crate::api_keys::CreateApiKey;
+use crate::components::copy_button::CopyButton;
+use crate::components::form::{FieldError, FormError, Typed, field_marks};
+use leptos::server_fn::ServerFn;
 
 #[component]
 pub fn CreateKeyForm() -> impl IntoView {
@@ -13,6 +16,9 @@ pub fn CreateKeyForm() -> impl IntoView {
     let create = actions.create;
     let error = Signal::derive(move || create.value().get().and_then(Result::err));
     let created = move || create.value().get().and_then(Result::ok);
+    // Without JavaScript, a refused post comes back with what was typed.
+    let typed = Typed::for_action(CreateApiKey::PATH);
+    let (name_describe, name_invalid, name_focus) = field_marks(error, "name", Some("new-key-name-hint".into()));
 
     view! {
         <section class="panel narrow" aria-labelledby="create-key-heading">
@@ -21,7 +27,7 @@ pub fn CreateKeyForm() -> impl IntoView {
                 <div class="field">
                     <label for="new-key-name">"Name"</label>
                     <input id="new-key-name" name="name" type="text" autocomplete="off" required maxlength="100"
-                        aria-describedby="new-key-name-hint" />
+                        value=typed.value("name") aria-describedby=name_describe aria-invalid=name_invalid autofocus=name_focus />
                     <p class="hint" id="new-key-name-hint">"What uses the key, e.g. “checkout service” or “CI”."</p>
                     <FieldError error field="name" />
                 </div>
@@ -45,7 +51,10 @@ pub fn CreateKeyForm() -> impl IntoView {
                 {move || created().map(|created| view! {
                     <div class="success generated-password" role="status">
                         <p>{format!("New key “{}”:", created.key.name)}</p>
-                        <p><code>{created.secret}</code></p>
+                        <p class="secret-line">
+                            <code class="secret" data-testid="new-key-secret">{created.secret.clone()}</code>
+                            <CopyButton text=created.secret label="Copy the new key" />
+                        </p>
                         <p>"It is shown only this once: copy it now and keep it secret."</p>
                     </div>
                 })}
