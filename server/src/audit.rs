@@ -201,15 +201,23 @@ pub fn write_field(out: &mut String, value: &str) {
 /// broken chain is an error (exit 1). Without `--expect-head` it checks
 /// against the anchor in Redis, when Redis answers.
 pub async fn verify_command(config: &Config, expect_head: Option<&str>) -> anyhow::Result<()> {
-    let anchor = match expect_head {
-        Some(head) => Some(ChainAnchor::parse_head(head, chrono::Utc::now()).map_err(anyhow::Error::msg)?),
-        None => stored_anchor(config).await,
-    };
+    let expected = expect_head
+        .map(|head| ChainAnchor::parse_head(head, chrono::Utc::now()).map_err(anyhow::Error::msg))
+        .transpose()?;
     let db = startup::connect_database(config)?;
     let mut conn = db
         .acquire()
         .await
         .with_context(|| format!("connecting to {} (DATABASE_URL)", config.database_url_for_logs()))?;
+    let anchor = match expected {
+        Some(anchor) => Some(anchor),
+        None => {
+            let log = anchor::log_id(&mut conn)
+                .await
+                .context("reading the audit log's database")?;
+            stored_anchor(config, log).await
+        }
+    };
     let key = AuditKey::new(config.audit_key.expose_secret());
     match verify_against(&mut conn, &key, anchor)
         .await
@@ -233,11 +241,11 @@ pub async fn verify_command(config: &Config, expect_head: Option<&str>) -> anyho
 
 /// The anchor recorded in Redis, or `None` (said on stderr) when there is none
 /// or Redis does not answer.
-async fn stored_anchor(config: &Config) -> Option<ChainAnchor> {
+async fn stored_anchor(config: &Config, log: anchor::LogId) -> Option<ChainAnchor> {
     let redis = redis::Client::open(config.redis_url.expose_secret())
         .map(|client| RedisHandle::new(client, config.check_timeout, config.redis_prefix.clone()));
     match redis {
-        Ok(redis) => match anchor::read(&redis).await {
+        Ok(redis) => match anchor::read(&redis, log).await {
             Ok(anchor) => anchor,
             Err(error) => {
                 eprintln!("no anchor read from Redis ({error}); checking the chain alone");

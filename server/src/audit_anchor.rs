@@ -38,12 +38,15 @@ async fn run(state: AppState, every: Duration) {
 
 /// Records the head once; what happened is logged.
 pub async fn record_head(state: &AppState) -> anyhow::Result<()> {
-    let head = {
+    let (log, head) = {
         let mut conn = state.db.acquire().await?;
-        anchor::head(&mut conn, Utc::now()).await?
+        (
+            anchor::log_id(&mut conn).await?,
+            anchor::head(&mut conn, Utc::now()).await?,
+        )
     };
     let Some(head) = head else { return Ok(()) };
-    match anchor::record(&state.redis, head).await? {
+    match anchor::record(&state.redis, log, head).await? {
         Recorded::Moved => tracing::info!(head = %head.head(), entries = head.id, "audit chain anchored"),
         Recorded::Unchanged => {}
         Recorded::AheadOfLog { anchored } => tracing::error!(

@@ -109,29 +109,43 @@ async fn the_anchor_in_redis_only_moves_forward() {
         app.redis_prefix.clone(),
     );
     append_many(&app.db, 4).await;
+    let log = anchor::log_id(&mut *app.db.acquire().await.expect("connection"))
+        .await
+        .expect("log id");
     let later = head(&app.db).await;
     let earlier = ChainAnchor {
         id: later.id - 2,
         ..later
     };
     assert_eq!(
-        anchor::record(&redis, earlier).await.expect("recorded"),
+        anchor::record(&redis, log, earlier).await.expect("recorded"),
         anchor::Recorded::Moved
     );
     assert_eq!(
-        anchor::record(&redis, later).await.expect("recorded"),
+        anchor::record(&redis, log, later).await.expect("recorded"),
         anchor::Recorded::Moved
     );
     assert_eq!(
-        anchor::record(&redis, later).await.expect("recorded"),
+        anchor::record(&redis, log, later).await.expect("recorded"),
         anchor::Recorded::Unchanged
     );
     assert_eq!(
-        anchor::record(&redis, earlier).await.expect("recorded"),
+        anchor::record(&redis, log, earlier).await.expect("recorded"),
         anchor::Recorded::AheadOfLog { anchored: later.id },
         "a shorter log never moves the anchor back"
     );
-    assert_eq!(anchor::read(&redis).await.expect("read").map(|a| a.id), Some(later.id));
+    assert_eq!(
+        anchor::read(&redis, log).await.expect("read").map(|a| a.id),
+        Some(later.id)
+    );
+    // Another database under the same prefix (the same name dropped and
+    // created again, a restored copy) keeps an anchor of its own.
+    let (_, other) = empty_log().await;
+    let other_log = anchor::log_id(&mut *other.acquire().await.expect("connection"))
+        .await
+        .expect("log id");
+    assert_ne!(other_log, log);
+    assert_eq!(anchor::read(&redis, other_log).await.expect("read"), None);
 }
 
 #[tokio::test]
@@ -149,10 +163,16 @@ async fn a_running_instance_anchors_the_head_and_the_audit_page_finds_the_cut() 
         Duration::from_secs(2),
         app.redis_prefix.clone(),
     );
+    let log = anchor::log_id(&mut *app.db.acquire().await.expect("connection"))
+        .await
+        .expect("log id");
     // The instance records the head within a round or two.
     let mut anchored = None;
     for _ in 0..50 {
-        anchored = anchor::read(&redis).await.expect("read").filter(|a| a.id >= newest.id);
+        anchored = anchor::read(&redis, log)
+            .await
+            .expect("read")
+            .filter(|a| a.id >= newest.id);
         if anchored.is_some() {
             break;
         }

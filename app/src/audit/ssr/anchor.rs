@@ -8,6 +8,11 @@
 //! than its anchor stays visible to every verification until someone looks;
 //! the log lines outlive a Redis restart and can be handed to
 //! `opsdeck audit verify --expect-head ID:HASH`.
+//!
+//! The anchor belongs to one database (its key carries the database's oid):
+//! a database dropped and created again under the same name, or a backup
+//! restored into a new one, starts an anchor of its own instead of reading
+//! as the old log cut short.
 
 use chrono::{DateTime, TimeZone, Utc};
 use sqlx::PgConnection;
@@ -15,8 +20,22 @@ use sqlx::PgConnection;
 use crate::audit::ChainAnchor;
 use crate::state::RedisHandle;
 
+/// Which audit log an anchor belongs to: the database's oid.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LogId(i64);
+
+/// The audit log `conn` reads.
+pub async fn log_id(conn: &mut PgConnection) -> sqlx::Result<LogId> {
+    let oid: i64 = sqlx::query_scalar("SELECT oid::int8 FROM pg_database WHERE datname = current_database()")
+        .fetch_one(conn)
+        .await?;
+    Ok(LogId(oid))
+}
+
 /// The Redis key (under the installation's prefix).
-const KEY: &str = "audit:anchor";
+fn key(redis: &RedisHandle, log: LogId) -> String {
+    redis.key(&format!("audit:anchor:{}", log.0))
+}
 
 /// Sets the anchor unless the one stored names a later (or the same) entry.
 /// Answers 1 when it moved, 0 when it did not, and the stored id as the
@@ -58,12 +77,12 @@ pub enum Recorded {
 }
 
 /// Records `head` as the anchor, unless the stored anchor is at or past it.
-pub async fn record(redis: &RedisHandle, head: ChainAnchor) -> redis::RedisResult<Recorded> {
+pub async fn record(redis: &RedisHandle, log: LogId, head: ChainAnchor) -> redis::RedisResult<Recorded> {
     let mut conn = redis.connection().await?;
     let (moved, stored): (i64, i64) = redis::cmd("EVAL")
         .arg(ADVANCE)
         .arg(1)
-        .arg(redis.key(KEY))
+        .arg(key(redis, log))
         .arg(head.id)
         .arg(encode(&head))
         .query_async(&mut conn)
@@ -76,9 +95,9 @@ pub async fn record(redis: &RedisHandle, head: ChainAnchor) -> redis::RedisResul
 }
 
 /// The anchor recorded last, if any (and readable).
-pub async fn read(redis: &RedisHandle) -> redis::RedisResult<Option<ChainAnchor>> {
+pub async fn read(redis: &RedisHandle, log: LogId) -> redis::RedisResult<Option<ChainAnchor>> {
     let mut conn = redis.connection().await?;
-    let stored: Option<String> = redis::cmd("GET").arg(redis.key(KEY)).query_async(&mut conn).await?;
+    let stored: Option<String> = redis::cmd("GET").arg(key(redis, log)).query_async(&mut conn).await?;
     Ok(stored.as_deref().and_then(decode))
 }
 

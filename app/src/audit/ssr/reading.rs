@@ -53,7 +53,10 @@ pub async fn verify_for_viewer() -> Result<ChainReport, AppError> {
         .await
         .map_err(|e| AppError::internal("audit verify: acquire", e))?;
     // Without Redis the chain is still checked, only not against its anchor.
-    let anchor = super::anchor::read(&state.redis).await.unwrap_or_else(|error| {
+    let log = super::anchor::log_id(&mut conn)
+        .await
+        .map_err(|e| AppError::internal("audit verify: the log's database", e))?;
+    let anchor = super::anchor::read(&state.redis, log).await.unwrap_or_else(|error| {
         tracing::warn!(%error, "audit verify: the chain's anchor is unreadable; checking the chain alone");
         None
     });
