@@ -15,6 +15,21 @@ use chrono::Utc;
 use crate::audit::{append_many, empty_log, key, post_json, tamper};
 use crate::helpers::{TEST_AUDIT_KEY, TestApp, database_server_url};
 
+/// The chain checked against `anchor`.
+async fn verified(pool: &sqlx::PgPool, anchor: Option<ChainAnchor>) -> ChainReport {
+    let mut conn = pool.acquire().await.expect("connection");
+    verify_against(&mut conn, &key(), anchor).await.expect("verified")
+}
+
+/// A handle on the test's own Redis keys.
+fn redis_of(app: &TestApp) -> app::state::RedisHandle {
+    app::state::RedisHandle::new(
+        redis::Client::open(crate::helpers::redis_url()).expect("redis url"),
+        Duration::from_secs(2),
+        app.redis_prefix.clone(),
+    )
+}
+
 async fn head(pool: &sqlx::PgPool) -> ChainAnchor {
     let mut conn = pool.acquire().await.expect("connection");
     anchor::head(&mut conn, Utc::now())
@@ -29,11 +44,8 @@ async fn the_newest_entries_deleted_together_break_the_chain_against_its_anchor(
     append_many(&pool, 5).await;
     let anchored = head(&pool).await;
     assert_eq!(anchored.id, 5);
-    let mut conn = pool.acquire().await.expect("connection");
     assert_eq!(
-        verify_against(&mut conn, &key(), Some(anchored))
-            .await
-            .expect("verified"),
+        verified(&pool, Some(anchored)).await,
         ChainReport::Intact {
             last_id: 5,
             count: 5,
@@ -44,7 +56,7 @@ async fn the_newest_entries_deleted_together_break_the_chain_against_its_anchor(
     tamper(&db, "DELETE FROM audit_log WHERE id >= 3").await;
     // The chain alone still looks whole: what is left links up.
     assert_eq!(
-        verify_against(&mut conn, &key(), None).await.expect("verified"),
+        verified(&pool, None).await,
         ChainReport::Intact {
             last_id: 2,
             count: 2,
@@ -52,9 +64,7 @@ async fn the_newest_entries_deleted_together_break_the_chain_against_its_anchor(
         }
     );
     assert_eq!(
-        verify_against(&mut conn, &key(), Some(anchored))
-            .await
-            .expect("verified"),
+        verified(&pool, Some(anchored)).await,
         ChainReport::Broken {
             id: 3,
             reason: BreakReason::Truncated { anchored: 5 }
@@ -84,11 +94,8 @@ async fn a_replaced_anchored_entry_is_named() {
     append_many(&pool, 3).await;
     let mut anchored = head(&pool).await;
     anchored.hash[0] ^= 1;
-    let mut conn = pool.acquire().await.expect("connection");
     assert_eq!(
-        verify_against(&mut conn, &key(), Some(anchored))
-            .await
-            .expect("verified"),
+        verified(&pool, Some(anchored)).await,
         ChainReport::Broken {
             id: 3,
             reason: BreakReason::NotAnchored
@@ -103,11 +110,7 @@ async fn the_anchor_in_redis_only_moves_forward() {
         .set("OPSDECK_AUDIT_ANCHOR_SECS", "0")
         .spawn()
         .await;
-    let redis = app::state::RedisHandle::new(
-        redis::Client::open(crate::helpers::redis_url()).expect("redis url"),
-        Duration::from_secs(2),
-        app.redis_prefix.clone(),
-    );
+    let redis = redis_of(&app);
     append_many(&app.db, 4).await;
     let log = anchor::log_id(&mut *app.db.acquire().await.expect("connection"))
         .await
@@ -158,11 +161,7 @@ async fn a_running_instance_anchors_the_head_and_the_audit_page_finds_the_cut() 
     let (support, _) = app.signed_in(Role::Support).await;
     append_many(&app.db, 3).await;
     let newest = head(&app.db).await;
-    let redis = app::state::RedisHandle::new(
-        redis::Client::open(crate::helpers::redis_url()).expect("redis url"),
-        Duration::from_secs(2),
-        app.redis_prefix.clone(),
-    );
+    let redis = redis_of(&app);
     let log = anchor::log_id(&mut *app.db.acquire().await.expect("connection"))
         .await
         .expect("log id");

@@ -78,11 +78,7 @@ pub fn fallback_html(
         ));
     }
     for (index, line) in lines.iter().enumerate() {
-        let whole = complete
-            .get(index)
-            .copied()
-            .unwrap_or(line.points.len())
-            .min(line.points.len());
+        let whole = super::complete_points(complete, index, line);
         let path = |points: &[(i64, f64)]| {
             points
                 .iter()

@@ -47,17 +47,23 @@ fn has_points(lines: &[ChartLine]) -> bool {
     lines.iter().any(|line| !line.points.is_empty())
 }
 
+/// How many of line `index`'s points are complete (`complete` names them
+/// per line; a line it does not name is complete).
+fn complete_points(complete: &[usize], index: usize, line: &ChartLine) -> usize {
+    complete
+        .get(index)
+        .copied()
+        .unwrap_or(line.points.len())
+        .min(line.points.len())
+}
+
 /// What the chart shows, in words: each line's latest complete value and
 /// its range, with the unit, over the time the points cover (UTC).
 pub fn summary(title: &str, unit: &str, lines: &[ChartLine], complete: &[usize]) -> String {
     let mut parts = Vec::new();
     let (mut first, mut last) = (i64::MAX, i64::MIN);
     for (index, line) in lines.iter().enumerate() {
-        let whole = complete
-            .get(index)
-            .copied()
-            .unwrap_or(line.points.len())
-            .min(line.points.len());
+        let whole = complete_points(complete, index, line);
         // The still-filling bucket is left out of the figures, unless it is all there is.
         let points = if whole > 0 {
             &line.points[..whole]
