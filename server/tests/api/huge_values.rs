@@ -8,21 +8,7 @@ use chrono::{Duration, DurationRound, Utc};
 use serde_json::{Value, json};
 
 use crate::helpers::TestApp;
-use crate::ingest::insert_key;
-
-async fn post(app: &TestApp, key: &str, body: &Value) -> (u16, Value) {
-    let response = app
-        .client
-        .post(format!("{}/api/v1/ingest", app.address))
-        .bearer_auth(key)
-        .header("Content-Type", "application/json")
-        .body(body.to_string())
-        .send()
-        .await
-        .expect("request sent");
-    let status = response.status().as_u16();
-    (status, response.json().await.unwrap_or(Value::Null))
-}
+use crate::ingest::{insert_key, post_json};
 
 fn sample(value: f64, ts: &str) -> Value {
     json!({ "service": "checkout", "name": "bytes", "value": value, "kind": "gauge", "ts": ts })
@@ -35,7 +21,7 @@ async fn a_huge_value_is_refused_by_name_and_other_batches_still_store() {
     let ts = (Utc::now() - Duration::minutes(1)).to_rfc3339();
     for huge in [1e308, -1.7e308, 1.0000001e300] {
         let body = json!({ "requests": [], "samples": [sample(1.0, &ts), sample(huge, &ts)] });
-        let (status, error) = post(&app, &key, &body).await;
+        let (status, error) = post_json(&app, &key, &body, None).await;
         assert_eq!(status, 400, "{huge}: {error}");
         assert_eq!(error["record"], 1, "{error}");
         assert_eq!(error["list"], "samples", "{error}");
@@ -47,7 +33,7 @@ async fn a_huge_value_is_refused_by_name_and_other_batches_still_store() {
     }
     // The bound itself, and a valid batch for the same minute, are stored.
     let body = json!({ "requests": [], "samples": [sample(1e300, &ts), sample(-1e300, &ts), sample(5.0, &ts)] });
-    let (status, answer) = post(&app, &key, &body).await;
+    let (status, answer) = post_json(&app, &key, &body, None).await;
     assert_eq!(status, 202, "{answer}");
     let stored: i64 = sqlx::query_scalar("SELECT count(*) FROM metric_samples")
         .fetch_one(&app.db)
@@ -64,7 +50,7 @@ async fn a_minute_whose_sum_is_already_huge_does_not_block_later_ingest() {
         .duration_trunc(Duration::minutes(1))
         .expect("minute");
     let ts = (minute + Duration::seconds(10)).to_rfc3339();
-    let (status, answer) = post(&app, &key, &json!({ "samples": [sample(1e300, &ts)] })).await;
+    let (status, answer) = post_json(&app, &key, &json!({ "samples": [sample(1e300, &ts)] }), None).await;
     assert_eq!(status, 202, "{answer}");
     // A minute poisoned before the bound existed: its sum at the edge of f64.
     sqlx::query("UPDATE metric_rollups_1m SET sum = '1.7976931348623157e308'::float8 WHERE name = 'bytes'")
@@ -78,7 +64,7 @@ async fn a_minute_whose_sum_is_already_huge_does_not_block_later_ingest() {
             "requests": [{ "service": "checkout", "endpoint": "/pay", "method": "GET", "status": 200, "duration_ms": 5.0, "ts": ts }],
             "samples": [sample(1e300, &ts), sample(1e300, &ts)],
         });
-        let (status, answer) = post(&app, &key, &body).await;
+        let (status, answer) = post_json(&app, &key, &body, None).await;
         assert_eq!(status, 202, "{answer}");
     }
     let (count, sum): (i64, f64) = sqlx::query_as("SELECT count, sum FROM metric_rollups_1m WHERE name = 'bytes'")

@@ -43,7 +43,7 @@ async fn send(
     request.send().await.expect("request sent")
 }
 
-async fn post_json(app: &TestApp, key: &str, body: &Value, idempotency: Option<&str>) -> (u16, Value) {
+pub(crate) async fn post_json(app: &TestApp, key: &str, body: &Value, idempotency: Option<&str>) -> (u16, Value) {
     let response = send(app, Some(key), "application/json", body.to_string(), idempotency).await;
     let status = response.status().as_u16();
     (status, response.json().await.unwrap_or(Value::Null))
