@@ -4,6 +4,7 @@
 //! the others only try to take the lock, so when the leader dies another
 //! one evaluates within one interval.
 
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use app::state::RedisHandle;
@@ -14,6 +15,9 @@ pub const EVALUATOR_LOCK: i64 = 7_202_611_244;
 
 /// `live`: where to announce new firing counts (the header badges); none in tests.
 pub async fn run(pool: PgPool, every: Duration, live: Option<RedisHandle>) {
+    // Counts that could not be published (Redis down) are sent by the next
+    // cycle, changes or not, so no badge stays stale after an outage.
+    let counts_owed = std::sync::atomic::AtomicBool::new(false);
     let cycle = || async {
         let started = std::time::Instant::now();
         match app::alerts::ssr::evaluate::run_cycle(&pool, app::alerts::ssr::series::evaluation_time()).await {
@@ -27,8 +31,9 @@ pub async fn run(pool: PgPool, every: Duration, live: Option<RedisHandle>) {
                 if !cycle.silences_ended.is_empty() {
                     tracing::info!(silences = ?cycle.silences_ended, "silences ended: every alert they matched resolved");
                 }
-                if let Some(redis) = live.as_ref().filter(|_| !cycle.transitions.is_empty()) {
-                    publish_counts(&pool, redis).await;
+                let owed = counts_owed.load(Ordering::Relaxed);
+                if let Some(redis) = live.as_ref().filter(|_| owed || !cycle.transitions.is_empty()) {
+                    counts_owed.store(!publish_counts(&pool, redis).await, Ordering::Relaxed);
                 }
             }
             Err(error) => tracing::warn!(%error, "alert evaluation cycle failed"),
@@ -51,14 +56,17 @@ pub fn spawn(pool: PgPool, every: Duration, live: Option<RedisHandle>) -> Evalua
     Evaluator(tokio::spawn(run(pool, every, live)))
 }
 
-/// Sends the new firing counts to the browsers' header badges.
-async fn publish_counts(pool: &PgPool, redis: &RedisHandle) {
+/// Sends the new firing counts to the browsers' header badges; whether they went.
+async fn publish_counts(pool: &PgPool, redis: &RedisHandle) -> bool {
     let counts = match pool.acquire().await {
         Ok(mut conn) => app::alerts::ssr::store::firing_counts(&mut conn).await,
         Err(error) => Err(error),
     };
     match counts {
         Ok(counts) => crate::live::publish_alert_counts(redis, &counts).await,
-        Err(error) => tracing::warn!(%error, "could not count firing alerts for the live badge"),
+        Err(error) => {
+            tracing::warn!(%error, "could not count firing alerts for the live badge");
+            false
+        }
     }
 }

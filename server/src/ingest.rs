@@ -17,6 +17,7 @@
 
 pub(crate) mod bearer;
 
+use axum::Extension;
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -50,15 +51,19 @@ fn bad_request(message: &str, field: Option<&str>) -> Response {
     )
 }
 
-pub async fn ingest(State(state): State<AppState>, request: Request) -> Response {
-    let response = handle(state, request).await;
+pub async fn ingest(
+    State(state): State<AppState>,
+    Extension(publisher): Extension<crate::live::Publisher>,
+    request: Request,
+) -> Response {
+    let response = handle(state, publisher, request).await;
     if !response.status().is_success() {
         crate::prometheus::COUNTERS.ingest_answer(response.status(), 0);
     }
     response
 }
 
-async fn handle(state: AppState, request: Request) -> Response {
+async fn handle(state: AppState, publisher: crate::live::Publisher, request: Request) -> Response {
     let (parts, body) = request.into_parts();
     let key = match bearer::authenticate(&state, &parts, Scope::Ingest).await {
         Ok(key) => key,
@@ -107,7 +112,7 @@ async fn handle(state: AppState, request: Request) -> Response {
                 crate::prometheus::COUNTERS.ingest_answer(StatusCode::ACCEPTED, accepted);
                 // Best-effort and off the request path: the batch is stored whatever happens there.
                 let state = state.clone();
-                tokio::spawn(async move { crate::live::publish(&state, &batch).await });
+                tokio::spawn(async move { publisher.publish(&state, &batch).await });
             }
             answer(
                 StatusCode::ACCEPTED,

@@ -25,7 +25,12 @@ use app::health::{Readiness, Status};
 use app::state::AppState;
 use app::{App, shell};
 
-pub fn router(state: AppState, live: crate::live::Live, recorder: crate::self_monitor::Recorder) -> Router {
+pub fn router(
+    state: AppState,
+    live: crate::live::Live,
+    publisher: crate::live::Publisher,
+    recorder: crate::self_monitor::Recorder,
+) -> Router {
     let routes = generate_route_list(App);
     let context = {
         let state = state.clone();
@@ -58,7 +63,10 @@ pub fn router(state: AppState, live: crate::live::Live, recorder: crate::self_mo
         )
         .route(
             "/api/v1/ingest",
-            post(crate::ingest::ingest).layer(DefaultBodyLimit::max(state.ingest.max_body_bytes)),
+            post(crate::ingest::ingest).layer((
+                DefaultBodyLimit::max(state.ingest.max_body_bytes),
+                axum::Extension(publisher),
+            )),
         )
         .route(
             "/api/v1/deployments",

@@ -32,6 +32,7 @@ pub struct Application {
     config: Config,
     state: AppState,
     live: crate::live::Live,
+    publisher: crate::live::Publisher,
     self_monitor: Option<crate::self_monitor::Buffer>,
 }
 
@@ -46,13 +47,15 @@ impl Application {
         let state = build_state(&config, listener.local_addr()?, true).await?;
         let live = crate::live::Live::new(config.live_recheck, config.live_streams_per_user);
         let (recorder, self_monitor) = crate::self_monitor::channel(config.self_monitor_every);
-        let router = routes::router(state.clone(), live.clone(), recorder);
+        let publisher = crate::live::Publisher::default();
+        let router = routes::router(state.clone(), live.clone(), publisher.clone(), recorder);
         Ok(Application {
             listener,
             router,
             config,
             state,
             live,
+            publisher,
             self_monitor,
         })
     }
@@ -93,9 +96,14 @@ impl Application {
         // This instance's one reader of the live stream, and its own metrics.
         let _live_reader =
             crate::live::spawn_reader(self.state.redis.clone(), self.live.clone(), self.state.reports.clone());
-        let _self_monitor = self
-            .self_monitor
-            .map(|buffer| crate::self_monitor::spawn(self.state.clone(), buffer, self.config.self_monitor_every));
+        let _self_monitor = self.self_monitor.map(|buffer| {
+            crate::self_monitor::spawn(
+                self.state.clone(),
+                self.publisher.clone(),
+                buffer,
+                self.config.self_monitor_every,
+            )
+        });
         // Every instance anchors the audit chain's head outside the table.
         let _audit_anchor = crate::audit_anchor::spawn(self.state.clone(), self.config.audit_anchor_every);
         // Every instance writes the counts of ended refusal windows (each once).

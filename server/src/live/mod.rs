@@ -15,25 +15,25 @@
 //! may be lost; the charts' history comes from Postgres.
 //!
 //! Publishing is best-effort: the batch is already committed and answered,
-//! so a failure is logged and counted, never turned into an ingest error.
+//! so a failure is logged and counted, never turned into an ingest error;
+//! what could not be published is published again once Redis answers
+//! (`publish.rs`).
 
+mod publish;
 mod stream;
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use bytes::Bytes;
-use chrono::{DateTime, DurationRound, TimeDelta, Utc};
 use tokio::sync::broadcast;
 
 use app::metrics::ssr::report_cache::ReportCache;
-use app::metrics::{IngestBatch, LivePoint};
-use app::state::{AppState, RedisHandle};
+use app::state::RedisHandle;
 
-use crate::prometheus::COUNTERS;
-
+pub use publish::{Publisher, publish_alert_counts};
 pub use stream::stream;
 
 /// The stream's key, under the installation's prefix.
@@ -104,33 +104,6 @@ impl Published {
             id,
             kind,
         })
-    }
-}
-
-/// Tells every browser watching alerts the firing counts (best-effort, like points).
-pub async fn publish_alert_counts(redis: &RedisHandle, counts: &[(app::alerts::Severity, i64)]) {
-    let result: anyhow::Result<()> = async {
-        let json = serde_json::to_string(counts)?;
-        let mut conn = redis.connection().await?;
-        redis::cmd("XADD")
-            .arg(redis.key(STREAM))
-            .arg("MAXLEN")
-            .arg("~")
-            .arg(MAX_LEN)
-            .arg("*")
-            .arg("alerts")
-            .arg(json)
-            .query_async::<()>(&mut conn)
-            .await?;
-        Ok(())
-    }
-    .await;
-    if let Err(error) = result {
-        COUNTERS.live_publish_failed();
-        tracing::warn!(
-            error = format!("{error:#}"),
-            "could not publish the alert counts to the live view"
-        );
     }
 }
 
@@ -221,61 +194,6 @@ impl Drop for UserStream {
             }
         }
     }
-}
-
-/// Publishes the live points `batch` changed; call after its commit.
-pub async fn publish(state: &AppState, batch: &IngestBatch) {
-    let touched: BTreeSet<(&str, DateTime<Utc>)> = batch
-        .requests
-        .iter()
-        .map(|event| (event.service.as_str(), minute_of(event.ts)))
-        .collect();
-    if touched.is_empty() {
-        return;
-    }
-    if let Err(error) = publish_touched(state, touched).await {
-        COUNTERS.live_publish_failed();
-        tracing::warn!(
-            error = format!("{error:#}"),
-            "could not publish a stored batch to the live view"
-        );
-    }
-}
-
-fn minute_of(ts: DateTime<Utc>) -> DateTime<Utc> {
-    ts.duration_trunc(TimeDelta::minutes(1)).unwrap_or(ts)
-}
-
-async fn publish_touched(state: &AppState, touched: BTreeSet<(&str, DateTime<Utc>)>) -> anyhow::Result<()> {
-    use anyhow::Context;
-    let keys: Vec<(&str, DateTime<Utc>)> = touched.into_iter().collect();
-    let points: Vec<LivePoint> = {
-        let mut conn = state.db.acquire().await.context("acquiring a connection")?;
-        app::metrics::ssr::queries::service_minute_points(&mut conn, &keys)
-            .await
-            .context("reading the rollups back")?
-            .into_iter()
-            .map(|(service, point)| LivePoint { service, point })
-            .collect()
-    };
-    let key = state.redis.key(STREAM);
-    let mut pipe = redis::pipe();
-    for point in &points {
-        pipe.cmd("XADD")
-            .arg(&key)
-            .arg("MAXLEN")
-            .arg("~")
-            .arg(MAX_LEN)
-            .arg("*")
-            .arg("service")
-            .arg(&point.service)
-            .arg("point")
-            .arg(serde_json::to_string(point)?)
-            .ignore();
-    }
-    let mut conn = state.redis.connection().await.context("connecting to Redis")?;
-    pipe.query_async::<()>(&mut conn).await.context("XADD")?;
-    Ok(())
 }
 
 /// Entries after `after` (exclusive), oldest first, at most `count`.

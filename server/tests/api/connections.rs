@@ -165,4 +165,21 @@ async fn one_user_may_hold_only_so_many_live_streams() {
     // Another user is not affected.
     let (other, _) = app.signed_in(Role::Viewer).await;
     assert_eq!(other.get("/api/v1/live").await.status().as_u16(), 200);
+    // A closed stream gives its place back at once (a page change closes
+    // the old page's stream and opens the new one's straight away).
+    drop((first, second, third));
+    let reopened = Instant::now();
+    loop {
+        let again = browser.get("/api/v1/live").await;
+        if again.status().as_u16() == 200 {
+            break;
+        }
+        assert!(
+            reopened.elapsed() < Duration::from_secs(2),
+            "a closed stream still counted after {:?}",
+            reopened.elapsed()
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    println!("a closed stream's place was free again after {:?}", reopened.elapsed());
 }

@@ -103,11 +103,14 @@ impl TestApp {
     /// A second instance of the same installation: the same database and
     /// Redis prefix, its own port (as behind a load balancer).
     pub async fn spawn_sibling(&self) -> TestApp {
+        self.sibling().spawn().await
+    }
+
+    /// A sibling's environment, to adjust before `spawn`.
+    pub fn sibling(&self) -> TestConfig {
         TestConfig {
             vars: self.vars.clone(),
         }
-        .spawn()
-        .await
     }
 
     /// The default app: a fresh database, a private Redis prefix.

@@ -8,6 +8,7 @@ use app::auth::permissions::Role;
 use app::metrics::LivePoint;
 use serde_json::json;
 
+use crate::cut_proxy::CutProxy;
 use crate::helpers::{Browser, TestApp, always_firing_rule};
 use crate::ingest::{batch, insert_key};
 
@@ -219,6 +220,87 @@ async fn a_record_ingested_at_one_instance_reaches_a_browser_on_another() {
     ingest(&a, &key, &batch(2, 0)).await;
     let (_, point) = stream.next_point(WAIT).await.expect("the point crosses instances");
     assert_eq!(point.service, "checkout");
+}
+
+#[tokio::test]
+async fn points_stored_while_redis_was_unreachable_reach_the_stream_once_it_answers() {
+    // The browser's instance keeps Redis; the ingesting instance reaches it
+    // through a proxy the test cuts, as if Redis were down for it alone.
+    let watcher = TestApp::spawn().await;
+    let redis = crate::helpers::redis_url();
+    let upstream = redis.trim_start_matches("redis://").trim_end_matches('/').to_string();
+    let proxy = CutProxy::start(upstream).await;
+    let ingester = watcher
+        .sibling()
+        .set("REDIS_URL", format!("redis://127.0.0.1:{}", proxy.port))
+        .spawn()
+        .await;
+    let (_, key) = insert_key(&watcher, &["ingest"]).await;
+    let (browser, _) = watcher.signed_in(Role::Viewer).await;
+    let mut stream = LiveStream::open(&browser, "?service=checkout", None).await;
+
+    proxy.cut().await;
+    ingest(&ingester, &key, &batch(3, 0)).await;
+    assert!(
+        stream.next_point(Duration::from_secs(3)).await.is_none(),
+        "nothing can be published while Redis is unreachable"
+    );
+    proxy.restore();
+    let (_, point) = stream
+        .next_point(Duration::from_secs(20))
+        .await
+        .expect("the stored points are published once Redis answers again");
+    assert_eq!(point.service, "checkout");
+    assert!(
+        (1..=3).contains(&point.point.count),
+        "read back from Postgres: {point:?}"
+    );
+}
+
+#[tokio::test]
+async fn firing_counts_that_could_not_be_sent_reach_the_badges_once_redis_answers() {
+    use app::alerts::Severity;
+    // The evaluating instance (started first, so it leads) reaches Redis
+    // through a proxy the test cuts; the browser's instance keeps Redis.
+    let redis = crate::helpers::redis_url();
+    let proxy = CutProxy::start(redis.trim_start_matches("redis://").trim_end_matches('/').to_string()).await;
+    let leader = TestApp::configure()
+        .await
+        .set("OPSDECK_ALERT_EVAL_SECS", "1")
+        .set("REDIS_URL", format!("redis://127.0.0.1:{}", proxy.port))
+        .spawn()
+        .await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let watcher = leader.sibling().set("REDIS_URL", redis).spawn().await;
+    let (operator, _) = watcher.signed_in(Role::Operator).await;
+    let mut badge = LiveStream::open(&operator, "?alerts=only", None).await;
+
+    proxy.cut().await;
+    let mut conn = leader.db.acquire().await.expect("conn");
+    app::alerts::ssr::store::save(&mut conn, None, &always_firing_rule("during the outage"), None)
+        .await
+        .expect("saved");
+    let firing = std::time::Instant::now();
+    while sqlx::query_scalar::<_, i64>("SELECT count(*) FROM alert_states WHERE state = 'firing'")
+        .fetch_one(&leader.db)
+        .await
+        .expect("alert_states readable")
+        == 0
+    {
+        assert!(firing.elapsed() < WAIT, "the rule fires while Redis is cut off");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(
+        badge.next_event("alerts", Duration::from_secs(2)).await.is_none(),
+        "nothing can be published while Redis is unreachable"
+    );
+    proxy.restore();
+    let event = badge
+        .next_event("alerts", Duration::from_secs(15))
+        .await
+        .expect("the firing count is sent once Redis answers, with no new change");
+    let counts: Vec<(Severity, i64)> = serde_json::from_str(&event.data).expect("counts");
+    assert!(counts.contains(&(Severity::Critical, 1)), "{counts:?}");
 }
 
 #[tokio::test]
