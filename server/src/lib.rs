@@ -1,37 +1,20 @@
-//! The `opsdeck` server: configuration, start-up wiring, HTTP-only routes and
-//! the command line. The pages and server functions live in the `app` crate.
+//! The `opsdeck` server: configuration, start-up wiring, HTTP-only routes,
+//! background workers and the command line. The pages and server functions
+//! live in the `app` crate.
+//!
+//! - `http/`: the router, middleware and HTTP-only routes
+//! - `workers/`: leader-only and per-instance background tasks
+//! - `cli/`: one file per command group
+//! - `config.rs`, `startup.rs`, `telemetry.rs`, `prometheus.rs` (the
+//!   process's counters and `GET /metrics`)
 
-pub mod alerting;
-pub mod api_key_cli;
-pub mod audit;
-pub mod audit_anchor;
-pub mod backup_cli;
-pub mod backup_download;
-pub mod backup_scheduler;
 pub mod cli;
-pub mod compactor;
 pub mod config;
-pub mod demo;
-pub mod deployments;
-pub mod fn_requests;
-pub mod form_echo;
-pub mod gate;
-pub mod ingest;
-pub mod leader;
-pub mod live;
-pub mod notifier;
+pub mod http;
 pub mod prometheus;
-pub mod retention;
-pub mod routes;
-pub mod rule_files;
-pub mod rule_files_cli;
-pub mod rule_import;
-pub mod security;
-pub mod self_monitor;
-pub mod serve;
 pub mod startup;
 pub mod telemetry;
-pub mod user_cli;
+pub mod workers;
 
 pub use config::Config;
 pub use startup::Application;

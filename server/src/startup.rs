@@ -21,7 +21,7 @@ use app::backups::ssr::store::LocalDirStore;
 use app::state::{AppState, HealthSettings, RedisHandle};
 
 use crate::config::Config;
-use crate::routes;
+use crate::http::routes;
 
 /// Every migration under `migrations/`, compiled into the binary.
 pub static MIGRATOR: Migrator = sqlx::migrate!("../migrations");
@@ -31,9 +31,9 @@ pub struct Application {
     router: axum::Router,
     config: Config,
     state: AppState,
-    live: crate::live::Live,
-    publisher: crate::live::Publisher,
-    self_monitor: Option<crate::self_monitor::Buffer>,
+    live: crate::http::live::Live,
+    publisher: crate::http::live::Publisher,
+    self_monitor: Option<crate::workers::self_monitor::Buffer>,
 }
 
 impl Application {
@@ -45,9 +45,9 @@ impl Application {
             .await
             .with_context(|| format!("cannot listen on {} (OPSDECK_ADDR)", config.addr))?;
         let state = build_state(&config, listener.local_addr()?, true).await?;
-        let live = crate::live::Live::new(config.live_recheck, config.live_streams_per_user);
-        let (recorder, self_monitor) = crate::self_monitor::channel(config.self_monitor_every);
-        let publisher = crate::live::Publisher::default();
+        let live = crate::http::live::Live::new(config.live_recheck, config.live_streams_per_user);
+        let (recorder, self_monitor) = crate::workers::self_monitor::channel(config.self_monitor_every);
+        let publisher = crate::http::live::Publisher::default();
         let router = routes::router(state.clone(), live.clone(), publisher.clone(), recorder);
         Ok(Application {
             listener,
@@ -80,24 +80,24 @@ impl Application {
     pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
         let address = self.listener.local_addr()?;
         // Leader-only partition upkeep and retention; stops when this returns.
-        let _retention = crate::retention::spawn(self.state.db.clone(), self.config.retention);
+        let _retention = crate::workers::retention::spawn(self.state.db.clone(), self.config.retention);
         // Leader-only folding of the rollup deltas batches append.
-        let _compactor = crate::compactor::spawn(self.state.db.clone());
+        let _compactor = crate::workers::compactor::spawn(self.state.db.clone());
         // Leader-only alert evaluation.
-        let _alerting = crate::alerting::spawn(
+        let _alerting = crate::workers::alerting::spawn(
             self.state.db.clone(),
             self.config.alert_every,
             Some(self.state.redis.clone()),
         );
         // Every instance delivers due notifications (rows are claimed, never shared).
-        let _notifier = crate::notifier::spawn(self.state.db.clone(), self.state.notify.clone());
+        let _notifier = crate::workers::notifier::spawn(self.state.db.clone(), self.state.notify.clone());
         // Leader-only backup schedules, retention and upkeep; every instance sweeps at start.
-        let _backups = crate::backup_scheduler::spawn(self.state.clone());
+        let _backups = crate::workers::backup_scheduler::spawn(self.state.clone());
         // This instance's one reader of the live stream, and its own metrics.
         let _live_reader =
-            crate::live::spawn_reader(self.state.redis.clone(), self.live.clone(), self.state.reports.clone());
+            crate::http::live::spawn_reader(self.state.redis.clone(), self.live.clone(), self.state.reports.clone());
         let _self_monitor = self.self_monitor.map(|buffer| {
-            crate::self_monitor::spawn(
+            crate::workers::self_monitor::spawn(
                 self.state.clone(),
                 self.publisher.clone(),
                 buffer,
@@ -105,13 +105,13 @@ impl Application {
             )
         });
         // Every instance anchors the audit chain's head outside the table.
-        let _audit_anchor = crate::audit_anchor::spawn(self.state.clone(), self.config.audit_anchor_every);
+        let _audit_anchor = crate::workers::audit_anchor::spawn(self.state.clone(), self.config.audit_anchor_every);
         // Every instance writes the counts of ended refusal windows (each once).
-        let _refusal_counts = crate::audit::spawn_refusal_counts(self.state.clone());
+        let _refusal_counts = crate::workers::refusal_counts::spawn(self.state.clone());
         let live = self.live;
         let (stopping_tx, stopping_rx) = tokio::sync::oneshot::channel::<()>();
         // Timeouts and a connection cap (serve.rs) that axum::serve has no settings for.
-        let server = crate::serve::serve(self.listener, self.router, self.config.connections, async move {
+        let server = crate::http::serve::serve(self.listener, self.router, self.config.connections, async move {
             shutdown.await;
             tracing::info!("shutting down: finishing in-flight requests");
             // Live streams never finish by themselves; end them so shutdown need not wait out the grace.
@@ -212,7 +212,7 @@ async fn prepare_metrics_partitions(db: &PgPool) -> anyhow::Result<()> {
         .acquire()
         .await
         .context("connecting to Postgres to prepare metrics partitions")?;
-    app::metrics::ssr::partitions::ensure_partitions(&mut conn, yesterday, crate::retention::DAYS_AHEAD + 1)
+    app::metrics::ssr::partitions::ensure_partitions(&mut conn, yesterday, crate::workers::retention::DAYS_AHEAD + 1)
         .await
         .context("creating metrics partitions")?;
     Ok(())

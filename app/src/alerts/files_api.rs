@@ -1,7 +1,7 @@
 //! The import page's server functions; all need `EditAlertRules`. Exports
 //! are an HTTP route (`GET /api/v1/alerts/rules.yaml`), since a browser
 //! downloads them; so is the page's upload (`POST /api/v1/alerts/import`,
-//! server/src/rule_import.rs), since a file comes as multipart form data.
+//! server/src/http/rule_import.rs), since a file comes as multipart form data.
 
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};

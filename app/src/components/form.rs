@@ -75,7 +75,7 @@ pub fn errors_from_query(query: &leptos_router::params::ParamsMap) -> Option<App
 /// What was typed into the form posting to the server function at `path`
 /// (its `PATH`), when that plain (no-JavaScript) post was refused: the
 /// server adds the posted fields, secrets left out, to the redirect back as
-/// `__form` (server/src/form_echo.rs). Empty otherwise.
+/// `__form` (server/src/http/form_echo.rs). Empty otherwise.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Typed(Vec<(String, String)>);
 

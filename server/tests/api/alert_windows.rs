@@ -191,7 +191,7 @@ async fn the_default_redis_down_rule_fires_on_self_monitoring_samples() {
     };
     let mut samples = Vec::new();
     for i in 0..(4 * 12) {
-        samples.extend(opsdeck::self_monitor::health_samples(
+        samples.extend(opsdeck::workers::self_monitor::health_samples(
             "redis",
             &down,
             start + Duration::seconds(5 * i),

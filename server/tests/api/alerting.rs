@@ -180,7 +180,7 @@ async fn lock_holders(pool: &PgPool) -> Vec<i32> {
          AND database = (SELECT oid FROM pg_database WHERE datname = current_database()) \
          AND ((classid::bigint << 32) | objid::bigint) = $1",
     )
-    .bind(opsdeck::alerting::EVALUATOR_LOCK)
+    .bind(opsdeck::workers::alerting::EVALUATOR_LOCK)
     .fetch_all(pool)
     .await
     .expect("pg_locks")
@@ -215,9 +215,9 @@ async fn exactly_one_instance_evaluates_and_another_takes_over_when_it_stops() {
         .expect("row");
 
     let every = StdDuration::from_millis(300);
-    let first = opsdeck::alerting::spawn(first_pool, every, None);
+    let first = opsdeck::workers::alerting::spawn(first_pool, every, None);
     let leader = wait_for_holder(&pool, None).await;
-    let second = opsdeck::alerting::spawn(second_pool, every, None);
+    let second = opsdeck::workers::alerting::spawn(second_pool, every, None);
     for _ in 0..10 {
         assert_eq!(lock_holders(&pool).await, [leader], "the first instance keeps leading");
         tokio::time::sleep(StdDuration::from_millis(100)).await;

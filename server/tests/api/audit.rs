@@ -400,10 +400,11 @@ async fn filters_select_the_right_entries() {
 }
 
 async fn export(pool: &PgPool, filter: AuditFilter) -> (String, usize) {
-    let chunks: Vec<bytes::Bytes> = opsdeck::audit::csv_stream(pool.clone(), filter.parse().expect("valid filter"))
-        .try_collect()
-        .await
-        .expect("export streams");
+    let chunks: Vec<bytes::Bytes> =
+        opsdeck::http::audit_export::csv_stream(pool.clone(), filter.parse().expect("valid filter"))
+            .try_collect()
+            .await
+            .expect("export streams");
     let count = chunks.len();
     let body = chunks.into_iter().flat_map(|c| c.to_vec()).collect::<Vec<u8>>();
     (String::from_utf8(body).expect("UTF-8"), count)

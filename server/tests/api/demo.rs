@@ -10,7 +10,7 @@ use crate::ingest::insert_key;
 async fn demo_traffic_is_accepted_and_stored_under_demo_services() {
     let app = TestApp::spawn().await;
     let (_, key) = insert_key(&app, &["ingest"]).await;
-    opsdeck::demo::send_until(&app.address, &key, tokio::time::sleep(Duration::from_millis(2500)))
+    opsdeck::cli::demo::send_until(&app.address, &key, tokio::time::sleep(Duration::from_millis(2500)))
         .await
         .expect("the demo runs and stops");
     let services: Vec<String> = sqlx::query_scalar("SELECT DISTINCT service FROM request_events ORDER BY 1")
@@ -60,7 +60,7 @@ async fn real_services_carry_no_demo_label() {
 #[tokio::test]
 async fn demo_stops_with_a_clear_error_on_a_refused_key() {
     let app = TestApp::spawn().await;
-    let error = opsdeck::demo::send_until(&app.address, "odk_not_a_real_key", std::future::pending())
+    let error = opsdeck::cli::demo::send_until(&app.address, "odk_not_a_real_key", std::future::pending())
         .await
         .expect_err("refused");
     assert!(error.to_string().contains("refused the key"), "{error}");

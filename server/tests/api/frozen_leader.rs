@@ -70,7 +70,7 @@ async fn evaluator_lock_holders(pool: &PgPool) -> i64 {
          AND database = (SELECT oid FROM pg_database WHERE datname = current_database()) \
          AND ((classid::bigint << 32) | objid::bigint) = $1",
     )
-    .bind(opsdeck::alerting::EVALUATOR_LOCK)
+    .bind(opsdeck::workers::alerting::EVALUATOR_LOCK)
     .fetch_one(pool)
     .await
     .expect("pg_locks")

@@ -10,7 +10,7 @@ use app::metrics::ssr::store::store_batch;
 use app::metrics::{EndpointOrder, IngestBatch, MetricKind, MetricSample, RequestEvent};
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use opsdeck::config::RetentionSettings;
-use opsdeck::retention;
+use opsdeck::workers::retention;
 use sqlx::{PgPool, Row};
 
 use crate::helpers::fresh_pool;

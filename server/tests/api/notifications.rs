@@ -181,7 +181,7 @@ async fn a_firing_alert_is_delivered_signed_and_retried_until_the_receiver_takes
     assert_eq!(written[0].state, DeliveryState::Pending);
     assert_eq!(written[0].notification.state, AlertState::Firing);
 
-    let _dispatcher = opsdeck::notifier::spawn(pool.clone(), settings());
+    let _dispatcher = opsdeck::workers::notifier::spawn(pool.clone(), settings());
     let got = receiver.wait_for(3).await;
     let delivery = wait_until_finished(&pool, rule_id).await;
     assert_eq!(delivery.state, DeliveryState::Delivered);
@@ -219,7 +219,7 @@ async fn a_delivery_survives_its_dispatcher_dying_mid_send() {
     run_cycle(&pool, Utc::now()).await.expect("cycle");
 
     let lease = StdDuration::from_secs(1);
-    let first = opsdeck::notifier::spawn_with(pool.clone(), settings(), lease);
+    let first = opsdeck::workers::notifier::spawn_with(pool.clone(), settings(), lease);
     receiver.wait_for(1).await;
     // The instance dies while the receiver has not answered: nothing is recorded.
     drop(first);
@@ -227,7 +227,7 @@ async fn a_delivery_survives_its_dispatcher_dying_mid_send() {
     assert_eq!(deliveries(&pool, rule_id).await[0].state, DeliveryState::Pending);
 
     // Another dispatcher (a restarted instance) sends it once the lease is over.
-    let _second = opsdeck::notifier::spawn_with(pool.clone(), settings(), lease);
+    let _second = opsdeck::workers::notifier::spawn_with(pool.clone(), settings(), lease);
     let got = receiver.wait_for(2).await;
     let delivery = wait_until_finished(&pool, rule_id).await;
     assert_eq!(delivery.state, DeliveryState::Delivered);
@@ -398,7 +398,7 @@ async fn retention_prunes_finished_notifications_older_than_the_rollups_and_keep
     .await
     .expect("finished long ago");
 
-    let mut leader = opsdeck::retention::try_lead(&pool)
+    let mut leader = opsdeck::workers::retention::try_lead(&pool)
         .await
         .expect("lock")
         .expect("leader");
@@ -406,7 +406,7 @@ async fn retention_prunes_finished_notifications_older_than_the_rollups_and_keep
         raw_days: 7,
         rollup_days: 90,
     };
-    opsdeck::retention::maintain(&mut leader, settings, Utc::now().date_naive())
+    opsdeck::workers::retention::maintain(&mut leader, settings, Utc::now().date_naive())
         .await
         .expect("maintained");
     let left: Vec<i64> = sqlx::query_scalar("SELECT id FROM notification_outbox ORDER BY id")

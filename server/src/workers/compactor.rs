@@ -34,7 +34,7 @@ pub async fn run(pool: PgPool) {
             Err(error) => tracing::warn!(%error, "rollup compaction failed"),
         }
     };
-    crate::leader::lead_every(pool.clone(), COMPACTOR_LOCK, EVERY, "rollup compactor", round).await;
+    crate::workers::leader::lead_every(pool.clone(), COMPACTOR_LOCK, EVERY, "rollup compactor", round).await;
 }
 
 /// The running compactor loop; dropping it stops the loop.

@@ -39,7 +39,7 @@ pub async fn run(pool: PgPool, every: Duration, live: Option<RedisHandle>) {
             Err(error) => tracing::warn!(%error, "alert evaluation cycle failed"),
         }
     };
-    crate::leader::lead_every(pool.clone(), EVALUATOR_LOCK, every, "alert evaluator", cycle).await;
+    crate::workers::leader::lead_every(pool.clone(), EVALUATOR_LOCK, every, "alert evaluator", cycle).await;
 }
 
 /// The running evaluator loop; dropping it stops the loop (and releases the
@@ -63,7 +63,7 @@ async fn publish_counts(pool: &PgPool, redis: &RedisHandle) -> bool {
         Err(error) => Err(error),
     };
     match counts {
-        Ok(counts) => crate::live::publish_alert_counts(redis, &counts).await,
+        Ok(counts) => crate::http::live::publish_alert_counts(redis, &counts).await,
         Err(error) => {
             tracing::warn!(%error, "could not count firing alerts for the live badge");
             false

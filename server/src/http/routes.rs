@@ -14,8 +14,8 @@ use tower_sessions::{Expiry, SessionManagerLayer};
 
 use app::auth::ssr::session_store::RedisSessionStore;
 
-use crate::gate::gate;
-use crate::security::{CspNonce, security};
+use crate::http::gate::gate;
+use crate::http::security::{CspNonce, security};
 use axum::{Json, Router};
 use leptos::prelude::*;
 use leptos_axum::{LeptosRoutes, generate_route_list};
@@ -27,9 +27,9 @@ use app::{App, shell};
 
 pub fn router(
     state: AppState,
-    live: crate::live::Live,
-    publisher: crate::live::Publisher,
-    recorder: crate::self_monitor::Recorder,
+    live: crate::http::live::Live,
+    publisher: crate::http::live::Publisher,
+    recorder: crate::workers::self_monitor::Recorder,
 ) -> Router {
     let routes = generate_route_list(App);
     let context = {
@@ -55,30 +55,35 @@ pub fn router(
     Router::new()
         .route("/health", get(health))
         .route("/ready", get(ready))
-        .route("/api/v1/audit/export.csv", get(crate::audit::export_csv))
-        .route("/api/v1/alerts/rules.yaml", get(crate::rule_files::export_yaml))
+        .route("/api/v1/audit/export.csv", get(crate::http::audit_export::export_csv))
+        .route("/api/v1/alerts/rules.yaml", get(crate::http::rule_files::export_yaml))
         .route(
             "/api/v1/alerts/import",
-            post(crate::rule_import::post_import).layer(crate::rule_import::body_limit()),
+            post(crate::http::rule_import::post_import).layer(crate::http::rule_import::body_limit()),
         )
         .route(
             "/api/v1/ingest",
-            post(crate::ingest::ingest).layer((
+            post(crate::http::ingest::ingest).layer((
                 DefaultBodyLimit::max(state.ingest.max_body_bytes),
                 axum::Extension(publisher),
             )),
         )
         .route(
             "/api/v1/deployments",
-            post(crate::deployments::create).layer(DefaultBodyLimit::max(crate::deployments::MAX_BODY_BYTES)),
+            post(crate::http::deployments::create)
+                .layer(DefaultBodyLimit::max(crate::http::deployments::MAX_BODY_BYTES)),
         )
         .route(
             "/api/v1/deployments/{id}",
-            patch(crate::deployments::finish_one).layer(DefaultBodyLimit::max(crate::deployments::MAX_BODY_BYTES)),
+            patch(crate::http::deployments::finish_one)
+                .layer(DefaultBodyLimit::max(crate::http::deployments::MAX_BODY_BYTES)),
         )
-        .route("/api/v1/openapi.json", get(crate::ingest::openapi))
-        .route("/api/v1/backups/download", get(crate::backup_download::download))
-        .route("/api/v1/live", get(crate::live::stream).layer(axum::Extension(live)))
+        .route("/api/v1/openapi.json", get(crate::http::ingest::openapi))
+        .route("/api/v1/backups/download", get(crate::http::backup_download::download))
+        .route(
+            "/api/v1/live",
+            get(crate::http::live::stream).layer(axum::Extension(live)),
+        )
         .route("/metrics", get(crate::prometheus::metrics))
         .leptos_routes_with_context(&state, routes, context.clone(), {
             let options = state.leptos_options.clone();
@@ -89,15 +94,18 @@ pub fn router(
         ))
         // Inside the gate: only requests it lets through are read; sizes and
         // NULs are refused before a refused plain form is echoed back.
-        .layer(middleware::from_fn(crate::form_echo::form_echo))
-        .layer(middleware::from_fn(crate::fn_requests::check))
+        .layer(middleware::from_fn(crate::http::form_echo::form_echo))
+        .layer(middleware::from_fn(crate::http::fn_requests::check))
         .layer(middleware::from_fn_with_state(state.clone(), gate))
         .layer(sessions)
         .layer(middleware::from_fn_with_state(state.clone(), security))
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
         .layer(TraceLayer::new_for_http())
         // Outermost, so refusals by the gate and the security layer count too.
-        .layer(middleware::from_fn_with_state(recorder, crate::self_monitor::record))
+        .layer(middleware::from_fn_with_state(
+            recorder,
+            crate::workers::self_monitor::record,
+        ))
         .with_state(state)
 }
 

@@ -1,6 +1,6 @@
 //! `POST /api/v1/ingest`: services send request events and metric samples
 //! with an API key; `GET /api/v1/openapi.json` describes it (and the
-//! deployments API, `crate::deployments`).
+//! deployments API, `crate::http::deployments`).
 //!
 //! A batch is answered `202` only once it is committed in Postgres, so an
 //! acknowledged record is never lost; an `Idempotency-Key` makes a retry safe
@@ -12,7 +12,7 @@
 //! one (an emitter sends thousands an hour); refused keys are.
 //!
 //! After the commit, the batch's effect on the live view is published
-//! (`crate::live`), off the request path: the answer does not wait for it
+//! (`crate::http::live`), off the request path: the answer does not wait for it
 //! and a failure there never fails the ingest.
 
 pub(crate) mod bearer;
@@ -53,7 +53,7 @@ fn bad_request(message: &str, field: Option<&str>) -> Response {
 
 pub async fn ingest(
     State(state): State<AppState>,
-    Extension(publisher): Extension<crate::live::Publisher>,
+    Extension(publisher): Extension<crate::http::live::Publisher>,
     request: Request,
 ) -> Response {
     let response = handle(state, publisher, request).await;
@@ -63,7 +63,7 @@ pub async fn ingest(
     response
 }
 
-async fn handle(state: AppState, publisher: crate::live::Publisher, request: Request) -> Response {
+async fn handle(state: AppState, publisher: crate::http::live::Publisher, request: Request) -> Response {
     let (parts, body) = request.into_parts();
     let key = match bearer::authenticate(&state, &parts, Scope::Ingest).await {
         Ok(key) => key,
@@ -220,7 +220,7 @@ pub async fn openapi() -> Response {
         .into_response()
 }
 
-pub const OPENAPI: &str = include_str!("../../docs/openapi.json");
+pub const OPENAPI: &str = include_str!("../../../docs/openapi.json");
 
 #[cfg(test)]
 mod tests {

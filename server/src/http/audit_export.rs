@@ -1,5 +1,4 @@
-//! The audit log outside the Leptos app: the CSV export route
-//! (`GET /api/v1/audit/export.csv`) and `opsdeck audit verify`.
+//! `GET /api/v1/audit/export.csv`: the audit log as CSV.
 //!
 //! The export streams: rows come off a Postgres cursor-less `fetch` stream,
 //! are written as CSV into ~64 KiB chunks and handed to the response body
@@ -8,7 +7,6 @@
 
 use std::io;
 
-use anyhow::Context;
 use axum::body::Body;
 use axum::extract::{Query, State};
 use axum::http::{HeaderValue, header};
@@ -17,20 +15,14 @@ use axum::{Extension, Json};
 use bytes::Bytes;
 use futures::channel::mpsc;
 use futures::{SinkExt, Stream, TryStreamExt};
-use secrecy::ExposeSecret;
 use sqlx::PgPool;
 
-use app::audit::ssr::chain::verify_against;
 use app::audit::ssr::queries::{EntryRow, export_query};
-use app::audit::ssr::{AuditKey, anchor};
-use app::audit::{AuditFilter, AuditQuery, ChainAnchor, ChainReport};
+use app::audit::{AuditFilter, AuditQuery};
 use app::auth::CurrentUser;
 use app::auth::permissions::{Permission, allows};
 use app::error::AppError;
-use app::state::{AppState, RedisHandle};
-
-use crate::config::Config;
-use crate::startup;
+use app::state::AppState;
 
 /// The CSV's columns, in order.
 pub const CSV_HEADER: [&str; 14] = [
@@ -195,94 +187,6 @@ pub fn write_field(out: &mut String, value: &str) {
     if quote {
         out.push('"');
     }
-}
-
-/// `opsdeck audit verify [--expect-head ID:HASH]`: prints the result; a
-/// broken chain is an error (exit 1). Without `--expect-head` it checks
-/// against the anchor in Redis, when Redis answers.
-pub async fn verify_command(config: &Config, expect_head: Option<&str>) -> anyhow::Result<()> {
-    let expected = expect_head
-        .map(|head| ChainAnchor::parse_head(head, chrono::Utc::now()).map_err(anyhow::Error::msg))
-        .transpose()?;
-    let db = startup::connect_database(config)?;
-    let mut conn = db
-        .acquire()
-        .await
-        .with_context(|| format!("connecting to {} (DATABASE_URL)", config.database_url_for_logs()))?;
-    let anchor = match expected {
-        Some(anchor) => Some(anchor),
-        None => {
-            let log = anchor::log_id(&mut conn)
-                .await
-                .context("reading the audit log's database")?;
-            stored_anchor(config, log).await
-        }
-    };
-    let key = AuditKey::new(config.audit_key.expose_secret());
-    match verify_against(&mut conn, &key, anchor)
-        .await
-        .context("reading the audit log")?
-    {
-        ChainReport::Intact { last_id, count, anchor } => {
-            match anchor {
-                Some(anchor) => println!(
-                    "audit chain intact: {count} entries, last id {last_id}; holds the anchor {}",
-                    anchor.head()
-                ),
-                None => println!("audit chain intact: {count} entries, last id {last_id} (no anchor to check against)"),
-            }
-            Ok(())
-        }
-        ChainReport::Broken { id, reason } => {
-            anyhow::bail!("audit chain broken at entry {id}: {}", reason.describe(id))
-        }
-    }
-}
-
-/// The anchor recorded in Redis, or `None` (said on stderr) when there is none
-/// or Redis does not answer.
-async fn stored_anchor(config: &Config, log: anchor::LogId) -> Option<ChainAnchor> {
-    let redis = redis::Client::open(config.redis_url.expose_secret())
-        .map(|client| RedisHandle::new(client, config.check_timeout, config.redis_prefix.clone()));
-    match redis {
-        Ok(redis) => match anchor::read(&redis, log).await {
-            Ok(anchor) => anchor,
-            Err(error) => {
-                eprintln!("no anchor read from Redis ({error}); checking the chain alone");
-                None
-            }
-        },
-        Err(error) => {
-            eprintln!("REDIS_URL is not usable ({error}); checking the chain alone");
-            None
-        }
-    }
-}
-
-/// Writes the counts of refusal windows that have ended
-/// (`app::audit::ssr::refusals`); every instance runs it, each window's
-/// count is written once. Dropping it stops the loop.
-pub struct RefusalCounts(tokio::task::JoinHandle<()>);
-
-impl Drop for RefusalCounts {
-    fn drop(&mut self) {
-        self.0.abort();
-    }
-}
-
-pub fn spawn_refusal_counts(state: AppState) -> RefusalCounts {
-    let every =
-        (state.refusals.window / 2).clamp(std::time::Duration::from_secs(1), std::time::Duration::from_secs(15));
-    RefusalCounts(tokio::spawn(async move {
-        let mut tick = tokio::time::interval(every);
-        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        loop {
-            tick.tick().await;
-            if let Err(error) = app::audit::ssr::refusals::flush_due(&state).await {
-                tracing::debug!(%error, "could not write refusal counts yet");
-            }
-        }
-    }))
 }
 
 #[cfg(test)]

@@ -270,7 +270,7 @@ async fn still_allowed(state: AppState, session_id: Option<Id>) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::live::sse_frame;
+    use crate::http::live::sse_frame;
 
     fn point(id: u64, service: &str) -> Message {
         let id = EntryId(1_700_000_000_000, id);

@@ -68,7 +68,7 @@ async fn round(pool: &PgPool, leader: &mut Option<PgConnection>, settings: Reten
 /// A dedicated connection holding the retention lock, or `None` when another
 /// session holds it.
 pub async fn try_lead(pool: &PgPool) -> sqlx::Result<Option<PgConnection>> {
-    let Some(mut conn) = crate::leader::try_lock(pool, RETENTION_LOCK, LEASE).await? else {
+    let Some(mut conn) = crate::workers::leader::try_lock(pool, RETENTION_LOCK, LEASE).await? else {
         return Ok(None);
     };
     // DROP TABLE waits for an ACCESS EXCLUSIVE lock on the parent, and every

@@ -1,4 +1,12 @@
-//! The command line of the `opsdeck` binary.
+//! The command line of the `opsdeck` binary: its clap definition and
+//! `run`; one file per command group beside it.
+
+pub mod alert_rules;
+pub mod api_keys;
+pub mod audit;
+pub mod backups;
+pub mod demo;
+pub mod users;
 
 use clap::{Parser, Subcommand};
 
@@ -178,9 +186,9 @@ pub async fn run(command: Command, config: Config) -> anyhow::Result<()> {
                     expires_in_days,
                 },
         } => {
-            crate::api_key_cli::create(
+            api_keys::create(
                 config,
-                crate::api_key_cli::CreateApiKey {
+                api_keys::CreateApiKey {
                     name,
                     scopes,
                     expires_in_days,
@@ -188,16 +196,14 @@ pub async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             )
             .await
         }
-        Command::Demo { url, key } => crate::demo::run(config, crate::demo::DemoArgs { url, key }).await,
+        Command::Demo { url, key } => demo::run(config, demo::DemoArgs { url, key }).await,
         Command::AlertRules { command } => match command {
-            AlertRulesCommand::Export { rule } => crate::rule_files_cli::export_command(config, rule).await,
-            AlertRulesCommand::Import { file, apply } => {
-                crate::rule_files_cli::import_command(config, file, apply).await
-            }
+            AlertRulesCommand::Export { rule } => alert_rules::export_command(config, rule).await,
+            AlertRulesCommand::Import { file, apply } => alert_rules::import_command(config, file, apply).await,
         },
         Command::Audit {
             command: AuditCommand::Verify { expect_head },
-        } => crate::audit::verify_command(&config, expect_head.as_deref()).await,
+        } => audit::verify_command(&config, expect_head.as_deref()).await,
         Command::Serve => {
             let app = Application::build(config).await?;
             app.run_until_stopped(startup::shutdown_signal()).await
@@ -211,9 +217,9 @@ pub async fn run(command: Command, config: Config) -> anyhow::Result<()> {
                     skip_if_exists,
                 },
         } => {
-            crate::user_cli::create(
+            users::create(
                 config,
-                crate::user_cli::CreateUser {
+                users::CreateUser {
                     email,
                     role,
                     name,
@@ -223,11 +229,11 @@ pub async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             .await
         }
         Command::Backup { command } => match command {
-            BackupCommand::Run { target, json } => crate::backup_cli::run(config, target, json).await,
-            BackupCommand::Verify { id, json } => crate::backup_cli::verify(config, id, json).await,
-            BackupCommand::RestoreTest { id, json } => crate::backup_cli::restore_test(config, id, json).await,
+            BackupCommand::Run { target, json } => backups::run(config, target, json).await,
+            BackupCommand::Verify { id, json } => backups::verify(config, id, json).await,
+            BackupCommand::RestoreTest { id, json } => backups::restore_test(config, id, json).await,
         },
-        Command::Migrate { backup: true, json } => crate::backup_cli::migrate_with_backup(config, json).await,
+        Command::Migrate { backup: true, json } => backups::migrate_with_backup(config, json).await,
         Command::Migrate { backup: false, .. } => {
             let db = startup::connect_database(&config)?;
             startup::migrate(&db, &config).await?;

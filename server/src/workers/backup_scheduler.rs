@@ -72,7 +72,7 @@ async fn round(
 
 /// A dedicated connection holding the scheduler lock, or `None` when another session holds it.
 pub async fn try_lead(pool: &PgPool) -> sqlx::Result<Option<PgConnection>> {
-    crate::leader::try_lock(pool, BACKUP_LOCK, crate::leader::lease_for(TICK)).await
+    crate::workers::leader::try_lock(pool, BACKUP_LOCK, crate::workers::leader::lease_for(TICK)).await
 }
 
 /// Starts every scheduled backup and restore test due at `now`.

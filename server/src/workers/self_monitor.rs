@@ -109,11 +109,11 @@ impl Drop for SelfMonitor {
     }
 }
 
-pub fn spawn(state: AppState, publisher: crate::live::Publisher, buffer: Buffer, every: Duration) -> SelfMonitor {
+pub fn spawn(state: AppState, publisher: crate::http::live::Publisher, buffer: Buffer, every: Duration) -> SelfMonitor {
     SelfMonitor(tokio::spawn(run(state, publisher, buffer, every)))
 }
 
-async fn run(state: AppState, publisher: crate::live::Publisher, mut buffer: Buffer, every: Duration) {
+async fn run(state: AppState, publisher: crate::http::live::Publisher, mut buffer: Buffer, every: Duration) {
     let mut flush = tokio::time::interval(every.min(FLUSH_AT_LEAST_EVERY));
     let mut sample = tokio::time::interval(every);
     flush.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);

@@ -26,7 +26,7 @@ use app::deployments::{DeploymentDraft, Finish, NewDeployment, Source};
 use app::error::AppError;
 use app::state::AppState;
 
-use crate::ingest::bearer::{self, Authenticated};
+use crate::http::ingest::bearer::{self, Authenticated};
 
 /// Largest request body: a deployment record is a few hundred bytes.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;

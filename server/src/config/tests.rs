@@ -1,0 +1,141 @@
+use std::collections::HashMap;
+
+use super::*;
+
+const KEY: &str = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
+
+fn config(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
+    let mut vars: HashMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+    vars.entry("OPSDECK_AUDIT_KEY".into()).or_insert_with(|| KEY.into());
+    Config::from_lookup(|name| vars.get(name).cloned())
+}
+
+#[test]
+fn defaults_are_valid() {
+    let config = config(&[]).expect("defaults parse");
+    assert_eq!(config.addr.to_string(), "127.0.0.1:3000");
+    assert_eq!(config.log_format, LogFormat::Text);
+    assert_eq!(config.degraded_after, Duration::from_millis(1000));
+    assert!(!config.secure_cookies);
+}
+
+#[test]
+fn a_bad_address_names_the_variable() {
+    let error = config(&[("OPSDECK_ADDR", "localhost")]).expect_err("refused");
+    assert_eq!(
+        error.to_string(),
+        "OPSDECK_ADDR: 'localhost' is not an address and port such as 127.0.0.1:3000"
+    );
+}
+
+#[test]
+fn a_url_with_the_wrong_scheme_is_refused_without_echoing_it() {
+    let error = config(&[("DATABASE_URL", "mysql://root:hunter2@db/x")]).expect_err("refused");
+    assert_eq!(error.name, "DATABASE_URL");
+    assert!(!error.to_string().contains("hunter2"));
+}
+
+#[test]
+fn log_format_must_be_text_or_json() {
+    assert_eq!(
+        config(&[("OPSDECK_LOG_FORMAT", "json")]).expect("json ok").log_format,
+        LogFormat::Json
+    );
+    assert_eq!(
+        config(&[("OPSDECK_LOG_FORMAT", "xml")]).expect_err("refused").name,
+        "OPSDECK_LOG_FORMAT"
+    );
+}
+
+#[test]
+fn zero_and_negative_numbers_are_refused() {
+    assert_eq!(
+        config(&[("OPSDECK_DB_MAX_CONNECTIONS", "0")])
+            .expect_err("zero")
+            .problem,
+        "must be greater than zero"
+    );
+    assert_eq!(
+        config(&[("OPSDECK_DEGRADED_MS", "-5")]).expect_err("negative").name,
+        "OPSDECK_DEGRADED_MS"
+    );
+    assert_eq!(
+        config(&[("OPSDECK_CHECK_TIMEOUT_MS", "0")]).expect_err("zero").name,
+        "OPSDECK_CHECK_TIMEOUT_MS"
+    );
+}
+
+#[test]
+fn timeout_must_exceed_the_degraded_threshold() {
+    let error = config(&[("OPSDECK_DEGRADED_MS", "5000"), ("OPSDECK_CHECK_TIMEOUT_MS", "3000")]).expect_err("refused");
+    assert_eq!(error.name, "OPSDECK_CHECK_TIMEOUT_MS");
+}
+
+#[test]
+fn the_audit_key_is_required_and_long_enough() {
+    assert!(
+        config(&[("OPSDECK_AUDIT_KEY", "")])
+            .expect_err("missing")
+            .problem
+            .contains("is not set")
+    );
+    assert!(
+        config(&[("OPSDECK_AUDIT_KEY", "abcd")])
+            .expect_err("short")
+            .problem
+            .contains("at least 32")
+    );
+    let error = config(&[("OPSDECK_AUDIT_KEY", "zz")]).expect_err("not hex");
+    assert_eq!(error.to_string(), "OPSDECK_AUDIT_KEY: is not hexadecimal");
+}
+
+#[test]
+fn passwords_are_redacted_for_logs() {
+    assert_eq!(
+        redact_password("postgres://app:s3cret@db:5432/x"),
+        "postgres://app:***@db:5432/x"
+    );
+    assert_eq!(
+        redact_password("postgres://postgres@127.0.0.1/x"),
+        "postgres://postgres@127.0.0.1/x"
+    );
+}
+
+#[test]
+fn the_readme_documents_every_variable() {
+    let readme = include_str!("../../../README.md");
+    for v in VARIABLES {
+        assert!(
+            readme.contains(&format!("`{}`", v.name)),
+            "README.md does not document {}",
+            v.name
+        );
+    }
+}
+
+#[test]
+fn an_unset_audit_key_comes_from_the_checkouts_key_file() {
+    let checkout = std::env::temp_dir().join(format!("opsdeck-key-{}", std::process::id()));
+    let nested = checkout.join("server").join("src");
+    std::fs::create_dir_all(checkout.join(".data")).expect("temp dir");
+    std::fs::create_dir_all(&nested).expect("temp dir");
+    std::fs::write(checkout.join(CHECKOUT_KEY_FILE), format!("{KEY}\n")).expect("key file");
+    let no_key = |_: &str| None::<String>;
+    let lookup = with_checkout_key(no_key, &nested);
+    assert_eq!(
+        lookup("OPSDECK_AUDIT_KEY").as_deref(),
+        Some(KEY),
+        "found from a subdirectory"
+    );
+    assert_eq!(lookup("DATABASE_URL"), None, "only the audit key");
+    let config = Config::from_lookup(lookup).expect("the key file's key is valid");
+    assert_eq!(hex::encode(config.audit_key.expose_secret()), KEY);
+    // The environment wins over the file.
+    let other = "ff".repeat(32);
+    let from_env = with_checkout_key(
+        |name: &str| (name == "OPSDECK_AUDIT_KEY").then(|| other.clone()),
+        &nested,
+    );
+    assert_eq!(from_env("OPSDECK_AUDIT_KEY"), Some(other.clone()));
+    std::fs::remove_dir_all(&checkout).ok();
+}
