@@ -3,7 +3,7 @@
 use chrono::Utc;
 
 use super::record::{Recorder, finish, record};
-use super::{RecordedBy, count, impact::impact_of, known_names, newest, page};
+use super::{RecordedBy, count, impact::impacts, known_names, newest, page};
 use crate::audit::ssr::Actor;
 use crate::auth::CurrentUser;
 use crate::auth::permissions::{Permission, allows};
@@ -25,13 +25,14 @@ pub async fn listing(filter: DeploymentFilter) -> Result<DeploymentListing, AppE
     let deployments = page(&mut conn, &query, PAGE_SIZE)
         .await
         .map_err(fail("deployments: page"))?;
-    let mut rows = Vec::with_capacity(deployments.len());
-    for deployment in deployments {
-        let impact = impact_of(&mut conn, &deployment, now)
-            .await
-            .map_err(fail("deployments: impact"))?;
-        rows.push(DeploymentRow { deployment, impact });
-    }
+    let impacts = impacts(&mut conn, &deployments, now)
+        .await
+        .map_err(fail("deployments: impact"))?;
+    let rows = deployments
+        .into_iter()
+        .zip(impacts)
+        .map(|(deployment, impact)| DeploymentRow { deployment, impact })
+        .collect();
     let timeline = newest(&mut conn, &query, TIMELINE_LIMIT)
         .await
         .map_err(fail("deployments: timeline"))?;

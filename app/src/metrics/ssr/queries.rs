@@ -178,6 +178,19 @@ impl<K> Merged<K> {
         })
     }
 
+    /// The same requests under another key.
+    pub fn with_key<J>(self, key: J) -> Merged<J> {
+        Merged {
+            key,
+            count: self.count,
+            errors: self.errors,
+            sum_ms: self.sum_ms,
+            min_ms: self.min_ms,
+            max_ms: self.max_ms,
+            histogram: self.histogram,
+        }
+    }
+
     /// The chart point of these requests.
     pub fn into_point(self) -> LatencyPoint
     where
@@ -362,6 +375,47 @@ pub async fn service_minute_points(
             ))
         })
         .collect()
+}
+
+/// Service-wide requests in each of `windows` (`(service, from, to)`, each
+/// shorter than an hour, so the minute tier answers it whole), merged into
+/// one point per window (`t` is its start), one query for them all. The
+/// result is in the order of `windows`; `None` where a window had no requests.
+#[tracing::instrument(skip_all, err)]
+pub async fn window_points(
+    conn: &mut PgConnection,
+    windows: &[(&str, DateTime<Utc>, DateTime<Utc>)],
+) -> sqlx::Result<Vec<Option<LatencyPoint>>> {
+    let numbers: Vec<i32> = (0..i32::try_from(windows.len()).unwrap_or(i32::MAX)).collect();
+    let services: Vec<&str> = windows.iter().map(|w| w.0).collect();
+    let froms: Vec<DateTime<Utc>> = windows.iter().map(|w| w.1).collect();
+    let tos: Vec<DateTime<Utc>> = windows.iter().map(|w| w.2).collect();
+    let (merge, select) = merge_rows_sql("key");
+    let sql = format!(
+        "WITH rows AS MATERIALIZED ( \
+             SELECT w.n AS key, count, errors, sum_ms, min_ms, max_ms, hist_idx, hist_cnt \
+             FROM UNNEST($1::int[], $2::text[], $3::timestamptz[], $4::timestamptz[]) AS w(n, service, from_t, to_t) \
+             JOIN service_rollups_1m r ON r.service = w.service AND r.minute >= w.from_t AND r.minute < w.to_t \
+         ), {merge} {select} ORDER BY key"
+    );
+    let rows = sqlx::query(&sql)
+        .bind(&numbers)
+        .bind(services)
+        .bind(froms)
+        .bind(tos)
+        .fetch_all(conn)
+        .await?;
+    let mut points = vec![None; windows.len()];
+    for row in &rows {
+        let merged = Merged::<i32>::from_row(row)?;
+        if let Some((slot, window)) = usize::try_from(merged.key)
+            .ok()
+            .and_then(|n| points.get_mut(n).zip(windows.get(n)))
+        {
+            *slot = Some(merged.with_key(window.1).into_point());
+        }
+    }
+    Ok(points)
 }
 
 /// Every service with requests in `[from, to)`, by name.
