@@ -13,6 +13,7 @@ pub mod compactor;
 pub mod config;
 pub mod demo;
 pub mod deployments;
+pub mod filter_query;
 pub mod fn_requests;
 pub mod form_echo;
 pub mod gate;

@@ -82,6 +82,7 @@ pub fn router(state: AppState, live: crate::live::Live, recorder: crate::self_mo
         // Inside the gate: only requests it lets through are read; sizes and
         // NULs are refused before a refused plain form is echoed back.
         .layer(middleware::from_fn(crate::form_echo::form_echo))
+        .layer(middleware::from_fn(crate::filter_query::without_empty_parameters))
         .layer(middleware::from_fn(crate::fn_requests::check))
         .layer(middleware::from_fn_with_state(state.clone(), gate))
         .layer(sessions)
