@@ -117,19 +117,40 @@ pub async fn create_api_key(
     crate::error::respond(
         async move {
             let admin = acting_admin().await?;
-            // A plain form post is answered with a redirect, which cannot
-            // carry the new key: it would be created and never seen.
-            if crate::users::ssr::manage::is_plain_form_post() {
-                let message =
-                    "Without JavaScript the new key could not be shown; enable JavaScript or use `opsdeck api-key create`.";
-                return Err(AppError::validation("name", message));
-            }
-            let scopes: Vec<Scope> = [(scope_ingest, Scope::Ingest), (scope_deployments_write, Scope::DeploymentsWrite)]
-                .into_iter()
-                .filter_map(|(chosen, scope)| chosen.then_some(scope))
-                .collect();
+            let scopes: Vec<Scope> = [
+                (scope_ingest, Scope::Ingest),
+                (scope_deployments_write, Scope::DeploymentsWrite),
+            ]
+            .into_iter()
+            .filter_map(|(chosen, scope)| chosen.then_some(scope))
+            .collect();
             let new = ssr::NewApiKey::parse(&name, scopes, expires_in_days, Utc::now())?;
-            ssr::manage::create(&crate::state::app_state()?, admin.actor, admin.client, new).await
+            let created = ssr::manage::create(&crate::state::app_state()?, admin.actor, admin.client, new).await?;
+            // A plain form post (no JavaScript) is answered with a redirect,
+            // which cannot carry the key: the page it leads to takes it from
+            // the session, and the redirect's body holds no secret.
+            if crate::users::ssr::manage::is_plain_form_post() {
+                ssr::shown_once::keep(&created).await?;
+                leptos_axum::redirect("/settings/api-keys#new-key");
+                return Ok(CreatedApiKey {
+                    secret: String::new(),
+                    ..created
+                });
+            }
+            Ok(created)
+        }
+        .await,
+    )
+}
+
+/// The key this admin's latest plain form post created, once: without
+/// JavaScript the API keys page shows it after the post's redirect.
+#[server(endpoint = "api-keys/take-created")]
+pub async fn take_created_api_key() -> Result<Option<CreatedApiKey>, AppError> {
+    crate::error::respond(
+        async move {
+            acting_admin().await?;
+            ssr::shown_once::take().await
         }
         .await,
     )

@@ -96,6 +96,7 @@ pub const TABLE: &[(&str, Access)] = &[
     ("/api/api-keys/create", Requires(ManageApiKeys)),
     ("/api/api-keys/revoke", Requires(ManageApiKeys)),
     ("/api/api-keys/set-expiry", Requires(ManageApiKeys)),
+    ("/api/api-keys/take-created", Requires(ManageApiKeys)),
     ("/api/backups/overview", Requires(ReadBackups)),
     ("/api/backups/run-detail", Requires(ReadBackups)),
     ("/api/backups/run", Requires(RunBackups)),

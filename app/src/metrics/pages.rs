@@ -251,6 +251,10 @@ pub struct PerformanceReport {
     /// The service shown (the first one when the query names none).
     pub service: Option<String>,
     pub endpoint: Option<String>,
+    /// The endpoint the query named when the service never served it (as
+    /// when the service changed in a form without JavaScript): set aside,
+    /// so the report covers all endpoints and the page says so.
+    pub unserved_endpoint: Option<String>,
     /// The service's endpoints with requests in the window, for the picker.
     pub endpoints: Vec<String>,
     pub range: TimeRange,
@@ -376,11 +380,21 @@ pub mod ssr {
         let service = present(&query.service)
             .map(str::to_string)
             .or_else(|| services.first().cloned());
-        let endpoint = present(&query.endpoint).map(str::to_string);
+        let mut endpoint = present(&query.endpoint).map(str::to_string);
+        let mut unserved_endpoint = None;
+        if let (Some(service), Some(name)) = (&service, &endpoint) {
+            let served = serves_endpoint(&mut conn, service, name, now - Duration::days(OLDEST_DAYS))
+                .await
+                .map_err(AppError::internal_in("performance: endpoint"))?;
+            if !served {
+                unserved_endpoint = endpoint.take();
+            }
+        }
         let mut report = PerformanceReport {
             services,
             service: service.clone(),
             endpoint: endpoint.clone(),
+            unserved_endpoint,
             endpoints: Vec::new(),
             range: window.range,
             from: window.from,
@@ -459,6 +473,26 @@ pub mod ssr {
             overall,
             endpoints,
         })
+    }
+
+    /// Whether `service` has had requests to `endpoint` since `since` (one
+    /// probe of the hourly endpoint rollups' `(service, endpoint, hour)` index).
+    #[tracing::instrument(skip(conn), err)]
+    pub async fn serves_endpoint(
+        conn: &mut PgConnection,
+        service: &str,
+        endpoint: &str,
+        since: DateTime<Utc>,
+    ) -> sqlx::Result<bool> {
+        sqlx::query_scalar(
+            "SELECT EXISTS (SELECT 1 FROM request_rollups_1h \
+                            WHERE service = $1 AND endpoint = $2 AND hour > $3 - INTERVAL '1 hour')",
+        )
+        .bind(service)
+        .bind(endpoint)
+        .bind(since)
+        .fetch_one(conn)
+        .await
     }
 
     /// Services with rollups since `since`, by name. A skip scan over the

@@ -6,6 +6,7 @@
 pub mod audit_export;
 pub mod backup_download;
 pub mod deployments;
+pub mod filter_query;
 pub mod fn_requests;
 pub mod form_echo;
 pub mod gate;

@@ -95,6 +95,7 @@ pub fn router(
         // Inside the gate: only requests it lets through are read; sizes and
         // NULs are refused before a refused plain form is echoed back.
         .layer(middleware::from_fn(crate::http::form_echo::form_echo))
+        .layer(middleware::from_fn(crate::http::filter_query::without_empty_parameters))
         .layer(middleware::from_fn(crate::http::fn_requests::check))
         .layer(middleware::from_fn_with_state(state.clone(), gate))
         .layer(sessions)

@@ -5,6 +5,7 @@ mod alert_pages;
 mod alert_windows;
 mod alerting;
 mod api_keys;
+mod api_keys_without_js;
 mod audit;
 mod audit_anchor;
 mod audit_refusals;

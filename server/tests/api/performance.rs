@@ -161,3 +161,83 @@ async fn viewers_share_a_report_until_the_live_stream_announces_new_data() {
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
 }
+
+fn request(service: &str, endpoint: &str, minutes_ago: i64) -> RequestEvent {
+    RequestEvent {
+        service: service.into(),
+        endpoint: endpoint.into(),
+        method: "GET".into(),
+        status: 200,
+        duration_ms: 20.0,
+        ts: Utc::now() - Duration::minutes(minutes_ago),
+    }
+}
+
+#[tokio::test]
+async fn a_stale_endpoint_from_a_plain_form_is_set_aside_with_a_notice() {
+    let app = TestApp::spawn().await;
+    store_requests(
+        &app.db,
+        vec![
+            request("shop", "/pay", 5),
+            request("cart", "/items", 5),
+            request("cart", "/items", 4),
+        ],
+    )
+    .await;
+    let (viewer, _) = app.signed_in(Role::Viewer).await;
+
+    // The form without JavaScript sends the previous service's endpoint along.
+    let response = viewer.get("/performance?service=cart&endpoint=%2Fpay&range=1h").await;
+    assert_eq!(response.status().as_u16(), 200);
+    let page = response.text().await.expect("page");
+    assert!(
+        page.contains("Endpoint /pay is not served by cart; showing all endpoints."),
+        "the page says why it shows all endpoints"
+    );
+    assert!(
+        !page.contains("data-testid=\"no-requests\""),
+        "the service's requests are shown"
+    );
+    assert!(page.contains(">/items</a>"), "cart's endpoints are listed");
+    assert!(
+        !page.contains("<option value=\"/pay\""),
+        "the endpoint list no longer offers the other service's endpoint"
+    );
+
+    // An endpoint the service serves is kept, without a notice.
+    let page = viewer
+        .get("/performance?service=cart&endpoint=%2Fitems&range=1h")
+        .await
+        .text()
+        .await
+        .expect("page");
+    assert!(!page.contains("not served by"), "no notice for a served endpoint");
+    assert!(
+        page.contains("<option value=\"/items\" selected"),
+        "the endpoint stays chosen"
+    );
+}
+
+#[tokio::test]
+async fn a_plain_get_with_empty_fields_is_redirected_to_the_url_without_them() {
+    let app = TestApp::spawn().await;
+    let (viewer, _) = app.signed_in(Role::Viewer).await;
+    for (asked, canonical) in [
+        (
+            "/performance?service=shop&endpoint=&range=1h&from=&to=",
+            "/performance?service=shop&range=1h",
+        ),
+        ("/health-checks?range=6h&from=&to=", "/health-checks?range=6h"),
+        ("/performance?from=&to=", "/performance"),
+    ] {
+        let response = viewer.get(asked).await;
+        assert_eq!(response.status().as_u16(), 303, "{asked}");
+        assert_eq!(response.headers()["location"], canonical, "{asked}");
+        assert_eq!(
+            viewer.get(canonical).await.status().as_u16(),
+            200,
+            "{canonical} is served"
+        );
+    }
+}

@@ -4,6 +4,7 @@
 
 pub mod manage;
 pub mod secret;
+pub mod shown_once;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde_json::{Value, json};

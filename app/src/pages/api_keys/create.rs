@@ -1,9 +1,11 @@
-//! "Create API key": name, scopes, expiry; the new key shown once.
+//! "Create API key": name, scopes, expiry; the new key shown once — from
+//! the action's answer with JavaScript, or, after a plain form post's
+//! redirect, taken from the session (`api_keys::ssr::shown_once`).
 
 use leptos::prelude::*;
 
 use super::use_actions;
-use crate::api_keys::CreateApiKey;
+use crate::api_keys::{CreateApiKey, CreatedApiKey, take_created_api_key};
 use crate::components::copy_button::CopyButton;
 use crate::components::form::{FieldError, FormError, Typed, field_marks};
 use leptos::server_fn::ServerFn;
@@ -15,7 +17,15 @@ pub fn CreateKeyForm() -> impl IntoView {
     };
     let create = actions.create;
     let error = Signal::derive(move || create.value().get().and_then(Result::err));
-    let created = move || create.value().get().and_then(Result::ok);
+    // Taken once, while the page renders on the server; hydration reuses the answer.
+    let taken = Resource::new(|| (), |_| take_created_api_key());
+    let created = move || {
+        create
+            .value()
+            .get()
+            .and_then(Result::ok)
+            .or_else(|| taken.get().and_then(Result::ok).flatten())
+    };
     // Without JavaScript, a refused post comes back with what was typed.
     let typed = Typed::for_action(CreateApiKey::PATH);
     let (name_describe, name_invalid, name_focus) = field_marks(error, "name", Some("new-key-name-hint".into()));
@@ -48,16 +58,9 @@ pub fn CreateKeyForm() -> impl IntoView {
                     <FieldError error field="expires_in_days" />
                 </div>
                 <FormError error />
-                {move || created().map(|created| view! {
-                    <div class="success generated-password" role="status">
-                        <p>{format!("New key “{}”:", created.key.name)}</p>
-                        <p class="secret-line">
-                            <code class="secret" data-testid="new-key-secret">{created.secret.clone()}</code>
-                            <CopyButton text=created.secret label="Copy the new key" />
-                        </p>
-                        <p>"It is shown only this once: copy it now and keep it secret."</p>
-                    </div>
-                })}
+                <Transition fallback=|| ()>
+                    {move || created().map(|created| view! { <NewKey created /> })}
+                </Transition>
                 <button type="submit" class="primary" disabled=move || create.pending().get()>
                     {move || if create.pending().get() { "Creating…" } else { "Create key" }}
                 </button>
@@ -65,4 +68,19 @@ pub fn CreateKeyForm() -> impl IntoView {
         </section>
     }
     .into_any()
+}
+
+/// The new key, whole, with a Copy button (JavaScript) or selectable by hand.
+#[component]
+fn NewKey(created: CreatedApiKey) -> impl IntoView {
+    view! {
+        <div class="success generated-password" role="status" id="new-key">
+            <p>{format!("New key “{}”:", created.key.name)}</p>
+            <p class="secret-line">
+                <code class="secret" data-testid="new-key-secret">{created.secret.clone()}</code>
+                <CopyButton text=created.secret label="Copy the new key" />
+            </p>
+            <p>"It is shown only this once: copy it now and keep it secret."</p>
+        </div>
+    }
 }

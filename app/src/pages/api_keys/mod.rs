@@ -1,8 +1,9 @@
 //! Settings › API keys (`/settings/api-keys`, admins only): create a key
 //! (shown once), list keys with their last use, set expiry, revoke.
 //!
-//! The list and the revoke/expiry forms work without JavaScript; creating a
-//! key needs it, since a redirect cannot carry the new key to show.
+//! Every form works without JavaScript: a plain post's redirect cannot carry
+//! a new key, so the key waits in the admin's session until this page shows
+//! it once.
 
 mod create;
 mod table;

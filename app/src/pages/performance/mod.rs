@@ -62,6 +62,20 @@ fn Report(report: PerformanceReport, query: PerformanceQuery) -> impl IntoView {
     if report.services.is_empty() {
         return view! { <NoServices /> }.into_any();
     }
+    // An endpoint the service never served was set aside: the form and the
+    // tables' links go on from what is shown, not from the stale URL.
+    let query = PerformanceQuery {
+        endpoint: report.endpoint.clone(),
+        ..query
+    };
+    let unserved = report.unserved_endpoint.clone().map(|endpoint| {
+        let service = report.service.clone().unwrap_or_default();
+        view! {
+            <p class="notice" role="status" data-testid="unserved-endpoint">
+                {format!("Endpoint {endpoint} is not served by {service}; showing all endpoints.")}
+            </p>
+        }
+    });
     // Each part erased to AnyView: the nested view types otherwise outgrow the compiler's limits.
     let picker =
         view! { <Picker query=query.clone() services=report.services.clone() endpoints=report.endpoints.clone() /> }
@@ -69,7 +83,7 @@ fn Report(report: PerformanceReport, query: PerformanceQuery) -> impl IntoView {
     let numbers = view! { <KeyNumbers report=report.clone() /> }.into_any();
     let charts = view! { <Charts report=report.clone() /> }.into_any();
     let tables = view! { <EndpointTables report query /> }.into_any();
-    view! { {picker} {numbers} {charts} {tables} }.into_any()
+    view! { {picker} {unserved} {numbers} {charts} {tables} }.into_any()
 }
 
 /// Shown until some service has sent request data.
