@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::rule::{RuleDraft, format_value};
+use super::rule::{RuleDraft, format_value, reads_stand_in};
 use super::{Aggregation, Comparator, NoDataPolicy, Severity};
 use crate::error::{AppError, FieldErrors};
 
@@ -143,16 +143,10 @@ impl RuleForm {
             enabled: self.enabled.is_some(),
         };
         if let Err(more) = draft.validate() {
-            // A check that reads a stand-in would only mislead.
-            let read_stand_in = |field: &str| match field {
-                "recovery_threshold" => errors.get("threshold").is_some() || errors.get("comparator").is_some(),
-                "metric" | "matchers" | "endpoint" => errors.get("aggregation").is_some(),
-                _ => false,
-            };
             let more: Vec<_> = FieldErrors::from(more)
                 .0
                 .into_iter()
-                .filter(|(field, _)| !read_stand_in(field))
+                .filter(|(field, _)| !reads_stand_in(field, &errors))
                 .collect();
             for (field, message) in more {
                 errors.push(field, message);

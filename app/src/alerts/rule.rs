@@ -200,6 +200,17 @@ impl RuleDraft {
     }
 }
 
+/// Whether [`RuleDraft::validate`]'s check of `field` reads a field that
+/// `refused` already refuses (and so holds a stand-in): its message would
+/// only mislead.
+pub(crate) fn reads_stand_in(field: &str, refused: &FieldErrors) -> bool {
+    match field {
+        "recovery_threshold" => refused.get("threshold").is_some() || refused.get("comparator").is_some(),
+        "metric" | "matchers" | "endpoint" => refused.get("aggregation").is_some(),
+        _ => false,
+    }
+}
+
 /// A value as people read it: at most two decimals, no trailing zeros.
 pub fn format_value(value: f64) -> String {
     let text = format!("{value:.2}");

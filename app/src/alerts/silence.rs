@@ -3,7 +3,7 @@
 //! severity and its labels (each given label must equal the rule's); it
 //! needs at least one of them. Its form keeps every field as typed (so a
 //! failed create loses nothing) and parses into a [`SilenceDraft`] with a
-//! message per field.
+//! message for every wrong field at once.
 
 use std::collections::BTreeMap;
 
@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use super::form::pairs;
 use super::rule::{RuleDraft, labels, text};
 use super::{Severity, SilenceEnd};
-use crate::error::AppError;
+use crate::error::{AppError, FieldErrors};
 
 /// The longest a silence may last.
 pub const MAX_SILENCE_DAYS: i64 = 30;
@@ -73,18 +73,27 @@ impl SilenceDraft {
         parts.join(", ")
     }
 
-    /// Checks every field; the error names the first wrong one.
+    /// Checks every field; the error names every wrong one (`AppError::Fields`
+    /// when more than one is).
     pub fn validate(&self, now: DateTime<Utc>) -> Result<(), AppError> {
+        let mut errors = FieldErrors::default();
         if let Some(name) = &self.rule_name {
-            text("rule_name", name, 1, 120)?;
+            errors.take(text("rule_name", name, 1, 120));
         }
-        labels("labels", &self.labels)?;
+        errors.take(labels("labels", &self.labels));
         if self.rule_name.is_none() && self.severity.is_none() && self.labels.is_empty() {
-            return Err(AppError::validation(
+            errors.note(AppError::validation(
                 "matchers",
                 "Match at least a rule name, a severity or a label",
             ));
         }
+        errors.take(self.check_end(now));
+        errors.take(text("comment", &self.comment, 1, 1000));
+        errors.check()
+    }
+
+    /// The end's problem, if it has one.
+    fn check_end(&self, now: DateTime<Utc>) -> Result<(), AppError> {
         if self.ends_at <= self.starts_at {
             return Err(AppError::validation("ends_at", "Must be after the start"));
         }
@@ -97,7 +106,6 @@ impl SilenceDraft {
                 format!("A silence lasts at most {MAX_SILENCE_DAYS} days"),
             ));
         }
-        text("comment", &self.comment, 1, 1000)?;
         Ok(())
     }
 }
@@ -147,51 +155,68 @@ impl SilenceForm {
         }
     }
 
-    /// The draft this form describes at `now`, validated; errors name the field.
+    /// The draft this form describes at `now`, validated; errors name every
+    /// wrong field at once (`AppError::Fields` when more than one is).
     pub fn parse(&self, now: DateTime<Utc>) -> Result<SilenceDraft, AppError> {
+        let mut errors = FieldErrors::default();
         let severity = match self.severity.trim() {
             "" => None,
-            word => Some(
+            word => errors.take(
                 Severity::parse(word)
-                    .ok_or_else(|| AppError::validation("severity", "Choose critical, warning, info or any"))?,
+                    .ok_or_else(|| AppError::validation("severity", "Choose critical, warning, info or any")),
             ),
         };
         let starts_at = match self.starts_at.trim() {
-            "" => now,
-            value => time("starts_at", value)?,
+            "" => Some(now),
+            value => errors.take(time("starts_at", value)),
+        };
+        // The field the end was given in, which its problems are shown beside.
+        let end_field = if self.ends_at.trim().is_empty() {
+            "duration"
+        } else {
+            "ends_at"
         };
         let ends_at = match (self.ends_at.trim(), self.duration.trim()) {
-            ("", "") => {
-                return Err(AppError::validation(
-                    "duration",
-                    "Give a duration (e.g. 2h) or an end time",
-                ));
-            }
-            (_, "") => time("ends_at", self.ends_at.trim())?,
-            ("", duration) => starts_at + parse_duration(duration)?,
-            _ => {
-                return Err(AppError::validation(
-                    "duration",
-                    "Give a duration or an end time, not both",
-                ));
-            }
+            ("", "") => errors.take(Err(AppError::validation(
+                "duration",
+                "Give a duration (e.g. 2h) or an end time",
+            ))),
+            (_, "") => errors.take(time("ends_at", self.ends_at.trim())),
+            ("", duration) => errors
+                .take(parse_duration(duration))
+                .and_then(|d| starts_at.map(|s| s + d)),
+            _ => errors.take(Err(AppError::validation(
+                "duration",
+                "Give a duration or an end time, not both",
+            ))),
         };
+        let labels = errors.take(pairs("labels", &self.labels));
+        // A field that did not read takes a stand-in, so the others are still
+        // checked; checks that would read a stand-in are left out.
+        let times_read = starts_at.is_some() && ends_at.is_some();
         let draft = SilenceDraft {
             rule_name: Some(self.rule_name.trim().to_string()).filter(|n| !n.is_empty()),
             severity,
-            labels: pairs("labels", &self.labels)?,
-            starts_at,
-            ends_at,
+            labels: labels.clone().unwrap_or_default(),
+            starts_at: starts_at.unwrap_or(now),
+            ends_at: ends_at.unwrap_or(now + Duration::hours(1)),
             comment: self.comment.trim().to_string(),
             end_when_resolved: self.end_when_resolved.is_some(),
         };
-        match draft.validate(now) {
-            // Name the field the end was given in.
-            Err(AppError::Validation { field, message }) if field == "ends_at" && self.ends_at.trim().is_empty() => {
-                Err(AppError::validation("duration", message))
+        if let Err(more) = draft.validate(now) {
+            for (field, message) in FieldErrors::from(more).0 {
+                match field.as_str() {
+                    "ends_at" if !times_read => {}
+                    "ends_at" => errors.push(end_field, message),
+                    // Matching nothing is only sure when every matcher read.
+                    "matchers" if severity.is_none() && !self.severity.trim().is_empty() => {}
+                    "matchers" if labels.is_none() => {}
+                    _ => errors.push(field, message),
+                }
             }
-            other => other.map(|()| draft),
         }
+        errors.check()?;
+        Ok(draft)
     }
 
     /// `(field, value)` for every field, named as the page's form names them.
@@ -488,6 +513,37 @@ mod tests {
         for (expected, form) in cases {
             assert_eq!(field(form.parse(now())), expected, "{form:?}");
         }
+    }
+
+    #[test]
+    fn every_wrong_field_is_named_at_once() {
+        let form = SilenceForm {
+            rule_name: String::new(),
+            severity: "urgent".into(),
+            labels: "team".into(),
+            starts_at: "tomorrow".into(),
+            duration: "soon".into(),
+            comment: " ".into(),
+            ..Default::default()
+        };
+        let Err(AppError::Fields(errors)) = form.parse(now()) else {
+            panic!("several fields refused");
+        };
+        let fields: Vec<&str> = errors.0.iter().map(|(f, _)| f.as_str()).collect();
+        assert_eq!(fields, ["severity", "starts_at", "duration", "labels", "comment"]);
+
+        // An end before the start, beside the field it was given in, with the comment's.
+        let form = SilenceForm {
+            duration: String::new(),
+            ends_at: "2026-11-30T11:00".into(),
+            comment: String::new(),
+            ..filled()
+        };
+        let Err(AppError::Fields(errors)) = form.parse(now()) else {
+            panic!("two fields refused");
+        };
+        assert_eq!(errors.get("ends_at"), Some("Must be after the start"));
+        assert_eq!(errors.get("comment"), Some("Required"));
     }
 
     #[test]

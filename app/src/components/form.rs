@@ -109,13 +109,18 @@ impl Typed {
 }
 
 /// The message for `field`, when the error is a validation error about it;
-/// its id is [`error_id`]`(field)`.
+/// its id is [`error_id`]`(field)`, or `id` for a form repeated per row.
 #[component]
-pub fn FieldError(#[prop(into)] error: Signal<Option<AppError>>, field: &'static str) -> impl IntoView {
+pub fn FieldError(
+    #[prop(into)] error: Signal<Option<AppError>>,
+    field: &'static str,
+    #[prop(optional, into)] id: Option<String>,
+) -> impl IntoView {
     let message = move || error.with(|e| message_for(e.as_ref(), field));
+    let id = id.unwrap_or_else(|| error_id(field));
     view! {
         <Show when=move || message().is_some()>
-            <p class="field-error" id=error_id(field) role="alert">{message}</p>
+            <p class="field-error" id=id.clone() role="alert">{message}</p>
         </Show>
     }
 }
@@ -170,6 +175,22 @@ fn focus_first_invalid() {
 
 #[cfg(not(feature = "hydrate"))]
 fn focus_first_invalid() {}
+
+/// Moves the focus to the element `id` (after a refused submit with
+/// JavaScript; a page loaded with errors uses `autofocus`).
+#[cfg(feature = "hydrate")]
+pub fn focus_by_id(id: &str) {
+    use wasm_bindgen::JsCast;
+    if let Some(field) = document()
+        .get_element_by_id(id)
+        .and_then(|el| el.dyn_into::<web_sys::HtmlElement>().ok())
+    {
+        let _ = field.focus();
+    }
+}
+
+#[cfg(not(feature = "hydrate"))]
+pub fn focus_by_id(_id: &str) {}
 
 /// A `<textarea>` showing `value` exactly — the only way Opsdeck renders
 /// one (a test fails on any other `<textarea` in the sources).

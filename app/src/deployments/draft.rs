@@ -1,13 +1,13 @@
 //! The boundary where a deployment from CI (JSON) or from the page (a form)
 //! becomes a trusted record: [`NewDeployment::parse`] and [`Finish::parse`]
-//! name the first bad field, so the API answers 400 with it and the form
-//! shows the message beside it.
+//! name every bad field, so the API answers 400 with them and the form shows
+//! each message beside its field.
 
 use chrono::{DateTime, Duration, Utc};
 
 use super::DeploymentStatus;
 use crate::audit::filter::parse_time;
-use crate::error::AppError;
+use crate::error::{AppError, FieldErrors};
 
 pub const MAX_SERVICE_CHARS: usize = 200;
 pub const MAX_VERSION_CHARS: usize = 100;
@@ -50,50 +50,66 @@ pub struct NewDeployment {
 }
 
 impl NewDeployment {
-    /// Checks every field in order and names the first bad one.
+    /// Checks every field and names every bad one (`AppError::Fields` when
+    /// more than one is).
     pub fn parse(draft: &DeploymentDraft, now: DateTime<Utc>) -> Result<NewDeployment, AppError> {
-        let service = required_text("service", &draft.service, MAX_SERVICE_CHARS)?;
-        let version = required_text("version", &draft.version, MAX_VERSION_CHARS)?;
-        let environment = match blank_to_none(&draft.environment) {
-            None => DEFAULT_ENVIRONMENT.to_string(),
-            Some(value) => environment(value)?,
-        };
-        let commit = optional_text("commit", &draft.commit, MAX_COMMIT_CHARS)?;
-        if commit.as_deref().is_some_and(|c| c.chars().any(char::is_whitespace)) {
-            return Err(AppError::validation("commit", "must not contain spaces"));
-        }
-        let status = match blank_to_none(&draft.status) {
-            None => {
-                return Err(AppError::validation(
-                    "status",
-                    "is required: started, succeeded, failed or rolled_back",
-                ));
-            }
+        let mut errors = FieldErrors::default();
+        let service = errors.take(required_text("service", &draft.service, MAX_SERVICE_CHARS));
+        let version = errors.take(required_text("version", &draft.version, MAX_VERSION_CHARS));
+        let environment = errors.take(match blank_to_none(&draft.environment) {
+            None => Ok(DEFAULT_ENVIRONMENT.to_string()),
+            Some(value) => environment(value),
+        });
+        let commit = errors.take(
+            optional_text("commit", &draft.commit, MAX_COMMIT_CHARS).and_then(|commit| {
+                if commit.as_deref().is_some_and(|c| c.chars().any(char::is_whitespace)) {
+                    Err(AppError::validation("commit", "must not contain spaces"))
+                } else {
+                    Ok(commit)
+                }
+            }),
+        );
+        let status = errors.take(match blank_to_none(&draft.status) {
+            None => Err(AppError::validation(
+                "status",
+                "is required: started, succeeded, failed or rolled_back",
+            )),
             Some(value) => DeploymentStatus::parse(value)
-                .ok_or_else(|| AppError::validation("status", "must be started, succeeded, failed or rolled_back"))?,
-        };
-        let started_at = optional_time("started_at", &draft.started_at, now)?.unwrap_or(now);
-        let finished_at = optional_time("finished_at", &draft.finished_at, now)?;
-        let finished_at = match (status.is_final(), finished_at) {
-            (false, Some(_)) => {
-                return Err(AppError::validation(
-                    "finished_at",
-                    "must be empty while the deployment is started; finish it later",
-                ));
+                .ok_or_else(|| AppError::validation("status", "must be started, succeeded, failed or rolled_back")),
+        });
+        let started_at = errors.take(optional_time("started_at", &draft.started_at, now));
+        let finished_at = errors.take(optional_time("finished_at", &draft.finished_at, now));
+        // The finish time is checked against the status and the start only
+        // when they read.
+        let finished_at = match (status, finished_at) {
+            (Some(status), Some(given)) if !status.is_final() => {
+                if given.is_some() {
+                    errors.note(AppError::validation(
+                        "finished_at",
+                        "must be empty while the deployment is started; finish it later",
+                    ));
+                }
+                None
             }
-            (false, None) => None,
-            (true, given) => Some(finish_time(given, started_at, now)?),
+            (Some(_), Some(given)) => {
+                started_at.and_then(|started_at| errors.take(finish_time(given, started_at.unwrap_or(now), now)))
+            }
+            _ => None,
         };
+        let deployed_by = errors.take(optional_text("deployed_by", &draft.deployed_by, MAX_DEPLOYED_BY_CHARS));
+        let notes_url = errors.take(notes_url(&draft.notes_url));
+        errors.check()?;
+        // Every field read when no error was noted: the stand-ins are never used.
         Ok(NewDeployment {
-            service,
-            version,
-            environment,
-            commit,
-            status,
-            started_at,
+            service: service.unwrap_or_default(),
+            version: version.unwrap_or_default(),
+            environment: environment.unwrap_or_default(),
+            commit: commit.flatten(),
+            status: status.unwrap_or(DeploymentStatus::Started),
+            started_at: started_at.flatten().unwrap_or(now),
             finished_at,
-            deployed_by: optional_text("deployed_by", &draft.deployed_by, MAX_DEPLOYED_BY_CHARS)?,
-            notes_url: notes_url(&draft.notes_url)?,
+            deployed_by: deployed_by.flatten(),
+            notes_url: notes_url.flatten(),
         })
     }
 }
@@ -109,6 +125,7 @@ pub struct Finish {
 }
 
 impl Finish {
+    /// Checks every field and names every bad one.
     pub fn parse(
         status: Option<&str>,
         finished_at: Option<&str>,
@@ -116,21 +133,23 @@ impl Finish {
         now: DateTime<Utc>,
     ) -> Result<Finish, AppError> {
         let own = |value: Option<&str>| value.map(str::to_string);
-        let status = match blank_to_none(&own(status)) {
-            None => {
-                return Err(AppError::validation(
-                    "status",
-                    "is required: succeeded, failed or rolled_back",
-                ));
-            }
+        let mut errors = FieldErrors::default();
+        let status = errors.take(match blank_to_none(&own(status)) {
+            None => Err(AppError::validation(
+                "status",
+                "is required: succeeded, failed or rolled_back",
+            )),
             Some(value) => DeploymentStatus::parse(value)
                 .filter(|status| status.is_final())
-                .ok_or_else(|| AppError::validation("status", "must be succeeded, failed or rolled_back"))?,
-        };
+                .ok_or_else(|| AppError::validation("status", "must be succeeded, failed or rolled_back")),
+        });
+        let finished_at = errors.take(optional_time("finished_at", &own(finished_at), now));
+        let notes_url = errors.take(notes_url(&own(notes)));
+        errors.check()?;
         Ok(Finish {
-            status,
-            finished_at: optional_time("finished_at", &own(finished_at), now)?,
-            notes_url: notes_url(&own(notes))?,
+            status: status.unwrap_or(DeploymentStatus::Succeeded),
+            finished_at: finished_at.flatten(),
+            notes_url: notes_url.flatten(),
         })
     }
 
@@ -310,6 +329,31 @@ mod tests {
             change(&mut d);
             assert_eq!(field(NewDeployment::parse(&d, now())), expected, "{d:?}");
         }
+    }
+
+    #[test]
+    fn every_bad_field_is_named_at_once() {
+        let d = DeploymentDraft {
+            service: None,
+            version: Some("v1\u{7}".into()),
+            environment: Some("prod west".into()),
+            status: Some("started".into()),
+            finished_at: Some("2026-11-24T09:00".into()),
+            notes_url: Some("ftp://x".into()),
+            ..Default::default()
+        };
+        let Err(AppError::Fields(errors)) = NewDeployment::parse(&d, now()) else {
+            panic!("several fields refused");
+        };
+        let fields: Vec<&str> = errors.0.iter().map(|(f, _)| f.as_str()).collect();
+        assert_eq!(
+            fields,
+            ["service", "version", "environment", "finished_at", "notes_url"]
+        );
+        let Err(AppError::Fields(errors)) = Finish::parse(Some("started"), Some("soon"), Some("x"), now()) else {
+            panic!("every finish field refused");
+        };
+        assert_eq!(errors.0.len(), 3);
     }
 
     #[test]

@@ -1,17 +1,27 @@
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::auth::SignIn;
-use crate::components::form::{FieldError, FormError};
+use crate::components::form::{FieldError, FormError, Typed, field_marks};
+use crate::error::AppError;
 
 /// `/login`: email and password. Works as a plain form without JavaScript.
+///
+/// A refusal shows beside the field it concerns (a wrong email or password
+/// beside the password, which takes the focus) and keeps the email as
+/// typed; the password is never sent back (a refused plain post comes back
+/// with the email only, see server/src/form_echo.rs).
 #[component]
 pub fn Login() -> impl IntoView {
     let query = use_query_map();
     let next = move || query.read().get("next").unwrap_or_else(|| "/".to_string());
     let sign_in = ServerAction::<SignIn>::new();
-    let error = Signal::derive(move || sign_in.value().get().and_then(Result::err));
+    let error = Signal::derive(move || sign_in.value().get().and_then(Result::err).map(beside_field));
+    let email = Typed::for_action(SignIn::PATH).value("email");
+    let (email_describe, email_invalid, email_focus) = field_marks(error, "email", None);
+    let (password_describe, password_invalid, password_focus) = field_marks(error, "password", None);
 
     view! {
         <Title text="Sign in" />
@@ -21,12 +31,14 @@ pub fn Login() -> impl IntoView {
                 <input type="hidden" name="next" value=next />
                 <div class="field">
                     <label for="email">"Email"</label>
-                    <input id="email" name="email" type="email" autocomplete="username" required autofocus />
+                    <input id="email" name="email" type="email" autocomplete="username" required value=email
+                        aria-describedby=email_describe aria-invalid=email_invalid autofocus=email_focus || !password_focus />
                     <FieldError error field="email" />
                 </div>
                 <div class="field">
                     <label for="password">"Password"</label>
-                    <input id="password" name="password" type="password" autocomplete="current-password" required />
+                    <input id="password" name="password" type="password" autocomplete="current-password" required
+                        aria-describedby=password_describe aria-invalid=password_invalid autofocus=password_focus />
                     <FieldError error field="password" />
                 </div>
                 <FormError error />
@@ -35,5 +47,14 @@ pub fn Login() -> impl IntoView {
                 </button>
             </ActionForm>
         </div>
+    }
+}
+
+/// A wrong email or password is shown beside the password: the email is
+/// kept, and the password is what to type again.
+fn beside_field(error: AppError) -> AppError {
+    match error {
+        AppError::SignInFailed => AppError::validation("password", AppError::SignInFailed.to_string()),
+        other => other,
     }
 }

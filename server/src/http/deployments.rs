@@ -225,6 +225,19 @@ fn recorder(key: &Authenticated, client: ClientInfo) -> Recorder {
 fn refused(error: AppError) -> Response {
     match error {
         AppError::Validation { field, message } => bad_request(&format!("{field} {message}"), Some(&field)),
+        // The first problem as for one, and every problem under `errors`.
+        AppError::Fields(errors) => {
+            let all: Vec<Value> = errors
+                .0
+                .iter()
+                .map(|(field, message)| json!({ "error": format!("{field} {message}"), "field": field }))
+                .collect();
+            let (field, message) = errors.0.first().cloned().unwrap_or_default();
+            answer(
+                StatusCode::BAD_REQUEST,
+                json!({ "error": format!("{field} {message}"), "field": field, "errors": all }),
+            )
+        }
         AppError::NotFound => answer(StatusCode::NOT_FOUND, json!({ "error": "no such deployment" })),
         AppError::Conflict(message) => answer(StatusCode::CONFLICT, json!({ "error": message })),
         // Already logged with its cause by `AppError::internal`.

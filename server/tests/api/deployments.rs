@@ -30,7 +30,7 @@ async fn send(
     request.send().await.expect("request sent")
 }
 
-async fn post(app: &TestApp, key: &str, body: &Value) -> (u16, Value) {
+pub(crate) async fn post(app: &TestApp, key: &str, body: &Value) -> (u16, Value) {
     let response = send(
         app,
         reqwest::Method::POST,

@@ -13,17 +13,17 @@ use crate::helpers::{Browser, TestApp, p95_rule};
 
 /// Text that would end a raw-text element and inject a form, a heading and
 /// a comment if a page wrote it unescaped.
-const INJECTION: &str =
+pub(crate) const INJECTION: &str =
     "</textarea><form action=/api/users/set-role><h2 id=pwned>INJECTED</h2></form></script></style><!-- & <b>";
 
-fn select<'a>(page: &'a Html, selector: &str) -> Vec<scraper::ElementRef<'a>> {
+pub(crate) fn select<'a>(page: &'a Html, selector: &str) -> Vec<scraper::ElementRef<'a>> {
     let selector = Selector::parse(selector).expect("a valid selector");
     page.select(&selector).collect()
 }
 
 /// The page has none of the injected elements; every text area named in
 /// `areas` (an id and the text it must hold) holds exactly that text.
-fn assert_not_injected(html: &str, areas: &[(&str, &str)]) {
+pub(crate) fn assert_not_injected(html: &str, areas: &[(&str, &str)]) {
     let page = Html::parse_document(html);
     assert!(
         select(&page, "form[action=\"/api/users/set-role\"]").is_empty(),
@@ -42,7 +42,7 @@ fn assert_not_injected(html: &str, areas: &[(&str, &str)]) {
     }
 }
 
-async fn page(browser: &Browser, path: &str) -> String {
+pub(crate) async fn page(browser: &Browser, path: &str) -> String {
     let response = browser.get(path).await;
     assert_eq!(response.status().as_u16(), 200, "{path}");
     response.text().await.expect("page")
@@ -261,7 +261,7 @@ async fn a_file_over_one_mebibyte_is_refused_with_a_message() {
 }
 
 /// The `value` of the input `#id`, or of its selected option.
-fn value_of(html: &str, id: &str) -> Option<String> {
+pub(crate) fn value_of(html: &str, id: &str) -> Option<String> {
     let page = Html::parse_document(html);
     let found = select(&page, &format!("#{id}"));
     let element = found.first()?;
@@ -276,7 +276,7 @@ fn value_of(html: &str, id: &str) -> Option<String> {
 
 /// The message shown for `field` (`#<field>-error`), and whether the input
 /// `#input` is tied to it (`aria-describedby`) and marked invalid.
-fn field_error(html: &str, field: &str, input: &str) -> Option<String> {
+pub(crate) fn field_error(html: &str, field: &str, input: &str) -> Option<String> {
     let page = Html::parse_document(html);
     let message = select(&page, &format!("#{field}-error"))
         .first()?

@@ -33,6 +33,8 @@ mod pages;
 mod password_limits;
 mod performance;
 mod permissions;
+mod refused_forms;
+mod refused_rows;
 mod rule_files;
 mod rule_page;
 mod self_monitor;

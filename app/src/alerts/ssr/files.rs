@@ -15,7 +15,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value as Json;
 use serde_norway::Value as Yaml;
 
+use super::file_rule;
 use crate::alerts::files::{Change, FieldChange, FileProblem, ImportPlan, KIND, MAX_BYTES, PlannedRule, VERSION};
+use crate::alerts::notify::is_channel_name;
 use crate::alerts::rule::{Rule, RuleDraft};
 use crate::error::AppError;
 
@@ -55,8 +57,15 @@ pub fn render(rules: &[RuleDraft]) -> Result<String, AppError> {
 }
 
 /// The file's rules, each checked as the editor checks one; every problem
-/// found (syntax, the document's shape, each failing rule, repeated names).
+/// found (syntax, the document's shape, every problem of each failing rule,
+/// repeated names).
 pub fn parse(text: &str) -> Result<Vec<RuleDraft>, Vec<FileProblem>> {
+    checked(text, None)
+}
+
+/// [`parse`], and when `channels` are given, every rule's channel that is
+/// not one of them (reported with the rules' other problems).
+fn checked(text: &str, channels: Option<&[String]>) -> Result<Vec<RuleDraft>, Vec<FileProblem>> {
     if text.len() > MAX_BYTES {
         return Err(vec![FileProblem::document(format!(
             "The file is larger than {} KiB",
@@ -88,8 +97,8 @@ pub fn parse(text: &str) -> Result<Vec<RuleDraft>, Vec<FileProblem>> {
     }
     let mut drafts = Vec::new();
     let mut seen: BTreeMap<String, usize> = BTreeMap::new();
-    for (index, value) in incoming.rules.into_iter().enumerate() {
-        match rule(index, value) {
+    for (index, value) in incoming.rules.iter().enumerate() {
+        match file_rule::read(index, value) {
             Ok(draft) => {
                 if let Some(first) = seen.get(&draft.name) {
                     problems.push(FileProblem {
@@ -103,7 +112,10 @@ pub fn parse(text: &str) -> Result<Vec<RuleDraft>, Vec<FileProblem>> {
                 }
                 drafts.push(draft);
             }
-            Err(problem) => problems.push(problem),
+            Err(found) => problems.extend(found),
+        }
+        if let Some(channels) = channels {
+            problems.extend(unknown_channels(index, value, channels));
         }
     }
     if problems.is_empty() { Ok(drafts) } else { Err(problems) }
@@ -121,43 +133,6 @@ fn syntax(error: &serde_norway::Error) -> FileProblem {
         column: error.location().map(|l| l.column()),
         ..FileProblem::document(message)
     }
-}
-
-/// One entry of `rules`, read as a draft and validated.
-fn rule(index: usize, value: Yaml) -> Result<RuleDraft, FileProblem> {
-    let name = value.get("name").and_then(Yaml::as_str).map(str::to_string);
-    let problem = |field: Option<&str>, message: String| FileProblem {
-        rule: Some(index),
-        name: name.clone(),
-        field: field.map(str::to_string),
-        ..FileProblem::document(message)
-    };
-    let Some(mapping) = value.as_mapping() else {
-        return Err(problem(None, "Each rule is a mapping of field: value".into()));
-    };
-    let given: Vec<String> = mapping
-        .keys()
-        .map(|key| key.as_str().map_or_else(|| format!("{key:?}"), str::to_string))
-        .collect();
-    // Serde would drop unknown fields silently; a typo must not vanish.
-    let known = field_names::<RuleDraft>();
-    if let Some(unknown) = given.iter().find(|key| !known.contains(&key.as_str())) {
-        return Err(problem(
-            Some(unknown),
-            format!("Unknown field; a rule's fields are {}", known.join(", ")),
-        ));
-    }
-    let draft: RuleDraft = serde_norway::from_value(value.clone()).map_err(|e| problem(None, e.to_string()))?;
-    draft.validate().map_err(|error| match error {
-        AppError::Validation { field, message } => problem(Some(&field), message),
-        // The first field's problem; the others show once it is fixed.
-        AppError::Fields(errors) => match errors.0.first() {
-            Some((field, message)) => problem(Some(field), message.clone()),
-            None => problem(None, errors.to_string()),
-        },
-        other => problem(None, other.to_string()),
-    })?;
-    Ok(draft)
 }
 
 fn json(draft: &RuleDraft) -> serde_json::Map<String, Json> {
@@ -222,7 +197,7 @@ impl<'de> serde::Deserializer<'de> for FieldNames<'_> {
 /// to save (one per planned rule, in the same order). `channels` are the
 /// notification channels that exist (a rule may name only those).
 pub fn plan(text: &str, stored: &[Rule], channels: &[String]) -> (ImportPlan, Vec<RuleDraft>) {
-    let drafts = match parse(text).and_then(|drafts| known_channels(drafts, channels)) {
+    let drafts = match checked(text, Some(channels)) {
         Ok(drafts) => drafts,
         Err(problems) => {
             return (
@@ -273,25 +248,23 @@ pub fn plan(text: &str, stored: &[Rule], channels: &[String]) -> (ImportPlan, Ve
     )
 }
 
-/// The drafts when every channel they name exists; else a problem for each one that does not.
-fn known_channels(drafts: Vec<RuleDraft>, channels: &[String]) -> Result<Vec<RuleDraft>, Vec<FileProblem>> {
-    let problems: Vec<FileProblem> = drafts
-        .iter()
-        .enumerate()
-        .flat_map(|(index, draft)| {
-            draft
-                .channels
-                .iter()
-                .filter(|name| !channels.contains(name))
-                .map(move |name| FileProblem {
-                    rule: Some(index),
-                    name: Some(draft.name.clone()),
-                    field: Some("channels".into()),
-                    ..FileProblem::document(format!("No notification channel named {name}"))
-                })
+/// A problem for each channel rule `index` names that does not exist (read
+/// from the file, so a rule with other problems is told this too; a name
+/// that is no channel name at all is validation's to report).
+fn unknown_channels(index: usize, rule: &Yaml, channels: &[String]) -> Vec<FileProblem> {
+    let named = rule.get("channels").and_then(Yaml::as_sequence);
+    named
+        .into_iter()
+        .flatten()
+        .filter_map(Yaml::as_str)
+        .filter(|name| is_channel_name(name) && !channels.iter().any(|c| c == name))
+        .map(|name| FileProblem {
+            rule: Some(index),
+            name: rule.get("name").and_then(Yaml::as_str).map(str::to_string),
+            field: Some("channels".into()),
+            ..FileProblem::document(format!("No notification channel named {name}"))
         })
-        .collect();
-    if problems.is_empty() { Ok(drafts) } else { Err(problems) }
+        .collect()
 }
 
 /// The fields whose values differ, by name, with old and new values.
@@ -420,6 +393,26 @@ mod tests {
         assert!(drafts.is_empty());
         let found: Vec<String> = plan.problems.iter().map(ToString::to_string).collect();
         assert_eq!(found, vec!["rules[0] (a): channels: No notification channel named ops"]);
+    }
+
+    #[test]
+    fn unknown_channels_are_reported_with_every_other_problem() {
+        let mut bad = draft("bad");
+        bad.window_secs = 90;
+        bad.threshold = f64::NAN;
+        bad.channels = vec!["nosuch".into(), "ops".into()];
+        let text = render(&[draft("a"), bad]).expect("renders");
+        let (plan, drafts) = plan(&text, &[], &["ops".to_string()]);
+        assert!(drafts.is_empty());
+        let found: Vec<String> = plan.problems.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            found,
+            [
+                "rules[1] (bad): window_secs: A whole number of minutes from 1 minute to 24 hours",
+                "rules[1] (bad): threshold: Enter a number",
+                "rules[1] (bad): channels: No notification channel named nosuch",
+            ]
+        );
     }
 
     #[test]

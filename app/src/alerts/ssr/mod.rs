@@ -5,6 +5,7 @@
 pub mod channels;
 pub mod deliver;
 pub mod evaluate;
+pub mod file_rule;
 pub mod files;
 pub mod import;
 pub mod import_drafts;

@@ -163,17 +163,20 @@ pub async fn sign_in(email: String, password: String) -> Result<CurrentUser, App
     let state = app_state()?;
     let client = client_info();
     let email = email.trim().to_lowercase();
+    // Both fields' problems at once.
+    let mut errors = crate::error::FieldErrors::default();
     if email.is_empty() {
-        return Err(AppError::validation("email", "Enter your email address."));
+        errors.push("email", "Enter your email address.");
     }
     // Nothing longer than an email can be, nor a control character (a NUL
     // would reach Postgres as an error), is worth a lookup or a counter.
     if email.len() > 254 || email.chars().any(char::is_control) {
-        return Err(AppError::validation("email", "This is not an email address."));
+        errors.push("email", "This is not an email address.");
     }
     if password.is_empty() {
-        return Err(AppError::validation("password", "Enter your password."));
+        errors.push("password", "Enter your password.");
     }
+    errors.check()?;
     let attempt = Actor {
         id: None,
         email: Some(email.clone()),

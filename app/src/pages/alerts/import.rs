@@ -79,8 +79,9 @@ pub fn ImportRules() -> impl IntoView {
                 Some(Ok(posted)) => {
                     // With JavaScript, Apply waits while the text differs from the previewed one.
                     let edited = RwSignal::new(false);
+                    let refused = !posted.plan.problems.is_empty();
                     view! {
-                        <ImportForm yaml=posted.yaml.clone() edited />
+                        <ImportForm yaml=posted.yaml.clone() edited refused />
                         <PlanView posted=posted.plan draft=draft.get().unwrap_or_default() apply edited=edited.into() />
                     }.into_any()
                 }
@@ -103,7 +104,13 @@ pub fn ImportRules() -> impl IntoView {
 
 /// The text to preview: pasted, or a file chosen beside it (which wins).
 #[component]
-fn ImportForm(yaml: String, #[prop(optional)] edited: Option<RwSignal<bool>>) -> impl IntoView {
+fn ImportForm(
+    yaml: String,
+    #[prop(optional)] edited: Option<RwSignal<bool>>,
+    /// The previewed text has problems (listed below it, which describe it).
+    #[prop(optional)]
+    refused: bool,
+) -> impl IntoView {
     let previewed = yaml.clone();
     let on_input = move |ev: leptos::ev::Event| {
         if let Some(edited) = edited {
@@ -114,7 +121,9 @@ fn ImportForm(yaml: String, #[prop(optional)] edited: Option<RwSignal<bool>>) ->
         <form method="post" action="/api/v1/alerts/import" enctype="multipart/form-data" class="panel rule-import" data-testid="import-form">
             <div class="field">
                 <label for="import-yaml">"Rules file (YAML)"</label>
-                <TextArea id="import-yaml" name="yaml" rows=18 value=yaml attr:spellcheck="false" on:input=on_input />
+                <TextArea id="import-yaml" name="yaml" rows=18 value=yaml attr:spellcheck="false" on:input=on_input
+                    described_by=refused.then(|| "import-problems-list".to_string())
+                    attr:aria-invalid=refused.then_some("true") attr:autofocus=refused />
             </div>
             <div class="field">
                 <label for="import-file">"Or upload a file"</label>
@@ -152,10 +161,10 @@ fn PlanView(
     let plan = posted;
     if !plan.problems.is_empty() {
         return view! {
-            <section class="panel" data-testid="import-problems">
-                <h2>"Problems"</h2>
+            <section class="panel" data-testid="import-problems" aria-labelledby="import-problems-heading">
+                <h2 id="import-problems-heading">"Problems"</h2>
                 <p class="error" role="alert">{format!("The file has {} problem(s); nothing can be imported until they are fixed.", plan.problems.len())}</p>
-                <ul class="import-problems">
+                <ul class="import-problems" id="import-problems-list">
                     {plan.problems.iter().map(|p| view! { <li>{p.to_string()}</li> }).collect_view()}
                 </ul>
             </section>

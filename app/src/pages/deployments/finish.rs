@@ -1,11 +1,26 @@
 //! Finishing a started deployment from its row (a `<details>` that works
 //! without JavaScript), and the outcome of the latest finish above the table.
+//!
+//! A Finish refused beside its fields (a finish time in the future or before
+//! the start) keeps its row's form open with each message beside its field
+//! and the values as typed: with JavaScript the table is not reloaded after
+//! it; without, the form is refilled from the URL the refused post came
+//! back to (`row_form`). Other refusals (the deployment finished meanwhile,
+//! or is gone) are told above the table, which reloads.
 
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 
 use super::use_actions;
-use crate::deployments::{Deployment, DeploymentStatus};
+use crate::components::form::{FieldError, first_field, message_for};
+use crate::components::row_form::{focus_on_error, refusal_of, row_error_id, typed_in_row};
+use crate::deployments::{Deployment, DeploymentStatus, FinishDeployment};
 use crate::error::AppError;
+
+/// Whether `error` is shown beside the Finish form's fields.
+pub fn is_field_error(error: &AppError) -> bool {
+    matches!(error, AppError::Validation { .. } | AppError::Fields(_))
+}
 
 #[component]
 pub fn FinishForm(deployment: Deployment) -> impl IntoView {
@@ -20,24 +35,61 @@ pub fn FinishForm(deployment: Deployment) -> impl IntoView {
                 .input()
                 .with(|input| input.as_ref().is_some_and(|input| input.deployment_id == id))
     };
+    let refused = refusal_of(action, actions.finish_row, id);
+    let error = Signal::derive(move || refused.get().filter(is_field_error));
     let status_id = format!("finish-status-{id}");
     let time_id = format!("finish-time-{id}");
+    let hint_id = format!("finish-time-{id}-hint");
+    focus_on_error(error, move |field| match field {
+        "status" => format!("finish-status-{id}"),
+        _ => format!("finish-time-{id}"),
+    });
+    let typed = typed_in_row(FinishDeployment::PATH, "deployment_id", id);
+    let status = typed.get("status");
+    let at_load = error.get_untracked();
+    let first = first_field(at_load.as_ref());
+    // `aria-describedby` and `aria-invalid` of `field`'s input, after its hint.
+    let marks = move |field: &'static str, hint: Option<String>| {
+        let describe = move || {
+            let ids: Vec<String> = hint
+                .clone()
+                .into_iter()
+                .chain(
+                    error
+                        .with(|e| message_for(e.as_ref(), field))
+                        .map(|_| row_error_id(field, id)),
+                )
+                .collect();
+            (!ids.is_empty()).then(|| ids.join(" "))
+        };
+        let invalid = move || error.with(|e| message_for(e.as_ref(), field)).map(|_| "true");
+        (describe, invalid)
+    };
+    let (status_describe, status_invalid) = marks("status", None);
+    let (time_describe, time_invalid) = marks("finished_at", Some(hint_id.clone()));
     view! {
-        <details class="confirm">
+        <details class="confirm" open=at_load.is_some()>
             <summary>"Finish"</summary>
             <div class="confirm-body">
                 <ActionForm action>
                     <input type="hidden" name="deployment_id" value=id />
                     <div class="field">
                         <label for=status_id.clone()>{format!("Outcome of {} {}", deployment.service, deployment.version)}</label>
-                        <select id=status_id name="status">
-                            {DeploymentStatus::FINAL.into_iter().map(|s| view! { <option value=s.as_str()>{s.label()}</option> }).collect_view()}
+                        <select id=status_id name="status" aria-describedby=status_describe aria-invalid=status_invalid
+                            autofocus=first.as_deref() == Some("status")>
+                            {DeploymentStatus::FINAL.into_iter().map(|s| view! {
+                                <option value=s.as_str() selected=status.as_deref() == Some(s.as_str())>{s.label()}</option>
+                            }).collect_view()}
                         </select>
+                        <FieldError error field="status" id=row_error_id("status", id) />
                     </div>
                     <div class="field">
                         <label for=time_id.clone()>"Finished at (UTC)"</label>
-                        <input id=time_id type="datetime-local" name="finished_at" />
-                        <p class="hint">"Empty: now."</p>
+                        <input id=time_id type="datetime-local" name="finished_at" value=typed.value("finished_at")
+                            aria-describedby=time_describe aria-invalid=time_invalid
+                            autofocus=first.as_deref() == Some("finished_at") />
+                        <p class="hint" id=hint_id>"Empty: now."</p>
+                        <FieldError error field="finished_at" id=row_error_id("finished_at", id) />
                     </div>
                     <button type="submit" disabled=pending>{move || if pending() { "Saving…" } else { "Save outcome" }}</button>
                 </ActionForm>
@@ -48,21 +100,24 @@ pub fn FinishForm(deployment: Deployment) -> impl IntoView {
 }
 
 /// What the latest Finish did (on the server, or after a plain form post:
-/// the error it brought back in the URL).
+/// the error it brought back in the URL), unless its form shows the error.
 #[component]
 pub fn FinishNotice() -> impl IntoView {
     let Some(actions) = use_actions() else {
         return ().into_any();
     };
     let outcome = move || {
-        actions.finish.value().get().map(|result| match result {
-            Ok(d) => view! {
-                <p class="success" role="status">
-                    {format!("{} {} is marked {}.", d.service, d.version, d.status.label().to_lowercase())}
-                </p>
-            }
-            .into_any(),
-            Err(error) => view! { <p class="error" role="alert">{error_text(error)}</p> }.into_any(),
+        actions.finish.value().get().and_then(|result| match result {
+            Ok(d) => Some(
+                view! {
+                    <p class="success" role="status">
+                        {format!("{} {} is marked {}.", d.service, d.version, d.status.label().to_lowercase())}
+                    </p>
+                }
+                .into_any(),
+            ),
+            Err(error) if is_field_error(&error) => None,
+            Err(error) => Some(view! { <p class="error" role="alert">{error_text(error)}</p> }.into_any()),
         })
     };
     view! { <div class="deployment-notices" aria-live="polite">{outcome}</div> }.into_any()
@@ -70,11 +125,6 @@ pub fn FinishNotice() -> impl IntoView {
 
 fn error_text(error: AppError) -> String {
     match error {
-        AppError::Validation { field, message } => match field.as_str() {
-            "finished_at" => format!("Finished at {message}."),
-            "status" => format!("Outcome {message}."),
-            _ => format!("{field} {message}."),
-        },
         AppError::NotFound => "That deployment no longer exists.".to_string(),
         other => other.to_string(),
     }

@@ -5,7 +5,9 @@
 //!
 //! The filter, sort and page live in the URL (plain GET forms and links);
 //! recording and finishing are `ActionForm`s whose no-JS posts redirect back
-//! here, so everything works without JavaScript.
+//! here, so everything works without JavaScript. A refused record or Finish
+//! shows each message beside its field with what was typed (after a no-JS
+//! post, from the URL the server sends the browser back to).
 
 mod filters;
 mod finish;
@@ -20,6 +22,7 @@ use leptos_router::hooks::use_query_map;
 use leptos_router::params::ParamsMap;
 
 use super::Area;
+use crate::components::row_form::{reload_key, submitted_row};
 use crate::deployments::{DeploymentFilter, DeploymentListing, FinishDeployment, RecordDeployment, list_deployments};
 use filters::FilterForm;
 use finish::FinishNotice;
@@ -32,6 +35,8 @@ use timeline::Timeline;
 pub(super) struct DeploymentActions {
     pub record: ServerAction<RecordDeployment>,
     pub finish: ServerAction<FinishDeployment>,
+    /// The deployment whose Finish form was submitted last.
+    pub finish_row: Signal<Option<i64>>,
 }
 
 pub(super) fn use_actions() -> Option<DeploymentActions> {
@@ -42,19 +47,19 @@ pub(super) fn use_actions() -> Option<DeploymentActions> {
 pub fn Deployments() -> impl IntoView {
     let query = use_query_map();
     let filter = Memo::new(move |_| filter_from(&query.read()));
+    let finish = ServerAction::<FinishDeployment>::new();
     let actions = DeploymentActions {
         record: ServerAction::new(),
-        finish: ServerAction::new(),
+        finish,
+        finish_row: submitted_row(finish, |input| input.deployment_id, "deployment_id"),
     };
     provide_context(actions);
+    // A refused record or a Finish refused beside its fields changed
+    // nothing: the table stays, and the Finish form with what was typed.
+    let recorded = reload_key(actions.record, |_| true);
+    let finished = reload_key(actions.finish, finish::is_field_error);
     let listing = Resource::new(
-        move || {
-            (
-                filter.get(),
-                actions.record.version().get(),
-                actions.finish.version().get(),
-            )
-        },
+        move || (filter.get(), recorded.get(), finished.get()),
         |(filter, _, _)| list_deployments(filter),
     );
 

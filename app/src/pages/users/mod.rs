@@ -4,7 +4,9 @@
 //! Everything works as plain forms without JavaScript: the search and the
 //! open sessions panel are in the URL's query (GET), every change is an
 //! `ActionForm` whose no-JS post redirects back here. The actions live at
-//! page level (`UserActions`) so the list reloads after any of them.
+//! page level (`UserActions`) so the list reloads after any change; a
+//! refused row action shows its message in its row, beside the control it
+//! concerns, with what was typed kept.
 
 mod create;
 mod notices;
@@ -17,6 +19,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
+use crate::components::row_form::{reload_key, submitted_row};
 use crate::error::AppError;
 use crate::users::{
     ActiveSession, CreateUser, EndUserSession, ResetUserPassword, SetUserDisabled, SetUserRole, list_user_sessions,
@@ -35,28 +38,42 @@ pub(super) struct UserActions {
     pub set_disabled: ServerAction<SetUserDisabled>,
     pub reset_password: ServerAction<ResetUserPassword>,
     pub end_session: ServerAction<EndUserSession>,
+    /// The user whose row submitted each row action last (its refusal
+    /// shows in that row).
+    pub role_row: Signal<Option<i64>>,
+    pub disabled_row: Signal<Option<i64>>,
+    pub reset_row: Signal<Option<i64>>,
 }
 
 impl UserActions {
     fn new() -> Self {
+        let set_role = ServerAction::new();
+        let set_disabled = ServerAction::new();
+        let reset_password = ServerAction::new();
         Self {
             create: ServerAction::new(),
-            set_role: ServerAction::new(),
-            set_disabled: ServerAction::new(),
-            reset_password: ServerAction::new(),
+            set_role,
+            set_disabled,
+            reset_password,
             end_session: ServerAction::new(),
+            role_row: submitted_row(set_role, |input: &SetUserRole| input.user_id, "user_id"),
+            disabled_row: submitted_row(set_disabled, |input: &SetUserDisabled| input.user_id, "user_id"),
+            reset_row: submitted_row(reset_password, |input: &ResetUserPassword| input.user_id, "user_id"),
         }
     }
 
-    /// Changes whenever any action completes: lists keyed on it reload.
-    fn versions(&self) -> [usize; 5] {
-        [
-            self.create.version().get(),
-            self.set_role.version().get(),
-            self.set_disabled.version().get(),
-            self.reset_password.version().get(),
-            self.end_session.version().get(),
-        ]
+    /// Changes whenever an action may have changed a user or a session:
+    /// lists keyed on it reload. A refused create or row action changed
+    /// nothing and is shown in its form, which keeps what was typed.
+    fn changes(&self) -> Memo<[usize; 5]> {
+        let keys = [
+            reload_key(self.create, |_| true),
+            reload_key(self.set_role, |_| true),
+            reload_key(self.set_disabled, |_| true),
+            reload_key(self.reset_password, |_| true),
+            reload_key(self.end_session, |_| false),
+        ];
+        Memo::new(move |_| keys.map(|key| key.get()))
     }
 }
 
@@ -110,12 +127,13 @@ pub fn Users() -> impl IntoView {
     });
     let actions = UserActions::new();
     provide_context(actions);
+    let changes = actions.changes();
     let listing = Resource::new(
-        move || (view.get(), actions.versions()),
+        move || (view.get(), changes.get()),
         |(view, _)| list_users(view.q, view.page),
     );
     let sessions: SessionsResource = Resource::new(
-        move || (view.get().sessions, actions.versions()),
+        move || (view.get().sessions, changes.get()),
         |(user_id, _)| async move {
             match user_id {
                 Some(id) => list_user_sessions(id).await.map(|sessions| Some((id, sessions))),

@@ -1,6 +1,7 @@
 //! The outcome of the latest row action (role, disable/enable, password
-//! reset, ending a session): success, or the error in words. A generated
-//! password appears here once.
+//! reset, ending a session): success, or for ending a session the error in
+//! words (the other actions' refusals show in their row, `row_actions`). A
+//! generated password appears here once.
 
 use leptos::prelude::*;
 
@@ -45,21 +46,24 @@ pub fn ActionNotices() -> impl IntoView {
         shows(Which::Role)
             .then(|| actions.set_role.value().get())
             .flatten()
-            .map(|result| {
-                notice(result.map(|user| format!("{} is now {}. Their sessions were ended.", user.email, user.role)))
+            .and_then(Result::ok)
+            .map(|user| {
+                notice(Ok(format!(
+                    "{} is now {}. Their sessions were ended.",
+                    user.email, user.role
+                )))
             })
     };
     let disabled = move || {
         shows(Which::Disabled)
             .then(|| actions.set_disabled.value().get())
             .flatten()
-            .map(|result| {
-                notice(result.map(|user| {
-                    if user.disabled {
-                        format!("{} is disabled and has been signed out.", user.email)
-                    } else {
-                        format!("{} is enabled and may sign in again.", user.email)
-                    }
+            .and_then(Result::ok)
+            .map(|user| {
+                notice(Ok(if user.disabled {
+                    format!("{} is disabled and has been signed out.", user.email)
+                } else {
+                    format!("{} is enabled and may sign in again.", user.email)
                 }))
             })
     };
@@ -67,22 +71,20 @@ pub fn ActionNotices() -> impl IntoView {
         shows(Which::Reset)
             .then(|| actions.reset_password.value().get())
             .flatten()
-            .map(|result| match result {
-                Ok(reset) => match reset.generated_password {
-                    Some(password) => view! {
-                        <div class="success generated-password" role="status">
-                            <p>{format!("New password for {}:", reset.user.email)}</p>
-                            <p><code>{password}</code></p>
-                            <p>"It is shown only this once: pass it on securely. Their sessions were ended."</p>
-                        </div>
-                    }
-                    .into_any(),
-                    None => notice(Ok(format!(
-                        "Password of {} reset. Their sessions were ended.",
-                        reset.user.email
-                    ))),
-                },
-                Err(error) => notice(Err(error)),
+            .and_then(Result::ok)
+            .map(|reset| match reset.generated_password {
+                Some(password) => view! {
+                    <div class="success generated-password" role="status">
+                        <p>{format!("New password for {}:", reset.user.email)}</p>
+                        <p><code>{password}</code></p>
+                        <p>"It is shown only this once: pass it on securely. Their sessions were ended."</p>
+                    </div>
+                }
+                .into_any(),
+                None => notice(Ok(format!(
+                    "Password of {} reset. Their sessions were ended.",
+                    reset.user.email
+                ))),
             })
     };
     let ended = move || {
@@ -97,18 +99,15 @@ pub fn ActionNotices() -> impl IntoView {
 fn notice(result: Result<String, AppError>) -> AnyView {
     match result {
         Ok(message) => view! { <p class="success" role="status">{message}</p> }.into_any(),
-        Err(error) => view! { <p class="error" role="alert">{error_text(error)}</p> }.into_any(),
+        Err(error) => view! { <p class="error" role="alert">{row_text(error)}</p> }.into_any(),
     }
 }
 
-/// Validation errors name their field in words; others speak for themselves.
-fn error_text(error: AppError) -> String {
+/// A refusal in words, as its row or the notice above the table shows it.
+pub fn row_text(error: AppError) -> String {
     match error {
-        AppError::Validation { field, message } => match field.as_str() {
-            "password" => format!("New password: {message}"),
-            "role" => format!("Role: {message}"),
-            _ => message,
-        },
+        AppError::Validation { message, .. } => message,
+        AppError::Fields(errors) => errors.0.into_iter().map(|(_, m)| m).collect::<Vec<_>>().join(" "),
         AppError::NotFound => "That user no longer exists.".to_string(),
         other => other.to_string(),
     }
