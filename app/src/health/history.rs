@@ -144,7 +144,7 @@ pub mod ssr {
     const SERVICE: &str = "opsdeck";
 
     pub async fn health_history(query: HealthQuery) -> Result<HealthHistory, AppError> {
-        crate::auth::ssr::require(Permission::ViewDashboards).await?;
+        crate::auth::ssr::acting(Permission::ViewDashboards).await?;
         let window = window_for(&query.range, &query.from, &query.to, Utc::now())?;
         let state = crate::state::app_state()?;
         let mut conn = state

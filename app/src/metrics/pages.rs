@@ -327,7 +327,7 @@ pub mod ssr {
     const ENDPOINT_ROWS: usize = 10;
 
     pub async fn service_tiles() -> Result<Vec<ServiceTile>, AppError> {
-        crate::auth::ssr::require(Permission::ViewDashboards).await?;
+        crate::auth::ssr::acting(Permission::ViewDashboards).await?;
         let state = crate::state::app_state()?;
         let mut conn = state.connection("overview: acquire").await?;
         let now = Utc::now();
@@ -365,7 +365,7 @@ pub mod ssr {
     }
 
     pub async fn performance_report(query: PerformanceQuery) -> Result<PerformanceReport, AppError> {
-        let user = crate::auth::ssr::require(Permission::ViewDashboards).await?;
+        let user = crate::auth::ssr::acting(Permission::ViewDashboards).await?.user;
         let now = Utc::now();
         let window = query.window(now)?;
         let state = crate::state::app_state()?;

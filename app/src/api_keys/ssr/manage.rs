@@ -10,9 +10,9 @@ use super::{NewApiKey, audit_snapshot, insert, lock, set_expires_at, set_revoked
 use crate::api_keys::{ApiKeySummary, CreatedApiKey};
 use crate::audit::Outcome;
 use crate::audit::ssr::{Actor, ClientInfo, NewAuditEntry, append};
+use crate::auth::ssr::Caller;
 use crate::error::AppError;
 use crate::state::AppState;
-use crate::users::ssr::manage::Admin;
 
 pub async fn list(state: &AppState) -> Result<Vec<ApiKeySummary>, AppError> {
     let mut conn = state
@@ -71,7 +71,7 @@ pub async fn create(
     })
 }
 
-pub async fn revoke(state: &AppState, admin: &Admin, key_id: i64) -> Result<ApiKeySummary, AppError> {
+pub async fn revoke(state: &AppState, admin: &Caller, key_id: i64) -> Result<ApiKeySummary, AppError> {
     let mut tx = state.db.begin().await.map_err(|e| AppError::internal("begin", e))?;
     let before = lock(&mut tx, key_id)
         .await
@@ -102,7 +102,7 @@ pub async fn revoke(state: &AppState, admin: &Admin, key_id: i64) -> Result<ApiK
 
 pub async fn set_expiry(
     state: &AppState,
-    admin: &Admin,
+    admin: &Caller,
     key_id: i64,
     expires_at: Option<DateTime<Utc>>,
 ) -> Result<ApiKeySummary, AppError> {

@@ -5,12 +5,12 @@
 
 use crate::audit::{AuditEntry, AuditFilter, AuditListing, ChainReport};
 use crate::auth::permissions::{Permission, allows};
-use crate::auth::ssr::require;
+use crate::auth::ssr::acting;
 use crate::error::AppError;
 use crate::state::app_state;
 
 pub async fn list_for_viewer(filter: AuditFilter) -> Result<AuditListing, AppError> {
-    let user = require(Permission::ReadAuditSummary).await?;
+    let user = acting(Permission::ReadAuditSummary).await?.user;
     let query = filter.parse()?;
     let state = app_state()?;
     let mut conn = state
@@ -31,7 +31,7 @@ pub async fn list_for_viewer(filter: AuditFilter) -> Result<AuditListing, AppErr
 }
 
 pub async fn entry_for_viewer(id: i64) -> Result<AuditEntry, AppError> {
-    require(Permission::ReadAuditDetails).await?;
+    acting(Permission::ReadAuditDetails).await?;
     let state = app_state()?;
     let mut conn = state
         .db
@@ -45,7 +45,7 @@ pub async fn entry_for_viewer(id: i64) -> Result<AuditEntry, AppError> {
 }
 
 pub async fn verify_for_viewer() -> Result<ChainReport, AppError> {
-    require(Permission::VerifyAudit).await?;
+    acting(Permission::VerifyAudit).await?;
     let state = app_state()?;
     let mut conn = state
         .db

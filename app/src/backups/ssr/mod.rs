@@ -26,7 +26,7 @@ use sqlx::PgConnection;
 
 use crate::audit::Outcome;
 use crate::audit::ssr::{Actor, ClientInfo, NewAuditEntry, append};
-use crate::auth::CurrentUser;
+use crate::auth::ssr::Caller;
 use crate::error::AppError;
 use crate::state::AppState;
 use connection::ConnectionUrl;
@@ -65,11 +65,11 @@ pub struct Starter {
 }
 
 impl Starter {
-    pub fn user(user: &CurrentUser, client: ClientInfo) -> Starter {
+    pub fn user(caller: &Caller) -> Starter {
         Starter {
-            actor: Actor::user(user),
-            client,
-            label: user.email.clone(),
+            actor: caller.actor.clone(),
+            client: caller.client.clone(),
+            label: caller.user.email.clone(),
         }
     }
 

@@ -11,21 +11,15 @@ use super::{
     audit_snapshot, lock_enabled_admins, lock_user, search, sessions, set_disabled, set_password_hash, set_role,
 };
 use crate::audit::Outcome;
-use crate::audit::ssr::{Actor, ClientInfo, NewAuditEntry, append};
+use crate::audit::ssr::{NewAuditEntry, append};
 use crate::auth::password::NewPassword;
 use crate::auth::permissions::Role;
+use crate::auth::ssr::Caller;
 use crate::error::AppError;
 use crate::state::AppState;
 use crate::users::{PAGE_SIZE, PasswordReset, UserListing, UserSummary};
 
 pub const LAST_ADMIN: &str = "There must always be at least one enabled admin.";
-
-/// The admin acting and where their request came from.
-#[derive(Clone, Debug)]
-pub struct Admin {
-    pub actor: Actor,
-    pub client: ClientInfo,
-}
 
 /// One page of users matching `search` (email or name, case-insensitive).
 pub async fn list(state: &AppState, viewer_id: i64, query: &str, page: u32) -> Result<UserListing, AppError> {
@@ -89,13 +83,13 @@ async fn audit_and_commit(state: &AppState, mut tx: Tx, entry: NewAuditEntry) ->
         .map_err(|e| AppError::internal(&format!("commit {action}"), e))
 }
 
-fn entry(admin: &Admin, action: &str, user_id: i64, before: Option<Value>, after: Option<Value>) -> NewAuditEntry {
+fn entry(admin: &Caller, action: &str, user_id: i64, before: Option<Value>, after: Option<Value>) -> NewAuditEntry {
     NewAuditEntry::new(admin.actor.clone(), action, Outcome::Success, admin.client.clone())
         .target("user", user_id)
         .change(before, after)
 }
 
-pub async fn change_role(state: &AppState, admin: &Admin, user_id: i64, role: Role) -> Result<UserSummary, AppError> {
+pub async fn change_role(state: &AppState, admin: &Caller, user_id: i64, role: Role) -> Result<UserSummary, AppError> {
     let (mut tx, admins, before) = begin_admin_change(state, user_id).await?;
     if before.role == role {
         return Ok(before);
@@ -118,7 +112,7 @@ pub async fn change_role(state: &AppState, admin: &Admin, user_id: i64, role: Ro
 
 pub async fn change_disabled(
     state: &AppState,
-    admin: &Admin,
+    admin: &Caller,
     user_id: i64,
     disabled: bool,
 ) -> Result<UserSummary, AppError> {
@@ -149,7 +143,7 @@ pub async fn change_disabled(
 /// admin to pass on). The audit entry says that, never what.
 pub async fn reset_password(
     state: &AppState,
-    admin: &Admin,
+    admin: &Caller,
     user_id: i64,
     password: Option<NewPassword>,
 ) -> Result<PasswordReset, AppError> {
@@ -193,7 +187,7 @@ pub async fn reset_password(
 
 /// Ends one session of the user. Redis holds the change, so the audit entry
 /// is appended first and committed only once the session is gone.
-pub async fn end_session(state: &AppState, admin: &Admin, user_id: i64, handle: &str) -> Result<(), AppError> {
+pub async fn end_session(state: &AppState, admin: &Caller, user_id: i64, handle: &str) -> Result<(), AppError> {
     let Some((record, session)) = sessions::find(state, user_id, handle).await? else {
         return Err(AppError::Conflict("That session has already ended.".into()));
     };
@@ -216,18 +210,6 @@ pub async fn end_session(state: &AppState, admin: &Admin, user_id: i64, handle: 
     tx.commit()
         .await
         .map_err(|e| AppError::internal("commit session.end", e))
-}
-
-/// Whether this request is a browser's plain form post (no JavaScript),
-/// which Leptos answers with a redirect back to the page.
-pub fn is_plain_form_post() -> bool {
-    leptos::prelude::use_context::<http::request::Parts>().is_some_and(|parts| {
-        parts
-            .headers
-            .get(http::header::ACCEPT)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.contains("text/html"))
-    })
 }
 
 /// 20 characters from an unambiguous alphabet: about 115 bits.
