@@ -5,12 +5,12 @@ use chrono::{DateTime, Utc};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use super::Severity;
 use super::form::RuleForm;
 use super::notify::Delivery;
 use super::rule::{Rule, StoredEvent, StoredVersion};
 use super::silence::Silence;
 use super::state::Backtest;
-use super::{AlertState, Severity};
 use crate::error::AppError;
 
 /// The Alerts page: what is firing or pending now, and what happened.
@@ -128,11 +128,6 @@ pub async fn acknowledge_alert(id: i64) -> Result<(), AppError> {
     crate::error::respond(ssr::acknowledge(id).await)
 }
 
-/// Whether a rule's state counts as active on the Alerts page.
-pub fn is_active(state: AlertState) -> bool {
-    matches!(state, AlertState::Firing | AlertState::Pending)
-}
-
 #[cfg(feature = "ssr")]
 mod ssr {
     use chrono::{Duration, Utc};
@@ -140,6 +135,7 @@ mod ssr {
     use sqlx::PgConnection;
 
     use super::*;
+    use crate::alerts::AlertState;
     use crate::alerts::ssr::evaluate::{MAX_BACKTEST_DAYS, backtest};
     use crate::alerts::ssr::series::{load, value_at, window};
     use crate::alerts::ssr::store;
@@ -163,7 +159,7 @@ mod ssr {
         let mut active: Vec<Rule> = rules
             .iter()
             // A disabled rule is not evaluated: its last state is history, not an alert.
-            .filter(|r| r.draft.enabled && r.state.as_ref().is_some_and(|s| is_active(s.state)))
+            .filter(|r| r.draft.enabled && r.state.as_ref().is_some_and(|s| s.state.is_active()))
             .cloned()
             .collect();
         let rank = |r: &Rule| {

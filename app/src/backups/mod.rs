@@ -11,6 +11,8 @@
 mod types;
 
 #[cfg(feature = "ssr")]
+pub mod settings;
+#[cfg(feature = "ssr")]
 pub mod ssr;
 
 use leptos::prelude::*;

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use super::Status;
 use crate::error::AppError;
 use crate::metrics::MetricPoint;
-use crate::metrics::pages::TimeRange;
+use crate::metrics::window::TimeRange;
 
 /// The checks `/ready` runs, as named in the metric names.
 pub const CHECKS: [&str; 2] = ["database", "redis"];
@@ -137,8 +137,8 @@ pub mod ssr {
 
     use super::*;
     use crate::auth::permissions::Permission;
-    use crate::metrics::pages::window_for;
     use crate::metrics::ssr::queries::metric_series;
+    use crate::metrics::window::window_for;
 
     /// The service Opsdeck's own samples are stored under.
     const SERVICE: &str = "opsdeck";

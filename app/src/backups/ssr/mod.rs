@@ -19,32 +19,18 @@ pub mod store;
 pub mod targets;
 pub mod tools;
 
-use std::sync::Arc;
-
 use serde_json::Value;
 use sqlx::PgConnection;
 
 use crate::audit::Outcome;
 use crate::audit::ssr::{Actor, ClientInfo, NewAuditEntry, append};
 use crate::auth::ssr::Caller;
+pub use crate::backups::settings::Backups;
 use crate::error::AppError;
 use crate::state::AppState;
 use connection::ConnectionUrl;
-use store::BackupStore;
-
-/// What every backup worker needs beyond the database pool.
-#[derive(Clone, Debug)]
-pub struct Backups {
-    pub store: Arc<dyn BackupStore>,
-    /// Opsdeck's own database (`DATABASE_URL`): the `is_self` target.
-    pub own_url: ConnectionUrl,
-}
 
 impl Backups {
-    pub fn new(store: Arc<dyn BackupStore>, own_url: ConnectionUrl) -> Self {
-        Self { store, own_url }
-    }
-
     /// The connection URL of a target (Opsdeck's own: `DATABASE_URL`).
     pub async fn url_of(&self, conn: &mut PgConnection, target_id: i64) -> Result<ConnectionUrl, String> {
         match queries::stored_url(conn, target_id).await {
