@@ -45,11 +45,7 @@ pub async fn download(
 }
 
 async fn prepare(state: &AppState, user: &CurrentUser, run_id: i64, parts: &Parts) -> Result<Response, AppError> {
-    let mut conn = state
-        .db
-        .acquire()
-        .await
-        .map_err(|e| AppError::internal("db acquire", e))?;
+    let mut conn = state.connection("db acquire").await?;
     let run = queries::run(&mut conn, run_id)
         .await
         .map_err(|e| AppError::internal("load backup run", e))?

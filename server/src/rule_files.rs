@@ -40,9 +40,9 @@ pub async fn export_yaml(
             Err(_) => return AppError::validation("rule", "A rule's id").into_response(),
         },
     };
-    let yaml = match state.db.acquire().await {
+    let yaml = match state.connection("alerts: acquire").await {
         Ok(mut conn) => export(&mut conn, &selection).await,
-        Err(e) => Err(AppError::internal("alerts: acquire", e)),
+        Err(error) => Err(error),
     };
     let yaml = match yaml {
         Ok(yaml) => yaml,

@@ -53,7 +53,7 @@ pub async fn get_backups(target: Option<i64>, before: Option<i64>) -> Result<Bac
         async move {
             let user = acting(Permission::ReadBackups).await?.user;
             let state = app_state()?;
-            let mut conn = ssr::acquire(&state).await?;
+            let mut conn = state.connection("db acquire").await?;
             let targets = ssr::queries::targets(&mut conn, &server::own_location(&state))
                 .await
                 .map_err(|e| AppError::internal("list backup targets", e))?;
@@ -88,7 +88,7 @@ pub async fn get_backup_run(run_id: i64) -> Result<RunDetail, AppError> {
         async move {
             let user = acting(Permission::ReadBackups).await?.user;
             let state = app_state()?;
-            let mut conn = ssr::acquire(&state).await?;
+            let mut conn = state.connection("db acquire").await?;
             let run = ssr::queries::run(&mut conn, run_id)
                 .await
                 .map_err(|e| AppError::internal("load backup run", e))?
@@ -127,7 +127,7 @@ pub async fn run_backup(target_id: i64) -> Result<BackupRun, AppError> {
             let starter = ssr::Starter::user(&acting(Permission::RunBackups).await?);
             let state = app_state()?;
             let run_id = ssr::dump::start_run(&state, target_id, RunTrigger::Manual, &starter).await?;
-            let mut conn = ssr::acquire(&state).await?;
+            let mut conn = state.connection("db acquire").await?;
             let run = ssr::queries::run(&mut conn, run_id)
                 .await
                 .map_err(|e| AppError::internal("load backup run", e))?

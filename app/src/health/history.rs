@@ -147,11 +147,7 @@ pub mod ssr {
         crate::auth::ssr::acting(Permission::ViewDashboards).await?;
         let window = window_for(&query.range, &query.from, &query.to, Utc::now())?;
         let state = crate::state::app_state()?;
-        let mut conn = state
-            .db
-            .acquire()
-            .await
-            .map_err(|e| AppError::internal("health history: acquire", e))?;
+        let mut conn = state.connection("health history: acquire").await?;
         let fail = |e: sqlx::Error| AppError::internal("health history: series", e);
         let any = BTreeMap::new();
         let mut checks = Vec::with_capacity(CHECKS.len());

@@ -209,25 +209,20 @@ pub async fn create_user(
     new: NewUser,
 ) -> Result<UserSummary, crate::error::AppError> {
     use crate::audit::Outcome;
-    use crate::audit::ssr::{NewAuditEntry, append};
+    use crate::audit::ssr::{NewAuditEntry, append_and_commit};
     use crate::error::AppError;
 
     let hash = crate::auth::ssr::hashing::hash(new.password.expose().to_string())
         .await
         .map_err(|e| AppError::internal("hash password", e))?;
-    let mut tx = state.db.begin().await.map_err(|e| AppError::internal("begin", e))?;
+    let mut tx = state.begin("begin").await?;
     let user = insert(&mut tx, &new.email, &new.display_name, new.role, &hash)
         .await
         .map_err(|e| AppError::from_db("insert user", e, "A user with this email already exists."))?;
     let entry = NewAuditEntry::new(actor, "user.create", Outcome::Success, client)
         .target("user", user.id)
         .change(None, Some(audit_snapshot(&user)));
-    append(&mut tx, &state.audit_key, entry)
-        .await
-        .map_err(|e| AppError::internal("audit user.create", e))?;
-    tx.commit()
-        .await
-        .map_err(|e| AppError::internal("commit user.create", e))?;
+    append_and_commit(tx, &state.audit_key, entry, "audit user.create").await?;
     Ok(user)
 }
 

@@ -19,15 +19,12 @@ pub mod store;
 pub mod targets;
 pub mod tools;
 
-use serde_json::Value;
 use sqlx::PgConnection;
 
 use crate::audit::Outcome;
-use crate::audit::ssr::{Actor, ClientInfo, NewAuditEntry, append};
+use crate::audit::ssr::{Actor, ClientInfo, NewAuditEntry};
 use crate::auth::ssr::Caller;
 pub use crate::backups::settings::Backups;
-use crate::error::AppError;
-use crate::state::AppState;
 use connection::ConnectionUrl;
 
 impl Backups {
@@ -51,6 +48,11 @@ pub struct Starter {
 }
 
 impl Starter {
+    /// The audit entry of `action` by whoever started the work.
+    pub fn entry(&self, action: &str, outcome: Outcome) -> NewAuditEntry {
+        NewAuditEntry::new(self.actor.clone(), action, outcome, self.client.clone())
+    }
+
     pub fn user(caller: &Caller) -> Starter {
         Starter {
             actor: caller.actor.clone(),
@@ -83,32 +85,4 @@ impl Starter {
             label: "scheduler".into(),
         }
     }
-}
-
-/// Appends one audit entry about a backup run (or target) in `conn`'s transaction.
-pub(crate) async fn audit(
-    conn: &mut PgConnection,
-    state: &AppState,
-    starter: &Starter,
-    action: &str,
-    outcome: Outcome,
-    target: (&str, i64),
-    after: Value,
-) -> Result<(), AppError> {
-    let entry = NewAuditEntry::new(starter.actor.clone(), action, outcome, starter.client.clone())
-        .target(target.0, target.1)
-        .change(None, Some(after));
-    append(conn, &state.audit_key, entry)
-        .await
-        .map(|_| ())
-        .map_err(|e| AppError::internal(action, e))
-}
-
-/// A pooled connection, or `Internal`.
-pub(crate) async fn acquire(state: &AppState) -> Result<sqlx::pool::PoolConnection<sqlx::Postgres>, AppError> {
-    state
-        .db
-        .acquire()
-        .await
-        .map_err(|e| AppError::internal("db acquire", e))
 }

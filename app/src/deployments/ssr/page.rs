@@ -18,7 +18,7 @@ pub async fn listing(filter: DeploymentFilter) -> Result<DeploymentListing, AppE
     let query = filter.parse(now)?;
     let state = crate::state::app_state()?;
     let fail = |what: &'static str| move |e: sqlx::Error| AppError::internal(what, e);
-    let mut conn = state.db.acquire().await.map_err(fail("deployments: acquire"))?;
+    let mut conn = state.connection("deployments: acquire").await?;
     let total = count(&mut conn, &query).await.map_err(fail("deployments: count"))?;
     let deployments = page(&mut conn, &query, PAGE_SIZE)
         .await
