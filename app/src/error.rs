@@ -181,6 +181,15 @@ impl AppError {
         }
     }
 
+    /// Seconds the client is asked to wait before trying again, if any.
+    pub fn retry_after(&self) -> Option<u64> {
+        match self {
+            AppError::RateLimited { retry_after } => Some(*retry_after),
+            AppError::Unavailable(_) => Some(UNAVAILABLE_RETRY_AFTER_SECS),
+            _ => None,
+        }
+    }
+
     /// Maps a unique-constraint violation to `Conflict(message)`, anything else to `Internal`.
     pub fn from_db(context: &str, error: sqlx::Error, conflict_message: &str) -> Self {
         match &error {
@@ -211,26 +220,44 @@ pub fn respond<T>(result: Result<T, AppError>) -> Result<T, AppError> {
 fn set_status(error: &AppError) {
     // A plain form post (no JavaScript) is redirected back to its page with
     // the error in the URL; a status here would replace that redirect.
-    let form_post = leptos::prelude::use_context::<http::request::Parts>().is_some_and(|parts| {
+    if is_plain_form_post() {
+        return;
+    }
+    if let Some(response) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
+        response.set_status(error.status());
+        if let Some(seconds) = error.retry_after() {
+            response.insert_header(http::header::RETRY_AFTER, http::HeaderValue::from(seconds));
+        }
+    }
+}
+
+/// Whether the request this server function answers is a plain HTML form
+/// post (no JavaScript): the browser asked for a page, not JSON, so the
+/// answer is a redirect back to a page.
+#[cfg(feature = "ssr")]
+pub fn is_plain_form_post() -> bool {
+    leptos::prelude::use_context::<http::request::Parts>().is_some_and(|parts| {
         parts
             .headers
             .get(http::header::ACCEPT)
             .and_then(|v| v.to_str().ok())
             .is_some_and(|v| v.contains("text/html"))
-    });
-    if form_post {
-        return;
-    }
-    if let Some(response) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
-        response.set_status(error.status());
-        let retry_after = match error {
-            AppError::RateLimited { retry_after } => Some(*retry_after),
-            AppError::Unavailable(_) => Some(UNAVAILABLE_RETRY_AFTER_SECS),
-            _ => None,
-        };
-        if let Some(seconds) = retry_after {
-            response.insert_header(http::header::RETRY_AFTER, http::HeaderValue::from(seconds));
+    })
+}
+
+/// How an HTTP route (not a server function) answers an error: its status,
+/// `Retry-After` where one applies, and `{"error": message}`.
+#[cfg(feature = "ssr")]
+impl axum::response::IntoResponse for AppError {
+    fn into_response(self) -> axum::response::Response {
+        let body = axum::Json(serde_json::json!({ "error": self.to_string() }));
+        let mut response = (self.status(), body).into_response();
+        if let Some(seconds) = self.retry_after() {
+            response
+                .headers_mut()
+                .insert(http::header::RETRY_AFTER, http::HeaderValue::from(seconds));
         }
+        response
     }
 }
 

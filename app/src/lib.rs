@@ -7,6 +7,7 @@
 
 pub mod alerts;
 pub mod api_keys;
+pub mod area;
 pub mod audit;
 pub mod auth;
 pub mod backups;
@@ -16,7 +17,11 @@ pub mod error;
 pub mod health;
 pub mod metrics;
 pub mod pages;
+#[cfg(feature = "ssr")]
+pub mod redis_handle;
 pub mod shell;
+#[cfg(feature = "ssr")]
+pub mod sql;
 #[cfg(feature = "ssr")]
 pub mod state;
 pub mod theme;

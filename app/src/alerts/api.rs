@@ -5,12 +5,12 @@ use chrono::{DateTime, Utc};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use super::Severity;
 use super::form::RuleForm;
 use super::notify::Delivery;
 use super::rule::{Rule, StoredEvent, StoredVersion};
 use super::silence::Silence;
 use super::state::Backtest;
-use super::{AlertState, Severity};
 use crate::error::AppError;
 
 /// The Alerts page: what is firing or pending now, and what happened.
@@ -128,11 +128,6 @@ pub async fn acknowledge_alert(id: i64) -> Result<(), AppError> {
     crate::error::respond(ssr::acknowledge(id).await)
 }
 
-/// Whether a rule's state counts as active on the Alerts page.
-pub fn is_active(state: AlertState) -> bool {
-    matches!(state, AlertState::Firing | AlertState::Pending)
-}
-
 #[cfg(feature = "ssr")]
 mod ssr {
     use chrono::{Duration, Utc};
@@ -140,25 +135,22 @@ mod ssr {
     use sqlx::PgConnection;
 
     use super::*;
+    use crate::alerts::AlertState;
     use crate::alerts::ssr::evaluate::{MAX_BACKTEST_DAYS, backtest};
     use crate::alerts::ssr::series::{load, value_at, window};
     use crate::alerts::ssr::store;
     use crate::audit::Outcome;
-    use crate::audit::ssr::{Actor, NewAuditEntry, append_and_commit};
+    use crate::audit::ssr::{NewAuditEntry, append_and_commit};
     use crate::auth::permissions::{Permission, allows};
+    use crate::auth::ssr::{Caller, acting};
     use crate::error::FieldErrors;
     use crate::state::app_state;
 
     /// A chart holds at most this many points.
     const PREVIEW_POINTS: i64 = 300;
 
-    /// The reader's role, once they may read alerts.
-    async fn reader() -> Result<crate::auth::permissions::Role, AppError> {
-        Ok(crate::auth::ssr::require(Permission::ReadAlerts).await?.role)
-    }
-
     pub async fn overview(filter: EventFilter) -> Result<AlertsOverview, AppError> {
-        let role = reader().await?;
+        let role = acting(Permission::ReadAlerts).await?.role();
         let state = app_state()?;
         let mut conn = state.connection("alerts: acquire").await?;
         let rules = store::list(&mut conn)
@@ -167,7 +159,7 @@ mod ssr {
         let mut active: Vec<Rule> = rules
             .iter()
             // A disabled rule is not evaluated: its last state is history, not an alert.
-            .filter(|r| r.draft.enabled && r.state.as_ref().is_some_and(|s| is_active(s.state)))
+            .filter(|r| r.draft.enabled && r.state.as_ref().is_some_and(|s| s.state.is_active()))
             .cloned()
             .collect();
         let rank = |r: &Rule| {
@@ -239,7 +231,7 @@ mod ssr {
     }
 
     pub async fn firing() -> Result<Vec<(Severity, i64)>, AppError> {
-        reader().await?;
+        acting(Permission::ReadAlerts).await?;
         let state = app_state()?;
         let mut conn = state.connection("alerts: acquire").await?;
         store::firing_counts(&mut conn)
@@ -248,7 +240,7 @@ mod ssr {
     }
 
     pub async fn rules() -> Result<(Vec<Rule>, bool), AppError> {
-        let role = reader().await?;
+        let role = acting(Permission::ReadAlerts).await?.role();
         let state = app_state()?;
         let mut conn = state.connection("alerts: acquire").await?;
         Ok((
@@ -260,7 +252,7 @@ mod ssr {
     }
 
     pub async fn detail(id: i64) -> Result<RuleDetail, AppError> {
-        let role = reader().await?;
+        let role = acting(Permission::ReadAlerts).await?.role();
         let state = app_state()?;
         let mut conn = state.connection("alerts: acquire").await?;
         let rule = store::get(&mut conn, id)
@@ -286,15 +278,9 @@ mod ssr {
         })
     }
 
-    /// The editor's caller, for the audit entry.
-    async fn editor() -> Result<(Actor, crate::audit::ssr::ClientInfo), AppError> {
-        let acting = crate::auth::ssr::acting(Permission::EditAlertRules).await?;
-        Ok((acting.actor, acting.client))
-    }
-
     pub async fn save(id: Option<i64>, form: RuleForm) -> Result<i64, AppError> {
-        let (actor, client) = editor().await?;
-        let plain_post = crate::users::ssr::manage::is_plain_form_post();
+        let Caller { actor, client, .. } = acting(Permission::EditAlertRules).await?;
+        let plain_post = crate::error::is_plain_form_post();
         let saved = match form.parse() {
             Ok(draft) => {
                 let state = app_state()?;
@@ -336,7 +322,7 @@ mod ssr {
     }
 
     pub async fn preview(form: RuleForm, hours: i64, run_backtest: bool) -> Result<Preview, AppError> {
-        reader().await?;
+        acting(Permission::ReadAlerts).await?;
         if !(1..=MAX_BACKTEST_DAYS * 24).contains(&hours) {
             return Err(AppError::validation(
                 "hours",
@@ -381,7 +367,7 @@ mod ssr {
     }
 
     pub async fn set_enabled(id: i64, enabled: bool) -> Result<(), AppError> {
-        let (actor, client) = editor().await?;
+        let Caller { actor, client, .. } = acting(Permission::EditAlertRules).await?;
         let state = app_state()?;
         let mut conn = state.connection("alerts: acquire").await?;
         let mut draft = store::get(&mut conn, id)
@@ -405,7 +391,7 @@ mod ssr {
     }
 
     pub async fn restore(id: i64, version: i32) -> Result<i64, AppError> {
-        let (actor, client) = editor().await?;
+        let Caller { actor, client, .. } = acting(Permission::EditAlertRules).await?;
         let state = app_state()?;
         let mut conn = state.connection("alerts: acquire").await?;
         let old = store::versions(&mut conn, id)
@@ -419,7 +405,7 @@ mod ssr {
     }
 
     pub async fn delete(id: i64) -> Result<(), AppError> {
-        let (actor, client) = editor().await?;
+        let Caller { actor, client, .. } = acting(Permission::EditAlertRules).await?;
         let state = app_state()?;
         let mut tx = state.begin("alerts: begin").await?;
         let before = store::get(&mut tx, id)
@@ -433,14 +419,14 @@ mod ssr {
             .target("alert_rule", id)
             .change(Some(json!(before.draft)), None);
         append_and_commit(tx, &state.audit_key, entry, "alerts: audit").await?;
-        if crate::users::ssr::manage::is_plain_form_post() {
+        if crate::error::is_plain_form_post() {
             leptos_axum::redirect("/alerts/rules");
         }
         Ok(())
     }
 
     pub async fn acknowledge(id: i64) -> Result<(), AppError> {
-        let (actor, client) = editor().await?;
+        let Caller { actor, client, .. } = acting(Permission::EditAlertRules).await?;
         let state = app_state()?;
         let mut tx = state.begin("alerts: begin").await?;
         let acknowledged = store::acknowledge(&mut tx, id, actor.id)

@@ -86,7 +86,7 @@ mod ssr {
     }
 
     pub async fn list() -> Result<Vec<Channel>, AppError> {
-        crate::auth::ssr::require(Permission::ManageChannels).await?;
+        crate::auth::ssr::acting(Permission::ManageChannels).await?;
         let state = app_state()?;
         let mut conn = state.connection("channels: acquire").await?;
         channels::list(&mut conn)

@@ -60,19 +60,19 @@ mod ssr {
     use super::*;
     use crate::alerts::ssr::{import, import_drafts};
     use crate::auth::permissions::Permission;
+    use crate::error::is_plain_form_post;
     use crate::state::app_state;
     use crate::url::percent_encode;
-    use crate::users::ssr::manage::is_plain_form_post;
 
     pub async fn preview(yaml: String) -> Result<ImportPlan, AppError> {
-        crate::auth::ssr::require(Permission::EditAlertRules).await?;
+        crate::auth::ssr::acting(Permission::EditAlertRules).await?;
         let state = app_state()?;
         let mut conn = state.connection("alerts: acquire").await?;
         import::preview(&mut conn, &yaml).await
     }
 
     pub async fn draft(draft: String) -> Result<PostedImport, AppError> {
-        let user = crate::auth::ssr::require(Permission::EditAlertRules).await?;
+        let user = crate::auth::ssr::acting(Permission::EditAlertRules).await?.user;
         let state = app_state()?;
         let yaml = import_drafts::load(&state, user.id, &draft).await?;
         let mut conn = state.connection("alerts: acquire").await?;
@@ -81,7 +81,7 @@ mod ssr {
     }
 
     pub async fn apply_draft(draft: String) -> Result<ImportCounts, AppError> {
-        let user = crate::auth::ssr::require(Permission::EditAlertRules).await?;
+        let user = crate::auth::ssr::acting(Permission::EditAlertRules).await?.user;
         let state = app_state()?;
         let yaml = import_drafts::load(&state, user.id, &draft)
             .await

@@ -11,6 +11,8 @@ pub mod files;
 pub mod files_api;
 pub mod form;
 pub mod rule;
+#[cfg(feature = "ssr")]
+pub mod settings;
 pub mod silence;
 pub mod silences_api;
 #[cfg(feature = "ssr")]
@@ -62,6 +64,14 @@ words! {
         Resolved => "resolved",
         NoData => "nodata",
         Error => "error",
+    }
+}
+
+impl AlertState {
+    /// Whether a rule in this state counts as active (the Alerts page, and
+    /// the silences a cycle notes as matched).
+    pub fn is_active(self) -> bool {
+        matches!(self, AlertState::Firing | AlertState::Pending)
     }
 }
 

@@ -56,7 +56,7 @@ mod ssr {
     use crate::state::app_state;
 
     pub async fn list() -> Result<SilencesPage, AppError> {
-        let user = crate::auth::ssr::require(Permission::ReadAlerts).await?;
+        let user = crate::auth::ssr::acting(Permission::ReadAlerts).await?.user;
         let state = app_state()?;
         let mut conn = state.connection("silences: acquire").await?;
         let now = Utc::now();
@@ -81,7 +81,7 @@ mod ssr {
 
     pub async fn create(form: SilenceForm) -> Result<i64, AppError> {
         let acting = crate::auth::ssr::acting(Permission::EditAlertRules).await?;
-        let plain_post = crate::users::ssr::manage::is_plain_form_post();
+        let plain_post = crate::error::is_plain_form_post();
         let created = match form.parse(Utc::now()) {
             Ok(draft) => create_draft(acting, &draft).await,
             Err(error) => Err(error),
@@ -104,7 +104,7 @@ mod ssr {
         Ok(id)
     }
 
-    async fn create_draft(acting: crate::users::ssr::manage::Admin, draft: &SilenceDraft) -> Result<i64, AppError> {
+    async fn create_draft(acting: crate::auth::ssr::Caller, draft: &SilenceDraft) -> Result<i64, AppError> {
         let state = app_state()?;
         let mut tx = state.begin("silences: begin").await?;
         let id = silences::create(&mut tx, draft, acting.actor.id)
@@ -139,7 +139,7 @@ mod ssr {
                 Some(json!({ "ended_at": now, "end_reason": "ended" })),
             );
         append_and_commit(tx, &state.audit_key, entry, "silences: audit").await?;
-        if crate::users::ssr::manage::is_plain_form_post() {
+        if crate::error::is_plain_form_post() {
             leptos_axum::redirect("/alerts/silences");
         }
         Ok(())

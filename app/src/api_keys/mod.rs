@@ -9,6 +9,8 @@ use chrono::{DateTime, Utc};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
+#[cfg(feature = "ssr")]
+use crate::auth::{permissions::Permission, ssr::acting};
 use crate::error::AppError;
 
 #[cfg(feature = "ssr")]
@@ -87,19 +89,12 @@ pub struct CreatedApiKey {
     pub secret: String,
 }
 
-/// The admin making this request, as the audit log names them.
-#[cfg(feature = "ssr")]
-async fn acting_admin() -> Result<crate::users::ssr::manage::Admin, AppError> {
-    use crate::auth::permissions::Permission;
-    crate::auth::ssr::acting(Permission::ManageApiKeys).await
-}
-
 /// Every key, newest first (revoked ones too: they explain old audit entries).
 #[server(endpoint = "api-keys/list")]
 pub async fn list_api_keys() -> Result<Vec<ApiKeySummary>, AppError> {
     crate::error::respond(
         async move {
-            acting_admin().await?;
+            acting(Permission::ManageApiKeys).await?;
             ssr::manage::list(&crate::state::app_state()?).await
         }
         .await,
@@ -116,7 +111,7 @@ pub async fn create_api_key(
 ) -> Result<CreatedApiKey, AppError> {
     crate::error::respond(
         async move {
-            let admin = acting_admin().await?;
+            let admin = acting(Permission::ManageApiKeys).await?;
             let scopes: Vec<Scope> = [
                 (scope_ingest, Scope::Ingest),
                 (scope_deployments_write, Scope::DeploymentsWrite),
@@ -129,7 +124,7 @@ pub async fn create_api_key(
             // A plain form post (no JavaScript) is answered with a redirect,
             // which cannot carry the key: the page it leads to takes it from
             // the session, and the redirect's body holds no secret.
-            if crate::users::ssr::manage::is_plain_form_post() {
+            if crate::error::is_plain_form_post() {
                 ssr::shown_once::keep(&created).await?;
                 leptos_axum::redirect("/settings/api-keys#new-key");
                 return Ok(CreatedApiKey {
@@ -149,7 +144,7 @@ pub async fn create_api_key(
 pub async fn take_created_api_key() -> Result<Option<CreatedApiKey>, AppError> {
     crate::error::respond(
         async move {
-            acting_admin().await?;
+            acting(Permission::ManageApiKeys).await?;
             ssr::shown_once::take().await
         }
         .await,
@@ -161,7 +156,7 @@ pub async fn take_created_api_key() -> Result<Option<CreatedApiKey>, AppError> {
 pub async fn revoke_api_key(key_id: i64) -> Result<ApiKeySummary, AppError> {
     crate::error::respond(
         async move {
-            let admin = acting_admin().await?;
+            let admin = acting(Permission::ManageApiKeys).await?;
             ssr::manage::revoke(&crate::state::app_state()?, &admin, key_id).await
         }
         .await,
@@ -175,7 +170,7 @@ pub async fn revoke_api_key(key_id: i64) -> Result<ApiKeySummary, AppError> {
 pub async fn set_api_key_expiry(key_id: i64, #[server(default)] expires_on: String) -> Result<ApiKeySummary, AppError> {
     crate::error::respond(
         async move {
-            let admin = acting_admin().await?;
+            let admin = acting(Permission::ManageApiKeys).await?;
             let expires_at = ssr::parse_expiry_date(&expires_on)?;
             ssr::manage::set_expiry(&crate::state::app_state()?, &admin, key_id, expires_at).await
         }

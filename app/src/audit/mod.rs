@@ -19,6 +19,8 @@ use crate::error::AppError;
 pub mod diff;
 pub mod filter;
 #[cfg(feature = "ssr")]
+pub mod settings;
+#[cfg(feature = "ssr")]
 pub mod ssr;
 
 pub use filter::{AuditFilter, AuditQuery, Cursor};

@@ -3,9 +3,8 @@
 //! each role may read (`reading`).
 
 use chrono::{DateTime, SubsecRound, Utc};
-use hmac::{Hmac, Mac};
+use hmac::Mac;
 use serde_json::{Map, Value, json};
-use sha2::Sha256;
 use sqlx::PgConnection;
 
 use super::Outcome;
@@ -17,32 +16,12 @@ pub mod queries;
 mod reading;
 pub mod refusals;
 
+pub use crate::audit::settings::AuditKey;
 pub use chain::verify_chain;
 pub(super) use reading::{entry_for_viewer, list_for_viewer, verify_for_viewer};
 
 /// Serialises chain appends across every Opsdeck instance.
 const CHAIN_LOCK: i64 = 0x000a_0d17_0001;
-
-/// The HMAC key, from configuration (never stored in the database).
-#[derive(Clone)]
-pub struct AuditKey(std::sync::Arc<[u8]>);
-
-impl AuditKey {
-    pub fn new(bytes: &[u8]) -> Self {
-        Self(bytes.into())
-    }
-
-    fn mac(&self) -> Hmac<Sha256> {
-        // HMAC accepts keys of any length, so this cannot fail.
-        <Hmac<Sha256> as Mac>::new_from_slice(&self.0).unwrap_or_else(|_| unreachable!("HMAC takes any key length"))
-    }
-}
-
-impl std::fmt::Debug for AuditKey {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("AuditKey(<redacted>)")
-    }
-}
 
 /// Who acted: a signed-in user, someone trying to sign in, or the CLI.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

@@ -9,6 +9,8 @@ pub mod next;
 pub mod password;
 pub mod permissions;
 #[cfg(feature = "ssr")]
+pub mod settings;
+#[cfg(feature = "ssr")]
 pub mod ssr;
 
 use leptos::prelude::*;
@@ -26,21 +28,23 @@ pub struct CurrentUser {
     pub role: Role,
 }
 
+/// Public: anyone may try to sign in (limited per email and address).
 #[server(endpoint = "auth/sign-in")]
 pub async fn sign_in(email: String, password: String, next: Option<String>) -> Result<CurrentUser, AppError> {
-    let user = crate::error::respond(ssr::sign_in(email, password).await)?;
+    let user = crate::error::respond(ssr::sign_in::sign_in(email, password).await)?;
     leptos_axum::redirect(&crate::auth::next::safe_next(next.as_deref()));
     Ok(user)
 }
 
 #[server(endpoint = "auth/sign-out")]
 pub async fn sign_out() -> Result<(), AppError> {
-    crate::error::respond(ssr::sign_out().await)?;
+    crate::error::respond(ssr::sign_in::sign_out().await)?;
     leptos_axum::redirect("/login");
     Ok(())
 }
 
-/// Who is signed in on this request (nobody: `None`).
+/// Who is signed in on this request (nobody: `None`). Public: it only
+/// tells the asker about themselves.
 #[server(endpoint = "auth/whoami")]
 pub async fn whoami() -> Result<Option<CurrentUser>, AppError> {
     Ok(ssr::signed_in_user())
@@ -48,7 +52,7 @@ pub async fn whoami() -> Result<Option<CurrentUser>, AppError> {
 
 #[server(endpoint = "auth/change-password")]
 pub async fn change_password(current_password: String, new_password: String) -> Result<(), AppError> {
-    crate::error::respond(ssr::change_own_password(current_password, new_password).await)
+    crate::error::respond(ssr::sign_in::change_own_password(current_password, new_password).await)
 }
 
 /// The signed-in user resource, provided once by the layout.

@@ -11,11 +11,17 @@
 mod types;
 
 #[cfg(feature = "ssr")]
+pub mod settings;
+#[cfg(feature = "ssr")]
 pub mod ssr;
 
 use leptos::prelude::*;
 
+#[cfg(feature = "ssr")]
+use crate::auth::{permissions::Permission, ssr::acting};
 use crate::error::AppError;
+#[cfg(feature = "ssr")]
+use crate::state::app_state;
 pub use types::*;
 
 /// Runs shown per page.
@@ -25,19 +31,8 @@ pub const RUNS_PER_PAGE: i64 = 20;
 mod server {
     use super::*;
     use crate::auth::CurrentUser;
-    use crate::auth::permissions::{Permission, allows};
+    use crate::auth::permissions::allows;
     use crate::state::AppState;
-
-    pub async fn reader() -> Result<(CurrentUser, AppState), AppError> {
-        let user = crate::auth::ssr::require(Permission::ReadBackups).await?;
-        Ok((user, crate::state::app_state()?))
-    }
-
-    pub async fn starter(permission: Permission) -> Result<(ssr::Starter, AppState), AppError> {
-        let user = crate::auth::ssr::require(permission).await?;
-        let starter = ssr::Starter::user(&user, crate::auth::ssr::client_info());
-        Ok((starter, crate::state::app_state()?))
-    }
 
     pub fn may(user: &CurrentUser) -> (bool, bool) {
         (
@@ -56,8 +51,9 @@ mod server {
 pub async fn get_backups(target: Option<i64>, before: Option<i64>) -> Result<BackupsOverview, AppError> {
     crate::error::respond(
         async move {
-            let (user, state) = server::reader().await?;
-            let mut conn = ssr::acquire(&state).await?;
+            let user = acting(Permission::ReadBackups).await?.user;
+            let state = app_state()?;
+            let mut conn = state.connection("db acquire").await?;
             let targets = ssr::queries::targets(&mut conn, &server::own_location(&state))
                 .await
                 .map_err(|e| AppError::internal("list backup targets", e))?;
@@ -90,8 +86,9 @@ pub async fn get_backups(target: Option<i64>, before: Option<i64>) -> Result<Bac
 pub async fn get_backup_run(run_id: i64) -> Result<RunDetail, AppError> {
     crate::error::respond(
         async move {
-            let (user, state) = server::reader().await?;
-            let mut conn = ssr::acquire(&state).await?;
+            let user = acting(Permission::ReadBackups).await?.user;
+            let state = app_state()?;
+            let mut conn = state.connection("db acquire").await?;
             let run = ssr::queries::run(&mut conn, run_id)
                 .await
                 .map_err(|e| AppError::internal("load backup run", e))?
@@ -127,9 +124,10 @@ pub async fn get_backup_run(run_id: i64) -> Result<RunDetail, AppError> {
 pub async fn run_backup(target_id: i64) -> Result<BackupRun, AppError> {
     crate::error::respond(
         async move {
-            let (starter, state) = server::starter(crate::auth::permissions::Permission::RunBackups).await?;
+            let starter = ssr::Starter::user(&acting(Permission::RunBackups).await?);
+            let state = app_state()?;
             let run_id = ssr::dump::start_run(&state, target_id, RunTrigger::Manual, &starter).await?;
-            let mut conn = ssr::acquire(&state).await?;
+            let mut conn = state.connection("db acquire").await?;
             let run = ssr::queries::run(&mut conn, run_id)
                 .await
                 .map_err(|e| AppError::internal("load backup run", e))?
@@ -151,7 +149,8 @@ pub async fn run_backup(target_id: i64) -> Result<BackupRun, AppError> {
 pub async fn verify_backup(run_id: i64) -> Result<BackupCheck, AppError> {
     crate::error::respond(
         async move {
-            let (starter, state) = server::starter(crate::auth::permissions::Permission::RunBackups).await?;
+            let starter = ssr::Starter::user(&acting(Permission::RunBackups).await?);
+            let state = app_state()?;
             ssr::checks::verify(&state, run_id, &starter).await
         }
         .await,
@@ -163,7 +162,8 @@ pub async fn verify_backup(run_id: i64) -> Result<BackupCheck, AppError> {
 pub async fn restore_test_backup(run_id: i64) -> Result<BackupCheck, AppError> {
     crate::error::respond(
         async move {
-            let (starter, state) = server::starter(crate::auth::permissions::Permission::RunBackups).await?;
+            let starter = ssr::Starter::user(&acting(Permission::RunBackups).await?);
+            let state = app_state()?;
             let check = ssr::checks::start_restore(&state, run_id, CheckKind::RestoreTest, None, &starter).await?;
             spawn_restore(state, check.clone(), starter);
             Ok(check)
@@ -177,7 +177,8 @@ pub async fn restore_test_backup(run_id: i64) -> Result<BackupCheck, AppError> {
 pub async fn restore_backup_into(run_id: i64, database: String) -> Result<BackupCheck, AppError> {
     crate::error::respond(
         async move {
-            let (starter, state) = server::starter(crate::auth::permissions::Permission::ManageBackups).await?;
+            let starter = ssr::Starter::user(&acting(Permission::ManageBackups).await?);
+            let state = app_state()?;
             let check =
                 ssr::checks::start_restore(&state, run_id, CheckKind::Restore, Some(&database), &starter).await?;
             spawn_restore(state, check.clone(), starter);
@@ -210,7 +211,8 @@ pub async fn save_backup_target(
 ) -> Result<BackupTarget, AppError> {
     crate::error::respond(
         async move {
-            let (starter, state) = server::starter(crate::auth::permissions::Permission::ManageBackups).await?;
+            let starter = ssr::Starter::user(&acting(Permission::ManageBackups).await?);
+            let state = app_state()?;
             let draft = ssr::targets::TargetDraft::parse(
                 &name,
                 &connection_url,
@@ -230,7 +232,8 @@ pub async fn save_backup_target(
 pub async fn delete_backup_target(target_id: i64) -> Result<(), AppError> {
     crate::error::respond(
         async move {
-            let (starter, state) = server::starter(crate::auth::permissions::Permission::ManageBackups).await?;
+            let starter = ssr::Starter::user(&acting(Permission::ManageBackups).await?);
+            let state = app_state()?;
             ssr::targets::delete(&state, &starter, target_id).await
         }
         .await,

@@ -1,8 +1,8 @@
 use leptos::prelude::*;
 use leptos_router::components::A;
 
+use crate::area::Area;
 use crate::auth::use_current_user;
-use crate::pages::Area;
 
 /// The areas the signed-in user's role may open; the current one is marked
 /// with `aria-current`. Nobody signed in: no navigation.

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use leptos::prelude::*;
 use leptos::web_sys::FormData;
 
-use crate::metrics::pages::TimeRange;
+use crate::metrics::window::TimeRange;
 
 #[component]
 pub fn RangeFields(

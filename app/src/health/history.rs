@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use super::Status;
 use crate::error::AppError;
 use crate::metrics::MetricPoint;
-use crate::metrics::pages::TimeRange;
+use crate::metrics::window::TimeRange;
 
 /// The checks `/ready` runs, as named in the metric names.
 pub const CHECKS: [&str; 2] = ["database", "redis"];
@@ -137,21 +137,17 @@ pub mod ssr {
 
     use super::*;
     use crate::auth::permissions::Permission;
-    use crate::metrics::pages::window_for;
     use crate::metrics::ssr::queries::metric_series;
+    use crate::metrics::window::window_for;
 
     /// The service Opsdeck's own samples are stored under.
     const SERVICE: &str = "opsdeck";
 
     pub async fn health_history(query: HealthQuery) -> Result<HealthHistory, AppError> {
-        crate::auth::ssr::require(Permission::ViewDashboards).await?;
+        crate::auth::ssr::acting(Permission::ViewDashboards).await?;
         let window = window_for(&query.range, &query.from, &query.to, Utc::now())?;
         let state = crate::state::app_state()?;
-        let mut conn = state
-            .db
-            .acquire()
-            .await
-            .map_err(|e| AppError::internal("health history: acquire", e))?;
+        let mut conn = state.connection("health history: acquire").await?;
         let fail = |e: sqlx::Error| AppError::internal("health history: series", e);
         let any = BTreeMap::new();
         let mut checks = Vec::with_capacity(CHECKS.len());

@@ -11,6 +11,8 @@ use crate::error::AppError;
 
 pub mod history;
 #[cfg(feature = "ssr")]
+pub mod settings;
+#[cfg(feature = "ssr")]
 pub mod ssr;
 
 /// Ordered from best to worst so the overall status is the maximum.

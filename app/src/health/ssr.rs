@@ -8,7 +8,8 @@ use std::future::Future;
 use std::time::{Duration, Instant};
 
 use super::{Readiness, ServiceCheck, Status};
-use crate::state::{AppState, HealthSettings};
+use crate::health::settings::HealthSettings;
+use crate::state::AppState;
 
 pub async fn check_all(state: &AppState) -> Readiness {
     let settings = state.health;

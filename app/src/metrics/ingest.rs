@@ -17,6 +17,7 @@ use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value};
 
 use super::{IngestBatch, MetricKind, MetricSample, RequestEvent};
+pub use crate::metrics::settings::IngestSettings;
 
 /// Most records (requests plus samples) in one batch.
 pub const MAX_RECORDS: usize = 10_000;
@@ -39,17 +40,6 @@ pub const MAX_SAMPLE_VALUE: f64 = 1e300;
 pub const DEFAULT_RAW_RETENTION_DAYS: u32 = 7;
 /// Clock skew tolerated for timestamps in the future.
 pub const MAX_FUTURE_MINUTES: i64 = 10;
-
-/// The ingest API's limits, from configuration.
-#[derive(Clone, Copy, Debug)]
-pub struct IngestSettings {
-    /// Larger bodies are refused with 413 (`OPSDECK_INGEST_MAX_BYTES`).
-    pub max_body_bytes: usize,
-    /// Requests per API key per minute before 429 (`OPSDECK_INGEST_RATE_PER_MIN`).
-    pub rate_per_min: u32,
-    /// Timestamps older than this many days are refused (`OPSDECK_RETENTION_RAW_DAYS`).
-    pub raw_retention_days: u32,
-}
 
 /// The two body formats the ingest API accepts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

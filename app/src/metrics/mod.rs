@@ -14,7 +14,10 @@ use serde::{Deserialize, Serialize};
 pub mod ingest;
 pub mod pages;
 #[cfg(feature = "ssr")]
+pub mod settings;
+#[cfg(feature = "ssr")]
 pub mod ssr;
+pub mod window;
 
 /// Services whose names start with this are fictional traffic from
 /// `opsdeck demo`; pages label them as demo data.

@@ -5,6 +5,8 @@ use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::auth::permissions::Role;
+#[cfg(feature = "ssr")]
+use crate::auth::{permissions::Permission, ssr::acting};
 use crate::error::AppError;
 
 #[cfg(feature = "ssr")]
@@ -85,21 +87,14 @@ pub struct PasswordReset {
     pub generated_password: Option<String>,
 }
 
-/// The admin making this request, as the audit log names them.
-#[cfg(feature = "ssr")]
-async fn acting_admin() -> Result<ssr::manage::Admin, AppError> {
-    use crate::auth::permissions::Permission;
-    crate::auth::ssr::acting(Permission::ManageUsers).await
-}
-
 /// Users whose email or name contains `q`, by email, 50 a page.
 #[server(endpoint = "users/list")]
 pub async fn list_users(#[server(default)] q: String, #[server(default)] page: u32) -> Result<UserListing, AppError> {
     crate::error::respond(
         async move {
-            let admin = acting_admin().await?;
+            let admin = acting(Permission::ManageUsers).await?;
             let state = crate::state::app_state()?;
-            ssr::manage::list(&state, admin.actor.id.unwrap_or_default(), &q, page).await
+            ssr::manage::list(&state, admin.id(), &q, page).await
         }
         .await,
     )
@@ -114,7 +109,7 @@ pub async fn create_user(
 ) -> Result<UserSummary, AppError> {
     crate::error::respond(
         async move {
-            let admin = acting_admin().await?;
+            let admin = acting(Permission::ManageUsers).await?;
             let new = ssr::NewUser::parse(&email, &display_name, &role, password)?;
             ssr::create_user(&crate::state::app_state()?, admin.actor, admin.client, new).await
         }
@@ -127,7 +122,7 @@ pub async fn create_user(
 pub async fn set_user_role(user_id: i64, role: String) -> Result<UserSummary, AppError> {
     crate::error::respond(
         async move {
-            let admin = acting_admin().await?;
+            let admin = acting(Permission::ManageUsers).await?;
             let role = Role::parse(&role).ok_or_else(|| {
                 AppError::validation("role", "Choose one of admin, operator, support, manager, viewer.")
             })?;
@@ -142,7 +137,7 @@ pub async fn set_user_role(user_id: i64, role: String) -> Result<UserSummary, Ap
 pub async fn set_user_disabled(user_id: i64, disabled: bool) -> Result<UserSummary, AppError> {
     crate::error::respond(
         async move {
-            let admin = acting_admin().await?;
+            let admin = acting(Permission::ManageUsers).await?;
             ssr::manage::change_disabled(&crate::state::app_state()?, &admin, user_id, disabled).await
         }
         .await,
@@ -154,11 +149,11 @@ pub async fn set_user_disabled(user_id: i64, disabled: bool) -> Result<UserSumma
 pub async fn reset_user_password(user_id: i64, #[server(default)] password: String) -> Result<PasswordReset, AppError> {
     crate::error::respond(
         async move {
-            let admin = acting_admin().await?;
+            let admin = acting(Permission::ManageUsers).await?;
             let password = if password.is_empty() {
                 // A plain form post (no JavaScript) is answered with a redirect,
                 // which cannot carry a generated password to show.
-                if ssr::manage::is_plain_form_post() {
+                if crate::error::is_plain_form_post() {
                     let message = "Without JavaScript, type the new password: a generated one could not be shown.";
                     return Err(AppError::validation("password", message));
                 }
@@ -177,7 +172,7 @@ pub async fn reset_user_password(user_id: i64, #[server(default)] password: Stri
 pub async fn list_user_sessions(user_id: i64) -> Result<Vec<ActiveSession>, AppError> {
     crate::error::respond(
         async move {
-            acting_admin().await?;
+            acting(Permission::ManageUsers).await?;
             let current = match leptos_axum::extract::<tower_sessions::Session>().await {
                 Ok(session) => session.id().map(|id| id.to_string()),
                 Err(_) => None,
@@ -193,7 +188,7 @@ pub async fn list_user_sessions(user_id: i64) -> Result<Vec<ActiveSession>, AppE
 pub async fn end_user_session(user_id: i64, session: String) -> Result<(), AppError> {
     crate::error::respond(
         async move {
-            let admin = acting_admin().await?;
+            let admin = acting(Permission::ManageUsers).await?;
             ssr::manage::end_session(&crate::state::app_state()?, &admin, user_id, session.trim()).await
         }
         .await,

@@ -128,21 +128,6 @@ fn summary_from_row((id, email, display_name, role, disabled, created_at, last_s
     .summary
 }
 
-/// `text` as a `LIKE` pattern matching it anywhere, with `\`, `%` and `_`
-/// taken literally.
-pub fn contains_pattern(text: &str) -> String {
-    let mut pattern = String::with_capacity(text.len() + 2);
-    pattern.push('%');
-    for c in text.chars() {
-        if matches!(c, '\\' | '%' | '_') {
-            pattern.push('\\');
-        }
-        pattern.push(c);
-    }
-    pattern.push('%');
-    pattern
-}
-
 /// Users whose email or name contains `search` (all when empty), by email.
 pub async fn search(conn: &mut PgConnection, search: &str, limit: i64, offset: i64) -> sqlx::Result<Vec<UserSummary>> {
     let rows: Vec<SummaryRow> = sqlx::query_as(&format!(
@@ -151,7 +136,7 @@ pub async fn search(conn: &mut PgConnection, search: &str, limit: i64, offset: i
          ORDER BY lower(email), id LIMIT $3 OFFSET $4"
     ))
     .bind(search)
-    .bind(contains_pattern(search))
+    .bind(crate::sql::contains_pattern(search))
     .bind(limit)
     .bind(offset)
     .fetch_all(conn)
@@ -224,25 +209,20 @@ pub async fn create_user(
     new: NewUser,
 ) -> Result<UserSummary, crate::error::AppError> {
     use crate::audit::Outcome;
-    use crate::audit::ssr::{NewAuditEntry, append};
+    use crate::audit::ssr::{NewAuditEntry, append_and_commit};
     use crate::error::AppError;
 
     let hash = crate::auth::ssr::hashing::hash(new.password.expose().to_string())
         .await
         .map_err(|e| AppError::internal("hash password", e))?;
-    let mut tx = state.db.begin().await.map_err(|e| AppError::internal("begin", e))?;
+    let mut tx = state.begin("begin").await?;
     let user = insert(&mut tx, &new.email, &new.display_name, new.role, &hash)
         .await
         .map_err(|e| AppError::from_db("insert user", e, "A user with this email already exists."))?;
     let entry = NewAuditEntry::new(actor, "user.create", Outcome::Success, client)
         .target("user", user.id)
         .change(None, Some(audit_snapshot(&user)));
-    append(&mut tx, &state.audit_key, entry)
-        .await
-        .map_err(|e| AppError::internal("audit user.create", e))?;
-    tx.commit()
-        .await
-        .map_err(|e| AppError::internal("commit user.create", e))?;
+    append_and_commit(tx, &state.audit_key, entry, "audit user.create").await?;
     Ok(user)
 }
 
@@ -281,16 +261,5 @@ impl NewUser {
             role,
             password,
         })
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::contains_pattern;
-
-    #[test]
-    fn search_text_is_matched_literally() {
-        assert_eq!(contains_pattern("ada"), "%ada%");
-        assert_eq!(contains_pattern("50%_off\\"), "%50\\%\\_off\\\\%");
     }
 }

@@ -7,11 +7,11 @@
 
 use std::io;
 
+use axum::Extension;
 use axum::body::Body;
 use axum::extract::{Query, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
-use axum::{Extension, Json};
 use bytes::Bytes;
 use futures::channel::mpsc;
 use futures::{SinkExt, Stream, TryStreamExt};
@@ -55,14 +55,14 @@ pub async fn export_csv(
     Query(filter): Query<AuditFilter>,
 ) -> Response {
     let Some(Extension(user)) = user else {
-        return error_response(AppError::Unauthorized);
+        return AppError::Unauthorized.into_response();
     };
     if !allows(user.role, Permission::ExportAudit) {
-        return error_response(AppError::Forbidden);
+        return AppError::Forbidden.into_response();
     }
     let query = match filter.parse() {
         Ok(query) => query,
-        Err(error) => return error_response(error),
+        Err(error) => return error.into_response(),
     };
     tracing::info!(user_id = user.id, ?query, "audit log export");
     let filename = format!(
@@ -80,10 +80,6 @@ pub async fn export_csv(
         headers.insert(header::CONTENT_DISPOSITION, value);
     }
     response
-}
-
-fn error_response(error: AppError) -> Response {
-    (error.status(), Json(serde_json::json!({ "error": error.to_string() }))).into_response()
 }
 
 /// The CSV (header line first) of every entry matching `query`, newest first.

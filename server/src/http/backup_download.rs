@@ -14,17 +14,13 @@ use serde_json::json;
 use tokio::io::AsyncReadExt;
 
 use app::audit::Outcome;
-use app::audit::ssr::{Actor, NewAuditEntry};
+use app::audit::ssr::{Actor, NewAuditEntry, append_and_commit};
 use app::auth::CurrentUser;
 use app::auth::permissions::{Permission, allows};
-use app::auth::ssr::{audit_alone, client_info_from};
+use app::auth::ssr::client_info_from;
 use app::backups::ssr::queries;
 use app::error::AppError;
 use app::state::AppState;
-
-fn error_response(error: AppError) -> Response {
-    (error.status(), axum::Json(json!({ "error": error.to_string() }))).into_response()
-}
 
 pub async fn download(
     State(state): State<AppState>,
@@ -34,26 +30,22 @@ pub async fn download(
 ) -> Response {
     let (parts, _) = request.into_parts();
     let Some(Extension(user)) = user else {
-        return error_response(AppError::Unauthorized);
+        return AppError::Unauthorized.into_response();
     };
     if !allows(user.role, Permission::ManageBackups) {
-        return error_response(AppError::Forbidden);
+        return AppError::Forbidden.into_response();
     }
     let Some(run_id) = query.get("run").and_then(|run| run.parse::<i64>().ok()) else {
-        return error_response(AppError::validation("run", "Name the backup: ?run=ID."));
+        return AppError::validation("run", "Name the backup: ?run=ID.").into_response();
     };
     match prepare(&state, &user, run_id, &parts).await {
         Ok(response) => response,
-        Err(error) => error_response(error),
+        Err(error) => error.into_response(),
     }
 }
 
 async fn prepare(state: &AppState, user: &CurrentUser, run_id: i64, parts: &Parts) -> Result<Response, AppError> {
-    let mut conn = state
-        .db
-        .acquire()
-        .await
-        .map_err(|e| AppError::internal("db acquire", e))?;
+    let mut conn = state.connection("db acquire").await?;
     let run = queries::run(&mut conn, run_id)
         .await
         .map_err(|e| AppError::internal("load backup run", e))?
@@ -90,7 +82,7 @@ async fn prepare(state: &AppState, user: &CurrentUser, run_id: i64, parts: &Part
         None,
         Some(json!({ "location": key, "size_bytes": size, "sha256": run.sha256 })),
     );
-    audit_alone(state, entry).await?;
+    append_and_commit(state.begin("begin").await?, &state.audit_key, entry, "audit").await?;
 
     let name = key.rsplit('/').next().unwrap_or("backup.dump").to_string();
     // Ends after an error: the client sees a failed download, never a short file.

@@ -12,7 +12,8 @@ use app::audit::ssr::refusals::Verdict;
 use app::auth::CurrentUser;
 use app::auth::endpoints::{Access, access_or_default};
 use app::auth::permissions::allows;
-use app::auth::ssr::{client_info_from, record_denial, user_of_session};
+use app::auth::ssr::sign_in::user_of_session;
+use app::auth::ssr::{client_info_from, record_denial};
 use app::state::AppState;
 use app::theme::Theme;
 

@@ -28,25 +28,25 @@ pub async fn export_yaml(
     Query(query): Query<ExportQuery>,
 ) -> Response {
     let Some(Extension(user)) = user else {
-        return error_response(AppError::Unauthorized);
+        return AppError::Unauthorized.into_response();
     };
     if !allows(user.role, Permission::ReadAlerts) {
-        return error_response(AppError::Forbidden);
+        return AppError::Forbidden.into_response();
     }
     let selection = match app::url::present(&query.rule) {
         None => Selection::All,
         Some(id) => match id.parse::<i64>() {
             Ok(id) => Selection::Id(id),
-            Err(_) => return error_response(AppError::validation("rule", "A rule's id")),
+            Err(_) => return AppError::validation("rule", "A rule's id").into_response(),
         },
     };
-    let yaml = match state.db.acquire().await {
+    let yaml = match state.connection("alerts: acquire").await {
         Ok(mut conn) => export(&mut conn, &selection).await,
-        Err(e) => Err(AppError::internal("alerts: acquire", e)),
+        Err(error) => Err(error),
     };
     let yaml = match yaml {
         Ok(yaml) => yaml,
-        Err(error) => return error_response(error),
+        Err(error) => return error.into_response(),
     };
     tracing::info!(user_id = user.id, ?selection, "alert rules export");
     let filename = match selection {
@@ -64,12 +64,4 @@ pub async fn export_yaml(
         headers.insert(header::CONTENT_DISPOSITION, value);
     }
     response
-}
-
-fn error_response(error: AppError) -> Response {
-    (
-        error.status(),
-        axum::Json(serde_json::json!({ "error": error.to_string() })),
-    )
-        .into_response()
 }

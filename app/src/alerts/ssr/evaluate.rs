@@ -122,7 +122,7 @@ pub async fn run_cycle(pool: &sqlx::PgPool, at: DateTime<Utc>) -> sqlx::Result<C
         if silenced.is_some() {
             silenced_rules.push(rule.id);
         }
-        if crate::alerts::api::is_active(tracker.state) {
+        if tracker.state.is_active() {
             silences::record_matches(&mut tx, &matching, rule.id, at).await?;
         }
         tx.commit().await?;

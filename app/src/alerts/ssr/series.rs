@@ -9,7 +9,8 @@ use sqlx::PgConnection;
 use crate::alerts::state::Observation;
 use crate::alerts::{Aggregation, Watched};
 use crate::metrics::MetricPoint;
-use crate::metrics::ssr::queries::{Merged, metric_series, request_minutes};
+use crate::metrics::ssr::merged::Merged;
+use crate::metrics::ssr::queries::{metric_series, request_minutes};
 
 /// A rule's watched series, one entry per minute with data, ascending.
 #[derive(Clone, Debug)]

@@ -9,17 +9,13 @@ use super::secret::generate;
 use super::{NewApiKey, audit_snapshot, insert, lock, set_expires_at, set_revoked};
 use crate::api_keys::{ApiKeySummary, CreatedApiKey};
 use crate::audit::Outcome;
-use crate::audit::ssr::{Actor, ClientInfo, NewAuditEntry, append};
+use crate::audit::ssr::{Actor, ClientInfo, NewAuditEntry, append_and_commit};
+use crate::auth::ssr::Caller;
 use crate::error::AppError;
 use crate::state::AppState;
-use crate::users::ssr::manage::Admin;
 
 pub async fn list(state: &AppState) -> Result<Vec<ApiKeySummary>, AppError> {
-    let mut conn = state
-        .db
-        .acquire()
-        .await
-        .map_err(|e| AppError::internal("db acquire", e))?;
+    let mut conn = state.connection("db acquire").await?;
     super::list(&mut conn)
         .await
         .map_err(|e| AppError::internal("list api keys", e))
@@ -47,7 +43,7 @@ pub async fn create(
     new: NewApiKey,
 ) -> Result<CreatedApiKey, AppError> {
     let generated = generate();
-    let mut tx = state.db.begin().await.map_err(|e| AppError::internal("begin", e))?;
+    let mut tx = state.begin("begin").await?;
     let key = insert(&mut tx, &new, &generated.prefix, &generated.hash, actor.id)
         .await
         .map_err(|e| AppError::internal("insert api key", e))?;
@@ -59,20 +55,15 @@ pub async fn create(
         None,
         Some(audit_snapshot(&key)),
     );
-    append(&mut tx, &state.audit_key, entry)
-        .await
-        .map_err(|e| AppError::internal("audit api_key.create", e))?;
-    tx.commit()
-        .await
-        .map_err(|e| AppError::internal("commit api_key.create", e))?;
+    append_and_commit(tx, &state.audit_key, entry, "audit api_key.create").await?;
     Ok(CreatedApiKey {
         key,
         secret: generated.full,
     })
 }
 
-pub async fn revoke(state: &AppState, admin: &Admin, key_id: i64) -> Result<ApiKeySummary, AppError> {
-    let mut tx = state.db.begin().await.map_err(|e| AppError::internal("begin", e))?;
+pub async fn revoke(state: &AppState, admin: &Caller, key_id: i64) -> Result<ApiKeySummary, AppError> {
+    let mut tx = state.begin("begin").await?;
     let before = lock(&mut tx, key_id)
         .await
         .map_err(|e| AppError::internal("lock api key", e))?
@@ -91,22 +82,17 @@ pub async fn revoke(state: &AppState, admin: &Admin, key_id: i64) -> Result<ApiK
         Some(audit_snapshot(&before)),
         Some(audit_snapshot(&after)),
     );
-    append(&mut tx, &state.audit_key, entry)
-        .await
-        .map_err(|e| AppError::internal("audit api_key.revoke", e))?;
-    tx.commit()
-        .await
-        .map_err(|e| AppError::internal("commit api_key.revoke", e))?;
+    append_and_commit(tx, &state.audit_key, entry, "audit api_key.revoke").await?;
     Ok(after)
 }
 
 pub async fn set_expiry(
     state: &AppState,
-    admin: &Admin,
+    admin: &Caller,
     key_id: i64,
     expires_at: Option<DateTime<Utc>>,
 ) -> Result<ApiKeySummary, AppError> {
-    let mut tx = state.db.begin().await.map_err(|e| AppError::internal("begin", e))?;
+    let mut tx = state.begin("begin").await?;
     let before = lock(&mut tx, key_id)
         .await
         .map_err(|e| AppError::internal("lock api key", e))?
@@ -130,11 +116,6 @@ pub async fn set_expiry(
         Some(audit_snapshot(&before)),
         Some(audit_snapshot(&after)),
     );
-    append(&mut tx, &state.audit_key, entry)
-        .await
-        .map_err(|e| AppError::internal("audit api_key.set_expiry", e))?;
-    tx.commit()
-        .await
-        .map_err(|e| AppError::internal("commit api_key.set_expiry", e))?;
+    append_and_commit(tx, &state.audit_key, entry, "audit api_key.set_expiry").await?;
     Ok(after)
 }

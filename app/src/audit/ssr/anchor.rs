@@ -18,7 +18,7 @@ use chrono::{DateTime, TimeZone, Utc};
 use sqlx::PgConnection;
 
 use crate::audit::ChainAnchor;
-use crate::state::RedisHandle;
+use crate::redis_handle::RedisHandle;
 
 /// Which audit log an anchor belongs to: the database's oid.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

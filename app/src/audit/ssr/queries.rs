@@ -139,33 +139,14 @@ fn select_matching(query: &AuditQuery) -> QueryBuilder<'static, Postgres> {
     }
     if let Some(text) = &query.text {
         sql.push(format!(" AND {SEARCH_TEXT} ILIKE "))
-            .push_bind(contains_pattern(text));
+            .push_bind(crate::sql::contains_pattern(text));
     }
     sql
-}
-
-/// An ILIKE pattern matching `text` anywhere, with `%`, `_` and `\` taken literally.
-pub fn contains_pattern(text: &str) -> String {
-    let mut pattern = String::with_capacity(text.len() + 2);
-    pattern.push('%');
-    for c in text.chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            pattern.push('\\');
-        }
-        pattern.push(c);
-    }
-    pattern.push('%');
-    pattern
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn search_text_is_taken_literally() {
-        assert_eq!(contains_pattern("50%_a\\b"), "%50\\%\\_a\\\\b%");
-    }
 
     #[test]
     fn filters_become_bound_parameters_not_sql() {

@@ -5,19 +5,15 @@
 
 use crate::audit::{AuditEntry, AuditFilter, AuditListing, ChainReport};
 use crate::auth::permissions::{Permission, allows};
-use crate::auth::ssr::require;
+use crate::auth::ssr::acting;
 use crate::error::AppError;
 use crate::state::app_state;
 
 pub async fn list_for_viewer(filter: AuditFilter) -> Result<AuditListing, AppError> {
-    let user = require(Permission::ReadAuditSummary).await?;
+    let user = acting(Permission::ReadAuditSummary).await?.user;
     let query = filter.parse()?;
     let state = app_state()?;
-    let mut conn = state
-        .db
-        .acquire()
-        .await
-        .map_err(|e| AppError::internal("audit list: acquire", e))?;
+    let mut conn = state.connection("audit list: acquire").await?;
     let mut page = super::queries::list(&mut conn, &query)
         .await
         .map_err(|e| AppError::internal("audit list", e))?;
@@ -31,13 +27,9 @@ pub async fn list_for_viewer(filter: AuditFilter) -> Result<AuditListing, AppErr
 }
 
 pub async fn entry_for_viewer(id: i64) -> Result<AuditEntry, AppError> {
-    require(Permission::ReadAuditDetails).await?;
+    acting(Permission::ReadAuditDetails).await?;
     let state = app_state()?;
-    let mut conn = state
-        .db
-        .acquire()
-        .await
-        .map_err(|e| AppError::internal("audit entry: acquire", e))?;
+    let mut conn = state.connection("audit entry: acquire").await?;
     super::queries::entry(&mut conn, id)
         .await
         .map_err(|e| AppError::internal("audit entry", e))?
@@ -45,13 +37,9 @@ pub async fn entry_for_viewer(id: i64) -> Result<AuditEntry, AppError> {
 }
 
 pub async fn verify_for_viewer() -> Result<ChainReport, AppError> {
-    require(Permission::VerifyAudit).await?;
+    acting(Permission::VerifyAudit).await?;
     let state = app_state()?;
-    let mut conn = state
-        .db
-        .acquire()
-        .await
-        .map_err(|e| AppError::internal("audit verify: acquire", e))?;
+    let mut conn = state.connection("audit verify: acquire").await?;
     // Without Redis the chain is still checked, only not against its anchor.
     let log = super::anchor::log_id(&mut conn)
         .await

@@ -17,32 +17,14 @@
 //! Without Redis every refusal is written as before: the log never loses
 //! one, it only stops being compressed.
 
-use std::time::Duration;
-
 use redis::AsyncCommands;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 use sha2::{Digest, Sha256};
 
 use super::{Actor, ClientInfo, NewAuditEntry, append};
+pub use crate::audit::settings::RefusalSettings;
 use crate::state::AppState;
-
-/// How refusals are coalesced (`OPSDECK_AUDIT_REFUSAL_WINDOW_SECS`,
-/// `OPSDECK_ANONYMOUS_REFUSALS_PER_MIN`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct RefusalSettings {
-    pub window: Duration,
-    pub anonymous_per_minute: u32,
-}
-
-impl Default for RefusalSettings {
-    fn default() -> Self {
-        Self {
-            window: Duration::from_secs(60),
-            anonymous_per_minute: 300,
-        }
-    }
-}
 
 /// What became of one refusal.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

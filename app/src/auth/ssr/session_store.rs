@@ -7,7 +7,7 @@ use redis::AsyncCommands;
 use tower_sessions::session::{Id, Record};
 use tower_sessions::session_store::{self, SessionStore};
 
-use crate::state::RedisHandle;
+use crate::redis_handle::RedisHandle;
 
 #[derive(Clone)]
 pub struct RedisSessionStore {

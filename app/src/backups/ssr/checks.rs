@@ -15,15 +15,16 @@ use serde_json::json;
 
 use super::connection::{ConnectionUrl, parse_database_name};
 use super::heartbeat::{Heartbeat, Subject};
-use super::{Starter, acquire, audit, queries, tools};
+use super::{Starter, queries, tools};
 use crate::audit::Outcome;
+use crate::audit::ssr::append_and_commit;
 use crate::backups::{BackupCheck, BackupRun, CheckKind, CheckOutcome, CountDifference, Evidence};
 use crate::error::AppError;
 use crate::state::AppState;
 
 /// A backup whose file still exists, or why it cannot be checked.
 async fn available_run(state: &AppState, run_id: i64) -> Result<BackupRun, AppError> {
-    let mut conn = acquire(state).await?;
+    let mut conn = state.connection("db acquire").await?;
     let run = queries::run(&mut conn, run_id)
         .await
         .map_err(|e| AppError::internal("load backup run", e))?
@@ -37,7 +38,7 @@ async fn available_run(state: &AppState, run_id: i64) -> Result<BackupRun, AppEr
 }
 
 async fn load_check(state: &AppState, id: i64) -> Result<BackupCheck, AppError> {
-    let mut conn = acquire(state).await?;
+    let mut conn = state.connection("db acquire").await?;
     queries::check(&mut conn, id)
         .await
         .map_err(|e| AppError::internal("load backup check", e))?
@@ -62,7 +63,7 @@ async fn finish(
     evidence: &Evidence,
     starter: &Starter,
 ) -> Result<BackupCheck, AppError> {
-    let mut tx = state.db.begin().await.map_err(|e| AppError::internal("begin", e))?;
+    let mut tx = state.begin("begin").await?;
     queries::finish_check(&mut tx, check_id, outcome, evidence)
         .await
         .map_err(|e| AppError::internal("finish backup check", e))?;
@@ -75,26 +76,23 @@ async fn finish(
         CheckOutcome::Pass => Outcome::Success,
         CheckOutcome::Fail => Outcome::Failure,
     };
-    audit(
-        &mut tx,
-        state,
-        starter,
-        &action,
-        audit_outcome,
-        ("backup_run", run_id),
-        after,
+    append_and_commit(
+        tx,
+        &state.audit_key,
+        starter
+            .entry(&action, audit_outcome)
+            .target("backup_run", run_id)
+            .change(None, Some(after)),
+        "backups: audit",
     )
     .await?;
-    tx.commit()
-        .await
-        .map_err(|e| AppError::internal("commit backup check", e))?;
     load_check(state, check_id).await
 }
 
 /// Verifies a backup now and returns the recorded check.
 pub async fn verify(state: &AppState, run_id: i64, starter: &Starter) -> Result<BackupCheck, AppError> {
     let run = available_run(state, run_id).await?;
-    let mut conn = acquire(state).await?;
+    let mut conn = state.connection("db acquire").await?;
     let check_id = queries::insert_check(
         &mut conn,
         run_id,
@@ -225,30 +223,27 @@ pub async fn start_restore(
         database: Some(database.clone()),
         ..Evidence::default()
     };
-    let mut tx = state.db.begin().await.map_err(|e| AppError::internal("begin", e))?;
+    let mut tx = state.begin("begin").await?;
     let check_id = queries::insert_check(&mut tx, run_id, kind, &starter.label, &evidence)
         .await
         .map_err(|e| AppError::internal("insert backup check", e))?;
     let after = json!({ "check_id": check_id, "database": database });
-    audit(
-        &mut tx,
-        state,
-        starter,
-        audited_action(kind),
-        Outcome::Success,
-        ("backup_run", run_id),
-        after,
+    append_and_commit(
+        tx,
+        &state.audit_key,
+        starter
+            .entry(audited_action(kind), Outcome::Success)
+            .target("backup_run", run_id)
+            .change(None, Some(after)),
+        "backups: audit",
     )
     .await?;
-    tx.commit()
-        .await
-        .map_err(|e| AppError::internal("commit backup check", e))?;
     load_check(state, check_id).await
 }
 
 /// Opsdeck never restores over a database: an existing name is refused.
 async fn refuse_existing(state: &AppState, run: &BackupRun, name: &str) -> Result<(), AppError> {
-    let mut conn = acquire(state).await?;
+    let mut conn = state.connection("db acquire").await?;
     let url = state
         .backups
         .url_of(&mut conn, run.target_id)
@@ -304,7 +299,7 @@ async fn restore_and_compare(
 ) -> CheckOutcome {
     let database = evidence.database.clone().unwrap_or_default();
     let url = {
-        let Ok(mut conn) = acquire(state).await else {
+        let Ok(mut conn) = state.connection("db acquire").await else {
             evidence.error = Some("the Opsdeck database is unavailable".into());
             return CheckOutcome::Fail;
         };

@@ -15,8 +15,9 @@ use sha2::{Digest, Sha256};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
 
 use super::heartbeat::{Heartbeat, Subject};
-use super::{Starter, acquire, audit, queries, tools};
+use super::{Starter, queries, tools};
 use crate::audit::Outcome;
+use crate::audit::ssr::{append, append_and_commit};
 use crate::backups::{BackupRun, RunStatus, RunTrigger};
 use crate::error::AppError;
 use crate::state::AppState;
@@ -53,7 +54,7 @@ pub async fn start_run(
     trigger: RunTrigger,
     starter: &Starter,
 ) -> Result<i64, AppError> {
-    let mut tx = state.db.begin().await.map_err(|e| AppError::internal("begin", e))?;
+    let mut tx = state.begin("begin").await?;
     queries::lock_target(&mut tx, target_id)
         .await
         .map_err(|e| AppError::internal("lock backup target", e))?
@@ -70,19 +71,16 @@ pub async fn start_run(
         .await
         .map_err(|e| AppError::internal("insert backup run", e))?;
     let after = json!({ "target_id": target_id, "trigger": trigger.as_str() });
-    audit(
-        &mut tx,
-        state,
-        starter,
-        "backup.run",
-        Outcome::Success,
-        ("backup_run", run_id),
-        after,
+    append_and_commit(
+        tx,
+        &state.audit_key,
+        starter
+            .entry("backup.run", Outcome::Success)
+            .target("backup_run", run_id)
+            .change(None, Some(after)),
+        "backups: audit",
     )
     .await?;
-    tx.commit()
-        .await
-        .map_err(|e| AppError::internal("commit backup.run", e))?;
     Ok(run_id)
 }
 
@@ -98,7 +96,7 @@ pub async fn perform_run(state: &AppState, run_id: i64, starter: &Starter) -> Re
     };
     let started = Instant::now();
     let result = dump(state, run_id).await;
-    let mut conn = acquire(state).await?;
+    let mut conn = state.connection("db acquire").await?;
     let run = queries::run(&mut conn, run_id)
         .await
         .map_err(|e| AppError::internal("load backup run", e))?
@@ -109,7 +107,7 @@ pub async fn perform_run(state: &AppState, run_id: i64, starter: &Starter) -> Re
         Err(failed) => record_failure(state, run_id, &failed, starter).await?,
     }
     guard.armed = false;
-    let mut conn = acquire(state).await?;
+    let mut conn = state.connection("db acquire").await?;
     let run = queries::run(&mut conn, run_id)
         .await
         .map_err(|e| AppError::internal("load backup run", e))?
@@ -131,7 +129,7 @@ async fn record_success(
     starter: &Starter,
     started: Instant,
 ) -> Result<(), AppError> {
-    let mut tx = state.db.begin().await.map_err(|e| AppError::internal("begin", e))?;
+    let mut tx = state.begin("begin").await?;
     let result = queries::DumpResult {
         size_bytes: dumped.size,
         sha256: &dumped.sha256,
@@ -157,16 +155,16 @@ async fn record_success(
         "tables": dumped.counts.len(),
         "duration_ms": started.elapsed().as_millis() as u64,
     });
-    audit(
+    append(
         &mut tx,
-        state,
-        starter,
-        "backup.run.finished",
-        Outcome::Success,
-        ("backup_run", run.id),
-        after,
+        &state.audit_key,
+        starter
+            .entry("backup.run.finished", Outcome::Success)
+            .target("backup_run", run.id)
+            .change(None, Some(after)),
     )
-    .await?;
+    .await
+    .map_err(AppError::internal_in("backups: audit"))?;
     if let Err(error) = tx.commit().await {
         let _ = state.backups.store.remove(&dumped.key).await;
         return Err(AppError::internal("commit backup.run.finished", error));
@@ -176,22 +174,22 @@ async fn record_success(
 
 async fn record_failure(state: &AppState, run_id: i64, failed: &DumpFailed, starter: &Starter) -> Result<(), AppError> {
     tracing::warn!(run_id, error = %failed.message, "backup failed");
-    let mut tx = state.db.begin().await.map_err(|e| AppError::internal("begin", e))?;
+    let mut tx = state.begin("begin").await?;
     let recorded = queries::finish_failed(&mut tx, run_id, &failed.message, failed.server_version.as_deref())
         .await
         .map_err(|e| AppError::internal("fail backup run", e))?;
     if recorded {
         let after = json!({ "status": "failed", "error": failed.message });
-        audit(
+        append(
             &mut tx,
-            state,
-            starter,
-            "backup.run.finished",
-            Outcome::Failure,
-            ("backup_run", run_id),
-            after,
+            &state.audit_key,
+            starter
+                .entry("backup.run.finished", Outcome::Failure)
+                .target("backup_run", run_id)
+                .change(None, Some(after)),
         )
-        .await?;
+        .await
+        .map_err(AppError::internal_in("backups: audit"))?;
     }
     tx.commit()
         .await
@@ -229,7 +227,7 @@ impl Drop for CancelGuard {
 }
 
 async fn dump(state: &AppState, run_id: i64) -> Result<Dumped, DumpFailed> {
-    let mut conn = acquire(state).await.map_err(|e| e.to_string())?;
+    let mut conn = state.connection("db acquire").await.map_err(|e| e.to_string())?;
     let run = queries::run(&mut conn, run_id)
         .await
         .map_err(|e| format!("could not load the run: {e}"))?

@@ -19,32 +19,15 @@ pub mod store;
 pub mod targets;
 pub mod tools;
 
-use std::sync::Arc;
-
-use serde_json::Value;
 use sqlx::PgConnection;
 
 use crate::audit::Outcome;
-use crate::audit::ssr::{Actor, ClientInfo, NewAuditEntry, append};
-use crate::auth::CurrentUser;
-use crate::error::AppError;
-use crate::state::AppState;
+use crate::audit::ssr::{Actor, ClientInfo, NewAuditEntry};
+use crate::auth::ssr::Caller;
+pub use crate::backups::settings::Backups;
 use connection::ConnectionUrl;
-use store::BackupStore;
-
-/// What every backup worker needs beyond the database pool.
-#[derive(Clone, Debug)]
-pub struct Backups {
-    pub store: Arc<dyn BackupStore>,
-    /// Opsdeck's own database (`DATABASE_URL`): the `is_self` target.
-    pub own_url: ConnectionUrl,
-}
 
 impl Backups {
-    pub fn new(store: Arc<dyn BackupStore>, own_url: ConnectionUrl) -> Self {
-        Self { store, own_url }
-    }
-
     /// The connection URL of a target (Opsdeck's own: `DATABASE_URL`).
     pub async fn url_of(&self, conn: &mut PgConnection, target_id: i64) -> Result<ConnectionUrl, String> {
         match queries::stored_url(conn, target_id).await {
@@ -65,11 +48,16 @@ pub struct Starter {
 }
 
 impl Starter {
-    pub fn user(user: &CurrentUser, client: ClientInfo) -> Starter {
+    /// The audit entry of `action` by whoever started the work.
+    pub fn entry(&self, action: &str, outcome: Outcome) -> NewAuditEntry {
+        NewAuditEntry::new(self.actor.clone(), action, outcome, self.client.clone())
+    }
+
+    pub fn user(caller: &Caller) -> Starter {
         Starter {
-            actor: Actor::user(user),
-            client,
-            label: user.email.clone(),
+            actor: caller.actor.clone(),
+            client: caller.client.clone(),
+            label: caller.user.email.clone(),
         }
     }
 
@@ -97,32 +85,4 @@ impl Starter {
             label: "scheduler".into(),
         }
     }
-}
-
-/// Appends one audit entry about a backup run (or target) in `conn`'s transaction.
-pub(crate) async fn audit(
-    conn: &mut PgConnection,
-    state: &AppState,
-    starter: &Starter,
-    action: &str,
-    outcome: Outcome,
-    target: (&str, i64),
-    after: Value,
-) -> Result<(), AppError> {
-    let entry = NewAuditEntry::new(starter.actor.clone(), action, outcome, starter.client.clone())
-        .target(target.0, target.1)
-        .change(None, Some(after));
-    append(conn, &state.audit_key, entry)
-        .await
-        .map(|_| ())
-        .map_err(|e| AppError::internal(action, e))
-}
-
-/// A pooled connection, or `Internal`.
-pub(crate) async fn acquire(state: &AppState) -> Result<sqlx::pool::PoolConnection<sqlx::Postgres>, AppError> {
-    state
-        .db
-        .acquire()
-        .await
-        .map_err(|e| AppError::internal("db acquire", e))
 }

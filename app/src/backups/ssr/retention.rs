@@ -8,8 +8,9 @@
 use chrono::{DateTime, Duration, Utc};
 use serde_json::json;
 
-use super::{Starter, acquire, audit, queries};
+use super::{Starter, queries};
 use crate::audit::Outcome;
+use crate::audit::ssr::append;
 use crate::error::AppError;
 use crate::state::AppState;
 
@@ -38,7 +39,7 @@ pub fn to_prune(
 
 /// Prunes what the target's rules no longer keep; returns the pruned run ids.
 pub async fn prune_target(state: &AppState, target_id: i64, starter: &Starter) -> Result<Vec<i64>, AppError> {
-    let mut conn = acquire(state).await?;
+    let mut conn = state.connection("db acquire").await?;
     let rules: Option<(Option<i32>, Option<i32>)> =
         sqlx::query_as("SELECT keep_last, keep_days FROM backup_targets WHERE id = $1")
             .bind(target_id)
@@ -61,7 +62,7 @@ pub async fn prune_target(state: &AppState, target_id: i64, starter: &Starter) -
         let Some((_, started_at, location)) = kept.iter().find(|(kept_id, _, _)| *kept_id == id) else {
             continue;
         };
-        let mut tx = state.db.begin().await.map_err(|e| AppError::internal("begin", e))?;
+        let mut tx = state.begin("begin").await?;
         if !queries::set_pruned(&mut tx, id)
             .await
             .map_err(|e| AppError::internal("mark pruned", e))?
@@ -74,16 +75,16 @@ pub async fn prune_target(state: &AppState, target_id: i64, starter: &Starter) -
             "keep_last": keep_last,
             "keep_days": keep_days,
         });
-        audit(
+        append(
             &mut tx,
-            state,
-            starter,
-            "backup.prune",
-            Outcome::Success,
-            ("backup_run", id),
-            after,
+            &state.audit_key,
+            starter
+                .entry("backup.prune", Outcome::Success)
+                .target("backup_run", id)
+                .change(None, Some(after)),
         )
-        .await?;
+        .await
+        .map_err(AppError::internal_in("backups: audit"))?;
         if let Err(error) = state.backups.store.remove(location).await {
             tracing::warn!(%error, run = id, "could not remove a pruned backup file; keeping its record");
             continue;

@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use super::connection::{ConnectionUrl, Schedule, parse_target_name};
 use super::{Starter, queries};
 use crate::audit::Outcome;
-use crate::audit::ssr::{NewAuditEntry, append};
+use crate::audit::ssr::{append, append_and_commit};
 use crate::backups::BackupTarget;
 use crate::error::AppError;
 use crate::state::AppState;
@@ -82,24 +82,6 @@ async fn load(conn: &mut sqlx::PgConnection, state: &AppState, id: i64) -> Resul
         .ok_or(AppError::NotFound)
 }
 
-async fn append_entry(
-    conn: &mut sqlx::PgConnection,
-    state: &AppState,
-    starter: &Starter,
-    action: &str,
-    target_id: i64,
-    before: Option<Value>,
-    after: Option<Value>,
-) -> Result<(), AppError> {
-    let entry = NewAuditEntry::new(starter.actor.clone(), action, Outcome::Success, starter.client.clone())
-        .target("backup_target", target_id)
-        .change(before, after);
-    append(conn, &state.audit_key, entry)
-        .await
-        .map(|_| ())
-        .map_err(|e| AppError::internal(action, e))
-}
-
 /// Adds a target (`id` None) or changes one.
 pub async fn save(
     state: &AppState,
@@ -107,7 +89,7 @@ pub async fn save(
     id: Option<i64>,
     draft: TargetDraft,
 ) -> Result<BackupTarget, AppError> {
-    let mut tx = state.db.begin().await.map_err(|e| AppError::internal("begin", e))?;
+    let mut tx = state.begin("begin").await?;
     let before = match id {
         Some(id) => {
             let is_self = queries::lock_target(&mut tx, id)
@@ -166,17 +148,18 @@ pub async fn save(
         Some((target, _)) => ("backup.target.update", Some(snapshot(target))),
         None => ("backup.target.create", None),
     };
-    append_entry(&mut tx, state, starter, action, id, before_json, Some(after_json)).await?;
-    tx.commit()
-        .await
-        .map_err(|e| AppError::internal("commit backup target", e))?;
+    let entry = starter
+        .entry(action, Outcome::Success)
+        .target("backup_target", id)
+        .change(before_json, Some(after_json));
+    append_and_commit(tx, &state.audit_key, entry, "backups: audit").await?;
     Ok(after)
 }
 
 /// Deletes a target with its records and backup files. Refused for
 /// Opsdeck's own database and while one of its backups runs.
 pub async fn delete(state: &AppState, starter: &Starter, id: i64) -> Result<(), AppError> {
-    let mut tx = state.db.begin().await.map_err(|e| AppError::internal("begin", e))?;
+    let mut tx = state.begin("begin").await?;
     let is_self = queries::lock_target(&mut tx, id)
         .await
         .map_err(|e| AppError::internal("lock backup target", e))?
@@ -204,16 +187,13 @@ pub async fn delete(state: &AppState, starter: &Starter, id: i64) -> Result<(), 
         .map_err(|e| AppError::internal("delete backup target", e))?;
     let mut before_json = snapshot(&before);
     before_json["backup_files"] = json!(files.len());
-    append_entry(
-        &mut tx,
-        state,
-        starter,
-        "backup.target.delete",
-        id,
-        Some(before_json),
-        None,
-    )
-    .await?;
+    let entry = starter
+        .entry("backup.target.delete", Outcome::Success)
+        .target("backup_target", id)
+        .change(Some(before_json), None);
+    append(&mut tx, &state.audit_key, entry)
+        .await
+        .map_err(AppError::internal_in("backups: audit"))?;
     // Files go before the commit: should one not go, nothing is deleted.
     for file in &files {
         state

@@ -4,10 +4,8 @@ use chrono::Utc;
 
 use super::record::{Recorder, finish, record};
 use super::{RecordedBy, count, impact::impacts, known_names, newest, page};
-use crate::audit::ssr::Actor;
-use crate::auth::CurrentUser;
 use crate::auth::permissions::{Permission, allows};
-use crate::auth::ssr::{client_info, require};
+use crate::auth::ssr::{Caller, acting};
 use crate::deployments::{
     Deployment, DeploymentDraft, DeploymentFilter, DeploymentListing, DeploymentRow, Finish, NewDeployment, PAGE_SIZE,
     Source, TIMELINE_LIMIT,
@@ -15,12 +13,12 @@ use crate::deployments::{
 use crate::error::AppError;
 
 pub async fn listing(filter: DeploymentFilter) -> Result<DeploymentListing, AppError> {
-    let user = require(Permission::ReadDeployments).await?;
+    let user = acting(Permission::ReadDeployments).await?.user;
     let now = Utc::now();
     let query = filter.parse(now)?;
     let state = crate::state::app_state()?;
     let fail = |what: &'static str| move |e: sqlx::Error| AppError::internal(what, e);
-    let mut conn = state.db.acquire().await.map_err(fail("deployments: acquire"))?;
+    let mut conn = state.connection("deployments: acquire").await?;
     let total = count(&mut conn, &query).await.map_err(fail("deployments: count"))?;
     let deployments = page(&mut conn, &query, PAGE_SIZE)
         .await
@@ -49,31 +47,31 @@ pub async fn listing(filter: DeploymentFilter) -> Result<DeploymentListing, AppE
     })
 }
 
-fn page_recorder(user: &CurrentUser) -> Recorder {
+fn page_recorder(caller: &Caller) -> Recorder {
     Recorder {
-        actor: Actor::user(user),
-        client: client_info(),
+        actor: caller.actor.clone(),
+        client: caller.client.clone(),
         source: Source::Ui,
         by: RecordedBy {
-            user: Some(user.id),
+            user: Some(caller.id()),
             key: None,
         },
-        default_deployed_by: user.email.clone(),
+        default_deployed_by: caller.user.email.clone(),
         api_key: None,
     }
 }
 
 pub async fn record_from_page(draft: DeploymentDraft) -> Result<Deployment, AppError> {
-    let user = require(Permission::RecordDeployments).await?;
+    let caller = acting(Permission::RecordDeployments).await?;
     let new = NewDeployment::parse(&draft, Utc::now())?;
-    record(&crate::state::app_state()?, &page_recorder(&user), new).await
+    record(&crate::state::app_state()?, &page_recorder(&caller), new).await
 }
 
 pub async fn finish_from_page(id: i64, status: &str, finished_at: &str) -> Result<Deployment, AppError> {
-    let user = require(Permission::RecordDeployments).await?;
+    let caller = acting(Permission::RecordDeployments).await?;
     let how = Finish::parse(Some(status), Some(finished_at), None, Utc::now())?;
     let state = crate::state::app_state()?;
-    Ok(finish(&state, &page_recorder(&user), id, &how, Utc::now())
+    Ok(finish(&state, &page_recorder(&caller), id, &how, Utc::now())
         .await?
         .deployment())
 }

@@ -7,7 +7,7 @@ use serde_json::Value;
 
 use super::{RecordedBy, audit_snapshot, insert, lock, set_finished};
 use crate::audit::Outcome;
-use crate::audit::ssr::{Actor, ClientInfo, NewAuditEntry, append};
+use crate::audit::ssr::{Actor, ClientInfo, NewAuditEntry, append_and_commit};
 use crate::deployments::{Deployment, Finish, NewDeployment, Source};
 use crate::error::AppError;
 use crate::state::AppState;
@@ -40,27 +40,13 @@ impl Recorder {
     }
 }
 
-async fn audit_and_commit(
-    state: &AppState,
-    mut tx: sqlx::Transaction<'static, sqlx::Postgres>,
-    entry: NewAuditEntry,
-) -> Result<(), AppError> {
-    let action = entry.action.clone();
-    append(&mut tx, &state.audit_key, entry)
-        .await
-        .map_err(|e| AppError::internal(&format!("audit {action}"), e))?;
-    tx.commit()
-        .await
-        .map_err(|e| AppError::internal(&format!("commit {action}"), e))
-}
-
 /// Stores `new` and its `deployment.record` audit entry.
 pub async fn record(state: &AppState, recorder: &Recorder, new: NewDeployment) -> Result<Deployment, AppError> {
     let deployed_by = new
         .deployed_by
         .clone()
         .unwrap_or_else(|| recorder.default_deployed_by.clone());
-    let mut tx = state.db.begin().await.map_err(|e| AppError::internal("begin", e))?;
+    let mut tx = state.begin("begin").await?;
     let deployment = insert(&mut tx, &new, &deployed_by, recorder.source, recorder.by)
         .await
         .map_err(|e| AppError::internal("insert deployment", e))?;
@@ -70,7 +56,7 @@ pub async fn record(state: &AppState, recorder: &Recorder, new: NewDeployment) -
         None,
         Some(audit_snapshot(&deployment)),
     );
-    audit_and_commit(state, tx, entry).await?;
+    append_and_commit(tx, &state.audit_key, entry, "deployments: audit").await?;
     Ok(deployment)
 }
 
@@ -101,7 +87,7 @@ pub async fn finish(
     finish: &Finish,
     now: DateTime<Utc>,
 ) -> Result<Finished, AppError> {
-    let mut tx = state.db.begin().await.map_err(|e| AppError::internal("begin", e))?;
+    let mut tx = state.begin("begin").await?;
     let before = lock(&mut tx, id)
         .await
         .map_err(|e| AppError::internal("lock deployment", e))?
@@ -125,6 +111,6 @@ pub async fn finish(
         Some(audit_snapshot(&before)),
         Some(audit_snapshot(&after)),
     );
-    audit_and_commit(state, tx, entry).await?;
+    append_and_commit(tx, &state.audit_key, entry, "deployments: audit").await?;
     Ok(Finished::Changed(after))
 }

@@ -5,6 +5,7 @@
 pub mod compact;
 pub mod copy;
 pub mod histogram;
+pub mod merged;
 pub mod partitions;
 pub mod queries;
 pub mod report_cache;

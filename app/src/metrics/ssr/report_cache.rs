@@ -25,7 +25,7 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, Utc};
 
 use crate::error::AppError;
-use crate::metrics::pages::TimeRange;
+use crate::metrics::window::TimeRange;
 use crate::metrics::{EndpointStats, LatencyPoint};
 
 /// How long an answer counts as fresh when no new data arrived.

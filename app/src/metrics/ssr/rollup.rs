@@ -21,7 +21,7 @@ use chrono::{DateTime, DurationRound, TimeDelta, Utc};
 use sqlx::PgConnection;
 
 use crate::metrics::RequestEvent;
-use crate::metrics::ssr::queries::Merged;
+use crate::metrics::ssr::merged::Merged;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Tier {

@@ -10,32 +10,21 @@ use sqlx::{Postgres, Transaction};
 use super::{
     audit_snapshot, lock_enabled_admins, lock_user, search, sessions, set_disabled, set_password_hash, set_role,
 };
-use crate::audit::Outcome;
-use crate::audit::ssr::{Actor, ClientInfo, NewAuditEntry, append};
+use crate::audit::ssr::{NewAuditEntry, append, append_and_commit};
 use crate::auth::password::NewPassword;
 use crate::auth::permissions::Role;
+use crate::auth::ssr::Caller;
 use crate::error::AppError;
 use crate::state::AppState;
 use crate::users::{PAGE_SIZE, PasswordReset, UserListing, UserSummary};
 
 pub const LAST_ADMIN: &str = "There must always be at least one enabled admin.";
 
-/// The admin acting and where their request came from.
-#[derive(Clone, Debug)]
-pub struct Admin {
-    pub actor: Actor,
-    pub client: ClientInfo,
-}
-
 /// One page of users matching `search` (email or name, case-insensitive).
 pub async fn list(state: &AppState, viewer_id: i64, query: &str, page: u32) -> Result<UserListing, AppError> {
     let query = query.trim();
     let offset = i64::from(page) * PAGE_SIZE;
-    let mut conn = state
-        .db
-        .acquire()
-        .await
-        .map_err(|e| AppError::internal("db acquire", e))?;
+    let mut conn = state.connection("db acquire").await?;
     // One extra row says whether a next page exists.
     let mut users = search(&mut conn, query, PAGE_SIZE + 1, offset)
         .await
@@ -67,7 +56,7 @@ type Tx = Transaction<'static, Postgres>;
 /// Opens the change's transaction with the enabled admins' rows and then the
 /// user's row locked (always in that order, so changes never deadlock).
 async fn begin_admin_change(state: &AppState, user_id: i64) -> Result<(Tx, Vec<i64>, UserSummary), AppError> {
-    let mut tx = state.db.begin().await.map_err(|e| AppError::internal("begin", e))?;
+    let mut tx = state.begin("begin").await?;
     let admins = lock_enabled_admins(&mut tx)
         .await
         .map_err(|e| AppError::internal("lock admins", e))?;
@@ -78,24 +67,11 @@ async fn begin_admin_change(state: &AppState, user_id: i64) -> Result<(Tx, Vec<i
     Ok((tx, admins, user))
 }
 
-/// Appends the change's audit entry and commits both.
-async fn audit_and_commit(state: &AppState, mut tx: Tx, entry: NewAuditEntry) -> Result<(), AppError> {
-    let action = entry.action.clone();
-    append(&mut tx, &state.audit_key, entry)
-        .await
-        .map_err(|e| AppError::internal(&format!("audit {action}"), e))?;
-    tx.commit()
-        .await
-        .map_err(|e| AppError::internal(&format!("commit {action}"), e))
+fn entry(admin: &Caller, action: &str, user_id: i64, before: Option<Value>, after: Option<Value>) -> NewAuditEntry {
+    admin.entry(action).target("user", user_id).change(before, after)
 }
 
-fn entry(admin: &Admin, action: &str, user_id: i64, before: Option<Value>, after: Option<Value>) -> NewAuditEntry {
-    NewAuditEntry::new(admin.actor.clone(), action, Outcome::Success, admin.client.clone())
-        .target("user", user_id)
-        .change(before, after)
-}
-
-pub async fn change_role(state: &AppState, admin: &Admin, user_id: i64, role: Role) -> Result<UserSummary, AppError> {
+pub async fn change_role(state: &AppState, admin: &Caller, user_id: i64, role: Role) -> Result<UserSummary, AppError> {
     let (mut tx, admins, before) = begin_admin_change(state, user_id).await?;
     if before.role == role {
         return Ok(before);
@@ -111,14 +87,14 @@ pub async fn change_role(state: &AppState, admin: &Admin, user_id: i64, role: Ro
         Some(audit_snapshot(&before)),
         Some(audit_snapshot(&after)),
     );
-    audit_and_commit(state, tx, entry).await?;
+    append_and_commit(tx, &state.audit_key, entry, "users: audit").await?;
     sessions::end_all(state, user_id).await?;
     Ok(after)
 }
 
 pub async fn change_disabled(
     state: &AppState,
-    admin: &Admin,
+    admin: &Caller,
     user_id: i64,
     disabled: bool,
 ) -> Result<UserSummary, AppError> {
@@ -138,7 +114,7 @@ pub async fn change_disabled(
         Some(audit_snapshot(&before)),
         Some(audit_snapshot(&after)),
     );
-    audit_and_commit(state, tx, entry).await?;
+    append_and_commit(tx, &state.audit_key, entry, "users: audit").await?;
     if disabled {
         sessions::end_all(state, user_id).await?;
     }
@@ -149,7 +125,7 @@ pub async fn change_disabled(
 /// admin to pass on). The audit entry says that, never what.
 pub async fn reset_password(
     state: &AppState,
-    admin: &Admin,
+    admin: &Caller,
     user_id: i64,
     password: Option<NewPassword>,
 ) -> Result<PasswordReset, AppError> {
@@ -161,7 +137,7 @@ pub async fn reset_password(
     let hash = crate::auth::ssr::hashing::hash(password.clone())
         .await
         .map_err(|e| AppError::internal("hash password", e))?;
-    let mut tx = state.db.begin().await.map_err(|e| AppError::internal("begin", e))?;
+    let mut tx = state.begin("begin").await?;
     let user = lock_user(&mut tx, user_id)
         .await
         .map_err(|e| AppError::internal("lock user", e))?
@@ -183,7 +159,7 @@ pub async fn reset_password(
         Some(audit_snapshot(&user)),
         Some(after),
     );
-    audit_and_commit(state, tx, entry).await?;
+    append_and_commit(tx, &state.audit_key, entry, "users: audit").await?;
     sessions::end_all(state, user_id).await?;
     Ok(PasswordReset {
         user,
@@ -193,11 +169,11 @@ pub async fn reset_password(
 
 /// Ends one session of the user. Redis holds the change, so the audit entry
 /// is appended first and committed only once the session is gone.
-pub async fn end_session(state: &AppState, admin: &Admin, user_id: i64, handle: &str) -> Result<(), AppError> {
+pub async fn end_session(state: &AppState, admin: &Caller, user_id: i64, handle: &str) -> Result<(), AppError> {
     let Some((record, session)) = sessions::find(state, user_id, handle).await? else {
         return Err(AppError::Conflict("That session has already ended.".into()));
     };
-    let mut tx = state.db.begin().await.map_err(|e| AppError::internal("begin", e))?;
+    let mut tx = state.begin("begin").await?;
     let before = json!({
         "session": session.handle,
         "signed_in_at": session.signed_in_at,
@@ -216,18 +192,6 @@ pub async fn end_session(state: &AppState, admin: &Admin, user_id: i64, handle: 
     tx.commit()
         .await
         .map_err(|e| AppError::internal("commit session.end", e))
-}
-
-/// Whether this request is a browser's plain form post (no JavaScript),
-/// which Leptos answers with a redirect back to the page.
-pub fn is_plain_form_post() -> bool {
-    leptos::prelude::use_context::<http::request::Parts>().is_some_and(|parts| {
-        parts
-            .headers
-            .get(http::header::ACCEPT)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.contains("text/html"))
-    })
 }
 
 /// 20 characters from an unambiguous alphabet: about 115 bits.

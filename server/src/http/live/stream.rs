@@ -43,7 +43,7 @@ use tower_sessions::session::Id;
 use app::auth::CurrentUser;
 use app::auth::permissions::{Permission, allows};
 use app::auth::ssr::session_store::RedisSessionStore;
-use app::auth::ssr::user_of_session;
+use app::auth::ssr::sign_in::user_of_session;
 use app::state::AppState;
 
 use super::{EntryId, Kind, Live, Message, Published, entries_after};

@@ -1,0 +1,91 @@
+//! The console's areas, in navigation order: each one's title, path, who
+//! may open it and what it holds. The navigation and the "not built yet"
+//! page read it; a new area adds a variant here.
+
+use crate::auth::endpoints::{Access, access_for};
+use crate::auth::permissions::{Role, allows};
+
+/// The areas of the console, in navigation order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Area {
+    Overview,
+    Performance,
+    Health,
+    Alerts,
+    Logs,
+    Backups,
+    Deployments,
+    Audit,
+    Settings,
+    Users,
+}
+
+impl Area {
+    pub const ALL: [Area; 10] = [
+        Area::Overview,
+        Area::Performance,
+        Area::Health,
+        Area::Alerts,
+        Area::Logs,
+        Area::Backups,
+        Area::Deployments,
+        Area::Audit,
+        Area::Settings,
+        Area::Users,
+    ];
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Area::Overview => "Overview",
+            Area::Performance => "Performance",
+            Area::Health => "Health",
+            Area::Alerts => "Alerts",
+            Area::Logs => "Logs",
+            Area::Backups => "Backups",
+            Area::Deployments => "Deployments",
+            Area::Audit => "Audit",
+            Area::Settings => "Settings",
+            Area::Users => "Users",
+        }
+    }
+
+    pub fn path(self) -> &'static str {
+        match self {
+            Area::Overview => "/",
+            Area::Performance => "/performance",
+            Area::Health => "/health-checks",
+            Area::Alerts => "/alerts",
+            Area::Logs => "/logs",
+            Area::Backups => "/backups",
+            Area::Deployments => "/deployments",
+            Area::Audit => "/audit",
+            Area::Settings => "/settings",
+            Area::Users => "/users",
+        }
+    }
+
+    /// Whether `role` may open this area (the nav shows only those).
+    pub fn visible_to(self, role: Role) -> bool {
+        match access_for(self.path()) {
+            Some(Access::Public | Access::SignedIn) => true,
+            Some(Access::Requires(permission)) => allows(role, permission),
+            None => false,
+        }
+    }
+
+    /// What the area will hold, for the page shown until it is built.
+    pub fn purpose(self) -> &'static str {
+        match self {
+            Area::Overview => "The state of every service and of Opsdeck's own dependencies.",
+            Area::Performance => "Latency percentiles, throughput and error rate per service and endpoint.",
+            Area::Health => "The history of Opsdeck's checks of Postgres and Redis.",
+            Area::Alerts => "Alert rules with backtesting, firing alerts, silences and notifications.",
+            Area::Logs => "Error and system logs.",
+            Area::Backups => "Backup runs with checksum verification and restore tests.",
+            Area::Deployments => "Deployment records and their impact on latency and errors.",
+            Area::Audit => "The tamper-evident record of who changed what, and when.",
+            Area::Settings => "Configuration, API keys and notification channels.",
+            Area::Users => "Accounts, roles and active sessions.",
+        }
+    }
+}
