@@ -181,7 +181,7 @@ ensure_apt_packages() {
 	for pkg in build-essential pkg-config libssl-dev; do
 		_opsdeck_dpkg_installed "$pkg" || missing+=("$pkg")
 	done
-	for pkg in curl jq; do
+	for pkg in curl jq python3; do
 		command -v "$pkg" >/dev/null || _opsdeck_dpkg_installed "$pkg" || missing+=("$pkg")
 	done
 	((${#missing[@]} == 0)) && return 0

@@ -61,6 +61,8 @@ cd "$REPO_ROOT"
 reset_test_databases
 
 phase format cargo fmt --all -- --check || true
+# No import circle between files, no source file over 400 lines (issue 15).
+phase structure bash -c 'python3 scripts/import_cycles.py && python3 scripts/long_files.py' || true
 phase rust cargo nextest run -p app -p server --no-fail-fast || true
 
 if phase build cargo leptos build; then
