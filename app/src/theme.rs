@@ -93,6 +93,7 @@ pub fn initial_theme() -> Theme {
     }
 }
 
+/// Public: anyone, signed in or not, may choose a theme (a cookie of their own).
 #[server(endpoint = "theme/set")]
 pub async fn set_theme(theme: Theme) -> Result<Theme, AppError> {
     let response = expect_context::<leptos_axum::ResponseOptions>();

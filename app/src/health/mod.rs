@@ -75,12 +75,19 @@ pub struct HealthSnapshot {
 /// Runs the live checks now. Readable by anyone who can see the Overview.
 #[server(endpoint = "health/snapshot")]
 pub async fn check_health() -> Result<HealthSnapshot, AppError> {
-    let state = crate::state::app_state()?;
-    let readiness = ssr::check_all(&state).await;
-    Ok(HealthSnapshot {
-        readiness,
-        checked_at: Utc::now(),
-    })
+    use crate::auth::permissions::Permission;
+    crate::error::respond(
+        async move {
+            crate::auth::ssr::acting(Permission::ViewDashboards).await?;
+            let state = crate::state::app_state()?;
+            let readiness = ssr::check_all(&state).await;
+            Ok(HealthSnapshot {
+                readiness,
+                checked_at: Utc::now(),
+            })
+        }
+        .await,
+    )
 }
 
 #[cfg(test)]
