@@ -8,6 +8,7 @@ pub mod form;
 pub mod layout;
 pub mod nav;
 pub mod range_fields;
+pub mod short_time;
 pub mod status_badge;
 pub mod table_head;
 pub mod theme_switch;
