@@ -201,9 +201,9 @@ impl BackupRun {
         self.status == RunStatus::Succeeded && self.pruned_at.is_none()
     }
 
-    /// The first 12 hex digits of the checksum.
+    /// The first 8 hex digits of the checksum: enough to tell backups apart.
     pub fn short_sha(&self) -> Option<String> {
-        self.sha256.as_ref().map(|sha| sha.chars().take(12).collect())
+        self.sha256.as_ref().map(|sha| sha.chars().take(8).collect())
     }
 }
 

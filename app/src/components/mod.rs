@@ -9,6 +9,7 @@ pub mod layout;
 pub mod nav;
 pub mod range_fields;
 pub mod row_form;
+pub mod short_time;
 pub mod status_badge;
 pub mod table_head;
 pub mod theme_switch;

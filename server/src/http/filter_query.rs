@@ -17,16 +17,17 @@ use axum::response::{IntoResponse, Redirect, Response};
 const FILTER_PAGES: [&str; 2] = ["/performance", "/health-checks"];
 
 pub async fn without_empty_parameters(request: Request, next: Next) -> Response {
-    if request.method() == Method::GET && FILTER_PAGES.contains(&request.uri().path()) {
-        if let Some(kept) = request.uri().query().and_then(non_empty_parameters) {
-            let path = request.uri().path();
-            let location = if kept.is_empty() {
-                path.to_string()
-            } else {
-                format!("{path}?{kept}")
-            };
-            return Redirect::to(&location).into_response();
-        }
+    if request.method() == Method::GET
+        && FILTER_PAGES.contains(&request.uri().path())
+        && let Some(kept) = request.uri().query().and_then(non_empty_parameters)
+    {
+        let path = request.uri().path();
+        let location = if kept.is_empty() {
+            path.to_string()
+        } else {
+            format!("{path}?{kept}")
+        };
+        return Redirect::to(&location).into_response();
     }
     next.run(request).await
 }

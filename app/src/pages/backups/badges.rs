@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 use leptos::prelude::*;
 
 use crate::backups::{BackupRun, CheckOutcome, CheckSummary, RunStatus, human_bytes};
+use crate::components::short_time::ShortTime;
 
 /// `2026-11-24 10:15 UTC`, or a dash.
 pub fn when(at: Option<DateTime<Utc>>) -> String {
@@ -11,21 +12,23 @@ pub fn when(at: Option<DateTime<Utc>>) -> String {
         .unwrap_or_else(|| "—".to_string())
 }
 
+/// The run's status word; while it runs, the bytes written so far under it
+/// (a narrow column stays narrow).
 #[component]
 pub fn RunStatusBadge(run: BackupRun) -> impl IntoView {
     let (label, class) = match (run.status, run.pruned_at.is_some()) {
-        (RunStatus::Running, _) => (
-            format!("running — {} written", human_bytes(run.progress_bytes)),
-            "badge badge-degraded",
-        ),
-        (RunStatus::Succeeded, true) => ("pruned".to_string(), "badge"),
-        (RunStatus::Succeeded, false) => ("succeeded".to_string(), "badge badge-up"),
-        (RunStatus::Failed, _) => ("failed".to_string(), "badge badge-down"),
+        (RunStatus::Running, _) => ("running", "badge badge-degraded"),
+        (RunStatus::Succeeded, true) => ("pruned", "badge"),
+        (RunStatus::Succeeded, false) => ("succeeded", "badge badge-up"),
+        (RunStatus::Failed, _) => ("failed", "badge badge-down"),
     };
-    view! { <span class=class data-testid="run-status">{label}</span> }
+    let written = (run.status == RunStatus::Running).then(|| {
+        view! { <br /><span class="muted">{format!("{} written", human_bytes(run.progress_bytes))}</span> }
+    });
+    view! { <span data-testid="run-status"><span class=class>{label}</span>{written}</span> }
 }
 
-/// "passed 2026-11-24 10:15 UTC", "failed …", "running", or "not yet".
+/// "verified ✓" / "restored ✗" over when (short), "running", or "not yet".
 #[component]
 pub fn CheckBadge(check: Option<CheckSummary>, what: &'static str) -> impl IntoView {
     let Some(check) = check else {
@@ -39,7 +42,7 @@ pub fn CheckBadge(check: Option<CheckSummary>, what: &'static str) -> impl IntoV
     view! {
         <span class=class>{label}</span>
         <br />
-        <span class="muted">{when(check.finished_at.or(Some(check.started_at)))}</span>
+        <span class="muted"><ShortTime at=check.finished_at.unwrap_or(check.started_at) /></span>
     }
     .into_any()
 }

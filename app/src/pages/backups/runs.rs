@@ -1,10 +1,16 @@
-//! The list of backups: status (with bytes written while running), size,
+//! The list of backups: status (with bytes written while running), size and
 //! duration, checksum, and whether each was verified and restore-tested.
+//!
+//! Seven columns, so the table fits a laptop screen: secondary facts stand
+//! under the main one (the checksum under the backup's number, who started
+//! it under the target, the duration under the size) and dates are short
+//! (the whole date in their `title`).
 
 use leptos::prelude::*;
 
-use super::badges::{CheckBadge, RunStatusBadge, when};
+use super::badges::{CheckBadge, RunStatusBadge};
 use crate::backups::{BackupRun, human_bytes};
+use crate::components::short_time::ShortTime;
 use crate::components::table_head::TableHead;
 
 #[component]
@@ -20,7 +26,7 @@ pub fn RunsTable(runs: Vec<BackupRun>) -> impl IntoView {
     }
     view! {
         <table class="users-table backups-table">
-            <TableHead columns=&["Backup", "Target", "Started", "Status", "Size", "Duration", "SHA-256", "Verified", "Restore-tested"] />
+            <TableHead columns=&["Backup", "Target", "Started", "Status", "Size", "Verified", "Restore-tested"] />
             <tbody>{runs.into_iter().map(|run| view! { <RunRow run /> }).collect_view()}</tbody>
         </table>
     }
@@ -30,21 +36,20 @@ pub fn RunsTable(runs: Vec<BackupRun>) -> impl IntoView {
 #[component]
 fn RunRow(run: BackupRun) -> impl IntoView {
     let size = run.size_bytes.map(human_bytes).unwrap_or_else(|| "—".to_string());
-    let duration = run
-        .duration_secs()
-        .map(|secs| format!("{secs:.1} s"))
-        .unwrap_or_else(|| "—".to_string());
-    let sha = run.short_sha().unwrap_or_else(|| "—".to_string());
+    let duration = run.duration_secs().map(|secs| format!("in {secs:.1} s"));
+    // The whole checksum is on hover and on the backup's page.
+    let sha = run.short_sha().map(|short| {
+        let title = format!("SHA-256 {}", run.sha256.clone().unwrap_or_default());
+        view! { <br /><code class="muted" title=title>{short}</code> }
+    });
     let by = format!("{} by {}", run.trigger.as_str(), run.started_by);
     view! {
         <tr data-testid="backup-row">
-            <td><a href=format!("/backups/runs/{}", run.id)>{format!("#{}", run.id)}</a></td>
-            <td>{run.target_name.clone()}</td>
-            <td class="num">{when(Some(run.started_at))}<br /><span class="muted">{by}</span></td>
+            <td><a href=format!("/backups/runs/{}", run.id)>{format!("#{}", run.id)}</a>{sha}</td>
+            <td>{run.target_name.clone()}<br /><span class="muted">{by}</span></td>
+            <td class="num"><ShortTime at=run.started_at /></td>
             <td><RunStatusBadge run=run.clone() /></td>
-            <td class="num">{size}</td>
-            <td class="num">{duration}</td>
-            <td><code title=run.sha256.clone().unwrap_or_default()>{sha}</code></td>
+            <td class="num">{size}{duration.map(|duration| view! { <br /><span class="muted">{duration}</span> })}</td>
             <td><CheckBadge check=run.last_verify.clone() what="verified" /></td>
             <td><CheckBadge check=run.last_restore_test.clone() what="restored" /></td>
         </tr>

@@ -1,12 +1,16 @@
 //! The targets: what is backed up, when, how long backups are kept, and
 //! the buttons for each (run now; edit and delete for admins).
+//!
+//! Five columns, so the table fits a laptop screen: a target's database
+//! stands under its name, both schedules share a column, and dates are
+//! short (the whole date in their `title`).
 
 use leptos::prelude::*;
 
-use super::badges::when;
 use super::target_form::TargetForm;
 use super::use_actions;
 use crate::backups::BackupTarget;
+use crate::components::short_time::ShortTime;
 use crate::components::table_head::TableHead;
 
 #[component]
@@ -15,7 +19,7 @@ pub fn TargetsPanel(targets: Vec<BackupTarget>, may_run: bool, may_manage: bool)
         <section class="panel" aria-labelledby="targets-heading">
             <div class="panel-head"><h2 id="targets-heading">"Targets"</h2></div>
             <table class="users-table targets-table">
-                <TableHead columns=&["Name", "Database", "Backups (UTC cron)", "Restore tests", "Retention", "Last success", "~Actions"] />
+                <TableHead columns=&["Target", "Schedules (cron, UTC)", "Retention", "Last success", "~Actions"] />
                 <tbody>
                     {targets.into_iter().map(|target| view! { <TargetRow target may_run may_manage /> }).collect_view()}
                 </tbody>
@@ -30,31 +34,47 @@ pub fn TargetsPanel(targets: Vec<BackupTarget>, may_run: bool, may_manage: bool)
     }
 }
 
-/// The schedule and its next run; the date never breaks at its hyphens.
-fn schedule_text(expression: Option<String>, next: Option<chrono::DateTime<chrono::Utc>>) -> AnyView {
-    match expression {
-        Some(expression) => {
-            view! { {format!("{expression} · next ")}<span class="nowrap">{when(next)}</span> }.into_any()
+/// One schedule: what it runs and its cron expression, its next run below.
+#[component]
+fn Schedule(
+    what: &'static str,
+    expression: Option<String>,
+    next: Option<chrono::DateTime<chrono::Utc>>,
+) -> impl IntoView {
+    let Some(expression) = expression else {
+        return view! {
+            <div class="schedule"><span class="schedule-what">{what}</span>" "<span class="muted">"by hand only"</span></div>
         }
-        None => "by hand only".into_any(),
+        .into_any();
+    };
+    view! {
+        <div class="schedule">
+            <span class="schedule-what">{what}</span>" "<code>{expression}</code>
+            {next.map(|next| view! { <br /><span class="muted">"next "<ShortTime at=next /></span> })}
+        </div>
     }
+    .into_any()
 }
 
 #[component]
 fn TargetRow(target: BackupTarget, may_run: bool, may_manage: bool) -> impl IntoView {
-    let name = if target.is_self {
-        format!("{} (Opsdeck's own)", target.name)
-    } else {
-        target.name.clone()
-    };
     view! {
         <tr data-testid="target-row">
-            <td>{name}</td>
-            <td><code>{target.location.clone()}</code></td>
-            <td>{schedule_text(target.schedule.clone(), target.next_run_at)}</td>
-            <td>{schedule_text(target.restore_schedule.clone(), target.next_restore_test_at)}</td>
+            <td class="target-name">
+                <strong>{target.name.clone()}</strong>
+                {target.is_self.then(|| view! { " "<span class="muted">"(Opsdeck's own)"</span> })}
+                <br />
+                <code class="target-location" title="Database">{target.location.clone()}</code>
+            </td>
+            <td>
+                <Schedule what="Backups" expression=target.schedule.clone() next=target.next_run_at />
+                <Schedule what="Restore tests" expression=target.restore_schedule.clone() next=target.next_restore_test_at />
+            </td>
             <td>{target.retention_text()}</td>
-            <td class="num">{when(target.last_success_at)}</td>
+            <td class="num">{match target.last_success_at {
+                Some(at) => view! { <ShortTime at /> }.into_any(),
+                None => "—".into_any(),
+            }}</td>
             <td class="user-actions">
                 {may_run.then(|| view! { <RunNow target=target.clone() /> })}
                 {may_manage.then(|| view! {

@@ -1,0 +1,48 @@
+//! A moment in a table cell, short enough for narrow columns: "Dec 7 03:00"
+//! (UTC; the year only when it is not this year's), with the whole date and
+//! time in its `title` and `datetime`.
+
+use chrono::{DateTime, Datelike, Utc};
+use leptos::prelude::*;
+
+#[component]
+pub fn ShortTime(at: DateTime<Utc>) -> impl IntoView {
+    view! {
+        <time class="nowrap" datetime=at.to_rfc3339() title=full(at)>{short(at, Utc::now())}</time>
+    }
+}
+
+/// `Dec 7 03:00`, or `Jan 1 2027 05:15` outside the year of `now`.
+pub fn short(at: DateTime<Utc>, now: DateTime<Utc>) -> String {
+    let format = if at.year() == now.year() {
+        "%b %-d %H:%M"
+    } else {
+        "%b %-d %Y %H:%M"
+    };
+    at.format(format).to_string()
+}
+
+/// `2026-12-07 03:00:00 UTC`.
+pub fn full(at: DateTime<Utc>) -> String {
+    at.format("%Y-%m-%d %H:%M:%S UTC").to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s)
+            .map(|t| t.with_timezone(&Utc))
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn the_year_shows_only_when_it_is_not_this_one() {
+        let now = at("2026-12-06T15:00:00Z");
+        assert_eq!(short(at("2026-12-07T03:00:00Z"), now), "Dec 7 03:00");
+        assert_eq!(short(at("2027-01-01T05:15:00Z"), now), "Jan 1 2027 05:15");
+        assert_eq!(short(at("2025-11-30T23:59:30Z"), now), "Nov 30 2025 23:59");
+        assert_eq!(full(at("2026-12-07T03:00:09Z")), "2026-12-07 03:00:09 UTC");
+    }
+}
