@@ -35,7 +35,10 @@ macro_rules! words {
         impl<'de> Deserialize<'de> for $name {
             fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
                 let word = String::deserialize(deserializer)?;
-                $name::parse(&word).ok_or_else(|| serde::de::Error::custom(format!("unknown {} {word:?}", stringify!($name))))
+                $name::parse(&word).ok_or_else(|| {
+                    let words: Vec<&str> = $name::ALL.iter().map(|v| v.as_str()).collect();
+                    serde::de::Error::custom(format!("{word:?} is not one of {}", words.join(", ")))
+                })
             }
         }
 

@@ -166,6 +166,7 @@ impl SilenceForm {
                     .ok_or_else(|| AppError::validation("severity", "Choose critical, warning, info or any")),
             ),
         };
+        let labels = errors.take(pairs("labels", &self.labels));
         let starts_at = match self.starts_at.trim() {
             "" => Some(now),
             value => errors.take(time("starts_at", value)),
@@ -190,7 +191,6 @@ impl SilenceForm {
                 "Give a duration or an end time, not both",
             ))),
         };
-        let labels = errors.take(pairs("labels", &self.labels));
         // A field that did not read takes a stand-in, so the others are still
         // checked; checks that would read a stand-in are left out.
         let times_read = starts_at.is_some() && ends_at.is_some();
@@ -530,7 +530,8 @@ mod tests {
             panic!("several fields refused");
         };
         let fields: Vec<&str> = errors.0.iter().map(|(f, _)| f.as_str()).collect();
-        assert_eq!(fields, ["severity", "starts_at", "duration", "labels", "comment"]);
+        // In the form's order, so the first one is the first refused field on the page.
+        assert_eq!(fields, ["severity", "labels", "starts_at", "duration", "comment"]);
 
         // An end before the start, beside the field it was given in, with the comment's.
         let form = SilenceForm {

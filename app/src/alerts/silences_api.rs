@@ -93,7 +93,9 @@ mod ssr {
             Err(error) if plain_post && !matches!(error, AppError::Unauthorized | AppError::Forbidden) => {
                 let errors = crate::error::FieldErrors::from(error);
                 let back = crate::url::with_field_errors("/alerts/silences", &form.query(), &errors.0);
-                leptos_axum::redirect(&format!("{back}#new-silence"));
+                // No `#new-silence`: a page loaded at a fragment ignores
+                // `autofocus`, which moves to (and shows) the first refused field.
+                leptos_axum::redirect(&back);
                 return Ok(0);
             }
             Err(error) => return Err(error),

@@ -22,6 +22,15 @@ pub fn Login() -> impl IntoView {
     let email = Typed::for_action(SignIn::PATH).value("email");
     let (email_describe, email_invalid, email_focus) = field_marks(error, "email", None);
     let (password_describe, password_invalid, password_focus) = field_marks(error, "password", None);
+    // With JavaScript the refused password is cleared too, as a page loaded
+    // after a refusal never holds it.
+    let password = NodeRef::<leptos::html::Input>::new();
+    Effect::new(move |seen: Option<()>| {
+        let refused = error.with(Option::is_some);
+        if let (Some(()), true, Some(input)) = (seen, refused, password.get()) {
+            input.set_value("");
+        }
+    });
 
     view! {
         <Title text="Sign in" />
@@ -37,7 +46,7 @@ pub fn Login() -> impl IntoView {
                 </div>
                 <div class="field">
                     <label for="password">"Password"</label>
-                    <input id="password" name="password" type="password" autocomplete="current-password" required
+                    <input node_ref=password id="password" name="password" type="password" autocomplete="current-password" required
                         aria-describedby=password_describe aria-invalid=password_invalid autofocus=password_focus />
                     <FieldError error field="password" />
                 </div>

@@ -83,10 +83,23 @@ fn problems(given: &Mapping) -> FieldErrors {
     errors
 }
 
-/// Serde's message without the field's name in front (the problem names it).
+/// Why `field`'s value does not read, in the words of the rule editor where
+/// serde's would be a Rust type's name.
 fn unreadable(field: &str, message: &str) -> String {
     let message = message.strip_prefix(&format!("{field}: ")).unwrap_or(message);
-    format!("Cannot be read: {message}")
+    let expected = message.rsplit_once(", expected ").map(|(_, expected)| expected);
+    match expected {
+        Some("f64" | "i64" | "u64" | "f32" | "i32" | "u32") => format!("Enter a number ({})", given(message)),
+        Some("a boolean") => format!("Write true or false ({})", given(message)),
+        Some("a string") => format!("Write text ({})", given(message)),
+        _ => format!("Cannot be read: {message}"),
+    }
+}
+
+/// What serde says it found: `string "lots"` of `invalid type: string "lots", expected f64`.
+fn given(message: &str) -> &str {
+    let found = message.strip_prefix("invalid type: ").unwrap_or(message);
+    found.rsplit_once(", expected ").map_or(found, |(found, _)| found)
 }
 
 /// A valid rule whose optional fields are absent, as the file's fields'
@@ -163,8 +176,12 @@ mod tests {
             assert!(named.contains(&field), "{field} in {found:?}");
         }
         let message = |field: &str| found.iter().find(|(f, _)| f == field).map(|(_, m)| m.clone());
+        assert_eq!(
+            message("threshold").as_deref(),
+            Some("Enter a number (string \"lots\")")
+        );
         assert!(
-            message("threshold").is_some_and(|m| m.starts_with("Cannot be read: invalid type")),
+            message("aggregation").is_some_and(|m| m.contains("\"median\" is not one of p50")),
             "{found:?}"
         );
         assert!(
