@@ -84,6 +84,24 @@ pub async fn start_run(
     Ok(run_id)
 }
 
+/// "Run backup now": records the run and performs it in the background;
+/// the answer is the run as it starts (`running`).
+pub async fn run_now(state: AppState, target_id: i64, starter: Starter) -> Result<BackupRun, AppError> {
+    let run_id = start_run(&state, target_id, RunTrigger::Manual, &starter).await?;
+    let mut conn = state.connection("db acquire").await?;
+    let run = queries::run(&mut conn, run_id)
+        .await
+        .map_err(|e| AppError::internal("load backup run", e))?
+        .ok_or(AppError::NotFound)?;
+    drop(conn);
+    tokio::spawn(async move {
+        if let Err(error) = perform_run(&state, run_id, &starter).await {
+            tracing::error!(%error, run_id, "backup run could not be recorded");
+        }
+    });
+    Ok(run)
+}
+
 /// Takes the backup of a started run and records how it ended; then prunes
 /// the target and records the run's metrics. Never leaves the run
 /// `running`, not even when this future is dropped halfway.

@@ -13,6 +13,7 @@ pub mod connection;
 pub mod dump;
 pub mod heartbeat;
 pub mod metrics;
+pub mod overview;
 pub mod queries;
 pub mod retention;
 pub mod store;
