@@ -19,7 +19,7 @@ pub use verify::verify;
 
 use serde_json::json;
 
-use super::{Starter, queries};
+use super::{Starter, load_run, queries};
 use crate::audit::Outcome;
 use crate::audit::ssr::append_and_commit;
 use crate::backups::{BackupCheck, BackupRun, CheckKind, CheckOutcome, Evidence};
@@ -28,17 +28,23 @@ use crate::state::AppState;
 
 /// A backup whose file still exists, or why it cannot be checked.
 async fn available_run(state: &AppState, run_id: i64) -> Result<BackupRun, AppError> {
-    let mut conn = state.connection("db acquire").await?;
-    let run = queries::run(&mut conn, run_id)
-        .await
-        .map_err(|e| AppError::internal("load backup run", e))?
-        .ok_or(AppError::NotFound)?;
+    let run = load_run(state, run_id).await?;
     if !run.is_available() {
         return Err(AppError::Conflict(
             "This backup has no file to check: it did not succeed or was pruned.".into(),
         ));
     }
     Ok(run)
+}
+
+/// Where the backup file of `key` can be read by `pg_restore`.
+async fn file_path(state: &AppState, key: &str) -> Result<std::path::PathBuf, String> {
+    state
+        .backups
+        .store
+        .path(key)
+        .await
+        .map_err(|e| format!("could not read the backup file: {e}"))
 }
 
 async fn load_check(state: &AppState, id: i64) -> Result<BackupCheck, AppError> {

@@ -7,7 +7,7 @@ use std::time::Instant;
 
 use serde_json::json;
 
-use super::{audited_action, available_run, finish, load_check};
+use super::{audited_action, available_run, file_path, finish, load_check};
 use crate::audit::Outcome;
 use crate::audit::ssr::append_and_commit;
 use crate::backups::ssr::connection::{ConnectionUrl, parse_database_name};
@@ -191,12 +191,7 @@ async fn restore_and_compare(
 
 async fn restore_into(state: &AppState, run: &BackupRun, target: &ConnectionUrl) -> Result<(), String> {
     let key = run.location.as_deref().ok_or("the record names no file")?;
-    let path = state
-        .backups
-        .store
-        .path(key)
-        .await
-        .map_err(|e| format!("could not read the backup file: {e}"))?;
+    let path = file_path(state, key).await?;
     let mut command = tools::command("pg_restore", Some(target))?;
     command
         .arg("--no-owner")

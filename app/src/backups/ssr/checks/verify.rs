@@ -3,7 +3,7 @@
 
 use std::time::Instant;
 
-use super::{available_run, finish};
+use super::{available_run, file_path, finish};
 use crate::backups::ssr::{Starter, queries, tools};
 use crate::backups::{BackupCheck, BackupRun, CheckKind, CheckOutcome, Evidence};
 use crate::error::AppError;
@@ -76,12 +76,7 @@ async fn hash_file(state: &AppState, key: &str) -> std::io::Result<(i64, String)
 }
 
 async fn list_contents(state: &AppState, key: &str) -> Result<(Vec<String>, usize), String> {
-    let path = state
-        .backups
-        .store
-        .path(key)
-        .await
-        .map_err(|e| format!("could not read the backup file: {e}"))?;
+    let path = file_path(state, key).await?;
     let mut command = tools::command("pg_restore", None)?;
     command.arg("--list").arg(&path);
     let (status, listing, stderr) = tools::output(command)
