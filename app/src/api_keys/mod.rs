@@ -1,20 +1,19 @@
 //! API keys: how machines authenticate to Opsdeck's HTTP APIs (the ingest
-//! API first). The types the Settings › API keys page shows, its server
-//! functions (admins only) and, under `ssr`, the queries, key generation and
-//! the bearer-key check the ingest handler uses.
+//! API first). This file holds the types the Settings › API keys page
+//! shows; its server functions (admins only) are in `api` (re-exported
+//! here); under `ssr`, the queries, key generation and the bearer-key check
+//! the ingest handler uses.
 //!
 //! A key is shown once, when it is created; only its SHA-256 is stored.
 
 use chrono::{DateTime, Utc};
-use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
-#[cfg(feature = "ssr")]
-use crate::auth::{permissions::Permission, ssr::acting};
-use crate::error::AppError;
-
+pub mod api;
 #[cfg(feature = "ssr")]
 pub mod ssr;
+
+pub use api::*;
 
 /// What a key may be used for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -37,6 +36,14 @@ impl Scope {
 
     pub fn parse(value: &str) -> Option<Scope> {
         Scope::ALL.into_iter().find(|scope| scope.as_str() == value.trim())
+    }
+
+    /// The scopes ticked on the create form, in [`Scope::ALL`]'s order.
+    pub fn chosen(ingest: bool, deployments_write: bool) -> Vec<Scope> {
+        [(ingest, Scope::Ingest), (deployments_write, Scope::DeploymentsWrite)]
+            .into_iter()
+            .filter_map(|(chosen, scope)| chosen.then_some(scope))
+            .collect()
     }
 }
 
@@ -89,95 +96,6 @@ pub struct CreatedApiKey {
     pub secret: String,
 }
 
-/// Every key, newest first (revoked ones too: they explain old audit entries).
-#[server(endpoint = "api-keys/list")]
-pub async fn list_api_keys() -> Result<Vec<ApiKeySummary>, AppError> {
-    crate::error::respond(
-        async move {
-            acting(Permission::ManageApiKeys).await?;
-            ssr::manage::list(&crate::state::app_state()?).await
-        }
-        .await,
-    )
-}
-
-/// Creates a key. `expires_in_days` 0 means it never expires.
-#[server(endpoint = "api-keys/create")]
-pub async fn create_api_key(
-    name: String,
-    #[server(default)] scope_ingest: bool,
-    #[server(default)] scope_deployments_write: bool,
-    #[server(default)] expires_in_days: u32,
-) -> Result<CreatedApiKey, AppError> {
-    crate::error::respond(
-        async move {
-            let admin = acting(Permission::ManageApiKeys).await?;
-            let scopes: Vec<Scope> = [
-                (scope_ingest, Scope::Ingest),
-                (scope_deployments_write, Scope::DeploymentsWrite),
-            ]
-            .into_iter()
-            .filter_map(|(chosen, scope)| chosen.then_some(scope))
-            .collect();
-            let new = ssr::NewApiKey::parse(&name, scopes, expires_in_days, Utc::now())?;
-            let created = ssr::manage::create(&crate::state::app_state()?, admin.actor, admin.client, new).await?;
-            // A plain form post (no JavaScript) is answered with a redirect,
-            // which cannot carry the key: the page it leads to takes it from
-            // the session, and the redirect's body holds no secret.
-            if crate::error::is_plain_form_post() {
-                ssr::shown_once::keep(&created).await?;
-                leptos_axum::redirect("/settings/api-keys#new-key");
-                return Ok(CreatedApiKey {
-                    secret: String::new(),
-                    ..created
-                });
-            }
-            Ok(created)
-        }
-        .await,
-    )
-}
-
-/// The key this admin's latest plain form post created, once: without
-/// JavaScript the API keys page shows it after the post's redirect.
-#[server(endpoint = "api-keys/take-created")]
-pub async fn take_created_api_key() -> Result<Option<CreatedApiKey>, AppError> {
-    crate::error::respond(
-        async move {
-            acting(Permission::ManageApiKeys).await?;
-            ssr::shown_once::take().await
-        }
-        .await,
-    )
-}
-
-/// Revokes a key at once; a revoked key is refused from then on.
-#[server(endpoint = "api-keys/revoke")]
-pub async fn revoke_api_key(key_id: i64) -> Result<ApiKeySummary, AppError> {
-    crate::error::respond(
-        async move {
-            let admin = acting(Permission::ManageApiKeys).await?;
-            ssr::manage::revoke(&crate::state::app_state()?, &admin, key_id).await
-        }
-        .await,
-    )
-}
-
-/// Sets when a key expires: `expires_on` is a `YYYY-MM-DD` date (the key
-/// expires at 00:00 UTC that day; a past date expires it at once), or empty
-/// for never.
-#[server(endpoint = "api-keys/set-expiry")]
-pub async fn set_api_key_expiry(key_id: i64, #[server(default)] expires_on: String) -> Result<ApiKeySummary, AppError> {
-    crate::error::respond(
-        async move {
-            let admin = acting(Permission::ManageApiKeys).await?;
-            let expires_at = ssr::parse_expiry_date(&expires_on)?;
-            ssr::manage::set_expiry(&crate::state::app_state()?, &admin, key_id, expires_at).await
-        }
-        .await,
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -188,6 +106,9 @@ mod tests {
             assert_eq!(Scope::parse(scope.as_str()), Some(scope));
         }
         assert_eq!(Scope::parse("admin"), None);
+        assert_eq!(Scope::chosen(true, true), Scope::ALL.to_vec());
+        assert_eq!(Scope::chosen(false, true), vec![Scope::DeploymentsWrite]);
+        assert!(Scope::chosen(false, false).is_empty());
     }
 
     #[test]

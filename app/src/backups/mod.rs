@@ -2,240 +2,329 @@
 //! `pg_dump`, its checksum and row counts) and checks (verification,
 //! restore tests, restores into a new database) with their evidence.
 //!
-//! The server functions here are the Backups pages' (and mirror the CLI's
-//! `opsdeck backup …`): reading needs `ReadBackups`, running, verifying and
-//! restore-testing `RunBackups`, managing targets, restoring into a new
-//! database and downloading `ManageBackups`. Long work is started and
-//! answered at once; the page follows it until it ends.
-
-mod types;
+//! This file holds what the Backups pages, the CLI and the JSON output show
+//! of them. No type here carries a connection URL: targets show their host
+//! and database only. The server functions are in `api` (re-exported here),
+//! their services and SQL under `ssr`.
 
 #[cfg(feature = "ssr")]
 pub mod settings;
 #[cfg(feature = "ssr")]
 pub mod ssr;
 
-use leptos::prelude::*;
+pub mod api;
+pub use api::*;
 
-#[cfg(feature = "ssr")]
-use crate::auth::{permissions::Permission, ssr::acting};
-use crate::error::AppError;
-#[cfg(feature = "ssr")]
-use crate::state::app_state;
-pub use types::*;
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
 
 /// Runs shown per page.
 pub const RUNS_PER_PAGE: i64 = 20;
 
-#[cfg(feature = "ssr")]
-mod server {
-    use super::*;
-    use crate::auth::CurrentUser;
-    use crate::auth::permissions::allows;
-    use crate::state::AppState;
+/// Where a run stands. A run is `succeeded` only once its file is complete,
+/// checksummed and renamed into place.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RunStatus {
+    Running,
+    Succeeded,
+    Failed,
+}
 
-    pub fn may(user: &CurrentUser) -> (bool, bool) {
-        (
-            allows(user.role, Permission::RunBackups),
-            allows(user.role, Permission::ManageBackups),
-        )
+impl RunStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RunStatus::Running => "running",
+            RunStatus::Succeeded => "succeeded",
+            RunStatus::Failed => "failed",
+        }
     }
 
-    pub fn own_location(state: &AppState) -> String {
-        state.backups.own_url.location()
+    pub fn parse(value: &str) -> Option<RunStatus> {
+        [RunStatus::Running, RunStatus::Succeeded, RunStatus::Failed]
+            .into_iter()
+            .find(|status| status.as_str() == value)
     }
 }
 
-/// Targets and one page of runs (newest first, older than run `before`).
-#[server(endpoint = "backups/overview")]
-pub async fn get_backups(target: Option<i64>, before: Option<i64>) -> Result<BackupsOverview, AppError> {
-    crate::error::respond(
-        async move {
-            let user = acting(Permission::ReadBackups).await?.user;
-            let state = app_state()?;
-            let mut conn = state.connection("db acquire").await?;
-            let targets = ssr::queries::targets(&mut conn, &server::own_location(&state))
-                .await
-                .map_err(|e| AppError::internal("list backup targets", e))?;
-            let mut runs = ssr::queries::runs(&mut conn, target, before, RUNS_PER_PAGE + 1)
-                .await
-                .map_err(|e| AppError::internal("list backup runs", e))?;
-            let older = (runs.len() as i64 > RUNS_PER_PAGE).then(|| {
-                runs.truncate(RUNS_PER_PAGE as usize);
-                runs.last().map(|run| run.id)
-            });
-            let busy = ssr::queries::busy(&mut conn, None)
-                .await
-                .map_err(|e| AppError::internal("backup activity", e))?;
-            let (may_run, may_manage) = server::may(&user);
-            Ok(BackupsOverview {
-                targets,
-                runs,
-                older: older.flatten(),
-                busy,
-                may_run,
-                may_manage,
-            })
-        }
-        .await,
-    )
+/// What started a run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RunTrigger {
+    Schedule,
+    Manual,
+    BeforeMigration,
 }
 
-/// One run with its target and checks.
-#[server(endpoint = "backups/run-detail")]
-pub async fn get_backup_run(run_id: i64) -> Result<RunDetail, AppError> {
-    crate::error::respond(
-        async move {
-            let user = acting(Permission::ReadBackups).await?.user;
-            let state = app_state()?;
-            let mut conn = state.connection("db acquire").await?;
-            let run = ssr::queries::run(&mut conn, run_id)
-                .await
-                .map_err(|e| AppError::internal("load backup run", e))?
-                .ok_or(AppError::NotFound)?;
-            let target = ssr::queries::target(&mut conn, run.target_id, &server::own_location(&state))
-                .await
-                .map_err(|e| AppError::internal("load backup target", e))?
-                .ok_or(AppError::NotFound)?;
-            let checks = ssr::queries::checks_of(&mut conn, run_id)
-                .await
-                .map_err(|e| AppError::internal("list backup checks", e))?;
-            let busy = run.status == RunStatus::Running
-                || ssr::queries::busy(&mut conn, Some(run_id))
-                    .await
-                    .map_err(|e| AppError::internal("backup activity", e))?;
-            let (may_run, may_manage) = server::may(&user);
-            Ok(RunDetail {
-                run,
-                target,
-                checks,
-                busy,
-                may_run,
-                may_manage,
-            })
+impl RunTrigger {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RunTrigger::Schedule => "schedule",
+            RunTrigger::Manual => "manual",
+            RunTrigger::BeforeMigration => "before-migration",
         }
-        .await,
-    )
+    }
+
+    pub fn parse(value: &str) -> Option<RunTrigger> {
+        [RunTrigger::Schedule, RunTrigger::Manual, RunTrigger::BeforeMigration]
+            .into_iter()
+            .find(|trigger| trigger.as_str() == value)
+    }
 }
 
-/// "Run backup now": records the run and starts it; the answer is the run
-/// as it starts (`running`).
-#[server(endpoint = "backups/run")]
-pub async fn run_backup(target_id: i64) -> Result<BackupRun, AppError> {
-    crate::error::respond(
-        async move {
-            let starter = ssr::Starter::user(&acting(Permission::RunBackups).await?);
-            let state = app_state()?;
-            let run_id = ssr::dump::start_run(&state, target_id, RunTrigger::Manual, &starter).await?;
-            let mut conn = state.connection("db acquire").await?;
-            let run = ssr::queries::run(&mut conn, run_id)
-                .await
-                .map_err(|e| AppError::internal("load backup run", e))?
-                .ok_or(AppError::NotFound)?;
-            drop(conn);
-            tokio::spawn(async move {
-                if let Err(error) = ssr::dump::perform_run(&state, run_id, &starter).await {
-                    tracing::error!(%error, run_id, "backup run could not be recorded");
-                }
-            });
-            Ok(run)
-        }
-        .await,
-    )
+/// What a check of a backup did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CheckKind {
+    /// Checksum recomputed, archive contents listed (`pg_restore --list`).
+    Verify,
+    /// Restored into a temporary database, row counts compared, dropped.
+    RestoreTest,
+    /// Restored into a new database an admin named, which is kept.
+    Restore,
 }
 
-/// "Verify": checksum and archive contents, checked now.
-#[server(endpoint = "backups/verify")]
-pub async fn verify_backup(run_id: i64) -> Result<BackupCheck, AppError> {
-    crate::error::respond(
-        async move {
-            let starter = ssr::Starter::user(&acting(Permission::RunBackups).await?);
-            let state = app_state()?;
-            ssr::checks::verify(&state, run_id, &starter).await
+impl CheckKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CheckKind::Verify => "verify",
+            CheckKind::RestoreTest => "restore_test",
+            CheckKind::Restore => "restore",
         }
-        .await,
-    )
+    }
+
+    pub fn parse(value: &str) -> Option<CheckKind> {
+        [CheckKind::Verify, CheckKind::RestoreTest, CheckKind::Restore]
+            .into_iter()
+            .find(|kind| kind.as_str() == value)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            CheckKind::Verify => "Verification",
+            CheckKind::RestoreTest => "Restore test",
+            CheckKind::Restore => "Restore into a new database",
+        }
+    }
 }
 
-/// "Restore test": started now, followed on the run's page.
-#[server(endpoint = "backups/restore-test")]
-pub async fn restore_test_backup(run_id: i64) -> Result<BackupCheck, AppError> {
-    crate::error::respond(
-        async move {
-            let starter = ssr::Starter::user(&acting(Permission::RunBackups).await?);
-            let state = app_state()?;
-            let check = ssr::checks::start_restore(&state, run_id, CheckKind::RestoreTest, None, &starter).await?;
-            spawn_restore(state, check.clone(), starter);
-            Ok(check)
-        }
-        .await,
-    )
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CheckOutcome {
+    Pass,
+    Fail,
 }
 
-/// "Restore into new database" (admins): never an existing database.
-#[server(endpoint = "backups/restore-into")]
-pub async fn restore_backup_into(run_id: i64, database: String) -> Result<BackupCheck, AppError> {
-    crate::error::respond(
-        async move {
-            let starter = ssr::Starter::user(&acting(Permission::ManageBackups).await?);
-            let state = app_state()?;
-            let check =
-                ssr::checks::start_restore(&state, run_id, CheckKind::Restore, Some(&database), &starter).await?;
-            spawn_restore(state, check.clone(), starter);
-            Ok(check)
+impl CheckOutcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CheckOutcome::Pass => "pass",
+            CheckOutcome::Fail => "fail",
         }
-        .await,
-    )
+    }
+
+    pub fn parse(value: &str) -> Option<CheckOutcome> {
+        [CheckOutcome::Pass, CheckOutcome::Fail]
+            .into_iter()
+            .find(|outcome| outcome.as_str() == value)
+    }
 }
 
-#[cfg(feature = "ssr")]
-fn spawn_restore(state: crate::state::AppState, check: BackupCheck, starter: ssr::Starter) {
-    tokio::spawn(async move {
-        if let Err(error) = ssr::checks::perform_restore(&state, &check, &starter).await {
-            tracing::error!(%error, check = check.id, "restore could not be recorded");
-        }
-    });
+/// A database Opsdeck backs up.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BackupTarget {
+    pub id: i64,
+    pub name: String,
+    /// Opsdeck's own database (always present, cannot be deleted).
+    pub is_self: bool,
+    /// `host:port/database`: never the user or password.
+    pub location: String,
+    /// Cron expression (UTC), or `None` for by hand only.
+    pub schedule: Option<String>,
+    pub restore_schedule: Option<String>,
+    pub keep_last: Option<i32>,
+    pub keep_days: Option<i32>,
+    pub last_success_at: Option<DateTime<Utc>>,
+    pub next_run_at: Option<DateTime<Utc>>,
+    pub next_restore_test_at: Option<DateTime<Utc>>,
 }
 
-/// Adds a target (no `target_id`) or changes one. A blank connection URL
-/// keeps the stored one; blank schedules and retention fields mean none.
-#[server(endpoint = "backups/save-target")]
-pub async fn save_backup_target(
-    #[server(default)] target_id: Option<i64>,
-    #[server(default)] name: String,
-    #[server(default)] connection_url: String,
-    #[server(default)] schedule: String,
-    #[server(default)] restore_schedule: String,
-    #[server(default)] keep_last: String,
-    #[server(default)] keep_days: String,
-) -> Result<BackupTarget, AppError> {
-    crate::error::respond(
-        async move {
-            let starter = ssr::Starter::user(&acting(Permission::ManageBackups).await?);
-            let state = app_state()?;
-            let draft = ssr::targets::TargetDraft::parse(
-                &name,
-                &connection_url,
-                &schedule,
-                &restore_schedule,
-                &keep_last,
-                &keep_days,
-            )?;
-            ssr::targets::save(&state, &starter, target_id, draft).await
+impl BackupTarget {
+    /// "last 7, 30 days", or "keep all".
+    pub fn retention_text(&self) -> String {
+        let parts: Vec<String> = [
+            self.keep_last.map(|n| format!("last {n}")),
+            self.keep_days.map(|d| format!("{d} days")),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        if parts.is_empty() {
+            "keep all".to_string()
+        } else {
+            parts.join(" + ")
         }
-        .await,
-    )
+    }
 }
 
-/// Deletes a target, its records and its backup files (after confirmation).
-#[server(endpoint = "backups/delete-target")]
-pub async fn delete_backup_target(target_id: i64) -> Result<(), AppError> {
-    crate::error::respond(
-        async move {
-            let starter = ssr::Starter::user(&acting(Permission::ManageBackups).await?);
-            let state = app_state()?;
-            ssr::targets::delete(&state, &starter, target_id).await
-        }
-        .await,
-    )
+/// The latest check of one kind, for the list's at-a-glance badges.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CheckSummary {
+    pub id: i64,
+    /// `None` while it runs.
+    pub outcome: Option<CheckOutcome>,
+    pub started_at: DateTime<Utc>,
+    pub finished_at: Option<DateTime<Utc>>,
 }
+
+/// One backup run.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct BackupRun {
+    pub id: i64,
+    pub target_id: i64,
+    pub target_name: String,
+    pub trigger: RunTrigger,
+    /// The user's email, `cli` or `scheduler`.
+    pub started_by: String,
+    pub started_at: DateTime<Utc>,
+    pub finished_at: Option<DateTime<Utc>>,
+    pub status: RunStatus,
+    /// Bytes written so far (while running) or in all.
+    pub progress_bytes: i64,
+    pub size_bytes: Option<i64>,
+    pub sha256: Option<String>,
+    /// The file's key in the backup store.
+    pub location: Option<String>,
+    pub server_version: Option<String>,
+    /// Rows per `schema.table` at backup time.
+    pub table_counts: Option<BTreeMap<String, i64>>,
+    pub error: Option<String>,
+    pub pruned_at: Option<DateTime<Utc>>,
+    pub last_verify: Option<CheckSummary>,
+    pub last_restore_test: Option<CheckSummary>,
+}
+
+impl BackupRun {
+    pub fn duration_secs(&self) -> Option<f64> {
+        self.finished_at
+            .map(|end| (end - self.started_at).num_milliseconds() as f64 / 1000.0)
+    }
+
+    /// A backup whose file can be verified, restore-tested and downloaded.
+    pub fn is_available(&self) -> bool {
+        self.status == RunStatus::Succeeded && self.pruned_at.is_none()
+    }
+
+    /// The first 8 hex digits of the checksum: enough to tell backups apart.
+    pub fn short_sha(&self) -> Option<String> {
+        self.sha256.as_ref().map(|sha| sha.chars().take(8).collect())
+    }
+}
+
+/// A table whose row count differed (or that was missing) after a restore.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CountDifference {
+    pub table: String,
+    /// At backup time; `None`: not in the backup's counts.
+    pub expected: Option<i64>,
+    /// After restoring; `None`: the table is missing.
+    pub actual: Option<i64>,
+}
+
+/// What a check found. Fields not concerning its kind stay empty.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Evidence {
+    pub duration_ms: Option<u64>,
+    /// Why it failed, when it could not finish its comparison.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    // Verification
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expected_sha256: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub actual_sha256: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expected_size: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub actual_size: Option<i64>,
+    /// Entries in the archive's table of contents.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub toc_entries: Option<usize>,
+    /// Tables counted at backup time without a TABLE DATA entry in the archive.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub missing_table_data: Vec<String>,
+    // Restores
+    /// The database restored into (dropped again after a restore test).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub database: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tables_compared: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rows_compared: Option<i64>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub differences: Vec<CountDifference>,
+    /// Whether the temporary database was dropped (restore tests).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dropped: Option<bool>,
+}
+
+/// One check of a backup, with its evidence.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BackupCheck {
+    pub id: i64,
+    pub run_id: i64,
+    pub kind: CheckKind,
+    pub started_by: String,
+    pub started_at: DateTime<Utc>,
+    pub finished_at: Option<DateTime<Utc>>,
+    /// `None` while it runs.
+    pub outcome: Option<CheckOutcome>,
+    pub evidence: Evidence,
+}
+
+/// The Backups page: targets, one page of runs, and what the viewer may do.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct BackupsOverview {
+    pub targets: Vec<BackupTarget>,
+    pub runs: Vec<BackupRun>,
+    /// The `before` of the next (older) page, when there is one.
+    pub older: Option<i64>,
+    /// Whether anything (a run or a check) is running: the page refreshes.
+    pub busy: bool,
+    pub may_run: bool,
+    pub may_manage: bool,
+}
+
+/// One run's page.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RunDetail {
+    pub run: BackupRun,
+    pub target: BackupTarget,
+    /// Newest first.
+    pub checks: Vec<BackupCheck>,
+    pub busy: bool,
+    pub may_run: bool,
+    pub may_manage: bool,
+}
+
+/// Whole bytes as `12.3 MB`.
+pub fn human_bytes(bytes: i64) -> String {
+    const UNITS: [&str; 5] = ["B", "kB", "MB", "GB", "TB"];
+    let mut value = bytes.max(0) as f64;
+    let mut unit = 0;
+    while value >= 1000.0 && unit < UNITS.len() - 1 {
+        value /= 1000.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{bytes} B")
+    } else {
+        format!("{value:.1} {}", UNITS[unit])
+    }
+}
+
+#[cfg(test)]
+mod tests;

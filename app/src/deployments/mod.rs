@@ -3,23 +3,23 @@
 //!
 //! CI records them through `POST /api/v1/deployments` (the server's
 //! `deployments` module, with an API key), operators from the Deployments
-//! page through the server functions here. Both go through the same parser
-//! (`draft`) and the same audited writes (`ssr::record`). `filter` parses the
-//! page's URL query, `impact` holds the before/after rule, and `ssr` (server
-//! only) the queries.
+//! page through the server functions in `api` (re-exported here), whose
+//! bodies are `ssr::page`. Both go through the same parser (`draft`) and the
+//! same audited writes (`ssr::record`). `filter` parses the page's URL
+//! query, `impact` holds the before/after rule, and `ssr` (server only) the
+//! queries.
 
 use chrono::{DateTime, Utc};
-use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::error::AppError;
-
+pub mod api;
 pub mod draft;
 pub mod filter;
 pub mod impact;
 #[cfg(feature = "ssr")]
 pub mod ssr;
 
+pub use api::*;
 pub use draft::{DeploymentDraft, Finish, NewDeployment};
 pub use filter::{DeploymentFilter, DeploymentQuery, SortKey};
 pub use impact::{Impact, ImpactWindow, Verdict};
@@ -163,57 +163,6 @@ impl DeploymentListing {
     pub fn has_more(&self) -> bool {
         i64::from(self.page + 1) * PAGE_SIZE < self.total
     }
-}
-
-/// The Deployments page: one page of the filtered, sorted table with each
-/// row's impact, and the timeline.
-#[server(endpoint = "deployments/list")]
-pub async fn list_deployments(#[server(default)] filter: DeploymentFilter) -> Result<DeploymentListing, AppError> {
-    crate::error::respond(ssr::listing(filter).await)
-}
-
-/// Records a deployment from the page (operators and admins). Times are UTC;
-/// an empty start means now, an empty finish with a final status means now.
-#[allow(clippy::too_many_arguments)]
-#[server(endpoint = "deployments/record")]
-pub async fn record_deployment(
-    service: String,
-    version: String,
-    #[server(default)] environment: String,
-    #[server(default)] commit: String,
-    status: String,
-    #[server(default)] started_at: String,
-    #[server(default)] finished_at: String,
-    #[server(default)] deployed_by: String,
-    #[server(default)] notes_url: String,
-) -> Result<Deployment, AppError> {
-    crate::error::respond(
-        async move {
-            let draft = DeploymentDraft {
-                service: Some(service),
-                version: Some(version),
-                environment: Some(environment),
-                commit: Some(commit),
-                status: Some(status),
-                started_at: Some(started_at),
-                finished_at: Some(finished_at),
-                deployed_by: Some(deployed_by),
-                notes_url: Some(notes_url),
-            };
-            ssr::record_from_page(draft).await
-        }
-        .await,
-    )
-}
-
-/// Finishes a started deployment with its final status (operators and admins).
-#[server(endpoint = "deployments/finish")]
-pub async fn finish_deployment(
-    deployment_id: i64,
-    status: String,
-    #[server(default)] finished_at: String,
-) -> Result<Deployment, AppError> {
-    crate::error::respond(ssr::finish_from_page(deployment_id, &status, &finished_at).await)
 }
 
 #[cfg(test)]

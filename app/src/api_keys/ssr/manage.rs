@@ -62,12 +62,17 @@ pub async fn create(
     })
 }
 
-pub async fn revoke(state: &AppState, admin: &Caller, key_id: i64) -> Result<ApiKeySummary, AppError> {
-    let mut tx = state.begin("begin").await?;
-    let before = lock(&mut tx, key_id)
+/// The key, its row locked until the transaction ends, or `NotFound`.
+async fn lock_existing(conn: &mut sqlx::PgConnection, key_id: i64) -> Result<ApiKeySummary, AppError> {
+    lock(conn, key_id)
         .await
         .map_err(|e| AppError::internal("lock api key", e))?
-        .ok_or(AppError::NotFound)?;
+        .ok_or(AppError::NotFound)
+}
+
+pub async fn revoke(state: &AppState, admin: &Caller, key_id: i64) -> Result<ApiKeySummary, AppError> {
+    let mut tx = state.begin("begin").await?;
+    let before = lock_existing(&mut tx, key_id).await?;
     if before.revoked_at.is_some() {
         return Ok(before);
     }
@@ -93,10 +98,7 @@ pub async fn set_expiry(
     expires_at: Option<DateTime<Utc>>,
 ) -> Result<ApiKeySummary, AppError> {
     let mut tx = state.begin("begin").await?;
-    let before = lock(&mut tx, key_id)
-        .await
-        .map_err(|e| AppError::internal("lock api key", e))?
-        .ok_or(AppError::NotFound)?;
+    let before = lock_existing(&mut tx, key_id).await?;
     if before.revoked_at.is_some() {
         return Err(AppError::Conflict(
             "This key is revoked; create a new one instead.".into(),

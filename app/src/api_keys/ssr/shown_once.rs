@@ -48,6 +48,22 @@ pub async fn keep(created: &CreatedApiKey) -> Result<(), AppError> {
     session.save().await.map_err(|e| unavailable(&e))
 }
 
+/// The answer to a create: the key itself, except to a plain form post
+/// (no JavaScript), which is answered with a redirect that cannot carry
+/// it: the page it leads to takes the key from the session, and the
+/// redirect's body holds no secret.
+pub async fn hand_over(created: CreatedApiKey) -> Result<CreatedApiKey, AppError> {
+    if !crate::error::is_plain_form_post() {
+        return Ok(created);
+    }
+    keep(&created).await?;
+    leptos_axum::redirect("/settings/api-keys#new-key");
+    Ok(CreatedApiKey {
+        secret: String::new(),
+        ..created
+    })
+}
+
 /// The key kept by [`keep`], removed from the session: it is returned once.
 pub async fn take() -> Result<Option<CreatedApiKey>, AppError> {
     let session = session().await?;

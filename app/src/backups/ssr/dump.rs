@@ -15,7 +15,7 @@ use sha2::{Digest, Sha256};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
 
 use super::heartbeat::{Heartbeat, Subject};
-use super::{Starter, queries, tools};
+use super::{Starter, load_run, queries, tools};
 use crate::audit::Outcome;
 use crate::audit::ssr::{append, append_and_commit};
 use crate::backups::{BackupRun, RunStatus, RunTrigger};
@@ -84,6 +84,19 @@ pub async fn start_run(
     Ok(run_id)
 }
 
+/// "Run backup now": records the run and performs it in the background;
+/// the answer is the run as it starts (`running`).
+pub async fn run_now(state: AppState, target_id: i64, starter: Starter) -> Result<BackupRun, AppError> {
+    let run_id = start_run(&state, target_id, RunTrigger::Manual, &starter).await?;
+    let run = load_run(&state, run_id).await?;
+    tokio::spawn(async move {
+        if let Err(error) = perform_run(&state, run_id, &starter).await {
+            tracing::error!(%error, run_id, "backup run could not be recorded");
+        }
+    });
+    Ok(run)
+}
+
 /// Takes the backup of a started run and records how it ended; then prunes
 /// the target and records the run's metrics. Never leaves the run
 /// `running`, not even when this future is dropped halfway.
@@ -96,23 +109,13 @@ pub async fn perform_run(state: &AppState, run_id: i64, starter: &Starter) -> Re
     };
     let started = Instant::now();
     let result = dump(state, run_id).await;
-    let mut conn = state.connection("db acquire").await?;
-    let run = queries::run(&mut conn, run_id)
-        .await
-        .map_err(|e| AppError::internal("load backup run", e))?
-        .ok_or(AppError::NotFound)?;
-    drop(conn);
+    let run = load_run(state, run_id).await?;
     match result {
         Ok(dumped) => record_success(state, &run, dumped, starter, started).await?,
         Err(failed) => record_failure(state, run_id, &failed, starter).await?,
     }
     guard.armed = false;
-    let mut conn = state.connection("db acquire").await?;
-    let run = queries::run(&mut conn, run_id)
-        .await
-        .map_err(|e| AppError::internal("load backup run", e))?
-        .ok_or(AppError::NotFound)?;
-    drop(conn);
+    let run = load_run(state, run_id).await?;
     super::metrics::record_run(state, &run).await;
     if run.status == RunStatus::Succeeded
         && let Err(error) = super::retention::prune_target(state, run.target_id, starter).await

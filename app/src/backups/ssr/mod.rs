@@ -13,6 +13,7 @@ pub mod connection;
 pub mod dump;
 pub mod heartbeat;
 pub mod metrics;
+pub mod overview;
 pub mod queries;
 pub mod retention;
 pub mod store;
@@ -24,8 +25,20 @@ use sqlx::PgConnection;
 use crate::audit::Outcome;
 use crate::audit::ssr::{Actor, ClientInfo, NewAuditEntry};
 use crate::auth::ssr::Caller;
+use crate::backups::BackupRun;
 pub use crate::backups::settings::Backups;
+use crate::error::AppError;
+use crate::state::AppState;
 use connection::ConnectionUrl;
+
+/// One run as recorded now, or `NotFound`.
+pub async fn load_run(state: &AppState, run_id: i64) -> Result<BackupRun, AppError> {
+    let mut conn = state.connection("db acquire").await?;
+    queries::run(&mut conn, run_id)
+        .await
+        .map_err(|e| AppError::internal("load backup run", e))?
+        .ok_or(AppError::NotFound)
+}
 
 impl Backups {
     /// The connection URL of a target (Opsdeck's own: `DATABASE_URL`).

@@ -1,13 +1,12 @@
 //! Deployment queries. Each takes a connection (or transaction) so a change
 //! and its audit entry commit together. `record` holds the audited writes
-//! the page and the API share, `page` the server functions' side, `impact`
-//! the before/after numbers read from the metrics rollups.
+//! the page and the API share, `page` what the page's server functions do
+//! (`deployments::api`), `impact` the before/after numbers read from the
+//! metrics rollups.
 
 pub mod impact;
-mod page;
+pub mod page;
 pub mod record;
-
-pub use page::{finish_from_page, listing, record_from_page};
 
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};

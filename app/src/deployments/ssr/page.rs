@@ -1,22 +1,27 @@
-//! The Deployments page's server functions: authorise, parse, query.
+//! What the Deployments page's server functions (`deployments::api`) do
+//! once the caller is authorised: parse, query, record.
 
 use chrono::Utc;
 
-use super::record::{Recorder, finish, record};
+use super::record::{self, Recorder};
 use super::{RecordedBy, count, impact::impacts, known_names, newest, page};
-use crate::auth::permissions::{Permission, allows};
-use crate::auth::ssr::{Caller, acting};
+use crate::auth::permissions::Permission;
+use crate::auth::ssr::Caller;
 use crate::deployments::{
     Deployment, DeploymentDraft, DeploymentFilter, DeploymentListing, DeploymentRow, Finish, NewDeployment, PAGE_SIZE,
     Source, TIMELINE_LIMIT,
 };
 use crate::error::AppError;
+use crate::state::AppState;
 
-pub async fn listing(filter: DeploymentFilter) -> Result<DeploymentListing, AppError> {
-    let user = acting(Permission::ReadDeployments).await?.user;
+/// One page of the filtered, sorted table with each row's impact, and the timeline.
+pub async fn listing(
+    state: &AppState,
+    caller: &Caller,
+    filter: DeploymentFilter,
+) -> Result<DeploymentListing, AppError> {
     let now = Utc::now();
     let query = filter.parse(now)?;
-    let state = crate::state::app_state()?;
     let fail = |what: &'static str| move |e: sqlx::Error| AppError::internal(what, e);
     let mut conn = state.connection("deployments: acquire").await?;
     let total = count(&mut conn, &query).await.map_err(fail("deployments: count"))?;
@@ -42,8 +47,8 @@ pub async fn listing(filter: DeploymentFilter) -> Result<DeploymentListing, AppE
         timeline,
         services,
         environments,
-        can_record: allows(user.role, Permission::RecordDeployments),
-        viewer: user.email,
+        can_record: caller.may(Permission::RecordDeployments),
+        viewer: caller.user.email.clone(),
     })
 }
 
@@ -61,17 +66,22 @@ fn page_recorder(caller: &Caller) -> Recorder {
     }
 }
 
-pub async fn record_from_page(draft: DeploymentDraft) -> Result<Deployment, AppError> {
-    let caller = acting(Permission::RecordDeployments).await?;
+/// Records a deployment typed on the page.
+pub async fn record(state: &AppState, caller: &Caller, draft: DeploymentDraft) -> Result<Deployment, AppError> {
     let new = NewDeployment::parse(&draft, Utc::now())?;
-    record(&crate::state::app_state()?, &page_recorder(&caller), new).await
+    record::record(state, &page_recorder(caller), new).await
 }
 
-pub async fn finish_from_page(id: i64, status: &str, finished_at: &str) -> Result<Deployment, AppError> {
-    let caller = acting(Permission::RecordDeployments).await?;
+/// Finishes a started deployment with the status chosen on the page.
+pub async fn finish(
+    state: &AppState,
+    caller: &Caller,
+    id: i64,
+    status: &str,
+    finished_at: &str,
+) -> Result<Deployment, AppError> {
     let how = Finish::parse(Some(status), Some(finished_at), None, Utc::now())?;
-    let state = crate::state::app_state()?;
-    Ok(finish(&state, &page_recorder(&caller), id, &how, Utc::now())
+    Ok(record::finish(state, &page_recorder(caller), id, &how, Utc::now())
         .await?
         .deployment())
 }

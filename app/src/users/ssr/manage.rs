@@ -121,6 +121,20 @@ pub async fn change_disabled(
     Ok(after)
 }
 
+/// The reset form's password: `None` (generate one) when left empty.
+pub fn reset_password_choice(password: String) -> Result<Option<NewPassword>, AppError> {
+    if !password.is_empty() {
+        return NewPassword::parse("password", password).map(Some);
+    }
+    // A plain form post (no JavaScript) is answered with a redirect, which
+    // cannot carry a generated password to show.
+    if crate::error::is_plain_form_post() {
+        let message = "Without JavaScript, type the new password: a generated one could not be shown.";
+        return Err(AppError::validation("password", message));
+    }
+    Ok(None)
+}
+
 /// Sets `password`, or a generated one when `None` (returned once, for the
 /// admin to pass on). The audit entry says that, never what.
 pub async fn reset_password(

@@ -51,6 +51,14 @@ fn store_unavailable(error: impl std::fmt::Display) -> AppError {
     AppError::Unavailable("The session store cannot be reached right now. Try again shortly.".into())
 }
 
+/// The id of the session making this request, if it has one.
+pub async fn current_session_id() -> Option<String> {
+    match leptos_axum::extract::<tower_sessions::Session>().await {
+        Ok(session) => session.id().map(|id| id.to_string()),
+        Err(_) => None,
+    }
+}
+
 /// The user's live sessions, newest sign-in first. `current_session_id` marks
 /// the one making this request.
 pub async fn list(

@@ -1,202 +1,21 @@
-//! Checking a backup after the fact, with evidence:
-//!
-//! - verify: the file's SHA-256 and size against the record, and its table
-//!   of contents (`pg_restore --list`) against the tables counted;
-//! - restore test: `pg_restore` into a temporary database
-//!   `opsdeck_restore_<run>_<random>`, every table's rows counted and
-//!   compared, the database dropped again whatever happened;
-//! - restore: the same into a new database an admin named, which is kept
-//!   (never an existing one: Opsdeck does not restore over a database).
+//! Restore tests (into a temporary database, dropped again) and restores
+//! into a new database an admin named (kept): `start_restore` records the
+//! check and its audit entry, `perform_restore` restores and compares counts.
 
 use std::collections::BTreeMap;
 use std::time::Instant;
 
 use serde_json::json;
 
-use super::connection::{ConnectionUrl, parse_database_name};
-use super::heartbeat::{Heartbeat, Subject};
-use super::{Starter, queries, tools};
+use super::{audited_action, available_run, file_path, finish, load_check};
 use crate::audit::Outcome;
 use crate::audit::ssr::append_and_commit;
+use crate::backups::ssr::connection::{ConnectionUrl, parse_database_name};
+use crate::backups::ssr::heartbeat::{Heartbeat, Subject};
+use crate::backups::ssr::{Starter, queries, tools};
 use crate::backups::{BackupCheck, BackupRun, CheckKind, CheckOutcome, CountDifference, Evidence};
 use crate::error::AppError;
 use crate::state::AppState;
-
-/// A backup whose file still exists, or why it cannot be checked.
-async fn available_run(state: &AppState, run_id: i64) -> Result<BackupRun, AppError> {
-    let mut conn = state.connection("db acquire").await?;
-    let run = queries::run(&mut conn, run_id)
-        .await
-        .map_err(|e| AppError::internal("load backup run", e))?
-        .ok_or(AppError::NotFound)?;
-    if !run.is_available() {
-        return Err(AppError::Conflict(
-            "This backup has no file to check: it did not succeed or was pruned.".into(),
-        ));
-    }
-    Ok(run)
-}
-
-async fn load_check(state: &AppState, id: i64) -> Result<BackupCheck, AppError> {
-    let mut conn = state.connection("db acquire").await?;
-    queries::check(&mut conn, id)
-        .await
-        .map_err(|e| AppError::internal("load backup check", e))?
-        .ok_or(AppError::NotFound)
-}
-
-fn audited_action(kind: CheckKind) -> &'static str {
-    match kind {
-        CheckKind::Verify => "backup.verify",
-        CheckKind::RestoreTest => "backup.restore_test",
-        CheckKind::Restore => "backup.restore",
-    }
-}
-
-/// Records how a check ended, with its audit entry, in one transaction.
-async fn finish(
-    state: &AppState,
-    check_id: i64,
-    run_id: i64,
-    kind: CheckKind,
-    outcome: CheckOutcome,
-    evidence: &Evidence,
-    starter: &Starter,
-) -> Result<BackupCheck, AppError> {
-    let mut tx = state.begin("begin").await?;
-    queries::finish_check(&mut tx, check_id, outcome, evidence)
-        .await
-        .map_err(|e| AppError::internal("finish backup check", e))?;
-    let action = match kind {
-        CheckKind::Verify => audited_action(kind).to_string(),
-        _ => format!("{}.finished", audited_action(kind)),
-    };
-    let after = json!({ "check_id": check_id, "outcome": outcome.as_str(), "evidence": evidence });
-    let audit_outcome = match outcome {
-        CheckOutcome::Pass => Outcome::Success,
-        CheckOutcome::Fail => Outcome::Failure,
-    };
-    append_and_commit(
-        tx,
-        &state.audit_key,
-        starter
-            .entry(&action, audit_outcome)
-            .target("backup_run", run_id)
-            .change(None, Some(after)),
-        "backups: audit",
-    )
-    .await?;
-    load_check(state, check_id).await
-}
-
-/// Verifies a backup now and returns the recorded check.
-pub async fn verify(state: &AppState, run_id: i64, starter: &Starter) -> Result<BackupCheck, AppError> {
-    let run = available_run(state, run_id).await?;
-    let mut conn = state.connection("db acquire").await?;
-    let check_id = queries::insert_check(
-        &mut conn,
-        run_id,
-        CheckKind::Verify,
-        &starter.label,
-        &Evidence::default(),
-    )
-    .await
-    .map_err(|e| AppError::internal("insert backup check", e))?;
-    drop(conn);
-    let started = Instant::now();
-    let mut evidence = verify_file(state, &run).await;
-    evidence.duration_ms = Some(started.elapsed().as_millis() as u64);
-    let passed = evidence.error.is_none()
-        && evidence.actual_sha256 == evidence.expected_sha256
-        && evidence.actual_size == evidence.expected_size
-        && evidence.missing_table_data.is_empty();
-    let outcome = if passed { CheckOutcome::Pass } else { CheckOutcome::Fail };
-    finish(state, check_id, run_id, CheckKind::Verify, outcome, &evidence, starter).await
-}
-
-async fn verify_file(state: &AppState, run: &BackupRun) -> Evidence {
-    let mut evidence = Evidence {
-        expected_sha256: run.sha256.clone(),
-        expected_size: run.size_bytes,
-        ..Evidence::default()
-    };
-    let Some(key) = run.location.as_deref() else {
-        evidence.error = Some("the record names no file".into());
-        return evidence;
-    };
-    match hash_file(state, key).await {
-        Ok((size, sha)) => {
-            evidence.actual_size = Some(size);
-            evidence.actual_sha256 = Some(sha);
-        }
-        Err(error) => {
-            evidence.error = Some(format!("could not read the backup file: {error}"));
-            return evidence;
-        }
-    }
-    match list_contents(state, key).await {
-        Ok(data_entries) => {
-            evidence.toc_entries = Some(data_entries.1);
-            evidence.missing_table_data = run
-                .table_counts
-                .iter()
-                .flat_map(|counts| counts.keys())
-                .filter(|table| !data_entries.0.contains(*table))
-                .cloned()
-                .collect();
-        }
-        Err(error) => evidence.error = Some(error),
-    }
-    evidence
-}
-
-async fn hash_file(state: &AppState, key: &str) -> std::io::Result<(i64, String)> {
-    let file = state.backups.store.open(key).await?;
-    super::dump::copy_hashing(file, &mut tokio::io::sink(), &std::sync::atomic::AtomicI64::new(0)).await
-}
-
-async fn list_contents(state: &AppState, key: &str) -> Result<(Vec<String>, usize), String> {
-    let path = state
-        .backups
-        .store
-        .path(key)
-        .await
-        .map_err(|e| format!("could not read the backup file: {e}"))?;
-    let mut command = tools::command("pg_restore", None)?;
-    command.arg("--list").arg(&path);
-    let (status, listing, stderr) = tools::output(command)
-        .await
-        .map_err(|e| format!("could not run pg_restore: {e}"))?;
-    if !status.success() {
-        let how = status
-            .code()
-            .map_or("was killed".into(), |code| format!("exited with status {code}"));
-        return Err(format!("pg_restore --list {how}: {stderr}"));
-    }
-    Ok(table_data_entries(&listing))
-}
-
-/// Parses a `pg_restore --list` listing: `schema.table` of each TABLE DATA
-/// entry (`<id>; <oid> <oid> TABLE DATA <schema> <table> <owner>`) and the entry count.
-fn table_data_entries(listing: &str) -> (Vec<String>, usize) {
-    let entries: Vec<&str> = listing
-        .lines()
-        .map(str::trim)
-        .filter(|line| !line.is_empty() && !line.starts_with(';'))
-        .collect();
-    let tables = entries
-        .iter()
-        .filter_map(|line| {
-            let (_, rest) = line.split_once("; ")?;
-            let fields: Vec<&str> = rest.split_whitespace().collect();
-            match fields.as_slice() {
-                [_, _, "TABLE", "DATA", schema, table, ..] => Some(format!("{schema}.{table}")),
-                _ => None,
-            }
-        })
-        .collect();
-    (tables, entries.len())
-}
 
 /// Records a restore test (or a restore into `database`) as running, with
 /// its audit entry; `perform_restore` then does it.
@@ -239,6 +58,25 @@ pub async fn start_restore(
     )
     .await?;
     load_check(state, check_id).await
+}
+
+/// Records a restore test (or a restore into `database`) and performs it
+/// in the background: the page follows it on the run's page.
+pub async fn restore_now(
+    state: AppState,
+    run_id: i64,
+    kind: CheckKind,
+    database: Option<&str>,
+    starter: Starter,
+) -> Result<BackupCheck, AppError> {
+    let check = start_restore(&state, run_id, kind, database, &starter).await?;
+    let started = check.clone();
+    tokio::spawn(async move {
+        if let Err(error) = perform_restore(&state, &started, &starter).await {
+            tracing::error!(%error, check = started.id, "restore could not be recorded");
+        }
+    });
+    Ok(check)
 }
 
 /// Opsdeck never restores over a database: an existing name is refused.
@@ -353,12 +191,7 @@ async fn restore_and_compare(
 
 async fn restore_into(state: &AppState, run: &BackupRun, target: &ConnectionUrl) -> Result<(), String> {
     let key = run.location.as_deref().ok_or("the record names no file")?;
-    let path = state
-        .backups
-        .store
-        .path(key)
-        .await
-        .map_err(|e| format!("could not read the backup file: {e}"))?;
+    let path = file_path(state, key).await?;
     let mut command = tools::command("pg_restore", Some(target))?;
     command
         .arg("--no-owner")
@@ -429,17 +262,6 @@ fn differences(expected: &BTreeMap<String, i64>, actual: &BTreeMap<String, i64>)
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn table_data_entries_are_read_from_the_listing() {
-        let listing = ";\n; Archive created at 2026-11-24\n;\n\
-            215; 1259 16390 TABLE public users postgres\n\
-            3383; 0 16390 TABLE DATA public users postgres\n\
-            3384; 0 16400 TABLE DATA public request_events_p20261124 postgres\n";
-        let (tables, entries) = table_data_entries(listing);
-        assert_eq!(entries, 3);
-        assert_eq!(tables, vec!["public.users", "public.request_events_p20261124"]);
-    }
 
     #[test]
     fn differences_name_changed_missing_and_new_tables() {

@@ -1,5 +1,6 @@
-//! User queries. Each takes a connection (or transaction) so a change and
-//! its audit entry commit together. `manage` holds what the Users page's
+//! The server side of users. This file holds the queries, each taking a
+//! connection (or transaction) so a change and its audit entry commit
+//! together, and creating a user; `manage` holds what the Users page's
 //! server functions do with them (change, audit, then end sessions);
 //! `sessions` reads and ends a user's sessions in Redis.
 
@@ -252,8 +253,7 @@ impl NewUser {
         } else {
             display_name.to_string()
         };
-        let role = Role::parse(role)
-            .ok_or_else(|| AppError::validation("role", "Choose one of admin, operator, support, manager, viewer."))?;
+        let role = super::parse_role(role)?;
         let password = crate::auth::password::NewPassword::parse("password", password)?;
         Ok(NewUser {
             email,
