@@ -3,6 +3,11 @@
 //! The choice is kept in a cookie so the server renders the right theme on
 //! the first byte (no flash), and the switch works with JavaScript disabled:
 //! the form posts to the server function, which redirects back.
+//!
+//! One file, not an area's `mod.rs` + `api.rs` + `ssr/`: the theme reads
+//! and writes nothing but its cookie, so it has no service or query to put
+//! in `ssr/`, and its one server function is a few lines. It is public (the
+//! sign-in page has the switch too), so it does not call `acting`.
 
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -93,7 +98,7 @@ pub fn initial_theme() -> Theme {
     }
 }
 
-/// Public: anyone, signed in or not, may choose a theme (a cookie of their own).
+/// Public: stores the visitor's choice in their own cookie and nothing else.
 #[server(endpoint = "theme/set")]
 pub async fn set_theme(theme: Theme) -> Result<Theme, AppError> {
     let response = expect_context::<leptos_axum::ResponseOptions>();

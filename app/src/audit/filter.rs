@@ -61,20 +61,7 @@ pub struct AuditQuery {
 impl AuditFilter {
     /// Parses every field, naming the first bad one.
     pub fn parse(&self) -> Result<AuditQuery, AppError> {
-        let from = present(&self.from)
-            .map(|v| parse_time(v).map(|(start, _)| start))
-            .transpose()
-            .map_err(|m| AppError::validation("from", m))?;
-        // `to` includes the whole unit it names: "2026-11-24" means up to the end of that day.
-        let until = present(&self.to)
-            .map(|v| parse_time(v).map(|(start, unit)| start + unit))
-            .transpose()
-            .map_err(|m| AppError::validation("to", m))?;
-        if let (Some(from), Some(until)) = (from, until)
-            && until <= from
-        {
-            return Err(AppError::validation("to", "must be after “from”"));
-        }
+        let (from, until) = time_bounds(&self.from, &self.to)?;
         let outcome = present(&self.outcome)
             .map(|v| {
                 Outcome::parse(v).ok_or_else(|| AppError::validation("outcome", "must be success, failure or denied"))
@@ -158,6 +145,29 @@ fn parse_id(field: &str, value: &str) -> Result<i64, AppError> {
         .ok()
         .filter(|id| *id > 0)
         .ok_or_else(|| AppError::validation(field, "must be an entry number"))
+}
+
+/// `[from, until)`, either end open when `None`.
+pub type TimeBounds = (Option<DateTime<Utc>>, Option<DateTime<Utc>>);
+
+/// The half-open range `[from, until)` of a form's `from` and `to` fields
+/// (either may be empty), errors named after the field. `to` includes the
+/// whole unit it names: "2026-11-24" means up to the end of that day.
+pub fn time_bounds(from: &Option<String>, to: &Option<String>) -> Result<TimeBounds, AppError> {
+    let from = present(from)
+        .map(|v| parse_time(v).map(|(start, _)| start))
+        .transpose()
+        .map_err(|m| AppError::validation("from", m))?;
+    let until = present(to)
+        .map(|v| parse_time(v).map(|(start, unit)| start + unit))
+        .transpose()
+        .map_err(|m| AppError::validation("to", m))?;
+    if let (Some(from), Some(until)) = (from, until)
+        && until <= from
+    {
+        return Err(AppError::validation("to", "must be after “from”"));
+    }
+    Ok((from, until))
 }
 
 /// A time as the start of the unit it names and that unit's length.

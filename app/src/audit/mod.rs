@@ -5,17 +5,17 @@
 //! lets `opsdeck audit verify` and the Audit page find the first broken link.
 //!
 //! This file holds the types the Audit page and its server functions share;
-//! `filter` parses the page's filters, `diff` lays out before/after, and
-//! `ssr` (server only) appends, queries and verifies.
+//! `filter` parses the page's filters, `diff` lays out before/after, `api`
+//! holds the server functions, and `ssr` (server only) appends, queries and
+//! verifies.
 
 use chrono::{DateTime, Utc};
-use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::auth::permissions::Role;
-use crate::error::AppError;
 
+pub mod api;
 pub mod diff;
 pub mod filter;
 #[cfg(feature = "ssr")]
@@ -23,6 +23,7 @@ pub mod settings;
 #[cfg(feature = "ssr")]
 pub mod ssr;
 
+pub use api::*;
 pub use filter::{AuditFilter, AuditQuery, Cursor};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -210,27 +211,6 @@ impl std::fmt::Display for ChainReport {
             ChainReport::Broken { id, reason } => write!(f, "Broken at entry {id}: {}", reason.describe(id)),
         }
     }
-}
-
-/// A page of entries, newest first. Summary-only roles get no details.
-#[server(endpoint = "audit/list")]
-pub async fn list_audit_entries(
-    // An empty filter serialises to nothing at all; default it rather than fail.
-    #[server(default)] filter: AuditFilter,
-) -> Result<AuditListing, AppError> {
-    crate::error::respond(ssr::list_for_viewer(filter).await)
-}
-
-/// One entry with its before/after details.
-#[server(endpoint = "audit/entry")]
-pub async fn get_audit_entry(id: i64) -> Result<AuditEntry, AppError> {
-    crate::error::respond(ssr::entry_for_viewer(id).await)
-}
-
-/// Checks the whole hash chain and reports the first broken entry.
-#[server(endpoint = "audit/verify")]
-pub async fn verify_audit_chain() -> Result<ChainReport, AppError> {
-    crate::error::respond(ssr::verify_for_viewer().await)
 }
 
 #[cfg(test)]

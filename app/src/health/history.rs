@@ -2,14 +2,13 @@
 //! own metrics (service `opsdeck`, `health.<check>.response_ms` and
 //! `health.<check>.up` = 1 up, 0.5 degraded, 0 down; see the server's
 //! `self_monitor`), read back as response-time series and as the spans of
-//! time when a check was degraded or down.
+//! time when a check was degraded or down. The server function is in
+//! `health/api.rs`, the reading in `health/ssr/history.rs`.
 
 use chrono::{DateTime, Duration, Utc};
-use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::Status;
-use crate::error::AppError;
 use crate::metrics::MetricPoint;
 use crate::metrics::window::TimeRange;
 
@@ -121,90 +120,6 @@ pub fn incidents(up_minutes: &[MetricPoint]) -> Vec<Incident> {
         }
     }
     found
-}
-
-/// Response-time series and incidents of Postgres and Redis over a range.
-#[server(endpoint = "health/history")]
-pub async fn get_health_history(#[server(default)] query: HealthQuery) -> Result<HealthHistory, AppError> {
-    crate::error::respond(ssr::health_history(query).await)
-}
-
-#[cfg(feature = "ssr")]
-pub mod ssr {
-    use std::collections::BTreeMap;
-
-    use chrono::{Duration, Utc};
-
-    use super::*;
-    use crate::auth::permissions::Permission;
-    use crate::metrics::ssr::queries::metric_series;
-    use crate::metrics::window::window_for;
-
-    /// The service Opsdeck's own samples are stored under.
-    const SERVICE: &str = "opsdeck";
-
-    pub async fn health_history(query: HealthQuery) -> Result<HealthHistory, AppError> {
-        crate::auth::ssr::acting(Permission::ViewDashboards).await?;
-        let window = window_for(&query.range, &query.from, &query.to, Utc::now())?;
-        let state = crate::state::app_state()?;
-        let mut conn = state.connection("health history: acquire").await?;
-        let fail = |e: sqlx::Error| AppError::internal("health history: series", e);
-        let any = BTreeMap::new();
-        let mut checks = Vec::with_capacity(CHECKS.len());
-        for check in CHECKS {
-            let response_name = format!("health.{check}.response_ms");
-            let up_name = format!("health.{check}.up");
-            let response = metric_series(
-                &mut conn,
-                SERVICE,
-                &response_name,
-                &any,
-                window.from,
-                window.to,
-                window.step,
-            )
-            .await
-            .map_err(fail)?;
-            let up_minutes = metric_series(
-                &mut conn,
-                SERVICE,
-                &up_name,
-                &any,
-                window.from,
-                window.to,
-                Duration::minutes(1),
-            )
-            .await
-            .map_err(fail)?;
-            let latest = match (up_minutes.last(), response.last()) {
-                (Some(up), Some(ms)) => Some(LatestCheck {
-                    at: up.t,
-                    status: status_of(up.last),
-                    response_ms: ms.last,
-                }),
-                _ => None,
-            };
-            let mut incidents = incidents(&up_minutes);
-            incidents.reverse();
-            incidents.truncate(MAX_INCIDENTS);
-            checks.push(CheckHistory {
-                check: check.to_string(),
-                minutes_sampled: up_minutes.len() as i64,
-                minutes_with_problems: up_minutes.iter().filter(|m| m.min < 1.0).count() as i64,
-                response,
-                incidents,
-                latest,
-            });
-        }
-        Ok(HealthHistory {
-            range: window.range,
-            from: window.from,
-            to: window.to,
-            step_secs: window.step.num_seconds(),
-            degraded_ms: state.health.degraded_after.as_millis() as u64,
-            checks,
-        })
-    }
 }
 
 #[cfg(test)]

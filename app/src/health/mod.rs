@@ -2,18 +2,21 @@
 //!
 //! The JSON shape of [`Readiness`] is the one `GET /ready` answers with and
 //! that operators script against: keep field names and casing stable.
+//!
+//! `history` holds the Health page's types, `api` the server functions,
+//! `ssr` (server only) the live checks and the history's reading.
 
 use chrono::{DateTime, Utc};
-use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::error::AppError;
-
+pub mod api;
 pub mod history;
 #[cfg(feature = "ssr")]
 pub mod settings;
 #[cfg(feature = "ssr")]
 pub mod ssr;
+
+pub use api::*;
 
 /// Ordered from best to worst so the overall status is the maximum.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -70,24 +73,6 @@ impl Readiness {
 pub struct HealthSnapshot {
     pub readiness: Readiness,
     pub checked_at: DateTime<Utc>,
-}
-
-/// Runs the live checks now. Readable by anyone who can see the Overview.
-#[server(endpoint = "health/snapshot")]
-pub async fn check_health() -> Result<HealthSnapshot, AppError> {
-    use crate::auth::permissions::Permission;
-    crate::error::respond(
-        async move {
-            crate::auth::ssr::acting(Permission::ViewDashboards).await?;
-            let state = crate::state::app_state()?;
-            let readiness = ssr::check_all(&state).await;
-            Ok(HealthSnapshot {
-                readiness,
-                checked_at: Utc::now(),
-            })
-        }
-        .await,
-    )
 }
 
 #[cfg(test)]

@@ -4,12 +4,17 @@
 //! The types here are the *validated* records: the ingest API parses raw
 //! JSON/NDJSON into them (refusing the whole batch on the first bad field),
 //! and `ssr::store::store_batch` writes them in one transaction.
+//!
+//! `pages` holds the Overview's and Performance page's types, `api` their
+//! server functions, `window` the time-range vocabulary, and `ssr` (server
+//! only) storage, queries and the pages' services.
 
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+pub mod api;
 #[cfg(feature = "ssr")]
 pub mod ingest;
 pub mod pages;
@@ -18,6 +23,8 @@ pub mod settings;
 #[cfg(feature = "ssr")]
 pub mod ssr;
 pub mod window;
+
+pub use api::*;
 
 /// Services whose names start with this are fictional traffic from
 /// `opsdeck demo`; pages label them as demo data.

@@ -11,7 +11,8 @@ use leptos_router::hooks::use_query_map;
 use crate::components::chart::{ChartLine, LineChart};
 use crate::components::range_fields::{RangeFields, without_empty_fields};
 use crate::components::status_badge::StatusBadge;
-use crate::health::history::{CheckHistory, HealthHistory, HealthQuery, Incident, get_health_history};
+use crate::health::get_health_history;
+use crate::health::history::{CheckHistory, HealthHistory, HealthQuery, Incident};
 use crate::pages::performance::numbers::{millis, percent};
 
 #[component]

@@ -9,11 +9,10 @@ use crate::auth::permissions::{Permission, allows};
 use crate::auth::use_current_user;
 use crate::components::status_badge::StatusBadge;
 use crate::health::{HealthSnapshot, ServiceCheck, check_health};
-use crate::metrics::is_demo_service;
 use crate::metrics::pages::{
     DEGRADED_ERROR_RATE, DEGRADED_P95_MS, DOWN_ERROR_RATE, OVERVIEW_WINDOW_MINUTES, PerformanceQuery, ServiceTile,
-    service_tiles,
 };
+use crate::metrics::{is_demo_service, service_tiles};
 use crate::pages::performance::NoServices;
 use crate::pages::performance::numbers::{millis, percent};
 

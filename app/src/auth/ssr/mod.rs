@@ -74,9 +74,16 @@ impl Caller {
 /// `Unauthorized`; a refusal is recorded in the audit log and answered
 /// `Forbidden`.
 ///
+/// A refusal already carries its HTTP status (through `error::respond`), so
+/// a server function may open with `let caller = acting(…).await?;`.
+///
 /// Public server functions (sign-in, `whoami`, the theme) do not call it and
 /// say so in their documentation.
 pub async fn acting(permission: Permission) -> Result<Caller, AppError> {
+    crate::error::respond(authorise(permission).await)
+}
+
+async fn authorise(permission: Permission) -> Result<Caller, AppError> {
     let user = signed_in_user().ok_or(AppError::Unauthorized)?;
     if !allows(user.role, permission) {
         let state = app_state()?;

@@ -3,13 +3,13 @@
 
 use tower_sessions::Session;
 
-use super::{CLIENT_IP, SIGNED_IN_AT, USER_AGENT, USER_ID, acting, client_info, hashing, rate_limit, session_store};
+use super::{CLIENT_IP, Caller, SIGNED_IN_AT, USER_AGENT, USER_ID, hashing, rate_limit, session_store};
 use crate::audit::Outcome;
 use crate::audit::ssr::{Actor, ClientInfo, NewAuditEntry, append_and_commit};
 use crate::auth::CurrentUser;
-use crate::auth::permissions::Permission;
+use crate::auth::password::NewPassword;
 use crate::error::AppError;
-use crate::state::{AppState, app_state};
+use crate::state::AppState;
 use crate::users::ssr as users;
 
 /// Loads the user a session belongs to, ending the session when it is past
@@ -46,9 +46,12 @@ pub async fn user_of_session(state: &AppState, session: &Session) -> Result<Opti
 
 /// Email and password sign-in. The same message answers an unknown email,
 /// a wrong password and a disabled account.
-pub async fn sign_in(email: String, password: String) -> Result<CurrentUser, AppError> {
-    let state = app_state()?;
-    let client = client_info();
+pub async fn sign_in(
+    state: &AppState,
+    email: String,
+    password: String,
+    client: ClientInfo,
+) -> Result<CurrentUser, AppError> {
     let email = email.trim().to_lowercase();
     // Both fields' problems at once.
     let mut errors = crate::error::FieldErrors::default();
@@ -76,7 +79,7 @@ pub async fn sign_in(email: String, password: String) -> Result<CurrentUser, App
 
     // The attempt counts before its password is hashed, so concurrent
     // attempts (here or on another instance) cannot outrun the limit.
-    let limiter = rate_limit::Limiter::new(&state);
+    let limiter = rate_limit::Limiter::new(state);
     let counters = limiter.sign_in(&email, client.ip.as_deref());
     if let Some(retry_after) = limiter.reserve(&counters).await? {
         append_and_commit(
@@ -129,7 +132,7 @@ pub async fn sign_in(email: String, password: String) -> Result<CurrentUser, App
         display_name: record.summary.display_name.clone(),
         role: record.summary.role,
     };
-    start_session(&state, &user, &client).await?;
+    start_session(state, &user, &client).await?;
 
     let mut tx = state.begin("begin").await?;
     users::record_sign_in(&mut tx, user.id)
@@ -180,10 +183,7 @@ async fn start_session(state: &AppState, user: &CurrentUser, client: &ClientInfo
 }
 
 /// Ends this session on the server (the cookie becomes worthless).
-pub async fn sign_out() -> Result<(), AppError> {
-    let state = app_state()?;
-    // Every role may manage its own account: this is "anyone signed in".
-    let caller = acting(Permission::ManageOwnAccount).await?;
+pub async fn sign_out(state: &AppState, caller: &Caller) -> Result<(), AppError> {
     let session: Session = leptos_axum::extract()
         .await
         .map_err(|e| AppError::internal("session extract", e))?;
@@ -204,11 +204,13 @@ pub async fn sign_out() -> Result<(), AppError> {
 
 /// Changes the signed-in user's own password (the current one is required),
 /// then ends their other sessions.
-pub async fn change_own_password(current_password: String, new_password: String) -> Result<(), AppError> {
-    let caller = acting(Permission::ManageOwnAccount).await?;
+pub async fn change_own_password(
+    state: &AppState,
+    caller: &Caller,
+    current_password: String,
+    new_password: NewPassword,
+) -> Result<(), AppError> {
     let user = &caller.user;
-    let state = app_state()?;
-    let new_password = crate::auth::password::NewPassword::parse("new_password", new_password)?;
     let mut conn = state.connection("db acquire").await?;
     let record = users::find_by_id(&mut conn, user.id)
         .await
@@ -217,7 +219,7 @@ pub async fn change_own_password(current_password: String, new_password: String)
     let stored = record.map(|r| r.password_hash);
     // Guessing the current password from a stolen session is held to the
     // same limit as guessing it at sign-in.
-    let limiter = rate_limit::Limiter::new(&state);
+    let limiter = rate_limit::Limiter::new(state);
     let counters = limiter.password_change(user.id);
     if let Some(retry_after) = limiter.reserve(&counters).await? {
         return Err(AppError::RateLimited { retry_after });
@@ -252,5 +254,5 @@ pub async fn change_own_password(current_password: String, new_password: String)
         .end_all_of(user.id)
         .await
         .map_err(|e| AppError::internal("end sessions", e))?;
-    start_session(&state, user, &caller.client).await
+    start_session(state, user, &caller.client).await
 }

@@ -12,10 +12,11 @@ use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
-use super::{
-    MAX_LABELS, MAX_METHOD_CHARS, MAX_NAME_CHARS, MAX_RECORDS, TimeWindow, checked_duration, checked_kind,
-    checked_label, checked_method, checked_status, checked_text, checked_timestamp, checked_value,
+use super::fields::{
+    checked_duration, checked_kind, checked_label, checked_method, checked_status, checked_text, checked_timestamp,
+    checked_value,
 };
+use super::{MAX_LABELS, MAX_METHOD_CHARS, MAX_NAME_CHARS, MAX_RECORDS, TimeWindow};
 use crate::metrics::{IngestBatch, MetricSample, RequestEvent};
 
 #[derive(Deserialize)]

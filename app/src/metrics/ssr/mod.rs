@@ -1,12 +1,15 @@
 //! Server-side metrics storage and queries: the histogram behind every
 //! percentile, the daily partitions and their retention, writing a batch,
-//! and the range queries the pages read.
+//! the range queries the pages read, and the two pages' services
+//! (`overview`, `performance`) the server functions in `metrics/api.rs` call.
 
 pub mod compact;
 pub mod copy;
 pub mod histogram;
 pub mod merged;
+pub mod overview;
 pub mod partitions;
+pub mod performance;
 pub mod queries;
 pub mod report_cache;
 pub mod rollup;

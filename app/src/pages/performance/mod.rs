@@ -19,7 +19,8 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 use leptos_router::params::ParamsMap;
 
-use crate::metrics::pages::{PerformanceQuery, PerformanceReport, get_performance};
+use crate::metrics::get_performance;
+use crate::metrics::pages::{PerformanceQuery, PerformanceReport};
 use charts::Charts;
 use numbers::KeyNumbers;
 use picker::Picker;

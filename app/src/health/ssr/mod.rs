@@ -1,4 +1,5 @@
-//! The live checks behind `/ready` and the Overview page.
+//! The live checks behind `/ready` and the Overview page (here), and the
+//! Health page's history (`history`).
 //!
 //! Each check is bounded by a timeout so a hung service turns into `down`
 //! within seconds instead of hanging the caller; the reason is logged, while
@@ -7,21 +8,22 @@
 use std::future::Future;
 use std::time::{Duration, Instant};
 
+use sqlx::PgPool;
+
 use super::{Readiness, ServiceCheck, Status};
 use crate::health::settings::HealthSettings;
-use crate::state::AppState;
+use crate::redis_handle::RedisHandle;
 
-pub async fn check_all(state: &AppState) -> Readiness {
-    let settings = state.health;
+pub mod history;
+
+/// Checks Postgres and Redis at once, each within `settings.check_timeout`.
+pub async fn check_all(db: &PgPool, redis: &RedisHandle, settings: HealthSettings) -> Readiness {
     let (database, redis) = tokio::join!(
         timed("database", settings, async {
-            sqlx::query_scalar::<_, i32>("SELECT 1")
-                .fetch_one(&state.db)
-                .await
-                .map(drop)
+            sqlx::query_scalar::<_, i32>("SELECT 1").fetch_one(db).await.map(drop)
         }),
         timed("redis", settings, async {
-            let mut conn = state.redis.connection().await?;
+            let mut conn = redis.connection().await?;
             redis::cmd("PING").query_async::<String>(&mut conn).await.map(drop)
         }),
     );

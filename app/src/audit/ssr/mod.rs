@@ -1,6 +1,7 @@
 //! Server side of the audit log: appending and the hash chain (here),
-//! listing and exporting (`queries`), verifying the chain (`chain`) and what
-//! each role may read (`reading`).
+//! listing and exporting (`queries`), verifying the chain (`chain`) against
+//! its anchor (`anchor`), what each role may read (`reading`, called by the
+//! server functions in `audit/api.rs`) and compressed refusals (`refusals`).
 
 use chrono::{DateTime, SubsecRound, Utc};
 use hmac::Mac;
@@ -13,12 +14,11 @@ use crate::auth::permissions::Role;
 pub mod anchor;
 pub mod chain;
 pub mod queries;
-mod reading;
+pub mod reading;
 pub mod refusals;
 
 pub use crate::audit::settings::AuditKey;
 pub use chain::verify_chain;
-pub(super) use reading::{entry_for_viewer, list_for_viewer, verify_for_viewer};
 
 /// Serialises chain appends across every Opsdeck instance.
 const CHAIN_LOCK: i64 = 0x000a_0d17_0001;

@@ -1,0 +1,35 @@
+//! The metrics pages' server functions: the Overview's service tiles and the
+//! Performance page's report. Both need `ViewDashboards`; the report shows
+//! deployment markers only to roles that may read deployment records.
+
+use leptos::prelude::*;
+
+use super::pages::{PerformanceQuery, PerformanceReport, ServiceTile};
+#[cfg(feature = "ssr")]
+use crate::auth::{permissions::Permission, ssr::acting};
+use crate::error::AppError;
+#[cfg(feature = "ssr")]
+use crate::error::respond;
+
+/// Tiles for every service seen in the last day, coloured by the last
+/// `OVERVIEW_WINDOW_MINUTES` minutes.
+#[server(endpoint = "metrics/overview")]
+pub async fn service_tiles() -> Result<Vec<ServiceTile>, AppError> {
+    acting(Permission::ViewDashboards).await?;
+    let mut conn = crate::state::app_state()?.connection("overview: acquire").await?;
+    respond(super::ssr::overview::service_tiles(&mut conn, chrono::Utc::now()).await)
+}
+
+/// Series, key numbers and endpoint tables for one service and time range.
+#[server(endpoint = "metrics/performance")]
+pub async fn get_performance(
+    // An empty query serialises to nothing at all; default it rather than fail.
+    #[server(default)] query: PerformanceQuery,
+) -> Result<PerformanceReport, AppError> {
+    let caller = acting(Permission::ViewDashboards).await?;
+    let now = chrono::Utc::now();
+    let window = respond(query.window(now))?;
+    let state = crate::state::app_state()?;
+    let with_deployments = caller.may(Permission::ReadDeployments);
+    respond(super::ssr::performance::report(&state, &query, window, now, with_deployments).await)
+}

@@ -1,0 +1,45 @@
+//! The Overview's service tiles: every service seen in the last day,
+//! coloured by its last `OVERVIEW_WINDOW_MINUTES` minutes.
+
+use chrono::{DateTime, Duration, Utc};
+use sqlx::PgConnection;
+
+use super::queries;
+use crate::error::AppError;
+use crate::metrics::ServiceSummary;
+use crate::metrics::pages::{OVERVIEW_WINDOW_MINUTES, ServiceTile, tile_health};
+
+/// The tiles as they stand at `now`, by service name.
+pub async fn service_tiles(conn: &mut PgConnection, now: DateTime<Utc>) -> Result<Vec<ServiceTile>, AppError> {
+    let known = queries::known_services(&mut *conn, now - Duration::days(1))
+        .await
+        .map_err(|e| AppError::internal("overview: services", e))?;
+    let recent = queries::service_summary(&mut *conn, now - Duration::minutes(OVERVIEW_WINDOW_MINUTES), now)
+        .await
+        .map_err(|e| AppError::internal("overview: summaries", e))?;
+    let mut tiles: Vec<ServiceTile> = known
+        .into_iter()
+        .map(|service| {
+            let recent = recent.iter().find(|s| s.service == service).cloned();
+            ServiceTile {
+                health: recent.as_ref().map(tile_health),
+                recent,
+                service,
+            }
+        })
+        .collect();
+    // A service can have sent its first requests after the day's list was read.
+    let unlisted: Vec<&ServiceSummary> = recent
+        .iter()
+        .filter(|s| !tiles.iter().any(|t| t.service == s.service))
+        .collect();
+    for summary in unlisted {
+        tiles.push(ServiceTile {
+            service: summary.service.clone(),
+            health: Some(tile_health(summary)),
+            recent: Some(summary.clone()),
+        });
+    }
+    tiles.sort_by(|a, b| a.service.cmp(&b.service));
+    Ok(tiles)
+}
