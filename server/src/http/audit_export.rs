@@ -20,8 +20,7 @@ use sqlx::PgPool;
 use app::audit::ssr::queries::{EntryRow, export_query};
 use app::audit::{AuditFilter, AuditQuery};
 use app::auth::CurrentUser;
-use app::auth::permissions::{Permission, allows};
-use app::error::AppError;
+use app::auth::permissions::Permission;
 use app::state::AppState;
 
 /// The CSV's columns, in order.
@@ -54,12 +53,10 @@ pub async fn export_csv(
     user: Option<Extension<CurrentUser>>,
     Query(filter): Query<AuditFilter>,
 ) -> Response {
-    let Some(Extension(user)) = user else {
-        return AppError::Unauthorized.into_response();
+    let user = match super::permitted(user, Permission::ExportAudit) {
+        Ok(user) => user,
+        Err(refused) => return refused.into_response(),
     };
-    if !allows(user.role, Permission::ExportAudit) {
-        return AppError::Forbidden.into_response();
-    }
     let query = match filter.parse() {
         Ok(query) => query,
         Err(error) => return error.into_response(),

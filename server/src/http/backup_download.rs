@@ -16,7 +16,7 @@ use tokio::io::AsyncReadExt;
 use app::audit::Outcome;
 use app::audit::ssr::{Actor, NewAuditEntry, append_and_commit};
 use app::auth::CurrentUser;
-use app::auth::permissions::{Permission, allows};
+use app::auth::permissions::Permission;
 use app::auth::ssr::client_info_from;
 use app::backups::ssr::queries;
 use app::error::AppError;
@@ -29,12 +29,10 @@ pub async fn download(
     request: Request,
 ) -> Response {
     let (parts, _) = request.into_parts();
-    let Some(Extension(user)) = user else {
-        return AppError::Unauthorized.into_response();
+    let user = match super::permitted(user, Permission::ManageBackups) {
+        Ok(user) => user,
+        Err(refused) => return refused.into_response(),
     };
-    if !allows(user.role, Permission::ManageBackups) {
-        return AppError::Forbidden.into_response();
-    }
     let Some(run_id) = query.get("run").and_then(|run| run.parse::<i64>().ok()) else {
         return AppError::validation("run", "Name the backup: ?run=ID.").into_response();
     };

@@ -13,7 +13,7 @@ use std::collections::HashMap;
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Path, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use chrono::Utc;
 use serde_json::{Value, json};
 
@@ -46,14 +46,7 @@ const RECORD_FIELDS: [&str; 9] = [
 /// The fields `PATCH` accepts.
 const FINISH_FIELDS: [&str; 3] = ["status", "finished_at", "notes_url"];
 
-fn answer(status: StatusCode, body: Value) -> Response {
-    (
-        status,
-        [(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))],
-        body.to_string(),
-    )
-        .into_response()
-}
+use super::json_answer as answer;
 
 /// A 400 naming the field at fault (`null` when the body as a whole is wrong).
 fn bad_request(message: &str, field: Option<&str>) -> Response {

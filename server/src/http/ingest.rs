@@ -23,7 +23,7 @@ use axum::extract::{FromRequest, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::Utc;
-use serde_json::{Value, json};
+use serde_json::json;
 
 use app::api_keys::Scope;
 use app::metrics::IngestBatch;
@@ -33,15 +33,7 @@ use app::state::AppState;
 /// Longest `Idempotency-Key` accepted.
 const MAX_IDEMPOTENCY_KEY: usize = 200;
 
-/// A JSON answer with `status`.
-fn answer(status: StatusCode, body: Value) -> Response {
-    (
-        status,
-        [(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))],
-        body.to_string(),
-    )
-        .into_response()
-}
+use super::json_answer as answer;
 
 /// A 400 that concerns the request, not one record.
 fn bad_request(message: &str, field: Option<&str>) -> Response {
@@ -260,7 +252,7 @@ mod tests {
 
     #[test]
     fn the_openapi_document_is_json() {
-        let document: Value = serde_json::from_str(OPENAPI).unwrap_or_default();
+        let document: serde_json::Value = serde_json::from_str(OPENAPI).unwrap_or_default();
         assert_eq!(document["openapi"], "3.1.0");
     }
 }

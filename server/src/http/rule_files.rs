@@ -10,7 +10,7 @@ use serde::Deserialize;
 
 use app::alerts::ssr::import::{Selection, export};
 use app::auth::CurrentUser;
-use app::auth::permissions::{Permission, allows};
+use app::auth::permissions::Permission;
 use app::error::AppError;
 use app::state::AppState;
 
@@ -27,12 +27,10 @@ pub async fn export_yaml(
     user: Option<Extension<CurrentUser>>,
     Query(query): Query<ExportQuery>,
 ) -> Response {
-    let Some(Extension(user)) = user else {
-        return AppError::Unauthorized.into_response();
+    let user = match super::permitted(user, Permission::ReadAlerts) {
+        Ok(user) => user,
+        Err(refused) => return refused.into_response(),
     };
-    if !allows(user.role, Permission::ReadAlerts) {
-        return AppError::Forbidden.into_response();
-    }
     let selection = match app::url::present(&query.rule) {
         None => Selection::All,
         Some(id) => match id.parse::<i64>() {

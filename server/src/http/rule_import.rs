@@ -12,7 +12,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 
 use app::alerts::ssr::import_drafts::{MAX_IMPORT_BYTES, store};
 use app::auth::CurrentUser;
-use app::auth::permissions::{Permission, allows};
+use app::auth::permissions::Permission;
 use app::error::AppError;
 use app::state::AppState;
 use app::url::percent_encode;
@@ -31,12 +31,10 @@ pub async fn post_import(
     form: Result<Multipart, MultipartRejection>,
 ) -> Response {
     // The gate has already refused anyone without `EditAlertRules`.
-    let Some(Extension(user)) = user else {
-        return AppError::Unauthorized.status().into_response();
+    let user = match super::permitted(user, Permission::EditAlertRules) {
+        Ok(user) => user,
+        Err(refused) => return refused.status().into_response(),
     };
-    if !allows(user.role, Permission::EditAlertRules) {
-        return AppError::Forbidden.status().into_response();
-    }
     let text = match form {
         Ok(form) => read_file(form).await,
         Err(_) => Err("Send the form as multipart/form-data".to_string()),

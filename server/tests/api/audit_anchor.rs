@@ -112,7 +112,7 @@ async fn the_anchor_in_redis_only_moves_forward() {
         .await;
     let redis = redis_of(&app);
     append_many(&app.db, 4).await;
-    let log = anchor::log_id(&mut *app.db.acquire().await.expect("connection"))
+    let log = anchor::log_id(&mut app.db.acquire().await.expect("connection"))
         .await
         .expect("log id");
     let later = head(&app.db).await;
@@ -144,7 +144,7 @@ async fn the_anchor_in_redis_only_moves_forward() {
     // Another database under the same prefix (the same name dropped and
     // created again, a restored copy) keeps an anchor of its own.
     let (_, other) = empty_log().await;
-    let other_log = anchor::log_id(&mut *other.acquire().await.expect("connection"))
+    let other_log = anchor::log_id(&mut other.acquire().await.expect("connection"))
         .await
         .expect("log id");
     assert_ne!(other_log, log);
@@ -162,7 +162,7 @@ async fn a_running_instance_anchors_the_head_and_the_audit_page_finds_the_cut() 
     append_many(&app.db, 3).await;
     let newest = head(&app.db).await;
     let redis = redis_of(&app);
-    let log = anchor::log_id(&mut *app.db.acquire().await.expect("connection"))
+    let log = anchor::log_id(&mut app.db.acquire().await.expect("connection"))
         .await
         .expect("log id");
     // The instance records the head within a round or two.
