@@ -6,6 +6,8 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+use crate::error::AppError;
+
 /// The document's `kind`.
 pub const KIND: &str = "opsdeck/alert-rules";
 /// The document's `version`; a file of another version is refused.
@@ -146,6 +148,36 @@ impl fmt::Display for ImportCounts {
             "{} created, {} updated, {} unchanged",
             self.created, self.updated, self.unchanged
         )
+    }
+}
+
+/// A rules file posted to the import page and what importing it would do.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PostedImport {
+    pub yaml: String,
+    pub plan: ImportPlan,
+}
+
+/// Why a posted file is gone.
+pub const EXPIRED: &str = "This file was posted more than an hour ago: paste or upload it again";
+
+/// What to tell someone whose import failed (a field's name adds nothing here).
+pub fn failure(error: &AppError) -> String {
+    match error {
+        AppError::Validation { message, .. } => message.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// The import page's query after an import without JavaScript: the counts,
+/// or the failure (the page shows what happened from its URL).
+pub fn outcome_query(result: &Result<ImportCounts, AppError>) -> String {
+    match result {
+        Ok(counts) => format!(
+            "created={}&updated={}&unchanged={}",
+            counts.created, counts.updated, counts.unchanged
+        ),
+        Err(error) => format!("error={}", crate::url::percent_encode(&failure(error))),
     }
 }
 

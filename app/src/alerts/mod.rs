@@ -1,5 +1,14 @@
 //! Alerting: rules over the stored metrics, the state machine the evaluator
-//! and backtests share, and the values a rule watches.
+//! and backtests share, silences, notification channels, and rules as files.
+//!
+//! This file holds the words every part uses (states, aggregations,
+//! severities…) and what a rule watches. The types the pages and the server
+//! share are in one file per subject: `rule.rs` and `form.rs` (a rule and
+//! its editor's form), `state.rs` (the state machine), `silence.rs` and
+//! `silence_form.rs`, `notify.rs` (channels and notifications), `files.rs`
+//! (import plans), `views.rs` (what the rule pages receive). The server
+//! functions are in `api.rs` (rules), `silences_api.rs`, `channels_api.rs`
+//! and `files_api.rs`; the services and queries they call in `ssr/`.
 
 use std::collections::BTreeMap;
 
@@ -14,10 +23,17 @@ pub mod rule;
 #[cfg(feature = "ssr")]
 pub mod settings;
 pub mod silence;
+pub mod silence_form;
 pub mod silences_api;
 #[cfg(feature = "ssr")]
 pub mod ssr;
 pub mod state;
+pub mod views;
+
+pub use api::*;
+pub use channels_api::*;
+pub use files_api::*;
+pub use silences_api::*;
 
 /// An enum stored and shown as fixed lowercase words: `ALL`, `as_str`, `parse`.
 macro_rules! words {

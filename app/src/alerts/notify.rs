@@ -116,6 +116,15 @@ pub struct Delivery {
     pub attempts: Vec<Attempt>,
 }
 
+/// A saved channel, and its signing secret when one was just made.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SavedChannel {
+    pub id: i64,
+    pub name: String,
+    /// Shown once: after creating the channel or rotating its secret.
+    pub secret: Option<String>,
+}
+
 /// The channel form as typed (a failed save loses nothing).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]

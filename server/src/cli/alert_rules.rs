@@ -43,8 +43,10 @@ pub async fn import_command(config: Config, file: std::path::PathBuf, apply_it: 
         }
         return Ok(());
     }
+    let tx = state.db.begin().await.context("connecting to the database")?;
     let counts = apply(
-        &state,
+        tx,
+        &state.audit_key,
         Actor::cli(),
         ClientInfo::cli("opsdeck alert-rules import"),
         &text,

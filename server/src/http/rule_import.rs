@@ -40,7 +40,7 @@ pub async fn post_import(
         Err(_) => Err("Send the form as multipart/form-data".to_string()),
     };
     let stored = match text {
-        Ok(text) => store(&state, user.id, &text).await.map_err(|e| match e {
+        Ok(text) => store(&state.redis, user.id, &text).await.map_err(|e| match e {
             AppError::Validation { message, .. } => message,
             other => other.to_string(),
         }),

@@ -11,7 +11,7 @@
 
 use serde_norway::{Mapping, Value as Yaml};
 
-use super::files::field_names;
+use super::field_names::field_names;
 use crate::alerts::files::FileProblem;
 use crate::alerts::rule::{RuleDraft, reads_stand_in};
 use crate::alerts::{Aggregation, Comparator, NoDataPolicy, Severity};

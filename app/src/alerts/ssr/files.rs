@@ -1,24 +1,22 @@
-//! Alert rules as YAML files: the document written by an export and read by
-//! an import, and the plan an import follows.
+//! Alert rules as YAML files: the document an export writes and an import
+//! reads (`plan.rs` says what importing one would do).
 //!
 //! A file is `kind: opsdeck/alert-rules`, `version: 1` and `rules:`, each
 //! rule in [`RuleDraft`]'s own serde shape, sorted by name, so exporting
 //! unchanged rules gives the same bytes and a diff in version control shows
 //! only what people changed. Nothing here lists the draft's fields: unknown
 //! ones are found by comparing a rule's keys with the names the draft's
-//! derived `Deserialize` reads, and an update's changed fields by comparing
-//! the two drafts' JSON objects.
+//! derived `Deserialize` reads (`file_rule.rs`).
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
-use serde_json::Value as Json;
 use serde_norway::Value as Yaml;
 
 use super::file_rule;
-use crate::alerts::files::{Change, FieldChange, FileProblem, ImportPlan, KIND, MAX_BYTES, PlannedRule, VERSION};
+use crate::alerts::files::{FileProblem, KIND, MAX_BYTES, VERSION};
 use crate::alerts::notify::is_channel_name;
-use crate::alerts::rule::{Rule, RuleDraft};
+use crate::alerts::rule::RuleDraft;
 use crate::error::AppError;
 
 /// The first lines of every exported file.
@@ -65,7 +63,7 @@ pub fn parse(text: &str) -> Result<Vec<RuleDraft>, Vec<FileProblem>> {
 
 /// [`parse`], and when `channels` are given, every rule's channel that is
 /// not one of them (reported with the rules' other problems).
-fn checked(text: &str, channels: Option<&[String]>) -> Result<Vec<RuleDraft>, Vec<FileProblem>> {
+pub(super) fn checked(text: &str, channels: Option<&[String]>) -> Result<Vec<RuleDraft>, Vec<FileProblem>> {
     if text.len() > MAX_BYTES {
         return Err(vec![FileProblem::document(format!(
             "The file is larger than {} KiB",
@@ -135,119 +133,6 @@ fn syntax(error: &serde_norway::Error) -> FileProblem {
     }
 }
 
-fn json(draft: &RuleDraft) -> serde_json::Map<String, Json> {
-    match serde_json::to_value(draft) {
-        Ok(Json::Object(map)) => map,
-        _ => serde_json::Map::new(),
-    }
-}
-
-/// The field names `T`'s derived `Deserialize` reads: serde hands them to
-/// `deserialize_struct`, where a deserializer that reads nothing notes them.
-pub fn field_names<T: serde::de::DeserializeOwned>() -> &'static [&'static str] {
-    let mut names: &'static [&'static str] = &[];
-    let _ = T::deserialize(FieldNames(&mut names));
-    names
-}
-
-struct FieldNames<'a>(&'a mut &'static [&'static str]);
-
-/// Ends a [`FieldNames`] pass once the names are known.
-#[derive(Debug)]
-struct Noted;
-
-impl std::fmt::Display for Noted {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("field names noted")
-    }
-}
-
-impl std::error::Error for Noted {}
-
-impl serde::de::Error for Noted {
-    fn custom<T: std::fmt::Display>(_: T) -> Self {
-        Noted
-    }
-}
-
-impl<'de> serde::Deserializer<'de> for FieldNames<'_> {
-    type Error = Noted;
-
-    fn deserialize_any<V: serde::de::Visitor<'de>>(self, _: V) -> Result<V::Value, Noted> {
-        Err(Noted)
-    }
-
-    fn deserialize_struct<V: serde::de::Visitor<'de>>(
-        self,
-        _: &'static str,
-        fields: &'static [&'static str],
-        _: V,
-    ) -> Result<V::Value, Noted> {
-        *self.0 = fields;
-        Err(Noted)
-    }
-
-    serde::forward_to_deserialize_any! {
-        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf option unit
-        unit_struct newtype_struct seq tuple tuple_struct map enum identifier ignored_any
-    }
-}
-
-/// What importing `text` over the `stored` rules would do, with the drafts
-/// to save (one per planned rule, in the same order). `channels` are the
-/// notification channels that exist (a rule may name only those).
-pub fn plan(text: &str, stored: &[Rule], channels: &[String]) -> (ImportPlan, Vec<RuleDraft>) {
-    let drafts = match checked(text, Some(channels)) {
-        Ok(drafts) => drafts,
-        Err(problems) => {
-            return (
-                ImportPlan {
-                    problems,
-                    ..ImportPlan::default()
-                },
-                Vec::new(),
-            );
-        }
-    };
-    let by_name: BTreeMap<&str, &Rule> = stored.iter().map(|r| (r.draft.name.as_str(), r)).collect();
-    let rules = drafts
-        .iter()
-        .map(|draft| match by_name.get(draft.name.as_str()) {
-            None => PlannedRule {
-                name: draft.name.clone(),
-                id: None,
-                change: Change::Create,
-            },
-            Some(rule) => {
-                let changes = changes(&rule.draft, draft);
-                PlannedRule {
-                    name: draft.name.clone(),
-                    id: Some(rule.id),
-                    change: if changes.is_empty() {
-                        Change::Unchanged
-                    } else {
-                        Change::Update(changes)
-                    },
-                }
-            }
-        })
-        .collect();
-    let named: BTreeSet<&str> = drafts.iter().map(|d| d.name.as_str()).collect();
-    let kept = stored
-        .iter()
-        .filter(|r| !named.contains(r.draft.name.as_str()))
-        .map(|r| (r.id, r.draft.name.clone()))
-        .collect();
-    (
-        ImportPlan {
-            rules,
-            kept,
-            problems: Vec::new(),
-        },
-        drafts,
-    )
-}
-
 /// A problem for each channel rule `index` names that does not exist (read
 /// from the file, so a rule with other problems is told this too; a name
 /// that is no channel name at all is validation's to report).
@@ -267,52 +152,17 @@ fn unknown_channels(index: usize, rule: &Yaml, channels: &[String]) -> Vec<FileP
         .collect()
 }
 
-/// The fields whose values differ, by name, with old and new values.
-pub fn changes(old: &RuleDraft, new: &RuleDraft) -> Vec<FieldChange> {
-    let (old, new) = (json(old), json(new));
-    let fields: BTreeSet<&String> = old.keys().chain(new.keys()).collect();
-    fields
-        .into_iter()
-        .filter(|field| old.get(*field) != new.get(*field))
-        .map(|field| FieldChange {
-            field: field.clone(),
-            old: shown(old.get(field)),
-            new: shown(new.get(field)),
-        })
-        .collect()
-}
-
-/// A value as the file writes it (text without quotes; `none` for null).
-fn shown(value: Option<&Json>) -> String {
-    match value {
-        None | Some(Json::Null) => "none".to_string(),
-        Some(Json::String(text)) => text.clone(),
-        Some(other) => other.to_string(),
-    }
-}
-
 #[cfg(test)]
-mod tests {
-
+pub(crate) mod tests {
     use super::*;
 
-    fn draft(name: &str) -> RuleDraft {
+    pub fn draft(name: &str) -> RuleDraft {
         RuleDraft {
             name: name.into(),
             description: "Checkout is slow: look at the database # first".into(),
             endpoint: Some("/pay".into()),
             summary: "P95 {{value}} ms".into(),
             ..crate::alerts::rule::tests::draft()
-        }
-    }
-
-    fn stored(id: i64, draft: RuleDraft) -> Rule {
-        Rule {
-            id,
-            version: 1,
-            draft,
-            updated_at: chrono::Utc::now(),
-            state: None,
         }
     }
 
@@ -387,81 +237,10 @@ mod tests {
     }
 
     #[test]
-    fn a_rule_may_only_name_channels_that_exist() {
-        let text = render(&[draft("a")]).expect("renders");
-        let (plan, drafts) = plan(&text, &[], &[]);
-        assert!(drafts.is_empty());
-        let found: Vec<String> = plan.problems.iter().map(ToString::to_string).collect();
-        assert_eq!(found, vec!["rules[0] (a): channels: No notification channel named ops"]);
-    }
-
-    #[test]
-    fn unknown_channels_are_reported_with_every_other_problem() {
-        let mut bad = draft("bad");
-        bad.window_secs = 90;
-        bad.threshold = f64::NAN;
-        bad.channels = vec!["nosuch".into(), "ops".into()];
-        let text = render(&[draft("a"), bad]).expect("renders");
-        let (plan, drafts) = plan(&text, &[], &["ops".to_string()]);
-        assert!(drafts.is_empty());
-        let found: Vec<String> = plan.problems.iter().map(ToString::to_string).collect();
-        assert_eq!(
-            found,
-            [
-                "rules[1] (bad): window_secs: A whole number of minutes from 1 minute to 24 hours",
-                "rules[1] (bad): threshold: Enter a number",
-                "rules[1] (bad): channels: No notification channel named nosuch",
-            ]
-        );
-    }
-
-    #[test]
     fn the_wrong_kind_or_version_is_refused() {
         let text = render(&[draft("a")]).expect("renders");
         assert!(problems(&text.replace("version: 1", "version: 2"))[0].starts_with("version: "));
         assert!(problems(&text.replace("kind: opsdeck/alert-rules", "kind: other"))[0].starts_with("kind: "));
         assert_eq!(problems("  \n"), vec!["The file is empty"]);
-    }
-
-    #[test]
-    fn the_plan_creates_updates_and_keeps() {
-        let mut changed = draft("changed");
-        let stored_rules = vec![
-            stored(1, draft("same")),
-            stored(2, changed.clone()),
-            stored(3, draft("absent")),
-        ];
-        changed.threshold = 750.0;
-        changed.endpoint = None;
-        let text = render(&[draft("same"), changed, draft("new")]).expect("renders");
-        let ops = ["ops".to_string()];
-        let (plan, drafts) = plan(&text, &stored_rules, &ops);
-        assert!(plan.problems.is_empty());
-        assert_eq!(drafts.len(), 3);
-        let words: Vec<(&str, &str)> = plan.rules.iter().map(|r| (r.name.as_str(), r.change.word())).collect();
-        assert_eq!(
-            words,
-            vec![("changed", "update"), ("new", "create"), ("same", "unchanged")]
-        );
-        let Change::Update(fields) = &plan.rules[0].change else {
-            panic!("an update")
-        };
-        assert_eq!(
-            fields,
-            &vec![
-                FieldChange {
-                    field: "endpoint".into(),
-                    old: "/pay".into(),
-                    new: "none".into()
-                },
-                FieldChange {
-                    field: "threshold".into(),
-                    old: "500.0".into(),
-                    new: "750.0".into()
-                },
-            ]
-        );
-        assert_eq!(plan.kept, vec![(3, "absent".to_string())]);
-        assert!(plan.can_apply());
     }
 }

@@ -2,14 +2,14 @@
 //! (nothing written) and its application, every create and update in one
 //! transaction, each a new rule version with its audit entry.
 
-use sqlx::PgConnection;
+use sqlx::{PgConnection, Postgres, Transaction};
 
-use super::files::{plan, render};
+use super::files::render;
+use super::plan::plan;
 use super::{channels, manage, store};
 use crate::alerts::files::{Change, ImportCounts, ImportPlan};
-use crate::audit::ssr::{Actor, ClientInfo};
+use crate::audit::ssr::{Actor, AuditKey, ClientInfo};
 use crate::error::AppError;
-use crate::state::AppState;
 
 /// The audit action of every rule an import saves (`before` is empty for a new one).
 pub const IMPORT_ACTION: &str = "alert_rule.import";
@@ -53,10 +53,15 @@ pub async fn preview(conn: &mut PgConnection, text: &str) -> Result<ImportPlan, 
     Ok(plan(text, &stored, &channels).0)
 }
 
-/// Plans `text` again and applies it: all of it or, on any problem or
-/// failure, nothing.
-pub async fn apply(state: &AppState, actor: Actor, client: ClientInfo, text: &str) -> Result<ImportCounts, AppError> {
-    let mut tx = state.begin("alerts: begin").await?;
+/// Plans `text` again and applies it in `tx`: all of it or, on any problem
+/// or failure, nothing.
+pub async fn apply(
+    mut tx: Transaction<'_, Postgres>,
+    key: &AuditKey,
+    actor: Actor,
+    client: ClientInfo,
+    text: &str,
+) -> Result<ImportCounts, AppError> {
     // Edits from elsewhere wait until the import is in (readers do not).
     sqlx::query("LOCK TABLE alert_rules IN SHARE ROW EXCLUSIVE MODE")
         .execute(&mut *tx)
@@ -84,7 +89,7 @@ pub async fn apply(state: &AppState, actor: Actor, client: ClientInfo, text: &st
         }
         manage::save_in(
             &mut tx,
-            &state.audit_key,
+            key,
             actor.clone(),
             client.clone(),
             planned.id,

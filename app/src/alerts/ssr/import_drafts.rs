@@ -5,8 +5,9 @@
 
 use redis::AsyncCommands;
 
+use crate::alerts::files::EXPIRED;
 use crate::error::AppError;
-use crate::state::AppState;
+use crate::redis_handle::RedisHandle;
 
 /// The largest rules file the import page takes (the README promises 1 MiB).
 pub const MAX_IMPORT_BYTES: usize = 1024 * 1024;
@@ -14,23 +15,22 @@ pub const MAX_IMPORT_BYTES: usize = 1024 * 1024;
 /// How long a posted file waits for its preview and apply.
 const KEEP_SECS: u64 = 3600;
 
-fn key(state: &AppState, user_id: i64, draft: &str) -> String {
-    state.redis.key(&format!("import-draft:{user_id}:{draft}"))
+fn key(redis: &RedisHandle, user_id: i64, draft: &str) -> String {
+    redis.key(&format!("import-draft:{user_id}:{draft}"))
 }
 
 /// Keeps `yaml` for `user_id`; returns the draft's id.
-pub async fn store(state: &AppState, user_id: i64, yaml: &str) -> Result<String, AppError> {
+pub async fn store(redis: &RedisHandle, user_id: i64, yaml: &str) -> Result<String, AppError> {
     if yaml.len() > MAX_IMPORT_BYTES {
         return Err(AppError::validation("yaml", "The file is larger than 1 MiB"));
     }
     let draft = format!("{:032x}", rand::random::<u128>());
-    let mut conn = state
-        .redis
+    let mut conn = redis
         .connection()
         .await
         .map_err(AppError::internal_in("import drafts: connect"))?;
     let _: () = conn
-        .set_ex(key(state, user_id, &draft), yaml, KEEP_SECS)
+        .set_ex(key(redis, user_id, &draft), yaml, KEEP_SECS)
         .await
         .map_err(AppError::internal_in("import drafts: store"))?;
     Ok(draft)
@@ -38,18 +38,26 @@ pub async fn store(state: &AppState, user_id: i64, yaml: &str) -> Result<String,
 
 /// The text kept under `draft` for `user_id`; `NotFound` once it has expired
 /// (or when it is someone else's).
-pub async fn load(state: &AppState, user_id: i64, draft: &str) -> Result<String, AppError> {
+pub async fn load(redis: &RedisHandle, user_id: i64, draft: &str) -> Result<String, AppError> {
     if draft.is_empty() || !draft.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Err(AppError::NotFound);
     }
-    let mut conn = state
-        .redis
+    let mut conn = redis
         .connection()
         .await
         .map_err(AppError::internal_in("import drafts: connect"))?;
     let yaml: Option<String> = conn
-        .get(key(state, user_id, draft))
+        .get(key(redis, user_id, draft))
         .await
         .map_err(AppError::internal_in("import drafts: load"))?;
     yaml.ok_or(AppError::NotFound)
+}
+
+/// [`load`] for applying: a file that has expired is the `draft` field's
+/// problem ([`EXPIRED`]).
+pub async fn load_to_apply(redis: &RedisHandle, user_id: i64, draft: &str) -> Result<String, AppError> {
+    load(redis, user_id, draft).await.map_err(|error| match error {
+        AppError::NotFound => AppError::validation("draft", EXPIRED),
+        other => other,
+    })
 }

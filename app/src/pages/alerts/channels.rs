@@ -8,10 +8,8 @@ use leptos_router::hooks::use_query_map;
 
 use super::badges::when;
 use super::deliveries::{DeliveryBadge, attempt_text};
-use crate::alerts::channels_api::{
-    DeleteChannel, RotateChannelSecret, SaveChannel, SavedChannel, TestChannel, list_channels,
-};
-use crate::alerts::notify::{Channel, ChannelForm, ChannelKind};
+use crate::alerts::channels_api::{DeleteChannel, RotateChannelSecret, SaveChannel, TestChannel, list_channels};
+use crate::alerts::notify::{Channel, ChannelForm, ChannelKind, SavedChannel};
 use crate::components::copy_button::CopyButton;
 use crate::components::form::{FieldError, FormError, Typed, field_marks};
 use crate::error::AppError;

@@ -14,8 +14,8 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
-use crate::alerts::files::{Change, ImportCounts, ImportPlan, PlannedRule};
-use crate::alerts::files_api::{ApplyImportDraft, EXPIRED, failure, import_draft};
+use crate::alerts::files::{Change, EXPIRED, ImportCounts, ImportPlan, PlannedRule, failure};
+use crate::alerts::files_api::{ApplyImportDraft, import_draft};
 use crate::components::form::TextArea;
 use crate::error::AppError;
 

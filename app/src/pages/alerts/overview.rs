@@ -8,9 +8,10 @@ use leptos_router::components::Form;
 use leptos_router::hooks::use_query_map;
 
 use super::badges::{SeverityBadge, StateBadge, when};
-use crate::alerts::api::{AcknowledgeAlert, AlertsOverview, EventFilter, get_alerts};
+use crate::alerts::api::{AcknowledgeAlert, get_alerts};
 use crate::alerts::rule::{Rule, format_value};
 use crate::alerts::silence::Silence;
+use crate::alerts::views::{AlertsOverview, EventFilter};
 use crate::alerts::{AlertState, Severity};
 use crate::auth::permissions::{Permission, allows};
 use crate::auth::use_current_user;

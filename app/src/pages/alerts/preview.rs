@@ -7,9 +7,9 @@ use chrono::{DateTime, Utc};
 use leptos::prelude::*;
 
 use super::badges::when;
-use crate::alerts::api::Preview;
 use crate::alerts::rule::format_value;
 use crate::alerts::state::Backtest;
+use crate::alerts::views::Preview;
 use crate::components::chart::{ChartLine, LineChart};
 
 #[component]

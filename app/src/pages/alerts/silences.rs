@@ -12,8 +12,9 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use super::badges::{SeverityBadge, when};
-use crate::alerts::silence::{MAX_SILENCE_DAYS, Silence, SilenceForm};
-use crate::alerts::silences_api::{EndSilence, SilencesPage, list_silences};
+use crate::alerts::silence::{MAX_SILENCE_DAYS, Silence, SilencesPage};
+use crate::alerts::silence_form::SilenceForm;
+use crate::alerts::silences_api::{EndSilence, list_silences};
 use crate::alerts::{Severity, SilenceEnd};
 use crate::components::form::{
     FieldError, FormError, TextArea, described_by, errors_from_query, first_field, message_for,

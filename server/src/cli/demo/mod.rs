@@ -213,7 +213,14 @@ async fn ensure_demo_rules(state: &app::state::AppState) {
         }
         let actor = Actor::cli();
         let client = ClientInfo::cli("opsdeck demo");
-        match app::alerts::ssr::manage::save(state, actor, client, None, &draft, "alert_rule.create").await {
+        let saved = match state.begin("demo: begin").await {
+            Ok(tx) => {
+                app::alerts::ssr::manage::save(tx, &state.audit_key, actor, client, None, &draft, "alert_rule.create")
+                    .await
+            }
+            Err(error) => Err(error),
+        };
+        match saved {
             Ok(_) => eprintln!("opsdeck demo: created the alert rule \"{}\"", draft.name),
             Err(error) => eprintln!("opsdeck demo: could not create \"{}\": {error}", draft.name),
         }
