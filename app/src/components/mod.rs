@@ -4,6 +4,7 @@ pub mod account;
 pub mod alert_badge;
 pub mod chart;
 pub mod copy_button;
+pub mod field;
 pub mod form;
 pub mod layout;
 pub mod nav;

@@ -4,7 +4,8 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::auth::SignIn;
-use crate::components::form::{FieldError, FormError, Typed, field_marks};
+use crate::components::field::Field;
+use crate::components::form::{FormError, Typed, first_field};
 use crate::error::AppError;
 
 /// `/login`: email and password. Works as a plain form without JavaScript.
@@ -20,8 +21,8 @@ pub fn Login() -> impl IntoView {
     let sign_in = ServerAction::<SignIn>::new();
     let error = Signal::derive(move || sign_in.value().get().and_then(Result::err).map(beside_field));
     let email = Typed::for_action(SignIn::PATH).value("email");
-    let (email_describe, email_invalid, email_focus) = field_marks(error, "email", None);
-    let (password_describe, password_invalid, password_focus) = field_marks(error, "password", None);
+    // The email takes the focus unless the password was refused.
+    let password_focus = error.with_untracked(|e| first_field(e.as_ref())).as_deref() == Some("password");
     // With JavaScript the refused password is cleared too, as a page loaded
     // after a refusal never holds it.
     let password = NodeRef::<leptos::html::Input>::new();
@@ -38,18 +39,10 @@ pub fn Login() -> impl IntoView {
             <h1>"Sign in to Opsdeck"</h1>
             <ActionForm action=sign_in>
                 <input type="hidden" name="next" value=next />
-                <div class="field">
-                    <label for="email">"Email"</label>
-                    <input id="email" name="email" type="email" autocomplete="username" required value=email
-                        aria-describedby=email_describe aria-invalid=email_invalid autofocus=email_focus || !password_focus />
-                    <FieldError error field="email" />
-                </div>
-                <div class="field">
-                    <label for="password">"Password"</label>
-                    <input node_ref=password id="password" name="password" type="password" autocomplete="current-password" required
-                        aria-describedby=password_describe aria-invalid=password_invalid autofocus=password_focus />
-                    <FieldError error field="password" />
-                </div>
+                <Field id="email" name="email" label="Email" error kind="email" autocomplete="username" required=true
+                    value=email focus=!password_focus />
+                <Field input_ref=password id="password" name="password" label="Password" error kind="password"
+                    autocomplete="current-password" required=true />
                 <FormError error />
                 <button type="submit" class="primary" disabled=move || sign_in.pending().get()>
                     {move || if sign_in.pending().get() { "Signing in…" } else { "Sign in" }}

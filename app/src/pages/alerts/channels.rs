@@ -11,7 +11,8 @@ use super::deliveries::{DeliveryBadge, attempt_text};
 use crate::alerts::channels_api::{DeleteChannel, RotateChannelSecret, SaveChannel, TestChannel, list_channels};
 use crate::alerts::notify::{Channel, ChannelForm, ChannelKind, SavedChannel};
 use crate::components::copy_button::CopyButton;
-use crate::components::form::{FieldError, FormError, Typed, field_marks};
+use crate::components::field::{Field, FieldMarks};
+use crate::components::form::{FormError, Typed};
 use crate::error::AppError;
 use leptos::server_fn::ServerFn;
 
@@ -220,10 +221,6 @@ fn ChannelEditor(channel: Option<Channel>, actions: Actions) -> impl IntoView {
             enabled: typed.get("channel[enabled]"),
         }
     };
-    let (name_describe, name_invalid, name_focus) = field_marks(error, "name", Some("channel-name-hint".into()));
-    let (url_describe, url_invalid, url_focus) = field_marks(error, "url", None);
-    let (repeat_describe, repeat_invalid, repeat_focus) =
-        field_marks(error, "repeat_minutes", Some("channel-repeat-hint".into()));
     let editing = channel.as_ref().map(|c| c.id);
     let heading = channel
         .as_ref()
@@ -233,38 +230,25 @@ fn ChannelEditor(channel: Option<Channel>, actions: Actions) -> impl IntoView {
             <h2 id="channel-form-heading">{heading}</h2>
             <ActionForm action=actions.save attr:data-testid="channel-form">
                 {editing.map(|id| view! { <input type="hidden" name="id" value=id.to_string() /> })}
-                <div class="field">
-                    <label for="channel-name">"Name"</label>
-                    <input id="channel-name" name="channel[name]" type="text" required autocomplete="off"
-                        value=form.name readonly=editing.is_some()
-                        aria-describedby=name_describe aria-invalid=name_invalid autofocus=name_focus />
-                    <p class="hint" id="channel-name-hint">"Rules refer to it, e.g. “ops-webhook” or “slack-oncall”; it cannot change later."</p>
-                    <FieldError error field="name" />
-                </div>
-                <div class="field">
-                    <label for="channel-kind">"Kind"</label>
-                    <select id="channel-kind" name="channel[kind]">
+                <Field id="channel-name" name="name" posted_as="channel[name]" label="Name" error
+                    hint="Rules refer to it, e.g. “ops-webhook” or “slack-oncall”; it cannot change later."
+                    control=move |m: FieldMarks| view! {
+                        <input id=m.id name=m.name type="text" required autocomplete="off"
+                            value=form.name readonly=editing.is_some()
+                            aria-describedby=m.describe aria-invalid=m.invalid autofocus=m.focus />
+                    } />
+                <Field id="channel-kind" name="kind" posted_as="channel[kind]" label="Kind" error control=move |m: FieldMarks| view! {
+                    <select id=m.id name=m.name>
                         {ChannelKind::ALL.iter().map(|k| view! {
                             <option value=k.as_str() selected=k.as_str() == form.kind>{k.label()}</option>
                         }).collect_view()}
                     </select>
-                    <FieldError error field="kind" />
-                </div>
-                <div class="field">
-                    <label for="channel-url">"Address"</label>
-                    <input id="channel-url" name="channel[url]" type="url" required autocomplete="off" value=form.url
-                        placeholder="https://hooks.example.com/opsdeck"
-                        aria-describedby=url_describe aria-invalid=url_invalid autofocus=url_focus />
-                    <FieldError error field="url" />
-                </div>
-                <div class="field">
-                    <label for="channel-repeat">"Repeat while firing (minutes)"</label>
-                    <input id="channel-repeat" name="channel[repeat_minutes]" type="number" min="0" max="10080" required
-                        value=form.repeat_minutes
-                        aria-describedby=repeat_describe aria-invalid=repeat_invalid autofocus=repeat_focus />
-                    <p class="hint" id="channel-repeat-hint">"A still-firing alert is sent again after this long; 0 sends it once."</p>
-                    <FieldError error field="repeat_minutes" />
-                </div>
+                } />
+                <Field id="channel-url" name="url" posted_as="channel[url]" label="Address" error kind="url" required=true
+                    autocomplete="off" value=form.url placeholder="https://hooks.example.com/opsdeck" />
+                <Field id="channel-repeat" name="repeat_minutes" posted_as="channel[repeat_minutes]"
+                    label="Repeat while firing (minutes)" error kind="number" min="0" max="10080" required=true
+                    value=form.repeat_minutes hint="A still-firing alert is sent again after this long; 0 sends it once." />
                 <label class="checkbox">
                     <input type="checkbox" name="channel[enabled]" value="on" checked=form.enabled.is_some() />" Enabled"
                 </label>

@@ -20,7 +20,8 @@ use crate::alerts::form::RuleForm;
 use crate::alerts::rule::StoredVersion;
 use crate::alerts::views::{Preview, RuleDetail};
 use crate::alerts::{Aggregation, Comparator, NoDataPolicy, Severity};
-use crate::components::form::{FieldError, FormError, TextArea, errors_from_query, field_marks};
+use crate::components::field::{Field, FieldMarks};
+use crate::components::form::{FieldError, FormError, TextArea, errors_from_query};
 use crate::error::AppError;
 
 /// What the page's URL asks for.
@@ -222,15 +223,14 @@ fn Editor(
                 <Fields form=form.clone() error />
             </fieldset>
             <div class="filter-grid">
-                <div class="field">
-                    <label for="rule-hours">"Preview and backtest over"</label>
-                    <select id="rule-hours" name="hours">
+                <Field id="rule-hours" name="hours" label="Preview and backtest over" control=move |m: FieldMarks| view! {
+                    <select id=m.id name=m.name>
                         {[(6, "the last 6 hours"), (24, "the last 24 hours"), (72, "the last 3 days"), (168, "the last 7 days")]
                             .into_iter()
                             .map(|(h, label)| view! { <option value=h.to_string() selected=h == query.hours>{label}</option> })
                             .collect_view()}
                     </select>
-                </div>
+                } />
             </div>
             <FormError error />
             <div class="filter-buttons">
@@ -262,33 +262,22 @@ fn name(field: &str) -> String {
 #[component]
 fn Fields(form: RuleForm, #[prop(into)] error: Signal<Option<AppError>>) -> impl IntoView {
     let text = move |field: &'static str, label: &'static str, value: String, hint: &'static str| {
-        let id = format!("rule-{field}");
-        let hint_id = format!("{id}-hint");
-        let (describe, invalid, focus) =
-            field_marks(error, error_field(field), (!hint.is_empty()).then(|| hint_id.clone()));
+        let also = (error_field(field) != field).then(|| error_field(field));
         view! {
-            <div class="field">
-                <label for=id.clone()>{label}</label>
-                <input id=id type="text" name=name(field) value=value autocomplete="off"
-                    aria-describedby=describe aria-invalid=invalid autofocus=focus />
-                {(!hint.is_empty()).then(|| view! { <p class="hint" id=hint_id>{hint}</p> })}
-                <FieldError error field=field />
-            </div>
+            <Field id=format!("rule-{field}") name=field posted_as=name(field) label error hint also
+                control=move |m: FieldMarks| view! {
+                    <input id=m.id type="text" name=m.name value=value autocomplete="off"
+                        aria-describedby=m.describe aria-invalid=m.invalid autofocus=m.focus />
+                } />
         }
         .into_any()
     };
     let area = move |field: &'static str, label: &'static str, value: String, hint: &'static str| {
-        let id = format!("rule-{field}");
-        let hint_id = format!("{id}-hint");
-        let (describe, invalid, focus) = field_marks(error, field, Some(hint_id.clone()));
         view! {
-            <div class="field">
-                <label for=id.clone()>{label}</label>
-                <TextArea id=id name=name(field) value
-                    attr:aria-describedby=describe attr:aria-invalid=invalid attr:autofocus=focus />
-                <p class="hint" id=hint_id>{hint}</p>
-                <FieldError error field=field />
-            </div>
+            <Field id=format!("rule-{field}") name=field posted_as=name(field) label error hint control=move |m: FieldMarks| view! {
+                <TextArea id=m.id name=m.name value
+                    attr:aria-describedby=m.describe attr:aria-invalid=m.invalid attr:autofocus=m.focus />
+            } />
         }
         .into_any()
     };
@@ -296,16 +285,12 @@ fn Fields(form: RuleForm, #[prop(into)] error: Signal<Option<AppError>>) -> impl
                        label: &'static str,
                        chosen: String,
                        options: Vec<(&'static str, &'static str)>| {
-        let id = format!("rule-{field}");
-        let (describe, invalid, focus) = field_marks(error, field, None);
         view! {
-            <div class="field">
-                <label for=id.clone()>{label}</label>
-                <select id=id name=name(field) aria-describedby=describe aria-invalid=invalid autofocus=focus>
+            <Field id=format!("rule-{field}") name=field posted_as=name(field) label error control=move |m: FieldMarks| view! {
+                <select id=m.id name=m.name aria-describedby=m.describe aria-invalid=m.invalid autofocus=m.focus>
                     {options.into_iter().map(|(value, text)| view! { <option value=value selected=value == chosen>{text}</option> }).collect_view()}
                 </select>
-                <FieldError error field=field />
-            </div>
+            } />
         }
         .into_any()
     };
@@ -422,14 +407,18 @@ fn RuleHistory(detail: RuleDetail, diff: Option<(i32, i32)>) -> impl IntoView {
             </table>
             {(numbers.len() > 1).then(|| view! {
                 <form method="get" action=format!("/alerts/rules/{id}") class="filter-grid">
-                    <div class="field">
-                        <label for="diff-a">"Compare version"</label>
-                        <select id="diff-a" name="a">{numbers.iter().map(|n| view! { <option value=n.to_string() selected=*n == a>{n.to_string()}</option> }).collect_view()}</select>
-                    </div>
-                    <div class="field">
-                        <label for="diff-b">"with version"</label>
-                        <select id="diff-b" name="b">{numbers.iter().map(|n| view! { <option value=n.to_string() selected=*n == b>{n.to_string()}</option> }).collect_view()}</select>
-                    </div>
+                    <Field id="diff-a" name="a" label="Compare version" control={
+                        let numbers = numbers.clone();
+                        move |m: FieldMarks| view! {
+                            <select id=m.id name=m.name>{numbers.iter().map(|n| view! { <option value=n.to_string() selected=*n == a>{n.to_string()}</option> }).collect_view()}</select>
+                        }
+                    } />
+                    <Field id="diff-b" name="b" label="with version" control={
+                        let numbers = numbers.clone();
+                        move |m: FieldMarks| view! {
+                            <select id=m.id name=m.name>{numbers.iter().map(|n| view! { <option value=n.to_string() selected=*n == b>{n.to_string()}</option> }).collect_view()}</select>
+                        }
+                    } />
                     <div class="filter-buttons"><button type="submit">"Compare"</button></div>
                 </form>
             })}

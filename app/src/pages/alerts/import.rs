@@ -16,6 +16,7 @@ use leptos_router::hooks::use_query_map;
 
 use crate::alerts::files::{Change, EXPIRED, ImportCounts, ImportPlan, PlannedRule, failure};
 use crate::alerts::files_api::{ApplyImportDraft, import_draft};
+use crate::components::field::{Field, FieldMarks};
 use crate::components::form::TextArea;
 use crate::error::AppError;
 
@@ -119,17 +120,16 @@ fn ImportForm(
     };
     view! {
         <form method="post" action="/api/v1/alerts/import" enctype="multipart/form-data" class="panel rule-import" data-testid="import-form">
-            <div class="field">
-                <label for="import-yaml">"Rules file (YAML)"</label>
-                <TextArea id="import-yaml" name="yaml" rows=18 value=yaml attr:spellcheck="false" on:input=on_input
+            // The problems listed under the preview describe the text.
+            <Field id="import-yaml" name="yaml" label="Rules file (YAML)" control=move |m: FieldMarks| view! {
+                <TextArea id=m.id name=m.name rows=18 value=yaml attr:spellcheck="false" on:input=on_input
                     described_by=refused.then(|| "import-problems-list".to_string())
                     attr:aria-invalid=refused.then_some("true") attr:autofocus=refused />
-            </div>
-            <div class="field">
-                <label for="import-file">"Or upload a file"</label>
-                <input id="import-file" type="file" name="file" accept=".yaml,.yml,application/yaml,text/yaml,text/plain" aria-describedby="import-file-hint" />
-                <p class="hint" id="import-file-hint">"A chosen file is previewed instead of the text above."</p>
-            </div>
+            } />
+            <Field id="import-file" name="file" label="Or upload a file" hint="A chosen file is previewed instead of the text above."
+                control=|m: FieldMarks| view! {
+                    <input id=m.id type="file" name=m.name accept=".yaml,.yml,application/yaml,text/yaml,text/plain" aria-describedby=m.describe />
+                } />
             <div class="filter-buttons"><button type="submit">"Preview"</button></div>
         </form>
     }

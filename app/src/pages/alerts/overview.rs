@@ -15,6 +15,7 @@ use crate::alerts::views::{AlertsOverview, EventFilter};
 use crate::alerts::{AlertState, Severity};
 use crate::auth::permissions::{Permission, allows};
 use crate::auth::use_current_user;
+use crate::components::field::{Field, FieldMarks};
 use crate::components::form::FormError;
 
 #[component]
@@ -181,23 +182,20 @@ fn HistoryFilter(filter: EventFilter, rules: Vec<(i64, String)>) -> impl IntoVie
     view! {
         <Form method="GET" action="/alerts">
             <div class="filter-grid">
-                <div class="field">
-                    <label for="filter-severity">"Severity"</label>
-                    <select id="filter-severity" name="severity">
+                <Field id="filter-severity" name="severity" label="Severity" control=move |m: FieldMarks| view! {
+                    <select id=m.id name=m.name>
                         <option value="">"Any"</option>
                         {Severity::ALL.iter().map(|s| view! { <option value=s.as_str() selected=s.as_str() == severity>{s.as_str()}</option> }).collect_view()}
                     </select>
-                </div>
-                <div class="field">
-                    <label for="filter-state">"Changed to"</label>
-                    <select id="filter-state" name="state">
+                } />
+                <Field id="filter-state" name="state" label="Changed to" control=move |m: FieldMarks| view! {
+                    <select id=m.id name=m.name>
                         <option value="">"Any state"</option>
                         {AlertState::ALL.iter().map(|s| view! { <option value=s.as_str() selected=s.as_str() == state>{s.as_str()}</option> }).collect_view()}
                     </select>
-                </div>
-                <div class="field">
-                    <label for="filter-rule">"Rule"</label>
-                    <select id="filter-rule" name="rule">
+                } />
+                <Field id="filter-rule" name="rule" label="Rule" control=move |m: FieldMarks| view! {
+                    <select id=m.id name=m.name>
                         <option value="">"Any rule"</option>
                         {rules.into_iter().map(|(id, name)| {
                             let id = id.to_string();
@@ -205,16 +203,15 @@ fn HistoryFilter(filter: EventFilter, rules: Vec<(i64, String)>) -> impl IntoVie
                             view! { <option value=id selected=selected>{name}</option> }
                         }).collect_view()}
                     </select>
-                </div>
-                <div class="field">
-                    <label for="filter-hours">"Time"</label>
-                    <select id="filter-hours" name="hours">
+                } />
+                <Field id="filter-hours" name="hours" label="Time" control=move |m: FieldMarks| view! {
+                    <select id=m.id name=m.name>
                         {[("", "Any time"), ("1", "Last hour"), ("24", "Last 24 hours"), ("168", "Last 7 days"), ("720", "Last 30 days")]
                             .into_iter()
                             .map(|(value, label)| view! { <option value=value selected=value == hours>{label}</option> })
                             .collect_view()}
                     </select>
-                </div>
+                } />
             </div>
             <div class="filter-buttons"><button type="submit">"Filter"</button></div>
         </Form>

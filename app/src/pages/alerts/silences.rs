@@ -16,9 +16,8 @@ use crate::alerts::silence::{MAX_SILENCE_DAYS, Silence, SilencesPage};
 use crate::alerts::silence_form::SilenceForm;
 use crate::alerts::silences_api::{EndSilence, list_silences};
 use crate::alerts::{Severity, SilenceEnd};
-use crate::components::form::{
-    FieldError, FormError, TextArea, described_by, errors_from_query, first_field, message_for,
-};
+use crate::components::field::{Field, FieldMarks};
+use crate::components::form::{FieldError, FormError, TextArea, errors_from_query};
 use crate::error::AppError;
 
 /// What the page's URL asks for: a form to start from and a refused create.
@@ -204,31 +203,16 @@ fn name(field: &str) -> String {
 fn CreateForm(asked: SilenceQuery, rules: Vec<String>) -> impl IntoView {
     let form = asked.form;
     let error: Signal<Option<AppError>> = Signal::stored(asked.error.clone());
-    let refused = asked.error.clone();
-    let first = first_field(refused.as_ref());
-    // The field's `aria-describedby`, `aria-invalid` and whether it takes the focus.
-    let marks = |field: &str, hint: Option<&str>| {
-        (
-            described_by(refused.as_ref(), field, hint),
-            message_for(refused.as_ref(), field).map(|_| "true"),
-            first.as_deref() == Some(field),
-        )
-    };
     let text =
         move |field: &'static str, label: &'static str, value: String, hint: &'static str, kind: &'static str| {
-            let id = format!("silence-{field}");
-            let hint_id = format!("{id}-hint");
-            let (described, invalid, focus) = marks(field, (!hint.is_empty()).then_some(hint_id.as_str()));
             view! {
-                <div class="field">
-                    <label for=id.clone()>{label}</label>
-                    <input id=id type=kind name=name(field) value=value autocomplete="off"
-                        list=(field == "rule_name").then_some("silence-rule-names")
-                        placeholder=(field == "duration").then_some("2h")
-                        aria-describedby=described aria-invalid=invalid autofocus=focus />
-                    {(!hint.is_empty()).then(|| view! { <p class="hint" id=hint_id>{hint}</p> })}
-                    <FieldError error field=field />
-                </div>
+                <Field id=format!("silence-{field}") name=field posted_as=name(field) label error
+                    hint control=move |m: FieldMarks| view! {
+                        <input id=m.id type=kind name=m.name value=value autocomplete="off"
+                            list=(field == "rule_name").then_some("silence-rule-names")
+                            placeholder=(field == "duration").then_some("2h")
+                            aria-describedby=m.describe aria-invalid=m.invalid autofocus=m.focus />
+                    } />
             }
             .into_any()
         };
@@ -236,9 +220,6 @@ fn CreateForm(asked: SilenceQuery, rules: Vec<String>) -> impl IntoView {
     let resolved = form.end_when_resolved.is_some();
     let comment = form.comment.clone();
     let labels = form.labels.clone();
-    let (labels_described, labels_invalid, labels_focus) = marks("labels", Some("silence-labels-hint"));
-    let (comment_described, comment_invalid, comment_focus) = marks("comment", Some("silence-comment-hint"));
-    let (severity_described, severity_invalid, severity_focus) = marks("severity", None);
     view! {
         <section class="panel" id="new-silence" aria-labelledby="new-silence-heading">
             <h2 id="new-silence-heading">"New silence"</h2>
@@ -247,25 +228,22 @@ fn CreateForm(asked: SilenceQuery, rules: Vec<String>) -> impl IntoView {
                     <legend>"Alerts it silences"</legend>
                     <div class="filter-grid">
                         {text("rule_name", "Rule name", form.rule_name.clone(), "Exactly as the rule is named; empty for any rule.", "text")}
-                        <div class="field">
-                            <label for="silence-severity">"Severity"</label>
-                            <select id="silence-severity" name=name("severity") aria-describedby=severity_described aria-invalid=severity_invalid autofocus=severity_focus>
-                                <option value="" selected=severity.is_empty()>"Any"</option>
-                                {Severity::ALL.iter().map(|s| view! { <option value=s.as_str() selected=s.as_str() == severity>{s.as_str()}</option> }).collect_view()}
-                            </select>
-                            <FieldError error field="severity" />
-                        </div>
+                        <Field id="silence-severity" name="severity" posted_as=name("severity") label="Severity" error
+                            control=move |m: FieldMarks| view! {
+                                <select id=m.id name=m.name aria-describedby=m.describe aria-invalid=m.invalid autofocus=m.focus>
+                                    <option value="" selected=severity.is_empty()>"Any"</option>
+                                    {Severity::ALL.iter().map(|s| view! { <option value=s.as_str() selected=s.as_str() == severity>{s.as_str()}</option> }).collect_view()}
+                                </select>
+                            } />
                     </div>
                     <datalist id="silence-rule-names">
                         {rules.into_iter().map(|rule| view! { <option value=rule></option> }).collect_view()}
                     </datalist>
-                    <div class="field">
-                        <label for="silence-labels">"Labels"</label>
-                        <TextArea id="silence-labels" name=name("labels") value=labels described_by=labels_described
-                            attr:aria-invalid=labels_invalid attr:autofocus=labels_focus />
-                        <p class="hint" id="silence-labels-hint">"name=value per line; the rule must carry every one."</p>
-                        <FieldError error field="labels" />
-                    </div>
+                    <Field id="silence-labels" name="labels" posted_as=name("labels") label="Labels" error
+                        hint="name=value per line; the rule must carry every one." control=move |m: FieldMarks| view! {
+                            <TextArea id=m.id name=m.name value=labels described_by=m.describe.get_untracked()
+                                attr:aria-invalid=m.invalid attr:autofocus=m.focus />
+                        } />
                     <FieldError error field="matchers" />
                 </fieldset>
                 <fieldset>
@@ -280,13 +258,11 @@ fn CreateForm(asked: SilenceQuery, rules: Vec<String>) -> impl IntoView {
                         " End when every matched alert has resolved"
                     </label>
                 </fieldset>
-                <div class="field">
-                    <label for="silence-comment">"Comment"</label>
-                    <TextArea id="silence-comment" name=name("comment") value=comment described_by=comment_described
-                        attr:required=true attr:maxlength="1000" attr:aria-invalid=comment_invalid attr:autofocus=comment_focus />
-                    <p class="hint" id="silence-comment-hint">"Why: shown to everyone who sees the silence."</p>
-                    <FieldError error field="comment" />
-                </div>
+                <Field id="silence-comment" name="comment" posted_as=name("comment") label="Comment" error
+                    hint="Why: shown to everyone who sees the silence." control=move |m: FieldMarks| view! {
+                        <TextArea id=m.id name=m.name value=comment described_by=m.describe.get_untracked()
+                            attr:required=true attr:maxlength="1000" attr:aria-invalid=m.invalid attr:autofocus=m.focus />
+                    } />
                 <FormError error />
                 <div class="filter-buttons">
                     <button type="submit" class="primary">"Create silence"</button>

@@ -7,7 +7,8 @@ use leptos::prelude::*;
 use super::use_actions;
 use crate::api_keys::{CreateApiKey, CreatedApiKey, take_created_api_key};
 use crate::components::copy_button::CopyButton;
-use crate::components::form::{FieldError, FormError, Typed, field_marks};
+use crate::components::field::{Field, FieldGroup, FieldMarks};
+use crate::components::form::{FormError, Typed};
 use leptos::server_fn::ServerFn;
 
 #[component]
@@ -28,35 +29,25 @@ pub fn CreateKeyForm() -> impl IntoView {
     };
     // Without JavaScript, a refused post comes back with what was typed.
     let typed = Typed::for_action(CreateApiKey::PATH);
-    let (name_describe, name_invalid, name_focus) = field_marks(error, "name", Some("new-key-name-hint".into()));
 
     view! {
         <section class="panel narrow" aria-labelledby="create-key-heading">
             <h2 id="create-key-heading">"Create API key"</h2>
             <ActionForm action=create>
-                <div class="field">
-                    <label for="new-key-name">"Name"</label>
-                    <input id="new-key-name" name="name" type="text" autocomplete="off" required maxlength="100"
-                        value=typed.value("name") aria-describedby=name_describe aria-invalid=name_invalid autofocus=name_focus />
-                    <p class="hint" id="new-key-name-hint">"What uses the key, e.g. “checkout service” or “CI”."</p>
-                    <FieldError error field="name" />
-                </div>
-                <fieldset class="field">
-                    <legend>"Scopes"</legend>
+                <Field id="new-key-name" name="name" label="Name" error autocomplete="off" required=true maxlength=100
+                    value=typed.value("name") hint="What uses the key, e.g. “checkout service” or “CI”." />
+                <FieldGroup legend="Scopes" name="scopes" error>
                     <label><input type="checkbox" name="scope_ingest" value="true" checked />" ingest — send metrics"</label>
                     <label><input type="checkbox" name="scope_deployments_write" value="true" />" deployments:write — record deployments"</label>
-                    <FieldError error field="scopes" />
-                </fieldset>
-                <div class="field">
-                    <label for="new-key-expiry">"Expires"</label>
-                    <select id="new-key-expiry" name="expires_in_days">
+                </FieldGroup>
+                <Field id="new-key-expiry" name="expires_in_days" label="Expires" error control=|m: FieldMarks| view! {
+                    <select id=m.id name=m.name aria-describedby=m.describe aria-invalid=m.invalid>
                         <option value="0">"never"</option>
                         <option value="30">"in 30 days"</option>
                         <option value="90" selected>"in 90 days"</option>
                         <option value="365">"in a year"</option>
                     </select>
-                    <FieldError error field="expires_in_days" />
-                </div>
+                } />
                 <FormError error />
                 <Transition fallback=|| ()>
                     {move || created().map(|created| view! { <NewKey created /> })}

@@ -5,6 +5,7 @@ use leptos::prelude::*;
 
 use super::{use_actions, when};
 use crate::api_keys::{ApiKeySummary, KeyStatus};
+use crate::components::field::Field;
 use crate::components::table_head::TableHead;
 
 #[component]
@@ -89,11 +90,8 @@ fn ExpiryForm(key: ApiKeySummary) -> impl IntoView {
             <div class="confirm-body">
                 <ActionForm action>
                     <input type="hidden" name="key_id" value=id />
-                    <div class="field">
-                        <label for=field_id.clone()>{format!("Expiry date of {}", key.name)}</label>
-                        <input id=field_id type="date" name="expires_on" value=current />
-                        <p class="hint">"Expires at 00:00 UTC that day; a past date expires it now. Empty: never."</p>
-                    </div>
+                    <Field id=field_id label=format!("Expiry date of {}", key.name) name="expires_on" kind="date" value=current
+                        hint="Expires at 00:00 UTC that day; a past date expires it now. Empty: never." />
                     <button type="submit" disabled=pending>{move || if pending() { "Saving…" } else { "Set expiry" }}</button>
                 </ActionForm>
             </div>

@@ -4,6 +4,8 @@
 use leptos::prelude::*;
 use leptos_router::components::Form;
 
+use crate::components::field::{Field, FieldMarks};
+
 use crate::audit::{AuditFilter, Outcome};
 
 #[component]
@@ -36,11 +38,10 @@ pub fn FilterForm(filter: Memo<AuditFilter>) -> impl IntoView {
 fn TextField(name: &'static str, label: &'static str, value: Signal<String>) -> impl IntoView {
     let id = format!("audit-{name}");
     view! {
-        <div class="field">
-            <label for=id.clone()>{label}</label>
-            // `value` for the server-rendered HTML, `prop:value` to reset a field the user typed in.
-            <input id=id type="text" name=name maxlength="254" value=value prop:value=value />
-        </div>
+        // `value` for the server-rendered HTML, `prop:value` to reset a field the user typed in.
+        <Field id name label control=move |m: FieldMarks| view! {
+            <input id=m.id type="text" name=m.name maxlength="254" value=value prop:value=value />
+        } />
     }
 }
 
@@ -59,10 +60,9 @@ fn TimeField(name: &'static str, label: &'static str, end_of_day: bool, value: S
     };
     let text = Signal::derive(move || shown.get().unwrap_or_else(|| value.get()));
     view! {
-        <div class="field">
-            <label for=id.clone()>{label}</label>
-            <input id=id type=kind name=name value=text prop:value=text />
-        </div>
+        <Field id name label control=move |m: FieldMarks| view! {
+            <input id=m.id type=kind name=m.name value=text prop:value=text />
+        } />
     }
 }
 
@@ -90,20 +90,19 @@ fn as_datetime_local(value: &str, end_of_day: bool) -> Option<String> {
 #[component]
 fn OutcomeField(value: Signal<String>) -> impl IntoView {
     view! {
-        <div class="field">
-            <label for="audit-outcome">"Outcome"</label>
-            <select id="audit-outcome" name="outcome" prop:value=value>
-                <option value="" selected=move || value.get().is_empty()>"Any"</option>
-                {Outcome::ALL
-                    .into_iter()
-                    .map(|outcome| view! {
-                        <option value=outcome.as_str() selected=move || value.get() == outcome.as_str()>
-                            {outcome_label(outcome)}
-                        </option>
-                    })
-                    .collect_view()}
-            </select>
-        </div>
+        <Field id="audit-outcome" name="outcome" label="Outcome" control=move |m: FieldMarks| view! {
+                <select id=m.id name=m.name prop:value=value>
+                    <option value="" selected=move || value.get().is_empty()>"Any"</option>
+                    {Outcome::ALL
+                        .into_iter()
+                        .map(|outcome| view! {
+                            <option value=outcome.as_str() selected=move || value.get() == outcome.as_str()>
+                                {outcome_label(outcome)}
+                            </option>
+                        })
+                        .collect_view()}
+                </select>
+        } />
     }
 }
 

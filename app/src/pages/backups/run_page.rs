@@ -10,6 +10,7 @@ use super::badges::{RunStatusBadge, when};
 use super::notices::Notices;
 use super::{BackupActions, follow_running, use_actions};
 use crate::backups::{BackupCheck, BackupRun, CheckOutcome, RunDetail, get_backup_run, human_bytes};
+use crate::components::field::{Field, FieldMarks};
 use crate::components::table_head::TableHead;
 use crate::error::AppError;
 
@@ -133,10 +134,9 @@ fn RunButtons(run: BackupRun, may_run: bool, may_manage: bool) -> impl IntoView 
                         <p>"Restores this backup into a new database on the target's server. An existing database is never overwritten."</p>
                         <ActionForm action=restore_into>
                             <input type="hidden" name="run_id" value=id />
-                            <div class="field">
-                                <label for="restore-database">"New database name"</label>
-                                <input id="restore-database" name="database" type="text" required maxlength="63" pattern="[a-z_][a-z0-9_]*" />
-                            </div>
+                            <Field id="restore-database" name="database" label="New database name" control=|m: FieldMarks| view! {
+                                <input id=m.id name=m.name type="text" required maxlength="63" pattern="[a-z_][a-z0-9_]*" />
+                            } />
                             <button type="submit" class="danger">"Restore into new database"</button>
                         </ActionForm>
                     </div>

@@ -6,7 +6,8 @@ use leptos::prelude::*;
 use super::use_actions;
 use crate::backups::BackupTarget;
 use crate::backups::SaveBackupTarget;
-use crate::components::form::{FieldError, FormError, Typed, field_marks};
+use crate::components::field::{Field, FieldMarks};
+use crate::components::form::{FormError, Typed};
 use leptos::server_fn::ServerFn;
 
 #[component]
@@ -47,11 +48,6 @@ pub fn TargetForm(target: Option<BackupTarget>) -> impl IntoView {
     let restore_schedule = value("restore_schedule", |t| t.restore_schedule.clone());
     let keep_last = value("keep_last", |t| t.keep_last.map(|n| n.to_string()));
     let keep_days = value("keep_days", |t| t.keep_days.map(|n| n.to_string()));
-    let (name_describe, name_invalid, name_focus) = field_marks(error, "name", None);
-    let (schedule_describe, schedule_invalid, schedule_focus) = field_marks(error, "schedule", None);
-    let (restore_describe, restore_invalid, restore_focus) = field_marks(error, "restore_schedule", None);
-    let (last_describe, last_invalid, last_focus) = field_marks(error, "keep_last", None);
-    let (days_describe, days_invalid, days_focus) = field_marks(error, "keep_days", None);
     let url_hint = match &target {
         None => "postgres://user:password@host:5432/database — stored, never shown again.".to_string(),
         Some(target) if target.is_self => "Opsdeck's own database is DATABASE_URL.".to_string(),
@@ -60,46 +56,22 @@ pub fn TargetForm(target: Option<BackupTarget>) -> impl IntoView {
     view! {
         <ActionForm action attr:class="target-form">
             {editing.map(|target_id| view! { <input type="hidden" name="target_id" value=target_id /> })}
-            <div class="field">
-                <label for=id("name")>"Name"</label>
-                <input id=id("name") name="name" type="text" required maxlength="63" value=name readonly=is_self
-                    aria-describedby=name_describe aria-invalid=name_invalid autofocus=name_focus />
-                <FieldError error field="name" />
-            </div>
+            <Field id=id("name") name="name" label="Name" error control=move |m: FieldMarks| view! {
+                <input id=m.id name=m.name type="text" required maxlength="63" value=name readonly=is_self
+                    aria-describedby=m.describe aria-invalid=m.invalid autofocus=m.focus />
+            } />
             {(!is_self).then(|| view! {
-                <div class="field">
-                    <label for=id("url")>"Connection URL"</label>
-                    <input id=id("url") name="connection_url" type="password" autocomplete="off" required=editing.is_none() />
-                    <p class="hint">{url_hint.clone()}</p>
-                    <FieldError error field="connection_url" />
-                </div>
+                <Field id=id("url") name="connection_url" label="Connection URL" error kind="password" autocomplete="off"
+                    required=editing.is_none() hint=url_hint.clone() />
             })}
-            <div class="field">
-                <label for=id("schedule")>"Backup schedule (cron, UTC)"</label>
-                <input id=id("schedule") name="schedule" type="text" value=schedule placeholder="0 3 * * *"
-                    aria-describedby=schedule_describe aria-invalid=schedule_invalid autofocus=schedule_focus />
-                <p class="hint">"Empty: by hand only."</p>
-                <FieldError error field="schedule" />
-            </div>
-            <div class="field">
-                <label for=id("restore")>"Restore test schedule (cron, UTC)"</label>
-                <input id=id("restore") name="restore_schedule" type="text" value=restore_schedule placeholder="0 4 * * 0"
-                    aria-describedby=restore_describe aria-invalid=restore_invalid autofocus=restore_focus />
-                <FieldError error field="restore_schedule" />
-            </div>
-            <div class="field">
-                <label for=id("keep-last")>"Keep the last N backups"</label>
-                <input id=id("keep-last") name="keep_last" type="number" min="1" value=keep_last
-                    aria-describedby=last_describe aria-invalid=last_invalid autofocus=last_focus />
-                <FieldError error field="keep_last" />
-            </div>
-            <div class="field">
-                <label for=id("keep-days")>"Keep backups younger than D days"</label>
-                <input id=id("keep-days") name="keep_days" type="number" min="1" value=keep_days
-                    aria-describedby=days_describe aria-invalid=days_invalid autofocus=days_focus />
-                <p class="hint">"Either rule keeps a backup; both empty keep all. The newest restore-tested backup is always kept."</p>
-                <FieldError error field="keep_days" />
-            </div>
+            <Field id=id("schedule") name="schedule" label="Backup schedule (cron, UTC)" error value=schedule
+                placeholder="0 3 * * *" hint="Empty: by hand only." />
+            <Field id=id("restore") name="restore_schedule" label="Restore test schedule (cron, UTC)" error
+                value=restore_schedule placeholder="0 4 * * 0" />
+            <Field id=id("keep-last") name="keep_last" label="Keep the last N backups" error kind="number" min="1"
+                value=keep_last />
+            <Field id=id("keep-days") name="keep_days" label="Keep backups younger than D days" error kind="number" min="1"
+                value=keep_days hint="Either rule keeps a backup; both empty keep all. The newest restore-tested backup is always kept." />
             <FormError error />
             <button type="submit" class="primary" disabled=move || action.pending().get()>
                 {if editing.is_some() { "Save target" } else { "Add target" }}

@@ -4,6 +4,7 @@
 use leptos::prelude::*;
 use leptos_router::components::Form;
 
+use crate::components::field::{Field, FieldMarks};
 use crate::deployments::filter::RANGES;
 use crate::deployments::{DeploymentFilter, DeploymentStatus};
 
@@ -21,23 +22,21 @@ pub fn FilterForm(filter: Memo<DeploymentFilter>) -> impl IntoView {
                 <div class="filter-grid">
                     <TextField name="service" label="Service" value=field(|f| &f.service) />
                     <TextField name="environment" label="Environment" value=field(|f| &f.environment) />
-                    <div class="field">
-                        <label for="deployments-status">"Status"</label>
-                        <select id="deployments-status" name="status" prop:value=status>
+                    <Field id="deployments-status" name="status" label="Status" control=move |m: FieldMarks| view! {
+                        <select id=m.id name=m.name prop:value=status>
                             <option value="" selected=move || status.get().is_empty()>"Any"</option>
                             {DeploymentStatus::ALL.into_iter().map(|s| view! {
                                 <option value=s.as_str() selected=move || status.get() == s.as_str()>{s.label()}</option>
                             }).collect_view()}
                         </select>
-                    </div>
-                    <div class="field">
-                        <label for="deployments-range">"Started"</label>
-                        <select id="deployments-range" name="range" prop:value=range>
+                    } />
+                    <Field id="deployments-range" name="range" label="Started" control=move |m: FieldMarks| view! {
+                        <select id=m.id name=m.name prop:value=range>
                             {RANGES.into_iter().map(|(value, label)| view! {
                                 <option value=value selected=move || range.get() == value>{label}</option>
                             }).collect_view()}
                         </select>
-                    </div>
+                    } />
                     <TextField name="from" label="From (UTC, custom)" value=field(|f| &f.from) />
                     <TextField name="to" label="To (UTC, custom)" value=field(|f| &f.to) />
                 </div>
@@ -60,10 +59,9 @@ fn TextField(name: &'static str, label: &'static str, value: Signal<String>) -> 
         _ => "",
     };
     view! {
-        <div class="field">
-            <label for=id.clone()>{label}</label>
-            // `value` for the server-rendered HTML, `prop:value` to reset a field the user typed in.
-            <input id=id type="text" name=name maxlength="200" placeholder=placeholder value=value prop:value=value />
-        </div>
+        // `value` for the server-rendered HTML, `prop:value` to reset a field the user typed in.
+        <Field id name label control=move |m: FieldMarks| view! {
+            <input id=m.id type="text" name=m.name maxlength="200" placeholder=placeholder value=value prop:value=value />
+        } />
     }
 }

@@ -12,7 +12,7 @@ use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 
 use super::use_actions;
-use crate::components::form::{FieldError, first_field, message_for};
+use crate::components::field::{Field, FieldMarks};
 use crate::components::row_form::{focus_on_error, refusal_of, row_error_id, typed_in_row};
 use crate::deployments::{Deployment, DeploymentStatus, FinishDeployment};
 use crate::error::AppError;
@@ -39,7 +39,6 @@ pub fn FinishForm(deployment: Deployment) -> impl IntoView {
     let error = Signal::derive(move || refused.get().filter(is_field_error));
     let status_id = format!("finish-status-{id}");
     let time_id = format!("finish-time-{id}");
-    let hint_id = format!("finish-time-{id}-hint");
     focus_on_error(error, move |field| match field {
         "status" => format!("finish-status-{id}"),
         _ => format!("finish-time-{id}"),
@@ -47,50 +46,23 @@ pub fn FinishForm(deployment: Deployment) -> impl IntoView {
     let typed = typed_in_row(FinishDeployment::PATH, "deployment_id", id);
     let status = typed.get("status");
     let at_load = error.get_untracked();
-    let first = first_field(at_load.as_ref());
-    // `aria-describedby` and `aria-invalid` of `field`'s input, after its hint.
-    let marks = move |field: &'static str, hint: Option<String>| {
-        let describe = move || {
-            let ids: Vec<String> = hint
-                .clone()
-                .into_iter()
-                .chain(
-                    error
-                        .with(|e| message_for(e.as_ref(), field))
-                        .map(|_| row_error_id(field, id)),
-                )
-                .collect();
-            (!ids.is_empty()).then(|| ids.join(" "))
-        };
-        let invalid = move || error.with(|e| message_for(e.as_ref(), field)).map(|_| "true");
-        (describe, invalid)
-    };
-    let (status_describe, status_invalid) = marks("status", None);
-    let (time_describe, time_invalid) = marks("finished_at", Some(hint_id.clone()));
     view! {
         <details class="confirm" open=at_load.is_some()>
             <summary>"Finish"</summary>
             <div class="confirm-body">
                 <ActionForm action>
                     <input type="hidden" name="deployment_id" value=id />
-                    <div class="field">
-                        <label for=status_id.clone()>{format!("Outcome of {} {}", deployment.service, deployment.version)}</label>
-                        <select id=status_id name="status" aria-describedby=status_describe aria-invalid=status_invalid
-                            autofocus=first.as_deref() == Some("status")>
-                            {DeploymentStatus::FINAL.into_iter().map(|s| view! {
-                                <option value=s.as_str() selected=status.as_deref() == Some(s.as_str())>{s.label()}</option>
-                            }).collect_view()}
-                        </select>
-                        <FieldError error field="status" id=row_error_id("status", id) />
-                    </div>
-                    <div class="field">
-                        <label for=time_id.clone()>"Finished at (UTC)"</label>
-                        <input id=time_id type="datetime-local" name="finished_at" value=typed.value("finished_at")
-                            aria-describedby=time_describe aria-invalid=time_invalid
-                            autofocus=first.as_deref() == Some("finished_at") />
-                        <p class="hint" id=hint_id>"Empty: now."</p>
-                        <FieldError error field="finished_at" id=row_error_id("finished_at", id) />
-                    </div>
+                    <Field id=status_id name="status" error error_id=row_error_id("status", id)
+                        label=format!("Outcome of {} {}", deployment.service, deployment.version)
+                        control=move |m: FieldMarks| view! {
+                            <select id=m.id name=m.name aria-describedby=m.describe aria-invalid=m.invalid autofocus=m.focus>
+                                {DeploymentStatus::FINAL.into_iter().map(|s| view! {
+                                    <option value=s.as_str() selected=status.as_deref() == Some(s.as_str())>{s.label()}</option>
+                                }).collect_view()}
+                            </select>
+                        } />
+                    <Field id=time_id name="finished_at" label="Finished at (UTC)" error kind="datetime-local"
+                        error_id=row_error_id("finished_at", id) value=typed.value("finished_at") hint="Empty: now." />
                     <button type="submit" disabled=pending>{move || if pending() { "Saving…" } else { "Save outcome" }}</button>
                 </ActionForm>
             </div>

@@ -7,7 +7,8 @@ use leptos::prelude::*;
 use super::use_actions;
 use crate::auth::permissions::{Permission, allows};
 use crate::auth::use_current_user;
-use crate::components::form::{FieldError, FormError, Typed, described_by, field_marks};
+use crate::components::field::{Field, FieldMarks};
+use crate::components::form::{FormError, Typed};
 use crate::deployments::DeploymentStatus;
 use crate::deployments::RecordDeployment;
 use crate::deployments::draft::DEFAULT_ENVIRONMENT;
@@ -44,23 +45,29 @@ fn Form() -> impl IntoView {
         <section class="panel narrow" id="record-deployment" aria-labelledby="record-deployment-heading">
             <h2 id="record-deployment-heading">"Record a deployment"</h2>
             <ActionForm action=record>
-                <Text name="service" label="Service" required=true max=200 error typed=typed.clone() hint="As the service sends its metrics, e.g. checkout." />
-                <Text name="version" label="Version" required=true max=100 error typed=typed.clone() hint="" />
-                <Text name="environment" label="Environment" required=false max=50 error typed=typed.clone() hint="Empty: production." />
-                <Text name="commit" label="Commit" required=false max=100 error typed=typed.clone() hint="" />
-                <div class="field">
-                    <label for="record-status">"Status"</label>
-                    <select id="record-status" name="status" aria-describedby=move || error.with(|e| described_by(e.as_ref(), "status", None))>
+                <Field id="record-service" name="service" label="Service" error required=true maxlength=200 autocomplete="off"
+                    value=typed.value("service") hint="As the service sends its metrics, e.g. checkout." />
+                <Field id="record-version" name="version" label="Version" error required=true maxlength=100 autocomplete="off"
+                    value=typed.value("version") />
+                <Field id="record-environment" name="environment" label="Environment" error maxlength=50 autocomplete="off"
+                    placeholder=DEFAULT_ENVIRONMENT value=typed.value("environment") hint="Empty: production." />
+                <Field id="record-commit" name="commit" label="Commit" error maxlength=100 autocomplete="off"
+                    value=typed.value("commit") />
+                <Field id="record-status" name="status" label="Status" error control=move |m: FieldMarks| view! {
+                    <select id=m.id name=m.name aria-describedby=m.describe aria-invalid=m.invalid>
                         {DeploymentStatus::ALL.into_iter().map(|s| view! {
                             <option value=s.as_str() selected=s.as_str() == status>{s.label()}</option>
                         }).collect_view()}
                     </select>
-                    <FieldError error field="status" />
-                </div>
-                <Time name="started_at" label="Started at (UTC)" error typed=typed.clone() hint="Empty: now." />
-                <Time name="finished_at" label="Finished at (UTC)" error typed=typed.clone() hint="Empty: now, unless the status is Started." />
-                <Text name="deployed_by" label="Deployed by" required=false max=200 error typed=typed.clone() hint="Empty: you." />
-                <Text name="notes_url" label="Notes link" required=false max=2000 error typed=typed.clone() hint="An http(s) link to release notes or the CI run." />
+                } />
+                <Field id="record-started_at" name="started_at" label="Started at (UTC)" error kind="datetime-local"
+                    value=typed.value("started_at") hint="Empty: now." />
+                <Field id="record-finished_at" name="finished_at" label="Finished at (UTC)" error kind="datetime-local"
+                    value=typed.value("finished_at") hint="Empty: now, unless the status is Started." />
+                <Field id="record-deployed_by" name="deployed_by" label="Deployed by" error maxlength=200 autocomplete="off"
+                    value=typed.value("deployed_by") hint="Empty: you." />
+                <Field id="record-notes_url" name="notes_url" label="Notes link" error maxlength=2000 autocomplete="off"
+                    value=typed.value("notes_url") hint="An http(s) link to release notes or the CI run." />
                 <FormError error />
                 {move || recorded().map(|d| view! {
                     <p class="success" role="status">{format!("Recorded {} {} in {} (#{}).", d.service, d.version, d.environment, d.id)}</p>
@@ -72,54 +79,4 @@ fn Form() -> impl IntoView {
         </section>
     }
     .into_any()
-}
-
-#[component]
-fn Text(
-    name: &'static str,
-    label: &'static str,
-    required: bool,
-    max: u32,
-    error: Signal<Option<crate::error::AppError>>,
-    typed: Typed,
-    hint: &'static str,
-) -> impl IntoView {
-    let id = format!("record-{name}");
-    let hint_id = format!("{id}-hint");
-    let (describe, invalid, focus) = field_marks(error, name, (!hint.is_empty()).then(|| hint_id.clone()));
-    let placeholder = if name == "environment" { DEFAULT_ENVIRONMENT } else { "" };
-    view! {
-        <div class="field">
-            <label for=id.clone()>{label}</label>
-            <input
-                id=id type="text" name=name required=required maxlength=max.to_string() autocomplete="off"
-                placeholder=placeholder value=typed.value(name)
-                aria-describedby=describe aria-invalid=invalid autofocus=focus
-            />
-            {(!hint.is_empty()).then(|| view! { <p class="hint" id=hint_id>{hint}</p> })}
-            <FieldError error field=name />
-        </div>
-    }
-}
-
-#[component]
-fn Time(
-    name: &'static str,
-    label: &'static str,
-    error: Signal<Option<crate::error::AppError>>,
-    typed: Typed,
-    hint: &'static str,
-) -> impl IntoView {
-    let id = format!("record-{name}");
-    let hint_id = format!("{id}-hint");
-    let (describe, invalid, focus) = field_marks(error, name, Some(hint_id.clone()));
-    view! {
-        <div class="field">
-            <label for=id.clone()>{label}</label>
-            <input id=id type="datetime-local" name=name value=typed.value(name)
-                aria-describedby=describe aria-invalid=invalid autofocus=focus />
-            <p class="hint" id=hint_id>{hint}</p>
-            <FieldError error field=name />
-        </div>
-    }
 }

@@ -4,6 +4,7 @@
 use leptos::prelude::*;
 use leptos_router::components::Form;
 
+use crate::components::field::{Field, FieldMarks};
 use crate::components::range_fields::{RangeFields, without_empty_fields};
 use crate::metrics::pages::PerformanceQuery;
 
@@ -33,19 +34,18 @@ pub fn Picker(query: PerformanceQuery, services: Vec<String>, endpoints: Vec<Str
             <h2 id="performance-picker-heading" class="visually-hidden">"Choose what to show"</h2>
             <Form method="GET" action="/performance" on_form_data=without_empty_fields()>
                 <div class="filter-grid">
-                    <div class="field">
-                        <label for="performance-service">"Service"</label>
-                        <select id="performance-service" name="service" on:change=move |_| service_changed.set(true)>
+                    <Field id="performance-service" name="service" label="Service" control=move |m: FieldMarks| view! {
+                        <select id=m.id name=m.name on:change=move |_| service_changed.set(true)>
                             {services.into_iter().map(|service| {
                                 let selected = service == chosen_service;
                                 let label = service.clone();
                                 view! { <option value=service selected=selected>{label}</option> }
                             }).collect_view()}
                         </select>
-                    </div>
-                    <div class="field">
-                        <label for="performance-endpoint">"Endpoint"</label>
-                        <select id="performance-endpoint" name="endpoint" disabled=move || service_changed.get() aria-describedby="performance-endpoint-hint">
+                    } />
+                    // The hint shows only once the service changed: it is part of the control.
+                    <Field id="performance-endpoint" name="endpoint" label="Endpoint" control=move |m: FieldMarks| view! {
+                        <select id=m.id name=m.name disabled=move || service_changed.get() aria-describedby="performance-endpoint-hint">
                             <option value="" selected=chosen_endpoint.is_empty()>"All endpoints"</option>
                             {endpoints.into_iter().map(|endpoint| {
                                 let selected = endpoint == chosen_endpoint;
@@ -56,7 +56,7 @@ pub fn Picker(query: PerformanceQuery, services: Vec<String>, endpoints: Vec<Str
                         <p id="performance-endpoint-hint" class="hint" hidden=move || !service_changed.get()>
                             "All endpoints of the new service; pick one after Show."
                         </p>
-                    </div>
+                    } />
                     <RangeFields prefix="performance" range=query.range.clone() from=query.from.clone() to=query.to.clone() />
                 </div>
                 <div class="filter-buttons">

@@ -13,6 +13,7 @@ use leptos::server_fn::ServerFn;
 use super::notices::row_text;
 use super::use_actions;
 use crate::auth::permissions::Role;
+use crate::components::field::Field;
 use crate::components::form::FieldError;
 use crate::components::row_form::{focus_on_error, refusal_of, row_error_id, typed_in_row};
 use crate::error::AppError;
@@ -142,10 +143,8 @@ pub fn ResetPassword(user: UserSummary) -> impl IntoView {
             .with(|input| input.as_ref().is_some_and(|input| input.user_id == id))
     };
     let field_id = format!("reset-password-{id}");
-    let hint_id = format!("reset-password-{id}-hint");
     let error = about(refusal_of(action, actions.reset_row, id), "password");
     focus_on_error(error, move |_| format!("reset-password-{id}"));
-    let (describe, invalid) = marks(error, row_error_id("password", id), Some(hint_id.clone()));
     let refused_at_load = error.with_untracked(Option::is_some);
     view! {
         <details class="confirm" open=refused_at_load>
@@ -153,13 +152,9 @@ pub fn ResetPassword(user: UserSummary) -> impl IntoView {
             <div class="confirm-body">
                 <ActionForm action>
                     <input type="hidden" name="user_id" value=id />
-                    <div class="field">
-                        <label for=field_id.clone()>{format!("New password for {}", user.email)}</label>
-                        <input id=field_id type="password" name="password" autocomplete="new-password" minlength="12" maxlength="128"
-                            aria-describedby=describe aria-invalid=invalid autofocus=refused_at_load />
-                        <p class="hint" id=hint_id>"Leave empty to generate one. Their sessions will be signed out."</p>
-                        <FieldError error field="password" id=row_error_id("password", id) />
-                    </div>
+                    <Field id=field_id name="password" label=format!("New password for {}", user.email) error
+                        error_id=row_error_id("password", id) kind="password" autocomplete="new-password" minlength=12
+                        maxlength=128 hint="Leave empty to generate one. Their sessions will be signed out." />
                     <button type="submit" disabled=pending>{move || if pending() { "Resetting…" } else { "Reset password" }}</button>
                 </ActionForm>
             </div>

@@ -3,6 +3,8 @@
 use leptos::prelude::*;
 use leptos_router::components::Form;
 
+use crate::components::field::{Field, FieldMarks};
+
 use super::View;
 
 #[component]
@@ -10,10 +12,9 @@ pub fn SearchForm(view: Memo<View>) -> impl IntoView {
     let q = Signal::derive(move || view.read().q.clone());
     view! {
         <Form method="GET" action="/users" attr:class="user-search">
-            <div class="field">
-                <label for="users-q">"Search by email or name"</label>
-                <input id="users-q" type="search" name="q" maxlength="254" value=q prop:value=q />
-            </div>
+            <Field id="users-q" name="q" label="Search by email or name" control=move |m: FieldMarks| view! {
+                <input id=m.id type="search" name=m.name maxlength="254" value=q prop:value=q />
+            } />
             <button type="submit">"Search"</button>
             <Show when=move || !q.get().is_empty()>
                 <a href="/users">"Show all"</a>
