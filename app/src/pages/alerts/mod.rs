@@ -14,6 +14,7 @@ mod overview;
 mod preview;
 mod rules;
 mod silences;
+mod versions;
 
 pub use channels::Channels;
 pub use editor::{NewRule, RulePage};
