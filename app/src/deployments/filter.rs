@@ -7,7 +7,6 @@ use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::DeploymentStatus;
-use crate::audit::filter::parse_time;
 use crate::error::AppError;
 use crate::url::present;
 
@@ -154,21 +153,7 @@ impl DeploymentFilter {
         if let Some(span) = span {
             return Ok((Some(now - span), None));
         }
-        let from = present(&self.from)
-            .map(|v| parse_time(v).map(|(start, _)| start))
-            .transpose()
-            .map_err(|m| AppError::validation("from", m))?;
-        // `to` includes the whole unit it names: a date means up to the end of that day.
-        let until = present(&self.to)
-            .map(|v| parse_time(v).map(|(start, unit)| start + unit))
-            .transpose()
-            .map_err(|m| AppError::validation("to", m))?;
-        if let (Some(from), Some(until)) = (from, until)
-            && until <= from
-        {
-            return Err(AppError::validation("to", "must be after “from”"));
-        }
-        Ok((from, until))
+        crate::audit::filter::time_bounds(&self.from, &self.to)
     }
 
     /// The filter fields (no sort, no page) as query pairs.
