@@ -15,6 +15,7 @@ pub mod components;
 pub mod deployments;
 pub mod error;
 pub mod health;
+pub mod logs;
 pub mod metrics;
 pub mod pages;
 #[cfg(feature = "ssr")]
