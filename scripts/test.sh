@@ -61,8 +61,9 @@ cd "$REPO_ROOT"
 reset_test_databases
 
 phase format cargo fmt --all -- --check || true
-# No import circle between files, no source file over 400 lines (issue 15).
-phase structure bash -c 'python3 scripts/import_cycles.py && python3 scripts/long_files.py' || true
+# No import circle between files, no source file over 400 lines, no server
+# function body over 15 lines or without its `acting(` check (issue 15).
+phase structure bash -c 'python3 scripts/import_cycles.py && python3 scripts/long_files.py && python3 scripts/server_fn_bodies.py' || true
 phase rust cargo nextest run -p app -p server --no-fail-fast || true
 
 if phase build cargo leptos build; then

@@ -25,6 +25,8 @@ pub mod shell;
 pub mod sql;
 #[cfg(feature = "ssr")]
 pub mod state;
+#[cfg(test)]
+mod testing;
 pub mod theme;
 pub mod url;
 pub mod users;

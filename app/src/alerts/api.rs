@@ -57,28 +57,7 @@ pub async fn get_rule(id: i64) -> Result<RuleDetail, AppError> {
 #[server(endpoint = "alerts/save")]
 pub async fn save_rule(#[server(default)] id: Option<i64>, rule: RuleForm) -> Result<i64, AppError> {
     let caller = acting(Permission::EditAlertRules).await?;
-    let state = app_state()?;
-    let saved = match (rule.parse(), state.begin("alerts: begin").await) {
-        (Ok(draft), Ok(tx)) => {
-            let (actor, client, action) = (caller.actor, caller.client, manage::save_action(id));
-            manage::save(tx, &state.audit_key, actor, client, id, &draft, action).await
-        }
-        (Err(error), _) | (_, Err(error)) => Err(error),
-    };
-    let page = id.map_or_else(|| "/alerts/rules/new".to_string(), |id| format!("/alerts/rules/{id}"));
-    match saved {
-        Ok(rule_id) => Ok(form_post::redirect_on_success(
-            &format!("/alerts/rules/{rule_id}"),
-            rule_id,
-        )),
-        Err(error) => respond(form_post::back_to_form(
-            error,
-            &page,
-            &rule.query(),
-            "",
-            manage::form_errors,
-        )),
-    }
+    manage::save_from_editor(&app_state()?, &caller, id, &rule).await
 }
 
 /// The draft's series over the last `hours` (1–168) and, with `backtest`,
@@ -100,18 +79,16 @@ pub async fn preview_rule(
 #[server(endpoint = "alerts/set-enabled")]
 pub async fn set_rule_enabled(id: i64, enabled: bool) -> Result<(), AppError> {
     let caller = acting(Permission::EditAlertRules).await?;
-    let state = app_state()?;
-    let tx = state.begin("alerts: begin").await?;
-    respond(manage::set_enabled(tx, &state.audit_key, &caller, id, enabled).await)
+    let change = caller.audited(&app_state()?, "alerts: begin").await?;
+    respond(manage::set_enabled(change, id, enabled).await)
 }
 
 /// Deletes a rule; a plain form post is redirected to the rules.
 #[server(endpoint = "alerts/delete")]
 pub async fn delete_rule(id: i64) -> Result<(), AppError> {
     let caller = acting(Permission::EditAlertRules).await?;
-    let state = app_state()?;
-    let tx = state.begin("alerts: begin").await?;
-    respond(manage::delete(tx, &state.audit_key, &caller, id).await)?;
+    let change = caller.audited(&app_state()?, "alerts: begin").await?;
+    respond(manage::delete(change, id).await)?;
     Ok(form_post::redirect_on_success("/alerts/rules", ()))
 }
 
@@ -119,16 +96,14 @@ pub async fn delete_rule(id: i64) -> Result<(), AppError> {
 #[server(endpoint = "alerts/restore")]
 pub async fn restore_rule_version(id: i64, version: i32) -> Result<i64, AppError> {
     let caller = acting(Permission::EditAlertRules).await?;
-    let state = app_state()?;
-    let tx = state.begin("alerts: begin").await?;
-    respond(manage::restore(tx, &state.audit_key, &caller, id, version).await)
+    let change = caller.audited(&app_state()?, "alerts: begin").await?;
+    respond(manage::restore(change, id, version).await)
 }
 
 /// Marks a firing alert as seen by the caller (it does not silence it).
 #[server(endpoint = "alerts/acknowledge")]
 pub async fn acknowledge_alert(id: i64) -> Result<(), AppError> {
     let caller = acting(Permission::EditAlertRules).await?;
-    let state = app_state()?;
-    let tx = state.begin("alerts: begin").await?;
-    respond(manage::acknowledge(tx, &state.audit_key, &caller, id).await)
+    let change = caller.audited(&app_state()?, "alerts: begin").await?;
+    respond(manage::acknowledge(change, id).await)
 }

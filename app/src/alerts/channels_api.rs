@@ -25,26 +25,23 @@ pub async fn list_channels() -> Result<Vec<Channel>, AppError> {
 pub async fn save_channel(#[server(default)] id: Option<i64>, channel: ChannelForm) -> Result<SavedChannel, AppError> {
     let caller = acting(Permission::ManageChannels).await?;
     let draft = respond(channel.parse())?;
-    let state = app_state()?;
-    let tx = state.begin("channels: begin").await?;
-    respond(manage_channels::save(tx, &state.audit_key, &caller, id, draft).await)
+    let change = caller.audited(&app_state()?, "channels: begin").await?;
+    respond(manage_channels::save(change, id, draft).await)
 }
 
 /// Replaces a channel's signing secret; answers the new one (shown once).
 #[server(endpoint = "alerts/channel-rotate")]
 pub async fn rotate_channel_secret(id: i64) -> Result<SavedChannel, AppError> {
     let caller = acting(Permission::ManageChannels).await?;
-    let state = app_state()?;
-    let tx = state.begin("channels: begin").await?;
-    respond(manage_channels::rotate(tx, &state.audit_key, &caller, id).await)
+    let change = caller.audited(&app_state()?, "channels: begin").await?;
+    respond(manage_channels::rotate(change, id).await)
 }
 
 #[server(endpoint = "alerts/channel-delete")]
 pub async fn delete_channel(id: i64) -> Result<(), AppError> {
     let caller = acting(Permission::ManageChannels).await?;
-    let state = app_state()?;
-    let tx = state.begin("channels: begin").await?;
-    respond(manage_channels::delete(tx, &state.audit_key, &caller, id).await)
+    let change = caller.audited(&app_state()?, "channels: begin").await?;
+    respond(manage_channels::delete(change, id).await)
 }
 
 /// Sends a test notification now and answers how it went (it is in the

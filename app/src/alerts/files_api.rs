@@ -53,8 +53,8 @@ pub async fn apply_import_draft(draft: String) -> Result<ImportCounts, AppError>
 pub async fn apply_import(yaml: String) -> Result<ImportCounts, AppError> {
     let caller = acting(Permission::EditAlertRules).await?;
     let state = app_state()?;
-    let applied = match state.begin("alerts: begin").await {
-        Ok(tx) => import::apply(tx, &state.audit_key, caller.actor, caller.client, &yaml).await,
+    let applied = match caller.audited(&state, "alerts: begin").await {
+        Ok(change) => import::apply(change, &yaml).await,
         Err(error) => Err(error),
     };
     respond(form_post::show_outcome(applied, "/alerts/rules/import", outcome_query))

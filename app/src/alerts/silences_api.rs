@@ -14,10 +14,7 @@ use super::ssr::{form_post, manage_silences};
 use crate::auth::{permissions::Permission, ssr::acting};
 use crate::error::AppError;
 #[cfg(feature = "ssr")]
-use crate::{
-    error::{FieldErrors, respond},
-    state::app_state,
-};
+use crate::{error::respond, state::app_state};
 
 #[server(endpoint = "alerts/silences")]
 pub async fn list_silences() -> Result<SilencesPage, AppError> {
@@ -32,32 +29,14 @@ pub async fn list_silences() -> Result<SilencesPage, AppError> {
 #[server(endpoint = "alerts/silence-create")]
 pub async fn create_silence(silence: SilenceForm) -> Result<i64, AppError> {
     let caller = acting(Permission::EditAlertRules).await?;
-    let state = app_state()?;
-    let created = match (silence.parse(Utc::now()), state.begin("silences: begin").await) {
-        (Ok(draft), Ok(tx)) => manage_silences::create(tx, &state.audit_key, &caller, &draft).await,
-        (Err(error), _) | (_, Err(error)) => Err(error),
-    };
-    let (page, fields) = ("/alerts/silences", silence.query());
-    match created {
-        Ok(id) => Ok(form_post::redirect_on_success(&format!("{page}?created={id}"), id)),
-        Err(error) => respond(form_post::back_to_form(
-            error,
-            page,
-            &fields,
-            // No `#new-silence`: a page loaded at a fragment ignores
-            // `autofocus`, which moves to (and shows) the first refused field.
-            "",
-            FieldErrors::from,
-        )),
-    }
+    manage_silences::create_from_form(&app_state()?, &caller, &silence).await
 }
 
 /// Ends a silence now: matching alerts send again.
 #[server(endpoint = "alerts/silence-end")]
 pub async fn end_silence(id: i64) -> Result<(), AppError> {
     let caller = acting(Permission::EditAlertRules).await?;
-    let state = app_state()?;
-    let tx = state.begin("silences: begin").await?;
-    respond(manage_silences::end(tx, &state.audit_key, &caller, id, Utc::now()).await)?;
+    let change = caller.audited(&app_state()?, "silences: begin").await?;
+    respond(manage_silences::end(change, id, Utc::now()).await)?;
     Ok(form_post::redirect_on_success("/alerts/silences", ()))
 }

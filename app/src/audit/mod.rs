@@ -50,9 +50,11 @@ impl Outcome {
     }
 }
 
-/// One audit entry as the Audit page lists it.
+/// Who did what to which target, and when: the part of an entry that the
+/// Audit page shows and the chain stores alike (`ssr::StoredEntry`).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct AuditEntry {
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+pub struct EntryHead {
     pub id: i64,
     pub at: DateTime<Utc>,
     pub actor_id: Option<i64>,
@@ -61,6 +63,13 @@ pub struct AuditEntry {
     pub action: String,
     pub target_type: Option<String>,
     pub target_id: Option<String>,
+}
+
+/// One audit entry as the Audit page lists it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AuditEntry {
+    #[serde(flatten)]
+    pub head: EntryHead,
     pub outcome: Outcome,
     pub request_id: Option<String>,
     /// `None` for viewers who may read summaries only (stripped on the server).

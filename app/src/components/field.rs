@@ -40,6 +40,21 @@ where
     }
 }
 
+/// A `<select>` of `(value, label)` options with `chosen` selected, tied to
+/// its label, hint and error like any control: `control=choices(…)`.
+pub fn choices(options: Vec<(&'static str, &'static str)>, chosen: Option<String>) -> Control {
+    Control::from(move |m: FieldMarks| {
+        view! {
+            <select id=m.id name=m.name aria-describedby=m.describe aria-invalid=m.invalid autofocus=m.focus>
+                {options
+                    .into_iter()
+                    .map(|(value, label)| view! { <option value=value selected=chosen.as_deref() == Some(value)>{label}</option> })
+                    .collect_view()}
+            </select>
+        }
+    })
+}
+
 /// A labelled field with its hint and error (see the module's comment).
 #[component]
 pub fn Field(

@@ -7,8 +7,36 @@ use std::sync::Arc;
 
 use leptos::prelude::*;
 use leptos::web_sys::FormData;
+use leptos_router::components::Form;
 
 use crate::metrics::window::TimeRange;
+
+/// A page's time-range filter: a plain GET form to `action` (so it works
+/// without JavaScript and every view is a bookmarkable URL; empty fields are
+/// left out of it) with the page's own fields (`children`) and the range
+/// fields in one grid, then a Show button.
+#[component]
+pub fn RangeFilter(
+    action: &'static str,
+    /// Prefix of the range fields' element ids (unique on the page).
+    prefix: &'static str,
+    range: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+    #[prop(optional)] children: Option<Children>,
+) -> impl IntoView {
+    view! {
+        <Form method="GET" action=action on_form_data=without_empty_fields()>
+            <div class="filter-grid">
+                {children.map(|children| children())}
+                <RangeFields prefix range from to />
+            </div>
+            <div class="filter-buttons">
+                <button type="submit">"Show"</button>
+            </div>
+        </Form>
+    }
+}
 
 #[component]
 pub fn RangeFields(

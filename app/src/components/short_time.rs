@@ -31,11 +31,7 @@ pub fn full(at: DateTime<Utc>) -> String {
 mod tests {
     use super::*;
 
-    fn at(s: &str) -> DateTime<Utc> {
-        DateTime::parse_from_rfc3339(s)
-            .map(|t| t.with_timezone(&Utc))
-            .unwrap_or_default()
-    }
+    use crate::testing::at;
 
     #[test]
     fn the_year_shows_only_when_it_is_not_this_one() {

@@ -43,24 +43,19 @@ pub async fn record_deployment(
     #[server(default)] deployed_by: String,
     #[server(default)] notes_url: String,
 ) -> Result<Deployment, AppError> {
-    respond(
-        async {
-            let caller = acting(Permission::RecordDeployments).await?;
-            let draft = DeploymentDraft {
-                service: Some(service),
-                version: Some(version),
-                environment: Some(environment),
-                commit: Some(commit),
-                status: Some(status),
-                started_at: Some(started_at),
-                finished_at: Some(finished_at),
-                deployed_by: Some(deployed_by),
-                notes_url: Some(notes_url),
-            };
-            page::record(&app_state()?, &caller, draft).await
-        }
-        .await,
-    )
+    let caller = acting(Permission::RecordDeployments).await?;
+    let draft = DeploymentDraft {
+        service: Some(service),
+        version: Some(version),
+        environment: Some(environment),
+        commit: Some(commit),
+        status: Some(status),
+        started_at: Some(started_at),
+        finished_at: Some(finished_at),
+        deployed_by: Some(deployed_by),
+        notes_url: Some(notes_url),
+    };
+    respond(page::record(&app_state()?, &caller, draft).await)
 }
 
 /// Finishes a started deployment with its final status (operators and admins).

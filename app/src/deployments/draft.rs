@@ -255,10 +255,10 @@ fn notes_url(value: &Option<String>) -> Result<Option<String>, AppError> {
 mod tests {
     use super::*;
 
+    use crate::testing::{at, invalid_field};
+
     fn now() -> DateTime<Utc> {
-        DateTime::parse_from_rfc3339("2026-11-24T10:00:00Z")
-            .map(|t| t.with_timezone(&Utc))
-            .unwrap_or_default()
+        at("2026-11-24T10:00:00Z")
     }
 
     fn draft() -> DeploymentDraft {
@@ -267,13 +267,6 @@ mod tests {
             version: Some("v1.4.2".into()),
             status: Some("started".into()),
             ..Default::default()
-        }
-    }
-
-    fn field(result: Result<NewDeployment, AppError>) -> String {
-        match result {
-            Err(AppError::Validation { field, .. }) => field,
-            other => format!("not a validation error: {other:?}"),
         }
     }
 
@@ -301,7 +294,7 @@ mod tests {
             Some("2026-11-24T09:55:00+00:00".into())
         );
         d.finished_at = Some("2026-11-24T09:40:00Z".into());
-        assert_eq!(field(NewDeployment::parse(&d, now())), "finished_at");
+        assert_eq!(invalid_field(NewDeployment::parse(&d, now())), "finished_at");
     }
 
     #[test]
@@ -327,7 +320,7 @@ mod tests {
         for (expected, change) in cases {
             let mut d = draft();
             change(&mut d);
-            assert_eq!(field(NewDeployment::parse(&d, now())), expected, "{d:?}");
+            assert_eq!(invalid_field(NewDeployment::parse(&d, now())), expected, "{d:?}");
         }
     }
 

@@ -225,23 +225,16 @@ fn text(field: &str, value: &Option<String>) -> Result<Option<String>, AppError>
 mod tests {
     use super::*;
 
+    use crate::testing::{at, invalid_field};
+
     fn now() -> DateTime<Utc> {
-        DateTime::parse_from_rfc3339("2026-11-24T10:00:00Z")
-            .map(|t| t.with_timezone(&Utc))
-            .unwrap_or_default()
+        at("2026-11-24T10:00:00Z")
     }
 
     fn filter(set: impl FnOnce(&mut DeploymentFilter)) -> DeploymentFilter {
         let mut filter = DeploymentFilter::default();
         set(&mut filter);
         filter
-    }
-
-    fn field(result: Result<DeploymentQuery, AppError>) -> String {
-        match result {
-            Err(AppError::Validation { field, .. }) => field,
-            other => format!("not a validation error: {other:?}"),
-        }
     }
 
     #[test]
@@ -279,11 +272,20 @@ mod tests {
 
     #[test]
     fn bad_fields_are_named() {
-        assert_eq!(field(filter(|f| f.status = Some("done".into())).parse(now())), "status");
-        assert_eq!(field(filter(|f| f.range = Some("1y".into())).parse(now())), "range");
-        assert_eq!(field(filter(|f| f.from = Some("soon".into())).parse(now())), "from");
         assert_eq!(
-            field(
+            invalid_field(filter(|f| f.status = Some("done".into())).parse(now())),
+            "status"
+        );
+        assert_eq!(
+            invalid_field(filter(|f| f.range = Some("1y".into())).parse(now())),
+            "range"
+        );
+        assert_eq!(
+            invalid_field(filter(|f| f.from = Some("soon".into())).parse(now())),
+            "from"
+        );
+        assert_eq!(
+            invalid_field(
                 filter(|f| {
                     f.from = Some("2026-11-21".into());
                     f.to = Some("2026-11-20".into());
@@ -292,11 +294,17 @@ mod tests {
             ),
             "to"
         );
-        assert_eq!(field(filter(|f| f.sort = Some("id; drop".into())).parse(now())), "sort");
-        assert_eq!(field(filter(|f| f.dir = Some("up".into())).parse(now())), "dir");
-        assert_eq!(field(filter(|f| f.page = Some("-1".into())).parse(now())), "page");
         assert_eq!(
-            field(filter(|f| f.service = Some("s".repeat(201))).parse(now())),
+            invalid_field(filter(|f| f.sort = Some("id; drop".into())).parse(now())),
+            "sort"
+        );
+        assert_eq!(invalid_field(filter(|f| f.dir = Some("up".into())).parse(now())), "dir");
+        assert_eq!(
+            invalid_field(filter(|f| f.page = Some("-1".into())).parse(now())),
+            "page"
+        );
+        assert_eq!(
+            invalid_field(filter(|f| f.service = Some("s".repeat(201))).parse(now())),
             "service"
         );
     }

@@ -122,11 +122,7 @@ fn ceil_minute(t: DateTime<Utc>) -> DateTime<Utc> {
 mod tests {
     use super::*;
 
-    fn at(s: &str) -> DateTime<Utc> {
-        DateTime::parse_from_rfc3339(s)
-            .map(|t| t.with_timezone(&Utc))
-            .unwrap_or_default()
-    }
+    use crate::testing::at;
 
     fn window(requests: i64, errors: i64, p95_ms: f64) -> ImpactWindow {
         ImpactWindow {

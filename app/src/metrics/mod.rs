@@ -99,6 +99,7 @@ pub struct LatencyPoint {
 /// One step of a metric's chart, merged from the per-minute rollups of every
 /// label set that matched.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
 pub struct MetricPoint {
     /// Start of the step.
     pub t: DateTime<Utc>,

@@ -134,11 +134,7 @@ pub fn merge_live_point(series: &mut Vec<LatencyPoint>, service: &str, live: &Li
 mod tests {
     use super::*;
 
-    fn at(s: &str) -> DateTime<Utc> {
-        DateTime::parse_from_rfc3339(s)
-            .map(|t| t.with_timezone(&Utc))
-            .unwrap_or_default()
-    }
+    use crate::testing::at;
 
     fn query(range: &str, from: &str, to: &str) -> PerformanceQuery {
         let some = |v: &str| (!v.is_empty()).then(|| v.to_string());

@@ -5,12 +5,12 @@
 
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::components::Form;
 use leptos_router::hooks::use_query_map;
 
 use crate::components::chart::{ChartLine, LineChart};
-use crate::components::range_fields::{RangeFields, without_empty_fields};
+use crate::components::range_fields::RangeFilter;
 use crate::components::status_badge::StatusBadge;
+use crate::components::table_head::TableHead;
 use crate::health::get_health_history;
 use crate::health::history::{CheckHistory, HealthHistory, HealthQuery, Incident};
 use crate::pages::performance::numbers::{millis, percent};
@@ -51,14 +51,7 @@ fn RangePicker(query: HealthQuery) -> impl IntoView {
     view! {
         <section class="panel" aria-labelledby="health-picker-heading">
             <h2 id="health-picker-heading" class="visually-hidden">"Choose a time range"</h2>
-            <Form method="GET" action="/health-checks" on_form_data=without_empty_fields()>
-                <div class="filter-grid">
-                    <RangeFields prefix="health" range=query.range from=query.from to=query.to />
-                </div>
-                <div class="filter-buttons">
-                    <button type="submit">"Show"</button>
-                </div>
-            </Form>
+            <RangeFilter action="/health-checks" prefix="health" range=query.range from=query.from to=query.to />
         </section>
     }
 }
@@ -149,7 +142,7 @@ fn Incidents(title: &'static str, incidents: Vec<Incident>) -> impl IntoView {
     view! {
         <table class="audit-table" data-testid="incidents">
             <caption>{format!("When {title} was degraded or down (newest first, by minute)")}</caption>
-            <thead><tr><th scope="col">"From"</th><th scope="col">"To"</th><th scope="col">"Lasted"</th><th scope="col">"Worst"</th></tr></thead>
+            <TableHead columns=&["From", "To", "Lasted", "Worst"] />
             <tbody>
                 {incidents.into_iter().map(|incident| {
                     let minutes = (incident.to - incident.from).num_minutes();

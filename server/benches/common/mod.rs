@@ -26,24 +26,13 @@ use sqlx::{Connection, Executor, PgConnection, PgPool};
 use tokio::sync::oneshot;
 use uuid::Uuid;
 
+#[path = "../../tests/support/postgres.rs"]
+mod postgres;
+pub use postgres::database_server_url;
+use postgres::{admin_connection, env_or, redis_url};
+
 /// The password of every user a benchmark creates.
 const PASSWORD: &str = "a benchmark password that is long";
-
-fn env_or(name: &str, default: &str) -> String {
-    std::env::var(name)
-        .ok()
-        .filter(|v| !v.is_empty())
-        .unwrap_or_else(|| default.to_string())
-}
-
-/// The Postgres server's URL without a database name.
-pub fn database_server_url() -> String {
-    let url = env_or("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/opsdeck");
-    match url.rfind('/') {
-        Some(slash) if slash > "postgres://".len() => url[..slash].to_string(),
-        _ => url,
-    }
-}
 
 /// One running Opsdeck and its private database and Redis prefix.
 pub struct BenchApp {
@@ -65,9 +54,7 @@ pub struct BenchApp {
 pub async fn start(overrides: &[(&str, &str)]) -> BenchApp {
     let db_name = format!("opsdeck_bench_{}", Uuid::new_v4().simple());
     let database_url = format!("{}/{db_name}", database_server_url());
-    let mut admin = PgConnection::connect(&format!("{}/postgres", database_server_url()))
-        .await
-        .expect("Postgres reachable (set DATABASE_URL)");
+    let mut admin = admin_connection().await;
     admin
         .execute(format!(r#"CREATE DATABASE "{db_name}""#).as_str())
         .await
@@ -84,7 +71,7 @@ pub async fn start(overrides: &[(&str, &str)]) -> BenchApp {
     let audit_key = format!("{}{}", Uuid::new_v4().simple(), Uuid::new_v4().simple());
     let mut vars: HashMap<String, String> = HashMap::from([
         ("DATABASE_URL".into(), database_url.clone()),
-        ("REDIS_URL".into(), env_or("REDIS_URL", "redis://127.0.0.1:6379")),
+        ("REDIS_URL".into(), redis_url()),
         ("OPSDECK_ADDR".into(), "127.0.0.1:0".into()),
         ("OPSDECK_REDIS_PREFIX".into(), redis_prefix.clone()),
         ("OPSDECK_AUDIT_KEY".into(), audit_key),
@@ -185,11 +172,7 @@ impl BenchApp {
         }
         let _ = tokio::time::timeout(Duration::from_secs(10), &mut self.running).await;
         self.state.db.close().await;
-        let mut admin = PgConnection::connect(&format!("{}/postgres", database_server_url()))
-            .await
-            .expect("Postgres reachable");
-        admin
-            .execute(format!(r#"DROP DATABASE IF EXISTS "{}" WITH (FORCE)"#, self.db_name).as_str())
+        postgres::drop_database(&self.db_name)
             .await
             .expect("benchmark database dropped");
         if let Err(error) = delete_redis_keys(&self.redis_prefix).await {
@@ -199,7 +182,7 @@ impl BenchApp {
 }
 
 async fn delete_redis_keys(prefix: &str) -> redis::RedisResult<()> {
-    let client = redis::Client::open(env_or("REDIS_URL", "redis://127.0.0.1:6379"))?;
+    let client = redis::Client::open(redis_url())?;
     let mut conn = client.get_multiplexed_async_connection().await?;
     let keys: Vec<String> = redis::cmd("KEYS")
         .arg(format!("{prefix}*"))

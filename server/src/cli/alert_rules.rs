@@ -6,7 +6,7 @@ use anyhow::Context;
 
 use app::alerts::files::{Change, ImportPlan};
 use app::alerts::ssr::import::{Selection, apply, export, preview};
-use app::audit::ssr::{Actor, ClientInfo};
+use app::audit::ssr::{Actor, Audited, ClientInfo};
 
 use crate::config::Config;
 use crate::startup::Application;
@@ -44,15 +44,13 @@ pub async fn import_command(config: Config, file: std::path::PathBuf, apply_it: 
         return Ok(());
     }
     let tx = state.db.begin().await.context("connecting to the database")?;
-    let counts = apply(
+    let change = Audited::new(
         tx,
         &state.audit_key,
         Actor::cli(),
         ClientInfo::cli("opsdeck alert-rules import"),
-        &text,
-    )
-    .await
-    .map_err(|e| anyhow::anyhow!("{e}"))?;
+    );
+    let counts = apply(change, &text).await.map_err(|e| anyhow::anyhow!("{e}"))?;
     println!("applied: {counts}");
     Ok(())
 }

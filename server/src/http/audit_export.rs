@@ -120,9 +120,9 @@ async fn write_csv(
 }
 
 fn write_entry(out: &mut String, row: &EntryRow) {
-    let id = row.id.to_string();
-    let at = row.at.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string();
-    let actor_id = row.actor_id.map(|id| id.to_string());
+    let id = row.head.id.to_string();
+    let at = row.head.at.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string();
+    let actor_id = row.head.actor_id.map(|id| id.to_string());
     let before = row.before.as_ref().map(ToString::to_string);
     let after = row.after.as_ref().map(ToString::to_string);
     write_record(
@@ -131,11 +131,11 @@ fn write_entry(out: &mut String, row: &EntryRow) {
             Some(id.as_str()),
             Some(at.as_str()),
             actor_id.as_deref(),
-            row.actor_email.as_deref(),
-            row.actor_role.as_deref(),
-            Some(row.action.as_str()),
-            row.target_type.as_deref(),
-            row.target_id.as_deref(),
+            row.head.actor_email.as_deref(),
+            row.head.actor_role.as_deref(),
+            Some(row.head.action.as_str()),
+            row.head.target_type.as_deref(),
+            row.head.target_id.as_deref(),
             Some(row.outcome.as_str()),
             row.client_ip.as_deref(),
             row.user_agent.as_deref(),

@@ -218,12 +218,7 @@ pub const OPENAPI: &str = include_str!("../../../docs/openapi.json");
 mod tests {
     use super::*;
 
-    fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
-        pairs
-            .iter()
-            .map(|(k, v)| (header::HeaderName::from_static(k), HeaderValue::from_static(v)))
-            .collect()
-    }
+    use crate::http::test_headers::headers;
 
     #[test]
     fn content_types_choose_the_format() {

@@ -17,6 +17,8 @@ pub mod rule_files;
 pub mod rule_import;
 pub mod security;
 pub mod serve;
+#[cfg(test)]
+mod test_headers;
 
 use axum::Extension;
 use axum::http::{HeaderValue, StatusCode, header};

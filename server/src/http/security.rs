@@ -90,12 +90,7 @@ pub fn same_site(method: &Method, headers: &HeaderMap, scheme: &str) -> Result<(
 mod tests {
     use super::*;
 
-    fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
-        pairs
-            .iter()
-            .map(|(k, v)| (header::HeaderName::from_static(k), HeaderValue::from_static(v)))
-            .collect()
-    }
+    use crate::http::test_headers::headers;
 
     #[test]
     fn same_origin_posts_pass() {

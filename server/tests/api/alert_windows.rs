@@ -99,7 +99,7 @@ fn expected(
 
 #[tokio::test]
 async fn every_aggregation_over_every_window_sees_exactly_its_minutes() {
-    let pool = fresh_pool().await;
+    let (_database, pool) = fresh_pool().await;
     // Minutes 0..=70 before `now`'s minute hold data; evaluations happen 37 s
     // (and some nanoseconds) into minute 70, so a window of k minutes holds
     // minutes 71 − k ..= 70.
@@ -176,7 +176,7 @@ async fn every_aggregation_over_every_window_sees_exactly_its_minutes() {
 
 #[tokio::test]
 async fn the_default_redis_down_rule_fires_on_self_monitoring_samples() {
-    let pool = fresh_pool().await;
+    let (_database, pool) = fresh_pool().await;
     sqlx::query("UPDATE alert_rules SET enabled = true WHERE name = 'Redis down'")
         .execute(&pool)
         .await

@@ -47,7 +47,7 @@ fn whole_minute(t: DateTime<Utc>) -> DateTime<Utc> {
 
 #[tokio::test]
 async fn default_rules_for_opsdeck_exist_disabled() {
-    let pool = fresh_pool().await;
+    let (_database, pool) = fresh_pool().await;
     let mut conn = pool.acquire().await.expect("conn");
     let rules = store::list(&mut conn).await.expect("rules");
     let names: Vec<&str> = rules.iter().map(|r| r.draft.name.as_str()).collect();
@@ -70,7 +70,7 @@ async fn default_rules_for_opsdeck_exist_disabled() {
 
 #[tokio::test]
 async fn the_evaluator_fires_and_resolves_and_a_backtest_agrees_evaluation_by_evaluation() {
-    let pool = fresh_pool().await;
+    let (_database, pool) = fresh_pool().await;
     let end = whole_minute(Utc::now()) - Duration::minutes(5);
     let start = seed_history(&pool, end).await;
     let rule = p95_rule("Shop slow");
@@ -129,7 +129,7 @@ async fn the_evaluator_fires_and_resolves_and_a_backtest_agrees_evaluation_by_ev
 
 #[tokio::test]
 async fn saving_a_rule_keeps_its_state_unless_its_condition_changed() {
-    let pool = fresh_pool().await;
+    let (_database, pool) = fresh_pool().await;
     let end = whole_minute(Utc::now()) - Duration::minutes(5);
     let start = seed_history(&pool, end).await;
     let mut rule = p95_rule("Shop slow");
@@ -200,7 +200,7 @@ async fn wait_for_holder(pool: &PgPool, not: Option<i32>) -> i32 {
 
 #[tokio::test]
 async fn exactly_one_instance_evaluates_and_another_takes_over_when_it_stops() {
-    let pool = fresh_pool().await;
+    let (_database, pool) = fresh_pool().await;
     let options = pool.connect_options().as_ref().clone();
     let first_pool = PgPool::connect_with(options.clone()).await.expect("pool");
     let second_pool = PgPool::connect_with(options).await.expect("pool");
@@ -246,7 +246,7 @@ async fn exactly_one_instance_evaluates_and_another_takes_over_when_it_stops() {
 #[tokio::test]
 #[ignore = "a measurement; run on demand"]
 async fn alert_timing() {
-    let pool = fresh_pool().await;
+    let (_database, pool) = fresh_pool().await;
     let end = whole_minute(Utc::now());
     let start = end - Duration::days(7);
     let seeding = std::time::Instant::now();

@@ -14,14 +14,15 @@ use futures::TryStreamExt;
 use serde_json::json;
 use sqlx::{Connection, Executor, PgConnection, PgPool};
 
-use crate::helpers::{TEST_AUDIT_KEY, TestApp, database_server_url, fresh_database};
+use crate::helpers::{TEST_AUDIT_KEY, TestApp, TestDatabase, database_server_url, fresh_database};
 
 pub(crate) fn key() -> AuditKey {
     AuditKey::new(&hex::decode(TEST_AUDIT_KEY).expect("test key is hex"))
 }
 
-/// A fresh migrated database with nothing in it, and a pool on it.
-pub(crate) async fn empty_log() -> (String, PgPool) {
+/// A fresh migrated database with nothing in it (dropped with the value:
+/// keep it while the pool is used), and a pool on it.
+pub(crate) async fn empty_log() -> (TestDatabase, PgPool) {
     let name = fresh_database().await;
     let pool = PgPool::connect(&format!("{}/{name}", database_server_url()))
         .await
@@ -91,7 +92,7 @@ pub(crate) async fn tamper(db_name: &str, sql: &str) {
 
 #[tokio::test]
 async fn append_assigns_contiguous_ids_and_links_each_entry_to_the_previous() {
-    let (_, pool) = empty_log().await;
+    let (_database, pool) = empty_log().await;
     for expected in 1..=3 {
         assert_eq!(
             commit(&pool, entry("a@example.com", "user.create", Outcome::Success)).await,
@@ -99,23 +100,28 @@ async fn append_assigns_contiguous_ids_and_links_each_entry_to_the_previous() {
         );
     }
     let entries = stored(&pool).await;
-    assert_eq!(entries.iter().map(|e| e.id).collect::<Vec<_>>(), vec![1, 2, 3]);
+    assert_eq!(entries.iter().map(|e| e.head.id).collect::<Vec<_>>(), vec![1, 2, 3]);
     assert_eq!(entries[0].prev_hash, GENESIS_HASH.to_vec());
     for pair in entries.windows(2) {
         assert_eq!(
             pair[1].prev_hash, pair[0].hash,
             "entry {} links to {}",
-            pair[1].id, pair[0].id
+            pair[1].head.id, pair[0].head.id
         );
     }
     for e in &entries {
-        assert_eq!(entry_hash(&key(), e), e.hash, "entry {} hashes what was stored", e.id);
+        assert_eq!(
+            entry_hash(&key(), e),
+            e.hash,
+            "entry {} hashes what was stored",
+            e.head.id
+        );
     }
 }
 
 #[tokio::test]
 async fn the_table_refuses_update_delete_and_truncate() {
-    let (_, pool) = empty_log().await;
+    let (_database, pool) = empty_log().await;
     append_many(&pool, 2).await;
     for sql in [
         "UPDATE audit_log SET action = 'x' WHERE id = 1",
@@ -130,7 +136,7 @@ async fn the_table_refuses_update_delete_and_truncate() {
 
 #[tokio::test]
 async fn the_verifier_passes_an_intact_chain_and_an_empty_one() {
-    let (_, pool) = empty_log().await;
+    let (_database, pool) = empty_log().await;
     assert_eq!(
         verify(&pool).await,
         ChainReport::Intact {
@@ -210,7 +216,7 @@ async fn the_verifier_names_reordered_entries() {
 
 #[tokio::test]
 async fn an_append_in_a_rolled_back_transaction_leaves_no_entry() {
-    let (_, pool) = empty_log().await;
+    let (_database, pool) = empty_log().await;
     let mut tx = pool.begin().await.expect("begin");
     append(&mut tx, &key(), entry("a@example.com", "user.create", Outcome::Success))
         .await
@@ -250,7 +256,7 @@ async fn rename_widget(pool: &PgPool, name: &str, audit_action: &str) -> Result<
 
 #[tokio::test]
 async fn a_change_whose_audit_entry_cannot_be_written_is_rolled_back() {
-    let (_, pool) = empty_log().await;
+    let (_database, pool) = empty_log().await;
     sqlx::query("CREATE TABLE widgets (name TEXT NOT NULL)")
         .execute(&pool)
         .await
@@ -278,12 +284,12 @@ async fn list(pool: &PgPool, filter: AuditFilter) -> app::audit::AuditPage {
 }
 
 fn ids(page: &app::audit::AuditPage) -> Vec<i64> {
-    page.entries.iter().map(|e| e.id).collect()
+    page.entries.iter().map(|e| e.head.id).collect()
 }
 
 #[tokio::test]
 async fn keyset_pages_walk_the_log_newest_first_in_both_directions() {
-    let (_, pool) = empty_log().await;
+    let (_database, pool) = empty_log().await;
     append_many(&pool, 120).await;
     let first = list(&pool, AuditFilter::default()).await;
     assert_eq!(ids(&first), (71..=120).rev().collect::<Vec<_>>());
@@ -315,7 +321,7 @@ async fn keyset_pages_walk_the_log_newest_first_in_both_directions() {
 
 #[tokio::test]
 async fn filters_select_the_right_entries() {
-    let (_, pool) = empty_log().await;
+    let (_database, pool) = empty_log().await;
     commit(
         &pool,
         entry("Ana@Example.com", "user.update", Outcome::Success)
@@ -412,7 +418,7 @@ async fn export(pool: &PgPool, filter: AuditFilter) -> (String, usize) {
 
 #[tokio::test]
 async fn the_csv_export_quotes_awkward_values_and_defuses_formulas() {
-    let (_, pool) = empty_log().await;
+    let (_database, pool) = empty_log().await;
     let client = ClientInfo {
         ip: Some("10.0.0.1".into()),
         user_agent: Some("=HYPERLINK(\"http://evil\")".into()),
@@ -470,7 +476,7 @@ async fn the_csv_export_quotes_awkward_values_and_defuses_formulas() {
 
 #[tokio::test]
 async fn the_csv_export_streams_a_large_log_in_chunks() {
-    let (_, pool) = empty_log().await;
+    let (_database, pool) = empty_log().await;
     // Dummy hashes: the export does not look at the chain.
     sqlx::query(
         "INSERT INTO audit_log (id, at, actor_email, actor_role, action, target_type, target_id, outcome, after, prev_hash, hash) \

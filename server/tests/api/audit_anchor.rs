@@ -90,7 +90,7 @@ async fn the_newest_entries_deleted_together_break_the_chain_against_its_anchor(
 
 #[tokio::test]
 async fn a_replaced_anchored_entry_is_named() {
-    let (_, pool) = empty_log().await;
+    let (_database, pool) = empty_log().await;
     append_many(&pool, 3).await;
     let mut anchored = head(&pool).await;
     anchored.hash[0] ^= 1;
@@ -143,7 +143,7 @@ async fn the_anchor_in_redis_only_moves_forward() {
     );
     // Another database under the same prefix (the same name dropped and
     // created again, a restored copy) keeps an anchor of its own.
-    let (_, other) = empty_log().await;
+    let (_other_database, other) = empty_log().await;
     let other_log = anchor::log_id(&mut other.acquire().await.expect("connection"))
         .await
         .expect("log id");

@@ -4,7 +4,7 @@ use std::time::Instant;
 
 use app::auth::permissions::Role;
 
-use crate::helpers::{TestApp, replay};
+use crate::helpers::{TestApp, TestUser, header, replay};
 
 #[tokio::test]
 async fn signing_in_with_the_right_password_starts_a_session() {
@@ -196,12 +196,7 @@ async fn sessions_end_after_their_absolute_lifetime() {
 
 #[tokio::test]
 async fn sign_in_fails_closed_when_redis_is_unreachable() {
-    let port = crate::helpers::closed_port();
-    let app = TestApp::configure()
-        .await
-        .set("REDIS_URL", format!("redis://127.0.0.1:{port}"))
-        .spawn()
-        .await;
+    let app = TestApp::without_redis().await;
     let user = app.create_user(Role::Admin).await;
     let browser = app.browser();
     let response = browser.sign_in(&user.email, &user.password).await;
@@ -222,20 +217,11 @@ async fn a_session_that_cannot_be_read_is_a_503_to_retry_not_a_sign_out() {
     let app = TestApp::spawn().await;
     let (browser, _) = app.signed_in(Role::Viewer).await;
     let cookie = browser.cookie_header().expect("session cookie");
-    let port = crate::helpers::closed_port();
-    let cut_off = TestApp::configure()
-        .await
-        .set("REDIS_URL", format!("redis://127.0.0.1:{port}"))
-        .spawn()
-        .await;
+    let cut_off = TestApp::without_redis().await;
     for path in ["/performance", "/api/metrics/performance", "/api/v1/live"] {
         let response = crate::helpers::replay(&cut_off.address, path, &cookie).await;
         assert_eq!(response.status().as_u16(), 503, "{path}");
-        assert_eq!(
-            response.headers().get("retry-after").and_then(|v| v.to_str().ok()),
-            Some("5"),
-            "{path}"
-        );
+        assert_eq!(header(&response, "retry-after"), Some("5"), "{path}");
     }
 }
 
@@ -243,26 +229,15 @@ async fn a_session_that_cannot_be_read_is_a_503_to_retry_not_a_sign_out() {
 async fn cross_site_state_changes_are_refused() {
     let app = TestApp::spawn().await;
     let user = app.create_user(Role::Viewer).await;
-    let form = [("email", user.email.as_str()), ("password", user.password.as_str())];
     let url = format!("{}/api/auth/sign-in", app.address);
-    let foreign_origin = app
-        .client
-        .post(&url)
-        .header("Origin", "https://evil.example")
-        .form(&form)
-        .send()
-        .await
-        .expect("sent");
-    assert_eq!(foreign_origin.status().as_u16(), 403);
-    let cross_site = app
-        .client
-        .post(&url)
-        .header("Sec-Fetch-Site", "cross-site")
-        .form(&form)
-        .send()
-        .await
-        .expect("sent");
-    assert_eq!(cross_site.status().as_u16(), 403);
+    assert_eq!(
+        sign_in_status(&app, &user, &[("Origin", "https://evil.example")]).await,
+        403
+    );
+    assert_eq!(
+        sign_in_status(&app, &user, &[("Sec-Fetch-Site", "cross-site")]).await,
+        403
+    );
     let text_plain = app
         .client
         .post(&url)
@@ -272,16 +247,12 @@ async fn cross_site_state_changes_are_refused() {
         .await
         .expect("sent");
     assert_eq!(text_plain.status().as_u16(), 403);
-    let same_origin = app
-        .client
-        .post(&url)
-        .header("Origin", app.address.clone())
-        .header("Sec-Fetch-Site", "same-origin")
-        .form(&form)
-        .send()
-        .await
-        .expect("sent");
-    assert_eq!(same_origin.status().as_u16(), 200, "the app's own pages still work");
+    let same_origin = [("Origin", app.address.as_str()), ("Sec-Fetch-Site", "same-origin")];
+    assert_eq!(
+        sign_in_status(&app, &user, &same_origin).await,
+        200,
+        "the app's own pages still work"
+    );
     // The three are one distinct refusal (same client, path and reason): the
     // first is audited at once, the others are counted into its window.
     let denied = app.audit_entries("access.denied").await;
@@ -349,18 +320,10 @@ async fn whoami_during_a_redis_outage_is_a_503_to_retry() {
     let app = TestApp::spawn().await;
     let (browser, _) = app.signed_in(Role::Viewer).await;
     let cookie = browser.cookie_header().expect("session cookie");
-    let port = crate::helpers::closed_port();
-    let cut_off = TestApp::configure()
-        .await
-        .set("REDIS_URL", format!("redis://127.0.0.1:{port}"))
-        .spawn()
-        .await;
+    let cut_off = TestApp::without_redis().await;
     let response = replay(&cut_off.address, "/api/auth/whoami", &cookie).await;
     assert_eq!(response.status().as_u16(), 503);
-    assert_eq!(
-        response.headers().get("retry-after").and_then(|v| v.to_str().ok()),
-        Some("5")
-    );
+    assert_eq!(header(&response, "retry-after"), Some("5"));
     let body = response.text().await.expect("body");
     assert!(body.contains("Unavailable"), "a message, not an empty body: {body}");
     let page = reqwest::Client::new()
@@ -382,15 +345,11 @@ async fn signed_in_pages_and_answers_are_never_stored_by_caches() {
         browser.post_fn("/api/auth/whoami", &[]).await,
     ] {
         let url = response.url().path().to_string();
-        assert_eq!(
-            response.headers().get("cache-control").and_then(|v| v.to_str().ok()),
-            Some("no-store"),
-            "{url}"
-        );
+        assert_eq!(header(&response, "cache-control"), Some("no-store"), "{url}");
     }
     let public = app.get("/favicon.svg").await;
     assert_ne!(
-        public.headers().get("cache-control").and_then(|v| v.to_str().ok()),
+        header(&public, "cache-control"),
         Some("no-store"),
         "static files may be cached"
     );
@@ -400,19 +359,9 @@ async fn signed_in_pages_and_answers_are_never_stored_by_caches() {
 async fn an_origin_with_another_scheme_is_another_site() {
     let app = TestApp::spawn().await;
     let user = app.create_user(Role::Viewer).await;
-    let form = [("email", user.email.as_str()), ("password", user.password.as_str())];
-    let url = format!("{}/api/auth/sign-in", app.address);
     let host = app.address.trim_start_matches("http://");
-    let other_scheme = app
-        .client
-        .post(&url)
-        .header("Origin", format!("https://{host}"))
-        .form(&form)
-        .send()
-        .await
-        .expect("sent");
     assert_eq!(
-        other_scheme.status().as_u16(),
+        sign_in_status(&app, &user, &[("Origin", &format!("https://{host}"))]).await,
         403,
         "served over http: https:// is foreign"
     );
@@ -423,25 +372,26 @@ async fn an_origin_with_another_scheme_is_another_site() {
         .spawn()
         .await;
     let user = secure.create_user(Role::Viewer).await;
-    let form = [("email", user.email.as_str()), ("password", user.password.as_str())];
-    let url = format!("{}/api/auth/sign-in", secure.address);
     let host = secure.address.trim_start_matches("http://");
-    let plain = secure
-        .client
-        .post(&url)
-        .header("Origin", format!("http://{host}"))
-        .form(&form)
-        .send()
-        .await
-        .expect("sent");
-    assert_eq!(plain.status().as_u16(), 403, "served over https: http:// is foreign");
-    let own = secure
-        .client
-        .post(&url)
-        .header("Origin", format!("https://{host}"))
-        .form(&form)
-        .send()
-        .await
-        .expect("sent");
-    assert_eq!(own.status().as_u16(), 200, "its own https origin passes");
+    assert_eq!(
+        sign_in_status(&secure, &user, &[("Origin", &format!("http://{host}"))]).await,
+        403,
+        "served over https: http:// is foreign"
+    );
+    assert_eq!(
+        sign_in_status(&secure, &user, &[("Origin", &format!("https://{host}"))]).await,
+        200,
+        "its own https origin passes"
+    );
+}
+
+/// The status of signing `user` in on `app` as a form post with `headers`
+/// added (`Origin`, `Sec-Fetch-Site`: what the cross-site check reads).
+async fn sign_in_status(app: &TestApp, user: &TestUser, headers: &[(&str, &str)]) -> u16 {
+    let form = [("email", user.email.as_str()), ("password", user.password.as_str())];
+    let mut request = app.client.post(format!("{}/api/auth/sign-in", app.address)).form(&form);
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    request.send().await.expect("sent").status().as_u16()
 }

@@ -4,22 +4,24 @@
 
 use std::path::PathBuf;
 use std::process::{Command, Output};
+use std::sync::Arc;
 
 use serde_json::Value;
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use crate::helpers::{TEST_AUDIT_KEY, database_server_url, fresh_database};
+use crate::helpers::{TEST_AUDIT_KEY, TestDatabase, database_server_url, fresh_database};
 
 struct Cli {
-    database: String,
+    /// Shared by the `Cli`s of one test; dropped after the last.
+    database: Arc<TestDatabase>,
     backup_dir: PathBuf,
 }
 
 impl Cli {
     async fn new() -> Cli {
         Cli {
-            database: fresh_database().await,
+            database: Arc::new(fresh_database().await),
             backup_dir: std::env::temp_dir().join(format!("opsdeck-cli-backups-{}", Uuid::new_v4().simple())),
         }
     }
@@ -180,7 +182,7 @@ async fn migrate_with_backup_on_an_empty_database_says_there_is_nothing_to_back_
         .await
         .expect("create");
     let cli = Cli {
-        database: name,
+        database: Arc::new(TestDatabase { name }),
         backup_dir: std::env::temp_dir().join(format!("opsdeck-cli-backups-{}", Uuid::new_v4().simple())),
     };
     let output = cli.run(&["migrate", "--backup"]);

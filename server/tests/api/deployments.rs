@@ -30,33 +30,48 @@ async fn send(
     request.send().await.expect("request sent")
 }
 
-pub(crate) async fn post(app: &TestApp, key: &str, body: &Value) -> (u16, Value) {
-    let response = send(
+/// `POST /api/v1/deployments` with `key` (or none), as `content_type`.
+async fn post_as(
+    app: &TestApp,
+    key: Option<&str>,
+    content_type: &str,
+    body: impl Into<reqwest::Body>,
+) -> reqwest::Response {
+    send(
         app,
         reqwest::Method::POST,
         "/api/v1/deployments",
-        Some(key),
-        "application/json",
-        body.to_string(),
+        key,
+        content_type,
+        body,
     )
-    .await;
+    .await
+}
+
+/// The status and JSON body of `response` (`null` when it is not JSON).
+async fn answer(response: reqwest::Response) -> (u16, Value) {
     let status = response.status().as_u16();
     (status, response.json().await.unwrap_or(Value::Null))
 }
 
+pub(crate) async fn post(app: &TestApp, key: &str, body: &Value) -> (u16, Value) {
+    answer(post_as(app, Some(key), "application/json", body.to_string()).await).await
+}
+
 async fn patch(app: &TestApp, key: &str, id: &str, body: &Value) -> (u16, Value) {
     let path = format!("/api/v1/deployments/{id}");
-    let response = send(
-        app,
-        reqwest::Method::PATCH,
-        &path,
-        Some(key),
-        "application/json",
-        body.to_string(),
+    answer(
+        send(
+            app,
+            reqwest::Method::PATCH,
+            &path,
+            Some(key),
+            "application/json",
+            body.to_string(),
+        )
+        .await,
     )
-    .await;
-    let status = response.status().as_u16();
-    (status, response.json().await.unwrap_or(Value::Null))
+    .await
 }
 
 async fn stored(app: &TestApp) -> i64 {
@@ -67,9 +82,7 @@ async fn stored(app: &TestApp) -> i64 {
 }
 
 async fn call(browser: &Browser, path: &str, form: &[(&str, &str)]) -> (u16, Value) {
-    let response = browser.post_fn(path, form).await;
-    let status = response.status().as_u16();
-    (status, response.json().await.unwrap_or(Value::Null))
+    answer(browser.post_fn(path, form).await).await
 }
 
 #[tokio::test]
@@ -80,15 +93,7 @@ async fn ci_records_a_started_deployment_and_finishes_it() {
         "service": "checkout", "version": "v1.4.2", "environment": "staging", "commit": "9f2c1e7",
         "status": "started", "notes_url": "https://ci.example.com/runs/812"
     });
-    let response = send(
-        &app,
-        reqwest::Method::POST,
-        "/api/v1/deployments",
-        Some(&key),
-        "application/json",
-        body.to_string(),
-    )
-    .await;
+    let response = post_as(&app, Some(&key), "application/json", body.to_string()).await;
     assert_eq!(response.status().as_u16(), 201);
     let location = response.headers()["location"].to_str().expect("ascii").to_string();
     let created: Value = response.json().await.expect("JSON");
@@ -221,15 +226,7 @@ async fn bad_fields_are_refused_with_400_naming_the_field() {
         assert!(answer["error"].as_str().is_some_and(|e| e.contains(field)), "{answer}");
     }
     for text in ["{\"service\": ", "[]", "\"checkout\""] {
-        let response = send(
-            &app,
-            reqwest::Method::POST,
-            "/api/v1/deployments",
-            Some(&key),
-            "application/json",
-            text,
-        )
-        .await;
+        let response = post_as(&app, Some(&key), "application/json", text).await;
         assert_eq!(response.status().as_u16(), 400, "{text}");
         let answer: Value = response.json().await.expect("JSON");
         assert!(answer["field"].is_null() && answer["error"].is_string(), "{answer}");
@@ -241,39 +238,15 @@ async fn bad_fields_are_refused_with_400_naming_the_field() {
 async fn missing_and_unknown_keys_are_401_and_a_key_without_the_scope_403() {
     let app = TestApp::spawn().await;
     let body = json!({ "service": "checkout", "version": "v1", "status": "started" }).to_string();
-    let response = send(
-        &app,
-        reqwest::Method::POST,
-        "/api/v1/deployments",
-        None,
-        "application/json",
-        body.clone(),
-    )
-    .await;
+    let response = post_as(&app, None, "application/json", body.clone()).await;
     assert_eq!(response.status().as_u16(), 401);
     assert!(response.headers().get("www-authenticate").is_some());
     let unknown = app::api_keys::ssr::secret::generate().full;
-    let response = send(
-        &app,
-        reqwest::Method::POST,
-        "/api/v1/deployments",
-        Some(&unknown),
-        "application/json",
-        body.clone(),
-    )
-    .await;
+    let response = post_as(&app, Some(&unknown), "application/json", body.clone()).await;
     assert_eq!(response.status().as_u16(), 401);
 
     let (_, ingest_only) = insert_key(&app, &["ingest"]).await;
-    let response = send(
-        &app,
-        reqwest::Method::POST,
-        "/api/v1/deployments",
-        Some(&ingest_only),
-        "application/json",
-        body.clone(),
-    )
-    .await;
+    let response = post_as(&app, Some(&ingest_only), "application/json", body.clone()).await;
     assert_eq!(response.status().as_u16(), 403);
     let challenge = response.headers()["www-authenticate"]
         .to_str()
@@ -313,15 +286,7 @@ async fn an_oversized_body_is_413_and_other_content_types_415() {
         "application/x-www-form-urlencoded",
         "application/x-ndjson",
     ] {
-        let response = send(
-            &app,
-            reqwest::Method::POST,
-            "/api/v1/deployments",
-            Some(&key),
-            content_type,
-            body.clone(),
-        )
-        .await;
+        let response = post_as(&app, Some(&key), content_type, body.clone()).await;
         assert_eq!(response.status().as_u16(), 415, "{content_type}");
     }
     let response = send(

@@ -1,6 +1,6 @@
 use serde_json::json;
 
-use crate::helpers::{TestApp, closed_port};
+use crate::helpers::TestApp;
 
 #[tokio::test]
 async fn liveness_answers_up() {
@@ -39,12 +39,7 @@ async fn ready_is_degraded_when_checks_exceed_the_threshold() {
 
 #[tokio::test]
 async fn ready_is_down_with_503_when_redis_is_unreachable() {
-    let port = closed_port();
-    let app = TestApp::configure()
-        .await
-        .set("REDIS_URL", format!("redis://127.0.0.1:{port}"))
-        .spawn()
-        .await;
+    let app = TestApp::without_redis().await;
     let started = std::time::Instant::now();
     let (status, body) = app.get_json("/ready").await;
     assert_eq!(status, 503, "{body}");

@@ -3,9 +3,12 @@
 //!
 //! The template is built once per set of migrations (its name carries their
 //! checksum) under a Postgres advisory lock, so parallel test processes
-//! (nextest runs each test in its own) never race to create it.
+//! (nextest runs each test in its own) never race to create it. Each test's
+//! database is dropped when the test is done with it ([`TestDatabase`]), so a
+//! run leaves none behind.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use app::alerts::rule::RuleDraft;
 use app::alerts::{Aggregation, Comparator, NoDataPolicy, Severity};
@@ -16,6 +19,11 @@ use opsdeck::startup::MIGRATOR;
 use opsdeck::{Application, Config};
 use sqlx::{Connection, Executor, PgConnection, PgPool};
 use uuid::Uuid;
+
+#[path = "../support/postgres.rs"]
+mod postgres;
+use postgres::admin_connection;
+pub use postgres::{database_server_url, redis_url};
 
 /// The audit HMAC key every test app uses (tests verify chains with it).
 pub const TEST_AUDIT_KEY: &str = "6f70736465636b2d746573742d61756469742d6b65792d333262797465732121";
@@ -28,32 +36,14 @@ pub struct TestApp {
     pub client: reqwest::Client,
     /// The environment it was started with, for `spawn_sibling`.
     vars: HashMap<String, String>,
-}
-
-/// Variables the test environment provides (the README's test command sets them).
-fn env_or(name: &str, default: &str) -> String {
-    std::env::var(name)
-        .ok()
-        .filter(|v| !v.is_empty())
-        .unwrap_or_else(|| default.to_string())
-}
-
-pub fn database_server_url() -> String {
-    let url = env_or("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/opsdeck");
-    // Drop the database name (and any query) to get the server's address.
-    match url.rfind('/') {
-        Some(slash) if slash > "postgres://".len() => url[..slash].to_string(),
-        _ => url,
-    }
-}
-
-pub fn redis_url() -> String {
-    env_or("REDIS_URL", "redis://127.0.0.1:6379")
+    /// The test's database, shared with siblings; dropped after the last of them.
+    database: Option<Arc<TestDatabase>>,
 }
 
 /// A builder for the environment the app under test reads.
 pub struct TestConfig {
     vars: HashMap<String, String>,
+    database: Option<Arc<TestDatabase>>,
 }
 
 impl TestConfig {
@@ -74,7 +64,7 @@ impl TestConfig {
     ) -> (TestApp, tokio::task::JoinHandle<anyhow::Result<()>>) {
         let db_name = self.vars.get("OPSDECK_TEST_DB").cloned().unwrap_or_default();
         let redis_prefix = self.vars.get("OPSDECK_REDIS_PREFIX").cloned().unwrap_or_default();
-        let vars = self.vars;
+        let (vars, database) = (self.vars, self.database);
         let config = Config::from_lookup(|name| vars.get(name).cloned()).expect("test configuration is valid");
         // `TEST_LOG=debug cargo nextest run …` shows the app's logs for a failing test.
         if let Ok(filter) = std::env::var("TEST_LOG") {
@@ -94,6 +84,7 @@ impl TestConfig {
                 .build()
                 .expect("HTTP client"),
             vars,
+            database,
         };
         (app, running)
     }
@@ -110,6 +101,7 @@ impl TestApp {
     pub fn sibling(&self) -> TestConfig {
         TestConfig {
             vars: self.vars.clone(),
+            database: self.database.clone(),
         }
     }
 
@@ -120,7 +112,8 @@ impl TestApp {
 
     /// The default test environment, to adjust before `spawn`.
     pub async fn configure() -> TestConfig {
-        let db_name = fresh_database().await;
+        let database = fresh_database().await;
+        let db_name = database.name.clone();
         let redis_prefix = format!("test:{}:", Uuid::new_v4());
         let vars = HashMap::from([
             (
@@ -144,7 +137,19 @@ impl TestApp {
                     .into_owned(),
             ),
         ]);
-        TestConfig { vars }
+        TestConfig {
+            vars,
+            database: Some(Arc::new(database)),
+        }
+    }
+
+    /// An app whose Redis address has nothing listening (a Redis outage).
+    pub async fn without_redis() -> TestApp {
+        TestApp::configure()
+            .await
+            .set("REDIS_URL", format!("redis://127.0.0.1:{}", closed_port()))
+            .spawn()
+            .await
     }
 
     /// A variable of the environment the app was started with.
@@ -158,11 +163,7 @@ impl TestApp {
     }
 
     pub async fn get(&self, path: &str) -> reqwest::Response {
-        self.client
-            .get(format!("{}{path}", self.address))
-            .send()
-            .await
-            .expect("request sent")
+        get(&self.client, &self.address, path).await
     }
 
     pub async fn get_json(&self, path: &str) -> (u16, serde_json::Value) {
@@ -190,8 +191,45 @@ impl TestApp {
     }
 }
 
-/// Creates `opsdeck_test_<uuid>` from the migrated template and returns its name.
-pub async fn fresh_database() -> String {
+/// A test's own database, `opsdeck_test_<uuid>`, dropped when this value is.
+/// It reads as its name (`format!("{url}/{database}")`, `&database` as `&str`).
+pub struct TestDatabase {
+    pub name: String,
+}
+
+impl std::ops::Deref for TestDatabase {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        &self.name
+    }
+}
+
+impl std::fmt::Display for TestDatabase {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.name)
+    }
+}
+
+impl Drop for TestDatabase {
+    /// Each database is a copy of the template (tens of MB); 400 tests' worth
+    /// once filled the disk. Dropped on a thread of its own with its own
+    /// runtime, since the test's runtime may be busy or shutting down; a
+    /// failure to drop (Postgres gone, the test dropped it itself) is ignored.
+    fn drop(&mut self) {
+        let name = std::mem::take(&mut self.name);
+        let dropping = std::thread::spawn(move || {
+            let Ok(runtime) = tokio::runtime::Builder::new_current_thread().enable_all().build() else {
+                return;
+            };
+            let _ = runtime.block_on(postgres::drop_database(&name));
+        });
+        let _ = dropping.join();
+    }
+}
+
+/// Creates `opsdeck_test_<uuid>` from the migrated template.
+pub async fn fresh_database() -> TestDatabase {
     let template = ensure_template().await;
     let name = format!("opsdeck_test_{}", Uuid::new_v4().simple());
     let mut admin = admin_connection().await;
@@ -199,13 +237,7 @@ pub async fn fresh_database() -> String {
         .execute(format!(r#"CREATE DATABASE "{name}" TEMPLATE "{template}""#).as_str())
         .await
         .expect("test database created from template");
-    name
-}
-
-async fn admin_connection() -> PgConnection {
-    PgConnection::connect(&format!("{}/postgres", database_server_url()))
-        .await
-        .expect("Postgres reachable for tests (set DATABASE_URL)")
+    TestDatabase { name }
 }
 
 async fn ensure_template() -> String {
@@ -262,6 +294,20 @@ fn migrations_fingerprint() -> u64 {
         }
     }
     hash
+}
+
+/// `GET {address}{path}` with `client` (its cookies, no redirects followed).
+async fn get(client: &reqwest::Client, address: &str, path: &str) -> reqwest::Response {
+    client
+        .get(format!("{address}{path}"))
+        .send()
+        .await
+        .expect("request sent")
+}
+
+/// `response`'s header `name` as text (`None`: absent or not text).
+pub fn header<'r>(response: &'r reqwest::Response, name: &str) -> Option<&'r str> {
+    response.headers().get(name).and_then(|v| v.to_str().ok())
 }
 
 /// A local port with nothing listening on it.
@@ -386,11 +432,7 @@ impl Browser {
     }
 
     pub async fn get(&self, path: &str) -> reqwest::Response {
-        self.client
-            .get(format!("{}{path}", self.address))
-            .send()
-            .await
-            .expect("request sent")
+        get(&self.client, &self.address, path).await
     }
 
     /// The `Cookie` header this browser would send now.
@@ -474,12 +516,14 @@ pub fn always_firing_rule(service: &str) -> RuleDraft {
     }
 }
 
-/// A pool on a fresh, migrated database (no application running on it).
-pub async fn fresh_pool() -> PgPool {
-    let name = fresh_database().await;
-    PgPool::connect(&format!("{}/{name}", database_server_url()))
+/// A pool on a fresh, migrated database (no application running on it),
+/// and the database, which is dropped with the value: keep it while the pool is used.
+pub async fn fresh_pool() -> (TestDatabase, PgPool) {
+    let database = fresh_database().await;
+    let pool = PgPool::connect(&format!("{}/{database}", database_server_url()))
         .await
-        .expect("test database reachable")
+        .expect("test database reachable");
+    (database, pool)
 }
 
 /// Stores `requests` through the ingest path's storage step (raw rows and

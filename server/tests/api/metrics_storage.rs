@@ -56,7 +56,7 @@ async fn store(pool: &PgPool, batch: &IngestBatch) {
 
 #[tokio::test]
 async fn a_batch_writes_raw_rows_and_per_minute_rollups() {
-    let pool = fresh_pool().await;
+    let (_database, pool) = fresh_pool().await;
     let minute = this_minute();
     let batch = IngestBatch {
         requests: vec![
@@ -229,7 +229,7 @@ fn requests(events: Vec<RequestEvent>) -> IngestBatch {
 
 #[tokio::test]
 async fn concurrent_batches_for_the_same_minute_lose_nothing() {
-    let pool = fresh_pool().await;
+    let (_database, pool) = fresh_pool().await;
     let minute = this_minute();
 
     // Interleaved by hand: the second transaction's upsert waits for the first.
@@ -335,7 +335,7 @@ impl Deterministic {
 
 #[tokio::test]
 async fn rollup_percentiles_are_within_one_percent_of_exact_ones() {
-    let pool = fresh_pool().await;
+    let (_database, pool) = fresh_pool().await;
     let start = this_minute() - Duration::minutes(30);
     let mut random = Deterministic(0x0005_eed0_f0b5_dec4);
     // 100,000 requests over 20 minutes, stored in 10 batches, so the read
@@ -396,7 +396,7 @@ async fn rollup_percentiles_are_within_one_percent_of_exact_ones() {
 
 #[tokio::test]
 async fn series_summaries_and_endpoint_tables_read_the_rollups() {
-    let pool = fresh_pool().await;
+    let (_database, pool) = fresh_pool().await;
     let start = this_minute() - Duration::minutes(10);
     let mut events = Vec::new();
     for minute in 0..4 {
@@ -453,7 +453,7 @@ async fn series_summaries_and_endpoint_tables_read_the_rollups() {
 
 #[tokio::test]
 async fn long_ranges_read_whole_hours_from_the_hourly_tiers_and_agree_with_the_minutes() {
-    let pool = fresh_pool().await;
+    let (_database, pool) = fresh_pool().await;
     let now = Utc::now();
     let start = Utc
         .timestamp_opt(now.timestamp() - now.timestamp() % 3600 - 4 * 3600, 0)
@@ -593,7 +593,7 @@ async fn partitions_of(pool: &PgPool, table: &str) -> Vec<NaiveDate> {
 
 #[tokio::test]
 async fn a_batch_for_a_day_without_partitions_creates_them() {
-    let pool = fresh_pool().await;
+    let (_database, pool) = fresh_pool().await;
     let two_days_ago = Utc::now() - Duration::days(2);
     let day = two_days_ago.date_naive();
     let suffix = day.format("%Y%m%d");
@@ -632,7 +632,7 @@ fn day(y: i32, m: u32, d: u32) -> NaiveDate {
 
 #[tokio::test]
 async fn retention_drops_exactly_the_partitions_outside_the_window() {
-    let pool = fresh_pool().await;
+    let (_database, pool) = fresh_pool().await;
     // Long before the partitions migrations and start-up create, so only these are in play.
     let today = day(2020, 1, 15);
     let mut conn = pool.acquire().await.expect("connection");
@@ -720,7 +720,7 @@ async fn retention_drops_exactly_the_partitions_outside_the_window() {
 
 #[tokio::test]
 async fn one_instance_leads_retention_and_prepares_partitions_ahead() {
-    let pool = fresh_pool().await;
+    let (_database, pool) = fresh_pool().await;
     let other_instance = PgPool::connect_with(pool.connect_options().as_ref().clone())
         .await
         .expect("second pool");
@@ -765,7 +765,7 @@ async fn one_instance_leads_retention_and_prepares_partitions_ahead() {
 
 #[tokio::test]
 async fn idempotency_keys_are_forgotten_with_the_raw_data_they_guarded() {
-    let pool = fresh_pool().await;
+    let (_database, pool) = fresh_pool().await;
     let key_id: i64 = sqlx::query_scalar(
         "INSERT INTO api_keys (name, prefix, key_hash, scopes) \
          VALUES ('retention test', 'Ab12Cd34', decode(repeat('00', 32), 'hex'), ARRAY['ingest']) RETURNING id",
@@ -806,7 +806,7 @@ async fn idempotency_keys_are_forgotten_with_the_raw_data_they_guarded() {
 
 #[tokio::test]
 async fn raw_events_read_back_exactly_as_sent_through_binary_copy() {
-    let pool = fresh_pool().await;
+    let (_database, pool) = fresh_pool().await;
     let minute = this_minute();
     let sent = vec![
         RequestEvent {

@@ -167,7 +167,7 @@ async fn wait_until_finished(pool: &PgPool, rule_id: i64) -> app::alerts::notify
 
 #[tokio::test]
 async fn a_firing_alert_is_delivered_signed_and_retried_until_the_receiver_takes_it() {
-    let pool = fresh_pool().await;
+    let (_database, pool) = fresh_pool().await;
     let (receiver, url) = Receiver::default().start().await;
     receiver.fail_first.store(2, Ordering::SeqCst);
     add_channel(&pool, "ops-webhook", &url, 0).await;
@@ -211,7 +211,7 @@ async fn a_firing_alert_is_delivered_signed_and_retried_until_the_receiver_takes
 
 #[tokio::test]
 async fn a_delivery_survives_its_dispatcher_dying_mid_send() {
-    let pool = fresh_pool().await;
+    let (_database, pool) = fresh_pool().await;
     let (receiver, url) = Receiver::default().start().await;
     receiver.hang.store(true, Ordering::SeqCst);
     add_channel(&pool, "ops-webhook", &url, 0).await;
@@ -240,7 +240,7 @@ async fn a_delivery_survives_its_dispatcher_dying_mid_send() {
 
 #[tokio::test]
 async fn a_still_firing_alert_is_repeated_after_the_channel_interval() {
-    let pool = fresh_pool().await;
+    let (_database, pool) = fresh_pool().await;
     let (_receiver, url) = Receiver::default().start().await;
     add_channel(&pool, "repeating", &url, 1).await;
     add_channel(&pool, "once", &url, 0).await;
@@ -277,7 +277,7 @@ async fn a_still_firing_alert_is_repeated_after_the_channel_interval() {
 
 #[tokio::test]
 async fn firing_and_resolving_are_announced_pending_is_not() {
-    let pool = fresh_pool().await;
+    let (_database, pool) = fresh_pool().await;
     let (_receiver, url) = Receiver::default().start().await;
     add_channel(&pool, "ops-webhook", &url, 0).await;
     let now = Utc::now();
@@ -330,7 +330,7 @@ async fn firing_and_resolving_are_announced_pending_is_not() {
 
 #[tokio::test]
 async fn nothing_is_sent_while_silenced_and_a_still_firing_alert_is_sent_once_the_silence_ends() {
-    let pool = fresh_pool().await;
+    let (_database, pool) = fresh_pool().await;
     let (_receiver, url) = Receiver::default().start().await;
     add_channel(&pool, "ops-webhook", &url, 60).await;
     let now = Utc::now();
@@ -373,7 +373,7 @@ async fn nothing_is_sent_while_silenced_and_a_still_firing_alert_is_sent_once_th
 
 #[tokio::test]
 async fn retention_prunes_finished_notifications_older_than_the_rollups_and_keeps_pending_ones() {
-    let pool = fresh_pool().await;
+    let (_database, pool) = fresh_pool().await;
     let channel = add_channel(&pool, "ops-webhook", "http://127.0.0.1:9/hook", 0).await;
     let rule_id = always_firing(&pool, &["ops-webhook"]).await;
     run_cycle(&pool, Utc::now()).await.expect("fires");

@@ -202,7 +202,7 @@ async fn an_ended_or_expired_silence_no_longer_applies() {
 
 #[tokio::test]
 async fn a_silence_that_asked_to_ends_when_its_alert_resolves_and_not_before() {
-    let pool = fresh_pool().await;
+    let (_database, pool) = fresh_pool().await;
     let end = Utc::now().duration_trunc(Duration::minutes(1)).expect("minute") - Duration::minutes(5);
     // An hour of traffic, slow in minutes 20–29.
     seed(&pool, end, 60, |m| (20..30).contains(&m)).await;

@@ -509,6 +509,12 @@ async fn a_change_whose_audit_entry_cannot_be_written_is_rolled_back() {
     );
 }
 
+/// Posts a Users page form as a browser without JavaScript; answers where it
+/// was redirected to.
+async fn from_users_page(admin: &Browser, path: &str, form: &[(&str, &str)]) -> String {
+    admin.post_without_js(path, "/users", form).await
+}
+
 async fn page(browser: &Browser, path: &str) -> (u16, String) {
     let response = browser.get(path).await;
     let status = response.status().as_u16();
@@ -571,7 +577,7 @@ async fn without_javascript_errors_come_back_to_the_form_and_changes_apply() {
         ("role", "viewer"),
         ("password", NEW_PASSWORD),
     ];
-    let back = admin.post_without_js("/api/users/create", "/users", &form).await;
+    let back = from_users_page(&admin, "/api/users/create", &form).await;
     assert!(back.starts_with("/users?") && back.contains("__err="), "{back}");
     let (_, html) = page(&admin, &back).await;
     assert!(
@@ -581,22 +587,15 @@ async fn without_javascript_errors_come_back_to_the_form_and_changes_apply() {
 
     let target = app.create_user(Role::Viewer).await;
     let id = target.id.to_string();
-    let back = admin
-        .post_without_js(
-            "/api/users/set-role",
-            "/users",
-            &[("user_id", &id), ("role", "support")],
-        )
-        .await;
+    let back = from_users_page(&admin, "/api/users/set-role", &[("user_id", &id), ("role", "support")]).await;
     assert_eq!(back.trim_end_matches('?'), "/users", "back to the page, no error");
     assert_eq!(role_and_disabled(&app, target.id).await.0, "support");
-    let back = admin
-        .post_without_js(
-            "/api/users/set-disabled",
-            "/users",
-            &[("user_id", &id), ("disabled", "true")],
-        )
-        .await;
+    let back = from_users_page(
+        &admin,
+        "/api/users/set-disabled",
+        &[("user_id", &id), ("disabled", "true")],
+    )
+    .await;
     assert_eq!(back.trim_end_matches('?'), "/users", "back to the page, no error");
     let (_, html) = page(&admin, &back).await;
     assert!(
@@ -610,13 +609,12 @@ async fn without_javascript_a_reset_needs_a_typed_password() {
     let app = TestApp::spawn().await;
     let (admin, _) = app.signed_in(Role::Admin).await;
     let target = app.create_user(Role::Viewer).await;
-    let back = admin
-        .post_without_js(
-            "/api/users/reset-password",
-            "/users",
-            &[("user_id", &target.id.to_string()), ("password", "")],
-        )
-        .await;
+    let back = from_users_page(
+        &admin,
+        "/api/users/reset-password",
+        &[("user_id", &target.id.to_string()), ("password", "")],
+    )
+    .await;
     let (_, html) = page(&admin, &back).await;
     assert!(html.contains("type the new password"), "explains why");
     assert_eq!(

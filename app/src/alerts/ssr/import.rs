@@ -2,13 +2,13 @@
 //! (nothing written) and its application, every create and update in one
 //! transaction, each a new rule version with its audit entry.
 
-use sqlx::{PgConnection, Postgres, Transaction};
+use sqlx::PgConnection;
 
 use super::files::render;
 use super::plan::plan;
 use super::{channels, manage, store};
 use crate::alerts::files::{Change, ImportCounts, ImportPlan};
-use crate::audit::ssr::{Actor, AuditKey, ClientInfo};
+use crate::audit::ssr::Audited;
 use crate::error::AppError;
 
 /// The audit action of every rule an import saves (`before` is empty for a new one).
@@ -53,24 +53,19 @@ pub async fn preview(conn: &mut PgConnection, text: &str) -> Result<ImportPlan, 
     Ok(plan(text, &stored, &channels).0)
 }
 
-/// Plans `text` again and applies it in `tx`: all of it or, on any problem
-/// or failure, nothing.
-pub async fn apply(
-    mut tx: Transaction<'_, Postgres>,
-    key: &AuditKey,
-    actor: Actor,
-    client: ClientInfo,
-    text: &str,
-) -> Result<ImportCounts, AppError> {
+/// Plans `text` again and applies it as `change`: all of it or, on any
+/// problem or failure, nothing.
+pub async fn apply(mut change: Audited, text: &str) -> Result<ImportCounts, AppError> {
+    let tx = &mut change.tx;
     // Edits from elsewhere wait until the import is in (readers do not).
     sqlx::query("LOCK TABLE alert_rules IN SHARE ROW EXCLUSIVE MODE")
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await
         .map_err(AppError::internal_in("alerts: lock"))?;
-    let stored = store::list(&mut tx)
+    let stored = store::list(&mut **tx)
         .await
         .map_err(AppError::internal_in("alerts: rules"))?;
-    let channels = channels::names(&mut tx)
+    let channels = channels::names(&mut **tx)
         .await
         .map_err(AppError::internal_in("alerts: channels"))?;
     let (plan, drafts) = plan(text, &stored, &channels);
@@ -87,17 +82,12 @@ pub async fn apply(
         if planned.change == Change::Unchanged {
             continue;
         }
-        manage::save_in(
-            &mut tx,
-            key,
-            actor.clone(),
-            client.clone(),
-            planned.id,
-            draft,
-            IMPORT_ACTION,
-        )
-        .await?;
+        manage::save_in(&mut change, planned.id, draft, IMPORT_ACTION).await?;
     }
-    tx.commit().await.map_err(AppError::internal_in("alerts: commit"))?;
+    change
+        .tx
+        .commit()
+        .await
+        .map_err(AppError::internal_in("alerts: commit"))?;
     Ok(plan.counts())
 }

@@ -4,14 +4,15 @@
 //! old version, deleting, and acknowledging a firing alert.
 
 use serde_json::json;
-use sqlx::{PgConnection, Postgres, Transaction};
+use sqlx::PgConnection;
 
-use super::store;
+use super::{form_post, store};
+use crate::alerts::form::RuleForm;
 use crate::alerts::rule::RuleDraft;
-use crate::audit::Outcome;
-use crate::audit::ssr::{Actor, AuditKey, ClientInfo, NewAuditEntry, append, append_and_commit};
+use crate::audit::ssr::Audited;
 use crate::auth::ssr::Caller;
-use crate::error::{AppError, FieldErrors};
+use crate::error::{AppError, FieldErrors, respond};
+use crate::state::AppState;
 
 /// The audit action of saving rule `id` from the editor (`None`: a new rule).
 pub fn save_action(id: Option<i64>) -> &'static str {
@@ -22,34 +23,28 @@ pub fn save_action(id: Option<i64>) -> &'static str {
     }
 }
 
-/// Saves `draft` as rule `id` (new when `None`) and appends `action`'s audit
-/// entry (before and after) in `tx`, then commits; answers the rule's id.
-pub async fn save(
-    mut tx: Transaction<'_, Postgres>,
-    key: &AuditKey,
-    actor: Actor,
-    client: ClientInfo,
-    id: Option<i64>,
-    draft: &RuleDraft,
-    action: &str,
-) -> Result<i64, AppError> {
-    let (rule_id, _) = save_in(&mut tx, key, actor, client, id, draft, action).await?;
-    tx.commit().await.map_err(AppError::internal_in("alerts: commit"))?;
+/// Saves `draft` as rule `id` (new when `None`) with `action`'s audit entry
+/// (before and after), then commits; answers the rule's id.
+pub async fn save(mut change: Audited, id: Option<i64>, draft: &RuleDraft, action: &str) -> Result<i64, AppError> {
+    let (rule_id, _) = save_in(&mut change, id, draft, action).await?;
+    change
+        .tx
+        .commit()
+        .await
+        .map_err(AppError::internal_in("alerts: commit"))?;
     Ok(rule_id)
 }
 
-/// [`save`] inside the caller's transaction, which commits (or rolls back)
-/// the rule, its new version and its audit entry together with whatever else
-/// it holds; answers `(id, version)`.
+/// [`save`] without the commit: the rule, its new version and its audit
+/// entry commit (or roll back) with whatever else `change` holds; answers
+/// `(id, version)`.
 pub async fn save_in(
-    conn: &mut PgConnection,
-    key: &AuditKey,
-    actor: Actor,
-    client: ClientInfo,
+    change: &mut Audited,
     id: Option<i64>,
     draft: &RuleDraft,
     action: &str,
 ) -> Result<(i64, i32), AppError> {
+    let conn = &mut *change.tx;
     let before = match id {
         Some(id) => Some(rule(&mut *conn, id).await?),
         None => None,
@@ -63,19 +58,15 @@ pub async fn save_in(
             format!("No notification channel named {}", missing.join(", ")),
         ));
     }
-    let (rule_id, version) = store::save(&mut *conn, id, draft, actor.id)
+    let (rule_id, version) = store::save(&mut *conn, id, draft, change.actor.id)
         .await
         .map_err(|e| AppError::from_db("alerts: save", e, "A rule with this name exists already"))?
         .ok_or(AppError::NotFound)?;
-    let entry = NewAuditEntry::new(actor, action, Outcome::Success, client)
-        .target("alert_rule", rule_id)
-        .change(
-            before.map(|b| json!(b)),
-            Some(json!({ "version": version, "definition": draft })),
-        );
-    append(&mut *conn, key, entry)
-        .await
-        .map_err(AppError::internal_in("alerts: audit"))?;
+    let entry = change.entry(action).target("alert_rule", rule_id).change(
+        before.map(|b| json!(b)),
+        Some(json!({ "version": version, "definition": draft })),
+    );
+    change.append(entry, "alerts: audit").await?;
     Ok((rule_id, version))
 }
 
@@ -90,14 +81,8 @@ async fn rule(conn: &mut PgConnection, id: i64) -> Result<RuleDraft, AppError> {
 
 /// Enables or disables rule `id` (a new version); nothing is written when it
 /// already is.
-pub async fn set_enabled(
-    mut tx: Transaction<'_, Postgres>,
-    key: &AuditKey,
-    caller: &Caller,
-    id: i64,
-    enabled: bool,
-) -> Result<(), AppError> {
-    let mut draft = rule(&mut tx, id).await?;
+pub async fn set_enabled(mut change: Audited, id: i64, enabled: bool) -> Result<(), AppError> {
+    let mut draft = rule(&mut change.tx, id).await?;
     if draft.enabled == enabled {
         return Ok(());
     }
@@ -107,62 +92,68 @@ pub async fn set_enabled(
     } else {
         "alert_rule.disable"
     };
-    let (actor, client) = (caller.actor.clone(), caller.client.clone());
-    save(tx, key, actor, client, Some(id), &draft, action).await.map(drop)
+    save(change, Some(id), &draft, action).await.map(drop)
 }
 
 /// Saves version `version`'s definition as rule `id`'s newest version.
-pub async fn restore(
-    mut tx: Transaction<'_, Postgres>,
-    key: &AuditKey,
-    caller: &Caller,
-    id: i64,
-    version: i32,
-) -> Result<i64, AppError> {
-    let old = store::versions(&mut tx, id)
+pub async fn restore(mut change: Audited, id: i64, version: i32) -> Result<i64, AppError> {
+    let old = store::versions(&mut change.tx, id)
         .await
         .map_err(AppError::internal_in("alerts: versions"))?
         .into_iter()
         .find(|v| v.version == version)
         .ok_or(AppError::NotFound)?;
-    let (actor, client) = (caller.actor.clone(), caller.client.clone());
-    save(tx, key, actor, client, Some(id), &old.definition, "alert_rule.restore").await
+    save(change, Some(id), &old.definition, "alert_rule.restore").await
 }
 
 /// Deletes rule `id` (its versions, state and events go with it).
-pub async fn delete(
-    mut tx: Transaction<'_, Postgres>,
-    key: &AuditKey,
-    caller: &Caller,
-    id: i64,
-) -> Result<(), AppError> {
-    let before = rule(&mut tx, id).await?;
-    store::delete(&mut tx, id)
+pub async fn delete(mut change: Audited, id: i64) -> Result<(), AppError> {
+    let before = rule(&mut change.tx, id).await?;
+    store::delete(&mut change.tx, id)
         .await
         .map_err(AppError::internal_in("alerts: delete"))?;
-    let entry = caller
+    let entry = change
         .entry("alert_rule.delete")
         .target("alert_rule", id)
         .change(Some(json!(before)), None);
-    append_and_commit(tx, key, entry, "alerts: audit").await
+    change.commit(entry, "alerts: audit").await
 }
 
 /// Marks rule `id`'s firing alert as seen by `caller` (it does not silence
 /// it); `Conflict` when it is not firing.
-pub async fn acknowledge(
-    mut tx: Transaction<'_, Postgres>,
-    key: &AuditKey,
-    caller: &Caller,
-    id: i64,
-) -> Result<(), AppError> {
-    let acknowledged = store::acknowledge(&mut tx, id, caller.actor.id)
+pub async fn acknowledge(mut change: Audited, id: i64) -> Result<(), AppError> {
+    let acknowledged = store::acknowledge(&mut change.tx, id, change.actor.id)
         .await
         .map_err(AppError::internal_in("alerts: acknowledge"))?;
     if !acknowledged {
         return Err(AppError::Conflict("Only a firing alert can be acknowledged".into()));
     }
-    let entry = caller.entry("alert.acknowledge").target("alert_rule", id);
-    append_and_commit(tx, key, entry, "alerts: audit").await
+    let entry = change.entry("alert.acknowledge").target("alert_rule", id);
+    change.commit(entry, "alerts: audit").await
+}
+
+/// Saves the editor's `form` as rule `id` (new when `None`) for `caller`;
+/// answers the rule's id. A plain form post is redirected to the rule's
+/// page, or when refused back to the editor with every field as typed and
+/// each message beside its field (answered `0`: nothing saved).
+pub async fn save_from_editor(
+    state: &AppState,
+    caller: &Caller,
+    id: Option<i64>,
+    form: &RuleForm,
+) -> Result<i64, AppError> {
+    let saved = match (form.parse(), caller.audited(state, "alerts: begin").await) {
+        (Ok(draft), Ok(change)) => save(change, id, &draft, save_action(id)).await,
+        (Err(error), _) | (_, Err(error)) => Err(error),
+    };
+    let page = id.map_or_else(|| "/alerts/rules/new".to_string(), |id| format!("/alerts/rules/{id}"));
+    match saved {
+        Ok(rule_id) => Ok(form_post::redirect_on_success(
+            &format!("/alerts/rules/{rule_id}"),
+            rule_id,
+        )),
+        Err(error) => respond(form_post::back_to_form(error, &page, &form.query(), "", form_errors)),
+    }
 }
 
 /// A refused save's messages by the editor's fields: a name taken is the

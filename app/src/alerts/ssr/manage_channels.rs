@@ -5,7 +5,7 @@
 
 use chrono::Utc;
 use serde_json::json;
-use sqlx::{PgConnection, Postgres, Transaction};
+use sqlx::PgConnection;
 
 use super::channels::{self, Target};
 use super::deliver::{self, NotifySettings};
@@ -13,7 +13,7 @@ use super::outbox;
 use crate::alerts::notify::{Attempt, ChannelDraft, Notification, NotificationKind, SavedChannel};
 use crate::alerts::{AlertState, Severity};
 use crate::audit::Outcome;
-use crate::audit::ssr::{AuditKey, NewAuditEntry, append, append_and_commit};
+use crate::audit::ssr::{AuditKey, Audited, NewAuditEntry, append};
 use crate::auth::ssr::Caller;
 use crate::error::AppError;
 
@@ -43,40 +43,34 @@ fn audited(draft: &ChannelDraft) -> serde_json::Value {
 
 /// Creates (`id` empty) or updates a channel; a new channel's secret is
 /// answered (once). A channel's name cannot change: rules refer to it.
-pub async fn save(
-    mut tx: Transaction<'_, Postgres>,
-    key: &AuditKey,
-    caller: &Caller,
-    id: Option<i64>,
-    draft: ChannelDraft,
-) -> Result<SavedChannel, AppError> {
+pub async fn save(mut change: Audited, id: Option<i64>, draft: ChannelDraft) -> Result<SavedChannel, AppError> {
     let (id, secret, action) = match id {
         None => {
             let secret = channels::new_secret();
-            let id = channels::create(&mut tx, &draft, &secret)
+            let id = channels::create(&mut change.tx, &draft, &secret)
                 .await
                 .map_err(|e| AppError::from_db("channels: create", e, "A channel with this name exists already"))?;
             (id, Some(secret), "channel.create")
         }
         Some(id) => {
-            let before = channel(&mut tx, id).await?;
+            let before = channel(&mut change.tx, id).await?;
             if before.name != draft.name {
                 return Err(AppError::validation(
                     "name",
                     "A channel's name cannot change (rules refer to it)",
                 ));
             }
-            channels::update(&mut tx, id, &draft)
+            channels::update(&mut change.tx, id, &draft)
                 .await
                 .map_err(AppError::internal_in("channels: update"))?;
             (id, None, "channel.update")
         }
     };
-    let entry = caller
+    let entry = change
         .entry(action)
         .target("notification_channel", id)
         .change(None, Some(audited(&draft)));
-    append_and_commit(tx, key, entry, "channels: audit").await?;
+    change.commit(entry, "channels: audit").await?;
     Ok(SavedChannel {
         id,
         name: draft.name,
@@ -85,19 +79,14 @@ pub async fn save(
 }
 
 /// Gives channel `id` a new signing secret; answers it (shown once).
-pub async fn rotate(
-    mut tx: Transaction<'_, Postgres>,
-    key: &AuditKey,
-    caller: &Caller,
-    id: i64,
-) -> Result<SavedChannel, AppError> {
-    let channel = channel(&mut tx, id).await?;
+pub async fn rotate(mut change: Audited, id: i64) -> Result<SavedChannel, AppError> {
+    let channel = channel(&mut change.tx, id).await?;
     let secret = channels::new_secret();
-    channels::set_secret(&mut tx, id, &secret)
+    channels::set_secret(&mut change.tx, id, &secret)
         .await
         .map_err(AppError::internal_in("channels: rotate"))?;
-    let entry = caller.entry("channel.rotate_secret").target("notification_channel", id);
-    append_and_commit(tx, key, entry, "channels: audit").await?;
+    let entry = change.entry("channel.rotate_secret").target("notification_channel", id);
+    change.commit(entry, "channels: audit").await?;
     Ok(SavedChannel {
         id,
         name: channel.name,
@@ -106,14 +95,9 @@ pub async fn rotate(
 }
 
 /// Deletes channel `id`; `Conflict` while a rule still notifies it.
-pub async fn delete(
-    mut tx: Transaction<'_, Postgres>,
-    key: &AuditKey,
-    caller: &Caller,
-    id: i64,
-) -> Result<(), AppError> {
-    let channel = channel(&mut tx, id).await?;
-    let users = channels::used_by(&mut tx, &channel.name)
+pub async fn delete(mut change: Audited, id: i64) -> Result<(), AppError> {
+    let channel = channel(&mut change.tx, id).await?;
+    let users = channels::used_by(&mut change.tx, &channel.name)
         .await
         .map_err(AppError::internal_in("channels: used by"))?;
     if !users.is_empty() {
@@ -123,14 +107,14 @@ pub async fn delete(
             users.join(", ")
         )));
     }
-    channels::delete(&mut tx, id)
+    channels::delete(&mut change.tx, id)
         .await
         .map_err(AppError::internal_in("channels: delete"))?;
-    let entry = caller
+    let entry = change
         .entry("channel.delete")
         .target("notification_channel", id)
         .change(Some(json!({ "name": channel.name, "kind": channel.kind })), None);
-    append_and_commit(tx, key, entry, "channels: audit").await
+    change.commit(entry, "channels: audit").await
 }
 
 /// Sends channel `id` a test notification now and answers how it went; the

@@ -3,14 +3,16 @@
 
 use chrono::{DateTime, Utc};
 use serde_json::json;
-use sqlx::{PgConnection, Postgres, Transaction};
+use sqlx::PgConnection;
 
-use super::{silences, store};
+use super::{form_post, silences, store};
 use crate::alerts::silence::{RECENTLY_ENDED, SilenceDraft, SilencesPage};
-use crate::audit::ssr::{AuditKey, append_and_commit};
+use crate::alerts::silence_form::SilenceForm;
+use crate::audit::ssr::Audited;
 use crate::auth::permissions::{Permission, Role, allows};
 use crate::auth::ssr::Caller;
-use crate::error::AppError;
+use crate::error::{AppError, FieldErrors, respond};
+use crate::state::AppState;
 
 /// The Silences page at `now` as `role` sees it.
 pub async fn page(conn: &mut PgConnection, now: DateTime<Utc>, role: Role) -> Result<SilencesPage, AppError> {
@@ -34,45 +36,57 @@ pub async fn page(conn: &mut PgConnection, now: DateTime<Utc>, role: Role) -> Re
 }
 
 /// Stores `draft` as a new silence by `caller`; answers its id.
-pub async fn create(
-    mut tx: Transaction<'_, Postgres>,
-    key: &AuditKey,
-    caller: &Caller,
-    draft: &SilenceDraft,
-) -> Result<i64, AppError> {
-    let id = silences::create(&mut tx, draft, caller.actor.id)
+pub async fn create(mut change: Audited, draft: &SilenceDraft) -> Result<i64, AppError> {
+    let id = silences::create(&mut change.tx, draft, change.actor.id)
         .await
         .map_err(AppError::internal_in("silences: create"))?;
-    let entry = caller
+    let entry = change
         .entry("alert_silence.create")
         .target("alert_silence", id)
         .change(None, Some(json!(draft)));
-    append_and_commit(tx, key, entry, "silences: audit").await?;
+    change.commit(entry, "silences: audit").await?;
     Ok(id)
+}
+
+/// Creates the form's silence for `caller`; answers its id. A plain form
+/// post is redirected to the Silences page (on a mistake with every field as
+/// typed and the message beside its field, answered `0`: nothing created).
+pub async fn create_from_form(state: &AppState, caller: &Caller, form: &SilenceForm) -> Result<i64, AppError> {
+    let created = match (form.parse(Utc::now()), caller.audited(state, "silences: begin").await) {
+        (Ok(draft), Ok(change)) => create(change, &draft).await,
+        (Err(error), _) | (_, Err(error)) => Err(error),
+    };
+    let (page, fields) = ("/alerts/silences", form.query());
+    match created {
+        Ok(id) => Ok(form_post::redirect_on_success(&format!("{page}?created={id}"), id)),
+        Err(error) => respond(form_post::back_to_form(
+            error,
+            page,
+            &fields,
+            // No `#new-silence`: a page loaded at a fragment ignores
+            // `autofocus`, which moves to (and shows) the first refused field.
+            "",
+            FieldErrors::from,
+        )),
+    }
 }
 
 /// Ends silence `id` at `now` (matching alerts send again); `Conflict` when
 /// it is already over.
-pub async fn end(
-    mut tx: Transaction<'_, Postgres>,
-    key: &AuditKey,
-    caller: &Caller,
-    id: i64,
-    now: DateTime<Utc>,
-) -> Result<(), AppError> {
-    let before = silences::get(&mut tx, id)
+pub async fn end(mut change: Audited, id: i64, now: DateTime<Utc>) -> Result<(), AppError> {
+    let before = silences::get(&mut change.tx, id)
         .await
         .map_err(AppError::internal_in("silences: get"))?
         .ok_or(AppError::NotFound)?;
-    if !silences::end(&mut tx, id, caller.actor.id, now)
+    if !silences::end(&mut change.tx, id, change.actor.id, now)
         .await
         .map_err(AppError::internal_in("silences: end"))?
     {
         return Err(AppError::Conflict("This silence is already over".into()));
     }
-    let entry = caller.entry("alert_silence.end").target("alert_silence", id).change(
+    let entry = change.entry("alert_silence.end").target("alert_silence", id).change(
         Some(json!(before.draft)),
         Some(json!({ "ended_at": now, "end_reason": "ended" })),
     );
-    append_and_commit(tx, key, entry, "silences: audit").await
+    change.commit(entry, "silences: audit").await
 }

@@ -34,15 +34,18 @@ pub async fn verify_against(
     let mut prev_hash = GENESIS_HASH.to_vec();
     while let Some(entry) = rows.try_next().await? {
         if let Some(reason) = check(key, &entry, expected_id, &prev_hash) {
-            return Ok(ChainReport::Broken { id: entry.id, reason });
-        }
-        if anchor.is_some_and(|anchor| anchor.id == entry.id && anchor.hash[..] != entry.hash[..]) {
             return Ok(ChainReport::Broken {
-                id: entry.id,
+                id: entry.head.id,
+                reason,
+            });
+        }
+        if anchor.is_some_and(|anchor| anchor.id == entry.head.id && anchor.hash[..] != entry.hash[..]) {
+            return Ok(ChainReport::Broken {
+                id: entry.head.id,
                 reason: BreakReason::NotAnchored,
             });
         }
-        expected_id = entry.id + 1;
+        expected_id = entry.head.id + 1;
         prev_hash = entry.hash;
     }
     let last_id = expected_id - 1;
@@ -62,7 +65,7 @@ pub async fn verify_against(
 /// Why `entry` breaks the chain, if it does. The link is checked before the
 /// hash so that moved entries read as re-ordered rather than edited.
 fn check(key: &AuditKey, entry: &StoredEntry, expected_id: i64, prev_hash: &[u8]) -> Option<BreakReason> {
-    if entry.id != expected_id {
+    if entry.head.id != expected_id {
         return Some(BreakReason::Missing { from: expected_id });
     }
     if entry.prev_hash != prev_hash {

@@ -3,21 +3,23 @@
 //! its anchor (`anchor`), what each role may read (`reading`, called by the
 //! server functions in `audit/api.rs`) and compressed refusals (`refusals`).
 
-use chrono::{DateTime, SubsecRound, Utc};
+use chrono::{SubsecRound, Utc};
 use hmac::Mac;
 use serde_json::{Map, Value, json};
 use sqlx::PgConnection;
 
-use super::Outcome;
+use super::{EntryHead, Outcome};
 use crate::auth::permissions::Role;
 
 pub mod anchor;
+pub mod audited;
 pub mod chain;
 pub mod queries;
 pub mod reading;
 pub mod refusals;
 
 pub use crate::audit::settings::AuditKey;
+pub use audited::Audited;
 pub use chain::verify_chain;
 
 /// Serialises chain appends across every Opsdeck instance.
@@ -104,14 +106,8 @@ impl NewAuditEntry {
 /// One stored entry, as the chain hashes it.
 #[derive(Clone, Debug, PartialEq, sqlx::FromRow)]
 pub struct StoredEntry {
-    pub id: i64,
-    pub at: DateTime<Utc>,
-    pub actor_id: Option<i64>,
-    pub actor_email: Option<String>,
-    pub actor_role: Option<String>,
-    pub action: String,
-    pub target_type: Option<String>,
-    pub target_id: Option<String>,
+    #[sqlx(flatten)]
+    pub head: EntryHead,
     pub outcome: String,
     pub client_ip: Option<String>,
     pub user_agent: Option<String>,
@@ -155,15 +151,17 @@ pub async fn append(conn: &mut PgConnection, key: &AuditKey, entry: NewAuditEntr
         None => (1, GENESIS_HASH.to_vec()),
     };
     let mut stored = StoredEntry {
-        id,
-        // Postgres keeps microseconds; hash exactly what will be read back.
-        at: Utc::now().trunc_subsecs(6),
-        actor_id: entry.actor.id,
-        actor_email: entry.actor.email,
-        actor_role: entry.actor.role.map(|role| role.as_str().to_string()),
-        action: entry.action,
-        target_type: entry.target_type,
-        target_id: entry.target_id,
+        head: EntryHead {
+            id,
+            // Postgres keeps microseconds; hash exactly what will be read back.
+            at: Utc::now().trunc_subsecs(6),
+            actor_id: entry.actor.id,
+            actor_email: entry.actor.email,
+            actor_role: entry.actor.role.map(|role| role.as_str().to_string()),
+            action: entry.action,
+            target_type: entry.target_type,
+            target_id: entry.target_id,
+        },
         outcome: entry.outcome.as_str().to_string(),
         client_ip: entry.client.ip,
         user_agent: entry.client.user_agent,
@@ -179,14 +177,14 @@ pub async fn append(conn: &mut PgConnection, key: &AuditKey, entry: NewAuditEntr
          client_ip, user_agent, request_id, before, after, prev_hash, hash) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
     )
-    .bind(stored.id)
-    .bind(stored.at)
-    .bind(stored.actor_id)
-    .bind(&stored.actor_email)
-    .bind(&stored.actor_role)
-    .bind(&stored.action)
-    .bind(&stored.target_type)
-    .bind(&stored.target_id)
+    .bind(stored.head.id)
+    .bind(stored.head.at)
+    .bind(stored.head.actor_id)
+    .bind(&stored.head.actor_email)
+    .bind(&stored.head.actor_role)
+    .bind(&stored.head.action)
+    .bind(&stored.head.target_type)
+    .bind(&stored.head.target_id)
     .bind(&stored.outcome)
     .bind(&stored.client_ip)
     .bind(&stored.user_agent)
@@ -211,15 +209,16 @@ pub fn entry_hash(key: &AuditKey, entry: &StoredEntry) -> Vec<u8> {
 /// The entry as JSON with sorted keys and no whitespace, independent of how
 /// Postgres or serde happen to order object keys.
 pub fn canonical(entry: &StoredEntry) -> String {
+    let head = &entry.head;
     let value = json!({
-        "id": entry.id,
-        "at": entry.at.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string(),
-        "actor_id": entry.actor_id,
-        "actor_email": entry.actor_email,
-        "actor_role": entry.actor_role,
-        "action": entry.action,
-        "target_type": entry.target_type,
-        "target_id": entry.target_id,
+        "id": head.id,
+        "at": head.at.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string(),
+        "actor_id": head.actor_id,
+        "actor_email": head.actor_email,
+        "actor_role": head.actor_role,
+        "action": head.action,
+        "target_type": head.target_type,
+        "target_id": head.target_id,
         "outcome": entry.outcome,
         "client_ip": entry.client_ip,
         "user_agent": entry.user_agent,
@@ -278,16 +277,16 @@ mod tests {
 
     fn entry() -> StoredEntry {
         StoredEntry {
-            id: 7,
-            at: DateTime::parse_from_rfc3339("2026-11-24T10:00:00.123456Z")
-                .map(|t| t.with_timezone(&Utc))
-                .unwrap_or_default(),
-            actor_id: Some(1),
-            actor_email: Some("a@example.com".into()),
-            actor_role: Some("admin".into()),
-            action: "user.update".into(),
-            target_type: Some("user".into()),
-            target_id: Some("2".into()),
+            head: EntryHead {
+                id: 7,
+                at: crate::testing::at("2026-11-24T10:00:00.123456Z"),
+                actor_id: Some(1),
+                actor_email: Some("a@example.com".into()),
+                actor_role: Some("admin".into()),
+                action: "user.update".into(),
+                target_type: Some("user".into()),
+                target_id: Some("2".into()),
+            },
             outcome: "success".into(),
             client_ip: None,
             user_agent: None,

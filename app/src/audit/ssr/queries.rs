@@ -30,14 +30,7 @@ impl super::StoredEntry {
         let outcome = Outcome::parse(&self.outcome)
             .ok_or_else(|| sqlx::Error::Decode(format!("audit_log.outcome {:?} is not known", self.outcome).into()))?;
         Ok(AuditEntry {
-            id: self.id,
-            at: self.at,
-            actor_id: self.actor_id,
-            actor_email: self.actor_email,
-            actor_role: self.actor_role,
-            action: self.action,
-            target_type: self.target_type,
-            target_id: self.target_id,
+            head: self.head,
             outcome,
             request_id: self.request_id,
             details: Some(EntryDetails {
@@ -83,8 +76,8 @@ pub async fn list(conn: &mut PgConnection, query: &AuditQuery) -> Result<AuditPa
     if towards_newest {
         entries.reverse();
     }
-    let newest = entries.first().map(|e| e.id);
-    let oldest = entries.last().map(|e| e.id);
+    let newest = entries.first().map(|e| e.head.id);
+    let oldest = entries.last().map(|e| e.head.id);
     // A cursor came from a neighbouring page, so that side has entries.
     let (older, newer) = match query.cursor {
         None => (oldest.filter(|_| more), None),

@@ -19,7 +19,7 @@ use leptos::prelude::*;
 use super::CurrentUser;
 use super::permissions::{Permission, Role, allows};
 use crate::audit::Outcome;
-use crate::audit::ssr::{Actor, ClientInfo, NewAuditEntry};
+use crate::audit::ssr::{Actor, Audited, ClientInfo, NewAuditEntry};
 use crate::error::AppError;
 use crate::state::{AppState, app_state};
 
@@ -66,6 +66,12 @@ impl Caller {
     /// The audit entry of a successful `action` by this caller.
     pub fn entry(&self, action: &str) -> NewAuditEntry {
         NewAuditEntry::new(self.actor.clone(), action, Outcome::Success, self.client.clone())
+    }
+
+    /// A change by this caller, begun in a transaction of its own (a failure
+    /// to begin is logged with `context`).
+    pub async fn audited(&self, state: &AppState, context: &'static str) -> Result<Audited, AppError> {
+        Audited::begin(state, self.actor.clone(), self.client.clone(), context).await
     }
 }
 

@@ -13,6 +13,7 @@ use crate::alerts::notify::{Channel, ChannelForm, ChannelKind, SavedChannel};
 use crate::components::copy_button::CopyButton;
 use crate::components::field::{Field, FieldMarks};
 use crate::components::form::{FormError, Typed};
+use crate::components::table_head::TableHead;
 use crate::error::AppError;
 use leptos::server_fn::ServerFn;
 
@@ -123,10 +124,7 @@ fn ChannelTable(channels: Vec<Channel>, actions: Actions) -> impl IntoView {
     view! {
         <section class="panel" aria-label="Channels">
         <table class="audit-table" data-testid="channels">
-            <thead><tr>
-                <th scope="col">"Name"</th><th scope="col">"Kind"</th><th scope="col">"Address"</th>
-                <th scope="col">"Repeat"</th><th scope="col">"Latest notification"</th><th scope="col">"Actions"</th>
-            </tr></thead>
+            <TableHead columns=&["Name", "Kind", "Address", "Repeat", "Latest notification", "Actions"] />
             <tbody>
                 {channels.into_iter().map(|c| view! { <ChannelRow channel=c actions /> }).collect_view()}
             </tbody>

@@ -4,6 +4,7 @@ use leptos::prelude::*;
 
 use super::badges::{stamp, when};
 use crate::alerts::notify::{Attempt, Delivery, DeliveryState, NotificationKind};
+use crate::components::table_head::TableHead;
 
 #[component]
 pub fn DeliveryTable(deliveries: Vec<Delivery>) -> impl IntoView {
@@ -17,10 +18,7 @@ pub fn DeliveryTable(deliveries: Vec<Delivery>) -> impl IntoView {
     }
     view! {
         <table class="audit-table" data-testid="deliveries">
-            <thead><tr>
-                <th scope="col">"Written"</th><th scope="col">"Channel"</th><th scope="col">"About"</th>
-                <th scope="col">"Delivery"</th><th scope="col">"Attempts"</th>
-            </tr></thead>
+            <TableHead columns=&["Written", "Channel", "About", "Delivery", "Attempts"] />
             <tbody>
                 {deliveries.into_iter().map(|d| view! {
                     <tr data-testid="delivery">

@@ -18,7 +18,7 @@ use crate::alerts::api::{DeleteRule, SetRuleEnabled, get_rule, preview_rule};
 use crate::alerts::form::RuleForm;
 use crate::alerts::views::{Preview, RuleDetail};
 use crate::alerts::{Aggregation, Comparator, NoDataPolicy, Severity};
-use crate::components::field::{Field, FieldMarks};
+use crate::components::field::{Field, FieldMarks, choices};
 use crate::components::form::{FieldError, FormError, TextArea, errors_from_query};
 use crate::error::AppError;
 
@@ -284,11 +284,7 @@ fn Fields(form: RuleForm, #[prop(into)] error: Signal<Option<AppError>>) -> impl
                        chosen: String,
                        options: Vec<(&'static str, &'static str)>| {
         view! {
-            <Field id=format!("rule-{field}") name=field posted_as=name(field) label error control=move |m: FieldMarks| view! {
-                <select id=m.id name=m.name aria-describedby=m.describe aria-invalid=m.invalid autofocus=m.focus>
-                    {options.into_iter().map(|(value, text)| view! { <option value=value selected=value == chosen>{text}</option> }).collect_view()}
-                </select>
-            } />
+            <Field id=format!("rule-{field}") name=field posted_as=name(field) label error control=choices(options, Some(chosen)) />
         }
         .into_any()
     };

@@ -18,6 +18,7 @@ use crate::alerts::files::{Change, EXPIRED, ImportCounts, ImportPlan, PlannedRul
 use crate::alerts::files_api::{ApplyImportDraft, import_draft};
 use crate::components::field::{Field, FieldMarks};
 use crate::components::form::TextArea;
+use crate::components::table_head::TableHead;
 use crate::error::AppError;
 
 /// What a no-JavaScript apply left in the URL.
@@ -215,7 +216,7 @@ fn PlanTable(rules: Vec<PlannedRule>) -> impl IntoView {
     }
     view! {
         <table class="audit-table import-plan" data-testid="import-plan">
-            <thead><tr><th scope="col">"Rule"</th><th scope="col">"Change"</th><th scope="col">"Fields"</th></tr></thead>
+            <TableHead columns=&["Rule", "Change", "Fields"] />
             <tbody>
                 {rules.into_iter().map(|rule| {
                     let word = rule.change.word();

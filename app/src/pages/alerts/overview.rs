@@ -17,6 +17,7 @@ use crate::auth::permissions::{Permission, allows};
 use crate::auth::use_current_user;
 use crate::components::field::{Field, FieldMarks};
 use crate::components::form::FormError;
+use crate::components::table_head::TableHead;
 
 #[component]
 pub fn Alerts() -> impl IntoView {
@@ -84,10 +85,7 @@ fn Overview(
     } else {
         view! {
             <table class="audit-table" data-testid="active-alerts">
-                <thead><tr>
-                    <th scope="col">"Severity"</th><th scope="col">"Rule"</th><th scope="col">"State"</th>
-                    <th scope="col">"Since"</th><th scope="col">"Value"</th><th scope="col">"Summary"</th><th scope="col">"Acknowledged"</th><th scope="col">"Silence"</th>
-                </tr></thead>
+                <TableHead columns=&["Severity", "Rule", "State", "Since", "Value", "Summary", "Acknowledged", "Silence"] />
                 <tbody>
                     {overview.active.into_iter().map(|rule| {
                         let silence = overview.silences.iter().find(|s| s.matches(&rule.draft)).cloned();

@@ -11,6 +11,7 @@ use crate::alerts::rule::format_value;
 use crate::alerts::state::Backtest;
 use crate::alerts::views::Preview;
 use crate::components::chart::{ChartLine, LineChart};
+use crate::components::table_head::TableHead;
 
 #[component]
 pub fn PreviewPanel(preview: Preview) -> impl IntoView {
@@ -104,7 +105,7 @@ fn BacktestResult(backtest: Backtest) -> impl IntoView {
             } else {
                 view! {
                     <table class="audit-table" data-testid="backtest-episodes">
-                        <thead><tr><th scope="col">"Fired"</th><th scope="col">"Resolved"</th><th scope="col">"Lasted"</th><th scope="col">"Value when fired"</th></tr></thead>
+                        <TableHead columns=&["Fired", "Resolved", "Lasted", "Value when fired"] />
                         <tbody>
                             {backtest.episodes.into_iter().map(|e| {
                                 let lasted = e.resolved_at.map_or_else(

@@ -9,6 +9,7 @@ use super::badges::{SeverityBadge, StateBadge};
 use crate::alerts::api::{SetRuleEnabled, list_rules};
 use crate::alerts::rule::{Rule, format_value};
 use crate::components::form::FormError;
+use crate::components::table_head::TableHead;
 
 /// "P95 latency (ms) of checkout /pay over 5 min > 500".
 pub fn watches(rule: &Rule) -> String {
@@ -54,10 +55,7 @@ fn RuleTable(rules: Vec<Rule>, can_edit: bool, toggle: ServerAction<SetRuleEnabl
             <a class="button" href="/api/v1/alerts/rules.yaml" download rel="external">"Export YAML"</a>
         </p>
         <table class="audit-table" data-testid="alert-rules">
-            <thead><tr>
-                <th scope="col">"Rule"</th><th scope="col">"Severity"</th><th scope="col">"Watches"</th>
-                <th scope="col">"State"</th><th scope="col">"Enabled"</th>
-            </tr></thead>
+            <TableHead columns=&["Rule", "Severity", "Watches", "State", "Enabled"] />
             <tbody>
                 {rules.into_iter().map(|rule| {
                     let id = rule.id;

@@ -18,6 +18,7 @@ use crate::alerts::silences_api::{EndSilence, list_silences};
 use crate::alerts::{Severity, SilenceEnd};
 use crate::components::field::{Field, FieldMarks};
 use crate::components::form::{FieldError, FormError, TextArea, errors_from_query};
+use crate::components::table_head::TableHead;
 use crate::error::AppError;
 
 /// What the page's URL asks for: a form to start from and a refused create.
@@ -62,19 +63,31 @@ pub fn Silences() -> impl IntoView {
     }
 }
 
+/// The active silences' columns; the last only for those who may end one.
+const ACTIVE_WITH_ACTIONS: &[&str] = &[
+    "Matches",
+    "Comment",
+    "Created by",
+    "Created",
+    "Expires",
+    "Alerts matched",
+    "~Actions",
+];
+
 #[component]
 fn Listing(page: SilencesPage, asked: SilenceQuery, end: ServerAction<EndSilence>) -> impl IntoView {
     let can_edit = page.can_edit;
+    let active_columns = if can_edit {
+        ACTIVE_WITH_ACTIONS
+    } else {
+        &ACTIVE_WITH_ACTIONS[..6]
+    };
     let active = if page.active.is_empty() {
         view! { <p class="muted" data-testid="no-active-silences">"No silences are in force: every alert notifies."</p> }.into_any()
     } else {
         view! {
             <table class="audit-table silences-table" data-testid="active-silences">
-                <thead><tr>
-                    <th scope="col">"Matches"</th><th scope="col">"Comment"</th><th scope="col">"Created by"</th>
-                    <th scope="col">"Created"</th><th scope="col">"Expires"</th><th scope="col">"Alerts matched"</th>
-                    {can_edit.then(|| view! { <th scope="col"><span class="visually-hidden">"Actions"</span></th> })}
-                </tr></thead>
+                <TableHead columns=active_columns />
                 <tbody>
                     {page.active.into_iter().map(|silence| view! { <ActiveRow silence can_edit end /> }).collect_view()}
                 </tbody>
@@ -87,10 +100,7 @@ fn Listing(page: SilencesPage, asked: SilenceQuery, end: ServerAction<EndSilence
     } else {
         view! {
             <table class="audit-table silences-table" data-testid="ended-silences">
-                <thead><tr>
-                    <th scope="col">"Matches"</th><th scope="col">"Comment"</th><th scope="col">"Created by"</th>
-                    <th scope="col">"Over since"</th><th scope="col">"How"</th><th scope="col">"Alerts matched"</th>
-                </tr></thead>
+                <TableHead columns=&["Matches", "Comment", "Created by", "Over since", "How", "Alerts matched"] />
                 <tbody>
                     {page.ended.into_iter().map(|silence| view! { <EndedRow silence /> }).collect_view()}
                 </tbody>

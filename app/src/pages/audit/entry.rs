@@ -45,22 +45,22 @@ pub fn AuditEntryPage() -> impl IntoView {
 #[component]
 fn EntryView(entry: AuditEntry) -> impl IntoView {
     let details = entry.details.clone();
-    let target = [entry.target_type.clone(), entry.target_id.clone()]
+    let target = [entry.head.target_type.clone(), entry.head.target_id.clone()]
         .into_iter()
         .flatten()
         .collect::<Vec<_>>()
         .join(" ");
     let or_dash = |value: Option<String>| value.unwrap_or_else(|| "—".to_string());
     view! {
-        <h1>{format!("Audit entry {}", entry.id)}</h1>
+        <h1>{format!("Audit entry {}", entry.head.id)}</h1>
         <section class="panel">
             <dl class="entry-facts">
                 <dt>"Time (UTC)"</dt>
-                <dd><time datetime=entry.at.to_rfc3339()>{entry.at.format("%Y-%m-%d %H:%M:%S%.6f").to_string()}</time></dd>
+                <dd><time datetime=entry.head.at.to_rfc3339()>{entry.head.at.format("%Y-%m-%d %H:%M:%S%.6f").to_string()}</time></dd>
                 <dt>"Actor"</dt>
-                <dd>{or_dash(entry.actor_email)}" "<span class="muted">{entry.actor_role.map(|r| format!("({r})"))}</span></dd>
+                <dd>{or_dash(entry.head.actor_email)}" "<span class="muted">{entry.head.actor_role.map(|r| format!("({r})"))}</span></dd>
                 <dt>"Action"</dt>
-                <dd><code>{entry.action}</code></dd>
+                <dd><code>{entry.head.action}</code></dd>
                 <dt>"Target"</dt>
                 <dd>{if target.is_empty() { "—".to_string() } else { target }}</dd>
                 <dt>"Outcome"</dt>

@@ -25,14 +25,14 @@ pub fn EntriesTable(entries: Vec<AuditEntry>, filter: AuditFilter, with_details:
 
 #[component]
 fn EntryRow(entry: AuditEntry, with_details: bool) -> impl IntoView {
-    let target = match (&entry.target_type, &entry.target_id) {
+    let target = match (&entry.head.target_type, &entry.head.target_id) {
         (Some(kind), Some(id)) => format!("{kind} {id}"),
         (Some(kind), None) => kind.clone(),
         (None, Some(id)) => id.clone(),
         // Never an empty text node: the browser drops it and hydration loses its place.
         (None, None) => "—".to_string(),
     };
-    let id = entry.id;
+    let id = entry.head.id;
     view! {
         <tr>
             <td class="num">
@@ -42,10 +42,10 @@ fn EntryRow(entry: AuditEntry, with_details: bool) -> impl IntoView {
                     view! { <span>{id}</span> }.into_any()
                 }}
             </td>
-            <td><time datetime=entry.at.to_rfc3339()>{entry.at.format("%Y-%m-%d %H:%M:%S").to_string()}</time></td>
-            <td>{entry.actor_email.unwrap_or_else(|| "—".to_string())}</td>
-            <td>{entry.actor_role.unwrap_or_else(|| "—".to_string())}</td>
-            <td><code>{entry.action}</code></td>
+            <td><time datetime=entry.head.at.to_rfc3339()>{entry.head.at.format("%Y-%m-%d %H:%M:%S").to_string()}</time></td>
+            <td>{entry.head.actor_email.unwrap_or_else(|| "—".to_string())}</td>
+            <td>{entry.head.actor_role.unwrap_or_else(|| "—".to_string())}</td>
+            <td><code>{entry.head.action}</code></td>
             <td>{target}</td>
             <td><OutcomeBadge outcome=entry.outcome /></td>
         </tr>

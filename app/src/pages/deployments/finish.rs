@@ -12,7 +12,7 @@ use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 
 use super::use_actions;
-use crate::components::field::{Field, FieldMarks};
+use crate::components::field::{Field, choices};
 use crate::components::row_form::{focus_on_error, refusal_of, row_error_id, typed_in_row};
 use crate::deployments::{Deployment, DeploymentStatus, FinishDeployment};
 use crate::error::AppError;
@@ -54,13 +54,7 @@ pub fn FinishForm(deployment: Deployment) -> impl IntoView {
                     <input type="hidden" name="deployment_id" value=id />
                     <Field id=status_id name="status" error error_id=row_error_id("status", id)
                         label=format!("Outcome of {} {}", deployment.service, deployment.version)
-                        control=move |m: FieldMarks| view! {
-                            <select id=m.id name=m.name aria-describedby=m.describe aria-invalid=m.invalid autofocus=m.focus>
-                                {DeploymentStatus::FINAL.into_iter().map(|s| view! {
-                                    <option value=s.as_str() selected=status.as_deref() == Some(s.as_str())>{s.label()}</option>
-                                }).collect_view()}
-                            </select>
-                        } />
+                        control=choices(DeploymentStatus::FINAL.into_iter().map(|s| (s.as_str(), s.label())).collect(), status) />
                     <Field id=time_id name="finished_at" label="Finished at (UTC)" error kind="datetime-local"
                         error_id=row_error_id("finished_at", id) value=typed.value("finished_at") hint="Empty: now." />
                     <button type="submit" disabled=pending>{move || if pending() { "Saving…" } else { "Save outcome" }}</button>

@@ -7,7 +7,7 @@ use leptos::prelude::*;
 use super::use_actions;
 use crate::auth::permissions::{Permission, allows};
 use crate::auth::use_current_user;
-use crate::components::field::{Field, FieldMarks};
+use crate::components::field::{Field, choices};
 use crate::components::form::{FormError, Typed};
 use crate::deployments::DeploymentStatus;
 use crate::deployments::RecordDeployment;
@@ -41,6 +41,10 @@ fn Form() -> impl IntoView {
     let status = typed
         .get("status")
         .unwrap_or_else(|| DeploymentStatus::Succeeded.as_str().to_string());
+    let statuses = DeploymentStatus::ALL
+        .into_iter()
+        .map(|s| (s.as_str(), s.label()))
+        .collect();
     view! {
         <section class="panel narrow" id="record-deployment" aria-labelledby="record-deployment-heading">
             <h2 id="record-deployment-heading">"Record a deployment"</h2>
@@ -53,13 +57,7 @@ fn Form() -> impl IntoView {
                     placeholder=DEFAULT_ENVIRONMENT value=typed.value("environment") hint="Empty: production." />
                 <Field id="record-commit" name="commit" label="Commit" error maxlength=100 autocomplete="off"
                     value=typed.value("commit") />
-                <Field id="record-status" name="status" label="Status" error control=move |m: FieldMarks| view! {
-                    <select id=m.id name=m.name aria-describedby=m.describe aria-invalid=m.invalid>
-                        {DeploymentStatus::ALL.into_iter().map(|s| view! {
-                            <option value=s.as_str() selected=s.as_str() == status>{s.label()}</option>
-                        }).collect_view()}
-                    </select>
-                } />
+                <Field id="record-status" name="status" label="Status" error control=choices(statuses, Some(status)) />
                 <Field id="record-started_at" name="started_at" label="Started at (UTC)" error kind="datetime-local"
                     value=typed.value("started_at") hint="Empty: now." />
                 <Field id="record-finished_at" name="finished_at" label="Finished at (UTC)" error kind="datetime-local"

@@ -65,13 +65,8 @@ fn Day(day: NaiveDate, group: Vec<Deployment>) -> impl IntoView {
 mod tests {
     use super::*;
     use crate::deployments::{DeploymentStatus, Source};
-    use chrono::{DateTime, Utc};
 
-    fn at(s: &str) -> DateTime<Utc> {
-        DateTime::parse_from_rfc3339(s)
-            .map(|t| t.with_timezone(&Utc))
-            .unwrap_or_default()
-    }
+    use crate::testing::at;
 
     fn deployment(id: i64, started: &str) -> Deployment {
         Deployment {

@@ -2,10 +2,9 @@
 //! without JavaScript and every view is a bookmarkable URL.
 
 use leptos::prelude::*;
-use leptos_router::components::Form;
 
 use crate::components::field::{Field, FieldMarks};
-use crate::components::range_fields::{RangeFields, without_empty_fields};
+use crate::components::range_fields::RangeFilter;
 use crate::metrics::pages::PerformanceQuery;
 
 #[component]
@@ -32,37 +31,31 @@ pub fn Picker(query: PerformanceQuery, services: Vec<String>, endpoints: Vec<Str
     view! {
         <section class="panel performance-picker" aria-labelledby="performance-picker-heading">
             <h2 id="performance-picker-heading" class="visually-hidden">"Choose what to show"</h2>
-            <Form method="GET" action="/performance" on_form_data=without_empty_fields()>
-                <div class="filter-grid">
-                    <Field id="performance-service" name="service" label="Service" control=move |m: FieldMarks| view! {
-                        <select id=m.id name=m.name on:change=move |_| service_changed.set(true)>
-                            {services.into_iter().map(|service| {
-                                let selected = service == chosen_service;
-                                let label = service.clone();
-                                view! { <option value=service selected=selected>{label}</option> }
-                            }).collect_view()}
-                        </select>
-                    } />
-                    // The hint shows only once the service changed: it is part of the control.
-                    <Field id="performance-endpoint" name="endpoint" label="Endpoint" control=move |m: FieldMarks| view! {
-                        <select id=m.id name=m.name disabled=move || service_changed.get() aria-describedby="performance-endpoint-hint">
-                            <option value="" selected=chosen_endpoint.is_empty()>"All endpoints"</option>
-                            {endpoints.into_iter().map(|endpoint| {
-                                let selected = endpoint == chosen_endpoint;
-                                let label = endpoint.clone();
-                                view! { <option value=endpoint selected=selected>{label}</option> }
-                            }).collect_view()}
-                        </select>
-                        <p id="performance-endpoint-hint" class="hint" hidden=move || !service_changed.get()>
-                            "All endpoints of the new service; pick one after Show."
-                        </p>
-                    } />
-                    <RangeFields prefix="performance" range=query.range.clone() from=query.from.clone() to=query.to.clone() />
-                </div>
-                <div class="filter-buttons">
-                    <button type="submit">"Show"</button>
-                </div>
-            </Form>
+            <RangeFilter action="/performance" prefix="performance" range=query.range from=query.from to=query.to>
+                <Field id="performance-service" name="service" label="Service" control=move |m: FieldMarks| view! {
+                    <select id=m.id name=m.name on:change=move |_| service_changed.set(true)>
+                        {services.into_iter().map(|service| {
+                            let selected = service == chosen_service;
+                            let label = service.clone();
+                            view! { <option value=service selected=selected>{label}</option> }
+                        }).collect_view()}
+                    </select>
+                } />
+                // The hint shows only once the service changed: it is part of the control.
+                <Field id="performance-endpoint" name="endpoint" label="Endpoint" control=move |m: FieldMarks| view! {
+                    <select id=m.id name=m.name disabled=move || service_changed.get() aria-describedby="performance-endpoint-hint">
+                        <option value="" selected=chosen_endpoint.is_empty()>"All endpoints"</option>
+                        {endpoints.into_iter().map(|endpoint| {
+                            let selected = endpoint == chosen_endpoint;
+                            let label = endpoint.clone();
+                            view! { <option value=endpoint selected=selected>{label}</option> }
+                        }).collect_view()}
+                    </select>
+                    <p id="performance-endpoint-hint" class="hint" hidden=move || !service_changed.get()>
+                        "All endpoints of the new service; pick one after Show."
+                    </p>
+                } />
+            </RangeFilter>
         </section>
     }
 }

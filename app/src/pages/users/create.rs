@@ -7,7 +7,7 @@ use leptos::server_fn::ServerFn;
 
 use super::use_actions;
 use crate::auth::permissions::Role;
-use crate::components::field::{Field, FieldMarks};
+use crate::components::field::{Field, choices};
 use crate::components::form::{FormError, Typed};
 use crate::users::CreateUser;
 
@@ -27,6 +27,7 @@ pub fn CreateUserForm() -> impl IntoView {
     let created = move || create.value().get().and_then(Result::ok);
     let typed = Typed::for_action(CreateUser::PATH);
     let role = typed.get("role").unwrap_or_else(|| Role::Viewer.as_str().to_string());
+    let roles = Role::ALL.into_iter().map(|r| (r.as_str(), r.as_str())).collect();
     view! {
         <section class="panel narrow" aria-labelledby="create-user-heading">
             <h2 id="create-user-heading">"Create user"</h2>
@@ -35,13 +36,7 @@ pub fn CreateUserForm() -> impl IntoView {
                     maxlength=254 value=typed.value("email") />
                 <Field id="new-user-name" name="display_name" label="Display name" error autocomplete="off" maxlength=100
                     value=typed.value("display_name") />
-                <Field id="new-user-role" name="role" label="Role" error control=move |m: FieldMarks| view! {
-                    <select id=m.id name=m.name aria-describedby=m.describe aria-invalid=m.invalid>
-                        {Role::ALL.into_iter().map(|r| view! {
-                            <option value=r.as_str() selected=r.as_str() == role>{r.as_str()}</option>
-                        }).collect_view()}
-                    </select>
-                } />
+                <Field id="new-user-role" name="role" label="Role" error control=choices(roles, Some(role)) />
                 <Field id="new-user-password" name="password" label="Password" error kind="password" autocomplete="new-password"
                     required=true minlength=12 maxlength=128 hint="12 to 128 characters; common passwords are refused." />
                 <FormError error />

@@ -8,61 +8,54 @@ pub mod manage;
 pub mod sessions;
 
 use serde_json::{Value, json};
-use sqlx::PgConnection;
+use sqlx::postgres::PgRow;
+use sqlx::{PgConnection, Row};
 
 use super::{Email, UserSummary};
 use crate::auth::permissions::Role;
 
 /// A user row including the password hash, for sign-in only.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, sqlx::FromRow)]
 pub struct UserRecord {
+    #[sqlx(flatten)]
     pub summary: UserSummary,
     pub password_hash: String,
 }
 
-type Row = (
-    i64,
-    String,
-    String,
-    String,
-    bool,
-    chrono::DateTime<chrono::Utc>,
-    Option<chrono::DateTime<chrono::Utc>>,
-    String,
-);
-
 const COLUMNS: &str = "id, email, display_name, role, disabled, created_at, last_sign_in_at, password_hash";
 
-fn from_row((id, email, display_name, role, disabled, created_at, last_sign_in_at, password_hash): Row) -> UserRecord {
-    UserRecord {
-        summary: UserSummary {
-            id,
-            email,
-            display_name,
+/// The columns of [`UserSummary`] (no password hash).
+const SUMMARY_COLUMNS: &str = "id, email, display_name, role, disabled, created_at, last_sign_in_at";
+
+/// A user as every query but sign-in reads one (`SUMMARY_COLUMNS`).
+impl<'r> sqlx::FromRow<'r, PgRow> for UserSummary {
+    fn from_row(row: &'r PgRow) -> sqlx::Result<Self> {
+        let role: String = row.try_get("role")?;
+        Ok(UserSummary {
+            id: row.try_get("id")?,
+            email: row.try_get("email")?,
+            display_name: row.try_get("display_name")?,
             // The CHECK constraint keeps roles to the five names.
             role: Role::parse(&role).unwrap_or(Role::Viewer),
-            disabled,
-            created_at,
-            last_sign_in_at,
-        },
-        password_hash,
+            disabled: row.try_get("disabled")?,
+            created_at: row.try_get("created_at")?,
+            last_sign_in_at: row.try_get("last_sign_in_at")?,
+        })
     }
 }
 
 pub async fn find_by_email(conn: &mut PgConnection, email: &str) -> sqlx::Result<Option<UserRecord>> {
-    let row: Option<Row> = sqlx::query_as(&format!("SELECT {COLUMNS} FROM users WHERE lower(email) = lower($1)"))
+    sqlx::query_as(&format!("SELECT {COLUMNS} FROM users WHERE lower(email) = lower($1)"))
         .bind(email.trim())
         .fetch_optional(conn)
-        .await?;
-    Ok(row.map(from_row))
+        .await
 }
 
 pub async fn find_by_id(conn: &mut PgConnection, id: i64) -> sqlx::Result<Option<UserRecord>> {
-    let row: Option<Row> = sqlx::query_as(&format!("SELECT {COLUMNS} FROM users WHERE id = $1"))
+    sqlx::query_as(&format!("SELECT {COLUMNS} FROM users WHERE id = $1"))
         .bind(id)
         .fetch_optional(conn)
-        .await?;
-    Ok(row.map(from_row))
+        .await
 }
 
 /// Inserts a user; a duplicate email surfaces as a unique violation.
@@ -73,16 +66,15 @@ pub async fn insert(
     role: Role,
     password_hash: &str,
 ) -> sqlx::Result<UserSummary> {
-    let row: Row = sqlx::query_as(&format!(
-        "INSERT INTO users (email, display_name, role, password_hash) VALUES ($1, $2, $3, $4) RETURNING {COLUMNS}"
+    sqlx::query_as(&format!(
+        "INSERT INTO users (email, display_name, role, password_hash) VALUES ($1, $2, $3, $4) RETURNING {SUMMARY_COLUMNS}"
     ))
     .bind(email.as_str())
     .bind(display_name)
     .bind(role.as_str())
     .bind(password_hash)
     .fetch_one(conn)
-    .await?;
-    Ok(from_row(row).summary)
+    .await
 }
 
 pub async fn record_sign_in(conn: &mut PgConnection, id: i64) -> sqlx::Result<()> {
@@ -102,36 +94,9 @@ pub async fn set_password_hash(conn: &mut PgConnection, id: i64, password_hash: 
     Ok(())
 }
 
-/// The columns of [`UserSummary`], in its order (no password hash).
-const SUMMARY_COLUMNS: &str = "id, email, display_name, role, disabled, created_at, last_sign_in_at";
-
-type SummaryRow = (
-    i64,
-    String,
-    String,
-    String,
-    bool,
-    chrono::DateTime<chrono::Utc>,
-    Option<chrono::DateTime<chrono::Utc>>,
-);
-
-fn summary_from_row((id, email, display_name, role, disabled, created_at, last_sign_in_at): SummaryRow) -> UserSummary {
-    from_row((
-        id,
-        email,
-        display_name,
-        role,
-        disabled,
-        created_at,
-        last_sign_in_at,
-        String::new(),
-    ))
-    .summary
-}
-
 /// Users whose email or name contains `search` (all when empty), by email.
 pub async fn search(conn: &mut PgConnection, search: &str, limit: i64, offset: i64) -> sqlx::Result<Vec<UserSummary>> {
-    let rows: Vec<SummaryRow> = sqlx::query_as(&format!(
+    sqlx::query_as(&format!(
         "SELECT {SUMMARY_COLUMNS} FROM users \
          WHERE $1 = '' OR email ILIKE $2 ESCAPE '\\' OR display_name ILIKE $2 ESCAPE '\\' \
          ORDER BY lower(email), id LIMIT $3 OFFSET $4"
@@ -141,8 +106,7 @@ pub async fn search(conn: &mut PgConnection, search: &str, limit: i64, offset: i
     .bind(limit)
     .bind(offset)
     .fetch_all(conn)
-    .await?;
-    Ok(rows.into_iter().map(summary_from_row).collect())
+    .await
 }
 
 /// Locks every enabled admin's row (in id order, so concurrent changes queue
@@ -156,34 +120,30 @@ pub async fn lock_enabled_admins(conn: &mut PgConnection) -> sqlx::Result<Vec<i6
 
 /// The user, with their row locked until the transaction ends.
 pub async fn lock_user(conn: &mut PgConnection, id: i64) -> sqlx::Result<Option<UserSummary>> {
-    let row: Option<SummaryRow> =
-        sqlx::query_as(&format!("SELECT {SUMMARY_COLUMNS} FROM users WHERE id = $1 FOR UPDATE"))
-            .bind(id)
-            .fetch_optional(conn)
-            .await?;
-    Ok(row.map(summary_from_row))
+    sqlx::query_as(&format!("SELECT {SUMMARY_COLUMNS} FROM users WHERE id = $1 FOR UPDATE"))
+        .bind(id)
+        .fetch_optional(conn)
+        .await
 }
 
 pub async fn set_role(conn: &mut PgConnection, id: i64, role: Role) -> sqlx::Result<UserSummary> {
-    let row: SummaryRow = sqlx::query_as(&format!(
+    sqlx::query_as(&format!(
         "UPDATE users SET role = $2, updated_at = now() WHERE id = $1 RETURNING {SUMMARY_COLUMNS}"
     ))
     .bind(id)
     .bind(role.as_str())
     .fetch_one(conn)
-    .await?;
-    Ok(summary_from_row(row))
+    .await
 }
 
 pub async fn set_disabled(conn: &mut PgConnection, id: i64, disabled: bool) -> sqlx::Result<UserSummary> {
-    let row: SummaryRow = sqlx::query_as(&format!(
+    sqlx::query_as(&format!(
         "UPDATE users SET disabled = $2, updated_at = now() WHERE id = $1 RETURNING {SUMMARY_COLUMNS}"
     ))
     .bind(id)
     .bind(disabled)
     .fetch_one(conn)
-    .await?;
-    Ok(summary_from_row(row))
+    .await
 }
 
 pub async fn count_enabled_admins(conn: &mut PgConnection) -> sqlx::Result<i64> {

@@ -195,7 +195,7 @@ pub fn demo_rule(service: &str) -> app::alerts::rule::RuleDraft {
 
 /// Creates the demo rules that do not exist yet (audited as the CLI).
 async fn ensure_demo_rules(state: &app::state::AppState) {
-    use app::audit::ssr::{Actor, ClientInfo};
+    use app::audit::ssr::{Actor, Audited, ClientInfo};
     let existing: Vec<String> = match sqlx::query_scalar("SELECT name FROM alert_rules")
         .fetch_all(&state.db)
         .await
@@ -211,13 +211,9 @@ async fn ensure_demo_rules(state: &app::state::AppState) {
         if existing.contains(&draft.name) {
             continue;
         }
-        let actor = Actor::cli();
         let client = ClientInfo::cli("opsdeck demo");
-        let saved = match state.begin("demo: begin").await {
-            Ok(tx) => {
-                app::alerts::ssr::manage::save(tx, &state.audit_key, actor, client, None, &draft, "alert_rule.create")
-                    .await
-            }
+        let saved = match Audited::begin(state, Actor::cli(), client, "demo: begin").await {
+            Ok(change) => app::alerts::ssr::manage::save(change, None, &draft, "alert_rule.create").await,
             Err(error) => Err(error),
         };
         match saved {

@@ -23,7 +23,7 @@ pub async fn metric_series(
     step: Duration,
 ) -> sqlx::Result<Vec<MetricPoint>> {
     let labels = serde_json::to_string(labels).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
-    let rows = sqlx::query(
+    sqlx::query_as(
         "SELECT date_bin($6::bigint * INTERVAL '1 second', minute, $4) AS t, \
                 sum(count)::bigint AS count, min(min) AS min, max(max) AS max, \
                 (sum(sum::numeric) / sum(count))::float8 AS avg, \
@@ -39,18 +39,5 @@ pub async fn metric_series(
     .bind(to)
     .bind(step.num_seconds().max(60))
     .fetch_all(conn)
-    .await?;
-    rows.iter()
-        .map(|row| {
-            use sqlx::Row;
-            Ok(MetricPoint {
-                t: row.try_get("t")?,
-                count: row.try_get("count")?,
-                min: row.try_get("min")?,
-                max: row.try_get("max")?,
-                avg: row.try_get("avg")?,
-                last: row.try_get("last")?,
-            })
-        })
-        .collect()
+    .await
 }
