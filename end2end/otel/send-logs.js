@@ -47,7 +47,7 @@ async function send(name, exporter, options) {
       'service.name': options.service,
       'host.name': `e2e-${name}`,
     }),
-    processors: [new BatchLogRecordProcessor(wrapped)],
+    processors: [new BatchLogRecordProcessor({ exporter: wrapped })],
   });
   const body = `otel ${name} line ${options.word}`;
   provider.getLogger('opsdeck-e2e', '1.0.0').emit({
