@@ -79,20 +79,21 @@ async fn handle(state: AppState, request: Request) -> Response {
     let window = TimeWindow::around(Utc::now(), state.logs.retention_days);
     // Decompressing and parsing up to OPSDECK_LOGS_MAX_BYTES is CPU work: off the async threads.
     let parsed = tokio::task::spawn_blocking(move || {
-        let plain = decompress(body, gzip, limit).map_err(refused)?;
+        // Boxed: a refusal is a whole Response.
+        let plain = decompress(body, gzip, limit).map_err(|refusal| Box::new(refused(refusal)))?;
         let count = count_lines(&plain);
         if count > MAX_LINES {
-            return Err(refused(Refusal::new(
+            return Err(Box::new(refused(Refusal::new(
                 StatusCode::PAYLOAD_TOO_LARGE,
                 format!("{count} lines in one request; at most {MAX_LINES}, send smaller batches"),
-            )));
+            ))));
         }
-        parse(&plain, window).map_err(|error| answer(StatusCode::BAD_REQUEST, json!(error)))
+        parse(&plain, window).map_err(|error| Box::new(answer(StatusCode::BAD_REQUEST, json!(error))))
     })
     .await;
     let lines = match parsed {
         Ok(Ok(lines)) => lines,
-        Ok(Err(response)) => return response,
+        Ok(Err(response)) => return *response,
         Err(_) => return refused(Refusal::new(StatusCode::SERVICE_UNAVAILABLE, NOT_STORED)),
     };
     let claim = idempotency_key.as_deref().map(|idempotency_key| Claim {
