@@ -36,3 +36,5 @@ exports.emailFor = (role) => `${role}@e2e.test`;
 exports.ingestKeyFile = path.join(target, 'e2e-ingest-key.txt');
 // The deployments:write key global-setup creates (specs record deployments with it).
 exports.deploymentsKeyFile = path.join(target, 'e2e-deployments-key.txt');
+// The logs key global-setup creates (specs send log lines with it).
+exports.logsKeyFile = path.join(target, 'e2e-logs-key.txt');

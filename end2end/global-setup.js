@@ -3,7 +3,7 @@
 // first admin. Safe to run again: existing accounts are left alone.
 const { execFileSync } = require('child_process');
 const fs = require('fs');
-const { bin, serverEnv, ROLES, PASSWORD, emailFor, ingestKeyFile, deploymentsKeyFile } = require('./e2e-env');
+const { bin, serverEnv, ROLES, PASSWORD, emailFor, ingestKeyFile, deploymentsKeyFile, logsKeyFile } = require('./e2e-env');
 
 module.exports = async () => {
   for (const role of ROLES) {
@@ -22,4 +22,6 @@ module.exports = async () => {
   fs.writeFileSync(ingestKeyFile, createKey('e2e', 'ingest'));
   // CI records deployments with a key of its own scope.
   fs.writeFileSync(deploymentsKeyFile, createKey('e2e ci', 'deployments:write'));
+  // Services send log lines (OTLP, NDJSON) with a key of the logs scope.
+  fs.writeFileSync(logsKeyFile, createKey('e2e logs', 'logs'));
 };

@@ -23,6 +23,8 @@ pub struct AppState {
     pub refusals: crate::audit::settings::RefusalSettings,
     pub auth: crate::auth::settings::AuthSettings,
     pub ingest: crate::metrics::settings::IngestSettings,
+    /// Log lines' body limit and retention.
+    pub logs: crate::logs::settings::LogSettings,
     /// How often the alert evaluator runs (backtests evaluate as often).
     pub alert_every: Duration,
     /// How alert notifications are sent.

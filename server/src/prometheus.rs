@@ -37,6 +37,11 @@ pub struct Counters {
     live_publish_failures: AtomicU64,
     self_monitor_dropped: AtomicU64,
     self_monitor_flush_failures: AtomicU64,
+    log_lines_accepted: AtomicU64,
+    log_records_rejected: AtomicU64,
+    log_lines_unpublished: AtomicU64,
+    own_logs_dropped: AtomicU64,
+    own_logs_flush_failures: AtomicU64,
 }
 
 pub static COUNTERS: Counters = Counters {
@@ -49,10 +54,19 @@ pub static COUNTERS: Counters = Counters {
     live_publish_failures: AtomicU64::new(0),
     self_monitor_dropped: AtomicU64::new(0),
     self_monitor_flush_failures: AtomicU64::new(0),
+    log_lines_accepted: AtomicU64::new(0),
+    log_records_rejected: AtomicU64::new(0),
+    log_lines_unpublished: AtomicU64::new(0),
+    own_logs_dropped: AtomicU64::new(0),
+    own_logs_flush_failures: AtomicU64::new(0),
 };
 
 fn add(counter: &AtomicU64, n: u64) {
     counter.fetch_add(n, Ordering::Relaxed);
+}
+
+fn count(n: usize) -> u64 {
+    u64::try_from(n).unwrap_or(u64::MAX)
 }
 
 impl Counters {
@@ -107,6 +121,27 @@ impl Counters {
 
     pub fn self_monitor_flush_failed(&self) {
         add(&self.self_monitor_flush_failures, 1);
+    }
+
+    pub fn log_lines_accepted(&self, lines: usize) {
+        add(&self.log_lines_accepted, count(lines));
+    }
+
+    pub fn log_records_rejected(&self, records: usize) {
+        add(&self.log_records_rejected, count(records));
+    }
+
+    pub fn log_publish_failed(&self, lines: usize) {
+        add(&self.log_lines_unpublished, count(lines));
+    }
+
+    /// Called from the tracing layer: an atomic add, nothing that could log.
+    pub fn own_log_dropped(&self) {
+        add(&self.own_logs_dropped, 1);
+    }
+
+    pub fn own_logs_flush_failed(&self) {
+        add(&self.own_logs_flush_failures, 1);
     }
 
     /// The exposition text.
@@ -184,6 +219,36 @@ impl Counters {
             "Self-monitoring flushes that could not be stored.",
             &plain(get(&self.self_monitor_flush_failures).to_string()),
         );
+        let logs: [(&str, &str, &AtomicU64); 5] = [
+            (
+                "opsdeck_log_lines_accepted_total",
+                "Log lines stored (OTLP/HTTP, NDJSON and Opsdeck's own).",
+                &self.log_lines_accepted,
+            ),
+            (
+                "opsdeck_log_records_rejected_total",
+                "OTLP log records refused one by one (partial success).",
+                &self.log_records_rejected,
+            ),
+            (
+                "opsdeck_log_lines_unpublished_total",
+                "Stored log lines that could not be published to the live tail.",
+                &self.log_lines_unpublished,
+            ),
+            (
+                "opsdeck_own_logs_dropped_total",
+                "Opsdeck's own log events dropped because their buffer was full.",
+                &self.own_logs_dropped,
+            ),
+            (
+                "opsdeck_own_logs_flush_failures_total",
+                "Batches of Opsdeck's own log events that could not be stored.",
+                &self.own_logs_flush_failures,
+            ),
+        ];
+        for (name, help, counter) in logs {
+            family(name, "counter", help, &plain(get(counter).to_string()));
+        }
         out
     }
 }

@@ -34,6 +34,8 @@ pub struct Application {
     live: crate::http::live::Live,
     publisher: crate::http::live::Publisher,
     self_monitor: Option<crate::workers::self_monitor::Buffer>,
+    /// This instance's sink of Opsdeck's own log lines (`OPSDECK_OWN_LOGS`).
+    own_logs: Option<tokio::sync::mpsc::Receiver<app::logs::NewLogLine>>,
 }
 
 impl Application {
@@ -49,6 +51,10 @@ impl Application {
         let (recorder, self_monitor) = crate::workers::self_monitor::channel(config.self_monitor_every);
         let publisher = crate::http::live::Publisher::default();
         let router = routes::router(state.clone(), live.clone(), publisher.clone(), recorder);
+        // Opened now, so events from here on are kept until the worker starts.
+        let own_logs = config
+            .own_logs
+            .then(|| crate::telemetry::own_logs(crate::workers::own_logs::BUFFER));
         Ok(Application {
             listener,
             router,
@@ -57,6 +63,7 @@ impl Application {
             live,
             publisher,
             self_monitor,
+            own_logs,
         })
     }
 
@@ -104,6 +111,10 @@ impl Application {
                 self.config.self_monitor_every,
             )
         });
+        // Every instance stores its own log lines.
+        let _own_logs = self
+            .own_logs
+            .map(|sink| crate::workers::own_logs::spawn(self.state.clone(), sink));
         // Every instance anchors the audit chain's head outside the table.
         let _audit_anchor = crate::workers::audit_anchor::spawn(self.state.clone(), self.config.audit_anchor_every);
         // Every instance writes the counts of ended refusal windows (each once).
@@ -143,6 +154,7 @@ async fn build_state(config: &Config, site_addr: SocketAddr, apply_migrations: b
     if apply_migrations {
         migrate(&db, config).await?;
         prepare_metrics_partitions(&db).await?;
+        prepare_log_partitions(&db).await?;
     }
     let redis = redis::Client::open(config.redis_url.expose_secret()).context("REDIS_URL is not a usable Redis URL")?;
     let leptos_options = LeptosOptions::builder()
@@ -164,6 +176,7 @@ async fn build_state(config: &Config, site_addr: SocketAddr, apply_migrations: b
         refusals: config.refusals,
         auth: config.auth,
         ingest: config.ingest,
+        logs: config.logs,
         alert_every: config.alert_every,
         notify: NotifySettings::new(
             &config.notify.public_url,
@@ -215,6 +228,23 @@ async fn prepare_metrics_partitions(db: &PgPool) -> anyhow::Result<()> {
     app::metrics::ssr::partitions::ensure_partitions(&mut conn, yesterday, crate::workers::retention::DAYS_AHEAD + 1)
         .await
         .context("creating metrics partitions")?;
+    Ok(())
+}
+
+/// Log partitions for yesterday to a few days ahead (the retention worker
+/// keeps this up hourly).
+async fn prepare_log_partitions(db: &PgPool) -> anyhow::Result<()> {
+    let yesterday = chrono::Utc::now()
+        .date_naive()
+        .pred_opt()
+        .context("the calendar ends today")?;
+    let mut conn = db
+        .acquire()
+        .await
+        .context("connecting to Postgres to prepare log partitions")?;
+    app::logs::ssr::partitions::ensure_partitions(&mut conn, yesterday, crate::workers::retention::DAYS_AHEAD + 1)
+        .await
+        .context("creating log partitions")?;
     Ok(())
 }
 

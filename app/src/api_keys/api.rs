@@ -32,12 +32,13 @@ pub async fn create_api_key(
     name: String,
     #[server(default)] scope_ingest: bool,
     #[server(default)] scope_deployments_write: bool,
+    #[server(default)] scope_logs: bool,
     #[server(default)] expires_in_days: u32,
 ) -> Result<CreatedApiKey, AppError> {
     respond(
         async {
             let caller = acting(Permission::ManageApiKeys).await?;
-            let scopes = Scope::chosen(scope_ingest, scope_deployments_write);
+            let scopes = Scope::chosen(scope_ingest, scope_deployments_write, scope_logs);
             let new = ssr::NewApiKey::parse(&name, scopes, expires_in_days, chrono::Utc::now())?;
             let created = ssr::manage::create(&app_state()?, caller.actor, caller.client, new).await?;
             ssr::shown_once::hand_over(created).await

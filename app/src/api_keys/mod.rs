@@ -22,15 +22,18 @@ pub enum Scope {
     Ingest,
     /// Recording deployments: `POST /api/v1/deployments`, `PATCH /api/v1/deployments/{id}`.
     DeploymentsWrite,
+    /// Sending log lines: `POST /v1/logs` (OTLP/HTTP) and `POST /api/v1/logs` (NDJSON).
+    Logs,
 }
 
 impl Scope {
-    pub const ALL: [Scope; 2] = [Scope::Ingest, Scope::DeploymentsWrite];
+    pub const ALL: [Scope; 3] = [Scope::Ingest, Scope::DeploymentsWrite, Scope::Logs];
 
     pub fn as_str(self) -> &'static str {
         match self {
             Scope::Ingest => "ingest",
             Scope::DeploymentsWrite => "deployments:write",
+            Scope::Logs => "logs",
         }
     }
 
@@ -39,11 +42,15 @@ impl Scope {
     }
 
     /// The scopes ticked on the create form, in [`Scope::ALL`]'s order.
-    pub fn chosen(ingest: bool, deployments_write: bool) -> Vec<Scope> {
-        [(ingest, Scope::Ingest), (deployments_write, Scope::DeploymentsWrite)]
-            .into_iter()
-            .filter_map(|(chosen, scope)| chosen.then_some(scope))
-            .collect()
+    pub fn chosen(ingest: bool, deployments_write: bool, logs: bool) -> Vec<Scope> {
+        [
+            (ingest, Scope::Ingest),
+            (deployments_write, Scope::DeploymentsWrite),
+            (logs, Scope::Logs),
+        ]
+        .into_iter()
+        .filter_map(|(chosen, scope)| chosen.then_some(scope))
+        .collect()
     }
 }
 
@@ -106,9 +113,10 @@ mod tests {
             assert_eq!(Scope::parse(scope.as_str()), Some(scope));
         }
         assert_eq!(Scope::parse("admin"), None);
-        assert_eq!(Scope::chosen(true, true), Scope::ALL.to_vec());
-        assert_eq!(Scope::chosen(false, true), vec![Scope::DeploymentsWrite]);
-        assert!(Scope::chosen(false, false).is_empty());
+        assert_eq!(Scope::chosen(true, true, true), Scope::ALL.to_vec());
+        assert_eq!(Scope::chosen(false, true, false), vec![Scope::DeploymentsWrite]);
+        assert_eq!(Scope::chosen(false, false, true), vec![Scope::Logs]);
+        assert!(Scope::chosen(false, false, false).is_empty());
     }
 
     #[test]

@@ -117,6 +117,9 @@ pub const TABLE: &[(&str, Access)] = &[
     // Machines, not sessions: the ingest handler authenticates the bearer API
     // key itself (401/403), so the gate lets the request through to it.
     ("/api/v1/ingest", Public),
+    // Log lines (key scope `logs`): OTLP/HTTP at the path exporters expect, and NDJSON.
+    ("/v1/logs", Public),
+    ("/api/v1/logs", Public),
     // The same for CI recording deployments (key scope `deployments:write`).
     ("/api/v1/deployments", Public),
     ("/api/v1/deployments/*", Public),

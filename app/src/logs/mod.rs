@@ -13,6 +13,12 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+#[cfg(feature = "ssr")]
+pub mod ingest;
+pub mod settings;
+#[cfg(feature = "ssr")]
+pub mod ssr;
+
 /// The Redis stream (after the key prefix) committed lines are published
 /// to, one entry per line, field `line` holding a [`LogLine`] as JSON.
 pub const LIVE_STREAM: &str = "logs:live";

@@ -117,6 +117,15 @@ impl BenchApp {
             .expect("benchmark pool")
     }
 
+    /// A new API key with the logs scope, created the way the admin page does.
+    pub async fn logs_key(&self) -> String {
+        let new = NewApiKey::parse("logs benchmark", vec![Scope::Logs], 0, Utc::now()).expect("valid key request");
+        app::api_keys::ssr::manage::create(&self.state, actor(), client_info(), new)
+            .await
+            .expect("API key created")
+            .secret
+    }
+
     /// A new API key with the ingest scope, created the way the admin page does.
     pub async fn ingest_key(&self) -> String {
         let new = NewApiKey::parse("benchmark", vec![Scope::Ingest], 0, Utc::now()).expect("valid key request");

@@ -148,7 +148,7 @@ pub enum ApiKeyCommand {
         /// What uses the key, e.g. "checkout service"
         #[arg(long)]
         name: String,
-        /// ingest or deployments:write; repeat for several
+        /// ingest, deployments:write or logs; repeat for several
         #[arg(long = "scope", required = true)]
         scopes: Vec<String>,
         /// Days until the key expires (0, the default: never)

@@ -41,6 +41,9 @@ pub struct Config {
     pub refusals: app::audit::ssr::refusals::RefusalSettings,
     pub ingest: IngestSettings,
     pub retention: RetentionSettings,
+    pub logs: app::logs::settings::LogSettings,
+    /// Opsdeck's own log events are stored as log lines (`OPSDECK_OWN_LOGS`).
+    pub own_logs: bool,
     /// Zero: self-monitoring is off.
     pub self_monitor_every: Duration,
     /// How often the audit chain's head is anchored; zero: never.
@@ -64,6 +67,8 @@ pub struct NotifyConfig {
 pub struct RetentionSettings {
     pub raw_days: u32,
     pub rollup_days: u32,
+    /// Log lines (`OPSDECK_LOG_RETENTION_DAYS`).
+    pub log_days: u32,
 }
 
 /// A variable that is set but unusable; the message names it and says why.
@@ -154,6 +159,21 @@ impl Config {
             retention: RetentionSettings {
                 raw_days: get("OPSDECK_RETENTION_RAW_DAYS").positive()?,
                 rollup_days: get("OPSDECK_RETENTION_ROLLUP_DAYS").positive()?,
+                log_days: get("OPSDECK_LOG_RETENTION_DAYS").positive()?,
+            },
+            logs: app::logs::settings::LogSettings {
+                max_body_bytes: get("OPSDECK_LOGS_MAX_BYTES").positive()?,
+                retention_days: get("OPSDECK_LOG_RETENTION_DAYS").positive()?,
+            },
+            own_logs: match get("OPSDECK_OWN_LOGS").raw.trim() {
+                "on" => true,
+                "off" => false,
+                other => {
+                    return Err(ConfigError {
+                        name: "OPSDECK_OWN_LOGS",
+                        problem: format!("'{other}' is neither on nor off"),
+                    });
+                }
             },
             self_monitor_every: Duration::from_secs(get("OPSDECK_SELF_MONITOR_SECS").parse("a number of seconds")?),
             audit_anchor_every: Duration::from_secs(get("OPSDECK_AUDIT_ANCHOR_SECS").parse("a number of seconds")?),

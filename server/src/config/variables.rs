@@ -134,6 +134,21 @@ pub const VARIABLES: &[Variable] = &[
         meaning: "Days the rollups (per minute and per hour) are kept (whole daily partitions are dropped after); finished notifications are kept as long",
     },
     Variable {
+        name: "OPSDECK_LOGS_MAX_BYTES",
+        default: "10485760",
+        meaning: "Largest log request body (POST /v1/logs, POST /api/v1/logs) in bytes (10 MiB), after gzip decompression; larger ones are refused with 413",
+    },
+    Variable {
+        name: "OPSDECK_LOG_RETENTION_DAYS",
+        default: "7",
+        meaning: "Days log lines are kept (whole daily partitions are dropped after); older timestamps are refused",
+    },
+    Variable {
+        name: "OPSDECK_OWN_LOGS",
+        default: "on",
+        meaning: "on: Opsdeck's own log events at info and above are stored as log lines of service opsdeck (through a bounded buffer that drops, and counts drops, rather than wait); off: only stderr",
+    },
+    Variable {
         name: "OPSDECK_AUDIT_REFUSAL_WINDOW_SECS",
         default: "60",
         meaning: "Refused requests are audited once per distinct refusal per source in this many seconds: the first at once, the rest as one entry with their count when the window ends",

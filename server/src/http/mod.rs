@@ -1,7 +1,7 @@
 //! Everything that answers HTTP outside the Leptos pages and server
 //! functions: the router, the accept loop, the middleware every request
 //! passes (security headers, the gate, body checks, form echo) and the
-//! HTTP-only routes (ingest, deployments API, live SSE, downloads).
+//! HTTP-only routes (ingest, log doors, deployments API, live SSE, downloads).
 
 pub mod audit_export;
 pub mod backup_download;
@@ -12,6 +12,9 @@ pub mod form_echo;
 pub mod gate;
 pub mod ingest;
 pub mod live;
+pub mod log_lines;
+pub mod ndjson_logs;
+pub mod otlp;
 pub mod routes;
 pub mod rule_files;
 pub mod rule_import;

@@ -68,6 +68,15 @@ pub fn router(
                 axum::Extension(publisher),
             )),
         )
+        // Log lines: OTLP/HTTP and NDJSON; the handlers check the bearer key.
+        .route(
+            "/v1/logs",
+            post(crate::http::otlp::logs::export).layer(DefaultBodyLimit::max(state.logs.max_body_bytes)),
+        )
+        .route(
+            "/api/v1/logs",
+            post(crate::http::ndjson_logs::ingest).layer(DefaultBodyLimit::max(state.logs.max_body_bytes)),
+        )
         .route(
             "/api/v1/deployments",
             post(crate::http::deployments::create)

@@ -1,6 +1,6 @@
-//! The metrics maintenance worker: keeps daily partitions prepared ahead of
-//! time and drops whole partitions that left the retention window (never a
-//! bulk DELETE of metric data), forgets ingest idempotency keys once the
+//! The metrics and logs maintenance worker: keeps daily partitions (metrics
+//! tables and `log_lines`) prepared ahead of time and drops whole partitions
+//! that left their retention window (never a bulk DELETE), forgets ingest idempotency keys once the
 //! raw data they guarded is gone, and prunes finished notifications (their
 //! delivery log) once the rollups of the same age are gone.
 //!
@@ -88,8 +88,10 @@ pub async fn maintain(
 ) -> sqlx::Result<Vec<String>> {
     let yesterday = today.checked_sub_days(Days::new(1)).unwrap_or(today);
     partitions::ensure_partitions(&mut *conn, yesterday, DAYS_AHEAD + 1).await?;
+    app::logs::ssr::partitions::ensure_partitions(&mut *conn, yesterday, DAYS_AHEAD + 1).await?;
     let mut dropped =
         partitions::drop_expired_partitions(&mut *conn, StoredKind::RawEvents, settings.raw_days, today).await?;
+    dropped.extend(app::logs::ssr::partitions::drop_expired(&mut *conn, settings.log_days, today).await?);
     dropped.extend(
         partitions::drop_expired_partitions(&mut *conn, StoredKind::Rollups, settings.rollup_days, today).await?,
     );

@@ -39,6 +39,7 @@ pub fn CreateKeyForm() -> impl IntoView {
                 <FieldGroup legend="Scopes" name="scopes" error>
                     <label><input type="checkbox" name="scope_ingest" value="true" checked />" ingest — send metrics"</label>
                     <label><input type="checkbox" name="scope_deployments_write" value="true" />" deployments:write — record deployments"</label>
+                    <label><input type="checkbox" name="scope_logs" value="true" />" logs — send log lines (OpenTelemetry or NDJSON)"</label>
                 </FieldGroup>
                 <Field id="new-key-expiry" name="expires_in_days" label="Expires" error control=|m: FieldMarks| view! {
                     <select id=m.id name=m.name aria-describedby=m.describe aria-invalid=m.invalid>

@@ -1,0 +1,21 @@
+//! The logs area's settings, from configuration (held by `AppState`).
+
+/// How log lines are received and kept.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LogSettings {
+    /// Largest request body of `POST /v1/logs` and `POST /api/v1/logs`, in
+    /// bytes, after gzip decompression (`OPSDECK_LOGS_MAX_BYTES`); 413 above.
+    pub max_body_bytes: usize,
+    /// Days lines are kept; whole daily partitions are dropped after
+    /// (`OPSDECK_LOG_RETENTION_DAYS`). Older timestamps are refused.
+    pub retention_days: u32,
+}
+
+impl Default for LogSettings {
+    fn default() -> Self {
+        Self {
+            max_body_bytes: 10 * 1024 * 1024,
+            retention_days: 7,
+        }
+    }
+}

@@ -1,0 +1,280 @@
+//! `POST /v1/logs`: OTLP/HTTP log export (an OpenTelemetry SDK's or
+//! Collector's `otlphttp` exporter pointed at Opsdeck works unchanged).
+//!
+//! Each log record becomes a line: resource attribute `service.name` is the
+//! service (`unknown_service` when missing, as the SDKs say), `host.name`
+//! (else `service.instance.id`) the host; severity number and text, trace
+//! and span ids (lowercase hex) and the timestamp (the observed time when
+//! the record has none, the time of receipt when neither) are kept; the
+//! body is its string, or any other value as JSON; resource, scope and
+//! record attributes are merged (the record's win) into one flat object.
+//!
+//! A record that fails a check (time outside the retention window or too
+//! far ahead, body or attributes over the limits) is refused alone: the
+//! others are stored and the answer's partial success counts the refused
+//! ones and names them. Everything accepted is stored in one transaction,
+//! and answered only once committed.
+
+use axum::extract::{Request, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use base64::Engine;
+use chrono::{DateTime, Utc};
+use opentelemetry_proto::tonic::collector::logs::v1::{
+    ExportLogsPartialSuccess, ExportLogsServiceRequest, ExportLogsServiceResponse,
+};
+use opentelemetry_proto::tonic::common::v1::{KeyValue, any_value};
+use serde_json::{Map, Value};
+
+use app::api_keys::Scope;
+use app::logs::NewLogLine;
+use app::logs::ingest::{Field, MAX_LINES, TimeWindow, check, flatten_into, float_value};
+use app::logs::ssr::store::Claim;
+use app::state::AppState;
+
+use super::{Encoding, Refusal, authorize, decode, encoded, gzipped, read_body, refuse};
+use crate::http::log_lines::{self, NOT_STORED};
+use crate::prometheus::COUNTERS;
+
+/// Refused records named in the partial success's message; the rest are counted.
+const NAMED: usize = 10;
+
+pub async fn export(State(state): State<AppState>, request: Request) -> Response {
+    let response = handle(state, request).await;
+    if !response.status().is_success() {
+        COUNTERS.ingest_answer(response.status(), 0);
+    }
+    response
+}
+
+async fn handle(state: AppState, request: Request) -> Response {
+    let (parts, body) = request.into_parts();
+    let asked = super::encoding(&parts.headers);
+    // Refusals before the content type is known are answered in JSON.
+    let answer_in = asked.unwrap_or(Encoding::Json);
+    let key = match authorize(&state, &parts, Scope::Logs, answer_in).await {
+        Ok(key) => key,
+        Err(response) => return response,
+    };
+    let Some(encoding) = asked else {
+        let message = "send Content-Type: application/x-protobuf or application/json";
+        return refuse(
+            &Refusal::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, message),
+            answer_in,
+            None,
+        );
+    };
+    let refused = |refusal: Refusal| refuse(&refusal, encoding, None);
+    let gzip = match gzipped(&parts.headers) {
+        Ok(gzip) => gzip,
+        Err(refusal) => return refused(refusal),
+    };
+    let idempotency_key = match log_lines::idempotency_key(&parts.headers) {
+        Ok(key) => key,
+        Err(message) => return refused(Refusal::new(StatusCode::BAD_REQUEST, message)),
+    };
+    let limit = state.logs.max_body_bytes;
+    let body = match read_body(&state, Request::from_parts(parts, body), limit).await {
+        Ok(body) => body,
+        Err(refusal) => return refused(refusal),
+    };
+    let export: ExportLogsServiceRequest = match decode(body, gzip, encoding, limit, "resourceLogs").await {
+        Ok(export) => export,
+        Err(refusal) => return refused(refusal),
+    };
+    let records: usize = export
+        .resource_logs
+        .iter()
+        .flat_map(|resource| &resource.scope_logs)
+        .map(|scope| scope.log_records.len())
+        .sum();
+    if records > MAX_LINES {
+        let message = format!("{records} log records in one request; at most {MAX_LINES}, send smaller batches");
+        return refused(Refusal::new(StatusCode::PAYLOAD_TOO_LARGE, message));
+    }
+    let window = TimeWindow::around(Utc::now(), state.logs.retention_days);
+    let Converted { lines, refused: bad } = convert(export, window);
+    let claim = idempotency_key.as_deref().map(|idempotency_key| Claim {
+        api_key_id: key.id,
+        idempotency_key,
+    });
+    match log_lines::store_and_publish(&state, claim, lines).await {
+        Ok(_) => {
+            COUNTERS.log_records_rejected(bad.len());
+            encoded(&response(&bad), encoding)
+        }
+        Err(error) => {
+            tracing::error!(%error, api_key = key.id, "could not store OTLP log records");
+            refuse(
+                &Refusal::new(StatusCode::SERVICE_UNAVAILABLE, NOT_STORED),
+                encoding,
+                Some(1),
+            )
+        }
+    }
+}
+
+/// The answer: a partial success naming the refused records, if any.
+fn response(refused: &[String]) -> ExportLogsServiceResponse {
+    if refused.is_empty() {
+        return ExportLogsServiceResponse::default();
+    }
+    let mut message = format!("{} log records refused: ", refused.len());
+    message.push_str(&refused.iter().take(NAMED).cloned().collect::<Vec<_>>().join("; "));
+    if refused.len() > NAMED {
+        message.push_str(&format!("; and {} more", refused.len() - NAMED));
+    }
+    ExportLogsServiceResponse {
+        partial_success: Some(ExportLogsPartialSuccess {
+            rejected_log_records: i64::try_from(refused.len()).unwrap_or(i64::MAX),
+            error_message: message,
+        }),
+    }
+}
+
+pub(crate) struct Converted {
+    pub lines: Vec<NewLogLine>,
+    /// One description per refused record.
+    pub refused: Vec<String>,
+}
+
+/// Every record as a checked line, or the reason it was refused.
+pub(crate) fn convert(export: ExportLogsServiceRequest, window: TimeWindow) -> Converted {
+    let mut converted = Converted {
+        lines: Vec::new(),
+        refused: Vec::new(),
+    };
+    for (r, resource_logs) in export.resource_logs.into_iter().enumerate() {
+        let mut resource = Map::new();
+        for attribute in resource_logs
+            .resource
+            .map(|resource| resource.attributes)
+            .unwrap_or_default()
+        {
+            put(&mut resource, attribute);
+        }
+        let service = text_of(&resource, "service.name")
+            .unwrap_or("unknown_service")
+            .to_string();
+        let host = text_of(&resource, "host.name")
+            .or_else(|| text_of(&resource, "service.instance.id"))
+            .unwrap_or_default()
+            .to_string();
+        for (s, scope_logs) in resource_logs.scope_logs.into_iter().enumerate() {
+            let mut scoped = resource.clone();
+            if let Some(scope) = scope_logs.scope {
+                if !scope.name.is_empty() {
+                    scoped.insert("otel.scope.name".into(), Value::String(scope.name));
+                }
+                if !scope.version.is_empty() {
+                    scoped.insert("otel.scope.version".into(), Value::String(scope.version));
+                }
+                for attribute in scope.attributes {
+                    put(&mut scoped, attribute);
+                }
+            }
+            for (i, record) in scope_logs.log_records.into_iter().enumerate() {
+                let mut attributes = scoped.clone();
+                for attribute in record.attributes {
+                    put(&mut attributes, attribute);
+                }
+                if !record.event_name.is_empty() {
+                    attributes.insert("event.name".into(), Value::String(record.event_name));
+                }
+                let observed = time(record.observed_time_unix_nano);
+                let mut line = NewLogLine {
+                    ts: time(record.time_unix_nano).or(observed).unwrap_or(window.now),
+                    observed_ts: observed.unwrap_or(window.now),
+                    service: service.clone(),
+                    host: host.clone(),
+                    severity: i16::try_from(record.severity_number).unwrap_or(-1),
+                    severity_text: record.severity_text,
+                    body: match record.body.and_then(|body| body.value) {
+                        None => String::new(),
+                        Some(any_value::Value::StringValue(text)) => text,
+                        Some(other) => to_json(other).to_string(),
+                    },
+                    attributes: Value::Object(attributes),
+                    trace_id: (!record.trace_id.is_empty()).then(|| hex::encode(&record.trace_id)),
+                    span_id: (!record.span_id.is_empty()).then(|| hex::encode(&record.span_id)),
+                };
+                match check(&mut line, window) {
+                    Ok(()) => converted.lines.push(line),
+                    Err(problem) => converted.refused.push(format!(
+                        "resourceLogs[{r}].scopeLogs[{s}].logRecords[{i}].{} {}",
+                        field_name(problem.field),
+                        problem.message
+                    )),
+                }
+            }
+        }
+    }
+    converted
+}
+
+/// Nanoseconds since the epoch; `None` for 0 (OTLP's "unknown").
+fn time(nanos: u64) -> Option<DateTime<Utc>> {
+    if nanos == 0 {
+        return None;
+    }
+    Some(i64::try_from(nanos).map_or(DateTime::<Utc>::MAX_UTC, DateTime::from_timestamp_nanos))
+}
+
+fn text_of<'a>(attributes: &'a Map<String, Value>, key: &str) -> Option<&'a str> {
+    attributes
+        .get(key)
+        .and_then(Value::as_str)
+        .filter(|text| !text.is_empty())
+}
+
+fn put(attributes: &mut Map<String, Value>, attribute: KeyValue) {
+    let value = attribute
+        .value
+        .and_then(|value| value.value)
+        .map_or(Value::Null, to_json);
+    flatten_into(attributes, attribute.key, value);
+}
+
+/// An OTLP `AnyValue` as JSON: maps as objects, bytes as base64.
+fn to_json(value: any_value::Value) -> Value {
+    use any_value::Value as Any;
+    match value {
+        Any::StringValue(text) => Value::String(text),
+        Any::BoolValue(flag) => Value::Bool(flag),
+        Any::IntValue(number) => Value::from(number),
+        Any::DoubleValue(number) => float_value(number),
+        Any::BytesValue(bytes) => Value::String(base64::engine::general_purpose::STANDARD.encode(bytes)),
+        Any::ArrayValue(array) => Value::Array(
+            array
+                .values
+                .into_iter()
+                .map(|item| item.value.map_or(Value::Null, to_json))
+                .collect(),
+        ),
+        Any::KvlistValue(list) => Value::Object(
+            list.values
+                .into_iter()
+                .map(|kv| (kv.key, kv.value.and_then(|v| v.value).map_or(Value::Null, to_json)))
+                .collect(),
+        ),
+        // A dictionary index (profiles only); logs never carry one.
+        Any::StringValueStrindex(index) => Value::from(index),
+    }
+}
+
+fn field_name(field: Field) -> &'static str {
+    match field {
+        Field::Ts => "timeUnixNano",
+        Field::Service => "resource.service.name",
+        Field::Host => "resource.host.name",
+        Field::Severity => "severityNumber",
+        Field::SeverityText => "severityText",
+        Field::Body => "body",
+        Field::Attributes => "attributes",
+        Field::TraceId => "traceId",
+        Field::SpanId => "spanId",
+    }
+}
+
+#[cfg(test)]
+mod tests;
