@@ -13,6 +13,14 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+pub mod api;
+pub mod query;
+pub mod search;
+#[cfg(feature = "ssr")]
+pub mod ssr;
+
+pub use api::*;
+
 /// The Redis stream (after the key prefix) committed lines are published
 /// to, one entry per line, field `line` holding a [`LogLine`] as JSON.
 pub const LIVE_STREAM: &str = "logs:live";
