@@ -1,6 +1,6 @@
 //! The console's areas, in navigation order: each one's title, path, who
-//! may open it and what it holds. The navigation and the "not built yet"
-//! page read it; a new area adds a variant here.
+//! may open it and what it holds. The navigation reads it; a new area adds
+//! a variant here.
 
 use crate::auth::endpoints::{Access, access_for};
 use crate::auth::permissions::{Role, allows};
@@ -73,14 +73,14 @@ impl Area {
         }
     }
 
-    /// What the area will hold, for the page shown until it is built.
+    /// What the area holds, in a sentence (a page's lead).
     pub fn purpose(self) -> &'static str {
         match self {
             Area::Overview => "The state of every service and of Opsdeck's own dependencies.",
             Area::Performance => "Latency percentiles, throughput and error rate per service and endpoint.",
             Area::Health => "The history of Opsdeck's checks of Postgres and Redis.",
             Area::Alerts => "Alert rules with backtesting, firing alerts, silences and notifications.",
-            Area::Logs => "Error and system logs.",
+            Area::Logs => "The lines services and Opsdeck log: search, context, traces and a live tail.",
             Area::Backups => "Backup runs with checksum verification and restore tests.",
             Area::Deployments => "Deployment records and their impact on latency and errors.",
             Area::Audit => "The tamper-evident record of who changed what, and when.",

@@ -7,9 +7,9 @@ use leptos_router::{SsrMode, path};
 
 use crate::components::layout::Layout;
 use crate::pages::{
-    Alerts, ApiKeys, Area, AuditEntryPage, AuditLog, BackupRunPage, Backups, Channels, Deployments, HealthChecks,
-    ImportRules, Login, NewRule, NotAvailable, NotFound, Overview, Performance, Profile, RulePage, Rules, Settings,
-    Silences, Users,
+    Alerts, ApiKeys, AuditEntryPage, AuditLog, BackupRunPage, Backups, Channels, Deployments, HealthChecks,
+    ImportRules, LogContextPage, LogTracePage, Login, Logs, NewRule, NotFound, Overview, Performance, Profile,
+    RulePage, Rules, Settings, Silences, Users,
 };
 use crate::theme::{Theme, initial_theme};
 
@@ -65,7 +65,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/alerts/rules/import") view=ImportRules ssr=SsrMode::InOrder />
                     <Route path=path!("/alerts/rules/:id") view=RulePage ssr=SsrMode::InOrder />
                     <Route path=path!("/alerts/silences") view=Silences ssr=SsrMode::InOrder />
-                    <Route path=path!("/logs") view=|| view! { <NotAvailable area=Area::Logs /> } ssr=SsrMode::InOrder />
+                    <Route path=path!("/logs") view=Logs ssr=SsrMode::InOrder />
+                    <Route path=path!("/logs/context") view=LogContextPage ssr=SsrMode::InOrder />
+                    <Route path=path!("/logs/trace") view=LogTracePage ssr=SsrMode::InOrder />
                     <Route path=path!("/backups") view=Backups ssr=SsrMode::InOrder />
                     <Route path=path!("/backups/runs/:id") view=BackupRunPage ssr=SsrMode::InOrder />
                     <Route path=path!("/deployments") view=Deployments ssr=SsrMode::InOrder />

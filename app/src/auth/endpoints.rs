@@ -40,7 +40,9 @@ pub const TABLE: &[(&str, Access)] = &[
     ("/alerts/channels", Requires(ManageChannels)),
     ("/alerts/rules/import", Requires(EditAlertRules)),
     ("/alerts/rules/*", Requires(ReadAlerts)),
-    ("/logs", SignedIn),
+    ("/logs", Requires(ReadLogs)),
+    ("/logs/context", Requires(ReadLogs)),
+    ("/logs/trace", Requires(ReadLogs)),
     ("/backups", Requires(ReadBackups)),
     ("/backups/*", Requires(ReadBackups)),
     ("/deployments", Requires(ReadDeployments)),
@@ -108,12 +110,16 @@ pub const TABLE: &[(&str, Access)] = &[
     ("/api/deployments/list", Requires(ReadDeployments)),
     ("/api/deployments/record", Requires(RecordDeployments)),
     ("/api/deployments/finish", Requires(RecordDeployments)),
+    ("/api/logs/search", Requires(ReadLogs)),
+    ("/api/logs/context", Requires(ReadLogs)),
+    ("/api/logs/trace", Requires(ReadLogs)),
     // HTTP routes
     ("/api/v1/backups/download", Requires(ManageBackups)),
     ("/api/v1/audit/export.csv", Requires(ExportAudit)),
     ("/api/v1/alerts/rules.yaml", Requires(ReadAlerts)),
     ("/api/v1/alerts/import", Requires(EditAlertRules)),
     ("/api/v1/live", Requires(ViewDashboards)),
+    ("/api/v1/logs/tail", Requires(ReadLogs)),
     // Machines, not sessions: the ingest handler authenticates the bearer API
     // key itself (401/403), so the gate lets the request through to it.
     ("/api/v1/ingest", Public),

@@ -77,10 +77,13 @@ pub enum Permission {
     EditAlertRules,
     /// Create, change, test and delete notification channels (they hold signing secrets).
     ManageChannels,
+    /// Search and tail the system logs services send (raw lines may hold
+    /// customer data, so not managers or viewers).
+    ReadLogs,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 16] = [
+    pub const ALL: [Permission; 17] = [
         Permission::ViewDashboards,
         Permission::ManageOwnAccount,
         Permission::ReadAuditDetails,
@@ -97,6 +100,7 @@ impl Permission {
         Permission::ReadAlerts,
         Permission::EditAlertRules,
         Permission::ManageChannels,
+        Permission::ReadLogs,
     ];
 
     pub fn description(self) -> &'static str {
@@ -117,6 +121,7 @@ impl Permission {
             Permission::ReadAlerts => "read alerts and alert rules",
             Permission::EditAlertRules => "edit alert rules, acknowledge and silence alerts",
             Permission::ManageChannels => "manage notification channels",
+            Permission::ReadLogs => "search and tail system logs",
         }
     }
 }
@@ -133,6 +138,7 @@ pub fn allows(role: Role, permission: Permission) -> bool {
         ReadDeployments | ReadBackups => matches!(role, Admin | Operator | Manager),
         RecordDeployments | RunBackups | EditAlertRules => matches!(role, Admin | Operator),
         ReadAlerts => matches!(role, Admin | Operator | Support | Manager),
+        ReadLogs => matches!(role, Admin | Operator | Support),
     }
 }
 
@@ -180,6 +186,15 @@ mod tests {
         assert!(allows(Role::Manager, Permission::ReadAuditSummary));
         assert!(!allows(Role::Manager, Permission::ReadAuditDetails));
         assert!(!allows(Role::Viewer, Permission::ReadAuditSummary));
+    }
+
+    #[test]
+    fn support_reads_logs_but_managers_and_viewers_do_not() {
+        let readers: Vec<Role> = Role::ALL
+            .into_iter()
+            .filter(|role| allows(*role, Permission::ReadLogs))
+            .collect();
+        assert_eq!(readers, vec![Role::Admin, Role::Operator, Role::Support]);
     }
 
     #[test]

@@ -13,11 +13,16 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+pub mod api;
 #[cfg(feature = "ssr")]
 pub mod ingest;
+pub mod query;
+pub mod search;
 pub mod settings;
 #[cfg(feature = "ssr")]
 pub mod ssr;
+
+pub use api::*;
 
 /// The Redis stream (after the key prefix) committed lines are published
 /// to, one entry per line, field `line` holding a [`LogLine`] as JSON.

@@ -8,6 +8,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::components::chart::{ChartLine, LineChart};
+use crate::components::logs_link::LogsLink;
 use crate::components::range_fields::RangeFilter;
 use crate::components::status_badge::StatusBadge;
 use crate::components::table_head::TableHead;
@@ -32,7 +33,8 @@ pub fn HealthChecks() -> impl IntoView {
         <h1>"Health"</h1>
         <p class="muted">
             "Opsdeck checks Postgres and Redis the way "<code>"/ready"</code>
-            " does and stores every result; this is their history."
+            " does and stores every result; this is their history. "
+            <LogsLink href="/logs?q=service%3Aopsdeck".to_string() label="Opsdeck's own logs" />
         </p>
         {move || view! { <RangePicker query=query.get() /> }}
         <Transition fallback=|| view! { <p class="muted">"Loading health history…"</p> }>

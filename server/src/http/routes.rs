@@ -91,7 +91,11 @@ pub fn router(
         .route("/api/v1/backups/download", get(crate::http::backup_download::download))
         .route(
             "/api/v1/live",
-            get(crate::http::live::stream).layer(axum::Extension(live)),
+            get(crate::http::live::stream).layer(axum::Extension(live.clone())),
+        )
+        .route(
+            "/api/v1/logs/tail",
+            get(crate::http::live::logs_tail).layer(axum::Extension(live)),
         )
         .route("/metrics", get(crate::prometheus::metrics))
         .leptos_routes_with_context(&state, routes, context.clone(), {

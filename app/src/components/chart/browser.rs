@@ -15,7 +15,7 @@ use crate::theme::Theme;
 const SCRIPT_ID: &str = "echarts-js";
 const SCRIPT_SRC: &str = "/echarts.min.js";
 
-type Formatter = Closure<dyn Fn(JsValue) -> JsValue>;
+pub(super) type Formatter = Closure<dyn Fn(JsValue) -> JsValue>;
 
 /// Draws once there are points and ECharts has loaded, then updates the same
 /// instance when the series or the theme change.
@@ -69,7 +69,7 @@ pub fn draw(
 
 /// Sets `ready` once `window.echarts` exists, adding its script to the page
 /// the first time a chart asks (a script added this way never blocks rendering).
-fn load_echarts(ready: RwSignal<bool>) {
+pub(super) fn load_echarts(ready: RwSignal<bool>) {
     let has_echarts = || js_sys::Reflect::has(&window(), &JsValue::from_str("echarts")).unwrap_or(false);
     if has_echarts() {
         ready.set(true);
@@ -104,7 +104,7 @@ fn load_echarts(ready: RwSignal<bool>) {
 
 /// The theme's colours as the stylesheet resolves them on the chart's
 /// element (style/main.css: "Charts"); the light theme's when unreadable.
-fn colours(element: &web_sys::Element) -> ChartColours {
+pub(super) fn colours(element: &web_sys::Element) -> ChartColours {
     let read = |element: &web_sys::Element, property: &str| {
         window()
             .get_computed_style(element)
@@ -165,7 +165,7 @@ fn formatter(unit: &'static str) -> Formatter {
 }
 
 /// The few ECharts calls the charts need.
-mod echarts {
+pub(super) mod echarts {
     use wasm_bindgen::prelude::*;
 
     #[wasm_bindgen]

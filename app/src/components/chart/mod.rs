@@ -8,11 +8,15 @@
 //! lines on the time axis, labelled with their text. The bucket still
 //! filling (the current minute) is drawn dashed, not as a drop (`partial`).
 
+pub mod bars;
 mod fallback;
 pub mod format;
 mod options;
 mod partial;
+mod stacked;
 
+#[cfg(feature = "hydrate")]
+mod bars_browser;
 #[cfg(feature = "hydrate")]
 mod browser;
 
@@ -21,6 +25,7 @@ use leptos::prelude::*;
 
 pub use options::{ChartColours, line_chart};
 pub use partial::complete_counts;
+pub use stacked::StackedBars;
 
 /// Height of every chart, in CSS pixels (the width follows the container);
 /// style/main.css gives `.chart-canvas` the same height (the CSP forbids inline styles).

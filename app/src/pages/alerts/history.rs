@@ -6,6 +6,8 @@ use leptos::prelude::*;
 
 use super::badges::{SeverityBadge, StateBadge, when};
 use crate::alerts::rule::{StoredEvent, format_value};
+use crate::components::logs_link::LogsLink;
+use crate::logs::search::{logs_around_href, service_term};
 use crate::metrics::pages::PerformanceQuery;
 
 /// The Performance page from an hour before to an hour after the event, for
@@ -21,6 +23,11 @@ pub fn chart_href(event: &StoredEvent) -> String {
         to: at(event.at + Duration::hours(1)),
     }
     .href()
+}
+
+/// The Logs page: the rule's service from 15 minutes before to 15 after the event.
+pub fn logs_href(event: &StoredEvent) -> String {
+    logs_around_href(&service_term(&event.service), event.at, 15)
 }
 
 /// The audit log filtered to the event's rule.
@@ -61,6 +68,7 @@ pub fn EventTable(
                         <td>{format_value(e.threshold)}</td>
                         <td class="event-links">
                             <a href=chart_href(&e)>"Chart"</a>
+                            <LogsLink href=logs_href(&e) label="Logs" />
                             {audit_links.then(|| view! { <a href=audit_href(&e)>"Audit"</a> })}
                             {crate::alerts::notify::announces(e.to).then(|| view! {
                                 <a href=format!("/alerts/rules/{}#notifications", e.rule_id)>"Notifications"</a>
@@ -110,6 +118,10 @@ mod tests {
         );
         // A metric rule has no endpoint page: the service's.
         assert!(!chart_href(&event(Aggregation::MetricMax)).contains("endpoint="));
+        assert_eq!(
+            logs_href(&event(Aggregation::P95)),
+            "/logs?q=service%3Acheckout&range=custom&from=2026-11-30T10%3A00%3A30Z&to=2026-11-30T10%3A30%3A30Z"
+        );
         assert_eq!(
             audit_href(&event(Aggregation::P95)),
             "/audit?target_type=alert_rule&target_id=7"

@@ -8,9 +8,12 @@ use leptos::prelude::*;
 use super::deployments::DeploymentList;
 use super::live::LiveToggle;
 use crate::components::chart::{ChartLine, ChartMarker, LineChart};
+use crate::components::logs_link::LogsLink;
 use crate::deployments::DeploymentMarker;
+use crate::logs::search::{LogFilter, service_term};
 use crate::metrics::LatencyPoint;
 use crate::metrics::pages::PerformanceReport;
+use crate::metrics::window::TimeRange;
 
 #[component]
 pub fn Charts(report: PerformanceReport) -> impl IntoView {
@@ -52,6 +55,21 @@ pub fn Charts(report: PerformanceReport) -> impl IntoView {
         (end - span_ms, end)
     });
     let markers = report.deployments.as_deref().map(chart_markers).unwrap_or_default();
+    // The error-rate chart's companion: the service's warnings and errors over the same window.
+    let logs = report.service.as_deref().map(|service| {
+        let filter = LogFilter {
+            q: Some(format!("{} level>=warn", service_term(service))),
+            ..LogFilter::default()
+        };
+        match report.range {
+            TimeRange::Custom => filter.zoomed_href(report.from, report.to),
+            range => LogFilter {
+                range: Some(range.as_str().to_string()),
+                ..filter
+            }
+            .href(),
+        }
+    });
     // Live minutes make sense only where a point is a minute of the whole service.
     let live_service = report
         .service
@@ -69,6 +87,7 @@ pub fn Charts(report: PerformanceReport) -> impl IntoView {
                 {view! { <LineChart id="throughput-chart" title="Throughput" unit="requests/s" lines=throughput markers=markers.clone() x_range step_ms /> }.into_any()}
                 {view! { <LineChart id="error-rate-chart" title="Error rate" unit="%" lines=error_rate markers x_range step_ms /> }.into_any()}
             </div>
+            {logs.map(|href| view! { <p class="chart-logs"><LogsLink href label="Warnings and errors of this service in the logs for this time range" /></p> }.into_any())}
             {report.deployments.zip(report.service).map(|(deployments, service)| view! { <DeploymentList deployments service /> }.into_any())}
         </section>
     }

@@ -14,11 +14,17 @@
 //! in its chart. The stream is capped (`MAXLEN ~ 10000`): live data is what
 //! may be lost; the charts' history comes from Postgres.
 //!
+//! Log lines take the same way on their own stream (`logs:live`, written
+//! by the logs store after each commit) and their own broadcast, so a burst
+//! of lines never crowds the charts' points out: `GET /api/v1/logs/tail`
+//! (`logs.rs`) sends each browser the lines its query matches.
+//!
 //! Publishing is best-effort: the batch is already committed and answered,
 //! so a failure is logged and counted, never turned into an ingest error;
 //! what could not be published is published again once Redis answers
 //! (`publish.rs`).
 
+mod logs;
 mod publish;
 mod stream;
 
@@ -30,9 +36,11 @@ use std::time::Duration;
 use bytes::Bytes;
 use tokio::sync::broadcast;
 
+use app::logs::{LIVE_STREAM, LogLine};
 use app::metrics::ssr::report_cache::ReportCache;
 use app::state::RedisHandle;
 
+pub use logs::logs_tail;
 pub use publish::{Publisher, publish_alert_counts};
 pub use stream::stream;
 
@@ -42,6 +50,8 @@ const STREAM: &str = "live";
 const MAX_LEN: u32 = 10_000;
 /// Points a browser may fall behind before its stream is ended.
 const BROADCAST_CAPACITY: usize = 1024;
+/// Log lines a tail may fall behind (every line passes every tail's filter).
+const LOG_BROADCAST_CAPACITY: usize = 8192;
 /// How long one `XREAD` blocks; the reader's connection waits a bit longer.
 const BLOCK: Duration = Duration::from_secs(5);
 /// Pause before reconnecting after a Redis error, doubling up to `RETRY_MAX`.
@@ -66,12 +76,14 @@ impl std::fmt::Display for EntryId {
 }
 
 /// What a stream entry carries.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub enum Kind {
     /// A chart's point (`LivePoint`) of this service.
     Point { service: String },
     /// The firing alerts per severity, after the evaluator changed a state.
     Alerts,
+    /// A committed log line (`app::logs::LIVE_STREAM`).
+    Log(Box<LogLine>),
 }
 
 /// One entry as it travels from the reader to the streams.
@@ -86,6 +98,14 @@ pub struct Published {
 impl Published {
     fn from_entry(id: &str, mut fields: HashMap<String, String>) -> Option<Published> {
         let id = EntryId::parse(id)?;
+        if let Some(json) = fields.remove("line") {
+            let line: LogLine = serde_json::from_str(&json).ok()?;
+            return Some(Published {
+                frame: sse_frame("line", id, &json),
+                id,
+                kind: Kind::Log(Box::new(line)),
+            });
+        }
         let (kind, json) = match fields.remove("alerts") {
             Some(json) => (Kind::Alerts, json),
             None => (
@@ -98,6 +118,7 @@ impl Published {
         let name = match kind {
             Kind::Alerts => "alerts",
             Kind::Point { .. } => "point",
+            Kind::Log(_) => "line",
         };
         Some(Published {
             frame: sse_frame(name, id, &json),
@@ -127,6 +148,8 @@ const HEARTBEAT: Duration = Duration::from_secs(15);
 #[derive(Clone)]
 pub struct Live {
     sender: broadcast::Sender<Message>,
+    /// The log lines' own broadcast (`logs.rs`).
+    logs: broadcast::Sender<Message>,
     stopped: Arc<AtomicBool>,
     recheck: Duration,
     /// Open streams per user id, so one account cannot hold every connection.
@@ -139,8 +162,10 @@ impl Live {
     /// `max_per_user`: streams one user may hold open here.
     pub fn new(recheck: Duration, max_per_user: usize) -> Live {
         let (sender, _) = broadcast::channel(BROADCAST_CAPACITY);
+        let (logs, _) = broadcast::channel(LOG_BROADCAST_CAPACITY);
         Live {
             sender,
+            logs,
             stopped: Arc::new(AtomicBool::new(false)),
             recheck,
             per_user: Arc::default(),
@@ -165,9 +190,18 @@ impl Live {
 
     /// A new stream's receiver, or `None` once the server is stopping.
     fn subscribe(&self) -> Option<broadcast::Receiver<Message>> {
+        self.subscribe_to(&self.sender)
+    }
+
+    /// A new log tail's receiver, or `None` once the server is stopping.
+    fn subscribe_logs(&self) -> Option<broadcast::Receiver<Message>> {
+        self.subscribe_to(&self.logs)
+    }
+
+    fn subscribe_to(&self, sender: &broadcast::Sender<Message>) -> Option<broadcast::Receiver<Message>> {
         // Subscribed before the flag is read: a stream that subscribes while
         // `stop` runs either sees the flag or receives `Stop`.
-        let receiver = self.sender.subscribe();
+        let receiver = sender.subscribe();
         (!self.stopped.load(Ordering::SeqCst)).then_some(receiver)
     }
 
@@ -175,6 +209,7 @@ impl Live {
     pub fn stop(&self) {
         self.stopped.store(true, Ordering::SeqCst);
         let _ = self.sender.send(Message::Stop);
+        let _ = self.logs.send(Message::Stop);
     }
 }
 
@@ -196,11 +231,16 @@ impl Drop for UserStream {
     }
 }
 
-/// Entries after `after` (exclusive), oldest first, at most `count`.
-async fn entries_after(redis: &RedisHandle, after: EntryId, count: usize) -> redis::RedisResult<Vec<Published>> {
+/// Entries of `stream` after `after` (exclusive), oldest first, at most `count`.
+async fn entries_after(
+    redis: &RedisHandle,
+    stream: &str,
+    after: EntryId,
+    count: usize,
+) -> redis::RedisResult<Vec<Published>> {
     let mut conn = redis.connection().await?;
     let entries: Vec<(String, HashMap<String, String>)> = redis::cmd("XRANGE")
-        .arg(redis.key(STREAM))
+        .arg(redis.key(stream))
         .arg(format!("({after}"))
         .arg("+")
         .arg("COUNT")
@@ -236,12 +276,15 @@ impl Drop for LiveReader {
     }
 }
 
-/// Starts this instance's one reader of the stream (it also tells `reports`
-/// which services got new data) and the heartbeat of its streams.
+/// Starts this instance's one reader of each stream (the points' reader
+/// also tells `reports` which services got new data) and the heartbeat of
+/// its streams.
 pub fn spawn_reader(redis: RedisHandle, live: Live, reports: ReportCache) -> LiveReader {
     LiveReader(vec![
         tokio::spawn(heartbeats(live.sender.clone())),
-        tokio::spawn(read(redis, live, reports)),
+        tokio::spawn(heartbeats(live.logs.clone())),
+        tokio::spawn(read(redis.clone(), live.sender.clone(), STREAM, Some(reports))),
+        tokio::spawn(read(redis, live.logs.clone(), LIVE_STREAM, None)),
     ])
 }
 
@@ -259,8 +302,13 @@ type XReadReply = Option<Vec<(String, Vec<(String, HashMap<String, String>)>)>>;
 /// Follows the stream from its end at start-up, forever; after a Redis error
 /// it reconnects and continues after the last entry it saw, so an outage
 /// delays points rather than losing them (as far as the cap allows).
-async fn read(redis: RedisHandle, live: Live, reports: ReportCache) {
-    let key = redis.key(STREAM);
+async fn read(
+    redis: RedisHandle,
+    sender: broadcast::Sender<Message>,
+    stream: &'static str,
+    reports: Option<ReportCache>,
+) {
+    let key = redis.key(stream);
     let mut last: Option<String> = None;
     let mut pause = RETRY;
     loop {
@@ -299,11 +347,11 @@ async fn read(redis: RedisHandle, live: Live, reports: ReportCache) {
                     pause = RETRY;
                     for (id, fields) in streams.into_iter().flatten().flat_map(|(_, entries)| entries) {
                         if let Some(published) = Published::from_entry(&id, fields) {
-                            if let Kind::Point { service } = &published.kind {
+                            if let (Kind::Point { service }, Some(reports)) = (&published.kind, &reports) {
                                 reports.touched(service);
                             }
                             // No receivers (no browser watching) is not an error.
-                            let _ = live.sender.send(Message::Entry(Arc::new(published)));
+                            let _ = sender.send(Message::Entry(Arc::new(published)));
                         }
                         last = Some(id);
                     }
@@ -336,30 +384,4 @@ async fn latest_id(conn: &mut redis::aio::MultiplexedConnection, key: &str) -> r
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn entry_ids_parse_and_order_like_redis() {
-        let a = EntryId::parse("1700000000000-2");
-        let b = EntryId::parse("1700000000001-0");
-        assert!(a.is_some() && a < b);
-        assert_eq!(a.map(|id| id.to_string()), Some("1700000000000-2".to_string()));
-        assert_eq!(EntryId::parse("nonsense"), None);
-        assert_eq!(EntryId::parse("12-x"), None);
-    }
-
-    #[test]
-    fn events_are_framed_once_as_server_sent_events() {
-        let id = EntryId(1_700_000_000_000, 3);
-        assert_eq!(
-            sse_frame("point", id, r#"{"t":1}"#),
-            Bytes::from("event: point\nid: 1700000000000-3\ndata: {\"t\":1}\n\n")
-        );
-        // A line break in the data cannot end the event early.
-        assert_eq!(
-            sse_frame("alerts", id, "a\nb"),
-            Bytes::from("event: alerts\nid: 1700000000000-3\ndata: a\ndata: b\n\n")
-        );
-    }
-}
+mod tests;

@@ -44,6 +44,7 @@ use app::auth::CurrentUser;
 use app::auth::permissions::{Permission, allows};
 use app::auth::ssr::session_store::RedisSessionStore;
 use app::auth::ssr::sign_in::user_of_session;
+use app::logs::query::Query as LogQuery;
 use app::state::AppState;
 
 use super::{EntryId, Kind, Live, Message, Published, entries_after};
@@ -73,6 +74,58 @@ pub async fn stream(
     let Some(Extension(user)) = user else {
         return StatusCode::UNAUTHORIZED.into_response();
     };
+    let filter = Filter {
+        last_sent: None,
+        service: query.service.filter(|s| !s.is_empty()),
+        points: query.alerts.as_deref() != Some("only"),
+        reads_alerts: allows(user.role, Permission::ReadAlerts),
+        logs: None,
+    };
+    let receiver = live.subscribe();
+    open(Opening {
+        state,
+        live: &live,
+        user: &user,
+        session: &session,
+        headers: &headers,
+        receiver,
+        stream: super::STREAM,
+        filter,
+        permission: Permission::ViewDashboards,
+    })
+    .await
+}
+
+/// What one stream is opened with (the points' or the log lines').
+pub(super) struct Opening<'a> {
+    pub state: AppState,
+    pub live: &'a Live,
+    pub user: &'a CurrentUser,
+    pub session: &'a Session,
+    pub headers: &'a HeaderMap,
+    /// Taken before the catch-up read, so nothing falls between the two.
+    pub receiver: Option<tokio::sync::broadcast::Receiver<Message>>,
+    /// The Redis stream a `Last-Event-ID` resumes from.
+    pub stream: &'static str,
+    pub filter: Filter,
+    /// What the viewer's session must still allow, re-checked while open.
+    pub permission: Permission,
+}
+
+/// Admits the stream (per-user cap), replays what came after `Last-Event-ID`,
+/// and answers with the event stream.
+pub(super) async fn open(opening: Opening<'_>) -> Response {
+    let Opening {
+        state,
+        live,
+        user,
+        session,
+        headers,
+        receiver,
+        stream,
+        mut filter,
+        permission,
+    } = opening;
     let Some(place) = live.admit(user.id) else {
         let mut refused = (
             StatusCode::TOO_MANY_REQUESTS,
@@ -84,8 +137,7 @@ pub async fn stream(
             .insert(header::RETRY_AFTER, HeaderValue::from_static("30"));
         return refused;
     };
-    // Subscribed before the catch-up read, so nothing falls between the two.
-    let Some(receiver) = live.subscribe() else {
+    let Some(receiver) = receiver else {
         return StatusCode::SERVICE_UNAVAILABLE.into_response();
     };
     let mut backlog = VecDeque::new();
@@ -94,24 +146,21 @@ pub async fn stream(
         .and_then(|v| v.to_str().ok())
         .and_then(EntryId::parse);
     if let Some(after) = resume_after {
-        match entries_after(&state.redis, after, CATCH_UP_MAX).await {
+        match entries_after(&state.redis, stream, after, CATCH_UP_MAX).await {
             Ok(missed) => backlog.extend(missed.into_iter().map(|entry| Message::Entry(Arc::new(entry)))),
-            Err(error) => tracing::warn!(%error, "live stream cannot catch up from Redis; following live points only"),
+            Err(error) => tracing::warn!(%error, "live stream cannot catch up from Redis; following live entries only"),
         }
     }
+    filter.last_sent = resume_after;
     let events = Events {
         backlog,
         receiver: BroadcastStream::new(receiver),
-        filter: Filter {
-            last_sent: resume_after,
-            service: query.service.filter(|s| !s.is_empty()),
-            points: query.alerts.as_deref() != Some("only"),
-            reads_alerts: allows(user.role, Permission::ReadAlerts),
-        },
+        filter,
         recheck: tokio::time::interval_at(tokio::time::Instant::now() + live.recheck, live.recheck),
         checking: None,
         state,
         session_id: session.id(),
+        permission,
         _open: OpenStream::new(),
         _place: place,
     };
@@ -141,13 +190,15 @@ impl Drop for OpenStream {
 }
 
 /// What one stream wants, and where it is.
-struct Filter {
-    last_sent: Option<EntryId>,
-    service: Option<String>,
+pub(super) struct Filter {
+    pub last_sent: Option<EntryId>,
+    pub service: Option<String>,
     /// Whether chart points are wanted (not by the header badge).
-    points: bool,
+    pub points: bool,
     /// Whether alert counts may be sent.
-    reads_alerts: bool,
+    pub reads_alerts: bool,
+    /// A log tail: the lines this query matches (and nothing else).
+    pub logs: Option<LogQuery>,
 }
 
 /// What a stream does with one message.
@@ -180,9 +231,13 @@ impl Filter {
     }
 
     fn wants(&self, entry: &Published) -> bool {
-        match &entry.kind {
-            Kind::Alerts => self.reads_alerts,
-            Kind::Point { service } => self.points && self.service.as_deref().is_none_or(|wanted| wanted == service),
+        match (&entry.kind, &self.logs) {
+            (Kind::Log(line), Some(query)) => query.matches(line),
+            (_, Some(_)) | (Kind::Log(_), None) => false,
+            (Kind::Alerts, None) => self.reads_alerts,
+            (Kind::Point { service }, None) => {
+                self.points && self.service.as_deref().is_none_or(|wanted| wanted == service)
+            }
         }
     }
 }
@@ -200,6 +255,7 @@ struct Events {
     checking: Option<BoxFuture<'static, bool>>,
     state: AppState,
     session_id: Option<Id>,
+    permission: Permission,
     _open: OpenStream,
     _place: super::UserStream,
 }
@@ -212,7 +268,7 @@ impl Events {
         }
         let checking = self
             .checking
-            .get_or_insert_with(|| still_allowed(self.state.clone(), self.session_id).boxed());
+            .get_or_insert_with(|| still_allowed(self.state.clone(), self.session_id, self.permission).boxed());
         let allowed = std::task::ready!(checking.poll_unpin(cx));
         self.checking = None;
         Poll::Ready(allowed)
@@ -253,11 +309,11 @@ impl Stream for Events {
 }
 
 /// Whether the session still belongs to an enabled user who may watch.
-async fn still_allowed(state: AppState, session_id: Option<Id>) -> bool {
+async fn still_allowed(state: AppState, session_id: Option<Id>, permission: Permission) -> bool {
     let Some(id) = session_id else { return false };
     let session = Session::new(Some(id), Arc::new(RedisSessionStore::new(state.redis.clone())), None);
     match user_of_session(&state, &session).await {
-        Ok(Some(user)) => allows(user.role, Permission::ViewDashboards),
+        Ok(Some(user)) => allows(user.role, permission),
         Ok(None) => false,
         // Fail closed, as the gate does: the browser reconnects through the gate.
         Err(error) => {
@@ -268,62 +324,4 @@ async fn still_allowed(state: AppState, session_id: Option<Id>) -> bool {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::http::live::sse_frame;
-
-    fn point(id: u64, service: &str) -> Message {
-        let id = EntryId(1_700_000_000_000, id);
-        Message::Entry(Arc::new(Published {
-            id,
-            kind: Kind::Point {
-                service: service.to_string(),
-            },
-            frame: sse_frame("point", id, "{}"),
-        }))
-    }
-
-    fn alerts(id: u64) -> Message {
-        let id = EntryId(1_700_000_000_000, id);
-        Message::Entry(Arc::new(Published {
-            id,
-            kind: Kind::Alerts,
-            frame: sse_frame("alerts", id, "[]"),
-        }))
-    }
-
-    fn filter(service: Option<&str>, points: bool, reads_alerts: bool) -> Filter {
-        Filter {
-            last_sent: None,
-            service: service.map(str::to_string),
-            points,
-            reads_alerts,
-        }
-    }
-
-    fn sent(step: Step) -> bool {
-        matches!(step, Step::Send(_))
-    }
-
-    #[test]
-    fn a_stream_sends_its_service_once_each_and_every_heartbeat() {
-        let mut chart = filter(Some("checkout"), true, false);
-        assert!(sent(chart.step(&point(1, "checkout"))));
-        assert_eq!(chart.step(&point(2, "search")), Step::Skip);
-        // Replayed and then received live: sent once.
-        assert_eq!(chart.step(&point(1, "checkout")), Step::Skip);
-        assert_eq!(
-            chart.step(&Message::Heartbeat),
-            Step::Send(Bytes::from_static(HEARTBEAT_FRAME))
-        );
-        assert_eq!(chart.step(&alerts(3)), Step::Skip, "a viewer does not read alerts");
-        assert_eq!(chart.step(&Message::Stop), Step::End);
-    }
-
-    #[test]
-    fn the_badge_gets_alert_counts_and_no_points() {
-        let mut badge = filter(None, false, true);
-        assert_eq!(badge.step(&point(1, "checkout")), Step::Skip);
-        assert!(sent(badge.step(&alerts(2))));
-    }
-}
+mod tests;

@@ -1,0 +1,95 @@
+use super::*;
+use crate::http::live::sse_frame;
+
+fn point(id: u64, service: &str) -> Message {
+    let id = EntryId(1_700_000_000_000, id);
+    Message::Entry(Arc::new(Published {
+        id,
+        kind: Kind::Point {
+            service: service.to_string(),
+        },
+        frame: sse_frame("point", id, "{}"),
+    }))
+}
+
+fn alerts(id: u64) -> Message {
+    let id = EntryId(1_700_000_000_000, id);
+    Message::Entry(Arc::new(Published {
+        id,
+        kind: Kind::Alerts,
+        frame: sse_frame("alerts", id, "[]"),
+    }))
+}
+
+fn filter(service: Option<&str>, points: bool, reads_alerts: bool) -> Filter {
+    Filter {
+        last_sent: None,
+        service: service.map(str::to_string),
+        points,
+        reads_alerts,
+        logs: None,
+    }
+}
+
+fn sent(step: Step) -> bool {
+    matches!(step, Step::Send(_))
+}
+
+#[test]
+fn a_stream_sends_its_service_once_each_and_every_heartbeat() {
+    let mut chart = filter(Some("checkout"), true, false);
+    assert!(sent(chart.step(&point(1, "checkout"))));
+    assert_eq!(chart.step(&point(2, "search")), Step::Skip);
+    // Replayed and then received live: sent once.
+    assert_eq!(chart.step(&point(1, "checkout")), Step::Skip);
+    assert_eq!(
+        chart.step(&Message::Heartbeat),
+        Step::Send(Bytes::from_static(HEARTBEAT_FRAME))
+    );
+    assert_eq!(chart.step(&alerts(3)), Step::Skip, "a viewer does not read alerts");
+    assert_eq!(chart.step(&Message::Stop), Step::End);
+}
+
+#[test]
+fn the_badge_gets_alert_counts_and_no_points() {
+    let mut badge = filter(None, false, true);
+    assert_eq!(badge.step(&point(1, "checkout")), Step::Skip);
+    assert!(sent(badge.step(&alerts(2))));
+}
+
+fn log(id: u64, service: &str, severity: i16) -> Message {
+    let id = EntryId(1_700_000_000_000, id);
+    let line = app::logs::LogLine {
+        id: 1,
+        ts: chrono::DateTime::UNIX_EPOCH,
+        service: service.to_string(),
+        host: String::new(),
+        severity,
+        severity_text: String::new(),
+        body: "card declined".into(),
+        attributes: serde_json::json!({}),
+        trace_id: None,
+        span_id: None,
+    };
+    Message::Entry(Arc::new(Published {
+        id,
+        kind: Kind::Log(Box::new(line)),
+        frame: sse_frame("line", id, "{}"),
+    }))
+}
+
+#[test]
+fn a_tail_gets_only_the_lines_its_query_matches() {
+    let query = LogQuery::parse("service:checkout level>=error declined").expect("parses");
+    let mut tail = Filter {
+        logs: Some(query),
+        ..filter(None, false, false)
+    };
+    assert!(sent(tail.step(&log(1, "checkout", 17))));
+    assert_eq!(tail.step(&log(2, "checkout", 9)), Step::Skip, "too quiet");
+    assert_eq!(tail.step(&log(3, "search", 17)), Step::Skip, "another service");
+    assert_eq!(tail.step(&point(4, "checkout")), Step::Skip, "no chart points");
+    assert_eq!(tail.step(&alerts(5)), Step::Skip, "no alert counts");
+    let mut chart = filter(None, true, true);
+    assert_eq!(chart.step(&log(6, "checkout", 17)), Step::Skip, "charts get no lines");
+}
