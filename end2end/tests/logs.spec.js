@@ -124,3 +124,18 @@ test('the live tail shows a line added during the test, and pause keeps what arr
   await expect(live).toHaveCount(2);
   await expect(live.first()).toContainText(`held ${tag} failure`);
 });
+
+test('a histogram bar zooms into its bucket', async ({ page, jsEnabled }) => {
+  test.skip(jsEnabled, 'with JavaScript the bars are drawn on a canvas (a click follows the same link)');
+  const tag = unique();
+  seed(tag, newTrace());
+  await signIn(page, 'support');
+  await page.goto(`/logs?q=${tag}&range=1h`);
+  await expect(page.locator('.log-body')).toHaveCount(6);
+  // The newest bucket with a match: "cart … closed", a minute ago.
+  await page.locator('.bars-svg a').last().click();
+  await expect(page).toHaveURL(/range=custom&from=.*&to=/);
+  await expect(page.getByLabel('Time range')).toHaveValue('custom');
+  await expect(page.locator('.log-body')).toHaveCount(1);
+  await expect(page.locator('.log-body').first()).toContainText(`cart ${tag} closed`);
+});

@@ -51,7 +51,7 @@ pub fn draw(id: &'static str, bars: Bars) {
                                 navigate(link, NavigateOptions::default());
                             }
                         });
-                        on(&instance, "click", click.as_ref());
+                        instance.on("click", click.as_ref());
                         *drawn = Some((instance, formatter(), click));
                     }
                     Err(error) => leptos::logging::warn!("chart {id} not drawn: {error:?}"),

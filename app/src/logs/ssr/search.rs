@@ -146,9 +146,9 @@ mod tests {
         assert!(!sql.contains("50"), "{sql}");
         assert_eq!(
             sql,
-            "SELECT 1 FROM log_lines WHERE TRUE AND (body ILIKE $1) AND NOT coalesce(body ILIKE $2, false) \
-             AND (service = $3) AND NOT coalesce(attributes ->> $4 = $5, false) AND (severity = ANY($6)) \
-             AND NOT coalesce(trace_id = $7, false)"
+            "SELECT 1 FROM log_lines WHERE TRUE AND (body ILIKE $1) AND (body ILIKE $2) AND (body ILIKE $3) \
+             AND NOT coalesce(body ILIKE $4, false) AND (service = $5) AND NOT coalesce(attributes ->> $6 = $7, false) \
+             AND (severity = ANY($8)) AND NOT coalesce(trace_id = $9, false)"
         );
     }
 

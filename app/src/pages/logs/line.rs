@@ -82,7 +82,13 @@ pub fn LineItem(line: LogLine, highlights: Vec<String>, is_marked: bool) -> impl
 #[component]
 fn Attributes(line: LogLine) -> impl IntoView {
     let mut rows: Vec<(String, String)> = vec![
-        ("severity".into(), format!("{} ({})", line.severity, line.severity_text)),
+        (
+            "severity".into(),
+            match line.severity_text.as_str() {
+                "" => line.severity.to_string(),
+                text => format!("{} ({text})", line.severity),
+            },
+        ),
         ("id".into(), line.id.to_string()),
     ];
     if let Some(trace) = &line.trace_id {
