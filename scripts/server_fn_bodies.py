@@ -113,13 +113,12 @@ def main(roots):
                 with open(path, encoding="utf-8") as source:
                     count += sum(1 for line in source if ATTRIBUTE.match(line.strip()))
                 problems += check(path, os.path.relpath(path, top))
-    for problem in sorted(problems):
-        print(problem)
-    if problems:
-        print(f"{len(problems)} problem(s) in {count} server functions")
-        return 1
-    print(f"{count} server functions: each at most {LIMIT} lines, each starting with `acting(` or documented as public")
-    return 0
+    print("\n".join(sorted(problems) + [
+        f"{len(problems)} problem(s) in {count} server functions"
+        if problems
+        else f"{count} server functions: each at most {LIMIT} lines, each starting with `acting(` or documented as public"
+    ]))
+    return 1 if problems else 0
 
 
 if __name__ == "__main__":

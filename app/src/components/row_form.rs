@@ -45,6 +45,16 @@ where
     })
 }
 
+/// Whether `action` is running for the row whose input `is_for` picks (the
+/// row form's busy state): `pending_for(action, move |input| input.user_id == id)`.
+pub fn pending_for<S>(action: ServerAction<S>, is_for: impl Fn(&S) -> bool + Send + Sync + 'static) -> Signal<bool>
+where
+    S: ServerFn<Error = AppError> + Clone + Send + Sync + 'static,
+    S::Output: Send + Sync + 'static,
+{
+    Signal::derive(move || action.input().with(|input| input.as_ref().is_some_and(&is_for)))
+}
+
 /// What row `id`'s form typed, when a plain form post from it was refused.
 pub fn typed_in_row(path: &str, id_field: &str, id: i64) -> Typed {
     let typed = Typed::for_action(path);

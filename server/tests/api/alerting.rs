@@ -174,7 +174,7 @@ async fn status(pool: &PgPool, id: i64) -> Option<app::alerts::rule::RuleStatus>
 
 /// Holders of the evaluator's advisory lock in this test's database (other
 /// tests' instances hold it in theirs), by backend pid.
-async fn lock_holders(pool: &PgPool) -> Vec<i32> {
+pub(crate) async fn lock_holders(pool: &PgPool) -> Vec<i32> {
     sqlx::query_scalar(
         "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted \
          AND database = (SELECT oid FROM pg_database WHERE datname = current_database()) \

@@ -46,6 +46,11 @@ async fn ingest_status(app: &TestApp, key: &str) -> u16 {
         .as_u16()
 }
 
+/// Sets key `id`'s expiry date (empty: never) as `admin`.
+async fn set_expiry(admin: &Browser, id: &str, on: &str) -> (u16, Value) {
+    call(admin, "/api/api-keys/set-expiry", &[("key_id", id), ("expires_on", on)]).await
+}
+
 #[tokio::test]
 async fn an_admin_creates_a_key_shown_once_and_stored_only_as_a_hash() {
     let app = TestApp::spawn().await;
@@ -112,31 +117,16 @@ async fn revoking_and_expiring_are_audited_and_take_effect_at_once() {
         401
     );
     assert_eq!(app.audit_entries("api_key.revoke").await.len(), 1);
-    let (status, _) = call(
-        &admin,
-        "/api/api-keys/set-expiry",
-        &[("key_id", &first_id), ("expires_on", "2030-01-01")],
-    )
-    .await;
+    let (status, _) = set_expiry(&admin, &first_id, "2030-01-01").await;
     assert_eq!(status, 409, "a revoked key stays revoked");
 
-    let (status, body) = call(
-        &admin,
-        "/api/api-keys/set-expiry",
-        &[("key_id", &second_id), ("expires_on", "2020-01-01")],
-    )
-    .await;
+    let (status, body) = set_expiry(&admin, &second_id, "2020-01-01").await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(
         ingest_status(&app, second["secret"].as_str().unwrap_or_default()).await,
         401
     );
-    let (status, _) = call(
-        &admin,
-        "/api/api-keys/set-expiry",
-        &[("key_id", &second_id), ("expires_on", "")],
-    )
-    .await;
+    let (status, _) = set_expiry(&admin, &second_id, "").await;
     assert_eq!(status, 200);
     assert_eq!(
         ingest_status(&app, second["secret"].as_str().unwrap_or_default()).await,
@@ -145,12 +135,7 @@ async fn revoking_and_expiring_are_audited_and_take_effect_at_once() {
     );
     assert_eq!(app.audit_entries("api_key.set_expiry").await.len(), 2);
 
-    let (status, body) = call(
-        &admin,
-        "/api/api-keys/set-expiry",
-        &[("key_id", &second_id), ("expires_on", "soon")],
-    )
-    .await;
+    let (status, body) = set_expiry(&admin, &second_id, "soon").await;
     assert_eq!(
         (status, body["Validation"]["field"].as_str()),
         (422, Some("expires_on"))

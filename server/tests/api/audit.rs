@@ -643,14 +643,7 @@ async fn the_csv_route_streams_for_exporters_only() {
     let (support, _) = app.signed_in(Role::Support).await;
     let response = support.get("/api/v1/audit/export.csv?action=user.update&q=").await;
     assert_eq!(response.status().as_u16(), 200);
-    let header = |name: &str| {
-        response
-            .headers()
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default()
-            .to_string()
-    };
+    let header = |name: &str| crate::helpers::header(&response, name).unwrap_or_default().to_string();
     assert_eq!(header("content-type"), "text/csv; charset=utf-8");
     assert!(header("content-disposition").starts_with("attachment; filename=\"opsdeck-audit-"));
     let body = response.text().await.expect("body");

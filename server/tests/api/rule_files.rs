@@ -58,14 +58,7 @@ async fn the_export_is_yaml_that_previews_as_unchanged() {
     let (operator, _) = app.signed_in(Role::Operator).await;
     let response = operator.get("/api/v1/alerts/rules.yaml").await;
     assert_eq!(response.status().as_u16(), 200);
-    let header = |name: &str| {
-        response
-            .headers()
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default()
-            .to_string()
-    };
+    let header = |name: &str| crate::helpers::header(&response, name).unwrap_or_default().to_string();
     assert!(header("content-type").starts_with("application/yaml"));
     assert_eq!(
         header("content-disposition"),

@@ -73,6 +73,19 @@ async fn event_silences(pool: &PgPool, rule_id: i64) -> Vec<(String, Option<i64>
         .expect("events")
 }
 
+/// Posts the Silences page's form without JavaScript (rule "Typed rule",
+/// comment "Typed comment", `duration`); answers where it was redirected to.
+async fn create_without_js(browser: &Browser, duration: &str) -> String {
+    let form = [
+        ("silence[rule_name]", "Typed rule"),
+        ("silence[duration]", duration),
+        ("silence[comment]", "Typed comment"),
+    ];
+    browser
+        .post_without_js("/api/alerts/silence-create", "/alerts/silences", &form)
+        .await
+}
+
 #[tokio::test]
 async fn a_silence_created_on_the_page_silences_its_rule_and_is_shown() {
     let app = TestApp::spawn().await;
@@ -280,17 +293,7 @@ async fn a_bad_field_is_named_and_without_javascript_the_typed_form_comes_back()
     assert_eq!(body["Validation"]["field"], "duration", "{body}");
 
     // A plain form post (no JavaScript) lands back on the form with every field.
-    let location = operator
-        .post_without_js(
-            "/api/alerts/silence-create",
-            "/alerts/silences",
-            &[
-                ("silence[rule_name]", "Typed rule"),
-                ("silence[duration]", "soon"),
-                ("silence[comment]", "Typed comment"),
-            ],
-        )
-        .await;
+    let location = create_without_js(&operator, "soon").await;
     assert!(location.starts_with("/alerts/silences?"), "{location}");
     assert!(location.contains("error_field=duration"), "{location}");
     let page = operator.get(&location).await.text().await.expect("page");
@@ -306,17 +309,7 @@ async fn a_bad_field_is_named_and_without_javascript_the_typed_form_comes_back()
     assert_eq!(count, 0);
 
     // A good plain post goes to the page, which lists it.
-    let location = operator
-        .post_without_js(
-            "/api/alerts/silence-create",
-            "/alerts/silences",
-            &[
-                ("silence[rule_name]", "Typed rule"),
-                ("silence[duration]", "30m"),
-                ("silence[comment]", "Typed comment"),
-            ],
-        )
-        .await;
+    let location = create_without_js(&operator, "30m").await;
     assert!(location.starts_with("/alerts/silences?created="), "{location}");
     let page = operator.get(&location).await.text().await.expect("page");
     assert!(page.contains("Silence created."), "{page}");

@@ -54,6 +54,13 @@ async fn audit_changes(app: &TestApp, action: &str) -> Vec<(Option<Value>, Optio
 }
 
 /// A user of `role` signed in in their own browser.
+/// A new app and a browser signed in to it as an admin.
+async fn app_with_admin() -> (TestApp, Browser) {
+    let app = TestApp::spawn().await;
+    let (admin, _) = app.signed_in(Role::Admin).await;
+    (app, admin)
+}
+
 async fn signed_in_target(app: &TestApp, role: Role) -> (Browser, TestUser) {
     let (browser, user) = app.signed_in(role).await;
     assert!(browser.whoami().await.is_some());
@@ -108,8 +115,7 @@ async fn an_admin_creates_a_user_who_can_then_sign_in() {
 
 #[tokio::test]
 async fn a_duplicate_email_is_a_conflict_with_a_clear_message() {
-    let app = TestApp::spawn().await;
-    let (admin, _) = app.signed_in(Role::Admin).await;
+    let (app, admin) = app_with_admin().await;
     let existing = app.create_user(Role::Viewer).await;
     let upper = existing.email.to_uppercase();
     let form = [
@@ -129,8 +135,7 @@ async fn a_duplicate_email_is_a_conflict_with_a_clear_message() {
 
 #[tokio::test]
 async fn invalid_input_is_refused_naming_the_field() {
-    let app = TestApp::spawn().await;
-    let (admin, _) = app.signed_in(Role::Admin).await;
+    let (app, admin) = app_with_admin().await;
     let cases = [
         ("not-an-email", "viewer", NEW_PASSWORD, "email"),
         ("ok@example.com", "viewer", "short", "password"),
@@ -156,8 +161,7 @@ async fn invalid_input_is_refused_naming_the_field() {
 
 #[tokio::test]
 async fn changing_a_role_ends_that_users_sessions_and_is_audited() {
-    let app = TestApp::spawn().await;
-    let (admin, _) = app.signed_in(Role::Admin).await;
+    let (app, admin) = app_with_admin().await;
     let (target_browser, target) = signed_in_target(&app, Role::Viewer).await;
     let (status, body) = set_role(&admin, &target, "operator").await;
     assert_eq!(status, 200, "{body}");
@@ -187,8 +191,7 @@ async fn changing_a_role_ends_that_users_sessions_and_is_audited() {
 
 #[tokio::test]
 async fn disabling_ends_sessions_and_blocks_sign_in_until_enabled() {
-    let app = TestApp::spawn().await;
-    let (admin, _) = app.signed_in(Role::Admin).await;
+    let (app, admin) = app_with_admin().await;
     let (target_browser, target) = signed_in_target(&app, Role::Support).await;
     assert_eq!(set_disabled(&admin, &target, true).await.0, 200);
     assert!(target_browser.whoami().await.is_none());
@@ -223,8 +226,7 @@ async fn disabling_ends_sessions_and_blocks_sign_in_until_enabled() {
 
 #[tokio::test]
 async fn resetting_a_password_ends_sessions_and_replaces_the_old_one() {
-    let app = TestApp::spawn().await;
-    let (admin, _) = app.signed_in(Role::Admin).await;
+    let (app, admin) = app_with_admin().await;
     let (target_browser, target) = signed_in_target(&app, Role::Manager).await;
     let id = target.id.to_string();
     let (status, body) = call(
@@ -361,8 +363,7 @@ async fn non_admins_are_refused_and_each_refusal_is_audited_once() {
 
 #[tokio::test]
 async fn an_admin_sees_a_users_sessions_and_ends_one() {
-    let app = TestApp::spawn().await;
-    let (admin, _) = app.signed_in(Role::Admin).await;
+    let (app, admin) = app_with_admin().await;
     let (laptop, target) = signed_in_target(&app, Role::Viewer).await;
     let phone = app.browser();
     assert_eq!(
@@ -434,8 +435,7 @@ async fn admin_id(admin: &Browser) -> i64 {
 
 #[tokio::test]
 async fn the_list_searches_email_and_name_literally() {
-    let app = TestApp::spawn().await;
-    let (admin, _) = app.signed_in(Role::Admin).await;
+    let (app, admin) = app_with_admin().await;
     for (email, name) in [
         ("zed@example.com", "Zed Shaw"),
         ("ada@example.com", "Ada 100% Lovelace"),
@@ -484,8 +484,7 @@ async fn the_list_searches_email_and_name_literally() {
 
 #[tokio::test]
 async fn a_change_whose_audit_entry_cannot_be_written_is_rolled_back() {
-    let app = TestApp::spawn().await;
-    let (admin, _) = app.signed_in(Role::Admin).await;
+    let (app, admin) = app_with_admin().await;
     let (target_browser, target) = signed_in_target(&app, Role::Viewer).await;
     sqlx::query("ALTER TABLE audit_log ADD CONSTRAINT test_refuse_all CHECK (false) NOT VALID")
         .execute(&app.db)
@@ -569,8 +568,7 @@ async fn the_users_page_renders_on_the_server_with_search_sessions_and_forms() {
 
 #[tokio::test]
 async fn without_javascript_errors_come_back_to_the_form_and_changes_apply() {
-    let app = TestApp::spawn().await;
-    let (admin, _) = app.signed_in(Role::Admin).await;
+    let (app, admin) = app_with_admin().await;
     let form = [
         ("email", "not-an-email"),
         ("display_name", ""),
@@ -606,8 +604,7 @@ async fn without_javascript_errors_come_back_to_the_form_and_changes_apply() {
 
 #[tokio::test]
 async fn without_javascript_a_reset_needs_a_typed_password() {
-    let app = TestApp::spawn().await;
-    let (admin, _) = app.signed_in(Role::Admin).await;
+    let (app, admin) = app_with_admin().await;
     let target = app.create_user(Role::Viewer).await;
     let back = from_users_page(
         &admin,

@@ -6,6 +6,7 @@ use leptos::prelude::*;
 use super::{use_actions, when};
 use crate::api_keys::{ApiKeySummary, KeyStatus};
 use crate::components::field::Field;
+use crate::components::row_form::pending_for;
 use crate::components::table_head::TableHead;
 
 #[component]
@@ -74,11 +75,7 @@ fn ExpiryForm(key: ApiKeySummary) -> impl IntoView {
     };
     let action = actions.set_expiry;
     let id = key.id;
-    let pending = move || {
-        action
-            .input()
-            .with(|input| input.as_ref().is_some_and(|input| input.key_id == id))
-    };
+    let pending = pending_for(action, move |input| input.key_id == id);
     let field_id = format!("expiry-{id}");
     let current = key
         .expires_at
@@ -92,7 +89,7 @@ fn ExpiryForm(key: ApiKeySummary) -> impl IntoView {
                     <input type="hidden" name="key_id" value=id />
                     <Field id=field_id label=format!("Expiry date of {}", key.name) name="expires_on" kind="date" value=current
                         hint="Expires at 00:00 UTC that day; a past date expires it now. Empty: never." />
-                    <button type="submit" disabled=pending>{move || if pending() { "Saving…" } else { "Set expiry" }}</button>
+                    <button type="submit" disabled=pending>{move || if pending.get() { "Saving…" } else { "Set expiry" }}</button>
                 </ActionForm>
             </div>
         </details>
@@ -108,11 +105,7 @@ fn RevokeForm(key: ApiKeySummary) -> impl IntoView {
     };
     let action = actions.revoke;
     let id = key.id;
-    let pending = move || {
-        action
-            .input()
-            .with(|input| input.as_ref().is_some_and(|input| input.key_id == id))
-    };
+    let pending = pending_for(action, move |input| input.key_id == id);
     view! {
         <details class="confirm">
             <summary>"Revoke"</summary>

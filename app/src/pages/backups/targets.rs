@@ -10,6 +10,7 @@ use leptos::prelude::*;
 use super::target_form::TargetForm;
 use super::use_actions;
 use crate::backups::BackupTarget;
+use crate::components::row_form::pending_for;
 use crate::components::short_time::ShortTime;
 use crate::components::table_head::TableHead;
 
@@ -96,16 +97,12 @@ fn RunNow(target: BackupTarget) -> impl IntoView {
     };
     let action = actions.run;
     let id = target.id;
-    let pending = move || {
-        action
-            .input()
-            .with(|input| input.as_ref().is_some_and(|input| input.target_id == id))
-    };
+    let pending = pending_for(action, move |input| input.target_id == id);
     view! {
         <ActionForm action attr:class="inline-form">
             <input type="hidden" name="target_id" value=id />
             <button type="submit" class="primary" disabled=pending aria-label=format!("Run backup now: {}", target.name)>
-                {move || if pending() { "Starting…" } else { "Run backup now" }}
+                {move || if pending.get() { "Starting…" } else { "Run backup now" }}
             </button>
         </ActionForm>
     }

@@ -15,7 +15,7 @@ use super::use_actions;
 use crate::auth::permissions::Role;
 use crate::components::field::Field;
 use crate::components::form::FieldError;
-use crate::components::row_form::{focus_on_error, refusal_of, row_error_id, typed_in_row};
+use crate::components::row_form::{focus_on_error, pending_for, refusal_of, row_error_id, typed_in_row};
 use crate::error::AppError;
 use crate::users::{SetUserRole, UserSummary};
 
@@ -52,11 +52,7 @@ pub fn RoleForm(user: UserSummary) -> impl IntoView {
     };
     let action = actions.set_role;
     let id = user.id;
-    let pending = move || {
-        action
-            .input()
-            .with(|input| input.as_ref().is_some_and(|input| input.user_id == id))
-    };
+    let pending = pending_for(action, move |input| input.user_id == id);
     let select_id = format!("role-{id}");
     let error = about(refusal_of(action, actions.role_row, id), "role");
     focus_on_error(error, move |_| format!("role-{id}"));
@@ -74,7 +70,7 @@ pub fn RoleForm(user: UserSummary) -> impl IntoView {
                     <option value=role.as_str() selected=role.as_str() == chosen>{role.as_str()}</option>
                 }).collect_view()}
             </select>
-            <button type="submit" disabled=pending>{move || if pending() { "Saving…" } else { "Save" }}</button>
+            <button type="submit" disabled=pending>{move || if pending.get() { "Saving…" } else { "Save" }}</button>
             <FieldError error field="role" id=row_error_id("role", id) />
         </ActionForm>
     }
@@ -89,11 +85,7 @@ pub fn DisableToggle(user: UserSummary) -> impl IntoView {
     };
     let action = actions.set_disabled;
     let id = user.id;
-    let pending = move || {
-        action
-            .input()
-            .with(|input| input.as_ref().is_some_and(|input| input.user_id == id))
-    };
+    let pending = pending_for(action, move |input| input.user_id == id);
     let error = about(refusal_of(action, actions.disabled_row, id), "disabled");
     let button_id = format!("disable-{id}");
     focus_on_error(error, move |_| format!("disable-{id}"));
@@ -137,11 +129,7 @@ pub fn ResetPassword(user: UserSummary) -> impl IntoView {
     };
     let action = actions.reset_password;
     let id = user.id;
-    let pending = move || {
-        action
-            .input()
-            .with(|input| input.as_ref().is_some_and(|input| input.user_id == id))
-    };
+    let pending = pending_for(action, move |input| input.user_id == id);
     let field_id = format!("reset-password-{id}");
     let error = about(refusal_of(action, actions.reset_row, id), "password");
     focus_on_error(error, move |_| format!("reset-password-{id}"));
@@ -155,7 +143,7 @@ pub fn ResetPassword(user: UserSummary) -> impl IntoView {
                     <Field id=field_id name="password" label=format!("New password for {}", user.email) error
                         error_id=row_error_id("password", id) kind="password" autocomplete="new-password" minlength=12
                         maxlength=128 hint="Leave empty to generate one. Their sessions will be signed out." />
-                    <button type="submit" disabled=pending>{move || if pending() { "Resetting…" } else { "Reset password" }}</button>
+                    <button type="submit" disabled=pending>{move || if pending.get() { "Resetting…" } else { "Reset password" }}</button>
                 </ActionForm>
             </div>
         </details>

@@ -3,6 +3,7 @@
 use leptos::prelude::*;
 
 use super::{SessionsResource, use_actions, when};
+use crate::components::row_form::pending_for;
 use crate::components::table_head::TableHead;
 use crate::users::{ActiveSession, UserSummary};
 
@@ -68,11 +69,7 @@ fn EndSession(user_id: i64, handle: String, short: String) -> impl IntoView {
     };
     let action = actions.end_session;
     let mine = handle.clone();
-    let pending = move || {
-        action
-            .input()
-            .with(|input| input.as_ref().is_some_and(|input| input.session == mine))
-    };
+    let pending = pending_for(action, move |input| input.session == mine);
     view! {
         <ActionForm action attr:class="inline-form">
             <input type="hidden" name="user_id" value=user_id />
