@@ -9,7 +9,8 @@
 //! its bytes ready-made (protobuf bodies, NDJSON bodies, COPY data with ids
 //! reserved beforehand), so no timing includes making them. Each round
 //! measures the three back to back; ratios are per round, medians reported.
-//! `cargo bench -p server --bench logs_ingest`
+//! `cargo bench -p server --bench logs_ingest`; with `BENCH_WITHOUT_TRGM=1`
+//! the body's trigram GIN index is dropped first, to show what it costs.
 
 mod common;
 
@@ -234,6 +235,13 @@ async fn main() {
     let key = app.logs_key().await;
     let client = reqwest::Client::new();
     let pool = app.pool(SENDERS as u32).await;
+    if std::env::var("BENCH_WITHOUT_TRGM").is_ok_and(|v| v == "1") {
+        sqlx::query("DROP INDEX log_lines_body_trgm_idx")
+            .execute(&pool)
+            .await
+            .expect("drop the trigram index");
+        println!("without the trigram GIN index on body");
+    }
     let mut rng = Rng::new(5);
     let otlp_url = format!("{}/v1/logs", app.address);
     let ndjson_url = format!("{}/api/v1/logs", app.address);
