@@ -46,6 +46,16 @@ async fn ingest_status(app: &TestApp, key: &str) -> u16 {
         .as_u16()
 }
 
+/// The `opsdeck` command on `app`'s database, with the tests' audit key.
+fn opsdeck_on(app: &TestApp) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_opsdeck"));
+    command.env("OPSDECK_AUDIT_KEY", crate::helpers::TEST_AUDIT_KEY).env(
+        "DATABASE_URL",
+        format!("{}/{}", crate::helpers::database_server_url(), app.db_name),
+    );
+    command
+}
+
 /// Sets key `id`'s expiry date (empty: never) as `admin`.
 async fn set_expiry(admin: &Browser, id: &str, on: &str) -> (u16, Value) {
     call(admin, "/api/api-keys/set-expiry", &[("key_id", id), ("expires_on", on)]).await
@@ -183,14 +193,9 @@ async fn only_admins_manage_api_keys() {
 #[tokio::test]
 async fn the_cli_prints_a_new_key_once_and_audits_it() {
     let app = TestApp::spawn().await;
-    let output = Command::new(env!("CARGO_BIN_EXE_opsdeck"))
+    let output = opsdeck_on(&app)
         .args(["api-key", "create", "--name", "ci", "--scope", "ingest"])
         .env("OPSDECK_LOG", "warn")
-        .env("OPSDECK_AUDIT_KEY", crate::helpers::TEST_AUDIT_KEY)
-        .env(
-            "DATABASE_URL",
-            format!("{}/{}", crate::helpers::database_server_url(), app.db_name),
-        )
         .output()
         .expect("runs");
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
@@ -219,13 +224,8 @@ async fn the_cli_prints_a_new_key_once_and_audits_it() {
     );
     assert_eq!(ingest_status(&app, key).await, 202);
 
-    let refused = Command::new(env!("CARGO_BIN_EXE_opsdeck"))
+    let refused = opsdeck_on(&app)
         .args(["api-key", "create", "--name", "x", "--scope", "admin"])
-        .env("OPSDECK_AUDIT_KEY", crate::helpers::TEST_AUDIT_KEY)
-        .env(
-            "DATABASE_URL",
-            format!("{}/{}", crate::helpers::database_server_url(), app.db_name),
-        )
         .output()
         .expect("runs");
     assert!(!refused.status.success());

@@ -13,10 +13,11 @@ use sha2::{Digest, Sha256};
 use sqlx::{Connection, Executor, PgConnection};
 use uuid::Uuid;
 
-use crate::helpers::{Browser, TestApp, database_server_url};
+use crate::helpers::{Browser, TestApp, TestDatabase, database_server_url};
 
-/// A database with a few tables (one partitioned) and known row counts.
-pub async fn seeded_database(rows: i64) -> String {
+/// A database with a few tables (one partitioned) and known row counts,
+/// dropped with the value.
+pub async fn seeded_database(rows: i64) -> TestDatabase {
     let name = format!("opsdeck_test_seed_{}", Uuid::new_v4().simple());
     let mut admin = PgConnection::connect(&format!("{}/postgres", database_server_url()))
         .await
@@ -44,7 +45,7 @@ pub async fn seeded_database(rows: i64) -> String {
     )
     .await
     .expect("seed");
-    name
+    TestDatabase { name }
 }
 
 fn seeded_counts(rows: i64) -> Value {
@@ -213,7 +214,7 @@ async fn a_seeded_database_backs_up_and_restores_with_equal_row_counts() {
     assert!(page.contains(&format!("/backups/runs/{run_id}")), "the run is listed");
     assert!(page.contains("restored ✓"), "restore-tested at a glance");
     assert!(
-        page.contains(&format!("127.0.0.1:5432/{seed}")) || page.contains(&seed),
+        page.contains(&format!("127.0.0.1:5432/{seed}")) || page.contains(&*seed),
         "host/db shown"
     );
     assert!(!page.contains("Run backup now"), "managers cannot run backups");
@@ -236,7 +237,7 @@ async fn a_seeded_database_backs_up_and_restores_with_equal_row_counts() {
         .fetch_one(&app.db)
         .await
         .expect("stored");
-    assert!(url_stored.contains(&seed));
+    assert!(url_stored.contains(&*seed));
 
     for action in [
         "backup.target.create",

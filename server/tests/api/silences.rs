@@ -73,6 +73,16 @@ async fn event_silences(pool: &PgPool, rule_id: i64) -> Vec<(String, Option<i64>
         .expect("events")
 }
 
+/// What the Silences page's server function answers `browser`.
+async fn silences_listing(browser: &Browser) -> serde_json::Value {
+    browser
+        .post_fn("/api/alerts/silences", &[])
+        .await
+        .json()
+        .await
+        .expect("json")
+}
+
 /// Posts the Silences page's form without JavaScript (rule "Typed rule",
 /// comment "Typed comment", `duration`); answers where it was redirected to.
 async fn create_without_js(browser: &Browser, duration: &str) -> String {
@@ -138,12 +148,7 @@ async fn a_silence_created_on_the_page_silences_its_rule_and_is_shown() {
     let page = operator.get("/alerts/silences").await.text().await.expect("page");
     assert!(page.contains(r#"data-testid="active-silences""#));
     assert!(page.contains(&user.email) && page.contains("Deploying the cache fix"));
-    let listing: serde_json::Value = operator
-        .post_fn("/api/alerts/silences", &[])
-        .await
-        .json()
-        .await
-        .expect("json");
+    let listing = silences_listing(&operator).await;
     assert_eq!(listing["active"][0]["id"], silence);
     assert_eq!(listing["active"][0]["matched"], serde_json::json!(["Cart slow"]));
     assert_eq!(listing["can_edit"], true);
@@ -200,12 +205,7 @@ async fn an_ended_or_expired_silence_no_longer_applies() {
     assert_eq!(event_silences(&app.db, id).await, [("firing".to_string(), None)]);
 
     // Both are listed as over: ended by the operator, and expired.
-    let listing: serde_json::Value = operator
-        .post_fn("/api/alerts/silences", &[])
-        .await
-        .json()
-        .await
-        .expect("json");
+    let listing = silences_listing(&operator).await;
     assert_eq!(listing["active"], serde_json::json!([]));
     assert_eq!(listing["ended"].as_array().map(Vec::len), Some(2));
     let page = operator.get("/alerts/silences").await.text().await.expect("page");

@@ -54,6 +54,16 @@ async fn audit_changes(app: &TestApp, action: &str) -> Vec<(Option<Value>, Optio
 }
 
 /// A user of `role` signed in in their own browser.
+/// Resets user `id`'s password to `password` (empty: a generated one) as `admin`.
+async fn reset_password(admin: &Browser, id: &str, password: &str) -> (u16, Value) {
+    call(
+        admin,
+        "/api/users/reset-password",
+        &[("user_id", id), ("password", password)],
+    )
+    .await
+}
+
 /// A new app and a browser signed in to it as an admin.
 async fn app_with_admin() -> (TestApp, Browser) {
     let app = TestApp::spawn().await;
@@ -229,12 +239,7 @@ async fn resetting_a_password_ends_sessions_and_replaces_the_old_one() {
     let (app, admin) = app_with_admin().await;
     let (target_browser, target) = signed_in_target(&app, Role::Manager).await;
     let id = target.id.to_string();
-    let (status, body) = call(
-        &admin,
-        "/api/users/reset-password",
-        &[("user_id", &id), ("password", NEW_PASSWORD)],
-    )
-    .await;
+    let (status, body) = reset_password(&admin, &id, NEW_PASSWORD).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["generated_password"], Value::Null);
     assert!(target_browser.whoami().await.is_none());
@@ -257,12 +262,7 @@ async fn resetting_a_password_ends_sessions_and_replaces_the_old_one() {
         "new password works"
     );
 
-    let (status, body) = call(
-        &admin,
-        "/api/users/reset-password",
-        &[("user_id", &id), ("password", "")],
-    )
-    .await;
+    let (status, body) = reset_password(&admin, &id, "").await;
     assert_eq!(status, 200, "{body}");
     let generated = body["generated_password"]
         .as_str()
@@ -282,12 +282,7 @@ async fn resetting_a_password_ends_sessions_and_replaces_the_old_one() {
         "{text}"
     );
 
-    let (status, body) = call(
-        &admin,
-        "/api/users/reset-password",
-        &[("user_id", &id), ("password", "short")],
-    )
-    .await;
+    let (status, body) = reset_password(&admin, &id, "short").await;
     assert_eq!((status, body["Validation"]["field"].as_str()), (422, Some("password")));
 }
 
@@ -435,7 +430,7 @@ async fn admin_id(admin: &Browser) -> i64 {
 
 #[tokio::test]
 async fn the_list_searches_email_and_name_literally() {
-    let (app, admin) = app_with_admin().await;
+    let (_app, admin) = app_with_admin().await;
     for (email, name) in [
         ("zed@example.com", "Zed Shaw"),
         ("ada@example.com", "Ada 100% Lovelace"),

@@ -56,16 +56,15 @@ pub async fn preview(conn: &mut PgConnection, text: &str) -> Result<ImportPlan, 
 /// Plans `text` again and applies it as `change`: all of it or, on any
 /// problem or failure, nothing.
 pub async fn apply(mut change: Audited, text: &str) -> Result<ImportCounts, AppError> {
-    let tx = &mut change.tx;
     // Edits from elsewhere wait until the import is in (readers do not).
     sqlx::query("LOCK TABLE alert_rules IN SHARE ROW EXCLUSIVE MODE")
-        .execute(&mut **tx)
+        .execute(&mut *change.tx)
         .await
         .map_err(AppError::internal_in("alerts: lock"))?;
-    let stored = store::list(&mut **tx)
+    let stored = store::list(&mut change.tx)
         .await
         .map_err(AppError::internal_in("alerts: rules"))?;
-    let channels = channels::names(&mut **tx)
+    let channels = channels::names(&mut change.tx)
         .await
         .map_err(AppError::internal_in("alerts: channels"))?;
     let (plan, drafts) = plan(text, &stored, &channels);
