@@ -21,7 +21,7 @@ pub fn QueryForm(filter: Memo<LogFilter>) -> impl IntoView {
                 <Form method="GET" action="/logs" on_form_data=without_empty_fields()>
                     <div class="filter-grid logs-query-grid">
                         <Field id="logs-q" name="q" label="Query" control=move |m: FieldMarks| view! {
-                            <input id=m.id type="search" name=m.name value=q.clone() prop:value=q
+                            <input id=m.id type="search" name=m.name value=q
                                 maxlength=MAX_QUERY_BYTES.to_string() spellcheck="false" autocomplete="off"
                                 placeholder="timeout service:checkout level>=warn" aria-describedby="logs-syntax-summary" />
                         } />
