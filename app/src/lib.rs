@@ -19,6 +19,8 @@ pub mod logs;
 pub mod metrics;
 pub mod pages;
 #[cfg(feature = "ssr")]
+pub mod partitions;
+#[cfg(feature = "ssr")]
 pub mod redis_handle;
 pub mod shell;
 #[cfg(feature = "ssr")]

@@ -18,6 +18,7 @@ use app::audit::ssr::AuditKey;
 use app::backups::ssr::Backups;
 use app::backups::ssr::connection::ConnectionUrl;
 use app::backups::ssr::store::LocalDirStore;
+use app::partitions::DailyPartitions;
 use app::state::{AppState, HealthSettings, RedisHandle};
 
 use crate::config::Config;
@@ -153,8 +154,8 @@ async fn build_state(config: &Config, site_addr: SocketAddr, apply_migrations: b
     let db = connect_database(config)?;
     if apply_migrations {
         migrate(&db, config).await?;
-        prepare_metrics_partitions(&db).await?;
-        prepare_log_partitions(&db).await?;
+        prepare_partitions(&db, &app::metrics::ssr::partitions::PARTITIONS, "metrics").await?;
+        prepare_partitions(&db, &app::logs::ssr::partitions::PARTITIONS, "log").await?;
     }
     let redis = redis::Client::open(config.redis_url.expose_secret()).context("REDIS_URL is not a usable Redis URL")?;
     let leptos_options = LeptosOptions::builder()
@@ -214,9 +215,9 @@ pub async fn migrate(db: &PgPool, config: &Config) -> anyhow::Result<()> {
     })
 }
 
-/// Metrics partitions for yesterday to a few days ahead, so ingest never waits
-/// on creating one (the retention worker keeps this up hourly).
-async fn prepare_metrics_partitions(db: &PgPool) -> anyhow::Result<()> {
+/// An area's partitions for yesterday to a few days ahead, so ingest never
+/// waits on creating one (the retention worker keeps this up hourly).
+async fn prepare_partitions(db: &PgPool, partitions: &DailyPartitions, area: &str) -> anyhow::Result<()> {
     let yesterday = chrono::Utc::now()
         .date_naive()
         .pred_opt()
@@ -224,27 +225,11 @@ async fn prepare_metrics_partitions(db: &PgPool) -> anyhow::Result<()> {
     let mut conn = db
         .acquire()
         .await
-        .context("connecting to Postgres to prepare metrics partitions")?;
-    app::metrics::ssr::partitions::ensure_partitions(&mut conn, yesterday, crate::workers::retention::DAYS_AHEAD + 1)
+        .with_context(|| format!("connecting to Postgres to prepare {area} partitions"))?;
+    partitions
+        .ensure_ahead(&mut conn, yesterday, crate::workers::retention::DAYS_AHEAD + 1)
         .await
-        .context("creating metrics partitions")?;
-    Ok(())
-}
-
-/// Log partitions for yesterday to a few days ahead (the retention worker
-/// keeps this up hourly).
-async fn prepare_log_partitions(db: &PgPool) -> anyhow::Result<()> {
-    let yesterday = chrono::Utc::now()
-        .date_naive()
-        .pred_opt()
-        .context("the calendar ends today")?;
-    let mut conn = db
-        .acquire()
-        .await
-        .context("connecting to Postgres to prepare log partitions")?;
-    app::logs::ssr::partitions::ensure_partitions(&mut conn, yesterday, crate::workers::retention::DAYS_AHEAD + 1)
-        .await
-        .context("creating log partitions")?;
+        .with_context(|| format!("creating {area} partitions"))?;
     Ok(())
 }
 

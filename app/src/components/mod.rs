@@ -7,6 +7,7 @@ pub mod copy_button;
 pub mod field;
 pub mod form;
 pub mod layout;
+pub mod live_stream;
 pub mod logs_link;
 pub mod nav;
 pub mod range_fields;

@@ -16,13 +16,12 @@ use serde_json::json;
 use app::api_keys::Scope;
 use app::logs::ingest::ndjson::{count_lines, parse};
 use app::logs::ingest::{MAX_LINES, TimeWindow};
-use app::logs::ssr::store::Claim;
 use app::state::AppState;
 
 use super::json_answer as answer;
 use crate::http::ingest::bearer;
 use crate::http::log_lines::{self, NOT_STORED};
-use crate::http::otlp::{Refusal, decompress, gzipped, read_body};
+use crate::http::otlp::{Refusal, decompress};
 use crate::prometheus::COUNTERS;
 
 pub async fn ingest(State(state): State<AppState>, request: Request) -> Response {
@@ -63,19 +62,12 @@ async fn handle(state: AppState, request: Request) -> Response {
             "send Content-Type: application/x-ndjson",
         ));
     }
-    let gzip = match gzipped(&parts.headers) {
-        Ok(gzip) => gzip,
+    let received = match log_lines::receive(&state, parts, body).await {
+        Ok(received) => received,
         Err(refusal) => return refused(refusal),
     };
-    let idempotency_key = match log_lines::idempotency_key(&parts.headers) {
-        Ok(key) => key,
-        Err(message) => return refused(Refusal::new(StatusCode::BAD_REQUEST, message)),
-    };
-    let limit = state.logs.max_body_bytes;
-    let body = match read_body(&state, Request::from_parts(parts, body), limit).await {
-        Ok(body) => body,
-        Err(refusal) => return refused(refusal),
-    };
+    let claim = received.claim(key.id);
+    let (body, gzip, limit) = (received.body.clone(), received.gzip, state.logs.max_body_bytes);
     let window = TimeWindow::around(Utc::now(), state.logs.retention_days);
     // Decompressing and parsing up to OPSDECK_LOGS_MAX_BYTES is CPU work: off the async threads.
     let parsed = tokio::task::spawn_blocking(move || {
@@ -96,10 +88,6 @@ async fn handle(state: AppState, request: Request) -> Response {
         Ok(Err(response)) => return *response,
         Err(_) => return refused(Refusal::new(StatusCode::SERVICE_UNAVAILABLE, NOT_STORED)),
     };
-    let claim = idempotency_key.as_deref().map(|idempotency_key| Claim {
-        api_key_id: key.id,
-        idempotency_key,
-    });
     match log_lines::store_and_publish(&state, claim, lines).await {
         Ok(accepted) => answer(
             StatusCode::ACCEPTED,

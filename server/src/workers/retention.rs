@@ -88,7 +88,9 @@ pub async fn maintain(
 ) -> sqlx::Result<Vec<String>> {
     let yesterday = today.checked_sub_days(Days::new(1)).unwrap_or(today);
     partitions::ensure_partitions(&mut *conn, yesterday, DAYS_AHEAD + 1).await?;
-    app::logs::ssr::partitions::ensure_partitions(&mut *conn, yesterday, DAYS_AHEAD + 1).await?;
+    app::logs::ssr::partitions::PARTITIONS
+        .ensure_ahead(&mut *conn, yesterday, DAYS_AHEAD + 1)
+        .await?;
     let mut dropped =
         partitions::drop_expired_partitions(&mut *conn, StoredKind::RawEvents, settings.raw_days, today).await?;
     dropped.extend(app::logs::ssr::partitions::drop_expired(&mut *conn, settings.log_days, today).await?);

@@ -84,7 +84,9 @@ pub async fn insert_lines(conn: &mut PgConnection, lines: &[NewLogLine]) -> sqlx
         return Ok(Vec::new());
     }
     let days: BTreeSet<NaiveDate> = lines.iter().map(|line| line.ts.date_naive()).collect();
-    partitions::ensure_days(&mut *conn, &days.into_iter().collect::<Vec<_>>()).await?;
+    partitions::PARTITIONS
+        .ensure_days(&mut *conn, &days.into_iter().collect::<Vec<_>>())
+        .await?;
     // Reserved up front so the committed lines can be published with their ids.
     let count = i64::try_from(lines.len()).unwrap_or(i64::MAX);
     let ids: Vec<i64> = sqlx::query_scalar("SELECT nextval('log_lines_id_seq') FROM generate_series(1, $1::bigint)")

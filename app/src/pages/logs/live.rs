@@ -6,21 +6,13 @@
 use leptos::prelude::*;
 
 use super::line::LineItem;
+use crate::components::live_stream::LiveState;
 use crate::logs::LogLine;
 
 /// Lines kept on the page, and lines held while paused.
 pub const KEEP: usize = 1000;
 /// The rate is the lines of the last this many seconds, per second.
 const RATE_WINDOW_MS: f64 = 10_000.0;
-
-#[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum LiveState {
-    Off,
-    Connecting,
-    Streaming,
-    Unavailable,
-}
 
 /// What the tail holds: the shown lines (newest first), those that came
 /// while paused, and when recent lines arrived (for the rate).
@@ -149,43 +141,18 @@ fn now_ms() -> f64 {
 #[cfg(feature = "hydrate")]
 mod stream {
     use leptos::prelude::*;
-    use wasm_bindgen::JsCast;
-    use wasm_bindgen::closure::Closure;
-    use web_sys::{Event, EventSource, MessageEvent};
 
-    use super::{LiveState, Tail, now_ms};
+    use super::{Tail, now_ms};
+    use crate::components::live_stream::{self, LiveState};
     use crate::logs::LogLine;
     use crate::url::percent_encode;
 
-    /// An open stream; dropping it closes the connection.
-    struct Stream {
-        source: EventSource,
-        _on_line: Closure<dyn FnMut(MessageEvent)>,
-        _on_open: Closure<dyn FnMut(Event)>,
-        _on_error: Closure<dyn FnMut(Event)>,
-    }
-
-    impl Drop for Stream {
-        fn drop(&mut self) {
-            self.source.close();
-        }
-    }
-
-    /// Opens the stream when `state` turns on, closes it when it turns off
-    /// or the page goes away; ticks `tick` every second for the rate.
+    /// Puts the matching `line` events into `tail` while `state` is on;
+    /// ticks `tick` every second for the rate.
     pub fn follow(query: String, state: RwSignal<LiveState>, tail: RwSignal<Tail>, tick: RwSignal<u64>) {
-        let open = StoredValue::new_local(None::<Stream>);
-        Effect::new(move |_| {
-            let wanted = state.get() != LiveState::Off;
-            let is_open = open.with_value(Option::is_some);
-            if wanted && !is_open {
-                match connect(&query, state, tail) {
-                    Ok(stream) => open.set_value(Some(stream)),
-                    Err(_) => state.set(LiveState::Unavailable),
-                }
-            } else if !wanted && is_open {
-                open.set_value(None);
-            }
+        let url = format!("/api/v1/logs/tail?q={}", percent_encode(&query));
+        live_stream::follow(url, "line", state, move |line: LogLine| {
+            tail.update(|tail| tail.push(line, now_ms()));
         });
         let ticker = set_interval_with_handle(
             move || {
@@ -195,37 +162,10 @@ mod stream {
         )
         .ok();
         on_cleanup(move || {
-            open.try_set_value(None);
             if let Some(ticker) = ticker {
                 ticker.clear();
             }
         });
-    }
-
-    fn connect(query: &str, state: RwSignal<LiveState>, tail: RwSignal<Tail>) -> Result<Stream, wasm_bindgen::JsValue> {
-        let source = EventSource::new(&format!("/api/v1/logs/tail?q={}", percent_encode(query)))?;
-        let on_line = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
-            let Some(text) = event.data().as_string() else { return };
-            match serde_json::from_str::<LogLine>(&text) {
-                Ok(line) => {
-                    tail.update(|tail| tail.push(line, now_ms()));
-                    state.set(LiveState::Streaming);
-                }
-                Err(error) => leptos::logging::warn!("live line not understood: {error}"),
-            }
-        });
-        source.add_event_listener_with_callback("line", on_line.as_ref().unchecked_ref())?;
-        let on_open = Closure::<dyn FnMut(Event)>::new(move |_: Event| state.set(LiveState::Streaming));
-        source.set_onopen(Some(on_open.as_ref().unchecked_ref()));
-        // The browser reconnects by itself (with Last-Event-ID); until then, say so.
-        let on_error = Closure::<dyn FnMut(Event)>::new(move |_: Event| state.set(LiveState::Unavailable));
-        source.set_onerror(Some(on_error.as_ref().unchecked_ref()));
-        Ok(Stream {
-            source,
-            _on_line: on_line,
-            _on_open: on_open,
-            _on_error: on_error,
-        })
     }
 }
 

@@ -29,10 +29,9 @@ use serde_json::{Map, Value};
 use app::api_keys::Scope;
 use app::logs::NewLogLine;
 use app::logs::ingest::{Field, MAX_LINES, TimeWindow, check, flatten_into, float_value};
-use app::logs::ssr::store::Claim;
 use app::state::AppState;
 
-use super::{Encoding, Refusal, authorize, decode, encoded, gzipped, read_body, refuse};
+use super::{Encoding, Refusal, authorize, decode, encoded, refuse};
 use crate::http::log_lines::{self, NOT_STORED};
 use crate::prometheus::COUNTERS;
 
@@ -65,19 +64,12 @@ async fn handle(state: AppState, request: Request) -> Response {
         );
     };
     let refused = |refusal: Refusal| refuse(&refusal, encoding, None);
-    let gzip = match gzipped(&parts.headers) {
-        Ok(gzip) => gzip,
+    let received = match log_lines::receive(&state, parts, body).await {
+        Ok(received) => received,
         Err(refusal) => return refused(refusal),
     };
-    let idempotency_key = match log_lines::idempotency_key(&parts.headers) {
-        Ok(key) => key,
-        Err(message) => return refused(Refusal::new(StatusCode::BAD_REQUEST, message)),
-    };
-    let limit = state.logs.max_body_bytes;
-    let body = match read_body(&state, Request::from_parts(parts, body), limit).await {
-        Ok(body) => body,
-        Err(refusal) => return refused(refusal),
-    };
+    let claim = received.claim(key.id);
+    let (body, gzip, limit) = (received.body.clone(), received.gzip, state.logs.max_body_bytes);
     let export: ExportLogsServiceRequest = match decode(body, gzip, encoding, limit, "resourceLogs").await {
         Ok(export) => export,
         Err(refusal) => return refused(refusal),
@@ -94,10 +86,6 @@ async fn handle(state: AppState, request: Request) -> Response {
     }
     let window = TimeWindow::around(Utc::now(), state.logs.retention_days);
     let Converted { lines, refused: bad } = convert(export, window);
-    let claim = idempotency_key.as_deref().map(|idempotency_key| Claim {
-        api_key_id: key.id,
-        idempotency_key,
-    });
     match log_lines::store_and_publish(&state, claim, lines).await {
         Ok(_) => {
             COUNTERS.log_records_rejected(bad.len());
