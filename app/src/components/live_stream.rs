@@ -4,6 +4,8 @@
 //! itself after a dropped connection (sending `Last-Event-ID`); until it is
 //! back, or for good when the endpoint refuses, the state says so.
 
+use leptos::prelude::*;
+
 // Only the browser build opens streams, so only it reaches the later states.
 #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -12,6 +14,24 @@ pub enum LiveState {
     Connecting,
     Streaming,
     Unavailable,
+}
+
+/// The "Live" checkbox: ticking it asks for the stream, unticking closes it.
+#[component]
+pub fn LiveCheckbox(state: RwSignal<LiveState>) -> impl IntoView {
+    view! {
+        <label>
+            <input
+                type="checkbox"
+                prop:checked=move || state.get() != LiveState::Off
+                on:change=move |ev| {
+                    let on = event_target_checked(&ev);
+                    state.set(if on { LiveState::Connecting } else { LiveState::Off });
+                }
+            />
+            " Live"
+        </label>
+    }
 }
 
 #[cfg(feature = "hydrate")]

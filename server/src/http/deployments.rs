@@ -118,17 +118,7 @@ pub async fn finish_one(State(state): State<AppState>, Path(id): Path<String>, r
 async fn admit(state: &AppState, request: Request) -> Result<(Authenticated, ClientInfo, Bytes), Response> {
     let (parts, body) = request.into_parts();
     let key = bearer::authenticate(state, &parts, Scope::DeploymentsWrite).await?;
-    if let Some(retry_after) = bearer::rate_limited(state, key.id).await {
-        let message = format!(
-            "rate limit of {} requests per minute reached",
-            state.ingest.rate_per_min
-        );
-        let mut response = answer(StatusCode::TOO_MANY_REQUESTS, json!({ "error": message }));
-        response
-            .headers_mut()
-            .insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
-        return Err(response);
-    }
+    bearer::within_rate(state, key.id).await?;
     if !is_json(&parts.headers) {
         let message = "send Content-Type: application/json";
         return Err(answer(StatusCode::UNSUPPORTED_MEDIA_TYPE, json!({ "error": message })));

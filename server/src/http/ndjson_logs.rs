@@ -45,15 +45,7 @@ async fn handle(state: AppState, request: Request) -> Response {
         Ok(key) => key,
         Err(response) => return response,
     };
-    if let Some(retry_after) = bearer::rate_limited(&state, key.id).await {
-        let message = format!(
-            "rate limit of {} requests per minute reached",
-            state.ingest.rate_per_min
-        );
-        let mut response = answer(StatusCode::TOO_MANY_REQUESTS, json!({ "error": message }));
-        response
-            .headers_mut()
-            .insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
+    if let Err(response) = bearer::within_rate(&state, key.id).await {
         return response;
     }
     if !is_ndjson(&parts.headers) {

@@ -6,7 +6,7 @@
 use leptos::prelude::*;
 
 use super::line::LineItem;
-use crate::components::live_stream::LiveState;
+use crate::components::live_stream::{LiveCheckbox, LiveState};
 use crate::logs::LogLine;
 
 /// Lines kept on the page, and lines held while paused.
@@ -106,17 +106,7 @@ pub fn LiveTail(query: String, highlights: Vec<String>) -> impl IntoView {
     view! {
         <Show when=move || hydrated.get()>
             <div class="live-toggle logs-live">
-                <label>
-                    <input
-                        type="checkbox"
-                        prop:checked=move || state.get() != LiveState::Off
-                        on:change=move |ev| {
-                            let on = event_target_checked(&ev);
-                            state.set(if on { LiveState::Connecting } else { LiveState::Off });
-                        }
-                    />
-                    " Live"
-                </label>
+                <LiveCheckbox state />
                 <Show when=move || state.get() != LiveState::Off>
                     <button type="button" class="secondary" on:click=move |_| tail.update(|tail| {
                         if tail.paused { tail.resume() } else { tail.paused = true }

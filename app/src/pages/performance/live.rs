@@ -6,7 +6,7 @@
 use chrono::Duration;
 use leptos::prelude::*;
 
-use crate::components::live_stream::LiveState;
+use crate::components::live_stream::{LiveCheckbox, LiveState};
 use crate::metrics::LatencyPoint;
 
 #[component]
@@ -27,17 +27,7 @@ pub fn LiveToggle(service: String, series: RwSignal<Vec<LatencyPoint>>, keep: Du
     view! {
         <Show when=move || hydrated.get()>
             <div class="live-toggle">
-                <label>
-                    <input
-                        type="checkbox"
-                        prop:checked=move || state.get() != LiveState::Off
-                        on:change=move |ev| {
-                            let on = event_target_checked(&ev);
-                            state.set(if on { LiveState::Connecting } else { LiveState::Off });
-                        }
-                    />
-                    " Live"
-                </label>
+                <LiveCheckbox state />
                 {move || status().map(|(class, text)| view! { <span class=class role="status">{text}</span> })}
             </div>
         </Show>

@@ -190,3 +190,20 @@ pub async fn rate_limited(state: &AppState, key_id: i64) -> Option<u64> {
         }
     }
 }
+
+/// `Err` with the JSON `429` (and `Retry-After`) the JSON doors answer when
+/// the key has used up this minute's requests ([`rate_limited`]).
+pub async fn within_rate(state: &AppState, key_id: i64) -> Result<(), Response> {
+    let Some(retry_after) = rate_limited(state, key_id).await else {
+        return Ok(());
+    };
+    let message = format!(
+        "rate limit of {} requests per minute reached",
+        state.ingest.rate_per_min
+    );
+    let mut response = crate::http::json_answer(StatusCode::TOO_MANY_REQUESTS, json!({ "error": message }));
+    response
+        .headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
+    Err(response)
+}
