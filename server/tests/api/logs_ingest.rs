@@ -615,6 +615,20 @@ async fn opsdecks_own_events_arrive_as_service_opsdeck() {
 #[tokio::test]
 async fn retention_drops_whole_log_partitions_and_prepares_new_ones() {
     let app = TestApp::spawn().await;
+    // The app's own retention worker runs a round at start and then gives
+    // the lock up: lead before the old partition exists, so that round can
+    // neither hold the lock nor drop the partition first.
+    let mut leader = None;
+    for _ in 0..200 {
+        leader = opsdeck::workers::retention::try_lead(&app.db)
+            .await
+            .expect("lock query");
+        if leader.is_some() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let mut leader = leader.expect("the test leads once the app's first round is over");
     let today = Utc::now().date_naive();
     let old_day = today - Duration::days(10);
     sqlx::query("SELECT logs_ensure_partitions($1::date[])")
@@ -635,10 +649,6 @@ async fn retention_drops_whole_log_partitions_and_prepares_new_ones() {
         202
     );
 
-    let mut leader = opsdeck::workers::retention::try_lead(&app.db)
-        .await
-        .expect("lock query")
-        .expect("leads");
     let settings = opsdeck::config::RetentionSettings {
         raw_days: 7,
         rollup_days: 90,
