@@ -15,6 +15,8 @@ pub mod components;
 pub mod deployments;
 pub mod error;
 pub mod health;
+#[cfg(feature = "ssr")]
+pub mod ingest_batches;
 pub mod logs;
 pub mod metrics;
 pub mod pages;

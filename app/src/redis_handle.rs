@@ -61,3 +61,14 @@ impl RedisHandle {
         format!("{}{key}", self.key_prefix)
     }
 }
+
+/// `XADD key MAXLEN ~ max_len * field value…`: appends one entry to a stream
+/// kept near `max_len` entries (Redis trims whole nodes, so "near").
+pub fn capped_xadd(key: &str, max_len: u32, fields: &[(&str, &str)]) -> redis::Cmd {
+    let mut cmd = redis::cmd("XADD");
+    cmd.arg(key).arg("MAXLEN").arg("~").arg(max_len).arg("*");
+    for (field, value) in fields {
+        cmd.arg(*field).arg(*value);
+    }
+    cmd
+}

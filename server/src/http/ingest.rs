@@ -16,6 +16,7 @@
 //! and a failure there never fails the ingest.
 
 pub(crate) mod bearer;
+pub(crate) mod idempotency;
 
 use axum::Extension;
 use axum::body::Bytes;
@@ -26,12 +27,10 @@ use chrono::Utc;
 use serde_json::json;
 
 use app::api_keys::Scope;
+use app::ingest_batches::{self, Batches, Claim};
 use app::metrics::IngestBatch;
 use app::metrics::ingest::{BodyFormat, TimeWindow, parse_body};
 use app::state::AppState;
-
-/// Longest `Idempotency-Key` accepted.
-const MAX_IDEMPOTENCY_KEY: usize = 200;
 
 use super::json_answer as answer;
 
@@ -68,9 +67,9 @@ async fn handle(state: AppState, publisher: crate::http::live::Publisher, reques
         let message = "send Content-Type: application/json or application/x-ndjson";
         return answer(StatusCode::UNSUPPORTED_MEDIA_TYPE, json!({ "error": message }));
     };
-    let idempotency_key = match idempotency_key(&parts.headers) {
+    let idempotency_key = match idempotency::idempotency_key(&parts.headers, Batches::Metrics) {
         Ok(key) => key,
-        Err(message) => return bad_request(message, Some("Idempotency-Key")),
+        Err(message) => return bad_request(&message, Some("Idempotency-Key")),
     };
     // The route's DefaultBodyLimit (OPSDECK_INGEST_MAX_BYTES) applies here.
     let bytes = match Bytes::from_request(Request::from_parts(parts, body), &state).await {
@@ -134,55 +133,30 @@ fn body_format(headers: &HeaderMap) -> Option<BodyFormat> {
     }
 }
 
-/// The optional `Idempotency-Key`: 1–200 visible ASCII characters.
-fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, &'static str> {
-    let Some(value) = headers.get("idempotency-key") else {
-        return Ok(None);
-    };
-    let text = value.to_str().map_err(|_| "Idempotency-Key must be visible ASCII")?;
-    if text.is_empty() || text.len() > MAX_IDEMPOTENCY_KEY || !text.bytes().all(|b| b.is_ascii_graphic()) {
-        return Err("Idempotency-Key must be 1 to 200 visible ASCII characters");
-    }
-    Ok(Some(text.to_string()))
-}
-
 struct Stored {
     accepted: usize,
     duplicate: bool,
 }
 
-/// Stores the batch in one transaction. With an idempotency key, its row is
-/// claimed first: a retry of a committed batch finds it taken (and a retry
-/// racing the original waits on the primary key until the original commits
-/// or rolls back), so a batch is stored at most once.
+/// Stores the batch in one transaction, claiming its idempotency key first
+/// (`app::ingest_batches`), so a batch is stored at most once.
 async fn store(
     state: &AppState,
     key_id: i64,
     idempotency_key: Option<&str>,
     batch: &IngestBatch,
 ) -> sqlx::Result<Stored> {
-    let records = i32::try_from(batch.len()).unwrap_or(i32::MAX);
     let mut tx = state.db.begin().await?;
     if let Some(idempotency_key) = idempotency_key {
-        let claimed: Option<i32> = sqlx::query_scalar(
-            "INSERT INTO ingest_batches (api_key_id, idempotency_key, records) VALUES ($1, $2, $3) \
-             ON CONFLICT DO NOTHING RETURNING records",
-        )
-        .bind(key_id)
-        .bind(idempotency_key)
-        .bind(records)
-        .fetch_optional(&mut *tx)
-        .await?;
-        if claimed.is_none() {
-            let earlier: i32 =
-                sqlx::query_scalar("SELECT records FROM ingest_batches WHERE api_key_id = $1 AND idempotency_key = $2")
-                    .bind(key_id)
-                    .bind(idempotency_key)
-                    .fetch_one(&mut *tx)
-                    .await?;
+        let claim = Claim {
+            batches: Batches::Metrics,
+            api_key_id: key_id,
+            idempotency_key,
+        };
+        if let Some(accepted) = ingest_batches::claim(&mut tx, claim, batch.len()).await? {
             tx.rollback().await?;
             return Ok(Stored {
-                accepted: usize::try_from(earlier).unwrap_or_default(),
+                accepted,
                 duplicate: true,
             });
         }
@@ -226,17 +200,6 @@ mod tests {
         );
         assert_eq!(body_format(&headers(&[("content-type", "application/xml")])), None);
         assert_eq!(body_format(&headers(&[])), None);
-    }
-
-    #[test]
-    fn idempotency_keys_are_short_visible_ascii() {
-        assert_eq!(idempotency_key(&headers(&[])), Ok(None));
-        assert_eq!(
-            idempotency_key(&headers(&[("idempotency-key", "batch-42")])),
-            Ok(Some("batch-42".into()))
-        );
-        assert!(idempotency_key(&headers(&[("idempotency-key", "has space")])).is_err());
-        assert!(idempotency_key(&headers(&[("idempotency-key", "")])).is_err());
     }
 
     #[test]

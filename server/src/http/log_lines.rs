@@ -7,13 +7,15 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use axum::body::{Body, Bytes};
 use axum::extract::Request;
+use axum::http::StatusCode;
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, StatusCode};
 
+use app::ingest_batches::{Batches, Claim};
 use app::logs::NewLogLine;
-use app::logs::ssr::store::{self, Claim, MAX_IDEMPOTENCY_KEY, Stored};
+use app::logs::ssr::store::{self, Stored};
 use app::state::AppState;
 
+use crate::http::ingest::idempotency::idempotency_key;
 use crate::http::otlp::{Refusal, gzipped, read_body};
 use crate::prometheus::COUNTERS;
 
@@ -68,20 +70,6 @@ pub async fn store_and_publish(
     }
 }
 
-/// The optional `Idempotency-Key`: 1 to [`MAX_IDEMPOTENCY_KEY`] visible ASCII characters.
-pub fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, String> {
-    let Some(value) = headers.get("idempotency-key") else {
-        return Ok(None);
-    };
-    let text = value.to_str().unwrap_or_default();
-    if text.is_empty() || text.len() > MAX_IDEMPOTENCY_KEY || !text.bytes().all(|b| b.is_ascii_graphic()) {
-        return Err(format!(
-            "Idempotency-Key must be 1 to {MAX_IDEMPOTENCY_KEY} visible ASCII characters"
-        ));
-    }
-    Ok(Some(text.to_string()))
-}
-
 /// What a sender is told when the store failed: nothing of the batch was kept.
 pub const NOT_STORED: &str =
     "the batch could not be stored and nothing of it was kept; retry it (with the same Idempotency-Key)";
@@ -99,6 +87,7 @@ impl Received {
     /// The idempotency claim a batch sent with `api_key_id` makes, if any.
     pub fn claim(&self, api_key_id: i64) -> Option<Claim<'_>> {
         self.idempotency_key.as_deref().map(|idempotency_key| Claim {
+            batches: Batches::Logs,
             api_key_id,
             idempotency_key,
         })
@@ -109,8 +98,8 @@ impl Received {
 /// a body over the limit (413).
 pub async fn receive(state: &AppState, parts: Parts, body: Body) -> Result<Received, Refusal> {
     let gzip = gzipped(&parts.headers)?;
-    let idempotency_key =
-        idempotency_key(&parts.headers).map_err(|message| Refusal::new(StatusCode::BAD_REQUEST, message))?;
+    let idempotency_key = idempotency_key(&parts.headers, Batches::Logs)
+        .map_err(|message| Refusal::new(StatusCode::BAD_REQUEST, message))?;
     let request = Request::from_parts(parts, body);
     let body = read_body(state, request, state.logs.max_body_bytes).await?;
     Ok(Received {

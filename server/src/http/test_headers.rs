@@ -2,10 +2,13 @@
 
 use axum::http::{HeaderMap, HeaderValue, header};
 
-/// A header map of `pairs` (lower-case names).
-pub fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
+/// A header map of `pairs` (lower-case names, visible ASCII values).
+pub fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
     pairs
         .iter()
-        .map(|(k, v)| (header::HeaderName::from_static(k), HeaderValue::from_static(v)))
+        .map(|(k, v)| {
+            let value = HeaderValue::from_str(v).expect("a header value");
+            (header::HeaderName::from_static(k), value)
+        })
         .collect()
 }

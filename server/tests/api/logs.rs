@@ -100,6 +100,14 @@ fn seed() -> Vec<Seed<'static>> {
     ]
 }
 
+/// A test app holding [`seed`]'s lines, and a browser signed in as `role`.
+async fn seeded(role: Role) -> (TestApp, Browser) {
+    let app = TestApp::spawn().await;
+    insert_lines(&app, &seed()).await;
+    let (browser, _) = app.signed_in(role).await;
+    (app, browser)
+}
+
 async fn search(browser: &Browser, q: &str) -> (u16, Value) {
     post_json(
         browser,
@@ -123,9 +131,7 @@ async fn bodies(browser: &Browser, q: &str) -> Vec<String> {
 
 #[tokio::test]
 async fn search_semantics() {
-    let app = TestApp::spawn().await;
-    insert_lines(&app, &seed()).await;
-    let (support, _) = app.signed_in(Role::Support).await;
+    let (_app, support) = seeded(Role::Support).await;
     assert_eq!(bodies(&support, "").await.len(), 6, "a blank query matches every line");
     assert_eq!(
         bodies(&support, "payment").await,
@@ -236,9 +242,7 @@ async fn older_pages_continue_where_the_last_one_stopped() {
 
 #[tokio::test]
 async fn the_histogram_counts_every_match_per_level_and_bucket() {
-    let app = TestApp::spawn().await;
-    insert_lines(&app, &seed()).await;
-    let (operator, _) = app.signed_in(Role::Operator).await;
+    let (_app, operator) = seeded(Role::Operator).await;
     let (status, body) = search(&operator, "").await;
     assert_eq!(status, 200);
     let buckets = body["buckets"].as_array().expect("buckets");
@@ -296,12 +300,7 @@ async fn context_shows_the_lines_around_a_line_from_its_service_and_host() {
     )
     .await;
     assert_eq!(status, 200, "{body}");
-    let got: Vec<i64> = body["lines"]
-        .as_array()
-        .expect("lines")
-        .iter()
-        .map(|l| l["id"].as_i64().unwrap_or_default())
-        .collect();
+    let got = line_ids(&body);
     assert_eq!(got, ids[5..46].to_vec(), "20 before, the line, 20 after, oldest first");
     assert_eq!(body["anchor"], anchor);
     let (status, _) = post_json(&support, "/api/logs/context", &[("id", "999999"), ("ts", &micros)]).await;
@@ -335,12 +334,7 @@ async fn a_trace_gathers_its_lines_from_every_service() {
     let (support, _) = app.signed_in(Role::Support).await;
     let (status, body) = post_json(&support, "/api/logs/trace", &[("trace_id", &TRACE.to_uppercase())]).await;
     assert_eq!(status, 200, "{body}");
-    let got: Vec<i64> = body["lines"]
-        .as_array()
-        .expect("lines")
-        .iter()
-        .map(|l| l["id"].as_i64().unwrap_or_default())
-        .collect();
+    let got = line_ids(&body);
     assert_eq!(got, ids[..2].to_vec());
     let (status, _) = post_json(&support, "/api/logs/trace", &[("trace_id", "nothex")]).await;
     assert_eq!(status, 422);
@@ -413,9 +407,7 @@ async fn a_bad_query_is_refused_with_its_position_never_a_500() {
 
 #[tokio::test]
 async fn the_page_lists_matches_with_highlights_and_links_and_works_without_javascript() {
-    let app = TestApp::spawn().await;
-    insert_lines(&app, &seed()).await;
-    let (support, _) = app.signed_in(Role::Support).await;
+    let (_app, support) = seeded(Role::Support).await;
     let (status, html) = page(&support, "/logs?q=timeout&range=1h").await;
     assert_eq!(status, 200);
     assert!(html.contains("<h1>Logs</h1>"));
@@ -452,6 +444,16 @@ async fn the_health_page_links_to_opsdecks_own_logs() {
 
 pub fn urlencode(text: &str) -> String {
     app::url::percent_encode(text)
+}
+
+/// The ids of an answer's `lines`, in order.
+fn line_ids(body: &Value) -> Vec<i64> {
+    body["lines"]
+        .as_array()
+        .expect("lines")
+        .iter()
+        .map(|l| l["id"].as_i64().unwrap_or_default())
+        .collect()
 }
 
 async fn page(browser: &Browser, path: &str) -> (u16, String) {

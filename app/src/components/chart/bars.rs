@@ -4,14 +4,12 @@
 //! `bars_browser.rs` the drawing in the browser, where a click follows the
 //! bar's link).
 
-use charming::Chart;
-use charming::component::{Axis, Grid, Legend};
-use charming::element::{AxisType, Tooltip, Trigger};
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 
+use super::canvas::Canvas;
 use super::format::{escape, number};
-use super::options::ChartColours;
+use super::options::{ChartColours, legend_and_tooltip, time_chart};
 
 /// One layer of every bar (a level), with its own colour.
 #[derive(Clone, Debug, PartialEq)]
@@ -45,14 +43,7 @@ impl Bars {
 /// The ECharts options: a time axis, one stacked bar series per layer, each
 /// bar in the middle of its bucket, an axis tooltip (formatted in Rust).
 pub fn bar_chart(bars: &Bars, colours: &ChartColours) -> Value {
-    let chart = Chart::new()
-        .animation(false)
-        .tooltip(Tooltip::new().trigger(Trigger::Axis))
-        .legend(Legend::new().top("top"))
-        .grid(Grid::new().left(56).right(24).top(36).bottom(28))
-        .x_axis(Axis::new().type_(AxisType::Time))
-        .y_axis(Axis::new().type_(AxisType::Value).name("lines"));
-    let mut options = serde_json::to_value(&chart).unwrap_or_default();
+    let mut options = time_chart("lines");
     let half = bars.step_ms / 2;
     let series: Vec<Value> = bars
         .layers
@@ -96,31 +87,20 @@ pub fn bar_chart(bars: &Bars, colours: &ChartColours) -> Value {
                 "splitLine": { "lineStyle": { "color": colours.grid, "width": 1 } },
             }),
         );
-        object.insert(
-            "legend".into(),
-            json!({ "top": "top", "textStyle": { "color": colours.text } }),
-        );
-        object.insert(
-            "tooltip".into(),
-            json!({
-                "trigger": "axis",
-                "className": "chart-tooltip",
-                "backgroundColor": colours.surface,
-                "borderColor": colours.grid,
-                "textStyle": { "color": colours.text },
-            }),
-        );
+        legend_and_tooltip(object, colours);
         object.insert("series".into(), Value::Array(series));
     }
     options
 }
 
-const WIDTH: f64 = 880.0;
-const HEIGHT: f64 = 160.0;
-const LEFT: f64 = 44.0;
-const RIGHT: f64 = 8.0;
-const TOP: f64 = 10.0;
-const BOTTOM: f64 = 22.0;
+const CANVAS: Canvas = Canvas {
+    width: 880.0,
+    height: 160.0,
+    left: 44.0,
+    right: 8.0,
+    top: 10.0,
+    bottom: 22.0,
+};
 
 /// The SVG drawing: each bar a link with a title (its time and counts).
 pub fn bars_svg(bars: &Bars) -> String {
@@ -129,28 +109,18 @@ pub fn bars_svg(bars: &Bars) -> String {
         .map(|i| bars.total(i))
         .fold(0.0, f64::max)
         .max(1.0);
-    let slot = (WIDTH - LEFT - RIGHT) / count as f64;
-    let plot = HEIGHT - TOP - BOTTOM;
-    let mut svg = format!(
-        "<svg class=\"chart-svg bars-svg\" viewBox=\"0 0 {WIDTH} {HEIGHT}\" preserveAspectRatio=\"xMinYMid meet\" role=\"group\">\
-         <line class=\"chart-grid\" x1=\"{LEFT}\" x2=\"{:.1}\" y1=\"{:.1}\" y2=\"{:.1}\"/>\
-         <text class=\"chart-axis\" x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\">{}</text>\
-         <text class=\"chart-axis\" x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\">0</text>",
-        WIDTH - RIGHT,
-        TOP + plot,
-        TOP + plot,
-        LEFT - 5.0,
-        TOP + 10.0,
-        escape(&number(highest)),
-        LEFT - 5.0,
-        TOP + plot,
-    );
+    let slot = CANVAS.plot_width() / count as f64;
+    let plot = CANVAS.plot_height();
+    let floor = CANVAS.top + plot;
+    let mut svg = CANVAS.open("chart-svg bars-svg", "role=\"group\"");
+    svg.push_str(&CANVAS.grid_line(CANVAS.top, &number(highest), CANVAS.top + 10.0));
+    svg.push_str(&CANVAS.grid_line(floor, "0", floor));
     for (index, start) in bars.starts.iter().enumerate() {
         let total = bars.total(index);
         if total == 0.0 {
             continue;
         }
-        let x = LEFT + index as f64 * slot + slot * 0.05;
+        let x = CANVAS.left + index as f64 * slot + slot * 0.05;
         let width = (slot * 0.9).max(1.0);
         let counts: Vec<String> = bars
             .layers
@@ -167,7 +137,7 @@ pub fn bars_svg(bars: &Bars) -> String {
             escape(href),
             escape(&title)
         ));
-        let mut bottom = TOP + plot;
+        let mut bottom = floor;
         for layer in &bars.layers {
             let v = layer.values.get(index).copied().unwrap_or(0.0);
             if v <= 0.0 {
@@ -183,14 +153,10 @@ pub fn bars_svg(bars: &Bars) -> String {
         svg.push_str("</a>");
     }
     if let (Some(first), Some(last)) = (bars.starts.first(), bars.starts.last()) {
-        svg.push_str(&format!(
-            "<text class=\"chart-axis\" x=\"{LEFT}\" y=\"{:.1}\">{}</text>\
-             <text class=\"chart-axis\" x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\">{}</text>",
-            HEIGHT - 6.0,
-            escape(&time_label(*first)),
-            WIDTH - RIGHT,
-            HEIGHT - 6.0,
-            escape(&time_label(last + bars.step_ms)),
+        svg.push_str(&CANVAS.time_ends(
+            CANVAS.height - 6.0,
+            &time_label(*first),
+            &time_label(last + bars.step_ms),
         ));
     }
     svg.push_str("</svg><ul class=\"chart-legend\">");

@@ -7,18 +7,21 @@
 
 use chrono::{DateTime, Utc};
 
+use super::canvas::Canvas;
 use super::format::{escape, number, shown_unit};
 use super::options::colour;
 use super::{ChartLine, ChartMarker};
 
 // A small canvas (the SVG scales to the figure's width), so its 12-unit text
 // stays readable at the width of a chart column.
-const WIDTH: f64 = 440.0;
-const HEIGHT: f64 = 220.0;
-const LEFT: f64 = 44.0;
-const RIGHT: f64 = 12.0;
-const TOP: f64 = 26.0;
-const BOTTOM: f64 = 24.0;
+const CANVAS: Canvas = Canvas {
+    width: 440.0,
+    height: 220.0,
+    left: 44.0,
+    right: 12.0,
+    top: 26.0,
+    bottom: 24.0,
+};
 /// Grid lines (and labelled values) of the value axis above zero.
 const TICKS: i32 = 5;
 
@@ -37,11 +40,9 @@ pub fn fallback_html(
     let (x_min, x_max) = x_range.unwrap_or((data_min, data_max));
     let x_span = (x_max - x_min).max(1) as f64;
     let y_max = nice_ceiling(points.map(|(_, v)| *v).fold(0.0, f64::max));
-    let x = |t: i64| LEFT + (t - x_min) as f64 / x_span * (WIDTH - LEFT - RIGHT);
-    let y = |v: f64| TOP + (1.0 - v / y_max) * (HEIGHT - TOP - BOTTOM);
-    let mut svg = format!(
-        "<svg class=\"chart-svg\" viewBox=\"0 0 {WIDTH} {HEIGHT}\" preserveAspectRatio=\"xMinYMid meet\" aria-hidden=\"true\" focusable=\"false\">"
-    );
+    let x = |t: i64| CANVAS.left + (t - x_min) as f64 / x_span * CANVAS.plot_width();
+    let y = |v: f64| CANVAS.top + (1.0 - v / y_max) * CANVAS.plot_height();
+    let mut svg = CANVAS.open("chart-svg", "aria-hidden=\"true\" focusable=\"false\"");
     // The unit once, above the value axis (as the browser's chart has it).
     if let Some(unit) = shown_unit(unit) {
         svg.push_str(&format!(
@@ -52,28 +53,19 @@ pub fn fallback_html(
     for step in 0..=TICKS {
         let value = y_max * f64::from(step) / f64::from(TICKS);
         let at = y(value);
-        svg.push_str(&format!(
-            "<line class=\"chart-grid\" x1=\"{LEFT}\" x2=\"{:.1}\" y1=\"{at:.1}\" y2=\"{at:.1}\"/>\
-             <text class=\"chart-axis\" x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\">{}</text>",
-            WIDTH - RIGHT,
-            LEFT - 5.0,
-            at + 4.0,
-            escape(&number(value)),
-        ));
+        svg.push_str(&CANVAS.grid_line(at, &number(value), at + 4.0));
     }
-    let bottom = HEIGHT - 8.0;
-    svg.push_str(&format!(
-        "<text class=\"chart-axis\" x=\"{LEFT}\" y=\"{bottom}\">{}</text>\
-         <text class=\"chart-axis\" x=\"{:.1}\" y=\"{bottom}\" text-anchor=\"end\">{}</text>",
-        escape(&time_label(x_min, x_span)),
-        WIDTH - RIGHT,
-        escape(&time_label(x_max, x_span)),
+    svg.push_str(&CANVAS.time_ends(
+        CANVAS.height - 8.0,
+        &time_label(x_min, x_span),
+        &time_label(x_max, x_span),
     ));
     for marker in markers.iter().filter(|m| (x_min..=x_max).contains(&m.t)) {
         let at = x(marker.t);
         svg.push_str(&format!(
-            "<line class=\"chart-marker\" x1=\"{at:.1}\" x2=\"{at:.1}\" y1=\"{TOP}\" y2=\"{:.1}\"><title>{}</title></line>",
-            HEIGHT - BOTTOM,
+            "<line class=\"chart-marker\" x1=\"{at:.1}\" x2=\"{at:.1}\" y1=\"{}\" y2=\"{:.1}\"><title>{}</title></line>",
+            CANVAS.top,
+            CANVAS.height - CANVAS.bottom,
             escape(&marker.label),
         ));
     }

@@ -9,6 +9,7 @@
 //! filling (the current minute) is drawn dashed, not as a drop (`partial`).
 
 pub mod bars;
+mod canvas;
 mod fallback;
 pub mod format;
 mod options;

@@ -58,14 +58,7 @@ pub fn line_chart(
     x_range: Option<(i64, i64)>,
     colours: &ChartColours,
 ) -> Value {
-    let chart = Chart::new()
-        .animation(false)
-        .tooltip(Tooltip::new().trigger(Trigger::Axis))
-        .legend(Legend::new().top("top"))
-        .grid(Grid::new().left(56).right(24).top(36).bottom(28))
-        .x_axis(Axis::new().type_(AxisType::Time))
-        .y_axis(Axis::new().type_(AxisType::Value).name(unit));
-    let mut options = serde_json::to_value(&chart).unwrap_or_default();
+    let mut options = time_chart(unit);
     let axis_line = json!({ "lineStyle": { "color": colours.grid } });
     let split_line = json!({ "lineStyle": { "color": colours.grid, "width": 1 } });
     if let Some(x_axis) = first_axis(&mut options, "xAxis") {
@@ -89,23 +82,43 @@ pub fn line_chart(
         y_axis.insert("splitLine".into(), split_line);
     }
     if let Some(object) = options.as_object_mut() {
-        object.insert(
-            "legend".into(),
-            json!({ "top": "top", "textStyle": { "color": colours.text } }),
-        );
-        object.insert(
-            "tooltip".into(),
-            json!({
-                "trigger": "axis",
-                "className": "chart-tooltip",
-                "backgroundColor": colours.surface,
-                "borderColor": colours.grid,
-                "textStyle": { "color": colours.text },
-            }),
-        );
+        legend_and_tooltip(object, colours);
         object.insert("series".into(), Value::Array(series(lines, complete, markers, x_range)));
     }
     options
+}
+
+/// The frame every chart over time starts from: no animation (live updates
+/// redraw often), an axis tooltip, the legend on top, a time axis, and a
+/// value axis named `unit`; as JSON, for what charming cannot set.
+pub fn time_chart(unit: &str) -> Value {
+    let chart = Chart::new()
+        .animation(false)
+        .tooltip(Tooltip::new().trigger(Trigger::Axis))
+        .legend(Legend::new().top("top"))
+        .grid(Grid::new().left(56).right(24).top(36).bottom(28))
+        .x_axis(Axis::new().type_(AxisType::Time))
+        .y_axis(Axis::new().type_(AxisType::Value).name(unit));
+    serde_json::to_value(&chart).unwrap_or_default()
+}
+
+/// The legend above the chart and the axis tooltip, in the theme's colours
+/// (every chart kind has both).
+pub fn legend_and_tooltip(object: &mut serde_json::Map<String, Value>, colours: &ChartColours) {
+    object.insert(
+        "legend".into(),
+        json!({ "top": "top", "textStyle": { "color": colours.text } }),
+    );
+    object.insert(
+        "tooltip".into(),
+        json!({
+            "trigger": "axis",
+            "className": "chart-tooltip",
+            "backgroundColor": colours.surface,
+            "borderColor": colours.grid,
+            "textStyle": { "color": colours.text },
+        }),
+    );
 }
 
 fn first_axis<'a>(options: &'a mut Value, key: &str) -> Option<&'a mut serde_json::Map<String, Value>> {

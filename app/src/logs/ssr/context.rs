@@ -25,32 +25,37 @@ pub async fn line(conn: &mut PgConnection, id: i64, ts: DateTime<Utc>) -> sqlx::
 /// the anchor, oldest first.
 #[tracing::instrument(skip(conn, anchor), err)]
 pub async fn around(conn: &mut PgConnection, anchor: LogLine, count: i64) -> sqlx::Result<Vec<LogLine>> {
-    let side = |comparison: &str, order: &str| {
-        format!(
-            "SELECT {LINE_COLUMNS} FROM log_lines WHERE service = $1 AND host = $2 \
-             AND (ts, id) {comparison} ($3, $4) ORDER BY ts {order}, id {order} LIMIT $5"
-        )
-    };
-    let before: Vec<Row> = sqlx::query_as(&side("<", "DESC"))
-        .bind(&anchor.service)
-        .bind(&anchor.host)
-        .bind(anchor.ts)
-        .bind(anchor.id)
-        .bind(count)
-        .fetch_all(&mut *conn)
-        .await?;
-    let after: Vec<Row> = sqlx::query_as(&side(">", "ASC"))
-        .bind(&anchor.service)
-        .bind(&anchor.host)
-        .bind(anchor.ts)
-        .bind(anchor.id)
-        .bind(count)
-        .fetch_all(&mut *conn)
-        .await?;
+    let before = side(conn, &anchor, Side::Before, count).await?;
+    let after = side(conn, &anchor, Side::After, count).await?;
     let mut lines: Vec<LogLine> = before.into_iter().rev().map(LogLine::from).collect();
     lines.push(anchor);
     lines.extend(after.into_iter().map(LogLine::from));
     Ok(lines)
+}
+
+#[derive(Clone, Copy)]
+enum Side {
+    Before,
+    After,
+}
+
+/// The `count` lines nearest `anchor` on one side, nearest first.
+async fn side(conn: &mut PgConnection, anchor: &LogLine, side: Side, count: i64) -> sqlx::Result<Vec<Row>> {
+    let (comparison, order) = match side {
+        Side::Before => ("<", "DESC"),
+        Side::After => (">", "ASC"),
+    };
+    sqlx::query_as(&format!(
+        "SELECT {LINE_COLUMNS} FROM log_lines WHERE service = $1 AND host = $2 \
+         AND (ts, id) {comparison} ($3, $4) ORDER BY ts {order}, id {order} LIMIT $5"
+    ))
+    .bind(&anchor.service)
+    .bind(&anchor.host)
+    .bind(anchor.ts)
+    .bind(anchor.id)
+    .bind(count)
+    .fetch_all(conn)
+    .await
 }
 
 /// The first `limit` lines of a trace, oldest first.

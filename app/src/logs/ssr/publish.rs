@@ -11,10 +11,10 @@ use std::sync::{Arc, LazyLock};
 use tokio::sync::Semaphore;
 
 use crate::logs::{LIVE_STREAM, LogLine};
-use crate::redis_handle::RedisHandle;
+use crate::redis_handle::{RedisHandle, capped_xadd};
 
 /// The stream keeps about this many of the newest lines.
-pub const MAX_LEN: usize = 10_000;
+pub const MAX_LEN: u32 = 10_000;
 /// Lines per pipeline sent to Redis.
 const CHUNK: usize = 1_000;
 /// Publishes running at once, per process; past this a batch is not
@@ -62,14 +62,8 @@ pub async fn publish(redis: &RedisHandle, lines: &[LogLine]) -> Result<(), NotPu
     for chunk in lines.chunks(CHUNK) {
         let mut pipe = redis::pipe();
         for line in chunk {
-            pipe.cmd("XADD")
-                .arg(&key)
-                .arg("MAXLEN")
-                .arg("~")
-                .arg(MAX_LEN)
-                .arg("*")
-                .arg("line")
-                .arg(serde_json::to_string(line)?)
+            let json = serde_json::to_string(line)?;
+            pipe.add_command(capped_xadd(&key, MAX_LEN, &[("line", &json)]))
                 .ignore();
         }
         pipe.query_async::<()>(&mut conn).await?;

@@ -1,10 +1,8 @@
 //! Storing a batch of checked lines: one transaction, ids reserved from the
 //! table's sequence, the rows sent as one binary `COPY` ([`super::copy`]).
-//! With an `Idempotency-Key`, its row in `ingest_batches` is claimed in the
-//! same transaction first, exactly as the metrics ingest does: a retry of a
-//! committed batch finds it taken (and one racing the original waits on the
-//! primary key until the original commits or rolls back), so a batch is
-//! stored at most once. The answer is given only after the commit.
+//! With an `Idempotency-Key`, it is claimed in the same transaction first
+//! ([`crate::ingest_batches`]), so a batch is stored at most once. The answer
+//! is given only after the commit.
 
 use std::collections::BTreeSet;
 
@@ -12,21 +10,8 @@ use chrono::NaiveDate;
 use sqlx::{PgConnection, PgPool};
 
 use super::{copy, partitions};
+use crate::ingest_batches::{self, Claim};
 use crate::logs::{LogLine, NewLogLine};
-
-/// Log batches' idempotency keys share `ingest_batches` with the metrics
-/// ingest's under this prefix, so one key's metrics and logs never collide.
-const IDEMPOTENCY_PREFIX: &str = "logs:";
-/// Longest `Idempotency-Key` a log door accepts (the column holds 200
-/// characters, prefix included).
-pub const MAX_IDEMPOTENCY_KEY: usize = 200 - IDEMPOTENCY_PREFIX.len();
-
-/// The batch's `Idempotency-Key`, claimed for the key that sent it.
-#[derive(Clone, Copy, Debug)]
-pub struct Claim<'a> {
-    pub api_key_id: i64,
-    pub idempotency_key: &'a str,
-}
 
 #[derive(Debug)]
 pub enum Stored {
@@ -40,30 +25,11 @@ pub enum Stored {
 #[tracing::instrument(skip_all, fields(lines = lines.len()), err)]
 pub async fn store(db: &PgPool, claim: Option<Claim<'_>>, lines: Vec<NewLogLine>) -> sqlx::Result<Stored> {
     let mut tx = db.begin().await?;
-    if let Some(claim) = claim {
-        let key = format!("{IDEMPOTENCY_PREFIX}{}", claim.idempotency_key);
-        let records = i32::try_from(lines.len()).unwrap_or(i32::MAX);
-        let claimed: Option<i32> = sqlx::query_scalar(
-            "INSERT INTO ingest_batches (api_key_id, idempotency_key, records) VALUES ($1, $2, $3) \
-             ON CONFLICT DO NOTHING RETURNING records",
-        )
-        .bind(claim.api_key_id)
-        .bind(&key)
-        .bind(records)
-        .fetch_optional(&mut *tx)
-        .await?;
-        if claimed.is_none() {
-            let earlier: i32 =
-                sqlx::query_scalar("SELECT records FROM ingest_batches WHERE api_key_id = $1 AND idempotency_key = $2")
-                    .bind(claim.api_key_id)
-                    .bind(&key)
-                    .fetch_one(&mut *tx)
-                    .await?;
-            tx.rollback().await?;
-            return Ok(Stored::Duplicate {
-                accepted: usize::try_from(earlier).unwrap_or_default(),
-            });
-        }
+    if let Some(claim) = claim
+        && let Some(accepted) = ingest_batches::claim(&mut tx, claim, lines.len()).await?
+    {
+        tx.rollback().await?;
+        return Ok(Stored::Duplicate { accepted });
     }
     let ids = insert_lines(&mut tx, &lines).await?;
     tx.commit().await?;

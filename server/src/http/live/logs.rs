@@ -11,21 +11,18 @@
 //! and resumes), the session re-checked while open. A bad query is refused
 //! with 422 and the message with its position.
 
-use axum::Extension;
 use axum::extract::{Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
-use tower_sessions::Session;
 
-use app::auth::CurrentUser;
 use app::auth::permissions::Permission;
 use app::logs::LIVE_STREAM;
 use app::logs::query::Query as LogQuery;
 use app::state::AppState;
 
-use super::Live;
 use super::stream::{Filter, Opening, open};
+use super::viewer::Viewer;
 
 #[derive(Debug, Deserialize)]
 pub struct TailQuery {
@@ -33,17 +30,7 @@ pub struct TailQuery {
     q: String,
 }
 
-pub async fn logs_tail(
-    State(state): State<AppState>,
-    Extension(live): Extension<Live>,
-    user: Option<Extension<CurrentUser>>,
-    session: Session,
-    Query(query): Query<TailQuery>,
-    headers: HeaderMap,
-) -> Response {
-    let Some(Extension(user)) = user else {
-        return StatusCode::UNAUTHORIZED.into_response();
-    };
+pub async fn logs_tail(State(state): State<AppState>, viewer: Viewer, Query(query): Query<TailQuery>) -> Response {
     let query = match LogQuery::parse(&query.q) {
         Ok(query) => query,
         Err(error) => {
@@ -58,13 +45,10 @@ pub async fn logs_tail(
         reads_alerts: false,
         logs: Some(query),
     };
-    let receiver = live.subscribe_logs();
+    let receiver = viewer.live.subscribe_logs();
     open(Opening {
         state,
-        live: &live,
-        user: &user,
-        session: &session,
-        headers: &headers,
+        viewer,
         receiver,
         stream: LIVE_STREAM,
         filter,

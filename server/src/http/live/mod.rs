@@ -27,6 +27,7 @@
 mod logs;
 mod publish;
 mod stream;
+pub mod viewer;
 
 use std::collections::HashMap;
 use std::sync::Arc;

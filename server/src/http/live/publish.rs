@@ -15,6 +15,7 @@ use anyhow::Context;
 use chrono::{DateTime, DurationRound, TimeDelta, Utc};
 
 use app::metrics::{IngestBatch, LivePoint};
+use app::redis_handle::capped_xadd;
 use app::state::{AppState, RedisHandle};
 
 use super::{MAX_LEN, RETRY, RETRY_MAX, STREAM};
@@ -140,17 +141,13 @@ async fn publish_points(state: &AppState, keys: &BTreeSet<Key>) -> anyhow::Resul
     let key = state.redis.key(STREAM);
     let mut pipe = redis::pipe();
     for point in &points {
-        pipe.cmd("XADD")
-            .arg(&key)
-            .arg("MAXLEN")
-            .arg("~")
-            .arg(MAX_LEN)
-            .arg("*")
-            .arg("service")
-            .arg(&point.service)
-            .arg("point")
-            .arg(serde_json::to_string(point)?)
-            .ignore();
+        let json = serde_json::to_string(point)?;
+        pipe.add_command(capped_xadd(
+            &key,
+            MAX_LEN,
+            &[("service", &point.service), ("point", &json)],
+        ))
+        .ignore();
     }
     let mut conn = state.redis.connection().await.context("connecting to Redis")?;
     pipe.query_async::<()>(&mut conn).await.context("XADD")?;
@@ -164,14 +161,7 @@ pub async fn publish_alert_counts(redis: &RedisHandle, counts: &[(app::alerts::S
     let result: anyhow::Result<()> = async {
         let json = serde_json::to_string(counts)?;
         let mut conn = redis.connection().await?;
-        redis::cmd("XADD")
-            .arg(redis.key(STREAM))
-            .arg("MAXLEN")
-            .arg("~")
-            .arg(MAX_LEN)
-            .arg("*")
-            .arg("alerts")
-            .arg(json)
+        capped_xadd(&redis.key(STREAM), MAX_LEN, &[("alerts", &json)])
             .query_async::<()>(&mut conn)
             .await?;
         Ok(())

@@ -26,10 +26,9 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
-use axum::Extension;
 use axum::body::Body;
 use axum::extract::{Query, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use futures::future::BoxFuture;
@@ -40,14 +39,14 @@ use tokio_stream::wrappers::errors::BroadcastStreamRecvError;
 use tower_sessions::Session;
 use tower_sessions::session::Id;
 
-use app::auth::CurrentUser;
 use app::auth::permissions::{Permission, allows};
 use app::auth::ssr::session_store::RedisSessionStore;
 use app::auth::ssr::sign_in::user_of_session;
 use app::logs::query::Query as LogQuery;
 use app::state::AppState;
 
-use super::{EntryId, Kind, Live, Message, Published, entries_after};
+use super::viewer::Viewer;
+use super::{EntryId, Kind, Message, Published, entries_after};
 use crate::prometheus::COUNTERS;
 
 /// What a heartbeat sends: an SSE comment, which browsers ignore.
@@ -62,32 +61,18 @@ pub struct LiveQuery {
     alerts: Option<String>,
 }
 
-pub async fn stream(
-    State(state): State<AppState>,
-    Extension(live): Extension<Live>,
-    user: Option<Extension<CurrentUser>>,
-    session: Session,
-    Query(query): Query<LiveQuery>,
-    headers: HeaderMap,
-) -> Response {
-    // The gate already refused anyone else; this keeps the handler safe on its own.
-    let Some(Extension(user)) = user else {
-        return StatusCode::UNAUTHORIZED.into_response();
-    };
+pub async fn stream(State(state): State<AppState>, viewer: Viewer, Query(query): Query<LiveQuery>) -> Response {
     let filter = Filter {
         last_sent: None,
         service: query.service.filter(|s| !s.is_empty()),
         points: query.alerts.as_deref() != Some("only"),
-        reads_alerts: allows(user.role, Permission::ReadAlerts),
+        reads_alerts: allows(viewer.user.role, Permission::ReadAlerts),
         logs: None,
     };
-    let receiver = live.subscribe();
+    let receiver = viewer.live.subscribe();
     open(Opening {
         state,
-        live: &live,
-        user: &user,
-        session: &session,
-        headers: &headers,
+        viewer,
         receiver,
         stream: super::STREAM,
         filter,
@@ -97,12 +82,9 @@ pub async fn stream(
 }
 
 /// What one stream is opened with (the points' or the log lines').
-pub(super) struct Opening<'a> {
+pub(super) struct Opening {
     pub state: AppState,
-    pub live: &'a Live,
-    pub user: &'a CurrentUser,
-    pub session: &'a Session,
-    pub headers: &'a HeaderMap,
+    pub viewer: Viewer,
     /// Taken before the catch-up read, so nothing falls between the two.
     pub receiver: Option<tokio::sync::broadcast::Receiver<Message>>,
     /// The Redis stream a `Last-Event-ID` resumes from.
@@ -114,13 +96,15 @@ pub(super) struct Opening<'a> {
 
 /// Admits the stream (per-user cap), replays what came after `Last-Event-ID`,
 /// and answers with the event stream.
-pub(super) async fn open(opening: Opening<'_>) -> Response {
+pub(super) async fn open(opening: Opening) -> Response {
     let Opening {
         state,
-        live,
-        user,
-        session,
-        headers,
+        viewer: Viewer {
+            live,
+            user,
+            session,
+            headers,
+        },
         receiver,
         stream,
         mut filter,
