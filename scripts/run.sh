@@ -51,14 +51,15 @@ create_first_admin() {
 }
 create_first_admin
 
-# Demo traffic (services demo-…) through the real ingest API, with its own
-# ingest key kept in .data/demo-key.txt. OPSDECK_DEMO=0 skips it.
+# Demo traffic and log lines (services demo-…) through the real ingest and
+# log APIs, with its own key (scopes ingest and logs) kept in
+# .data/demo-ingest-logs-key.txt. OPSDECK_DEMO=0 skips it.
 demo_key() {
-	local file="$REPO_ROOT/.data/demo-key.txt" key=""
+	local file="$REPO_ROOT/.data/demo-ingest-logs-key.txt" key=""
 	[[ -s $file ]] && key=$(<"$file")
 	if [[ ! $key =~ ^odk_[A-Za-z0-9_]+$ ]]; then
 		mkdir -p "$REPO_ROOT/.data"
-		key=$("$OPSDECK_BIN" api-key create --name "demo traffic (opsdeck demo)" --scope ingest) || return 1
+		key=$("$OPSDECK_BIN" api-key create --name "demo traffic (opsdeck demo)" --scope ingest --scope logs) || return 1
 		[[ $key =~ ^odk_[A-Za-z0-9_]+$ ]] || return 1
 		(umask 077 && printf '%s\n' "$key" >"$file")
 	fi

@@ -9,10 +9,17 @@ use crate::ingest::insert_key;
 #[tokio::test]
 async fn demo_traffic_is_accepted_and_stored_under_demo_services() {
     let app = TestApp::spawn().await;
-    let (_, key) = insert_key(&app, &["ingest"]).await;
+    let (_, key) = insert_key(&app, &["ingest", "logs"]).await;
     opsdeck::cli::demo::send_until(&app.address, &key, tokio::time::sleep(Duration::from_millis(2500)))
         .await
         .expect("the demo runs and stops");
+    // Its services' log lines went through the log door too.
+    let logged: Vec<String> = sqlx::query_scalar("SELECT DISTINCT service FROM log_lines ORDER BY 1")
+        .fetch_all(&app.db)
+        .await
+        .expect("logged services");
+    assert!(!logged.is_empty(), "log lines were stored");
+    assert!(logged.iter().all(|s| s.starts_with("demo-")), "{logged:?}");
     let services: Vec<String> = sqlx::query_scalar("SELECT DISTINCT service FROM request_events ORDER BY 1")
         .fetch_all(&app.db)
         .await
@@ -55,6 +62,25 @@ async fn real_services_carry_no_demo_label() {
     let overview = viewer.get("/").await.text().await.expect("overview");
     assert!(overview.contains("checkout"));
     assert!(!overview.contains("demo-note") && !overview.contains("badge-demo"));
+}
+
+#[tokio::test]
+async fn a_key_without_the_logs_scope_still_sends_the_traffic() {
+    let app = TestApp::spawn().await;
+    let (_, key) = insert_key(&app, &["ingest"]).await;
+    opsdeck::cli::demo::send_until(&app.address, &key, tokio::time::sleep(Duration::from_millis(2500)))
+        .await
+        .expect("the demo runs and stops");
+    let requests: i64 = sqlx::query_scalar("SELECT count(*) FROM request_events")
+        .fetch_one(&app.db)
+        .await
+        .expect("count");
+    assert!(requests > 0, "traffic is stored without the logs scope");
+    let lines: i64 = sqlx::query_scalar("SELECT count(*) FROM log_lines WHERE service LIKE 'demo-%'")
+        .fetch_one(&app.db)
+        .await
+        .expect("count");
+    assert_eq!(lines, 0);
 }
 
 #[tokio::test]

@@ -6,7 +6,9 @@
 //! every page that shows it. Traffic follows a daily rhythm (busiest around
 //! 14:00 UTC) with noise; latencies are log-normal around each endpoint's
 //! median; now and then a service has an incident: a few minutes of 5–10×
-//! slower answers and about 20 % server errors.
+//! slower answers and about 20 % server errors. The services also log
+//! (`log_lines.rs`): a sample of their requests and every failure, through
+//! the log door, so the Logs page and its live tail have lines too.
 
 use std::time::Duration;
 
@@ -16,6 +18,8 @@ use rand::Rng;
 use serde_json::{Value, json};
 
 use crate::config::Config;
+
+mod log_lines;
 
 /// One fictional endpoint: its share of the service's traffic, its median
 /// latency and its usual share of server errors.
@@ -119,6 +123,7 @@ pub async fn send_until(url: &str, key: &str, stop: impl std::future::Future<Out
         .build()
         .context("building the HTTP client")?;
     let mut generator = Generator::new();
+    let mut logs = log_lines::LogDoor::new(url);
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     tokio::pin!(stop);
@@ -128,8 +133,8 @@ pub async fn send_until(url: &str, key: &str, stop: impl std::future::Future<Out
             () = &mut stop => break,
             _ = tick.tick() => {}
         }
-        let body = generator.second(Utc::now(), &mut rand::thread_rng());
-        let sent = client.post(&endpoint).bearer_auth(key).json(&body).send().await;
+        let second = generator.second(Utc::now(), &mut rand::thread_rng());
+        let sent = client.post(&endpoint).bearer_auth(key).json(&second.batch).send().await;
         match sent {
             Ok(response) if response.status().is_success() => failures = 0,
             Ok(response)
@@ -153,13 +158,16 @@ pub async fn send_until(url: &str, key: &str, stop: impl std::future::Future<Out
                 &format!("cannot reach {endpoint} ({error}); this second's data is skipped"),
             ),
         }
+        if logs.on && !second.logs.is_empty() {
+            logs.send(&client, key, &second.logs).await;
+        }
     }
     eprintln!("opsdeck demo: stopped");
     Ok(())
 }
 
 /// Logs the first failure of a run of them, then every 30th.
-fn report(failures: &mut u32, message: &str) {
+pub(super) fn report(failures: &mut u32, message: &str) {
     if failures.is_multiple_of(30) {
         eprintln!("opsdeck demo: {message}");
     }
@@ -227,8 +235,13 @@ async fn create_key(config: Config) -> anyhow::Result<String> {
     use app::api_keys::Scope;
     use app::api_keys::ssr::NewApiKey;
     use app::audit::ssr::{Actor, ClientInfo};
-    let new = NewApiKey::parse("demo traffic (opsdeck demo)", vec![Scope::Ingest], 0, Utc::now())
-        .map_err(|error| anyhow::anyhow!("{error}"))?;
+    let new = NewApiKey::parse(
+        "demo traffic (opsdeck demo)",
+        vec![Scope::Ingest, Scope::Logs],
+        0,
+        Utc::now(),
+    )
+    .map_err(|error| anyhow::anyhow!("{error}"))?;
     let state = crate::startup::Application::state_for_cli(config).await?;
     let actor = Actor::cli();
     let client = ClientInfo::cli("opsdeck demo");
@@ -240,6 +253,12 @@ async fn create_key(config: Config) -> anyhow::Result<String> {
         created.key.masked()
     );
     Ok(created.secret.to_string())
+}
+
+/// One second of the demo: the ingest batch and the log lines.
+struct Second {
+    batch: Value,
+    logs: Vec<Value>,
 }
 
 /// An incident in progress.
@@ -262,9 +281,10 @@ impl Generator {
         }
     }
 
-    /// One second of traffic, as an ingest batch.
-    fn second(&mut self, now: DateTime<Utc>, rng: &mut impl Rng) -> Value {
+    /// One second of traffic, as an ingest batch and the services' log lines.
+    fn second(&mut self, now: DateTime<Utc>, rng: &mut impl Rng) -> Second {
         let mut requests = Vec::new();
+        let mut logs = Vec::new();
         let mut samples = Vec::new();
         let rhythm = daily_rhythm(now);
         for (service, incident) in SERVICES.iter().zip(self.incidents.iter_mut()) {
@@ -306,6 +326,16 @@ impl Generator {
                     200
                 };
                 let ts = now - chrono::TimeDelta::milliseconds(rng.gen_range(0..1000));
+                let served = log_lines::Served {
+                    service: service.name,
+                    method: endpoint.method,
+                    path: endpoint.path,
+                    status,
+                    duration_ms: duration,
+                    ts,
+                    in_incident: incident.is_some(),
+                };
+                logs.extend(log_lines::line(&served, rng));
                 requests.push(json!({
                     "service": service.name, "endpoint": endpoint.path, "method": endpoint.method,
                     "status": status, "duration_ms": (duration * 100.0).round() / 100.0, "ts": ts.to_rfc3339(),
@@ -315,7 +345,10 @@ impl Generator {
                 .clamp(1.0, 100.0);
             samples.push(json!({ "service": service.name, "name": "cpu_percent", "value": (cpu * 10.0).round() / 10.0, "kind": "gauge", "ts": now.to_rfc3339() }));
         }
-        json!({ "requests": requests, "samples": samples })
+        Second {
+            batch: json!({ "requests": requests, "samples": samples }),
+            logs,
+        }
     }
 }
 

@@ -34,7 +34,7 @@ fn incident_fires_and_resolves(start: DateTime<Utc>) {
                 slowdown: 6.0,
             });
         }
-        let batch = generator.second(now, &mut rng);
+        let batch = generator.second(now, &mut rng).batch;
         let minute = now.duration_trunc(TimeDelta::minutes(1)).expect("minute");
         if minutes.last().is_none_or(|m| m.key != minute) {
             minutes.push(Merged::new(minute));
@@ -90,7 +90,7 @@ fn the_rhythm_peaks_in_the_afternoon_and_stays_positive() {
 fn a_second_of_traffic_is_a_valid_batch_of_demo_services() {
     let mut rng = rand::rngs::StdRng::seed_from_u64(7);
     let now = Utc::now().with_hour(14).unwrap_or_default();
-    let batch = Generator::new().second(now, &mut rng);
+    let batch = Generator::new().second(now, &mut rng).batch;
     let requests = batch["requests"].as_array().cloned().unwrap_or_default();
     assert!(requests.len() > 20, "{} requests at the peak", requests.len());
     assert!(
@@ -104,4 +104,63 @@ fn a_second_of_traffic_is_a_valid_batch_of_demo_services() {
             .all(|r| r["duration_ms"].as_f64().is_some_and(|d| d > 0.0))
     );
     assert_eq!(batch["samples"].as_array().map(Vec::len), Some(SERVICES.len()));
+}
+
+/// The demo's log lines pass the log door's own checks, and tell an
+/// incident from an ordinary hour: every failure is logged with its cause.
+#[test]
+fn demo_log_lines_are_what_the_log_door_accepts_and_an_incident_shows_in_them() {
+    use app::metrics::ingest::TimeWindow;
+    let mut rng = rand::rngs::StdRng::seed_from_u64(5);
+    let mut generator = Generator::new();
+    generator.incident_chance = 0.0;
+    let start = Utc::now();
+    let mut quiet = Vec::new();
+    for second in 0..60 {
+        quiet.extend(
+            generator
+                .second(start + chrono::TimeDelta::seconds(second), &mut rng)
+                .logs,
+        );
+    }
+    generator.incidents[3] = Some(Incident {
+        until: start + chrono::TimeDelta::minutes(10),
+        slowdown: 6.0,
+    });
+    let mut incident = Vec::new();
+    for second in 60..120 {
+        incident.extend(
+            generator
+                .second(start + chrono::TimeDelta::seconds(second), &mut rng)
+                .logs,
+        );
+    }
+    let window = TimeWindow::around(start, 7);
+    for lines in [&quiet, &incident] {
+        let parsed = app::logs::ingest::ndjson::parse(log_lines::ndjson(lines).as_bytes(), window)
+            .expect("the log door accepts every demo line");
+        assert_eq!(parsed.len(), lines.len());
+    }
+    let payment_errors = |lines: &[Value]| {
+        lines
+            .iter()
+            .filter(|l| l["service"] == "demo-payments" && l["level"] == "error")
+            .count()
+    };
+    assert!(
+        payment_errors(&incident) > 5 * payment_errors(&quiet).max(1),
+        "an incident logs many more errors: {} against {}",
+        payment_errors(&incident),
+        payment_errors(&quiet)
+    );
+    assert!(
+        incident
+            .iter()
+            .any(|l| l["message"].as_str().is_some_and(|m| m.contains("timed out")
+                || m.contains("pool exhausted")
+                || m.contains("statement timeout"))),
+        "an incident's failures carry their cause"
+    );
+    let infos = quiet.iter().filter(|l| l["level"] == "info").count();
+    assert!(infos > 0, "successes are logged, sampled");
 }
