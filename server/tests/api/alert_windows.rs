@@ -49,6 +49,7 @@ fn watched(aggregation: Aggregation, minutes: i64) -> Watched {
         endpoint: None,
         metric: (!aggregation.reads_requests()).then(|| "queue.depth".to_string()),
         matchers: BTreeMap::new(),
+        log_query: None,
         aggregation,
         window_secs: minutes * 60,
     }
