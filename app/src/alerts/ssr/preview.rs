@@ -14,14 +14,6 @@ use crate::error::AppError;
 /// A chart holds at most this many points.
 const PREVIEW_POINTS: i64 = 300;
 
-/// What the caller of a preview may see beyond alerts.
-#[derive(Clone, Copy, Debug)]
-pub struct Reader {
-    /// A log rule's preview counts lines for any query: only for those who
-    /// may search the logs themselves.
-    pub may_read_logs: bool,
-}
-
 /// The draft `form` describes over the last `hours` (1 hour to
 /// [`MAX_BACKTEST_DAYS`]) and, with `backtest_every`, its backtest evaluating
 /// that often.
@@ -30,7 +22,6 @@ pub async fn preview(
     form: &RuleForm,
     hours: i64,
     backtest_every: Option<Duration>,
-    reader: Reader,
 ) -> Result<Preview, AppError> {
     if !(1..=MAX_BACKTEST_DAYS * 24).contains(&hours) {
         return Err(AppError::validation(
@@ -39,9 +30,6 @@ pub async fn preview(
         ));
     }
     let draft = form.parse()?;
-    if draft.aggregation.reads_logs() && !reader.may_read_logs {
-        return Err(AppError::Forbidden);
-    }
     let condition = draft.condition();
     let to = evaluation_time();
     let from = to - Duration::hours(hours);
