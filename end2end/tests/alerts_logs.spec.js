@@ -46,6 +46,7 @@ test('an operator writes a log rule, sees a bad query refused where it is wrong,
   await expect(page.getByLabel('Endpoint', { exact: true })).toBeHidden();
   await expect(page.getByLabel('Metric', { exact: true })).toBeHidden();
   await expect(page.getByLabel('Label matchers')).toBeHidden();
+  await expect(page.getByLabel('Without data')).toBeHidden();
   await page.getByLabel('Window (minutes)').fill('5');
   await page.getByLabel('Threshold', { exact: true }).fill('9');
   await page.getByLabel('For (minutes)').fill('0');

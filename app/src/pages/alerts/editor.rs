@@ -314,7 +314,8 @@ fn Fields(form: RuleForm, #[prop(into)] error: Signal<Option<AppError>>) -> impl
     .into_any();
     // The fields the chosen aggregation does not read are hidden by the
     // style sheet (`.watch-logs`, `.watch-series`), so this works without
-    // JavaScript; what they hold is ignored on save (`RuleForm::parse`).
+    // JavaScript; what they hold is ignored on save (`RuleForm::parse`),
+    // except the no-data policy, which a log rule keeps but never uses.
     let watched = view! {
         <fieldset>
             <legend>"What it watches"</legend>
@@ -345,7 +346,8 @@ fn Fields(form: RuleForm, #[prop(into)] error: Signal<Option<AppError>>) -> impl
                 {text("threshold", "Threshold", form.threshold.clone(), "")}
                 {text("recovery_threshold", "Recovery threshold", form.recovery_threshold.clone(), "Optional: resolves only past this value (no flapping).")}
                 {text("for_minutes", "For (minutes)", form.for_minutes.clone(), "Pending this long before firing.")}
-                {choice("no_data", "Without data", form.no_data.clone(), no_data)}
+                // A log rule always has a value (no lines count 0).
+                <div class="watch-series">{choice("no_data", "Without data", form.no_data.clone(), no_data)}</div>
             </div>
             <FieldError error field="for_secs" />
         </fieldset>
