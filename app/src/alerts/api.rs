@@ -61,7 +61,8 @@ pub async fn save_rule(#[server(default)] id: Option<i64>, rule: RuleForm) -> Re
 }
 
 /// The draft's series over the last `hours` (1–168) and, with `backtest`,
-/// when it would have fired and resolved.
+/// when it would have fired and resolved. A log rule's preview counts log
+/// lines, so it needs `ReadLogs` too (refused and audited as any refusal).
 #[server(endpoint = "alerts/preview")]
 pub async fn preview_rule(
     rule: RuleForm,
@@ -69,6 +70,10 @@ pub async fn preview_rule(
     #[server(default)] backtest: bool,
 ) -> Result<Preview, AppError> {
     acting(Permission::ReadAlerts).await?;
+    // A log rule's preview counts lines for any query it is given.
+    if rule.aggregation.trim() == super::Aggregation::LogLines.as_str() {
+        acting(Permission::ReadLogs).await?;
+    }
     let state = app_state()?;
     let mut conn = state.connection("alerts: acquire").await?;
     // A backtest evaluates as often as the evaluator does.

@@ -19,6 +19,8 @@ pub struct RuleForm {
     pub metric: String,
     /// `name=value`, one per line.
     pub matchers: String,
+    /// Log rules: the query, as typed.
+    pub log_query: String,
     pub aggregation: String,
     pub window_minutes: String,
     pub comparator: String,
@@ -60,6 +62,7 @@ impl RuleForm {
             endpoint: draft.endpoint.clone().unwrap_or_default(),
             metric: draft.metric.clone().unwrap_or_default(),
             matchers: pairs_text(&draft.matchers),
+            log_query: draft.log_query.clone().unwrap_or_default(),
             aggregation: draft.aggregation.as_str().into(),
             window_minutes: (draft.window_secs / 60).to_string(),
             comparator: draft.comparator.as_str().into(),
@@ -108,7 +111,12 @@ impl RuleForm {
             }
         }));
         let for_minutes = errors.take(number("for_secs", &self.for_minutes));
-        let matchers = errors.take(pairs("matchers", &self.matchers));
+        // The editor hides the fields the chosen aggregation does not read
+        // (a log rule's endpoint, metric and matchers; any other rule's log
+        // query): what they still hold is left out, not refused.
+        let logs = aggregation.is_some_and(Aggregation::reads_logs);
+        let unless = |hidden: bool, value: &str| if hidden { String::new() } else { value.to_string() };
+        let matchers = errors.take(pairs("matchers", &unless(logs, &self.matchers)));
         let threshold = errors.take(number("threshold", &self.threshold));
         let recovery_threshold = errors.take(match self.recovery_threshold.trim() {
             "" => Ok(None),
@@ -121,9 +129,10 @@ impl RuleForm {
             name: self.name.trim().to_string(),
             description: self.description.trim().to_string(),
             service: self.service.trim().to_string(),
-            endpoint: optional(&self.endpoint),
-            metric: optional(&self.metric),
+            endpoint: optional(&unless(logs, &self.endpoint)),
+            metric: optional(&unless(logs, &self.metric)),
             matchers: matchers.unwrap_or_default(),
+            log_query: optional(&unless(!logs && aggregation.is_some(), &self.log_query)),
             aggregation: aggregation.unwrap_or(Aggregation::P95),
             window_secs: window_minutes.map_or(300, |m| (m * 60.0) as i64),
             comparator: comparator.unwrap_or(Comparator::Gt),
@@ -167,6 +176,7 @@ impl RuleForm {
             ("endpoint", self.endpoint.clone()),
             ("metric", self.metric.clone()),
             ("matchers", self.matchers.clone()),
+            ("log_query", self.log_query.clone()),
             ("aggregation", self.aggregation.clone()),
             ("window_minutes", self.window_minutes.clone()),
             ("comparator", self.comparator.clone()),
@@ -194,6 +204,7 @@ impl RuleForm {
             endpoint: text("endpoint"),
             metric: text("metric"),
             matchers: text("matchers"),
+            log_query: text("log_query"),
             aggregation: text("aggregation"),
             window_minutes: text("window_minutes"),
             comparator: text("comparator"),
@@ -337,5 +348,44 @@ mod tests {
             }),
             "name"
         );
+    }
+
+    #[test]
+    fn a_log_rule_keeps_its_query_and_ignores_the_fields_the_editor_hides() {
+        let log = RuleForm {
+            aggregation: "log_lines".into(),
+            log_query: r#" level>=error "card declined" "#.into(),
+            endpoint: "/pay".into(),
+            metric: "cpu".into(),
+            matchers: "not a pair".into(),
+            comparator: ">".into(),
+            threshold: "10".into(),
+            recovery_threshold: String::new(),
+            ..filled()
+        };
+        let draft = log.parse().expect("valid");
+        assert_eq!(draft.log_query.as_deref(), Some(r#"level>=error "card declined""#));
+        assert_eq!((draft.endpoint, draft.metric, draft.matchers.len()), (None, None, 0));
+        // Back to a request rule: the hidden query is left out.
+        let p95 = RuleForm {
+            log_query: "timeout".into(),
+            ..filled()
+        };
+        assert_eq!(p95.parse().expect("valid").log_query, None);
+        // A query that does not read is refused with the parser's position.
+        let bad = RuleForm {
+            log_query: "timeout level>=loud".into(),
+            ..log
+        };
+        match bad.parse() {
+            Err(AppError::Validation { field, message }) => {
+                assert_eq!(field, "log_query");
+                assert!(
+                    message.ends_with("unknown level \"loud\" (trace, debug, info, warn, error, fatal) at 15"),
+                    "{message}"
+                );
+            }
+            other => panic!("{other:?}"),
+        }
     }
 }

@@ -108,16 +108,27 @@ words! {
         MetricMax => "max",
         MetricAvg => "avg",
         MetricLast => "last",
+        LogLines => "log_lines",
     }
 }
 
 impl Aggregation {
-    /// Whether the rule reads request events (else a metric's samples).
+    /// Whether the rule reads request events (else a metric's samples or log lines).
     pub fn reads_requests(self) -> bool {
-        !matches!(
+        !self.reads_metric() && !self.reads_logs()
+    }
+
+    /// Whether the rule reads a metric's samples.
+    pub fn reads_metric(self) -> bool {
+        matches!(
             self,
             Aggregation::MetricMin | Aggregation::MetricMax | Aggregation::MetricAvg | Aggregation::MetricLast
         )
+    }
+
+    /// Whether the rule counts log lines matching its log query.
+    pub fn reads_logs(self) -> bool {
+        self == Aggregation::LogLines
     }
 
     pub fn label(self) -> &'static str {
@@ -133,6 +144,7 @@ impl Aggregation {
             Aggregation::MetricMax => "Metric maximum",
             Aggregation::MetricAvg => "Metric average",
             Aggregation::MetricLast => "Metric last value",
+            Aggregation::LogLines => "Matching log lines",
         }
     }
 }
@@ -194,6 +206,11 @@ pub struct Watched {
     pub metric: Option<String>,
     /// Metric rules: labels a sample must carry (all of them).
     pub matchers: BTreeMap<String, String>,
+    /// Log rules: the lines of `service` counted (the Logs page's query
+    /// language); `None` counts every line. Left out of the stored JSON when
+    /// absent, so the conditions of other rules read as before.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub log_query: Option<String>,
     pub aggregation: Aggregation,
     /// The value aggregates the last `window_secs` (whole minutes).
     pub window_secs: i64,

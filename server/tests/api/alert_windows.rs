@@ -1,4 +1,4 @@
-//! Every aggregation over every window a rule may have, evaluated at an
+//! Every aggregation (log lines too) over every window a rule may have, evaluated at an
 //! instant with nanoseconds (as `Utc::now()` gives), against values worked
 //! out by hand from the stored records; and the enabled default "Redis down"
 //! rule firing on `health.redis.up = 0` samples stored the way
@@ -47,10 +47,26 @@ fn watched(aggregation: Aggregation, minutes: i64) -> Watched {
     Watched {
         service: "shop".into(),
         endpoint: None,
-        metric: (!aggregation.reads_requests()).then(|| "queue.depth".to_string()),
+        metric: aggregation.reads_metric().then(|| "queue.depth".to_string()),
         matchers: BTreeMap::new(),
+        log_query: aggregation.reads_logs().then(|| "tick -tock".to_string()),
         aggregation,
         window_secs: minutes * 60,
+    }
+}
+
+fn log_line(service: &str, body: &str, ts: DateTime<Utc>) -> app::logs::NewLogLine {
+    app::logs::NewLogLine {
+        ts,
+        observed_ts: ts,
+        service: service.into(),
+        host: String::new(),
+        severity: 9,
+        severity_text: "INFO".into(),
+        body: body.into(),
+        attributes: serde_json::json!({}),
+        trace_id: None,
+        span_id: None,
     }
 }
 
@@ -67,6 +83,7 @@ fn expected(
     window_secs: f64,
     samples: &[(i64, f64)],
     requests: &[(i64, f64, bool)],
+    ticks: &[(i64, usize)],
     minutes: &[i64],
 ) -> f64 {
     let values: Vec<f64> = samples
@@ -94,6 +111,11 @@ fn expected(
         Aggregation::MaxLatency => *durations.last().expect("a request"),
         Aggregation::Throughput => reqs.len() as f64 / window_secs,
         Aggregation::ErrorRate => 100.0 * reqs.iter().filter(|(_, e)| *e).count() as f64 / reqs.len() as f64,
+        Aggregation::LogLines => ticks
+            .iter()
+            .filter(|(m, _)| minutes.contains(m))
+            .map(|(_, n)| *n as f64)
+            .sum(),
     }
 }
 
@@ -147,6 +169,20 @@ async fn every_aggregation_over_every_window_sees_exactly_its_minutes() {
         })
         .collect();
     store_requests(&pool, events).await;
+    // Matching log lines ("tick") a minute, and lines that do not match: the
+    // query excludes "tock", and another service's ticks are not the rule's.
+    let ticks: Vec<(i64, usize)> = (0..=70_i64).map(|m| (m, (m * 3 % 7) as usize)).collect();
+    let mut lines = Vec::new();
+    for (m, n) in &ticks {
+        for i in 0..*n {
+            lines.push(log_line("shop", "tick", at_second(*m, 2 + 9 * i as i64)));
+        }
+        lines.push(log_line("shop", "tick tock", at_second(*m, 59)));
+        lines.push(log_line("billing", "tick", at_second(*m, 30)));
+    }
+    app::logs::ssr::store::store(&pool, None, lines)
+        .await
+        .expect("lines stored");
 
     let mut conn = pool.acquire().await.expect("conn");
     let mut checked = 0;
@@ -154,7 +190,7 @@ async fn every_aggregation_over_every_window_sees_exactly_its_minutes() {
         for minutes in WINDOWS_MINUTES {
             let rule = watched(aggregation, minutes);
             let held: Vec<i64> = (71 - minutes..=70).collect();
-            let want = expected(aggregation, (minutes * 60) as f64, &samples, &requests, &held);
+            let want = expected(aggregation, (minutes * 60) as f64, &samples, &requests, &ticks, &held);
             let seen = observe(&mut conn, &rule, at).await;
             let Observation::Value(got) = seen else {
                 panic!("{aggregation:?} over {minutes} min: {seen:?}, expected {want}");

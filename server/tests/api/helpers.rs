@@ -486,6 +486,7 @@ pub fn p95_rule(name: &str) -> RuleDraft {
         endpoint: None,
         metric: None,
         matchers: Default::default(),
+        log_query: None,
         aggregation: Aggregation::P95,
         window_secs: 120,
         comparator: Comparator::Gt,

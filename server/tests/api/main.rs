@@ -26,6 +26,7 @@ mod helpers;
 mod huge_values;
 mod ingest;
 mod live;
+mod log_alerts;
 mod logs;
 mod logs_ingest;
 mod malformed;

@@ -112,6 +112,7 @@ fn stand_in() -> Mapping {
         endpoint: None,
         metric: None,
         matchers: Default::default(),
+        log_query: None,
         aggregation: Aggregation::P95,
         window_secs: 300,
         comparator: Comparator::Gt,

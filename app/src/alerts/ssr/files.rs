@@ -243,4 +243,35 @@ pub(crate) mod tests {
         assert!(problems(&text.replace("kind: opsdeck/alert-rules", "kind: other"))[0].starts_with("kind: "));
         assert_eq!(problems("  \n"), vec!["The file is empty"]);
     }
+
+    #[test]
+    fn a_log_rule_round_trips_with_its_query_and_a_bad_query_names_its_position() {
+        let heartbeat = RuleDraft {
+            endpoint: None,
+            log_query: Some(r#"level>=info "heartbeat ok" -attr.env:test"#.into()),
+            aggregation: crate::alerts::Aggregation::LogLines,
+            comparator: crate::alerts::Comparator::Lt,
+            threshold: 1.0,
+            recovery_threshold: None,
+            ..draft("heartbeat")
+        };
+        let text = render(&[heartbeat.clone(), draft("p95")]).expect("renders");
+        assert!(text.contains("aggregation: log_lines\n"), "{text}");
+        assert_eq!(
+            text.matches("log_query:").count(),
+            1,
+            "only the log rule has one: {text}"
+        );
+        assert_eq!(parse(&text).expect("parses"), vec![heartbeat.clone(), draft("p95")]);
+        let bad = RuleDraft {
+            log_query: Some(r#"level>=info "open"#.into()),
+            ..heartbeat
+        };
+        let found = problems(&render(&[bad]).expect("renders"));
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(
+            found[0].starts_with("rules[0] (heartbeat): log_query: This query cannot be read: unbalanced quote at 12"),
+            "{found:?}"
+        );
+    }
 }

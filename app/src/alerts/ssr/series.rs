@@ -2,12 +2,20 @@
 //! minutes to. The live evaluator reads the minutes of one window; a
 //! backtest reads the whole range once and slides the window over it; both
 //! call [`value_at`], so they agree on every value.
+//!
+//! A log rule's value is the number of its service's lines matching its
+//! query in the window; a window without lines is 0, not "no data" (as a
+//! throughput is), so a `< 1` rule fires when a heartbeat line stops and
+//! the rule's no-data policy never applies to it.
 
 use chrono::{DateTime, Duration, DurationRound, SubsecRound, Utc};
 use sqlx::PgConnection;
 
 use crate::alerts::state::Observation;
 use crate::alerts::{Aggregation, Watched};
+use crate::logs::query::Query;
+use crate::logs::ssr::counts::per_minute;
+use crate::logs::ssr::search::Span;
 use crate::metrics::MetricPoint;
 use crate::metrics::ssr::merged::Merged;
 use crate::metrics::ssr::queries::{metric_series, request_minutes};
@@ -17,6 +25,8 @@ use crate::metrics::ssr::queries::{metric_series, request_minutes};
 pub enum Minutes {
     Requests(Vec<Merged<DateTime<Utc>>>),
     Metric(Vec<MetricPoint>),
+    /// `(minute, matching lines)`.
+    Logs(Vec<(DateTime<Utc>, i64)>),
 }
 
 /// The minutes of `watched` in `[from, to)`.
@@ -26,7 +36,14 @@ pub async fn load(
     from: DateTime<Utc>,
     to: DateTime<Utc>,
 ) -> sqlx::Result<Minutes> {
-    if watched.aggregation.reads_requests() {
+    if watched.aggregation.reads_logs() {
+        // The stored query was checked when saved; one that no longer reads
+        // is this rule's error (`observe`), never another rule's.
+        let query = Query::parse(watched.log_query.as_deref().unwrap_or_default())
+            .map_err(|error| sqlx::Error::Decode(Box::new(error)))?
+            .in_service(&watched.service);
+        Ok(Minutes::Logs(per_minute(conn, &query, Span { from, to }).await?))
+    } else if watched.aggregation.reads_requests() {
         let rows = request_minutes(conn, &watched.service, watched.endpoint.as_deref(), from, to).await?;
         Ok(Minutes::Requests(rows))
     } else {
@@ -119,7 +136,20 @@ pub fn value_at(watched: &Watched, minutes: &Minutes, at: DateTime<Utc>) -> Obse
                 _ => return Observation::Error("a metric rule with a request aggregation".into()),
             })
         }
+        Minutes::Logs(rows) => log_lines(watched, rows, from, to),
     }
+}
+
+/// A log rule's value: the matching lines in the window's minutes (0 when none).
+fn log_lines(watched: &Watched, rows: &[(DateTime<Utc>, i64)], from: DateTime<Utc>, to: DateTime<Utc>) -> Observation {
+    if !watched.aggregation.reads_logs() {
+        return Observation::Error("log lines read for a rule of another kind".into());
+    }
+    let lines: i64 = in_window(rows, |(minute, _)| *minute, from, to)
+        .iter()
+        .map(|(_, n)| n)
+        .sum();
+    Observation::Value(lines as f64)
 }
 
 /// The rows (ascending by `key`) with `from <= key < to`.
@@ -154,6 +184,7 @@ mod tests {
             endpoint: None,
             metric: None,
             matchers: BTreeMap::new(),
+            log_query: None,
             aggregation,
             window_secs: window_minutes * 60,
         }
@@ -219,5 +250,24 @@ mod tests {
             value_at(&w(Aggregation::MetricLast), &minutes, minute(2)),
             Observation::Value(5.0)
         );
+    }
+
+    #[test]
+    fn a_log_window_counts_its_minutes_lines_and_an_empty_one_is_zero() {
+        let minutes = Minutes::Logs(vec![(minute(0), 4), (minute(1), 2), (minute(2), 3), (minute(5), 1)]);
+        let logs = |window| Watched {
+            log_query: Some("timeout".into()),
+            ..watched(Aggregation::LogLines, window)
+        };
+        // At minute 3, a two-minute window holds minutes 1 and 2.
+        assert_eq!(value_at(&logs(2), &minutes, minute(3)), Observation::Value(5.0));
+        assert_eq!(value_at(&logs(3), &minutes, minute(3)), Observation::Value(9.0));
+        // A heartbeat that stopped: nothing in minutes 6–9 is 0, never "no data".
+        assert_eq!(value_at(&logs(4), &minutes, minute(10)), Observation::Value(0.0));
+        // Lines of a rule of another kind are an error, not a value.
+        assert!(matches!(
+            value_at(&watched(Aggregation::P95, 2), &minutes, minute(3)),
+            Observation::Error(_)
+        ));
     }
 }

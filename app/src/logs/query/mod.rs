@@ -110,6 +110,16 @@ impl Query {
         parse::parse(text)
     }
 
+    /// This query restricted to `service`'s lines (a log alert rule's).
+    pub fn in_service(mut self, service: &str) -> Query {
+        let term = Term {
+            negated: false,
+            condition: Condition::Service(service.to_string()),
+        };
+        self.terms.insert(0, term);
+        self
+    }
+
     pub fn is_empty(&self) -> bool {
         self.terms.is_empty()
     }

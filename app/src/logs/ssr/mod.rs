@@ -2,11 +2,13 @@
 //! `COPY` per batch, `copy`), the daily partitions and their retention
 //! (`partitions`), the fan-out of committed lines to the live tail
 //! (`publish`); reading: `search` (results, paging, histogram), `context`
-//! (the lines around a line, the lines of a trace) and `page` (what the
+//! (the lines around a line, the lines of a trace), `counts` (matching
+//! lines per minute, what a log alert rule watches) and `page` (what the
 //! server functions do once the caller is authorised).
 
 pub mod context;
 pub mod copy;
+pub mod counts;
 pub mod page;
 pub mod partitions;
 pub mod publish;

@@ -56,7 +56,8 @@ pub fn push_terms(sql: &mut QueryBuilder<'_, Postgres>, query: &Query) {
     }
 }
 
-fn matching(select: &str, query: &Query, span: Span) -> QueryBuilder<'static, Postgres> {
+/// `SELECT <select> FROM log_lines` with the lines of `span` that match `query`.
+pub(super) fn matching(select: &str, query: &Query, span: Span) -> QueryBuilder<'static, Postgres> {
     let mut sql = QueryBuilder::new(format!("SELECT {select} FROM log_lines WHERE ts >= "));
     sql.push_bind(span.from).push(" AND ts < ").push_bind(span.to);
     push_terms(&mut sql, query);

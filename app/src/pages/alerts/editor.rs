@@ -12,6 +12,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use super::badges::{StateBadge, when};
+use super::log_query::LogQueryField;
 use super::preview::PreviewPanel;
 use super::versions::RuleHistory;
 use crate::alerts::api::{DeleteRule, SetRuleEnabled, get_rule, preview_rule};
@@ -311,17 +312,28 @@ fn Fields(form: RuleForm, #[prop(into)] error: Signal<Option<AppError>>) -> impl
         </fieldset>
     }
     .into_any();
+    // The fields the chosen aggregation does not read are hidden by the
+    // style sheet (`.watch-logs`, `.watch-series`), so this works without
+    // JavaScript; what they hold is ignored on save (`RuleForm::parse`),
+    // except the no-data policy, which a log rule keeps but never uses.
     let watched = view! {
         <fieldset>
             <legend>"What it watches"</legend>
             <div class="filter-grid">
                 {text("service", "Service", form.service.clone(), "")}
                 {choice("aggregation", "Aggregation", form.aggregation.clone(), aggregations)}
-                {text("endpoint", "Endpoint", form.endpoint.clone(), "Request rules: one endpoint, or empty for all.")}
-                {text("metric", "Metric", form.metric.clone(), "Metric rules: the metric's name.")}
+                <div class="watch-series">
+                    {text("endpoint", "Endpoint", form.endpoint.clone(), "Request rules: one endpoint, or empty for all.")}
+                    {text("metric", "Metric", form.metric.clone(), "Metric rules: the metric's name.")}
+                </div>
                 {text("window_minutes", "Window (minutes)", form.window_minutes.clone(), "The value aggregates this many minutes.")}
             </div>
-            {area("matchers", "Label matchers", form.matchers.clone(), "Metric rules: name=value per line; every one must match.")}
+            <div class="watch-logs">
+                <LogQueryField form=form.clone() error />
+            </div>
+            <div class="watch-series">
+                {area("matchers", "Label matchers", form.matchers.clone(), "Metric rules: name=value per line; every one must match.")}
+            </div>
             <FieldError error field="window_secs" />
         </fieldset>
     }
@@ -334,7 +346,8 @@ fn Fields(form: RuleForm, #[prop(into)] error: Signal<Option<AppError>>) -> impl
                 {text("threshold", "Threshold", form.threshold.clone(), "")}
                 {text("recovery_threshold", "Recovery threshold", form.recovery_threshold.clone(), "Optional: resolves only past this value (no flapping).")}
                 {text("for_minutes", "For (minutes)", form.for_minutes.clone(), "Pending this long before firing.")}
-                {choice("no_data", "Without data", form.no_data.clone(), no_data)}
+                // A log rule always has a value (no lines count 0).
+                <div class="watch-series">{choice("no_data", "Without data", form.no_data.clone(), no_data)}</div>
             </div>
             <FieldError error field="for_secs" />
         </fieldset>

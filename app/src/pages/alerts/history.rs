@@ -25,9 +25,15 @@ pub fn chart_href(event: &StoredEvent) -> String {
     .href()
 }
 
-/// The Logs page: the rule's service from 15 minutes before to 15 after the event.
+/// The Logs page: the rule's service (and a log rule's query: the lines it
+/// counted) from 15 minutes before to 15 after the event.
 pub fn logs_href(event: &StoredEvent) -> String {
-    logs_around_href(&service_term(&event.service), event.at, 15)
+    let service = service_term(&event.service);
+    let query = match event.log_query.as_deref().map(str::trim) {
+        Some(query) if event.aggregation.reads_logs() && !query.is_empty() => format!("{service} {query}"),
+        _ => service,
+    };
+    logs_around_href(&query, event.at, 15)
 }
 
 /// The audit log filtered to the event's rule.
@@ -106,6 +112,7 @@ mod tests {
             service: "checkout".into(),
             endpoint: Some("/pay".into()),
             aggregation,
+            log_query: None,
             silence_id: None,
         }
     }
@@ -121,6 +128,16 @@ mod tests {
         assert_eq!(
             logs_href(&event(Aggregation::P95)),
             "/logs?q=service%3Acheckout&range=custom&from=2026-11-30T10%3A00%3A30Z&to=2026-11-30T10%3A30%3A30Z"
+        );
+        // A log rule's event opens the lines it counted.
+        let logs = StoredEvent {
+            log_query: Some(r#"level>=error "card declined""#.into()),
+            ..event(Aggregation::LogLines)
+        };
+        assert_eq!(
+            logs_href(&logs),
+            "/logs?q=service%3Acheckout%20level%3E%3Derror%20%22card%20declined%22&range=custom\
+             &from=2026-11-30T10%3A00%3A30Z&to=2026-11-30T10%3A30%3A30Z"
         );
         assert_eq!(
             audit_href(&event(Aggregation::P95)),

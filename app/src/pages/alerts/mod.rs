@@ -10,6 +10,7 @@ mod deliveries;
 mod editor;
 mod history;
 mod import;
+mod log_query;
 mod overview;
 mod preview;
 mod rules;

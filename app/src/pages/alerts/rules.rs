@@ -11,9 +11,24 @@ use crate::alerts::rule::{Rule, format_value};
 use crate::components::form::FormError;
 use crate::components::table_head::TableHead;
 
-/// "P95 latency (ms) of checkout /pay over 5 min > 500".
+/// "P95 latency (ms) of checkout /pay over 5 min > 500"; "Log lines of
+/// checkout matching timeout over 5 min > 3".
 pub fn watches(rule: &Rule) -> String {
     let d = &rule.draft;
+    if d.aggregation.reads_logs() {
+        let matching = d
+            .log_query
+            .as_ref()
+            .map(|q| format!(" matching {q}"))
+            .unwrap_or_default();
+        return format!(
+            "Log lines of {}{matching} over {} min {} {}",
+            d.service,
+            d.window_secs / 60,
+            d.comparator.as_str(),
+            format_value(d.threshold)
+        );
+    }
     let subject = match (&d.metric, &d.endpoint) {
         (Some(metric), _) => format!("{metric} of {}", d.service),
         (None, Some(endpoint)) => format!("{} {endpoint}", d.service),

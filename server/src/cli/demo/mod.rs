@@ -186,6 +186,7 @@ pub fn demo_rule(service: &str) -> app::alerts::rule::RuleDraft {
         endpoint: None,
         metric: None,
         matchers: Default::default(),
+        log_query: None,
         aggregation: Aggregation::ErrorRate,
         window_secs: 120,
         comparator: Comparator::Gt,

@@ -30,6 +30,10 @@ pub struct RuleDraft {
     pub metric: Option<String>,
     #[serde(default)]
     pub matchers: BTreeMap<String, String>,
+    /// Log rules (`log_lines`): which lines of the service count, in the
+    /// Logs page's query language; `None` counts every line.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub log_query: Option<String>,
     pub aggregation: Aggregation,
     pub window_secs: i64,
     pub comparator: Comparator,
@@ -81,6 +85,7 @@ impl RuleDraft {
                 endpoint: self.endpoint.clone(),
                 metric: self.metric.clone(),
                 matchers: self.matchers.clone(),
+                log_query: self.log_query.clone(),
                 aggregation: self.aggregation,
                 window_secs: self.window_secs,
             },
@@ -104,33 +109,7 @@ impl RuleDraft {
         if let Some(endpoint) = &self.endpoint {
             errors.take(text("endpoint", endpoint, 1, 200));
         }
-        if self.aggregation.reads_requests() {
-            if self.metric.is_some() {
-                errors.note(AppError::validation(
-                    "metric",
-                    "Leave empty for a latency, throughput or error-rate rule",
-                ));
-            }
-            if !self.matchers.is_empty() {
-                errors.note(AppError::validation(
-                    "matchers",
-                    "Label matchers apply to metric rules only",
-                ));
-            }
-        } else {
-            match &self.metric {
-                None => errors.note(AppError::validation("metric", "Name the metric this rule watches")),
-                Some(metric) => {
-                    errors.take(text("metric", metric, 1, 200));
-                }
-            }
-            if self.endpoint.is_some() {
-                errors.note(AppError::validation(
-                    "endpoint",
-                    "Endpoints apply to request rules only",
-                ));
-            }
-        }
+        self.watched_fields().into_iter().for_each(|e| errors.note(e));
         errors.take(labels("matchers", &self.matchers));
         if !(60..=86_400).contains(&self.window_secs) || self.window_secs % 60 != 0 {
             errors.note(AppError::validation(
@@ -182,6 +161,42 @@ impl RuleDraft {
         errors.check()
     }
 
+    /// The checks of what the rule watches that depend on its aggregation:
+    /// a metric for metric rules only, an endpoint for request rules only,
+    /// label matchers for metric rules only, a log query (that parses) for
+    /// log rules only.
+    fn watched_fields(&self) -> Vec<AppError> {
+        let refuse = AppError::validation;
+        let aggregation = self.aggregation;
+        let mut refused = Vec::new();
+        if aggregation.reads_metric() {
+            refused.extend(
+                match &self.metric {
+                    None => Err(refuse("metric", "Name the metric this rule watches")),
+                    Some(metric) => text("metric", metric, 1, 200),
+                }
+                .err(),
+            );
+        } else if self.metric.is_some() {
+            refused.push(refuse("metric", "Leave empty: only metric rules name a metric"));
+        }
+        if !aggregation.reads_requests() && self.endpoint.is_some() {
+            refused.push(refuse("endpoint", "Endpoints apply to request rules only"));
+        }
+        if !aggregation.reads_metric() && !self.matchers.is_empty() {
+            refused.push(refuse("matchers", "Label matchers apply to metric rules only"));
+        }
+        match (&self.log_query, aggregation.reads_logs()) {
+            (Some(query), true) => refused.extend(log_query(query).err()),
+            (Some(_), false) => refused.push(refuse(
+                "log_query",
+                "A log query applies to log rules only (aggregation: Matching log lines)",
+            )),
+            (None, _) => {}
+        }
+        refused
+    }
+
     /// The summary with `{{value}}`, `{{threshold}}` and `{{labels.NAME}}` filled in.
     pub fn render_summary(&self, value: Option<f64>) -> String {
         let template = if self.summary.is_empty() {
@@ -206,7 +221,7 @@ impl RuleDraft {
 pub(crate) fn reads_stand_in(field: &str, refused: &FieldErrors) -> bool {
     match field {
         "recovery_threshold" => refused.get("threshold").is_some() || refused.get("comparator").is_some(),
-        "metric" | "matchers" | "endpoint" => refused.get("aggregation").is_some(),
+        "metric" | "matchers" | "endpoint" | "log_query" => refused.get("aggregation").is_some(),
         _ => false,
     }
 }
@@ -230,6 +245,14 @@ pub(crate) fn text(field: &str, value: &str, min: usize, max: usize) -> Result<(
         return Err(AppError::validation(field, "No control characters"));
     }
     Ok(())
+}
+
+/// A log rule's query: it must read as the Logs page reads it; the message
+/// names the position (a byte offset) where it went wrong.
+fn log_query(query: &str) -> Result<(), AppError> {
+    crate::logs::query::Query::parse(query)
+        .map(drop)
+        .map_err(|error| AppError::validation("log_query", format!("This query cannot be read: {error}")))
 }
 
 pub(crate) fn labels(field: &str, labels: &BTreeMap<String, String>) -> Result<(), AppError> {
@@ -283,104 +306,13 @@ pub struct StoredEvent {
     pub service: String,
     pub endpoint: Option<String>,
     pub aggregation: Aggregation,
+    /// A log rule's query now (its events link to the matching lines).
+    #[serde(default)]
+    pub log_query: Option<String>,
     /// The silence in force when it happened (it sent nothing).
     #[serde(default)]
     pub silence_id: Option<i64>,
 }
 
 #[cfg(test)]
-pub(crate) mod tests {
-    use super::*;
-
-    /// A valid rule for tests across the crate.
-    pub fn draft() -> RuleDraft {
-        RuleDraft {
-            name: "Checkout slow".into(),
-            description: String::new(),
-            service: "checkout".into(),
-            endpoint: None,
-            metric: None,
-            matchers: BTreeMap::new(),
-            aggregation: Aggregation::P95,
-            window_secs: 300,
-            comparator: Comparator::Gt,
-            threshold: 500.0,
-            recovery_threshold: Some(400.0),
-            for_secs: 120,
-            no_data: NoDataPolicy::Keep,
-            severity: Severity::Warning,
-            labels: BTreeMap::from([("team".to_string(), "shop".to_string())]),
-            summary: "P95 {{value}} ms over {{threshold}} ms for {{labels.team}}".into(),
-            channels: vec!["ops".into()],
-            enabled: true,
-        }
-    }
-
-    /// The fields `result` refuses.
-    fn fields_of(result: Result<(), AppError>) -> Vec<String> {
-        match result {
-            Ok(()) => Vec::new(),
-            Err(error) => FieldErrors::from(error).0.into_iter().map(|(field, _)| field).collect(),
-        }
-    }
-
-    #[test]
-    fn a_good_rule_passes_and_bad_fields_are_named() {
-        assert!(draft().validate().is_ok());
-        type Change = Box<dyn Fn(&mut RuleDraft)>;
-        let cases: Vec<(&str, Change)> = vec![
-            ("name", Box::new(|d| d.name = "  ".into())),
-            ("service", Box::new(|d| d.service = String::new())),
-            ("metric", Box::new(|d| d.metric = Some("cpu".into()))),
-            ("window_secs", Box::new(|d| d.window_secs = 90)),
-            ("threshold", Box::new(|d| d.threshold = f64::NAN)),
-            ("recovery_threshold", Box::new(|d| d.recovery_threshold = Some(600.0))),
-            ("for_secs", Box::new(|d| d.for_secs = -1)),
-            ("channels", Box::new(|d| d.channels = vec!["Ops Team".into()])),
-            ("channels", Box::new(|d| d.channels = vec!["ops".into(), "ops".into()])),
-            (
-                "labels",
-                Box::new(|d| d.labels = BTreeMap::from([("bad key".into(), "x".into())])),
-            ),
-            (
-                "metric",
-                Box::new(|d| {
-                    d.aggregation = Aggregation::MetricMax;
-                }),
-            ),
-        ];
-        for (field, change) in cases {
-            let mut d = draft();
-            change(&mut d);
-            assert!(fields_of(d.validate()).contains(&field.to_string()), "{d:?}");
-        }
-    }
-
-    #[test]
-    fn every_wrong_field_is_named_at_once() {
-        let mut d = draft();
-        d.name = String::new();
-        d.threshold = f64::NAN;
-        d.channels = vec!["Ops Team".into()];
-        assert_eq!(fields_of(d.validate()), ["name", "threshold", "channels"]);
-    }
-
-    #[test]
-    fn the_summary_fills_in_value_threshold_and_labels() {
-        assert_eq!(
-            draft().render_summary(Some(612.345)),
-            "P95 612.35 ms over 500 ms for shop"
-        );
-        assert_eq!(draft().render_summary(None), "P95 no data ms over 500 ms for shop");
-    }
-
-    #[test]
-    fn the_stored_shape_is_flat_words() {
-        let json = serde_json::to_value(draft()).expect("serialises");
-        assert_eq!(json["aggregation"], "p95");
-        assert_eq!(json["comparator"], ">");
-        assert_eq!(json["no_data"], "keep");
-        let back: RuleDraft = serde_json::from_value(json).expect("reads back");
-        assert_eq!(back, draft());
-    }
-}
+pub(crate) mod tests;
