@@ -17,6 +17,7 @@ mod connections;
 mod cut_proxy;
 mod demo;
 mod deployments;
+mod errors_ingest;
 mod followers;
 mod forms;
 mod frozen_leader;
