@@ -23,12 +23,26 @@ function args(argv) {
   return out;
 }
 
-function placeOrder(word) {
-  // An object that is not there: the TypeError real code gets.
-  const cart = { items: undefined, word };
-  if (!cart.items) {
-    throw new TypeError(`checkout failed for cart ${word} with 3 items`);
-  }
+// The exception is thrown, and the message sent, from functions named
+// after WORD: grouping goes by the in-app frames, so the same functions
+// would (rightly) join the issues of an earlier run; this way each run is
+// its own two bugs, and its own two issues.
+function namedAfter(word) {
+  const order = `placeOrder_${word}`;
+  const retry = `retryPayment_${word}`;
+  return {
+    [order](cart) {
+      // An object that is not there: the TypeError real code gets.
+      if (!cart.items) {
+        throw new TypeError(`checkout failed for cart ${word} with 3 items`);
+      }
+    },
+    [retry]() {
+      return Sentry.captureMessage(`payment retried for ${word}`, 'warning');
+    },
+    order,
+    retry,
+  };
 }
 
 async function main() {
@@ -47,13 +61,14 @@ async function main() {
   });
   Sentry.setUser({ id: `user-${options.word}`, email: 'ann@example.com' });
   Sentry.addBreadcrumb({ category: 'cart', message: `added item to cart ${options.word}`, level: 'info' });
+  const calls = namedAfter(options.word);
   let exceptionId;
   try {
-    placeOrder(options.word);
+    calls[calls.order]({ items: undefined });
   } catch (error) {
     exceptionId = Sentry.captureException(error);
   }
-  const messageId = Sentry.captureMessage(`payment retried for ${options.word}`, 'warning');
+  const messageId = calls[calls.retry]();
   const flushed = await Sentry.flush(10000);
   const report = { flushed, exceptionId, messageId, sent };
   process.stdout.write(JSON.stringify(report));

@@ -18,6 +18,7 @@ mod cut_proxy;
 mod demo;
 mod deployments;
 mod errors_ingest;
+mod errors_pages;
 mod followers;
 mod forms;
 mod frozen_leader;
