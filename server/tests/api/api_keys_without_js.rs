@@ -104,3 +104,42 @@ async fn a_refused_plain_post_keeps_nothing_for_the_page() {
     assert!(!page.contains("new-key-secret"), "no key to show");
     assert!(page.contains("Name the key after what uses it"), "the reason is shown");
 }
+
+#[tokio::test]
+async fn an_errors_key_created_without_javascript_shows_its_dsn_once() {
+    let app = TestApp::spawn().await;
+    let (admin, _) = app.signed_in(Role::Admin).await;
+    let response = admin
+        .client
+        .post(format!("{}/api/api-keys/create", admin.address))
+        .header("Accept", "text/html")
+        .header("Referer", format!("{}/settings/api-keys", admin.address))
+        .form(&[
+            ("name", "no-js sdk"),
+            ("scope_errors", "true"),
+            ("service", "shop"),
+            ("expires_in_days", "0"),
+        ])
+        .send()
+        .await
+        .expect("posted");
+    assert_eq!(response.status().as_u16(), 302);
+    assert_eq!(secret_in(&response.text().await.expect("body")), None);
+    let project: i32 = sqlx::query_scalar("SELECT id FROM error_projects WHERE service = 'shop'")
+        .fetch_one(&app.db)
+        .await
+        .expect("the service's project");
+    let html = admin.get("/settings/api-keys").await.text().await.expect("page");
+    let secret = secret_in(&html).expect("the key, once");
+    let host = app.address.trim_start_matches("http://");
+    assert!(
+        html.contains(&format!("http://{secret}@{host}/{project}")),
+        "the DSN is shown with it"
+    );
+    assert!(
+        html.contains(&format!("errors (shop, project {project})")),
+        "the list names the project"
+    );
+    let again = admin.get("/settings/api-keys").await.text().await.expect("page");
+    assert_eq!(secret_in(&again), None, "shown only once");
+}
