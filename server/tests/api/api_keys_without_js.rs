@@ -20,6 +20,19 @@ fn secret_in(html: &str) -> Option<String> {
     })
 }
 
+/// The create form posted as a browser without JavaScript does.
+async fn post_create(admin: &Browser, form: &[(&str, &str)]) -> reqwest::Response {
+    admin
+        .client
+        .post(format!("{}/api/api-keys/create", admin.address))
+        .header("Accept", "text/html")
+        .header("Referer", format!("{}/settings/api-keys", admin.address))
+        .form(form)
+        .send()
+        .await
+        .expect("posted")
+}
+
 /// The session's record as Redis holds it.
 async fn session_record(app: &TestApp, browser: &Browser) -> String {
     let id = browser.session_id().expect("a session");
@@ -34,19 +47,15 @@ async fn session_record(app: &TestApp, browser: &Browser) -> String {
 async fn a_key_created_without_javascript_is_shown_once_on_the_page() {
     let app = TestApp::spawn().await;
     let (admin, _) = app.signed_in(Role::Admin).await;
-    let response = admin
-        .client
-        .post(format!("{}/api/api-keys/create", admin.address))
-        .header("Accept", "text/html")
-        .header("Referer", format!("{}/settings/api-keys", admin.address))
-        .form(&[
+    let response = post_create(
+        &admin,
+        &[
             ("name", "no-js checkout"),
             ("scope_ingest", "true"),
             ("expires_in_days", "30"),
-        ])
-        .send()
-        .await
-        .expect("posted");
+        ],
+    )
+    .await;
     assert_eq!(response.status().as_u16(), 302, "a plain form post is redirected");
     let location = response.headers()["location"].to_str().expect("ascii").to_string();
     assert_eq!(
@@ -109,20 +118,16 @@ async fn a_refused_plain_post_keeps_nothing_for_the_page() {
 async fn an_errors_key_created_without_javascript_shows_its_dsn_once() {
     let app = TestApp::spawn().await;
     let (admin, _) = app.signed_in(Role::Admin).await;
-    let response = admin
-        .client
-        .post(format!("{}/api/api-keys/create", admin.address))
-        .header("Accept", "text/html")
-        .header("Referer", format!("{}/settings/api-keys", admin.address))
-        .form(&[
+    let response = post_create(
+        &admin,
+        &[
             ("name", "no-js sdk"),
             ("scope_errors", "true"),
             ("service", "shop"),
             ("expires_in_days", "0"),
-        ])
-        .send()
-        .await
-        .expect("posted");
+        ],
+    )
+    .await;
     assert_eq!(response.status().as_u16(), 302);
     assert_eq!(secret_in(&response.text().await.expect("body")), None);
     let project: i32 = sqlx::query_scalar("SELECT id FROM error_projects WHERE service = 'shop'")
