@@ -38,3 +38,5 @@ exports.ingestKeyFile = path.join(target, 'e2e-ingest-key.txt');
 exports.deploymentsKeyFile = path.join(target, 'e2e-deployments-key.txt');
 // The logs key global-setup creates (specs send log lines with it).
 exports.logsKeyFile = path.join(target, 'e2e-logs-key.txt');
+// The DSN of the errors key (service e2e-shop) global-setup creates (specs send errors with it).
+exports.errorsDsnFile = path.join(target, 'e2e-errors-dsn.txt');

@@ -1,9 +1,11 @@
 // Creates one account per role in the e2e database through the real CLI
 // (`opsdeck user create`), the same way the README's run command creates the
 // first admin. Safe to run again: existing accounts are left alone.
-const { execFileSync } = require('child_process');
+const { execFileSync, spawnSync } = require('child_process');
 const fs = require('fs');
-const { bin, serverEnv, ROLES, PASSWORD, emailFor, ingestKeyFile, deploymentsKeyFile, logsKeyFile } = require('./e2e-env');
+const {
+  bin, serverEnv, ROLES, PASSWORD, emailFor, ingestKeyFile, deploymentsKeyFile, logsKeyFile, errorsDsnFile,
+} = require('./e2e-env');
 
 module.exports = async () => {
   for (const role of ROLES) {
@@ -24,4 +26,13 @@ module.exports = async () => {
   fs.writeFileSync(deploymentsKeyFile, createKey('e2e ci', 'deployments:write'));
   // Services send log lines (OTLP, NDJSON) with a key of the logs scope.
   fs.writeFileSync(logsKeyFile, createKey('e2e logs', 'logs'));
+  // Sentry SDKs send errors with a DSN: a key of the errors scope bound to a
+  // service; the CLI prints its DSN on stderr.
+  const created = spawnSync(bin, ['api-key', 'create', '--name', 'e2e errors', '--scope', 'errors', '--service', 'e2e-shop'], {
+    env: serverEnv,
+    encoding: 'utf8',
+  });
+  const dsn = /its Sentry DSN \(holds the key too\): (\S+)/.exec(created.stderr || '');
+  if (created.status !== 0 || !dsn) throw new Error(`could not create the errors key: ${created.stderr}`);
+  fs.writeFileSync(errorsDsnFile, dsn[1]);
 };

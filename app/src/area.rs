@@ -13,6 +13,7 @@ pub enum Area {
     Health,
     Alerts,
     Logs,
+    Errors,
     Backups,
     Deployments,
     Audit,
@@ -21,12 +22,13 @@ pub enum Area {
 }
 
 impl Area {
-    pub const ALL: [Area; 10] = [
+    pub const ALL: [Area; 11] = [
         Area::Overview,
         Area::Performance,
         Area::Health,
         Area::Alerts,
         Area::Logs,
+        Area::Errors,
         Area::Backups,
         Area::Deployments,
         Area::Audit,
@@ -41,6 +43,7 @@ impl Area {
             Area::Health => "Health",
             Area::Alerts => "Alerts",
             Area::Logs => "Logs",
+            Area::Errors => "Errors",
             Area::Backups => "Backups",
             Area::Deployments => "Deployments",
             Area::Audit => "Audit",
@@ -56,6 +59,7 @@ impl Area {
             Area::Health => "/health-checks",
             Area::Alerts => "/alerts",
             Area::Logs => "/logs",
+            Area::Errors => "/errors",
             Area::Backups => "/backups",
             Area::Deployments => "/deployments",
             Area::Audit => "/audit",
@@ -81,6 +85,7 @@ impl Area {
             Area::Health => "The history of Opsdeck's checks of Postgres and Redis.",
             Area::Alerts => "Alert rules with backtesting, firing alerts, silences and notifications.",
             Area::Logs => "The lines services and Opsdeck log: search, context, traces and a live tail.",
+            Area::Errors => "Errors services send from Sentry SDKs, grouped into issues.",
             Area::Backups => "Backup runs with checksum verification and restore tests.",
             Area::Deployments => "Deployment records and their impact on latency and errors.",
             Area::Audit => "The tamper-evident record of who changed what, and when.",

@@ -14,6 +14,7 @@ pub mod backups;
 pub mod components;
 pub mod deployments;
 pub mod error;
+pub mod errors;
 pub mod health;
 #[cfg(feature = "ssr")]
 pub mod ingest_batches;

@@ -7,9 +7,9 @@ use leptos_router::{SsrMode, path};
 
 use crate::components::layout::Layout;
 use crate::pages::{
-    Alerts, ApiKeys, AuditEntryPage, AuditLog, BackupRunPage, Backups, Channels, Deployments, HealthChecks,
-    ImportRules, LogContextPage, LogTracePage, Login, Logs, NewRule, NotFound, Overview, Performance, Profile,
-    RulePage, Rules, Settings, Silences, Users,
+    Alerts, ApiKeys, AuditEntryPage, AuditLog, BackupRunPage, Backups, Channels, Deployments, Errors, HealthChecks,
+    ImportRules, IssuePage, LogContextPage, LogTracePage, Login, Logs, NewRule, NotFound, Overview, Performance,
+    Profile, RulePage, Rules, Settings, Silences, Users,
 };
 use crate::theme::{Theme, initial_theme};
 
@@ -68,6 +68,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/logs") view=Logs ssr=SsrMode::InOrder />
                     <Route path=path!("/logs/context") view=LogContextPage ssr=SsrMode::InOrder />
                     <Route path=path!("/logs/trace") view=LogTracePage ssr=SsrMode::InOrder />
+                    <Route path=path!("/errors") view=Errors ssr=SsrMode::InOrder />
+                    <Route path=path!("/errors/issues/:id") view=IssuePage ssr=SsrMode::InOrder />
                     <Route path=path!("/backups") view=Backups ssr=SsrMode::InOrder />
                     <Route path=path!("/backups/runs/:id") view=BackupRunPage ssr=SsrMode::InOrder />
                     <Route path=path!("/deployments") view=Deployments ssr=SsrMode::InOrder />

@@ -25,6 +25,8 @@ pub struct AppState {
     pub ingest: crate::metrics::settings::IngestSettings,
     /// Log lines' body limit and retention.
     pub logs: crate::logs::settings::LogSettings,
+    /// Error events' limits, retention and extra scrubbed keys.
+    pub errors: crate::errors::settings::ErrorSettings,
     /// How often the alert evaluator runs (backtests evaluate as often).
     pub alert_every: Duration,
     /// How alert notifications are sent.

@@ -1,12 +1,12 @@
 const { test, expect, signIn } = require('./fixtures');
 
-const everyArea = ['Overview', 'Performance', 'Health', 'Alerts', 'Logs', 'Backups', 'Deployments', 'Audit', 'Settings', 'Users'];
+const everyArea = ['Overview', 'Performance', 'Health', 'Alerts', 'Logs', 'Errors', 'Backups', 'Deployments', 'Audit', 'Settings', 'Users'];
 const hiddenFrom = {
   admin: [],
   operator: ['Audit', 'Users'],
   support: ['Backups', 'Deployments', 'Users'],
-  manager: ['Logs', 'Users'],
-  viewer: ['Alerts', 'Logs', 'Audit', 'Backups', 'Deployments', 'Users'],
+  manager: ['Logs', 'Errors', 'Users'],
+  viewer: ['Alerts', 'Logs', 'Errors', 'Audit', 'Backups', 'Deployments', 'Users'],
 };
 
 for (const [role, hidden] of Object.entries(hiddenFrom)) {
@@ -24,7 +24,7 @@ for (const [role, hidden] of Object.entries(hiddenFrom)) {
 test('the navigation marks the area it reached', async ({ page }) => {
   await signIn(page, 'admin');
   const nav = page.getByRole('navigation', { name: 'Main' });
-  for (const area of ['Logs']) {
+  for (const area of ['Logs', 'Errors']) {
     await nav.getByRole('link', { name: area, exact: true }).click();
     await expect(page.getByRole('heading', { level: 1, name: area })).toBeVisible();
     await expect(nav.getByRole('link', { name: area, exact: true })).toHaveAttribute('aria-current', 'page');

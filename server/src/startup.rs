@@ -156,7 +156,16 @@ async fn build_state(config: &Config, site_addr: SocketAddr, apply_migrations: b
         migrate(&db, config).await?;
         prepare_partitions(&db, &app::metrics::ssr::partitions::PARTITIONS, "metrics").await?;
         prepare_partitions(&db, &app::logs::ssr::partitions::PARTITIONS, "log").await?;
+        prepare_partitions(&db, &app::errors::ssr::partitions::PARTITIONS, "error").await?;
     }
+    // Without OPSDECK_PUBLIC_URL the address is the one listened on: the
+    // port actually bound when OPSDECK_ADDR asked for any (0), so links
+    // and DSNs name a port that answers.
+    let public_url = if config.notify.public_url == format!("http://{}", config.addr) {
+        format!("http://{site_addr}")
+    } else {
+        config.notify.public_url.clone()
+    };
     let redis = redis::Client::open(config.redis_url.expose_secret()).context("REDIS_URL is not a usable Redis URL")?;
     let leptos_options = LeptosOptions::builder()
         .output_name("opsdeck")
@@ -178,12 +187,9 @@ async fn build_state(config: &Config, site_addr: SocketAddr, apply_migrations: b
         auth: config.auth,
         ingest: config.ingest,
         logs: config.logs,
+        errors: config.errors.clone(),
         alert_every: config.alert_every,
-        notify: NotifySettings::new(
-            &config.notify.public_url,
-            config.notify.retry_after,
-            config.notify.max_attempts,
-        ),
+        notify: NotifySettings::new(&public_url, config.notify.retry_after, config.notify.max_attempts),
         backups: Backups::new(
             Arc::new(LocalDirStore::new(config.backup_dir.clone())),
             ConnectionUrl::parse(config.database_url.expose_secret())

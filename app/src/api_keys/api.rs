@@ -26,20 +26,24 @@ pub async fn list_api_keys() -> Result<Vec<ApiKeySummary>, AppError> {
     )
 }
 
-/// Creates a key. `expires_in_days` 0 means it never expires.
+/// Creates a key. `expires_in_days` 0 means it never expires; `service`
+/// names the error project of a key with the `errors` scope.
 #[server(endpoint = "api-keys/create")]
 pub async fn create_api_key(
     name: String,
     #[server(default)] scope_ingest: bool,
     #[server(default)] scope_deployments_write: bool,
     #[server(default)] scope_logs: bool,
+    #[server(default)] scope_errors: bool,
+    #[server(default)] service: String,
     #[server(default)] expires_in_days: u32,
 ) -> Result<CreatedApiKey, AppError> {
     respond(
         async {
             let caller = acting(Permission::ManageApiKeys).await?;
-            let scopes = Scope::chosen(scope_ingest, scope_deployments_write, scope_logs);
+            let scopes = Scope::chosen(scope_ingest, scope_deployments_write, scope_logs, scope_errors);
             let new = ssr::NewApiKey::parse(&name, scopes, expires_in_days, chrono::Utc::now())?;
+            let new = new.for_errors_service(&service)?;
             let created = ssr::manage::create(&app_state()?, caller.actor, caller.client, new).await?;
             ssr::shown_once::hand_over(created).await
         }

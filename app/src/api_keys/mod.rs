@@ -24,16 +24,20 @@ pub enum Scope {
     DeploymentsWrite,
     /// Sending log lines: `POST /v1/logs` (OTLP/HTTP) and `POST /api/v1/logs` (NDJSON).
     Logs,
+    /// Sending error events from Sentry SDKs (`POST /api/<project>/envelope/`)
+    /// for the one service (error project) the key is bound to.
+    Errors,
 }
 
 impl Scope {
-    pub const ALL: [Scope; 3] = [Scope::Ingest, Scope::DeploymentsWrite, Scope::Logs];
+    pub const ALL: [Scope; 4] = [Scope::Ingest, Scope::DeploymentsWrite, Scope::Logs, Scope::Errors];
 
     pub fn as_str(self) -> &'static str {
         match self {
             Scope::Ingest => "ingest",
             Scope::DeploymentsWrite => "deployments:write",
             Scope::Logs => "logs",
+            Scope::Errors => "errors",
         }
     }
 
@@ -42,11 +46,12 @@ impl Scope {
     }
 
     /// The scopes ticked on the create form, in [`Scope::ALL`]'s order.
-    pub fn chosen(ingest: bool, deployments_write: bool, logs: bool) -> Vec<Scope> {
+    pub fn chosen(ingest: bool, deployments_write: bool, logs: bool, errors: bool) -> Vec<Scope> {
         [
             (ingest, Scope::Ingest),
             (deployments_write, Scope::DeploymentsWrite),
             (logs, Scope::Logs),
+            (errors, Scope::Errors),
         ]
         .into_iter()
         .filter_map(|(chosen, scope)| chosen.then_some(scope))
@@ -77,6 +82,24 @@ pub struct ApiKeySummary {
     pub revoked_at: Option<DateTime<Utc>>,
     /// Updated at most once a minute per key.
     pub last_used_at: Option<DateTime<Utc>>,
+    /// The error project (service) a key with the `errors` scope sends for.
+    pub error_project: Option<ErrorProject>,
+}
+
+/// An error-tracking project: a service, and the number DSNs name it by.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorProject {
+    pub id: i32,
+    pub service: String,
+}
+
+/// A Sentry DSN for `key` (the whole key text) of `project`, at Opsdeck's
+/// public address `public_url` (`http(s)://host[:port]`):
+/// `http(s)://<key>@host[:port]/<project id>`, what an SDK's `dsn` option takes.
+pub fn dsn(public_url: &str, key: &str, project: &ErrorProject) -> String {
+    let (scheme, rest) = public_url.split_once("://").unwrap_or(("http", public_url));
+    let host = rest.trim_end_matches('/');
+    format!("{scheme}://{key}@{host}/{}", project.id)
 }
 
 impl ApiKeySummary {
@@ -101,6 +124,9 @@ impl ApiKeySummary {
 pub struct CreatedApiKey {
     pub key: ApiKeySummary,
     pub secret: String,
+    /// For a key with the `errors` scope: the DSN to paste into a Sentry SDK
+    /// (it holds the key, so it too is shown only once).
+    pub dsn: Option<String>,
 }
 
 #[cfg(test)]
@@ -113,10 +139,27 @@ mod tests {
             assert_eq!(Scope::parse(scope.as_str()), Some(scope));
         }
         assert_eq!(Scope::parse("admin"), None);
-        assert_eq!(Scope::chosen(true, true, true), Scope::ALL.to_vec());
-        assert_eq!(Scope::chosen(false, true, false), vec![Scope::DeploymentsWrite]);
-        assert_eq!(Scope::chosen(false, false, true), vec![Scope::Logs]);
-        assert!(Scope::chosen(false, false, false).is_empty());
+        assert_eq!(Scope::chosen(true, true, true, true), Scope::ALL.to_vec());
+        assert_eq!(Scope::chosen(false, true, false, false), vec![Scope::DeploymentsWrite]);
+        assert_eq!(Scope::chosen(false, false, true, false), vec![Scope::Logs]);
+        assert_eq!(Scope::chosen(false, false, false, true), vec![Scope::Errors]);
+        assert!(Scope::chosen(false, false, false, false).is_empty());
+    }
+
+    #[test]
+    fn dsns_have_sentrys_shape() {
+        let project = ErrorProject {
+            id: 7,
+            service: "checkout".into(),
+        };
+        assert_eq!(
+            dsn("https://ops.example.com/", "odk_AbCd1234_x", &project),
+            "https://odk_AbCd1234_x@ops.example.com/7"
+        );
+        assert_eq!(
+            dsn("http://127.0.0.1:3000", "odk_AbCd1234_x", &project),
+            "http://odk_AbCd1234_x@127.0.0.1:3000/7"
+        );
     }
 
     #[test]
@@ -132,6 +175,7 @@ mod tests {
             expires_at: None,
             revoked_at: None,
             last_used_at: None,
+            error_project: None,
         };
         assert_eq!(key.status(now), KeyStatus::Active);
         key.expires_at = Some(now);

@@ -17,7 +17,8 @@ pub enum Access {
 use Access::*;
 use Permission::*;
 
-/// Exact paths, or prefixes ending in `/*`.
+/// Exact paths, prefixes ending in `/*`, or paths with `{name}` segments
+/// (each matching one non-empty segment).
 pub const TABLE: &[(&str, Access)] = &[
     // Infrastructure and static files
     ("/health", Public),
@@ -43,6 +44,8 @@ pub const TABLE: &[(&str, Access)] = &[
     ("/logs", Requires(ReadLogs)),
     ("/logs/context", Requires(ReadLogs)),
     ("/logs/trace", Requires(ReadLogs)),
+    ("/errors", Requires(ReadErrors)),
+    ("/errors/issues/*", Requires(ReadErrors)),
     ("/backups", Requires(ReadBackups)),
     ("/backups/*", Requires(ReadBackups)),
     ("/deployments", Requires(ReadDeployments)),
@@ -113,6 +116,8 @@ pub const TABLE: &[(&str, Access)] = &[
     ("/api/logs/search", Requires(ReadLogs)),
     ("/api/logs/context", Requires(ReadLogs)),
     ("/api/logs/trace", Requires(ReadLogs)),
+    ("/api/errors/issues", Requires(ReadErrors)),
+    ("/api/errors/issue", Requires(ReadErrors)),
     // HTTP routes
     ("/api/v1/backups/download", Requires(ManageBackups)),
     ("/api/v1/audit/export.csv", Requires(ExportAudit)),
@@ -126,6 +131,10 @@ pub const TABLE: &[(&str, Access)] = &[
     // Log lines (key scope `logs`): OTLP/HTTP at the path exporters expect, and NDJSON.
     ("/v1/logs", Public),
     ("/api/v1/logs", Public),
+    // Sentry SDKs' error events (key scope `errors`, from the DSN): the
+    // handler checks the key against the project in the path.
+    ("/api/{project}/envelope/", Public),
+    ("/api/{project}/store/", Public),
     // The same for CI recording deployments (key scope `deployments:write`).
     ("/api/v1/deployments", Public),
     ("/api/v1/deployments/*", Public),
@@ -138,8 +147,23 @@ pub fn access_for(path: &str) -> Option<Access> {
         .iter()
         .find_map(|(pattern, access)| match pattern.strip_suffix("/*") {
             Some(prefix) => path.starts_with(&format!("{prefix}/")).then_some(*access),
+            None if pattern.contains('{') => segments_match(pattern, path).then_some(*access),
             None => (*pattern == path).then_some(*access),
         })
+}
+
+/// Whether `path` has `pattern`'s segments, a `{name}` one matching any
+/// non-empty segment.
+fn segments_match(pattern: &str, path: &str) -> bool {
+    let (mut wanted, mut given) = (pattern.split('/'), path.split('/'));
+    loop {
+        match (wanted.next(), given.next()) {
+            (None, None) => return true,
+            (Some(w), Some(g)) if w.starts_with('{') && w.ends_with('}') && !g.is_empty() => {}
+            (Some(w), Some(g)) if w == g => {}
+            _ => return false,
+        }
+    }
 }
 
 /// Paths under `/api/` are machine endpoints: no row means no access.
@@ -158,6 +182,15 @@ mod tests {
         assert_eq!(access_for("/pkgx"), None);
         assert_eq!(access_for("/users"), Some(Requires(ManageUsers)));
         assert_eq!(access_for("/users/extra"), None);
+    }
+
+    #[test]
+    fn named_segments_match_one_segment() {
+        assert_eq!(access_for("/api/42/envelope/"), Some(Public));
+        assert_eq!(access_for("/api/42/store/"), Some(Public));
+        assert_eq!(access_for("/api//envelope/"), None);
+        assert_eq!(access_for("/api/42/envelope"), None);
+        assert_eq!(access_for("/api/4/2/envelope/"), None);
     }
 
     #[test]

@@ -80,10 +80,13 @@ pub enum Permission {
     /// Search and tail the system logs services send (raw lines may hold
     /// customer data, so not managers or viewers).
     ReadLogs,
+    /// Error issues and their events (an event may hold customer data:
+    /// not managers or viewers).
+    ReadErrors,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 17] = [
+    pub const ALL: [Permission; 18] = [
         Permission::ViewDashboards,
         Permission::ManageOwnAccount,
         Permission::ReadAuditDetails,
@@ -101,6 +104,7 @@ impl Permission {
         Permission::EditAlertRules,
         Permission::ManageChannels,
         Permission::ReadLogs,
+        Permission::ReadErrors,
     ];
 
     pub fn description(self) -> &'static str {
@@ -122,6 +126,7 @@ impl Permission {
             Permission::EditAlertRules => "edit alert rules, acknowledge and silence alerts",
             Permission::ManageChannels => "manage notification channels",
             Permission::ReadLogs => "search and tail system logs",
+            Permission::ReadErrors => "read error issues and their events",
         }
     }
 }
@@ -138,7 +143,7 @@ pub fn allows(role: Role, permission: Permission) -> bool {
         ReadDeployments | ReadBackups => matches!(role, Admin | Operator | Manager),
         RecordDeployments | RunBackups | EditAlertRules => matches!(role, Admin | Operator),
         ReadAlerts => matches!(role, Admin | Operator | Support | Manager),
-        ReadLogs => matches!(role, Admin | Operator | Support),
+        ReadLogs | ReadErrors => matches!(role, Admin | Operator | Support),
     }
 }
 
@@ -186,6 +191,15 @@ mod tests {
         assert!(allows(Role::Manager, Permission::ReadAuditSummary));
         assert!(!allows(Role::Manager, Permission::ReadAuditDetails));
         assert!(!allows(Role::Viewer, Permission::ReadAuditSummary));
+    }
+
+    #[test]
+    fn support_reads_errors_but_managers_and_viewers_do_not() {
+        let readers: Vec<Role> = Role::ALL
+            .into_iter()
+            .filter(|role| allows(*role, Permission::ReadErrors))
+            .collect();
+        assert_eq!(readers, vec![Role::Admin, Role::Operator, Role::Support]);
     }
 
     #[test]

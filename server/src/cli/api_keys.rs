@@ -12,6 +12,8 @@ use crate::startup::Application;
 pub struct CreateApiKey {
     pub name: String,
     pub scopes: Vec<String>,
+    /// The error project's service, for a key with the `errors` scope.
+    pub service: String,
     pub expires_in_days: u32,
 }
 
@@ -27,6 +29,7 @@ pub async fn create(config: Config, args: CreateApiKey) -> anyhow::Result<()> {
         })
         .collect::<anyhow::Result<Vec<Scope>>>()?;
     let new = NewApiKey::parse(&args.name, scopes, args.expires_in_days, chrono::Utc::now())
+        .and_then(|new| new.for_errors_service(&args.service))
         .map_err(|error| anyhow::anyhow!("{error}"))?;
     let state = Application::state_for_cli(config).await?;
     let actor = Actor::cli();
@@ -45,6 +48,9 @@ pub async fn create(config: Config, args: CreateApiKey) -> anyhow::Result<()> {
         created.key.name,
         scopes.join(", ")
     );
+    if let Some(dsn) = &created.dsn {
+        eprintln!("its Sentry DSN (holds the key too): {dsn}");
+    }
     println!("{}", created.secret);
     Ok(())
 }

@@ -148,9 +148,13 @@ pub enum ApiKeyCommand {
         /// What uses the key, e.g. "checkout service"
         #[arg(long)]
         name: String,
-        /// ingest, deployments:write or logs; repeat for several
+        /// ingest, deployments:write, logs or errors; repeat for several
         #[arg(long = "scope", required = true)]
         scopes: Vec<String>,
+        /// The service whose errors a key with the `errors` scope sends (its
+        /// DSN is printed on stderr)
+        #[arg(long, default_value = "")]
+        service: String,
         /// Days until the key expires (0, the default: never)
         #[arg(long, default_value_t = 0)]
         expires_in_days: u32,
@@ -183,6 +187,7 @@ pub async fn run(command: Command, config: Config) -> anyhow::Result<()> {
                 ApiKeyCommand::Create {
                     name,
                     scopes,
+                    service,
                     expires_in_days,
                 },
         } => {
@@ -191,6 +196,7 @@ pub async fn run(command: Command, config: Config) -> anyhow::Result<()> {
                 api_keys::CreateApiKey {
                     name,
                     scopes,
+                    service,
                     expires_in_days,
                 },
             )

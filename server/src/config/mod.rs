@@ -42,6 +42,7 @@ pub struct Config {
     pub ingest: IngestSettings,
     pub retention: RetentionSettings,
     pub logs: app::logs::settings::LogSettings,
+    pub errors: app::errors::settings::ErrorSettings,
     /// Opsdeck's own log events are stored as log lines (`OPSDECK_OWN_LOGS`).
     pub own_logs: bool,
     /// Zero: self-monitoring is off.
@@ -69,6 +70,8 @@ pub struct RetentionSettings {
     pub rollup_days: u32,
     /// Log lines (`OPSDECK_LOG_RETENTION_DAYS`).
     pub log_days: u32,
+    /// Error events (`OPSDECK_ERROR_RETENTION_DAYS`).
+    pub error_days: u32,
 }
 
 /// A variable that is set but unusable; the message names it and says why.
@@ -160,10 +163,23 @@ impl Config {
                 raw_days: get("OPSDECK_RETENTION_RAW_DAYS").positive()?,
                 rollup_days: get("OPSDECK_RETENTION_ROLLUP_DAYS").positive()?,
                 log_days: get("OPSDECK_LOG_RETENTION_DAYS").positive()?,
+                error_days: get("OPSDECK_ERROR_RETENTION_DAYS").positive()?,
             },
             logs: app::logs::settings::LogSettings {
                 max_body_bytes: get("OPSDECK_LOGS_MAX_BYTES").positive()?,
                 retention_days: get("OPSDECK_LOG_RETENTION_DAYS").positive()?,
+            },
+            errors: app::errors::settings::ErrorSettings {
+                max_event_bytes: get("OPSDECK_ERROR_MAX_EVENT_BYTES").positive()?,
+                max_envelope_bytes: get("OPSDECK_ERROR_MAX_ENVELOPE_BYTES").positive()?,
+                retention_days: get("OPSDECK_ERROR_RETENTION_DAYS").positive()?,
+                extra_scrub_keys: get("OPSDECK_ERROR_SCRUB_KEYS")
+                    .raw
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|key| !key.is_empty())
+                    .map(str::to_string)
+                    .collect(),
             },
             own_logs: match get("OPSDECK_OWN_LOGS").raw.trim() {
                 "on" => true,

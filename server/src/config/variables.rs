@@ -144,6 +144,26 @@ pub const VARIABLES: &[Variable] = &[
         meaning: "Days log lines are kept (whole daily partitions are dropped after); older timestamps are refused",
     },
     Variable {
+        name: "OPSDECK_ERROR_MAX_EVENT_BYTES",
+        default: "1048576",
+        meaning: "Largest error event (an envelope's event item, or a store body) in bytes (1 MiB), after decompression; larger ones are refused with 413",
+    },
+    Variable {
+        name: "OPSDECK_ERROR_MAX_ENVELOPE_BYTES",
+        default: "20971520",
+        meaning: "Largest Sentry envelope (POST /api/<project>/envelope/) in bytes (20 MiB), after decompression; larger ones are refused with 413",
+    },
+    Variable {
+        name: "OPSDECK_ERROR_RETENTION_DAYS",
+        default: "30",
+        meaning: "Days error events and their per-minute counts are kept (whole daily partitions are dropped after); older event times are stored as the time of receipt",
+    },
+    Variable {
+        name: "OPSDECK_ERROR_SCRUB_KEYS",
+        default: "",
+        meaning: "Comma-separated keys scrubbed from error events besides the built-in password, passwd, authorization, cookie, token, secret, api_key, apikey (matched case-insensitively as parts of a key)",
+    },
+    Variable {
         name: "OPSDECK_OWN_LOGS",
         default: "on",
         meaning: "on: Opsdeck's own log events at info and above are stored as log lines of service opsdeck (through a bounded buffer that drops, and counts drops, rather than wait); off: only stderr",

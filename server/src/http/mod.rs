@@ -5,7 +5,9 @@
 
 pub mod audit_export;
 pub mod backup_download;
+pub mod body_encoding;
 pub mod deployments;
+pub mod errors;
 pub mod filter_query;
 pub mod fn_requests;
 pub mod form_echo;

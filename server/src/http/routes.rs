@@ -77,6 +77,15 @@ pub fn router(
             "/api/v1/logs",
             post(crate::http::ndjson_logs::ingest).layer(DefaultBodyLimit::max(state.logs.max_body_bytes)),
         )
+        // Sentry SDKs' error events; the handlers check the DSN's key.
+        .route(
+            "/api/{project}/envelope/",
+            post(crate::http::errors::envelope).layer(DefaultBodyLimit::max(state.errors.max_envelope_bytes)),
+        )
+        .route(
+            "/api/{project}/store/",
+            post(crate::http::errors::store_event).layer(DefaultBodyLimit::max(state.errors.max_envelope_bytes)),
+        )
         .route(
             "/api/v1/deployments",
             post(crate::http::deployments::create)

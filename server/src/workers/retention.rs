@@ -1,5 +1,5 @@
-//! The metrics and logs maintenance worker: keeps daily partitions (metrics
-//! tables and `log_lines`) prepared ahead of time and drops whole partitions
+//! The metrics, logs and errors maintenance worker: keeps daily partitions (metrics
+//! tables, `log_lines`, `error_events` and `error_issue_minutes`) prepared ahead of time and drops whole partitions
 //! that left their retention window (never a bulk DELETE), forgets ingest idempotency keys once the
 //! raw data they guarded is gone, and prunes finished notifications (their
 //! delivery log) once the rollups of the same age are gone.
@@ -91,9 +91,13 @@ pub async fn maintain(
     app::logs::ssr::partitions::PARTITIONS
         .ensure_ahead(&mut *conn, yesterday, DAYS_AHEAD + 1)
         .await?;
+    app::errors::ssr::partitions::PARTITIONS
+        .ensure_ahead(&mut *conn, yesterday, DAYS_AHEAD + 1)
+        .await?;
     let mut dropped =
         partitions::drop_expired_partitions(&mut *conn, StoredKind::RawEvents, settings.raw_days, today).await?;
     dropped.extend(app::logs::ssr::partitions::drop_expired(&mut *conn, settings.log_days, today).await?);
+    dropped.extend(app::errors::ssr::partitions::drop_expired(&mut *conn, settings.error_days, today).await?);
     dropped.extend(
         partitions::drop_expired_partitions(&mut *conn, StoredKind::Rollups, settings.rollup_days, today).await?,
     );

@@ -20,6 +20,19 @@ fn secret_in(html: &str) -> Option<String> {
     })
 }
 
+/// The create form posted as a browser without JavaScript does.
+async fn post_create(admin: &Browser, form: &[(&str, &str)]) -> reqwest::Response {
+    admin
+        .client
+        .post(format!("{}/api/api-keys/create", admin.address))
+        .header("Accept", "text/html")
+        .header("Referer", format!("{}/settings/api-keys", admin.address))
+        .form(form)
+        .send()
+        .await
+        .expect("posted")
+}
+
 /// The session's record as Redis holds it.
 async fn session_record(app: &TestApp, browser: &Browser) -> String {
     let id = browser.session_id().expect("a session");
@@ -34,19 +47,15 @@ async fn session_record(app: &TestApp, browser: &Browser) -> String {
 async fn a_key_created_without_javascript_is_shown_once_on_the_page() {
     let app = TestApp::spawn().await;
     let (admin, _) = app.signed_in(Role::Admin).await;
-    let response = admin
-        .client
-        .post(format!("{}/api/api-keys/create", admin.address))
-        .header("Accept", "text/html")
-        .header("Referer", format!("{}/settings/api-keys", admin.address))
-        .form(&[
+    let response = post_create(
+        &admin,
+        &[
             ("name", "no-js checkout"),
             ("scope_ingest", "true"),
             ("expires_in_days", "30"),
-        ])
-        .send()
-        .await
-        .expect("posted");
+        ],
+    )
+    .await;
     assert_eq!(response.status().as_u16(), 302, "a plain form post is redirected");
     let location = response.headers()["location"].to_str().expect("ascii").to_string();
     assert_eq!(
@@ -103,4 +112,39 @@ async fn a_refused_plain_post_keeps_nothing_for_the_page() {
     let page = admin.get(&location).await.text().await.expect("page");
     assert!(!page.contains("new-key-secret"), "no key to show");
     assert!(page.contains("Name the key after what uses it"), "the reason is shown");
+}
+
+#[tokio::test]
+async fn an_errors_key_created_without_javascript_shows_its_dsn_once() {
+    let app = TestApp::spawn().await;
+    let (admin, _) = app.signed_in(Role::Admin).await;
+    let response = post_create(
+        &admin,
+        &[
+            ("name", "no-js sdk"),
+            ("scope_errors", "true"),
+            ("service", "shop"),
+            ("expires_in_days", "0"),
+        ],
+    )
+    .await;
+    assert_eq!(response.status().as_u16(), 302);
+    assert_eq!(secret_in(&response.text().await.expect("body")), None);
+    let project: i32 = sqlx::query_scalar("SELECT id FROM error_projects WHERE service = 'shop'")
+        .fetch_one(&app.db)
+        .await
+        .expect("the service's project");
+    let html = admin.get("/settings/api-keys").await.text().await.expect("page");
+    let secret = secret_in(&html).expect("the key, once");
+    let host = app.address.trim_start_matches("http://");
+    assert!(
+        html.contains(&format!("http://{secret}@{host}/{project}")),
+        "the DSN is shown with it"
+    );
+    assert!(
+        html.contains(&format!("errors (shop, project {project})")),
+        "the list names the project"
+    );
+    let again = admin.get("/settings/api-keys").await.text().await.expect("page");
+    assert_eq!(secret_in(&again), None, "shown only once");
 }

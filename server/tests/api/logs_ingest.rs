@@ -653,6 +653,7 @@ async fn retention_drops_whole_log_partitions_and_prepares_new_ones() {
         raw_days: 7,
         rollup_days: 90,
         log_days: 7,
+        error_days: 30,
     };
     let dropped = opsdeck::workers::retention::maintain(&mut leader, settings, today)
         .await

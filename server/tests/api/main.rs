@@ -17,6 +17,8 @@ mod connections;
 mod cut_proxy;
 mod demo;
 mod deployments;
+mod errors_ingest;
+mod errors_pages;
 mod followers;
 mod forms;
 mod frozen_leader;

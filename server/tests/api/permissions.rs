@@ -78,7 +78,7 @@ async fn browser_for(app: &TestApp, principal: Principal) -> Browser {
 fn example_path(pattern: &str) -> String {
     match pattern.strip_suffix("/*") {
         Some(prefix) => format!("{prefix}/opsdeck.css"),
-        None => pattern.to_string(),
+        None => pattern.replace("{project}", "1"),
     }
 }
 

@@ -7,7 +7,7 @@ use serde_json::Value;
 
 use super::secret::generate;
 use super::{NewApiKey, audit_snapshot, insert, lock, set_expires_at, set_revoked};
-use crate::api_keys::{ApiKeySummary, CreatedApiKey};
+use crate::api_keys::{ApiKeySummary, CreatedApiKey, dsn};
 use crate::audit::Outcome;
 use crate::audit::ssr::{Actor, ClientInfo, NewAuditEntry, append_and_commit};
 use crate::auth::ssr::Caller;
@@ -56,9 +56,14 @@ pub async fn create(
         Some(audit_snapshot(&key)),
     );
     append_and_commit(tx, &state.audit_key, entry, "audit api_key.create").await?;
+    let dsn = key
+        .error_project
+        .as_ref()
+        .map(|project| dsn(&state.notify.public_url, &generated.full, project));
     Ok(CreatedApiKey {
         key,
         secret: generated.full,
+        dsn,
     })
 }
 

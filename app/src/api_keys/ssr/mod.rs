@@ -10,7 +10,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde_json::{Value, json};
 use sqlx::PgConnection;
 
-use super::{ApiKeySummary, Scope};
+use super::{ApiKeySummary, ErrorProject, Scope};
+use crate::deployments::draft::MAX_SERVICE_CHARS;
 use crate::error::AppError;
 use secret::StoredKey;
 
@@ -20,6 +21,8 @@ pub struct NewApiKey {
     pub name: String,
     pub scopes: Vec<Scope>,
     pub expires_at: Option<DateTime<Utc>>,
+    /// The service (error project) a key with the `errors` scope sends for.
+    pub error_service: Option<String>,
 }
 
 /// The longest expiry offered when creating a key (ten years).
@@ -65,6 +68,32 @@ impl NewApiKey {
             name: name.to_string(),
             scopes: unique,
             expires_at,
+            error_service: None,
+        })
+    }
+
+    /// Binds a key with the `errors` scope to `service` (required then;
+    /// ignored for other keys, which send for any service).
+    pub fn for_errors_service(self, service: &str) -> Result<NewApiKey, AppError> {
+        if !self.scopes.contains(&Scope::Errors) {
+            return Ok(self);
+        }
+        let service = service.trim();
+        if service.is_empty() {
+            return Err(AppError::validation(
+                "service",
+                "Name the service whose errors the key sends, e.g. “checkout”.",
+            ));
+        }
+        if service.chars().count() > MAX_SERVICE_CHARS || service.chars().any(char::is_control) {
+            return Err(AppError::validation(
+                "service",
+                format!("Use at most {MAX_SERVICE_CHARS} characters, no control characters."),
+            ));
+        }
+        Ok(NewApiKey {
+            error_service: Some(service.to_string()),
+            ..self
         })
     }
 }
@@ -97,11 +126,14 @@ type Row = (
     Option<DateTime<Utc>>,
     Option<DateTime<Utc>>,
     Option<DateTime<Utc>>,
+    Option<i32>,
+    Option<String>,
 );
 
-const COLUMNS: &str =
-    "k.id, k.name, k.prefix, k.scopes, u.email, k.created_at, k.expires_at, k.revoked_at, k.last_used_at";
-const FROM: &str = "api_keys k LEFT JOIN users u ON u.id = k.created_by";
+const COLUMNS: &str = "k.id, k.name, k.prefix, k.scopes, u.email, k.created_at, k.expires_at, k.revoked_at, \
+     k.last_used_at, p.id, p.service";
+const FROM: &str =
+    "api_keys k LEFT JOIN users u ON u.id = k.created_by LEFT JOIN error_projects p ON p.id = k.error_project_id";
 
 fn scopes_from(names: &[String]) -> Vec<Scope> {
     // The CHECK constraint keeps scopes to the known names.
@@ -109,7 +141,7 @@ fn scopes_from(names: &[String]) -> Vec<Scope> {
 }
 
 fn from_row(
-    (id, name, prefix, scopes, created_by, created_at, expires_at, revoked_at, last_used_at): Row,
+    (id, name, prefix, scopes, created_by, created_at, expires_at, revoked_at, last_used_at, project_id, service): Row,
 ) -> ApiKeySummary {
     ApiKeySummary {
         id,
@@ -121,6 +153,9 @@ fn from_row(
         expires_at,
         revoked_at,
         last_used_at,
+        error_project: project_id
+            .zip(service)
+            .map(|(id, service)| ErrorProject { id, service }),
     }
 }
 
@@ -159,9 +194,13 @@ pub async fn insert(
     created_by: Option<i64>,
 ) -> sqlx::Result<ApiKeySummary> {
     let scopes: Vec<&str> = new.scopes.iter().map(|scope| scope.as_str()).collect();
+    let project = match &new.error_service {
+        Some(service) => Some(error_project_for(&mut *conn, service).await?),
+        None => None,
+    };
     let id: i64 = sqlx::query_scalar(
-        "INSERT INTO api_keys (name, prefix, key_hash, scopes, created_by, expires_at) \
-         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+        "INSERT INTO api_keys (name, prefix, key_hash, scopes, created_by, expires_at, error_project_id) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
     )
     .bind(&new.name)
     .bind(prefix)
@@ -169,9 +208,23 @@ pub async fn insert(
     .bind(&scopes)
     .bind(created_by)
     .bind(new.expires_at)
+    .bind(project)
     .fetch_one(&mut *conn)
     .await?;
     find(conn, id).await
+}
+
+/// The error project of `service`, created on first use: one number per
+/// service, so every DSN key of a service shares its project id.
+pub async fn error_project_for(conn: &mut PgConnection, service: &str) -> sqlx::Result<i32> {
+    // The no-op update makes RETURNING answer for an existing row too.
+    sqlx::query_scalar(
+        "INSERT INTO error_projects (service) VALUES ($1) \
+         ON CONFLICT (service) DO UPDATE SET service = EXCLUDED.service RETURNING id",
+    )
+    .bind(service)
+    .fetch_one(conn)
+    .await
 }
 
 pub async fn set_revoked(conn: &mut PgConnection, id: i64) -> sqlx::Result<ApiKeySummary> {
@@ -205,15 +258,17 @@ pub async fn find_for_bearer(conn: &mut PgConnection, prefix: &str) -> sqlx::Res
         Option<DateTime<Utc>>,
         Option<DateTime<Utc>>,
         Option<DateTime<Utc>>,
+        Option<i32>,
     );
     let row: Option<BearerRow> = sqlx::query_as(
-        "SELECT id, name, key_hash, scopes, expires_at, revoked_at, last_used_at FROM api_keys WHERE prefix = $1",
+        "SELECT id, name, key_hash, scopes, expires_at, revoked_at, last_used_at, error_project_id \
+         FROM api_keys WHERE prefix = $1",
     )
     .bind(prefix)
     .fetch_optional(conn)
     .await?;
     Ok(row.map(
-        |(id, name, key_hash, scopes, expires_at, revoked_at, last_used_at)| StoredKey {
+        |(id, name, key_hash, scopes, expires_at, revoked_at, last_used_at, error_project_id)| StoredKey {
             id,
             name,
             key_hash,
@@ -221,6 +276,7 @@ pub async fn find_for_bearer(conn: &mut PgConnection, prefix: &str) -> sqlx::Res
             expires_at,
             revoked_at,
             last_used_at,
+            error_project_id,
         },
     ))
 }
@@ -250,6 +306,7 @@ pub fn audit_snapshot(key: &ApiKeySummary) -> Value {
         "scopes": key.scopes.iter().map(|scope| scope.as_str()).collect::<Vec<_>>(),
         "expires_at": key.expires_at,
         "revoked_at": key.revoked_at,
+        "error_project": key.error_project.as_ref().map(|p| json!({ "id": p.id, "service": p.service })),
     })
 }
 
@@ -281,6 +338,24 @@ mod tests {
         assert_eq!(
             field(NewApiKey::parse("x", vec![Scope::Ingest], 4000, now)),
             "expires_in_days"
+        );
+    }
+
+    #[test]
+    fn error_keys_need_a_service_and_only_they_keep_one() {
+        let now = Utc::now();
+        let errors = NewApiKey::parse("sdk", vec![Scope::Errors], 0, now).expect("valid");
+        let bound = errors.clone().for_errors_service(" checkout ").expect("valid");
+        assert_eq!(bound.error_service.as_deref(), Some("checkout"));
+        assert!(matches!(
+            errors.clone().for_errors_service("  "),
+            Err(AppError::Validation { ref field, .. }) if field == "service"
+        ));
+        assert!(errors.for_errors_service(&"s".repeat(201)).is_err());
+        let metrics = NewApiKey::parse("ci", vec![Scope::Ingest], 0, now).expect("valid");
+        assert_eq!(
+            metrics.for_errors_service("checkout").map(|k| k.error_service),
+            Ok(None)
         );
     }
 

@@ -71,10 +71,12 @@ pub struct StoredKey {
     pub revoked_at: Option<DateTime<Utc>>,
     /// Recorded at most once a minute ([`super::touch_last_used`]).
     pub last_used_at: Option<DateTime<Utc>>,
+    /// The error project a key with the `errors` scope is bound to.
+    pub error_project_id: Option<i32>,
 }
 
-/// Why a presented key is refused. Only `WrongScope` is a 403: the key is
-/// genuine but not allowed here; the rest are 401.
+/// Why a presented key is refused. `WrongScope` and `WrongProject` are 403:
+/// the key is genuine but not allowed here; the rest are 401.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum KeyRefusal {
     Missing,
@@ -82,6 +84,8 @@ pub enum KeyRefusal {
     Revoked,
     Expired,
     WrongScope,
+    /// An `errors` key sent to another project's DSN path.
+    WrongProject,
 }
 
 impl KeyRefusal {
@@ -92,6 +96,7 @@ impl KeyRefusal {
             KeyRefusal::Revoked => "this API key has been revoked",
             KeyRefusal::Expired => "this API key has expired",
             KeyRefusal::WrongScope => "this API key's scopes do not include this API",
+            KeyRefusal::WrongProject => "this key belongs to another error project; use the DSN shown with it",
         }
     }
 }
@@ -131,6 +136,7 @@ mod tests {
             expires_at: None,
             revoked_at: None,
             last_used_at: None,
+            error_project_id: None,
         }
     }
 

@@ -60,6 +60,7 @@ pub async fn hand_over(created: CreatedApiKey) -> Result<CreatedApiKey, AppError
     leptos_axum::redirect("/settings/api-keys#new-key");
     Ok(CreatedApiKey {
         secret: String::new(),
+        dsn: None,
         ..created
     })
 }

@@ -40,7 +40,10 @@ pub fn CreateKeyForm() -> impl IntoView {
                     <label><input type="checkbox" name="scope_ingest" value="true" checked />" ingest — send metrics"</label>
                     <label><input type="checkbox" name="scope_deployments_write" value="true" />" deployments:write — record deployments"</label>
                     <label><input type="checkbox" name="scope_logs" value="true" />" logs — send log lines (OpenTelemetry or NDJSON)"</label>
+                    <label><input type="checkbox" name="scope_errors" value="true" />" errors — send errors from a Sentry SDK (a DSN for the service below)"</label>
                 </FieldGroup>
+                <Field id="new-key-service" name="service" label="Service (errors scope)" error autocomplete="off" maxlength=200
+                    value=typed.value("service") hint="The service whose errors the key sends, e.g. “checkout”." />
                 <Field id="new-key-expiry" name="expires_in_days" label="Expires" error control=|m: FieldMarks| view! {
                     <select id=m.id name=m.name aria-describedby=m.describe aria-invalid=m.invalid>
                         <option value="0">"never"</option>
@@ -72,6 +75,13 @@ fn NewKey(created: CreatedApiKey) -> impl IntoView {
                 <code class="secret" data-testid="new-key-secret">{created.secret.clone()}</code>
                 <CopyButton text=created.secret label="Copy the new key" />
             </p>
+            {created.dsn.map(|dsn| view! {
+                <p>"Its DSN, for a Sentry SDK's " <code>"dsn"</code> " option:"</p>
+                <p class="secret-line">
+                    <code class="secret" data-testid="new-key-dsn">{dsn.clone()}</code>
+                    <CopyButton text=dsn label="Copy the DSN" />
+                </p>
+            })}
             <p>"It is shown only this once: copy it now and keep it secret."</p>
         </div>
     }

@@ -54,7 +54,9 @@ pub fn ApiKeys() -> impl IntoView {
         <p class="muted">
             "Services and scripts send metrics with an API key: "
             <code>"Authorization: Bearer odk_…"</code>
-            ". A key is shown once, when it is created; Opsdeck keeps only its hash."
+            ". A key is shown once, when it is created; Opsdeck keeps only its hash. A key with the "
+            <code>"errors"</code>
+            " scope comes with a DSN for Sentry SDKs, shown once with it."
         </p>
         <RowNotices />
         <Transition fallback=|| view! { <p class="muted">"Loading API keys…"</p> }>

@@ -4,7 +4,7 @@
 use leptos::prelude::*;
 
 use super::{use_actions, when};
-use crate::api_keys::{ApiKeySummary, KeyStatus};
+use crate::api_keys::{ApiKeySummary, KeyStatus, Scope};
 use crate::components::field::Field;
 use crate::components::row_form::pending_for;
 use crate::components::table_head::TableHead;
@@ -44,7 +44,10 @@ fn KeyRow(key: ApiKeySummary) -> impl IntoView {
     let scopes = key
         .scopes
         .iter()
-        .map(|scope| scope.as_str())
+        .map(|scope| match (scope, &key.error_project) {
+            (Scope::Errors, Some(project)) => format!("errors ({}, project {})", project.service, project.id),
+            _ => scope.as_str().to_string(),
+        })
         .collect::<Vec<_>>()
         .join(", ");
     let created_by = key.created_by.clone().unwrap_or_else(|| "command line".to_string());

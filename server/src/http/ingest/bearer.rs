@@ -22,6 +22,8 @@ pub struct Authenticated {
     pub name: String,
     /// The key's public id part (`odk_<prefix>_…`).
     pub prefix: String,
+    /// The error project a key with the `errors` scope is bound to.
+    pub error_project_id: Option<i32>,
 }
 
 /// The bearer key of `parts`, if it is genuine, live and allowed `needed`;
@@ -34,6 +36,17 @@ pub async fn authenticate(state: &AppState, parts: &Parts, needed: Scope) -> Res
         .and_then(|value| value.split_once(' '))
         .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
         .map(|(_, key)| key.trim().to_string());
+    authenticate_presented(state, parts, presented, needed).await
+}
+
+/// [`authenticate`] for a key a door found elsewhere than in `Authorization`
+/// (Sentry SDKs send it in `X-Sentry-Auth` or `?sentry_key=`).
+pub async fn authenticate_presented(
+    state: &AppState,
+    parts: &Parts,
+    presented: Option<String>,
+    needed: Scope,
+) -> Result<Authenticated, Response> {
     let Some(presented) = presented else {
         return Err(refuse(state, parts, KeyRefusal::Missing, None, needed).await);
     };
@@ -77,6 +90,7 @@ pub async fn authenticate(state: &AppState, parts: &Parts, needed: Scope) -> Res
         id: stored.id,
         prefix: prefix_of(&presented).unwrap_or_default().to_string(),
         name: stored.name,
+        error_project_id: stored.error_project_id,
     })
 }
 
@@ -95,7 +109,7 @@ fn unavailable() -> Response {
 
 /// Audits the refusal (like the gate does for sessions) and answers it.
 /// `known` is the key when it was genuine (revoked, expired, wrong scope).
-async fn refuse(
+pub async fn refuse(
     state: &AppState,
     parts: &Parts,
     refusal: KeyRefusal,
@@ -108,6 +122,7 @@ async fn refuse(
         KeyRefusal::Revoked => "revoked API key",
         KeyRefusal::Expired => "expired API key",
         KeyRefusal::WrongScope => "API key lacks the scope",
+        KeyRefusal::WrongProject => "API key of another error project",
     };
     let after = json!({ "reason": reason, "api_key": known.map(|key| json!({ "id": key.id, "name": key.name })) });
     let entry = NewAuditEntry::new(
@@ -134,7 +149,7 @@ async fn refuse(
         return response;
     }
     let (status, challenge) = match refusal {
-        KeyRefusal::WrongScope => (
+        KeyRefusal::WrongScope | KeyRefusal::WrongProject => (
             StatusCode::FORBIDDEN,
             format!("Bearer error=\"insufficient_scope\", scope=\"{}\"", needed.as_str()),
         ),

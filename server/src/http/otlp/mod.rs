@@ -20,8 +20,6 @@
 
 pub mod logs;
 
-use std::io::Read;
-
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Request};
 use axum::http::request::Parts;
@@ -33,6 +31,7 @@ use serde::de::DeserializeOwned;
 use app::api_keys::Scope;
 use app::state::AppState;
 
+use crate::http::body_encoding::{self, BodyEncoding, Undecodable};
 use crate::http::ingest::bearer;
 
 /// The two OTLP/HTTP encodings.
@@ -66,7 +65,7 @@ impl Refusal {
         }
     }
 
-    fn bad(message: impl Into<String>) -> Self {
+    pub fn bad(message: impl Into<String>) -> Self {
         Self::new(StatusCode::BAD_REQUEST, message)
     }
 }
@@ -224,28 +223,25 @@ pub async fn read_body(state: &AppState, request: Request, limit: usize) -> Resu
     }
 }
 
-fn too_large(limit: usize) -> Refusal {
+pub fn too_large(limit: usize) -> Refusal {
     Refusal::new(
         StatusCode::PAYLOAD_TOO_LARGE,
         format!("the body is larger than {limit} bytes (after decompression); send smaller batches"),
     )
 }
 
-/// The body, decompressed when `gzip`, never more than `limit` bytes.
+/// The body, decompressed when `gzip`, never more than `limit` bytes
+/// (`body_encoding::decompress`, every door's bounded decompression).
 pub fn decompress(body: Bytes, gzip: bool, limit: usize) -> Result<Bytes, Refusal> {
-    if !gzip {
-        return Ok(body);
-    }
-    let mut plain = Vec::new();
-    let bound = u64::try_from(limit).unwrap_or(u64::MAX).saturating_add(1);
-    flate2::read::MultiGzDecoder::new(&body[..])
-        .take(bound)
-        .read_to_end(&mut plain)
-        .map_err(|error| Refusal::bad(format!("the body is not valid gzip ({error})")))?;
-    if plain.len() > limit {
-        return Err(too_large(limit));
-    }
-    Ok(plain.into())
+    let encoding = if gzip {
+        BodyEncoding::Gzip
+    } else {
+        BodyEncoding::Identity
+    };
+    body_encoding::decompress(body, encoding, limit).map_err(|problem| match problem {
+        Undecodable::TooLarge => too_large(limit),
+        Undecodable::Invalid(error) => Refusal::bad(format!("the body is not valid gzip ({error})")),
+    })
 }
 
 /// Decompresses and decodes `body` into `M` on the blocking pool.

@@ -1,0 +1,179 @@
+//! Storing prepared events: for each, in one transaction with the others
+//! of its envelope, the event id claimed (a retried envelope stores
+//! nothing twice), the hash's issue found — or the issue and its hash
+//! created —, the issue's counts, its users and its per-minute count
+//! updated, and the event row written. The caller answers only after the
+//! commit.
+
+use chrono::{DateTime, Utc};
+use sqlx::{PgConnection, PgPool};
+
+use super::event::PreparedEvent;
+use super::grouping::VERSION;
+use super::partitions::PARTITIONS;
+use crate::api_keys::ErrorProject;
+
+/// What a store did.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Stored {
+    pub events: usize,
+    /// Events whose id this key had sent before: not stored again.
+    pub duplicates: usize,
+}
+
+/// The project a DSN names, if it exists.
+pub async fn project(conn: &mut PgConnection, id: i32) -> sqlx::Result<Option<ErrorProject>> {
+    let service: Option<String> = sqlx::query_scalar("SELECT service FROM error_projects WHERE id = $1")
+        .bind(id)
+        .fetch_optional(conn)
+        .await?;
+    Ok(service.map(|service| ErrorProject { id, service }))
+}
+
+/// Stores `events` sent with `api_key_id` for `project`, all or nothing.
+pub async fn store(
+    pool: &PgPool,
+    api_key_id: i64,
+    project: &ErrorProject,
+    mut events: Vec<PreparedEvent>,
+) -> sqlx::Result<Stored> {
+    // Hash locks are taken in one order, so two envelopes never wait on each other in a circle.
+    events.sort_by(|a, b| a.grouping.hash.cmp(&b.grouping.hash));
+    let mut tx = pool.begin().await?;
+    let mut stored = Stored::default();
+    for event in &events {
+        if claim(&mut tx, api_key_id, &event.event_id).await? {
+            store_one(&mut tx, project, event).await?;
+            stored.events += 1;
+        } else {
+            stored.duplicates += 1;
+        }
+    }
+    tx.commit().await?;
+    Ok(stored)
+}
+
+/// Claims the event id in `ingest_batches` (the doors' idempotency
+/// table); `false` when this key stored it before.
+async fn claim(conn: &mut PgConnection, api_key_id: i64, event_id: &str) -> sqlx::Result<bool> {
+    let claimed = sqlx::query(
+        "INSERT INTO ingest_batches (api_key_id, idempotency_key, records) VALUES ($1, $2, 1) \
+         ON CONFLICT DO NOTHING",
+    )
+    .bind(api_key_id)
+    .bind(format!("sentry-event:{event_id}"))
+    .execute(conn)
+    .await?;
+    Ok(claimed.rows_affected() == 1)
+}
+
+async fn store_one(conn: &mut PgConnection, project: &ErrorProject, event: &PreparedEvent) -> sqlx::Result<()> {
+    PARTITIONS.ensure_days(&mut *conn, &[event.ts.date_naive()]).await?;
+    let issue_id = issue_for(&mut *conn, project.id, event).await?;
+    let new_user = match &event.user {
+        Some(user) => {
+            sqlx::query("INSERT INTO error_issue_users (issue_id, user_key) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+                .bind(issue_id)
+                .bind(user)
+                .execute(&mut *conn)
+                .await?
+                .rows_affected()
+        }
+        None => 0,
+    };
+    sqlx::query(
+        "UPDATE error_issues SET event_count = event_count + 1, user_count = user_count + $2, \
+         first_seen = LEAST(first_seen, $3), last_seen = GREATEST(last_seen, $3), \
+         level = CASE WHEN $3 >= last_seen THEN $4 ELSE level END WHERE id = $1",
+    )
+    .bind(issue_id)
+    .bind(i64::try_from(new_user).unwrap_or(0))
+    .bind(event.ts)
+    .bind(&event.level)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query(
+        "INSERT INTO error_issue_minutes (issue_id, minute, events) VALUES ($1, date_trunc('minute', $2), 1) \
+         ON CONFLICT (issue_id, minute) DO UPDATE SET events = error_issue_minutes.events + 1",
+    )
+    .bind(issue_id)
+    .bind(event.ts)
+    .execute(&mut *conn)
+    .await?;
+    insert_event(conn, project, issue_id, event).await
+}
+
+/// The issue `event`'s hash belongs to, created with the hash on first sight.
+async fn issue_for(conn: &mut PgConnection, project_id: i32, event: &PreparedEvent) -> sqlx::Result<i64> {
+    // Two first events of one hash at once would otherwise make two issues.
+    sqlx::query("SELECT pg_advisory_xact_lock($1, hashtext($2))")
+        .bind(project_id)
+        .bind(&event.grouping.hash)
+        .execute(&mut *conn)
+        .await?;
+    let known: Option<i64> =
+        sqlx::query_scalar("SELECT issue_id FROM error_hashes WHERE project_id = $1 AND hash = $2")
+            .bind(project_id)
+            .bind(&event.grouping.hash)
+            .fetch_optional(&mut *conn)
+            .await?;
+    if let Some(issue_id) = known {
+        return Ok(issue_id);
+    }
+    let issue_id: i64 = sqlx::query_scalar(
+        "INSERT INTO error_issues (project_id, title, culprit, level, first_seen, last_seen, first_release) \
+         VALUES ($1, $2, $3, $4, $5, $5, $6) RETURNING id",
+    )
+    .bind(project_id)
+    .bind(&event.title)
+    .bind(&event.culprit)
+    .bind(&event.level)
+    .bind(event.ts)
+    .bind(&event.release)
+    .fetch_one(&mut *conn)
+    .await?;
+    sqlx::query(
+        "INSERT INTO error_hashes (project_id, hash, issue_id, grouping_version, basis, components) \
+         VALUES ($1, $2, $3, $4, $5, $6::jsonb)",
+    )
+    .bind(project_id)
+    .bind(&event.grouping.hash)
+    .bind(issue_id)
+    .bind(VERSION)
+    .bind(event.grouping.basis.as_str())
+    .bind(serde_json::json!(event.grouping.components).to_string())
+    .execute(conn)
+    .await?;
+    Ok(issue_id)
+}
+
+async fn insert_event(
+    conn: &mut PgConnection,
+    project: &ErrorProject,
+    issue_id: i64,
+    event: &PreparedEvent,
+) -> sqlx::Result<()> {
+    let received_at: DateTime<Utc> = Utc::now();
+    sqlx::query(
+        "INSERT INTO error_events (ts, received_at, event_id, project_id, service, issue_id, hash, \
+         environment, release, level, user_id, culprit, message, event) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14::jsonb)",
+    )
+    .bind(event.ts)
+    .bind(received_at)
+    .bind(&event.event_id)
+    .bind(project.id)
+    .bind(&project.service)
+    .bind(issue_id)
+    .bind(&event.grouping.hash)
+    .bind(&event.environment)
+    .bind(&event.release)
+    .bind(&event.level)
+    .bind(&event.user)
+    .bind(&event.culprit)
+    .bind(&event.message)
+    .bind(event.event.to_string())
+    .execute(conn)
+    .await?;
+    Ok(())
+}

@@ -1,0 +1,83 @@
+//! One issue (`/errors/issues/:id`): its counts and state, what grouped
+//! its events ("grouped by: …" in plain words) and its latest event.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_params_map;
+
+use super::event::LatestEvent;
+use super::when;
+use crate::error::AppError;
+use crate::errors::explain;
+use crate::errors::get_issue;
+use crate::errors::issue::IssueDetail;
+
+#[component]
+pub fn IssuePage() -> impl IntoView {
+    let params = use_params_map();
+    let id = Memo::new(move |_| params.read().get_str("id").and_then(|id| id.parse::<i64>().ok()));
+    let detail = Resource::new(
+        move || id.get(),
+        |id| async move {
+            match id {
+                Some(id) => get_issue(id).await,
+                None => Err(AppError::NotFound),
+            }
+        },
+    );
+    view! {
+        <Title text=move || id.get().map(|id| format!("Issue {id}")).unwrap_or_else(|| "Issue".into()) />
+        <p><a href="/errors">"← Errors"</a></p>
+        <Transition fallback=|| view! { <p class="muted">"Loading the issue…"</p> }>
+            {move || detail.get().map(|result| match result {
+                Ok(detail) => view! { <IssueView detail /> }.into_any(),
+                Err(AppError::NotFound) => view! {
+                    <h1>"Issue"</h1>
+                    <div class="empty-state"><p class="empty-title">"There is no issue with this number"</p></div>
+                }.into_any(),
+                Err(error) => view! {
+                    <h1>"Issue"</h1>
+                    <p class="error" role="alert">{format!("Could not load the issue: {error}")}</p>
+                }.into_any(),
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn IssueView(detail: IssueDetail) -> impl IntoView {
+    let issue = detail.issue;
+    let culprit = if issue.culprit.is_empty() {
+        "—".to_string()
+    } else {
+        issue.culprit.clone()
+    };
+    let grouped_by: Vec<String> = detail
+        .groupings
+        .iter()
+        .map(|(basis, components)| explain(*basis, components))
+        .collect();
+    view! {
+        <h1 class="issue-title">{issue.title.clone()}</h1>
+        <p class="muted">{format!("{} · ", issue.service)}<code>{culprit}</code></p>
+        <dl class="facts">
+            <dt>"Level"</dt><dd><span class=format!("badge level-{}", issue.level)>{issue.level.clone()}</span></dd>
+            <dt>"State"</dt><dd>{issue.state.clone()}</dd>
+            <dt>"Events"</dt><dd>{issue.events}</dd>
+            <dt>"Users"</dt><dd>{issue.users}</dd>
+            <dt>"First seen"</dt><dd>{when(issue.first_seen)}</dd>
+            <dt>"Last seen"</dt><dd>{when(issue.last_seen)}</dd>
+            <dt>"First release"</dt><dd>{detail.first_release.unwrap_or_else(|| "—".to_string())}</dd>
+        </dl>
+        <section class="panel" aria-labelledby="grouped-by-heading">
+            <h2 id="grouped-by-heading">"Grouped by"</h2>
+            <ul class="grouped-by">
+                {grouped_by.into_iter().map(|text| view! { <li>{text}</li> }).collect_view()}
+            </ul>
+        </section>
+        {match detail.latest {
+            Some(event) => view! { <LatestEvent event /> }.into_any(),
+            None => view! { <p class="muted">"Its events are older than the retention window."</p> }.into_any(),
+        }}
+    }
+}
