@@ -28,7 +28,6 @@ use prost::Message;
 use serde_json::json;
 use sqlx::PgPool;
 
-use app::logs::NewLogLine;
 use app::logs::ssr::copy;
 
 const BATCH: usize = 1000;
