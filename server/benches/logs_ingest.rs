@@ -3,9 +3,10 @@
 //! against a raw binary `COPY` of the same rows into the same table
 //! (`log_lines`, its partition and indexes), batch 1000.
 //!
-//! Lines are realistic: a ~200-byte body, 5 attributes (`service.name` and
-//! `host.name` from the resource and three of the record's own for OTLP;
-//! five in `attributes` for NDJSON), a trace and span id. Every side gets
+//! Lines are realistic (`common::lines`, shared with the search benchmark):
+//! a ~195-byte body of words and numbers, 5 attributes of the line's own
+//! (plus `service.name` and `host.name`, from the resource for OTLP), a
+//! level, a trace and span id. Every side gets
 //! its bytes ready-made (protobuf bodies, NDJSON bodies, COPY data with ids
 //! reserved beforehand), so no timing includes making them. Each round
 //! measures the three back to back; ratios are per round, medians reported.
@@ -17,42 +18,22 @@ mod common;
 use std::time::Instant;
 
 use chrono::{DateTime, Duration, Utc};
-use common::{Rng, machine_load, median, print_table};
+use common::{Rng, lines, machine_load, median, print_table};
 use futures::StreamExt;
 use opentelemetry_proto::tonic::collector::logs::v1::ExportLogsServiceRequest;
 use opentelemetry_proto::tonic::common::v1::{AnyValue, KeyValue, any_value};
 use opentelemetry_proto::tonic::logs::v1::{LogRecord, ResourceLogs, ScopeLogs};
 use opentelemetry_proto::tonic::resource::v1::Resource;
 use prost::Message;
-use serde_json::{Value, json};
+use serde_json::json;
 use sqlx::PgPool;
 
-use app::logs::NewLogLine;
 use app::logs::ssr::copy;
 
 const BATCH: usize = 1000;
 const BATCHES: usize = 100;
 const ROUNDS: usize = 3;
 const SENDERS: usize = 4;
-
-const WORDS: [&str; 16] = [
-    "payment",
-    "declined",
-    "retrying",
-    "timeout",
-    "upstream",
-    "cache",
-    "miss",
-    "order",
-    "customer",
-    "session",
-    "expired",
-    "queue",
-    "latency",
-    "connection",
-    "reset",
-    "warehouse",
-];
 
 /// One batch in the three forms.
 struct Batch {
@@ -75,23 +56,6 @@ fn kv(key: &str, value: String) -> KeyValue {
     }
 }
 
-/// A ~200-byte line of words.
-fn body(rng: &mut Rng) -> String {
-    let mut body = String::new();
-    while body.len() < 190 {
-        if !body.is_empty() {
-            body.push(' ');
-        }
-        body.push_str(WORDS[usize::try_from(rng.below(16)).unwrap_or(0)]);
-        body.push_str(&rng.below(100_000).to_string());
-    }
-    body
-}
-
-fn hex(rng: &mut Rng, bytes: usize) -> Vec<u8> {
-    (0..bytes).map(|_| u8::try_from(rng.below(256)).unwrap_or(0)).collect()
-}
-
 async fn batches(rng: &mut Rng, pool: &PgPool) -> Vec<Batch> {
     let now = Utc::now();
     let mut out = Vec::with_capacity(BATCHES);
@@ -100,52 +64,33 @@ async fn batches(rng: &mut Rng, pool: &PgPool) -> Vec<Batch> {
         let host = format!("web-{}", b % 7);
         let mut records = Vec::with_capacity(BATCH);
         let mut ndjson = String::new();
-        let mut lines = Vec::with_capacity(BATCH);
+        let mut batch_lines = Vec::with_capacity(BATCH);
         for _ in 0..BATCH {
             let ts: DateTime<Utc> = now - Duration::milliseconds(i64::try_from(rng.below(60_000)).unwrap_or(0));
-            let body = body(rng);
-            let (trace, span) = (hex(rng, 16), hex(rng, 8));
-            let severity = [9_i16, 9, 9, 13, 17][usize::try_from(rng.below(5)).unwrap_or(0)];
-            let route = format!("/api/{}", WORDS[usize::try_from(rng.below(16)).unwrap_or(0)]);
-            let user = format!("u{}", rng.below(10_000));
-            let status = (200 + rng.below(4) * 100).to_string();
+            let line = lines::line(rng, &service, &host, ts, now);
+            let sent = lines::sent_attributes(&line);
+            let trace = ::hex::decode(line.trace_id.as_deref().unwrap_or_default()).unwrap_or_default();
+            let span = ::hex::decode(line.span_id.as_deref().unwrap_or_default()).unwrap_or_default();
             records.push(LogRecord {
                 time_unix_nano: u64::try_from(ts.timestamp_nanos_opt().unwrap_or(0)).unwrap_or(0),
-                severity_number: i32::from(severity),
-                body: text(body.clone()),
-                attributes: vec![
-                    kv("http.route", route.clone()),
-                    kv("user.id", user.clone()),
-                    kv("http.status", status.clone()),
-                ],
-                trace_id: trace.clone(),
-                span_id: span.clone(),
+                severity_number: i32::from(line.severity),
+                body: text(line.body.clone()),
+                attributes: sent
+                    .iter()
+                    .map(|(key, value)| kv(key, value.as_str().unwrap_or_default().to_string()))
+                    .collect(),
+                trace_id: trace,
+                span_id: span,
                 ..Default::default()
             });
-            let attributes = json!({ "http.route": route, "user.id": user, "http.status": status,
-                                     "region": "eu-1", "release": "v1.4.2" });
             ndjson.push_str(
-                &json!({ "ts": ts.to_rfc3339(), "service": service, "host": host, "level": severity,
-                         "message": body, "attributes": attributes,
-                         "trace_id": ::hex::encode(&trace), "span_id": ::hex::encode(&span) })
+                &json!({ "ts": ts.to_rfc3339(), "service": service, "host": host, "level": line.severity,
+                         "message": line.body, "attributes": sent,
+                         "trace_id": line.trace_id, "span_id": line.span_id })
                 .to_string(),
             );
             ndjson.push('\n');
-            let mut stored = attributes;
-            stored["service.name"] = Value::String(service.clone());
-            stored["host.name"] = Value::String(host.clone());
-            lines.push(NewLogLine {
-                ts,
-                observed_ts: now,
-                service: service.clone(),
-                host: host.clone(),
-                severity,
-                severity_text: String::new(),
-                body,
-                attributes: stored,
-                trace_id: Some(::hex::encode(&trace)),
-                span_id: Some(::hex::encode(&span)),
-            });
+            batch_lines.push(line);
         }
         let otlp = ExportLogsServiceRequest {
             resource_logs: vec![ResourceLogs {
@@ -167,7 +112,7 @@ async fn batches(rng: &mut Rng, pool: &PgPool) -> Vec<Batch> {
                 .fetch_all(pool)
                 .await
                 .expect("ids");
-        let copy_binary = copy::log_lines(&lines, &ids).expect("COPY data");
+        let copy_binary = copy::log_lines(&batch_lines, &ids).expect("COPY data");
         out.push(Batch {
             otlp,
             ndjson,
@@ -213,18 +158,8 @@ async fn through(
 /// Lines per second copying every batch (one binary `COPY` each, committed
 /// on its own), `SENDERS` at a time.
 async fn through_copy(pool: &PgPool, batches: &[Batch]) -> f64 {
-    let started = Instant::now();
-    futures::stream::iter(batches)
-        .map(|batch| async move {
-            let mut conn = pool.acquire().await.expect("connection");
-            app::metrics::ssr::copy::send(&mut conn, copy::COPY_LOG_LINES, &batch.copy_binary)
-                .await
-                .expect("COPY");
-        })
-        .buffer_unordered(SENDERS)
-        .collect::<Vec<()>>()
-        .await;
-    (batches.len() * BATCH) as f64 / started.elapsed().as_secs_f64()
+    let data: Vec<&[u8]> = batches.iter().map(|b| b.copy_binary.as_slice()).collect();
+    (batches.len() * BATCH) as f64 / lines::copy_all(pool, &data, SENDERS).await.as_secs_f64()
 }
 
 #[tokio::main]

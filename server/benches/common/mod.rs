@@ -9,6 +9,9 @@
 // Each benchmark binary uses a different part of this module.
 #![allow(dead_code)]
 
+pub mod lines;
+pub mod sse;
+
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
