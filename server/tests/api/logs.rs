@@ -265,6 +265,46 @@ async fn the_histogram_counts_every_match_per_level_and_bucket() {
     assert_eq!(total, 3, "the histogram counts only matches");
 }
 
+/// A query of fields only is drawn from the per-minute counts
+/// (`log_minutes`), a query with a word from the lines; both must give the
+/// same buckets for the same lines.
+#[tokio::test]
+async fn per_minute_counts_draw_the_same_histogram_as_counting_the_lines() {
+    let app = TestApp::spawn().await;
+    let lines: Vec<Seed<'static>> = (0..240_i64)
+        .map(|i| {
+            let service = if i % 4 == 0 { "api" } else { "web" };
+            let severity = [9_i16, 13, 17][usize::try_from(i % 3).unwrap_or(0)];
+            (i * 13 + 5, service, "h1", severity, "tick", json!({}), None)
+        })
+        .collect();
+    insert_lines(&app, &lines).await;
+    let counted: i64 = sqlx::query_scalar("SELECT sum(lines)::bigint FROM log_minutes WHERE service IN ('api', 'web')")
+        .fetch_one(&app.db)
+        .await
+        .expect("minutes");
+    assert_eq!(counted, 240, "every inserted line is counted once");
+    let (support, _) = app.signed_in(Role::Support).await;
+    for (fields, with_word) in [
+        ("", "tick"),
+        ("service:api", "tick service:api"),
+        ("level>=warn -service:api", "tick level>=warn -service:api"),
+    ] {
+        let (status, by_minute) = search(&support, fields).await;
+        assert_eq!(status, 200, "{by_minute}");
+        let (_, by_line) = search(&support, with_word).await;
+        assert_eq!(by_minute["buckets"], by_line["buckets"], "{fields:?}");
+        let total: i64 = by_minute["buckets"]
+            .as_array()
+            .expect("buckets")
+            .iter()
+            .flat_map(|b| b["counts"].as_array().cloned().unwrap_or_default())
+            .map(|c| c.as_i64().unwrap_or(0))
+            .sum();
+        assert!(total > 0, "{fields:?} matches lines");
+    }
+}
+
 #[tokio::test]
 async fn context_shows_the_lines_around_a_line_from_its_service_and_host() {
     let app = TestApp::spawn().await;

@@ -661,6 +661,15 @@ async fn retention_drops_whole_log_partitions_and_prepares_new_ones() {
     let old_partition = format!("log_lines_p{}", old_day.format("%Y%m%d"));
     assert!(dropped.contains(&old_partition), "{dropped:?}");
     assert_eq!(bodies(&app).await, ["new line"]);
+    let minutes: Vec<i64> = sqlx::query_scalar("SELECT lines FROM log_minutes WHERE service = 'a' ORDER BY minute")
+        .fetch_all(&app.db)
+        .await
+        .expect("minutes");
+    assert_eq!(
+        minutes,
+        [1],
+        "the old day's count went with its partition; the new line's stays"
+    );
     let ahead = format!("log_lines_p{}", (today + Duration::days(3)).format("%Y%m%d"));
     let exists: Option<String> = sqlx::query_scalar("SELECT to_regclass($1)::text")
         .bind(&ahead)

@@ -112,6 +112,10 @@ async fn read_only(state: &AppState) -> Result<Transaction<'static, Postgres>, A
     for statement in [
         "SET TRANSACTION READ ONLY".to_string(),
         format!("SET LOCAL statement_timeout = '{STATEMENT_TIMEOUT}'"),
+        // A search's statements are prepared and reused; a generic plan
+        // cannot see that a word's pattern is rare and may walk `(ts, id)`
+        // instead of the trigram index (docs/BENCHMARKS.md, section 6).
+        "SET LOCAL plan_cache_mode = force_custom_plan".to_string(),
     ] {
         let conn: &mut PgConnection = &mut tx;
         sqlx::query(&statement)

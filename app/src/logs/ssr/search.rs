@@ -8,7 +8,7 @@
 //! `Level::of` puts in it, and an excluded term is `NOT coalesce(…, false)`
 //! so a missing attribute or trace id counts as "not equal", as in Rust.
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Duration, DurationRound, Utc};
 use sqlx::{PgConnection, Postgres, QueryBuilder};
 
 use super::{LINE_COLUMNS, Row};
@@ -88,6 +88,13 @@ pub async fn page(
 
 /// Every bucket of `step` from `span.from` (its origin) to `span.to`, with
 /// the matches per level; empty buckets included, oldest first.
+///
+/// A query of service, host and level terms only (the columns of
+/// `log_minutes`, migration `20261206140000_log_minutes.sql`) with
+/// whole-minute buckets is summed from the per-minute counts, so the
+/// histogram of a day costs the same at any volume; only the minutes at the
+/// range's ends that it covers in part are counted from the lines. Any other
+/// query counts its matching lines.
 #[tracing::instrument(skip(conn), err)]
 pub async fn histogram(
     conn: &mut PgConnection,
@@ -95,19 +102,99 @@ pub async fn histogram(
     span: Span,
     step: Duration,
 ) -> sqlx::Result<Vec<Bucket>> {
-    let secs = step.num_seconds().max(1);
-    let mut sql = QueryBuilder::new("SELECT date_bin(");
-    sql.push_bind(secs)
-        .push("::bigint * INTERVAL '1 second', ts, ")
-        .push_bind(span.from)
-        .push(") AS bucket, severity, count(*) FROM log_lines WHERE ts >= ")
-        .push_bind(span.from)
-        .push(" AND ts < ")
-        .push_bind(span.to);
-    push_terms(&mut sql, query);
-    sql.push(" GROUP BY 1, 2");
-    let rows: Vec<(DateTime<Utc>, i16, i64)> = sql.build_query_as().fetch_all(conn).await?;
+    let bins = Bins {
+        secs: step.num_seconds().max(1),
+        origin: span.from,
+    };
+    let mut rows = Vec::new();
+    let mut from_lines = vec![span];
+    if counted_by_minute(query, step) {
+        let minute = Duration::minutes(1);
+        let whole_to = span.to.duration_trunc(minute).unwrap_or(span.to);
+        let start = span.from.duration_trunc(minute).unwrap_or(span.from);
+        let whole_from = if start < span.from { start + minute } else { start };
+        if whole_from < whole_to {
+            let whole = Span {
+                from: whole_from,
+                to: whole_to,
+            };
+            rows.extend(bins.count(conn, MINUTES, query, whole).await?);
+            from_lines = vec![
+                Span {
+                    from: span.from,
+                    to: whole_from,
+                },
+                Span {
+                    from: whole_to,
+                    to: span.to,
+                },
+            ];
+        }
+    }
+    for part in from_lines.into_iter().filter(|part| part.from < part.to) {
+        rows.extend(bins.count(conn, LINES, query, part).await?);
+    }
     Ok(fill(span, step, &rows))
+}
+
+/// Whether `log_minutes` can answer `query`'s histogram in buckets of `step`.
+pub fn counted_by_minute(query: &Query, step: Duration) -> bool {
+    step.num_seconds() % 60 == 0
+        && query.terms.iter().all(|term| {
+            matches!(
+                term.condition,
+                Condition::Service(_) | Condition::Host(_) | Condition::Level(..)
+            )
+        })
+}
+
+/// Where lines are counted: the table, its time column and the count.
+struct Counted {
+    table: &'static str,
+    time: &'static str,
+    count: &'static str,
+}
+
+const LINES: Counted = Counted {
+    table: "log_lines",
+    time: "ts",
+    count: "count(*)",
+};
+
+const MINUTES: Counted = Counted {
+    table: "log_minutes",
+    time: "minute",
+    count: "sum(lines)::bigint",
+};
+
+/// Buckets of `secs` seconds from `origin`.
+struct Bins {
+    secs: i64,
+    origin: DateTime<Utc>,
+}
+
+impl Bins {
+    /// `(bucket start, severity, matches)` of `query` in `part`, from `counted`.
+    async fn count(
+        &self,
+        conn: &mut PgConnection,
+        counted: Counted,
+        query: &Query,
+        part: Span,
+    ) -> sqlx::Result<Vec<(DateTime<Utc>, i16, i64)>> {
+        let Counted { table, time, count } = counted;
+        let mut sql = QueryBuilder::new("SELECT date_bin(");
+        sql.push_bind(self.secs)
+            .push(format!("::bigint * INTERVAL '1 second', {time}, "))
+            .push_bind(self.origin)
+            .push(format!(") AS bucket, severity, {count} FROM {table} WHERE {time} >= "))
+            .push_bind(part.from)
+            .push(format!(" AND {time} < "))
+            .push_bind(part.to);
+        push_terms(&mut sql, query);
+        sql.push(" GROUP BY 1, 2");
+        sql.build_query_as().fetch_all(conn).await
+    }
 }
 
 /// The dense bucket list from `(bucket start, severity, count)` rows.
