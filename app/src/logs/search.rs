@@ -177,6 +177,9 @@ pub struct LogSearch {
     pub step_secs: i64,
     /// Every bucket of the range, oldest first (empty ones included).
     pub buckets: Vec<Bucket>,
+    /// Whether every match was counted; `false` when counting took longer
+    /// than `OPSDECK_LOGS_COUNT_TIMEOUT_MS` (no buckets then).
+    pub counted: bool,
 }
 
 impl LogSearch {

@@ -9,6 +9,10 @@ pub struct LogSettings {
     /// Days lines are kept; whole daily partitions are dropped after
     /// (`OPSDECK_LOG_RETENTION_DAYS`). Older timestamps are refused.
     pub retention_days: u32,
+    /// Longest the Logs page may spend counting a search's matches for its
+    /// histogram, in milliseconds (`OPSDECK_LOGS_COUNT_TIMEOUT_MS`); past it
+    /// the lines are shown without the histogram and the total.
+    pub count_timeout_ms: u64,
 }
 
 impl Default for LogSettings {
@@ -16,6 +20,7 @@ impl Default for LogSettings {
         Self {
             max_body_bytes: 10 * 1024 * 1024,
             retention_days: 7,
+            count_timeout_ms: 3000,
         }
     }
 }

@@ -168,6 +168,7 @@ impl Config {
             logs: app::logs::settings::LogSettings {
                 max_body_bytes: get("OPSDECK_LOGS_MAX_BYTES").positive()?,
                 retention_days: get("OPSDECK_LOG_RETENTION_DAYS").positive()?,
+                count_timeout_ms: get("OPSDECK_LOGS_COUNT_TIMEOUT_MS").positive()?,
             },
             errors: app::errors::settings::ErrorSettings {
                 max_event_bytes: get("OPSDECK_ERROR_MAX_EVENT_BYTES").positive()?,

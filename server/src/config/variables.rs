@@ -139,6 +139,11 @@ pub const VARIABLES: &[Variable] = &[
         meaning: "Largest log request body (POST /v1/logs, POST /api/v1/logs) in bytes (10 MiB), after gzip decompression; larger ones are refused with 413",
     },
     Variable {
+        name: "OPSDECK_LOGS_COUNT_TIMEOUT_MS",
+        default: "3000",
+        meaning: "Longest the Logs page spends counting a search's matches for its histogram, in milliseconds; past it the newest lines are shown without the histogram",
+    },
+    Variable {
         name: "OPSDECK_LOG_RETENTION_DAYS",
         default: "7",
         meaning: "Days log lines are kept (whole daily partitions are dropped after); older timestamps are refused",

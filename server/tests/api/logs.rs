@@ -305,6 +305,37 @@ async fn per_minute_counts_draw_the_same_histogram_as_counting_the_lines() {
     }
 }
 
+/// Counting a word's matches is bounded (`OPSDECK_LOGS_COUNT_TIMEOUT_MS`):
+/// past it the newest lines are still shown, without histogram or total.
+#[tokio::test]
+async fn a_search_too_large_to_count_in_time_still_shows_its_newest_lines() {
+    let app = TestApp::configure()
+        .await
+        .set("OPSDECK_LOGS_COUNT_TIMEOUT_MS", "1")
+        .spawn()
+        .await;
+    insert_lines(&app, &[]).await;
+    sqlx::query(
+        "INSERT INTO log_lines (ts, observed_ts, service, host, severity, severity_text, body, attributes) \
+         SELECT now() - g * INTERVAL '100 milliseconds', now(), 'bulk', 'h', 9, '', 'tick ' || g, '{}' \
+         FROM generate_series(1, 30000) AS g",
+    )
+    .execute(&app.db)
+    .await
+    .expect("bulk lines");
+    let (support, _) = app.signed_in(Role::Support).await;
+    let (status, body) = search(&support, "tick").await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["counted"], false, "30,000 matches are not counted in 1 ms");
+    assert_eq!(body["buckets"].as_array().map(Vec::len), Some(0));
+    assert_eq!(body["lines"][0]["body"], "tick 1", "the newest line comes first");
+    let (status, html) = page(&support, "/logs?q=tick&range=1h").await;
+    assert_eq!(status, 200);
+    assert!(html.contains("data-testid=\"histogram-skipped\""), "the page says why");
+    assert!(html.contains("Too many lines match to count them in time"));
+    assert_eq!(html.matches("class=\"log-body\"").count(), 100, "a full page of lines");
+}
+
 #[tokio::test]
 async fn context_shows_the_lines_around_a_line_from_its_service_and_host() {
     let app = TestApp::spawn().await;

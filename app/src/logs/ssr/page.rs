@@ -14,6 +14,9 @@ use crate::metrics::window::window_for;
 use crate::state::AppState;
 use crate::url::present;
 
+/// Postgres's SQLSTATE for a statement stopped by `statement_timeout`.
+const QUERY_CANCELED: &str = "57014";
+
 /// Longest a search may run; a slower one is answered with advice, not a 500.
 const STATEMENT_TIMEOUT: &str = "10s";
 
@@ -41,10 +44,10 @@ pub async fn search(state: &AppState, filter: &LogFilter) -> Result<LogSearch, A
         lines.truncate(PAGE_SIZE as usize);
         lines.last().map(Cursor::of)
     });
-    let buckets = histogram(&mut tx, &query, span, window.step)
-        .await
-        .map_err(timed_out("logs: histogram"))?;
+    let buckets = count(&mut tx, state.logs.count_timeout_ms, &query, span, window.step).await?;
     let _ = tx.rollback().await;
+    let counted = buckets.is_some();
+    let buckets = buckets.unwrap_or_default();
     Ok(LogSearch {
         highlights: query.highlights().into_iter().map(str::to_string).collect(),
         query: query.to_string(),
@@ -55,7 +58,28 @@ pub async fn search(state: &AppState, filter: &LogFilter) -> Result<LogSearch, A
         paged: before.is_some(),
         step_secs: window.step.num_seconds(),
         buckets,
+        counted,
     })
+}
+
+/// The histogram, or `None` when counting takes longer than `timeout_ms`
+/// (the last statement of the transaction: a timeout ends it).
+async fn count(
+    conn: &mut PgConnection,
+    timeout_ms: u64,
+    query: &Query,
+    span: Span,
+    step: chrono::Duration,
+) -> Result<Option<Vec<crate::logs::search::Bucket>>, AppError> {
+    sqlx::query(&format!("SET LOCAL statement_timeout = {timeout_ms}"))
+        .execute(&mut *conn)
+        .await
+        .map_err(AppError::internal_in("logs: count timeout"))?;
+    match histogram(conn, query, span, step).await {
+        Ok(buckets) => Ok(Some(buckets)),
+        Err(sqlx::Error::Database(db)) if db.code().as_deref() == Some(QUERY_CANCELED) => Ok(None),
+        Err(error) => Err(AppError::internal("logs: histogram", error)),
+    }
 }
 
 /// The lines around the line `id` at `ts` (unix microseconds).
@@ -129,7 +153,7 @@ async fn read_only(state: &AppState) -> Result<Transaction<'static, Postgres>, A
 /// A cancelled (timed-out) statement becomes advice; anything else is internal.
 fn timed_out(context: &'static str) -> impl Fn(sqlx::Error) -> AppError {
     move |error| match &error {
-        sqlx::Error::Database(db) if db.code().as_deref() == Some("57014") => AppError::Unavailable(format!(
+        sqlx::Error::Database(db) if db.code().as_deref() == Some(QUERY_CANCELED) => AppError::Unavailable(format!(
             "The search took longer than {STATEMENT_TIMEOUT}; narrow the time range or add a field such as service:"
         )),
         _ => AppError::internal(context, error),

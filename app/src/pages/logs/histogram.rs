@@ -23,6 +23,17 @@ pub fn level_colour(level: Level) -> &'static str {
 
 #[component]
 pub fn Histogram(search: LogSearch, filter: LogFilter) -> impl IntoView {
+    if !search.counted {
+        return view! {
+            <section class="panel logs-histogram" aria-labelledby="logs-histogram-heading">
+                <h2 id="logs-histogram-heading">"Matching lines over time"</h2>
+                <p class="muted" data-testid="histogram-skipped">
+                    "Not drawn: counting every matching line took too long. A query of fields only (service:, host:, level>=) is counted at any volume."
+                </p>
+            </section>
+        }
+        .into_any();
+    }
     let step = Duration::seconds(search.step_secs.max(1));
     let layers = Level::ALL
         .into_iter()
@@ -64,6 +75,7 @@ pub fn Histogram(search: LogSearch, filter: LogFilter) -> impl IntoView {
             <StackedBars id="logs-histogram" title="Matching lines over time (click a bar to zoom in)" bars summary empty="No matching lines in this time range" />
         </section>
     }
+    .into_any()
 }
 
 fn step_words(step: Duration) -> String {

@@ -87,7 +87,9 @@ fn Results(search: LogSearch, filter: LogFilter) -> impl IntoView {
     let total = search.total();
     let shown = search.lines.len();
     let lines = if total == 1 { "line" } else { "lines" };
-    let summary = if search.paged {
+    let summary = if !search.counted {
+        "Too many lines match to count them in time; the newest are shown. Narrow the time range or add a field such as service: or level>= to count them.".to_string()
+    } else if search.paged {
         format!("{total} matching {lines} in the range; older lines:")
     } else {
         format!("{total} matching {lines} in the range; newest first.")
