@@ -29,7 +29,8 @@ fn rule_fields(name: &str, threshold: &str) -> Vec<(String, String)> {
     .collect()
 }
 
-async fn post(browser: &Browser, path: &str, fields: &[(String, String)]) -> reqwest::Response {
+/// Posts `fields` to the server function at `path`, as the editor's form does.
+pub async fn post(browser: &Browser, path: &str, fields: &[(String, String)]) -> reqwest::Response {
     let pairs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
     browser.post_fn(path, &pairs).await
 }

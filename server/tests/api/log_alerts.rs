@@ -16,6 +16,7 @@ use app::auth::permissions::Role;
 use chrono::{DateTime, Duration, Utc};
 use serde_json::json;
 
+use crate::alert_pages::post;
 use crate::helpers::{Browser, TestApp, closed_port};
 use crate::ingest::insert_key;
 
@@ -73,11 +74,6 @@ fn log_rule(
     .into_iter()
     .map(|(k, v)| (format!("rule[{k}]"), v.to_string()))
     .collect()
-}
-
-async fn post(browser: &Browser, path: &str, fields: &[(String, String)]) -> reqwest::Response {
-    let pairs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-    browser.post_fn(path, &pairs).await
 }
 
 async fn save(browser: &Browser, fields: &[(String, String)]) -> i64 {
