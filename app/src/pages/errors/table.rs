@@ -24,7 +24,7 @@ pub fn IssuesTable(rows: Vec<IssueRow>, filter: IssueFilter) -> impl IntoView {
     }
     view! {
         <div class="table-scroll">
-            <table class="errors-table">
+            <table class="audit-table errors-table">
                 <caption class="visually-hidden">"Issues"</caption>
                 <TableHead columns=&["Issue", "Level", "State", "Events", "Users", "First seen", "Last seen"] />
                 <tbody>{rows.into_iter().map(|row| view! { <IssueLine row /> }).collect_view()}</tbody>
