@@ -117,6 +117,20 @@ fn shown(value: &Value) -> String {
     }
 }
 
+/// A breadcrumb's time as the page shows it (UTC, to the millisecond): SDKs
+/// send seconds since the epoch (with a fraction) or an RFC 3339 string;
+/// anything else is shown as sent.
+fn crumb_time(value: &Value) -> String {
+    let at = match value {
+        Value::Number(seconds) => seconds
+            .as_f64()
+            .and_then(|s| DateTime::<Utc>::from_timestamp_micros((s * 1e6).round() as i64)),
+        Value::String(text) => DateTime::parse_from_rfc3339(text).ok().map(|t| t.with_timezone(&Utc)),
+        _ => None,
+    };
+    at.map_or_else(|| shown(value), |t| t.format("%Y-%m-%d %H:%M:%S%.3f UTC").to_string())
+}
+
 /// The parts of `event` the page shows.
 pub fn view_of(event: &Value) -> EventView {
     EventView {
@@ -190,7 +204,7 @@ fn breadcrumbs(event: &Value) -> Vec<BreadcrumbView> {
     list[list.len().saturating_sub(MAX_SHOWN)..]
         .iter()
         .map(|crumb| BreadcrumbView {
-            at: crumb.get("timestamp").map(shown),
+            at: crumb.get("timestamp").map(crumb_time),
             category: text(crumb.get("category")).map(cut).unwrap_or_default(),
             level: text(crumb.get("level")).map(cut).unwrap_or_else(|| "info".to_string()),
             message: text(crumb.get("message"))
@@ -251,6 +265,12 @@ mod tests {
         assert_eq!(view.exceptions[0].frames[0].location, "a.js:149");
         assert!(!view.exceptions[0].frames[0].in_app);
         assert_eq!(view.breadcrumbs[0].message, "GET /cart");
+        assert_eq!(view.breadcrumbs[0].at.as_deref(), Some("1970-01-01 00:00:01.500 UTC"));
+        assert_eq!(
+            crumb_time(&json!("2026-12-06T23:00:01.25+01:00")),
+            "2026-12-06 22:00:01.250 UTC"
+        );
+        assert_eq!(crumb_time(&json!("yesterday")), "yesterday", "shown as sent");
         assert_eq!(view.tags, vec![("route".to_string(), "/cart".to_string())]);
         assert_eq!(
             view.contexts,
