@@ -255,14 +255,7 @@ async fn the_histogram_counts_every_match_per_level_and_bucket() {
         (0, 1, 2, 1, 1, 1)
     );
     let (_, body) = search(&operator, "service:checkout").await;
-    let total: i64 = body["buckets"]
-        .as_array()
-        .expect("buckets")
-        .iter()
-        .flat_map(|b| b["counts"].as_array().cloned().unwrap_or_default())
-        .map(|c| c.as_i64().unwrap_or(0))
-        .sum();
-    assert_eq!(total, 3, "the histogram counts only matches");
+    assert_eq!(bucket_total(&body), 3, "the histogram counts only matches");
 }
 
 /// A query of fields only is drawn from the per-minute counts
@@ -294,14 +287,7 @@ async fn per_minute_counts_draw_the_same_histogram_as_counting_the_lines() {
         assert_eq!(status, 200, "{by_minute}");
         let (_, by_line) = search(&support, with_word).await;
         assert_eq!(by_minute["buckets"], by_line["buckets"], "{fields:?}");
-        let total: i64 = by_minute["buckets"]
-            .as_array()
-            .expect("buckets")
-            .iter()
-            .flat_map(|b| b["counts"].as_array().cloned().unwrap_or_default())
-            .map(|c| c.as_i64().unwrap_or(0))
-            .sum();
-        assert!(total > 0, "{fields:?} matches lines");
+        assert!(bucket_total(&by_minute) > 0, "{fields:?} matches lines");
     }
 }
 
@@ -515,6 +501,17 @@ async fn the_health_page_links_to_opsdecks_own_logs() {
 
 pub fn urlencode(text: &str) -> String {
     app::url::percent_encode(text)
+}
+
+/// Every count of every bucket of a search's histogram, summed.
+fn bucket_total(body: &Value) -> i64 {
+    body["buckets"]
+        .as_array()
+        .expect("buckets")
+        .iter()
+        .flat_map(|b| b["counts"].as_array().cloned().unwrap_or_default())
+        .map(|c| c.as_i64().unwrap_or(0))
+        .sum()
 }
 
 /// The ids of an answer's `lines`, in order.

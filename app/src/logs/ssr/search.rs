@@ -138,7 +138,7 @@ pub async fn histogram(
 }
 
 /// Whether `log_minutes` can answer `query`'s histogram in buckets of `step`.
-pub fn counted_by_minute(query: &Query, step: Duration) -> bool {
+fn counted_by_minute(query: &Query, step: Duration) -> bool {
     step.num_seconds() % 60 == 0
         && query.terms.iter().all(|term| {
             matches!(
