@@ -53,6 +53,8 @@ use crate::prometheus::COUNTERS;
 const HEARTBEAT_FRAME: &[u8] = b":heartbeat\n\n";
 /// Most entries replayed after a `Last-Event-ID`; older gaps are left to the chart's history.
 const CATCH_UP_MAX: usize = 2000;
+/// Most bytes one write to a browser carries (frames already waiting go together).
+const BATCH_MAX: usize = 64 * 1024;
 
 #[derive(Debug, Deserialize)]
 pub struct LiveQuery {
@@ -145,6 +147,7 @@ pub(super) async fn open(opening: Opening) -> Response {
         state,
         session_id: session.id(),
         permission,
+        ended: false,
         _open: OpenStream::new(),
         _place: place,
     };
@@ -240,6 +243,8 @@ struct Events {
     state: AppState,
     session_id: Option<Id>,
     permission: Permission,
+    /// The stream ends after the batch being sent (a stop, or the browser fell behind).
+    ended: bool,
     _open: OpenStream,
     _place: super::UserStream,
 }
@@ -259,34 +264,99 @@ impl Events {
     }
 }
 
+impl Events {
+    /// The next message: the backlog's, else the broadcast's; `None` when
+    /// the stream must end (the browser fell behind, or the broadcast closed).
+    fn poll_message(&mut self, cx: &mut Context<'_>) -> Poll<Option<Message>> {
+        if let Some(message) = self.backlog.pop_front() {
+            return Poll::Ready(Some(message));
+        }
+        match std::task::ready!(self.receiver.poll_next_unpin(cx)) {
+            Some(Ok(message)) => Poll::Ready(Some(message)),
+            Some(Err(BroadcastStreamRecvError::Lagged(missed))) => {
+                COUNTERS.live_stream_dropped_slow();
+                tracing::info!(
+                    missed,
+                    "ending a live stream that fell behind; the browser resumes with Last-Event-ID"
+                );
+                Poll::Ready(None)
+            }
+            None => Poll::Ready(None),
+        }
+    }
+}
+
 impl Stream for Events {
     type Item = Result<Bytes, Infallible>;
 
+    /// Sends every frame already waiting in one write (up to [`BATCH_MAX`]
+    /// bytes): under a burst of lines a tail costs one write per wake-up,
+    /// not one per line.
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         let this = self.get_mut();
+        if this.ended {
+            return Poll::Ready(None);
+        }
+        if let Poll::Ready(false) = this.poll_recheck(cx) {
+            return Poll::Ready(None);
+        }
+        let mut batch = Batch::default();
         loop {
-            if let Poll::Ready(false) = this.poll_recheck(cx) {
-                return Poll::Ready(None);
-            }
-            let message = match this.backlog.pop_front() {
-                Some(message) => message,
-                None => match std::task::ready!(this.receiver.poll_next_unpin(cx)) {
-                    Some(Ok(message)) => message,
-                    Some(Err(BroadcastStreamRecvError::Lagged(missed))) => {
-                        COUNTERS.live_stream_dropped_slow();
-                        tracing::info!(
-                            missed,
-                            "ending a live stream that fell behind; the browser resumes with Last-Event-ID"
-                        );
-                        return Poll::Ready(None);
-                    }
-                    None => return Poll::Ready(None),
-                },
+            let message = match this.poll_message(cx) {
+                Poll::Ready(Some(message)) => message,
+                Poll::Ready(None) => {
+                    this.ended = true;
+                    break;
+                }
+                Poll::Pending => break,
             };
             match this.filter.step(&message) {
-                Step::Send(frame) => return Poll::Ready(Some(Ok(frame))),
+                Step::Send(frame) => {
+                    if batch.push(frame) {
+                        break;
+                    }
+                }
                 Step::Skip => continue,
-                Step::End => return Poll::Ready(None),
+                Step::End => {
+                    this.ended = true;
+                    break;
+                }
+            }
+        }
+        match batch.take() {
+            Some(bytes) => Poll::Ready(Some(Ok(bytes))),
+            None if this.ended => Poll::Ready(None),
+            None => Poll::Pending,
+        }
+    }
+}
+
+/// Frames gathered for one write.
+#[derive(Default)]
+struct Batch {
+    frames: Vec<Bytes>,
+    len: usize,
+}
+
+impl Batch {
+    /// Adds a frame; `true` once the batch is full.
+    fn push(&mut self, frame: Bytes) -> bool {
+        self.len += frame.len();
+        self.frames.push(frame);
+        self.len >= BATCH_MAX
+    }
+
+    /// The frames as one buffer (a lone frame is not copied).
+    fn take(self) -> Option<Bytes> {
+        match self.frames.len() {
+            0 => None,
+            1 => self.frames.into_iter().next(),
+            _ => {
+                let mut joined = bytes::BytesMut::with_capacity(self.len);
+                for frame in &self.frames {
+                    joined.extend_from_slice(frame);
+                }
+                Some(joined.freeze())
             }
         }
     }

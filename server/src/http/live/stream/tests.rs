@@ -93,3 +93,31 @@ fn a_tail_gets_only_the_lines_its_query_matches() {
     let mut chart = filter(None, true, true);
     assert_eq!(chart.step(&log(6, "checkout", 17)), Step::Skip, "charts get no lines");
 }
+
+#[test]
+fn waiting_frames_go_out_in_one_write_in_their_order() {
+    let lone = Bytes::from_static(b"event: line\ndata: 1\n\n");
+    let mut one = Batch::default();
+    assert!(!one.push(lone.clone()));
+    let taken = one.take().expect("a lone frame");
+    assert_eq!(taken.as_ptr(), lone.as_ptr(), "a lone frame is sent without a copy");
+
+    let mut several = Batch::default();
+    for n in 1..=3 {
+        several.push(Bytes::from(format!("data: {n}\n\n")));
+    }
+    assert_eq!(
+        several.take().unwrap(),
+        Bytes::from_static(b"data: 1\n\ndata: 2\n\ndata: 3\n\n")
+    );
+    assert_eq!(Batch::default().take(), None);
+}
+
+#[test]
+fn a_batch_is_full_at_its_byte_cap() {
+    let frame = Bytes::from(vec![b'x'; 1000]);
+    let mut batch = Batch::default();
+    let pushed = (1..).find(|_| batch.push(frame.clone())).unwrap();
+    assert_eq!(pushed, BATCH_MAX.div_ceil(1000));
+    assert_eq!(batch.take().unwrap().len(), pushed * 1000);
+}
