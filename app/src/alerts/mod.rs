@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 
 pub mod api;
 pub mod channels_api;
+pub mod errors_link;
 pub mod files;
 pub mod files_api;
 pub mod form;
@@ -109,13 +110,16 @@ words! {
         MetricAvg => "avg",
         MetricLast => "last",
         LogLines => "log_lines",
+        ErrorEvents => "error_events",
+        NewErrorIssues => "new_error_issues",
+        RegressedErrorIssues => "regressed_error_issues",
     }
 }
 
 impl Aggregation {
     /// Whether the rule reads request events (else a metric's samples or log lines).
     pub fn reads_requests(self) -> bool {
-        !self.reads_metric() && !self.reads_logs()
+        !self.reads_metric() && !self.reads_logs() && !self.reads_errors()
     }
 
     /// Whether the rule reads a metric's samples.
@@ -129,6 +133,20 @@ impl Aggregation {
     /// Whether the rule counts log lines matching its log query.
     pub fn reads_logs(self) -> bool {
         self == Aggregation::LogLines
+    }
+
+    /// Whether the rule counts error events or issues (`errors::ssr::counts`).
+    pub fn reads_errors(self) -> bool {
+        matches!(
+            self,
+            Aggregation::ErrorEvents | Aggregation::NewErrorIssues | Aggregation::RegressedErrorIssues
+        )
+    }
+
+    /// Whether the rule's value is a count of things per window (log lines,
+    /// error events or issues): a window without any counts 0, not "no data".
+    pub fn counts(self) -> bool {
+        self.reads_logs() || self.reads_errors()
     }
 
     pub fn label(self) -> &'static str {
@@ -145,6 +163,9 @@ impl Aggregation {
             Aggregation::MetricAvg => "Metric average",
             Aggregation::MetricLast => "Metric last value",
             Aggregation::LogLines => "Matching log lines",
+            Aggregation::ErrorEvents => "Error events",
+            Aggregation::NewErrorIssues => "New error issues",
+            Aggregation::RegressedErrorIssues => "Regressed error issues",
         }
     }
 }
@@ -211,6 +232,9 @@ pub struct Watched {
     /// absent, so the conditions of other rules read as before.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub log_query: Option<String>,
+    /// Error rules (`error_events`): one issue's events, or the service's when `None`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error_issue: Option<i64>,
     pub aggregation: Aggregation,
     /// The value aggregates the last `window_secs` (whole minutes).
     pub window_secs: i64,

@@ -86,6 +86,10 @@ pub struct Notification {
     pub threshold: f64,
     pub summary: String,
     pub at: DateTime<Utc>,
+    /// The page the alert is about when it is not the rule's own (an error
+    /// rule's issue), as a path; its link leads there.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub about: Option<String>,
 }
 
 /// One try at sending a notification.

@@ -1,4 +1,4 @@
-//! Every aggregation (log lines too) over every window a rule may have, evaluated at an
+//! Every aggregation (log lines and errors too) over every window a rule may have, evaluated at an
 //! instant with nanoseconds (as `Utc::now()` gives), against values worked
 //! out by hand from the stored records; and the enabled default "Redis down"
 //! rule firing on `health.redis.up = 0` samples stored the way
@@ -50,6 +50,7 @@ fn watched(aggregation: Aggregation, minutes: i64) -> Watched {
         metric: aggregation.reads_metric().then(|| "queue.depth".to_string()),
         matchers: BTreeMap::new(),
         log_query: aggregation.reads_logs().then(|| "tick -tock".to_string()),
+        error_issue: None,
         aggregation,
         window_secs: minutes * 60,
     }
@@ -84,6 +85,7 @@ fn expected(
     samples: &[(i64, f64)],
     requests: &[(i64, f64, bool)],
     ticks: &[(i64, usize)],
+    errors: &Errors,
     minutes: &[i64],
 ) -> f64 {
     let values: Vec<f64> = samples
@@ -116,7 +118,66 @@ fn expected(
             .filter(|(m, _)| minutes.contains(m))
             .map(|(_, n)| *n as f64)
             .sum(),
+        Aggregation::ErrorEvents => errors
+            .events
+            .iter()
+            .filter(|(m, _)| minutes.contains(m))
+            .map(|(_, n)| *n as f64)
+            .sum(),
+        Aggregation::NewErrorIssues => errors.new_issues.iter().filter(|m| minutes.contains(m)).count() as f64,
+        // No issue was resolved, so none regressed (the store's own path is `error_alerts`).
+        Aggregation::RegressedErrorIssues => 0.0,
     }
+}
+
+/// The service's error events per minute (all issues), and the minutes new issues were first seen in.
+struct Errors {
+    events: Vec<(i64, i64)>,
+    new_issues: Vec<i64>,
+}
+
+/// One issue of `shop` with events every minute since minute 0, and a new
+/// issue (with one event) every fourth minute; written as the store writes
+/// the rows these rules read (issues and their per-minute counts).
+async fn store_errors(pool: &PgPool, at_second: impl Fn(i64, i64) -> DateTime<Utc>) -> Errors {
+    let project: i32 = sqlx::query_scalar("INSERT INTO error_projects (service) VALUES ('shop') RETURNING id")
+        .fetch_one(pool)
+        .await
+        .expect("project");
+    let issue = |first_seen: DateTime<Utc>| {
+        sqlx::query_scalar::<_, i64>(
+            "INSERT INTO error_issues (project_id, title, level, first_seen, last_seen) \
+             VALUES ($1, 'TypeError', 'error', $2, $2) RETURNING id",
+        )
+        .bind(project)
+        .bind(first_seen)
+        .fetch_one(pool)
+    };
+    let minute = |issue: i64, m: i64, events: i64| {
+        sqlx::query("INSERT INTO error_issue_minutes (issue_id, minute, events) VALUES ($1, $2, $3)")
+            .bind(issue)
+            .bind(at_second(m, 0))
+            .bind(events as i32)
+            .execute(pool)
+    };
+    let steady = issue(at_second(0, 1)).await.expect("issue");
+    let mut errors = Errors {
+        events: Vec::new(),
+        new_issues: Vec::new(),
+    };
+    for m in 0..=70_i64 {
+        let n = 1 + m * 5 % 9;
+        minute(steady, m, n).await.expect("minute");
+        let mut events = n;
+        if m % 4 == 0 && m > 0 {
+            let new = issue(at_second(m, 20)).await.expect("issue");
+            minute(new, m, 1).await.expect("minute");
+            errors.new_issues.push(m);
+            events += 1;
+        }
+        errors.events.push((m, events));
+    }
+    errors
 }
 
 #[tokio::test]
@@ -184,13 +245,23 @@ async fn every_aggregation_over_every_window_sees_exactly_its_minutes() {
         .await
         .expect("lines stored");
 
+    let errors = store_errors(&pool, at_second).await;
+
     let mut conn = pool.acquire().await.expect("conn");
     let mut checked = 0;
     for &aggregation in Aggregation::ALL {
         for minutes in WINDOWS_MINUTES {
             let rule = watched(aggregation, minutes);
             let held: Vec<i64> = (71 - minutes..=70).collect();
-            let want = expected(aggregation, (minutes * 60) as f64, &samples, &requests, &ticks, &held);
+            let want = expected(
+                aggregation,
+                (minutes * 60) as f64,
+                &samples,
+                &requests,
+                &ticks,
+                &errors,
+                &held,
+            );
             let seen = observe(&mut conn, &rule, at).await;
             let Observation::Value(got) = seen else {
                 panic!("{aggregation:?} over {minutes} min: {seen:?}, expected {want}");

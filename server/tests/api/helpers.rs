@@ -487,6 +487,7 @@ pub fn p95_rule(name: &str) -> RuleDraft {
         metric: None,
         matchers: Default::default(),
         log_query: None,
+        error_issue: None,
         aggregation: Aggregation::P95,
         window_secs: 120,
         comparator: Comparator::Gt,

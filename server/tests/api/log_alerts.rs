@@ -83,7 +83,7 @@ async fn save(browser: &Browser, fields: &[(String, String)]) -> i64 {
 }
 
 /// A webhook channel named `ops` (its deliveries are only written here).
-async fn ops_channel(app: &TestApp) {
+pub async fn ops_channel(app: &TestApp) {
     let mut conn = app.db.acquire().await.expect("conn");
     let draft = ChannelDraft {
         name: "ops".into(),

@@ -17,6 +17,7 @@ mod connections;
 mod cut_proxy;
 mod demo;
 mod deployments;
+mod error_alerts;
 mod errors_ingest;
 mod errors_pages;
 mod followers;

@@ -21,6 +21,8 @@ pub struct RuleForm {
     pub matchers: String,
     /// Log rules: the query, as typed.
     pub log_query: String,
+    /// Error event rules: the issue's number, as typed (empty: the service's events).
+    pub error_issue: String,
     pub aggregation: String,
     pub window_minutes: String,
     pub comparator: String,
@@ -63,6 +65,7 @@ impl RuleForm {
             metric: draft.metric.clone().unwrap_or_default(),
             matchers: pairs_text(&draft.matchers),
             log_query: draft.log_query.clone().unwrap_or_default(),
+            error_issue: draft.error_issue.map(|id| id.to_string()).unwrap_or_default(),
             aggregation: draft.aggregation.as_str().into(),
             window_minutes: (draft.window_secs / 60).to_string(),
             comparator: draft.comparator.as_str().into(),
@@ -112,11 +115,25 @@ impl RuleForm {
         }));
         let for_minutes = errors.take(number("for_secs", &self.for_minutes));
         // The editor hides the fields the chosen aggregation does not read
-        // (a log rule's endpoint, metric and matchers; any other rule's log
-        // query): what they still hold is left out, not refused.
+        // (a log or error rule's endpoint, metric and matchers; any other
+        // rule's log query or issue): what they still hold is left out, not refused.
+        let counts = aggregation.is_some_and(Aggregation::counts);
         let logs = aggregation.is_some_and(Aggregation::reads_logs);
         let unless = |hidden: bool, value: &str| if hidden { String::new() } else { value.to_string() };
-        let matchers = errors.take(pairs("matchers", &unless(logs, &self.matchers)));
+        let matchers = errors.take(pairs("matchers", &unless(counts, &self.matchers)));
+        let issue_shown = aggregation.is_none_or(|a| a == Aggregation::ErrorEvents);
+        let error_issue = errors.take(match unless(!issue_shown, &self.error_issue).trim() {
+            "" => Ok(None),
+            text => text
+                .trim_start_matches('#')
+                .parse::<i64>()
+                .ok()
+                .filter(|id| *id > 0)
+                .map(Some)
+                .ok_or_else(|| {
+                    AppError::validation("error_issue", "An issue's number, as on the Errors page (e.g. 42)")
+                }),
+        });
         let threshold = errors.take(number("threshold", &self.threshold));
         let recovery_threshold = errors.take(match self.recovery_threshold.trim() {
             "" => Ok(None),
@@ -129,10 +146,11 @@ impl RuleForm {
             name: self.name.trim().to_string(),
             description: self.description.trim().to_string(),
             service: self.service.trim().to_string(),
-            endpoint: optional(&unless(logs, &self.endpoint)),
-            metric: optional(&unless(logs, &self.metric)),
+            endpoint: optional(&unless(counts, &self.endpoint)),
+            metric: optional(&unless(counts, &self.metric)),
             matchers: matchers.unwrap_or_default(),
             log_query: optional(&unless(!logs && aggregation.is_some(), &self.log_query)),
+            error_issue: error_issue.flatten(),
             aggregation: aggregation.unwrap_or(Aggregation::P95),
             window_secs: window_minutes.map_or(300, |m| (m * 60.0) as i64),
             comparator: comparator.unwrap_or(Comparator::Gt),
@@ -177,6 +195,7 @@ impl RuleForm {
             ("metric", self.metric.clone()),
             ("matchers", self.matchers.clone()),
             ("log_query", self.log_query.clone()),
+            ("error_issue", self.error_issue.clone()),
             ("aggregation", self.aggregation.clone()),
             ("window_minutes", self.window_minutes.clone()),
             ("comparator", self.comparator.clone()),
@@ -205,6 +224,7 @@ impl RuleForm {
             metric: text("metric"),
             matchers: text("matchers"),
             log_query: text("log_query"),
+            error_issue: text("error_issue"),
             aggregation: text("aggregation"),
             window_minutes: text("window_minutes"),
             comparator: text("comparator"),
@@ -270,122 +290,4 @@ pub(crate) fn pairs(field: &str, text: &str) -> Result<BTreeMap<String, String>,
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn filled() -> RuleForm {
-        RuleForm {
-            name: "Checkout slow".into(),
-            service: "checkout".into(),
-            threshold: "500".into(),
-            recovery_threshold: "400".into(),
-            labels: "team=shop\n\n".into(),
-            channels: "ops, pager".into(),
-            enabled: Some("on".into()),
-            ..RuleForm::blank()
-        }
-    }
-
-    #[test]
-    fn a_filled_form_parses_and_round_trips() {
-        let draft = filled().parse().expect("valid");
-        assert_eq!(draft.window_secs, 300);
-        assert_eq!(draft.for_secs, 120);
-        assert_eq!(draft.labels.get("team").map(String::as_str), Some("shop"));
-        assert!(draft.enabled);
-        assert_eq!(RuleForm::from_draft(&draft).parse().expect("again"), draft);
-    }
-
-    #[test]
-    fn the_form_survives_a_trip_through_the_url() {
-        let form = filled();
-        let query = form.query();
-        let pairs = crate::url::query_pairs(&query);
-        let back = RuleForm::from_query(|name| pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()))
-            .expect("has fields");
-        assert_eq!(back.parse().expect("valid"), form.parse().expect("valid"));
-        assert!(RuleForm::from_query(|_| None).is_none());
-    }
-
-    #[test]
-    fn each_bad_field_is_named() {
-        let field = |form: RuleForm| match form.parse() {
-            Err(AppError::Validation { field, .. }) => field,
-            other => panic!("{other:?}"),
-        };
-        assert_eq!(
-            field(RuleForm {
-                threshold: "lots".into(),
-                ..filled()
-            }),
-            "threshold"
-        );
-        assert_eq!(
-            field(RuleForm {
-                window_minutes: "2.5".into(),
-                ..filled()
-            }),
-            "window_secs"
-        );
-        assert_eq!(
-            field(RuleForm {
-                labels: "team".into(),
-                ..filled()
-            }),
-            "labels"
-        );
-        assert_eq!(
-            field(RuleForm {
-                aggregation: "median".into(),
-                ..filled()
-            }),
-            "aggregation"
-        );
-        assert_eq!(
-            field(RuleForm {
-                name: String::new(),
-                ..filled()
-            }),
-            "name"
-        );
-    }
-
-    #[test]
-    fn a_log_rule_keeps_its_query_and_ignores_the_fields_the_editor_hides() {
-        let log = RuleForm {
-            aggregation: "log_lines".into(),
-            log_query: r#" level>=error "card declined" "#.into(),
-            endpoint: "/pay".into(),
-            metric: "cpu".into(),
-            matchers: "not a pair".into(),
-            comparator: ">".into(),
-            threshold: "10".into(),
-            recovery_threshold: String::new(),
-            ..filled()
-        };
-        let draft = log.parse().expect("valid");
-        assert_eq!(draft.log_query.as_deref(), Some(r#"level>=error "card declined""#));
-        assert_eq!((draft.endpoint, draft.metric, draft.matchers.len()), (None, None, 0));
-        // Back to a request rule: the hidden query is left out.
-        let p95 = RuleForm {
-            log_query: "timeout".into(),
-            ..filled()
-        };
-        assert_eq!(p95.parse().expect("valid").log_query, None);
-        // A query that does not read is refused with the parser's position.
-        let bad = RuleForm {
-            log_query: "timeout level>=loud".into(),
-            ..log
-        };
-        match bad.parse() {
-            Err(AppError::Validation { field, message }) => {
-                assert_eq!(field, "log_query");
-                assert!(
-                    message.ends_with("unknown level \"loud\" (trace, debug, info, warn, error, fatal) at 15"),
-                    "{message}"
-                );
-            }
-            other => panic!("{other:?}"),
-        }
-    }
-}
+mod tests;

@@ -34,6 +34,9 @@ pub struct RuleDraft {
     /// Logs page's query language; `None` counts every line.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub log_query: Option<String>,
+    /// Error rules (`error_events`): one issue's events; `None` counts the service's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error_issue: Option<i64>,
     pub aggregation: Aggregation,
     pub window_secs: i64,
     pub comparator: Comparator,
@@ -86,6 +89,7 @@ impl RuleDraft {
                 metric: self.metric.clone(),
                 matchers: self.matchers.clone(),
                 log_query: self.log_query.clone(),
+                error_issue: self.error_issue,
                 aggregation: self.aggregation,
                 window_secs: self.window_secs,
             },
@@ -164,7 +168,7 @@ impl RuleDraft {
     /// The checks of what the rule watches that depend on its aggregation:
     /// a metric for metric rules only, an endpoint for request rules only,
     /// label matchers for metric rules only, a log query (that parses) for
-    /// log rules only.
+    /// log rules only, an issue for error event rules only.
     fn watched_fields(&self) -> Vec<AppError> {
         let refuse = AppError::validation;
         let aggregation = self.aggregation;
@@ -194,6 +198,14 @@ impl RuleDraft {
             )),
             (None, _) => {}
         }
+        match self.error_issue {
+            Some(_) if aggregation != Aggregation::ErrorEvents => refused.push(refuse(
+                "error_issue",
+                "An issue applies to error event rules only (aggregation: Error events)",
+            )),
+            Some(issue) if issue < 1 => refused.push(refuse("error_issue", "An issue's number (1 or more)")),
+            _ => {}
+        }
         refused
     }
 
@@ -221,7 +233,7 @@ impl RuleDraft {
 pub(crate) fn reads_stand_in(field: &str, refused: &FieldErrors) -> bool {
     match field {
         "recovery_threshold" => refused.get("threshold").is_some() || refused.get("comparator").is_some(),
-        "metric" | "matchers" | "endpoint" | "log_query" => refused.get("aggregation").is_some(),
+        "metric" | "matchers" | "endpoint" | "log_query" | "error_issue" => refused.get("aggregation").is_some(),
         _ => false,
     }
 }
@@ -309,6 +321,9 @@ pub struct StoredEvent {
     /// A log rule's query now (its events link to the matching lines).
     #[serde(default)]
     pub log_query: Option<String>,
+    /// An error rule's issue now (its events link to the issue).
+    #[serde(default)]
+    pub error_issue: Option<i64>,
     /// The silence in force when it happened (it sent nothing).
     #[serde(default)]
     pub silence_id: Option<i64>,

@@ -12,6 +12,7 @@ pub fn draft() -> RuleDraft {
         metric: None,
         matchers: BTreeMap::new(),
         log_query: None,
+        error_issue: None,
         aggregation: Aggregation::P95,
         window_secs: 300,
         comparator: Comparator::Gt,

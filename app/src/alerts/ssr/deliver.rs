@@ -29,6 +29,9 @@ pub fn signature(secret: &str, timestamp: i64, body: &[u8]) -> String {
 }
 
 fn link(settings: &NotifySettings, notification: &Notification) -> String {
+    if let Some(path) = &notification.about {
+        return format!("{}{path}", settings.public_url);
+    }
     match notification.rule_id {
         Some(id) => format!("{}/alerts/rules/{id}", settings.public_url),
         None => format!("{}/alerts/channels", settings.public_url),

@@ -113,6 +113,7 @@ fn stand_in() -> Mapping {
         metric: None,
         matchers: Default::default(),
         log_query: None,
+        error_issue: None,
         aggregation: Aggregation::P95,
         window_secs: 300,
         comparator: Comparator::Gt,

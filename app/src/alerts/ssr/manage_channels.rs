@@ -143,6 +143,7 @@ pub async fn test(
             target.name
         ),
         at: Utc::now(),
+        about: None,
     };
     // Written before it is sent (and held from the dispatchers), so the
     // attempt lands in the channel's delivery log like any other.

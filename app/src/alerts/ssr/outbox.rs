@@ -12,6 +12,7 @@ use sqlx::{PgConnection, PgPool, Row};
 use super::channels::Target;
 use super::deliver::NotifySettings;
 use super::store::json_column;
+use crate::alerts::errors_link::errors_href;
 use crate::alerts::notify::{Attempt, Delivery, DeliveryState, Notification, NotificationKind};
 use crate::alerts::rule::Rule;
 use crate::alerts::state::Transition;
@@ -30,6 +31,7 @@ pub fn notification(rule: &Rule, kind: NotificationKind, transition: &Transition
         threshold: rule.draft.threshold,
         summary: rule.draft.render_summary(transition.value),
         at: transition.at,
+        about: errors_href(rule.draft.aggregation, &rule.draft.service, rule.draft.error_issue),
     }
 }
 

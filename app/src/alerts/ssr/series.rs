@@ -6,13 +6,16 @@
 //! A log rule's value is the number of its service's lines matching its
 //! query in the window; a window without lines is 0, not "no data" (as a
 //! throughput is), so a `< 1` rule fires when a heartbeat line stops and
-//! the rule's no-data policy never applies to it.
+//! the rule's no-data policy never applies to it. Error rules count the
+//! same way: events (of the service or one issue), or issues first seen,
+//! or issues regressed in the window.
 
 use chrono::{DateTime, Duration, DurationRound, SubsecRound, Utc};
 use sqlx::PgConnection;
 
 use crate::alerts::state::Observation;
 use crate::alerts::{Aggregation, Watched};
+use crate::errors::ssr::counts;
 use crate::logs::query::Query;
 use crate::logs::ssr::counts::per_minute;
 use crate::logs::ssr::search::Span;
@@ -25,8 +28,8 @@ use crate::metrics::ssr::queries::{metric_series, request_minutes};
 pub enum Minutes {
     Requests(Vec<Merged<DateTime<Utc>>>),
     Metric(Vec<MetricPoint>),
-    /// `(minute, matching lines)`.
-    Logs(Vec<(DateTime<Utc>, i64)>),
+    /// `(minute, count)`: matching log lines, error events or issues.
+    Counts(Vec<(DateTime<Utc>, i64)>),
 }
 
 /// The minutes of `watched` in `[from, to)`.
@@ -42,7 +45,14 @@ pub async fn load(
         let query = Query::parse(watched.log_query.as_deref().unwrap_or_default())
             .map_err(|error| sqlx::Error::Decode(Box::new(error)))?
             .in_service(&watched.service);
-        Ok(Minutes::Logs(per_minute(conn, &query, Span { from, to }).await?))
+        Ok(Minutes::Counts(per_minute(conn, &query, Span { from, to }).await?))
+    } else if watched.aggregation.reads_errors() {
+        let service = &watched.service;
+        Ok(Minutes::Counts(match watched.aggregation {
+            Aggregation::NewErrorIssues => counts::new_issues_per_minute(conn, service, from, to).await?,
+            Aggregation::RegressedErrorIssues => counts::regressed_per_minute(conn, service, from, to).await?,
+            _ => counts::events_per_minute(conn, service, watched.error_issue, from, to).await?,
+        }))
     } else if watched.aggregation.reads_requests() {
         let rows = request_minutes(conn, &watched.service, watched.endpoint.as_deref(), from, to).await?;
         Ok(Minutes::Requests(rows))
@@ -136,20 +146,20 @@ pub fn value_at(watched: &Watched, minutes: &Minutes, at: DateTime<Utc>) -> Obse
                 _ => return Observation::Error("a metric rule with a request aggregation".into()),
             })
         }
-        Minutes::Logs(rows) => log_lines(watched, rows, from, to),
+        Minutes::Counts(rows) => counted(watched, rows, from, to),
     }
 }
 
-/// A log rule's value: the matching lines in the window's minutes (0 when none).
-fn log_lines(watched: &Watched, rows: &[(DateTime<Utc>, i64)], from: DateTime<Utc>, to: DateTime<Utc>) -> Observation {
-    if !watched.aggregation.reads_logs() {
-        return Observation::Error("log lines read for a rule of another kind".into());
+/// A counting rule's value: the counts in the window's minutes (0 when none).
+fn counted(watched: &Watched, rows: &[(DateTime<Utc>, i64)], from: DateTime<Utc>, to: DateTime<Utc>) -> Observation {
+    if !watched.aggregation.counts() {
+        return Observation::Error("counts read for a rule of another kind".into());
     }
-    let lines: i64 = in_window(rows, |(minute, _)| *minute, from, to)
+    let total: i64 = in_window(rows, |(minute, _)| *minute, from, to)
         .iter()
         .map(|(_, n)| n)
         .sum();
-    Observation::Value(lines as f64)
+    Observation::Value(total as f64)
 }
 
 /// The rows (ascending by `key`) with `from <= key < to`.
@@ -185,6 +195,7 @@ mod tests {
             metric: None,
             matchers: BTreeMap::new(),
             log_query: None,
+            error_issue: None,
             aggregation,
             window_secs: window_minutes * 60,
         }
@@ -254,7 +265,7 @@ mod tests {
 
     #[test]
     fn a_log_window_counts_its_minutes_lines_and_an_empty_one_is_zero() {
-        let minutes = Minutes::Logs(vec![(minute(0), 4), (minute(1), 2), (minute(2), 3), (minute(5), 1)]);
+        let minutes = Minutes::Counts(vec![(minute(0), 4), (minute(1), 2), (minute(2), 3), (minute(5), 1)]);
         let logs = |window| Watched {
             log_query: Some("timeout".into()),
             ..watched(Aggregation::LogLines, window)

@@ -11,7 +11,7 @@ use crate::alerts::state::{Tracker, Transition};
 use crate::alerts::{Aggregation, AlertState, Comparator, Condition, NoDataPolicy, Severity};
 
 const RULE_COLUMNS: &str = "r.id, r.version, r.updated_at, r.name, r.description, r.service, r.endpoint, r.metric, \
-     r.matchers::text AS matchers, r.log_query, r.aggregation, r.window_secs, r.comparator, r.threshold, r.recovery_threshold, \
+     r.matchers::text AS matchers, r.log_query, r.error_issue_id, r.aggregation, r.window_secs, r.comparator, r.threshold, r.recovery_threshold, \
      r.for_secs, r.no_data, r.severity, r.labels::text AS labels, r.summary, r.channels::text AS channels, r.enabled, \
      s.state, s.since, s.value, s.evaluated_at, s.acknowledged_at, \
      (SELECT email FROM users WHERE id = s.acknowledged_by) AS acknowledged_by";
@@ -42,6 +42,7 @@ fn rule_from(row: &PgRow) -> sqlx::Result<Rule> {
         metric: row.try_get("metric")?,
         matchers: json_column(row, "matchers")?,
         log_query: row.try_get("log_query")?,
+        error_issue: row.try_get("error_issue_id")?,
         aggregation: decode("aggregation", Aggregation::parse(&word("aggregation")?))?,
         window_secs: i64::from(row.try_get::<i32, _>("window_secs")?),
         comparator: decode("comparator", Comparator::parse(&word("comparator")?))?,
@@ -120,20 +121,21 @@ pub async fn save(
     let saved: Option<(i64, i32)> = sqlx::query_as(
         "WITH d AS (SELECT * FROM jsonb_to_record($1::jsonb) AS x( \
              name TEXT, description TEXT, service TEXT, endpoint TEXT, metric TEXT, matchers JSONB, \
-             log_query TEXT, aggregation TEXT, window_secs INTEGER, comparator TEXT, threshold DOUBLE PRECISION, \
+             log_query TEXT, error_issue BIGINT, aggregation TEXT, window_secs INTEGER, comparator TEXT, threshold DOUBLE PRECISION, \
              recovery_threshold DOUBLE PRECISION, for_secs INTEGER, no_data TEXT, severity TEXT, labels JSONB, \
              summary TEXT, channels JSONB, enabled BOOLEAN)), \
          ins AS ( \
              INSERT INTO alert_rules (name, description, service, endpoint, metric, matchers, log_query, \
-                 aggregation, window_secs, comparator, threshold, recovery_threshold, for_secs, no_data, severity, \
+                 error_issue_id, aggregation, window_secs, comparator, threshold, recovery_threshold, for_secs, no_data, severity, \
                  labels, summary, channels, enabled, updated_by) \
-             SELECT name, description, service, endpoint, metric, matchers, log_query, aggregation, window_secs, \
+             SELECT name, description, service, endpoint, metric, matchers, log_query, error_issue, aggregation, window_secs, \
                  comparator, threshold, recovery_threshold, for_secs, no_data, severity, labels, summary, channels, \
                  enabled, $3 \
              FROM d WHERE $2::bigint IS NULL RETURNING id, version), \
          upd AS ( \
              UPDATE alert_rules r SET name = d.name, description = d.description, service = d.service, \
                  endpoint = d.endpoint, metric = d.metric, matchers = d.matchers, log_query = d.log_query, \
+                 error_issue_id = d.error_issue, \
                  aggregation = d.aggregation, window_secs = d.window_secs, comparator = d.comparator, \
                  threshold = d.threshold, recovery_threshold = d.recovery_threshold, for_secs = d.for_secs, \
                  no_data = d.no_data, severity = d.severity, labels = d.labels, summary = d.summary, \
@@ -277,7 +279,7 @@ pub async fn events(
 ) -> sqlx::Result<Vec<StoredEvent>> {
     let rows = sqlx::query(
         "SELECT e.id, e.rule_id, r.name, e.at, e.from_state, e.to_state, e.value, e.threshold, e.severity, \
-         e.silence_id, r.service, r.endpoint, r.aggregation, r.log_query \
+         e.silence_id, r.service, r.endpoint, r.aggregation, r.log_query, r.error_issue_id \
          FROM alert_events e JOIN alert_rules r ON r.id = e.rule_id \
          WHERE ($1::bigint IS NULL OR e.rule_id = $1) AND ($2::text IS NULL OR e.severity = $2) \
            AND ($3::text IS NULL OR e.to_state = $3) AND ($4::timestamptz IS NULL OR e.at >= $4) \
@@ -307,6 +309,7 @@ pub async fn events(
                 endpoint: row.try_get("endpoint")?,
                 aggregation: decode("aggregation", Aggregation::parse(&word("aggregation")?))?,
                 log_query: row.try_get("log_query")?,
+                error_issue: row.try_get("error_issue_id")?,
                 silence_id: row.try_get("silence_id")?,
             })
         })

@@ -2,8 +2,10 @@
 //! its issue. `envelope` frames the body, `event` prepares each event
 //! (`scrub`, `grouping` with `normalize`), `store` writes it with its
 //! issue, hash and per-minute count in one transaction; `partitions` keeps
-//! the daily partitions; `list` and `detail` answer the pages.
+//! the daily partitions; `list` and `detail` answer the pages, `counts`
+//! the alert rules.
 
+pub mod counts;
 pub mod detail;
 pub mod envelope;
 pub mod event;

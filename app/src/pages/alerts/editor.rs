@@ -313,9 +313,9 @@ fn Fields(form: RuleForm, #[prop(into)] error: Signal<Option<AppError>>) -> impl
     }
     .into_any();
     // The fields the chosen aggregation does not read are hidden by the
-    // style sheet (`.watch-logs`, `.watch-series`), so this works without
+    // style sheet (`.watch-logs`, `.watch-errors`, `.watch-series`), so this works without
     // JavaScript; what they hold is ignored on save (`RuleForm::parse`),
-    // except the no-data policy, which a log rule keeps but never uses.
+    // except the no-data policy, which a log or error rule keeps but never uses.
     let watched = view! {
         <fieldset>
             <legend>"What it watches"</legend>
@@ -330,6 +330,10 @@ fn Fields(form: RuleForm, #[prop(into)] error: Signal<Option<AppError>>) -> impl
             </div>
             <div class="watch-logs">
                 <LogQueryField form=form.clone() error />
+            </div>
+            <div class="watch-errors">
+                {text("error_issue", "Issue (optional)", form.error_issue.clone(),
+                    "Error event rules: one issue's number (as on the Errors page), or empty for every event of the service.")}
             </div>
             <div class="watch-series">
                 {area("matchers", "Label matchers", form.matchers.clone(), "Metric rules: name=value per line; every one must match.")}

@@ -5,8 +5,10 @@ use chrono::Duration;
 use leptos::prelude::*;
 
 use super::badges::{SeverityBadge, StateBadge, when};
+use crate::alerts::errors_link::errors_href;
 use crate::alerts::rule::{StoredEvent, format_value};
-use crate::components::logs_link::LogsLink;
+use crate::auth::permissions::Permission;
+use crate::components::logs_link::{LinkFor, LogsLink};
 use crate::logs::search::{logs_around_href, service_term};
 use crate::metrics::pages::PerformanceQuery;
 
@@ -75,6 +77,9 @@ pub fn EventTable(
                         <td class="event-links">
                             <a href=chart_href(&e)>"Chart"</a>
                             <LogsLink href=logs_href(&e) label="Logs" />
+                            {errors_href(e.aggregation, &e.service, e.error_issue).map(|href| view! {
+                                <LinkFor permission=Permission::ReadErrors href label="Errors" testid="errors-link" />
+                            })}
                             {audit_links.then(|| view! { <a href=audit_href(&e)>"Audit"</a> })}
                             {crate::alerts::notify::announces(e.to).then(|| view! {
                                 <a href=format!("/alerts/rules/{}#notifications", e.rule_id)>"Notifications"</a>
@@ -113,6 +118,7 @@ mod tests {
             endpoint: Some("/pay".into()),
             aggregation,
             log_query: None,
+            error_issue: None,
             silence_id: None,
         }
     }

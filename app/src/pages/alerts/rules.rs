@@ -12,7 +12,8 @@ use crate::components::form::FormError;
 use crate::components::table_head::TableHead;
 
 /// "P95 latency (ms) of checkout /pay over 5 min > 500"; "Log lines of
-/// checkout matching timeout over 5 min > 3".
+/// checkout matching timeout over 5 min > 3"; "Error events of checkout
+/// issue 42 over 5 min > 10".
 pub fn watches(rule: &Rule) -> String {
     let d = &rule.draft;
     if d.aggregation.reads_logs() {
@@ -29,10 +30,11 @@ pub fn watches(rule: &Rule) -> String {
             format_value(d.threshold)
         );
     }
-    let subject = match (&d.metric, &d.endpoint) {
-        (Some(metric), _) => format!("{metric} of {}", d.service),
-        (None, Some(endpoint)) => format!("{} {endpoint}", d.service),
-        (None, None) => d.service.clone(),
+    let subject = match (&d.metric, &d.endpoint, d.error_issue) {
+        (Some(metric), _, _) => format!("{metric} of {}", d.service),
+        (None, Some(endpoint), _) => format!("{} {endpoint}", d.service),
+        (None, None, Some(issue)) => format!("{} issue {issue}", d.service),
+        (None, None, None) => d.service.clone(),
     };
     format!(
         "{} of {subject} over {} min {} {}",

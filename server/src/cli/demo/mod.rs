@@ -187,6 +187,7 @@ pub fn demo_rule(service: &str) -> app::alerts::rule::RuleDraft {
         metric: None,
         matchers: Default::default(),
         log_query: None,
+        error_issue: None,
         aggregation: Aggregation::ErrorRate,
         window_secs: 120,
         comparator: Comparator::Gt,
