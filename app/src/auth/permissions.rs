@@ -83,10 +83,13 @@ pub enum Permission {
     /// Error issues and their events (an event may hold customer data:
     /// not managers or viewers).
     ReadErrors,
+    /// How many error issues are new or regressed, per service and per
+    /// deployment (counts only, no event contents: managers too).
+    CountErrors,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 18] = [
+    pub const ALL: [Permission; 19] = [
         Permission::ViewDashboards,
         Permission::ManageOwnAccount,
         Permission::ReadAuditDetails,
@@ -105,6 +108,7 @@ impl Permission {
         Permission::ManageChannels,
         Permission::ReadLogs,
         Permission::ReadErrors,
+        Permission::CountErrors,
     ];
 
     pub fn description(self) -> &'static str {
@@ -127,6 +131,7 @@ impl Permission {
             Permission::ManageChannels => "manage notification channels",
             Permission::ReadLogs => "search and tail system logs",
             Permission::ReadErrors => "read error issues and their events",
+            Permission::CountErrors => "see counts of new and regressed error issues",
         }
     }
 }
@@ -142,7 +147,7 @@ pub fn allows(role: Role, permission: Permission) -> bool {
         ManageUsers | ManageApiKeys | ManageBackups | ManageChannels => matches!(role, Admin),
         ReadDeployments | ReadBackups => matches!(role, Admin | Operator | Manager),
         RecordDeployments | RunBackups | EditAlertRules => matches!(role, Admin | Operator),
-        ReadAlerts => matches!(role, Admin | Operator | Support | Manager),
+        ReadAlerts | CountErrors => matches!(role, Admin | Operator | Support | Manager),
         ReadLogs | ReadErrors => matches!(role, Admin | Operator | Support),
     }
 }

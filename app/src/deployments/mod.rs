@@ -9,6 +9,7 @@
 //! query, `impact` holds the before/after rule, and `ssr` (server only) the
 //! queries.
 
+use crate::errors::tally::IssueTally;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -137,6 +138,9 @@ pub struct DeploymentMarker {
 pub struct DeploymentRow {
     pub deployment: Deployment,
     pub impact: Impact,
+    /// Error issues new or regressed from it until the service's next
+    /// deployment; `None` for viewers who may not see error counts.
+    pub issues: Option<IssueTally>,
 }
 
 /// Everything the Deployments page shows for one query.

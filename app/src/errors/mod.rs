@@ -14,6 +14,8 @@ pub mod issues;
 pub mod settings;
 #[cfg(feature = "ssr")]
 pub mod ssr;
+pub mod tally;
+pub mod tally_api;
 
 pub use api::*;
 

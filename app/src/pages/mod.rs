@@ -11,6 +11,7 @@ mod login;
 mod logs;
 mod not_found;
 mod overview;
+mod overview_errors;
 pub(crate) mod performance;
 mod profile;
 mod settings;

@@ -8,11 +8,13 @@ use crate::alerts::api::firing_counts;
 use crate::auth::permissions::{Permission, allows};
 use crate::auth::use_current_user;
 use crate::components::status_badge::StatusBadge;
+use crate::errors::tally_api::issue_tallies;
 use crate::health::{HealthSnapshot, ServiceCheck, check_health};
 use crate::metrics::pages::{
     DEGRADED_ERROR_RATE, DEGRADED_P95_MS, DOWN_ERROR_RATE, OVERVIEW_WINDOW_MINUTES, PerformanceQuery, ServiceTile,
 };
 use crate::metrics::{is_demo_service, service_tiles};
+use crate::pages::overview_errors::ErrorIssues;
 use crate::pages::performance::NoServices;
 use crate::pages::performance::numbers::{millis, percent};
 
@@ -29,6 +31,11 @@ pub fn Overview() -> impl IntoView {
         move || (refreshes.get(), reads_alerts()),
         |(_, reads)| async move { if reads { firing_counts().await.ok() } else { None } },
     );
+    let counts_errors = move || use_current_user().is_some_and(|u| allows(u.role, Permission::CountErrors));
+    let error_issues = Resource::new(
+        move || (refreshes.get(), counts_errors()),
+        |(_, counts)| async move { if counts { issue_tallies().await.ok() } else { None } },
+    );
 
     // Effects run only in the browser, so the timer starts after hydration.
     Effect::new(move |_| {
@@ -42,6 +49,9 @@ pub fn Overview() -> impl IntoView {
         <h1>"Overview"</h1>
         <Transition fallback=|| ()>
             {move || firing.get().flatten().map(|counts| view! { <FiringAlerts counts /> })}
+        </Transition>
+        <Transition fallback=|| ()>
+            {move || error_issues.get().flatten().map(|tallies| view! { <ErrorIssues tallies /> })}
         </Transition>
         <section class="panel" aria-labelledby="services-heading">
             <div class="panel-head">

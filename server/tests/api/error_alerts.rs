@@ -17,7 +17,7 @@ use crate::helpers::{Browser, TestApp};
 
 /// Sends `events` (`(function, value, seconds ago)`: one issue per
 /// function) to `service`'s project as one envelope; answers when stored.
-async fn send(app: &TestApp, service: &str, events: &[(&str, &str, i64)]) {
+pub async fn send(app: &TestApp, service: &str, events: &[(&str, &str, i64)]) {
     let (project, key) = dsn_key(app, service).await;
     let items: Vec<_> = events
         .iter()

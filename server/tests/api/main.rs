@@ -18,6 +18,7 @@ mod cut_proxy;
 mod demo;
 mod deployments;
 mod error_alerts;
+mod error_tallies;
 mod errors_ingest;
 mod errors_pages;
 mod followers;

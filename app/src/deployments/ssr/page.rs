@@ -12,6 +12,7 @@ use crate::deployments::{
     Source, TIMELINE_LIMIT,
 };
 use crate::error::AppError;
+use crate::errors::ssr::tally::per_deployment;
 use crate::state::AppState;
 
 /// One page of the filtered, sorted table with each row's impact, and the timeline.
@@ -31,10 +32,26 @@ pub async fn listing(
     let impacts = impacts(&mut conn, &deployments, now)
         .await
         .map_err(fail("deployments: impact"))?;
+    let issues = if caller.may(Permission::CountErrors) {
+        let ids: Vec<i64> = deployments.iter().map(|d| d.id).collect();
+        let tallies = per_deployment(&mut conn, &ids, now).await;
+        tallies
+            .map_err(fail("deployments: error issues"))?
+            .into_iter()
+            .map(Some)
+            .collect()
+    } else {
+        vec![None; deployments.len()]
+    };
     let rows = deployments
         .into_iter()
         .zip(impacts)
-        .map(|(deployment, impact)| DeploymentRow { deployment, impact })
+        .zip(issues)
+        .map(|((deployment, impact), issues)| DeploymentRow {
+            deployment,
+            impact,
+            issues,
+        })
         .collect();
     let timeline = newest(&mut conn, &query, TIMELINE_LIMIT)
         .await

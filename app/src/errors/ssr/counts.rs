@@ -1,10 +1,12 @@
 //! Error events, new and regressed issues per minute: what an error alert rule watches
 //! (`alerts::ssr::series`). Events are read from the per-minute counts
 //! written with each event (`error_issue_minutes`), never from the raw
-//! events; a new issue counts in the minute it was first seen.
+//! events; new and regressed issues as `tally` defines them.
 
 use chrono::{DateTime, Utc};
 use sqlx::PgConnection;
+
+use super::tally::{NEW_ISSUES, REGRESSIONS};
 
 /// `(minute, events)` for every minute in `[from, to)` with an event of
 /// `service` (of issue `issue` only, when given), oldest first.
@@ -33,43 +35,40 @@ pub async fn events_per_minute(
 
 /// `(minute, issues)` for every minute in `[from, to)` in which issues of
 /// `service` were first seen, oldest first.
-#[tracing::instrument(skip(conn), err)]
 pub async fn new_issues_per_minute(
     conn: &mut PgConnection,
     service: &str,
     from: DateTime<Utc>,
     to: DateTime<Utc>,
 ) -> sqlx::Result<Vec<(DateTime<Utc>, i64)>> {
-    sqlx::query_as(
-        "SELECT date_trunc('minute', i.first_seen) AS minute, count(*) FROM error_issues i \
-         JOIN error_projects p ON p.id = i.project_id \
-         WHERE p.service = $1 AND i.first_seen >= date_trunc('minute', $2::timestamptz) AND i.first_seen < $3 \
-         GROUP BY 1 ORDER BY 1",
-    )
-    .bind(service)
-    .bind(from)
-    .bind(to)
-    .fetch_all(conn)
-    .await
+    per_minute(conn, NEW_ISSUES, service, from, to).await
 }
 
 /// `(minute, issues)` for every minute in `[from, to)` in which issues of
-/// `service` regressed: the audit entries the store writes when an event
-/// reopens a resolved issue (`reopen`), at the time it did.
-#[tracing::instrument(skip(conn), err)]
+/// `service` regressed, oldest first.
 pub async fn regressed_per_minute(
     conn: &mut PgConnection,
     service: &str,
     from: DateTime<Utc>,
     to: DateTime<Utc>,
 ) -> sqlx::Result<Vec<(DateTime<Utc>, i64)>> {
-    sqlx::query_as(
-        "SELECT date_trunc('minute', a.at) AS minute, count(DISTINCT a.target_id) FROM audit_log a \
-         JOIN error_issues i ON i.id::text = a.target_id JOIN error_projects p ON p.id = i.project_id \
-         WHERE a.action = 'error_issue.regress' AND a.target_type = 'error_issue' AND a.outcome = 'success' \
-           AND p.service = $1 AND a.at >= date_trunc('minute', $2::timestamptz) AND a.at < $3 \
-         GROUP BY 1 ORDER BY 1",
-    )
+    per_minute(conn, REGRESSIONS, service, from, to).await
+}
+
+/// The distinct issues of `service` per minute among `happenings` (`tally`'s
+/// `(service, at, issue)` queries).
+#[tracing::instrument(skip(conn), err)]
+async fn per_minute(
+    conn: &mut PgConnection,
+    happenings: &str,
+    service: &str,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> sqlx::Result<Vec<(DateTime<Utc>, i64)>> {
+    sqlx::query_as(&format!(
+        "SELECT date_trunc('minute', at) AS minute, count(DISTINCT issue) FROM ({happenings}) x \
+         WHERE service = $1 AND at >= date_trunc('minute', $2::timestamptz) AND at < $3 GROUP BY 1 ORDER BY 1"
+    ))
     .bind(service)
     .bind(from)
     .bind(to)

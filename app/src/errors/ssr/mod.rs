@@ -15,3 +15,4 @@ pub mod normalize;
 pub mod partitions;
 pub mod scrub;
 pub mod store;
+pub mod tally;

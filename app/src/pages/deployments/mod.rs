@@ -12,6 +12,7 @@
 mod filters;
 mod finish;
 mod impact;
+mod issues;
 mod record;
 mod table;
 mod timeline;

@@ -7,6 +7,7 @@ use leptos::prelude::*;
 
 use super::finish::FinishForm;
 use super::impact::ImpactCell;
+use super::issues::IssuesCell;
 use super::when;
 use crate::deployments::{
     Deployment, DeploymentFilter, DeploymentListing, DeploymentRow, DeploymentStatus, PAGE_SIZE, SortKey,
@@ -58,6 +59,7 @@ pub fn DeploymentsTable(listing: DeploymentListing, filter: DeploymentFilter) ->
         view! { <th scope="col" aria-sort=aria><a href=href>{label}{arrow}</a></th> }.into_any()
     };
     let can_record = listing.can_record;
+    let counts_issues = listing.rows.iter().any(|row| row.issues.is_some());
     view! {
         <section class="panel" aria-labelledby="deployments-table-heading">
             <h2 id="deployments-table-heading">{format!("Deployments ({})", listing.total)}</h2>
@@ -72,6 +74,9 @@ pub fn DeploymentsTable(listing: DeploymentListing, filter: DeploymentFilter) ->
                             {header(SortKey::Status, "Status")}
                             <th scope="col">"Deployed by"</th>
                             <th scope="col">"Impact " <span class="hint">"30 min before → after"</span></th>
+                            {counts_issues.then(|| view! {
+                                <th scope="col">"Error issues " <span class="hint">"until the next deployment"</span></th>
+                            })}
                         </tr>
                     </thead>
                     <tbody>
@@ -86,7 +91,12 @@ pub fn DeploymentsTable(listing: DeploymentListing, filter: DeploymentFilter) ->
 
 #[component]
 fn Row(row: DeploymentRow, can_record: bool) -> impl IntoView {
-    let DeploymentRow { deployment: d, impact } = row;
+    let DeploymentRow {
+        deployment: d,
+        impact,
+        issues,
+    } = row;
+    let issues = issues.map(|tally| view! { <td><IssuesCell tally service=d.service.clone() /></td> });
     let service_href = format!("/deployments?service={}", crate::url::percent_encode(&d.service));
     let performance_href = crate::metrics::pages::PerformanceQuery {
         service: Some(d.service.clone()),
@@ -113,6 +123,7 @@ fn Row(row: DeploymentRow, can_record: bool) -> impl IntoView {
             </td>
             <td>{d.deployed_by.clone()}<br /><span class="hint">{format!("via {}", d.source.as_str())}</span></td>
             <td><ImpactCell impact /></td>
+            {issues}
         </tr>
     }
     // Erased: the row's view type otherwise outgrows the compiler's limits in release builds.
