@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 pub mod api;
 pub mod issue;
 pub mod issues;
+pub mod live;
 pub mod settings;
 #[cfg(feature = "ssr")]
 pub mod ssr;

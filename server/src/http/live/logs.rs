@@ -43,6 +43,7 @@ pub async fn logs_tail(State(state): State<AppState>, viewer: Viewer, Query(quer
         service: None,
         points: false,
         reads_alerts: false,
+        issues: false,
         logs: Some(query),
     };
     let receiver = viewer.live.subscribe_logs();

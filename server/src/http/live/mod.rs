@@ -42,7 +42,7 @@ use app::metrics::ssr::report_cache::ReportCache;
 use app::state::RedisHandle;
 
 pub use logs::logs_tail;
-pub use publish::{Publisher, publish_alert_counts};
+pub use publish::{Publisher, publish_alert_counts, publish_issue_updates};
 pub use stream::stream;
 
 /// The stream's key, under the installation's prefix.
@@ -85,6 +85,8 @@ pub enum Kind {
     Alerts,
     /// A committed log line (`app::logs::LIVE_STREAM`).
     Log(Box<LogLine>),
+    /// An error issue that got events (`app::errors::live::IssueUpdate`) of this service.
+    Issue { service: String },
 }
 
 /// One entry as it travels from the reader to the streams.
@@ -107,9 +109,15 @@ impl Published {
                 kind: Kind::Log(Box::new(line)),
             });
         }
-        let (kind, json) = match fields.remove("alerts") {
-            Some(json) => (Kind::Alerts, json),
-            None => (
+        let (kind, json) = match (fields.remove("alerts"), fields.remove("issue")) {
+            (Some(json), _) => (Kind::Alerts, json),
+            (None, Some(json)) => (
+                Kind::Issue {
+                    service: fields.remove("service")?,
+                },
+                json,
+            ),
+            (None, None) => (
                 Kind::Point {
                     service: fields.remove("service")?,
                 },
@@ -120,6 +128,7 @@ impl Published {
             Kind::Alerts => "alerts",
             Kind::Point { .. } => "point",
             Kind::Log(_) => "line",
+            Kind::Issue { .. } => "issue",
         };
         Some(Published {
             frame: sse_frame(name, id, &json),

@@ -14,6 +14,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use anyhow::Context;
 use chrono::{DateTime, DurationRound, TimeDelta, Utc};
 
+use app::errors::live::IssueUpdate;
 use app::metrics::{IngestBatch, LivePoint};
 use app::redis_handle::capped_xadd;
 use app::state::{AppState, RedisHandle};
@@ -167,11 +168,41 @@ pub async fn publish_alert_counts(redis: &RedisHandle, counts: &[(app::alerts::S
         Ok(())
     }
     .await;
+    published(result, "the alert counts")
+}
+
+/// Tells the Errors pages watching which issues committed events touched
+/// (best-effort: a page that misses one still shows it on its next load).
+pub async fn publish_issue_updates(redis: &RedisHandle, updates: &[IssueUpdate]) -> bool {
+    if updates.is_empty() {
+        return true;
+    }
+    let result: anyhow::Result<()> = async {
+        let mut pipe = redis::pipe();
+        for update in updates {
+            let json = serde_json::to_string(update)?;
+            pipe.add_command(capped_xadd(
+                &redis.key(STREAM),
+                MAX_LEN,
+                &[("issue", &json), ("service", &update.service)],
+            ))
+            .ignore();
+        }
+        let mut conn = redis.connection().await?;
+        pipe.query_async::<()>(&mut conn).await?;
+        Ok(())
+    }
+    .await;
+    published(result, "error issue updates")
+}
+
+/// Whether `result` published `what`; a failure is logged and counted.
+fn published(result: anyhow::Result<()>, what: &str) -> bool {
     if let Err(error) = &result {
         COUNTERS.live_publish_failed();
         tracing::warn!(
             error = format!("{error:#}"),
-            "could not publish the alert counts to the live view"
+            "could not publish {what} to the live view"
         );
     }
     result.is_ok()

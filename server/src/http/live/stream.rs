@@ -61,14 +61,20 @@ pub struct LiveQuery {
     service: Option<String>,
     /// `alerts=only`: the firing-alert counts and no chart points (the header badge).
     alerts: Option<String>,
+    /// `errors=only`: the error issues that get events, and nothing else
+    /// (the Errors page; sent only to readers of errors).
+    errors: Option<String>,
 }
 
 pub async fn stream(State(state): State<AppState>, viewer: Viewer, Query(query): Query<LiveQuery>) -> Response {
+    let only = |wanted: &Option<String>| wanted.as_deref() == Some("only");
+    let (alerts_only, errors_only) = (only(&query.alerts), only(&query.errors));
     let filter = Filter {
         last_sent: None,
         service: query.service.filter(|s| !s.is_empty()),
-        points: query.alerts.as_deref() != Some("only"),
-        reads_alerts: allows(viewer.user.role, Permission::ReadAlerts),
+        points: !alerts_only && !errors_only,
+        reads_alerts: !errors_only && allows(viewer.user.role, Permission::ReadAlerts),
+        issues: errors_only && allows(viewer.user.role, Permission::ReadErrors),
         logs: None,
     };
     let receiver = viewer.live.subscribe();
@@ -184,6 +190,8 @@ pub(super) struct Filter {
     pub points: bool,
     /// Whether alert counts may be sent.
     pub reads_alerts: bool,
+    /// Whether error issues' updates are wanted (and may be sent).
+    pub issues: bool,
     /// A log tail: the lines this query matches (and nothing else).
     pub logs: Option<LogQuery>,
 }
@@ -222,6 +230,9 @@ impl Filter {
             (Kind::Log(line), Some(query)) => query.matches(line),
             (_, Some(_)) | (Kind::Log(_), None) => false,
             (Kind::Alerts, None) => self.reads_alerts,
+            (Kind::Issue { service }, None) => {
+                self.issues && self.service.as_deref().is_none_or(|wanted| wanted == service)
+            }
             (Kind::Point { service }, None) => {
                 self.points && self.service.as_deref().is_none_or(|wanted| wanted == service)
             }

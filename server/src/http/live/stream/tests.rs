@@ -27,6 +27,7 @@ fn filter(service: Option<&str>, points: bool, reads_alerts: bool) -> Filter {
         service: service.map(str::to_string),
         points,
         reads_alerts,
+        issues: false,
         logs: None,
     }
 }
@@ -92,6 +93,39 @@ fn a_tail_gets_only_the_lines_its_query_matches() {
     assert_eq!(tail.step(&alerts(5)), Step::Skip, "no alert counts");
     let mut chart = filter(None, true, true);
     assert_eq!(chart.step(&log(6, "checkout", 17)), Step::Skip, "charts get no lines");
+}
+
+fn issue(id: u64, service: &str) -> Message {
+    let id = EntryId(1_700_000_000_000, id);
+    Message::Entry(Arc::new(Published {
+        id,
+        kind: Kind::Issue {
+            service: service.to_string(),
+        },
+        frame: sse_frame("issue", id, "{}"),
+    }))
+}
+
+#[test]
+fn issue_updates_go_only_to_the_errors_page_of_a_reader_of_errors() {
+    let errors_page = |service: Option<&str>, reads_errors: bool| Filter {
+        issues: reads_errors,
+        ..filter(service, false, false)
+    };
+    let mut all = errors_page(None, true);
+    assert!(sent(all.step(&issue(1, "checkout"))));
+    assert_eq!(all.step(&point(2, "checkout")), Step::Skip, "no chart points");
+    let mut one = errors_page(Some("search"), true);
+    assert_eq!(one.step(&issue(3, "checkout")), Step::Skip, "another service");
+    assert!(sent(one.step(&issue(4, "search"))));
+    let mut manager = errors_page(None, false);
+    assert_eq!(
+        manager.step(&issue(5, "checkout")),
+        Step::Skip,
+        "not a reader of errors"
+    );
+    let mut chart = filter(None, true, true);
+    assert_eq!(chart.step(&issue(6, "checkout")), Step::Skip, "charts get no issues");
 }
 
 #[test]
