@@ -7,11 +7,15 @@
 //! (`app::errors::ssr::event`: scrubbed, grouped); other item types
 //! (sessions, client reports, transactions, attachments…) are accepted
 //! and dropped. Everything is stored in one transaction and answered
-//! `200 {"id": <event id>}` only after the commit.
+//! `200 {"id": <event id>, "issue": <issue id>}` only after the commit.
 //!
 //! Refusals are JSON `{"error": …}`: 400 naming what is malformed, 401/403
 //! for the key, 413 past a limit, 415 for an unknown encoding, 429 with
 //! `Retry-After` and `X-Sentry-Rate-Limits` past the key's rate.
+//!
+//! Beside them: `json`, Opsdeck's own JSON door (`POST /api/v1/errors`),
+//! which prepares and stores its events through the same functions here;
+//! `cors`, which lets browser SDKs post to the two Sentry doors.
 
 pub mod cors;
 pub mod json;
