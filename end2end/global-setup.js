@@ -27,12 +27,14 @@ module.exports = async () => {
   // Services send log lines (OTLP, NDJSON) with a key of the logs scope.
   fs.writeFileSync(logsKeyFile, createKey('e2e logs', 'logs'));
   // Sentry SDKs send errors with a DSN: a key of the errors scope bound to a
-  // service; the CLI prints its DSN on stderr.
-  const created = spawnSync(bin, ['api-key', 'create', '--name', 'e2e errors', '--scope', 'errors', '--service', 'e2e-shop'], {
+  // service; `opsdeck errors dsn create` prints only the DSN on stdout.
+  const created = spawnSync(bin, ['errors', 'dsn', 'create', '--service', 'e2e-shop', '--name', 'e2e errors'], {
     env: serverEnv,
     encoding: 'utf8',
   });
-  const dsn = /its Sentry DSN \(holds the key too\): (\S+)/.exec(created.stderr || '');
-  if (created.status !== 0 || !dsn) throw new Error(`could not create the errors key: ${created.stderr}`);
-  fs.writeFileSync(errorsDsnFile, dsn[1]);
+  const dsn = (created.stdout || '').trim();
+  if (created.status !== 0 || !/^http:\/\/odk_\S+@\S+\/\d+$/.test(dsn)) {
+    throw new Error(`could not create the errors DSN: ${created.stderr}`);
+  }
+  fs.writeFileSync(errorsDsnFile, dsn);
 };

@@ -1,5 +1,5 @@
 //! Idempotent ingest batches, shared by every door that takes an
-//! `Idempotency-Key` (metrics and logs). `ingest_batches` remembers each
+//! `Idempotency-Key` (metrics, logs and error events' JSON). `ingest_batches` remembers each
 //! committed batch's key per API key; a batch claims its key in the same
 //! transaction that stores it, so a retry of a committed batch finds it
 //! taken (and one racing the original waits on the primary key until the
@@ -13,6 +13,8 @@ use sqlx::PgConnection;
 pub enum Batches {
     Metrics,
     Logs,
+    /// Opsdeck's own JSON for error events (`POST /api/v1/errors`).
+    Errors,
 }
 
 /// The most characters the `idempotency_key` column holds.
@@ -23,6 +25,7 @@ impl Batches {
         match self {
             Batches::Metrics => "",
             Batches::Logs => "logs:",
+            Batches::Errors => "errors:",
         }
     }
 

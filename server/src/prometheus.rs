@@ -42,6 +42,8 @@ pub struct Counters {
     log_lines_unpublished: AtomicU64,
     own_logs_dropped: AtomicU64,
     own_logs_flush_failures: AtomicU64,
+    own_errors_dropped: AtomicU64,
+    own_errors_flush_failures: AtomicU64,
 }
 
 pub static COUNTERS: Counters = Counters {
@@ -59,6 +61,8 @@ pub static COUNTERS: Counters = Counters {
     log_lines_unpublished: AtomicU64::new(0),
     own_logs_dropped: AtomicU64::new(0),
     own_logs_flush_failures: AtomicU64::new(0),
+    own_errors_dropped: AtomicU64::new(0),
+    own_errors_flush_failures: AtomicU64::new(0),
 };
 
 fn add(counter: &AtomicU64, n: u64) {
@@ -144,6 +148,15 @@ impl Counters {
         add(&self.own_logs_flush_failures, 1);
     }
 
+    /// Called on the request path: an atomic add, nothing that could wait.
+    pub fn own_error_dropped(&self) {
+        add(&self.own_errors_dropped, 1);
+    }
+
+    pub fn own_errors_flush_failed(&self) {
+        add(&self.own_errors_flush_failures, 1);
+    }
+
     /// The exposition text.
     pub fn render(&self) -> String {
         let get = |c: &AtomicU64| c.load(Ordering::Relaxed);
@@ -219,7 +232,7 @@ impl Counters {
             "Self-monitoring flushes that could not be stored.",
             &plain(get(&self.self_monitor_flush_failures).to_string()),
         );
-        let logs: [(&str, &str, &AtomicU64); 5] = [
+        let logs: [(&str, &str, &AtomicU64); 7] = [
             (
                 "opsdeck_log_lines_accepted_total",
                 "Log lines stored (OTLP/HTTP, NDJSON and Opsdeck's own).",
@@ -244,6 +257,16 @@ impl Counters {
                 "opsdeck_own_logs_flush_failures_total",
                 "Batches of Opsdeck's own log events that could not be stored.",
                 &self.own_logs_flush_failures,
+            ),
+            (
+                "opsdeck_own_errors_dropped_total",
+                "Opsdeck's own failures (panics, 5xx answers) not recorded as error events: their buffer was full.",
+                &self.own_errors_dropped,
+            ),
+            (
+                "opsdeck_own_errors_flush_failures_total",
+                "Batches of Opsdeck's own failures that could not be stored as error events.",
+                &self.own_errors_flush_failures,
             ),
         ];
         for (name, help, counter) in logs {

@@ -37,6 +37,8 @@ pub struct Application {
     self_monitor: Option<crate::workers::self_monitor::Buffer>,
     /// This instance's sink of Opsdeck's own log lines (`OPSDECK_OWN_LOGS`).
     own_logs: Option<tokio::sync::mpsc::Receiver<app::logs::NewLogLine>>,
+    /// This instance's failed requests, for the `own_errors` worker.
+    own_failures: tokio::sync::mpsc::Receiver<crate::workers::own_errors::OwnFailure>,
 }
 
 impl Application {
@@ -51,7 +53,8 @@ impl Application {
         let live = crate::http::live::Live::new(config.live_recheck, config.live_streams_per_user);
         let (recorder, self_monitor) = crate::workers::self_monitor::channel(config.self_monitor_every);
         let publisher = crate::http::live::Publisher::default();
-        let router = routes::router(state.clone(), live.clone(), publisher.clone(), recorder);
+        let (failures, own_failures) = tokio::sync::mpsc::channel(crate::workers::own_errors::BUFFER);
+        let router = routes::router(state.clone(), live.clone(), publisher.clone(), recorder, failures);
         // Opened now, so events from here on are kept until the worker starts.
         let own_logs = config
             .own_logs
@@ -65,6 +68,7 @@ impl Application {
             publisher,
             self_monitor,
             own_logs,
+            own_failures,
         })
     }
 
@@ -116,6 +120,8 @@ impl Application {
         let _own_logs = self
             .own_logs
             .map(|sink| crate::workers::own_logs::spawn(self.state.clone(), sink));
+        // Every instance stores its own failures as error events of service `opsdeck`.
+        let _own_errors = crate::workers::own_errors::spawn(self.state.clone(), self.own_failures);
         // Every instance anchors the audit chain's head outside the table.
         let _audit_anchor = crate::workers::audit_anchor::spawn(self.state.clone(), self.config.audit_anchor_every);
         // Every instance writes the counts of ended refusal windows (each once).

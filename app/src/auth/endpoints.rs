@@ -134,8 +134,11 @@ pub const TABLE: &[(&str, Access)] = &[
     ("/api/v1/logs", Public),
     // Sentry SDKs' error events (key scope `errors`, from the DSN): the
     // handler checks the key against the project in the path.
+    // Browser SDKs post these from other origins (CORS, server/src/http/errors/cors.rs).
     ("/api/{project}/envelope/", Public),
     ("/api/{project}/store/", Public),
+    // Opsdeck's own JSON for error events (bearer key, scope `errors`).
+    ("/api/v1/errors", Public),
     // The same for CI recording deployments (key scope `deployments:write`).
     ("/api/v1/deployments", Public),
     ("/api/v1/deployments/*", Public),
@@ -189,6 +192,7 @@ mod tests {
     fn named_segments_match_one_segment() {
         assert_eq!(access_for("/api/42/envelope/"), Some(Public));
         assert_eq!(access_for("/api/42/store/"), Some(Public));
+        assert_eq!(access_for("/api/v1/errors"), Some(Public));
         assert_eq!(access_for("/api//envelope/"), None);
         assert_eq!(access_for("/api/42/envelope"), None);
         assert_eq!(access_for("/api/4/2/envelope/"), None);

@@ -1,9 +1,9 @@
 //! `opsdeck api-key create`: API keys for automation (CI, provisioning).
 //! The key goes to stdout, once; what was created goes to stderr.
 
-use app::api_keys::Scope;
 use app::api_keys::ssr::NewApiKey;
-use app::api_keys::ssr::manage::create as create_key;
+use app::api_keys::ssr::manage::create as create_key_as;
+use app::api_keys::{CreatedApiKey, Scope};
 use app::audit::ssr::{Actor, ClientInfo};
 
 use crate::config::Config;
@@ -18,6 +18,17 @@ pub struct CreateApiKey {
 }
 
 pub async fn create(config: Config, args: CreateApiKey) -> anyhow::Result<()> {
+    let created = create_key(config, args, "opsdeck api-key create").await?;
+    describe(&created);
+    if let Some(dsn) = &created.dsn {
+        eprintln!("its Sentry DSN (holds the key too): {dsn}");
+    }
+    println!("{}", created.secret);
+    Ok(())
+}
+
+/// Creates the key `args` describe, audited as the CLI's `command`.
+pub async fn create_key(config: Config, args: CreateApiKey, command: &str) -> anyhow::Result<CreatedApiKey> {
     let scopes = args
         .scopes
         .iter()
@@ -33,10 +44,14 @@ pub async fn create(config: Config, args: CreateApiKey) -> anyhow::Result<()> {
         .map_err(|error| anyhow::anyhow!("{error}"))?;
     let state = Application::state_for_cli(config).await?;
     let actor = Actor::cli();
-    let client = ClientInfo::cli("opsdeck api-key create");
-    let created = create_key(&state, actor, client, new)
+    let client = ClientInfo::cli(command);
+    create_key_as(&state, actor, client, new)
         .await
-        .map_err(|error| anyhow::anyhow!("{error}"))?;
+        .map_err(|error| anyhow::anyhow!("{error}"))
+}
+
+/// What was created, on stderr (stdout holds only the secret or DSN).
+pub fn describe(created: &CreatedApiKey) {
     let scopes: Vec<&str> = created.key.scopes.iter().map(|scope| scope.as_str()).collect();
     let expiry = created.key.expires_at.map_or_else(
         || "never expires".to_string(),
@@ -48,9 +63,4 @@ pub async fn create(config: Config, args: CreateApiKey) -> anyhow::Result<()> {
         created.key.name,
         scopes.join(", ")
     );
-    if let Some(dsn) = &created.dsn {
-        eprintln!("its Sentry DSN (holds the key too): {dsn}");
-    }
-    println!("{}", created.secret);
-    Ok(())
 }

@@ -6,6 +6,7 @@ pub mod api_keys;
 pub mod audit;
 pub mod backups;
 pub mod demo;
+pub mod errors;
 pub mod users;
 
 use clap::{Parser, Subcommand};
@@ -77,6 +78,45 @@ pub enum Command {
     Audit {
         #[command(subcommand)]
         command: AuditCommand,
+    },
+    /// Error tracking: DSNs for Sentry SDKs, and a test event.
+    Errors {
+        #[command(subcommand)]
+        command: ErrorsCommand,
+    },
+}
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum ErrorsCommand {
+    /// DSN keys (API keys with the `errors` scope).
+    Dsn {
+        #[command(subcommand)]
+        command: DsnCommand,
+    },
+    /// Send one test exception to a DSN as a real Sentry envelope over HTTP;
+    /// prints the event's id and its issue's page.
+    SendTest {
+        /// The DSN, http(s)://<key>@<host>/<project>
+        #[arg(long, env = "OPSDECK_TEST_DSN", hide_env_values = true)]
+        dsn: String,
+    },
+}
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum DsnCommand {
+    /// Create a key with the `errors` scope for a service (as `opsdeck
+    /// api-key create --scope errors --service S` does, audited alike) and
+    /// print its DSN once on stdout.
+    Create {
+        /// The service whose errors the DSN sends
+        #[arg(long)]
+        service: String,
+        /// The key's name (default: "<service> DSN")
+        #[arg(long)]
+        name: Option<String>,
+        /// Days until the key expires (0, the default: never)
+        #[arg(long, default_value_t = 0)]
+        expires_in_days: u32,
     },
 }
 
@@ -202,6 +242,17 @@ pub async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             )
             .await
         }
+        Command::Errors { command } => match command {
+            ErrorsCommand::Dsn {
+                command:
+                    DsnCommand::Create {
+                        service,
+                        name,
+                        expires_in_days,
+                    },
+            } => errors::dsn_create(config, service, name, expires_in_days).await,
+            ErrorsCommand::SendTest { dsn } => errors::send_test_command(&dsn).await,
+        },
         Command::Demo { url, key } => demo::run(config, demo::DemoArgs { url, key }).await,
         Command::AlertRules { command } => match command {
             AlertRulesCommand::Export { rule } => alert_rules::export_command(config, rule).await,

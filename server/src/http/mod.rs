@@ -17,6 +17,7 @@ pub mod live;
 pub mod log_lines;
 pub mod ndjson_logs;
 pub mod otlp;
+pub mod own_failures;
 pub mod routes;
 pub mod rule_files;
 pub mod rule_import;

@@ -30,6 +30,7 @@ pub fn router(
     live: crate::http::live::Live,
     publisher: crate::http::live::Publisher,
     recorder: crate::workers::self_monitor::Recorder,
+    failures: tokio::sync::mpsc::Sender<crate::workers::own_errors::OwnFailure>,
 ) -> Router {
     let routes = generate_route_list(App);
     let context = {
@@ -52,7 +53,7 @@ pub fn router(
         .with_expiry(Expiry::OnInactivity(time::Duration::seconds(
             i64::try_from(state.auth.idle_timeout_secs).unwrap_or(1800),
         )));
-    Router::new()
+    let router = Router::new()
         .route("/health", get(health))
         .route("/ready", get(ready))
         .route("/api/v1/audit/export.csv", get(crate::http::audit_export::export_csv))
@@ -78,13 +79,25 @@ pub fn router(
             post(crate::http::ndjson_logs::ingest).layer(DefaultBodyLimit::max(state.logs.max_body_bytes)),
         )
         // Sentry SDKs' error events; the handlers check the DSN's key.
+        // Browser SDKs post from other origins: CORS on these two only (errors::cors).
         .route(
             "/api/{project}/envelope/",
-            post(crate::http::errors::envelope).layer(DefaultBodyLimit::max(state.errors.max_envelope_bytes)),
+            post(crate::http::errors::envelope).options(preflight).layer((
+                DefaultBodyLimit::max(state.errors.max_envelope_bytes),
+                middleware::from_fn(crate::http::errors::cors::cors),
+            )),
         )
         .route(
             "/api/{project}/store/",
-            post(crate::http::errors::store_event).layer(DefaultBodyLimit::max(state.errors.max_envelope_bytes)),
+            post(crate::http::errors::store_event).options(preflight).layer((
+                DefaultBodyLimit::max(state.errors.max_envelope_bytes),
+                middleware::from_fn(crate::http::errors::cors::cors),
+            )),
+        )
+        // Opsdeck's own JSON for error events; the handler checks the bearer key.
+        .route(
+            "/api/v1/errors",
+            post(crate::http::errors::json::ingest).layer(DefaultBodyLimit::max(state.errors.max_envelope_bytes)),
         )
         .route(
             "/api/v1/deployments",
@@ -123,13 +136,21 @@ pub fn router(
         .layer(sessions)
         .layer(middleware::from_fn_with_state(state.clone(), security))
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
-        .layer(TraceLayer::new_for_http())
+        .layer(TraceLayer::new_for_http());
+    // Panics caught and answered 500; those and every other 5xx recorded as
+    // error events of service `opsdeck`.
+    crate::http::own_failures::layer(router, failures)
         // Outermost, so refusals by the gate and the security layer count too.
         .layer(middleware::from_fn_with_state(
             recorder,
             crate::workers::self_monitor::record,
         ))
         .with_state(state)
+}
+
+/// A CORS preflight's answer (the `errors::cors` layer adds its headers).
+async fn preflight() -> StatusCode {
+    StatusCode::NO_CONTENT
 }
 
 /// Liveness: answers as long as the process serves HTTP; checks nothing else.

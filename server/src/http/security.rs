@@ -3,7 +3,9 @@
 //! Leptos server functions have no CSRF protection of their own, so every
 //! state-changing request must come from Opsdeck's own pages. Pages get a
 //! Content-Security-Policy with a fresh nonce per request (the same nonce is
-//! handed to Leptos for its hydration scripts).
+//! handed to Leptos for its hydration scripts). The Sentry SDK doors alone
+//! take cross-site posts (`errors::cors`): they hold no session and check
+//! the DSN's key.
 
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
@@ -21,7 +23,12 @@ pub struct CspNonce(pub String);
 
 pub async fn security(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
     let scheme = if state.secure_cookies { "https" } else { "http" };
-    if let Err(reason) = same_site(request.method(), request.headers(), scheme) {
+    // Browser SDKs post error events from the monitored site's origin; those
+    // two doors take no session and check the DSN's key (errors::cors).
+    let sdk_door = crate::http::errors::cors::is_sdk_door(request.uri().path());
+    if let Err(reason) = same_site(request.method(), request.headers(), scheme)
+        .or_else(|reason| if sdk_door { Ok(()) } else { Err(reason) })
+    {
         let (parts, _) = request.into_parts();
         tracing::warn!(reason, path = parts.uri.path(), "cross-site request refused");
         record_denial(&state, None, parts.uri.path(), client_info_from(&parts)).await;

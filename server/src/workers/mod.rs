@@ -1,7 +1,7 @@
 //! Background tasks. Leader-only jobs (one instance of the installation
 //! runs them, `leader.rs`): alert evaluation, retention, rollup compaction,
 //! backup schedules. Every instance runs the notifier (rows are claimed,
-//! never shared), its own metrics and log lines, the audit anchor and the
+//! never shared), its own metrics, log lines and failures (as error events), the audit anchor and the
 //! refusal counts.
 //! The live stream's reader is in `http::live`, beside the streams it feeds.
 
@@ -11,6 +11,7 @@ pub mod backup_scheduler;
 pub mod compactor;
 pub mod leader;
 pub mod notifier;
+pub mod own_errors;
 pub mod own_logs;
 pub mod refusal_counts;
 pub mod retention;

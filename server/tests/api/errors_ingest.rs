@@ -478,3 +478,39 @@ async fn past_the_rate_a_key_gets_429_with_sentrys_headers() {
     assert_eq!(header("x-sentry-rate-limits"), format!("{retry_after}::key"));
     assert_eq!(count(&app, "SELECT count(*) FROM error_events").await, 2);
 }
+
+#[tokio::test]
+async fn huge_events_are_413_and_an_envelope_is_stored_whole_or_not_at_all() {
+    let app = TestApp::spawn().await;
+    let (project, key) = dsn_key(&app, "shop").await;
+    let path = format!("/api/{project}/envelope/");
+    let good = || event_item(&exception_event("add", 3, "x", "u1"));
+
+    let mut five_mb = exception_event("add", 3, "x", "u1");
+    five_mb["message"] = Value::String("m".repeat(5 * 1024 * 1024));
+    let mut deep_stack = exception_event("add", 3, "x", "u1");
+    deep_stack["exception"]["values"][0]["stacktrace"]["frames"] = (0..100_000)
+        .map(|n| json!({ "function": format!("recurse{n}"), "filename": "/srv/shop/tree.js", "lineno": n, "in_app": true }))
+        .collect();
+    for (name, huge) in [("a 5 MB message", five_mb), ("100,000 frames", deep_stack)] {
+        let body = envelope(&[good(), event_item(&huge)]);
+        let (status, refused) = answer(post(&app, &path, Some(&key), body, None).await).await;
+        assert_eq!(status, 413, "{name}: {refused}");
+        assert!(
+            refused["error"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("event 2 is larger than"),
+            "{name}: {refused}"
+        );
+    }
+    let half_bad = envelope(&[good(), ("event", b"{\"message\": \"\xff\"}".to_vec())]);
+    let (status, refused) = answer(post(&app, &path, Some(&key), half_bad, None).await).await;
+    assert_eq!(status, 400, "{refused}");
+    assert_eq!(
+        count(&app, "SELECT count(*) FROM error_events").await,
+        0,
+        "the good event beside a refused one is not kept"
+    );
+    assert_eq!(count(&app, "SELECT count(*) FROM error_issues").await, 0);
+}

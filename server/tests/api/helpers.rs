@@ -56,6 +56,12 @@ impl TestConfig {
         self.spawn_until(std::future::pending()).await.0
     }
 
+    /// The configuration this environment gives, for what the CLI calls.
+    pub fn config(&self) -> Config {
+        let vars = &self.vars;
+        Config::from_lookup(|name| vars.get(name).cloned()).expect("test configuration is valid")
+    }
+
     /// Starts the app, which stops gracefully when `shutdown` completes;
     /// the handle resolves when `run_until_stopped` returns.
     pub async fn spawn_until(

@@ -40,8 +40,19 @@ pub fn prepare(
     keep_days: u32,
     extra_scrub_keys: &[String],
 ) -> Result<PreparedEvent, String> {
-    let mut event: Value =
+    let event: Value =
         serde_json::from_slice(payload).map_err(|error| format!("the event is not valid JSON ({error})"))?;
+    prepare_value(event, fallback_id, now, keep_days, extra_scrub_keys)
+}
+
+/// [`prepare`] for an event already read (Opsdeck's own JSON, its own failures).
+pub fn prepare_value(
+    mut event: Value,
+    fallback_id: Option<&str>,
+    now: DateTime<Utc>,
+    keep_days: u32,
+    extra_scrub_keys: &[String],
+) -> Result<PreparedEvent, String> {
     if !event.is_object() {
         return Err("the event is not a JSON object".to_string());
     }
@@ -90,7 +101,7 @@ fn first_line(text: &str) -> String {
 }
 
 /// 32 lowercase hex digits from a hex or UUID text.
-fn event_id(text: &str) -> Option<String> {
+pub(super) fn event_id(text: &str) -> Option<String> {
     let hex: String = text
         .chars()
         .filter(|c| *c != '-')
@@ -105,7 +116,7 @@ fn random_event_id() -> String {
 }
 
 /// Seconds since the epoch (a number or its text), or RFC 3339.
-fn timestamp(value: Option<&Value>) -> Option<DateTime<Utc>> {
+pub(super) fn timestamp(value: Option<&Value>) -> Option<DateTime<Utc>> {
     let seconds = match value? {
         Value::Number(n) => n.as_f64()?,
         Value::String(text) => match text.parse::<f64>() {

@@ -3,13 +3,15 @@
 //! (`scrub`, `grouping` with `normalize`), `store` writes it with its
 //! issue, hash and per-minute count in one transaction; `partitions` keeps
 //! the daily partitions; `list` and `detail` answer the pages, `counts`
-//! the alert rules.
+//! the alert rules. `json_event` reads Opsdeck's own JSON door's records
+//! into the events `event` prepares.
 
 pub mod counts;
 pub mod detail;
 pub mod envelope;
 pub mod event;
 pub mod grouping;
+pub mod json_event;
 pub mod list;
 pub mod normalize;
 pub mod partitions;

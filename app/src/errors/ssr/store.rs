@@ -4,6 +4,10 @@
 //! created —, the issue's counts, its users and its per-minute count
 //! updated, and the event row written. The caller answers only after the
 //! commit.
+//!
+//! A batch from Opsdeck's own JSON door may also carry an
+//! `Idempotency-Key`, claimed like the other doors' (`ingest_batches`);
+//! Opsdeck's own failures claim nothing (their ids are fresh).
 
 use chrono::{DateTime, Utc};
 use sqlx::{PgConnection, PgPool};
@@ -12,13 +16,29 @@ use super::event::PreparedEvent;
 use super::grouping::VERSION;
 use super::partitions::PARTITIONS;
 use crate::api_keys::ErrorProject;
+use crate::ingest_batches::{Batches, Claim};
 
 /// What a store did.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Stored {
     pub events: usize,
     /// Events whose id this key had sent before: not stored again.
     pub duplicates: usize,
+    /// Each stored event's id and issue.
+    pub issues: Vec<(String, i64)>,
+    /// The batch's `Idempotency-Key` was committed before: nothing stored
+    /// now (`duplicates` is that batch's count).
+    pub repeated_batch: bool,
+}
+
+/// Who sent a batch.
+#[derive(Clone, Copy, Debug)]
+pub enum Sender<'a> {
+    /// An API key: each event id is claimed for it, and the batch's
+    /// `Idempotency-Key` when it has one.
+    Key { id: i64, batch: Option<&'a str> },
+    /// Opsdeck itself (its own failures): nothing to claim.
+    Opsdeck,
 }
 
 /// The project a DSN names, if it exists.
@@ -35,16 +55,53 @@ pub async fn store(
     pool: &PgPool,
     api_key_id: i64,
     project: &ErrorProject,
+    events: Vec<PreparedEvent>,
+) -> sqlx::Result<Stored> {
+    let sender = Sender::Key {
+        id: api_key_id,
+        batch: None,
+    };
+    store_from(pool, sender, project, events).await
+}
+
+/// [`store`] for any [`Sender`].
+pub async fn store_from(
+    pool: &PgPool,
+    sender: Sender<'_>,
+    project: &ErrorProject,
     mut events: Vec<PreparedEvent>,
 ) -> sqlx::Result<Stored> {
     // Hash locks are taken in one order, so two envelopes never wait on each other in a circle.
     events.sort_by(|a, b| a.grouping.hash.cmp(&b.grouping.hash));
     let mut tx = pool.begin().await?;
+    if let Sender::Key {
+        id,
+        batch: Some(idempotency_key),
+    } = sender
+    {
+        let batch = Claim {
+            batches: Batches::Errors,
+            api_key_id: id,
+            idempotency_key,
+        };
+        if let Some(records) = crate::ingest_batches::claim(&mut tx, batch, events.len()).await? {
+            return Ok(Stored {
+                duplicates: records,
+                repeated_batch: true,
+                ..Stored::default()
+            });
+        }
+    }
     let mut stored = Stored::default();
     for event in &events {
-        if claim(&mut tx, api_key_id, &event.event_id).await? {
-            store_one(&mut tx, project, event).await?;
+        let fresh = match sender {
+            Sender::Key { id, .. } => claim(&mut tx, id, &event.event_id).await?,
+            Sender::Opsdeck => true,
+        };
+        if fresh {
+            let issue_id = store_one(&mut tx, project, event).await?;
             stored.events += 1;
+            stored.issues.push((event.event_id.clone(), issue_id));
         } else {
             stored.duplicates += 1;
         }
@@ -67,7 +124,7 @@ async fn claim(conn: &mut PgConnection, api_key_id: i64, event_id: &str) -> sqlx
     Ok(claimed.rows_affected() == 1)
 }
 
-async fn store_one(conn: &mut PgConnection, project: &ErrorProject, event: &PreparedEvent) -> sqlx::Result<()> {
+async fn store_one(conn: &mut PgConnection, project: &ErrorProject, event: &PreparedEvent) -> sqlx::Result<i64> {
     PARTITIONS.ensure_days(&mut *conn, &[event.ts.date_naive()]).await?;
     let issue_id = issue_for(&mut *conn, project.id, event).await?;
     let new_user = match &event.user {
@@ -100,7 +157,8 @@ async fn store_one(conn: &mut PgConnection, project: &ErrorProject, event: &Prep
     .bind(event.ts)
     .execute(&mut *conn)
     .await?;
-    insert_event(conn, project, issue_id, event).await
+    insert_event(conn, project, issue_id, event).await?;
+    Ok(issue_id)
 }
 
 /// The issue `event`'s hash belongs to, created with the hash on first sight.

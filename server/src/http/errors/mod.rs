@@ -7,12 +7,18 @@
 //! (`app::errors::ssr::event`: scrubbed, grouped); other item types
 //! (sessions, client reports, transactions, attachments…) are accepted
 //! and dropped. Everything is stored in one transaction and answered
-//! `200 {"id": <event id>}` only after the commit.
+//! `200 {"id": <event id>, "issue": <issue id>}` only after the commit.
 //!
 //! Refusals are JSON `{"error": …}`: 400 naming what is malformed, 401/403
 //! for the key, 413 past a limit, 415 for an unknown encoding, 429 with
 //! `Retry-After` and `X-Sentry-Rate-Limits` past the key's rate.
+//!
+//! Beside them: `json`, Opsdeck's own JSON door (`POST /api/v1/errors`),
+//! which prepares and stores its events through the same functions here;
+//! `cors`, which lets browser SDKs post to the two Sentry doors.
 
+pub mod cors;
+pub mod json;
 mod sentry_auth;
 
 use axum::body::Bytes;
@@ -90,18 +96,43 @@ async fn receive(state: AppState, project: &str, request: Request, format: Forma
         Err(_) => return refused(Refusal::new(StatusCode::SERVICE_UNAVAILABLE, "could not read the body")),
     };
     let answer_id = events.first().map(|event| event.event_id.clone()).or(envelope_id);
+    let sender = store::Sender::Key {
+        id: key.id,
+        batch: None,
+    };
+    match stored(&state, sender, project_id.unwrap_or_default(), events).await {
+        Ok(stored) => {
+            // Beside Sentry's `id`: the issue, for `opsdeck errors send-test` to link to.
+            let issue = stored.issues.iter().find(|(id, _)| Some(id) == answer_id.as_ref());
+            json_answer(
+                StatusCode::OK,
+                json!({ "id": answer_id, "issue": issue.map(|(_, issue)| issue) }),
+            )
+        }
+        Err(response) => response,
+    }
+}
+
+/// Stores `events` for the project `project_id` (one transaction), or the
+/// answer to send: 404 for no such project, 503 when nothing could be stored.
+async fn stored(
+    state: &AppState,
+    sender: store::Sender<'_>,
+    project_id: i32,
+    events: Vec<PreparedEvent>,
+) -> Result<store::Stored, Response> {
     let stored = async {
         let mut conn = state.db.acquire().await?;
-        let Some(project) = store::project(&mut conn, project_id.unwrap_or_default()).await? else {
+        let Some(project) = store::project(&mut conn, project_id).await? else {
             return Ok(None);
         };
         drop(conn);
-        store::store(&state.db, key.id, &project, events).await.map(Some)
+        store::store_from(&state.db, sender, &project, events).await.map(Some)
     }
     .await;
     match stored {
-        Ok(Some(_)) => json_answer(StatusCode::OK, json!({ "id": answer_id })),
-        Ok(None) => refused(Refusal::new(StatusCode::NOT_FOUND, "no such project")),
+        Ok(Some(stored)) => Ok(stored),
+        Ok(None) => Err(refused(Refusal::new(StatusCode::NOT_FOUND, "no such project"))),
         Err(error) => {
             tracing::error!(%error, "could not store error events");
             let mut response = refused(Refusal::new(
@@ -111,9 +142,25 @@ async fn receive(state: AppState, project: &str, request: Request, format: Forma
             response
                 .headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
-            response
+            Err(response)
         }
     }
+}
+
+/// The body decompressed, within `limit` bytes (413 past it).
+fn plain_body(body: Bytes, encoding: BodyEncoding, limit: usize) -> Result<Bytes, Refusal> {
+    decompress(body, encoding, limit).map_err(|problem| match problem {
+        Undecodable::TooLarge => too_large(limit),
+        Undecodable::Invalid(error) => Refusal::bad(format!("the body is not valid {} ({error})", encoding.name())),
+    })
+}
+
+/// An event larger than the limit (`OPSDECK_ERROR_MAX_EVENT_BYTES`).
+fn event_too_large(number: usize, limit: usize) -> Refusal {
+    Refusal::new(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        format!("event {number} is larger than {limit} bytes; send smaller events"),
+    )
 }
 
 /// Decompresses, frames and prepares the events (CPU work: on the blocking
@@ -124,21 +171,11 @@ fn prepare_body(
     format: Format,
     settings: &ErrorSettings,
 ) -> Result<(Vec<PreparedEvent>, Option<String>), Refusal> {
-    let limit = settings.max_envelope_bytes;
-    let plain = decompress(body, encoding, limit).map_err(|problem| match problem {
-        Undecodable::TooLarge => too_large(limit),
-        Undecodable::Invalid(error) => Refusal::bad(format!("the body is not valid {} ({error})", encoding.name())),
-    })?;
+    let plain = plain_body(body, encoding, settings.max_envelope_bytes)?;
     let now = chrono::Utc::now();
     let one = |payload: &[u8], number: usize, fallback: Option<&str>| {
         if payload.len() > settings.max_event_bytes {
-            return Err(Refusal::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                format!(
-                    "event {number} is larger than {} bytes; send smaller events",
-                    settings.max_event_bytes
-                ),
-            ));
+            return Err(event_too_large(number, settings.max_event_bytes));
         }
         prepare(
             payload,
