@@ -1,7 +1,10 @@
 //! Opsdeck's own failures as error events of service `opsdeck`: a panic
 //! inside a request (caught by tower-http's `CatchPanicLayer`, answered as
-//! a plain 500 without the panic's text or a stack trace) and any 5xx
-//! answer. Each is handed to this instance's bounded channel with
+//! a plain 500 without the panic's text or a stack trace) and any other
+//! 500 answer. The deliberate 5xx answers (503 with `Retry-After` while a
+//! dependency is down or the pool is busy, the gateways' 502/504) are load
+//! shedding, counted in `/metrics`, not faults: reporting each would flood
+//! the store exactly when it is short of capacity. Each is handed to this instance's bounded channel with
 //! `try_send`, never waiting: a full channel drops it (counted,
 //! `opsdeck_own_errors_dropped_total`). The `own_errors` worker stores
 //! them through the errors area's one path.
@@ -59,7 +62,7 @@ async fn report(State(failures): State<mpsc::Sender<OwnFailure>>, request: Reque
     );
     let mut response = next.run(request).await;
     let status = response.status();
-    if status.is_server_error() {
+    if status == StatusCode::INTERNAL_SERVER_ERROR {
         let panic = response.extensions_mut().remove::<PanicMessage>().map(|panic| panic.0);
         let failure = OwnFailure {
             at: chrono::Utc::now(),

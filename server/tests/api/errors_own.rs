@@ -1,6 +1,6 @@
-//! Opsdeck's own failures become error events of service `opsdeck`: a 5xx
-//! answer of the running app, and a panic inside a handler (answered as a
-//! plain 500), through the same layers the app's router uses.
+//! Opsdeck's own failures become error events of service `opsdeck`: a 500
+//! answer (not a deliberate 503), and a panic inside a handler (answered as
+//! a plain 500), through the same layers the app's router uses.
 
 use std::time::Duration;
 
@@ -31,21 +31,40 @@ async fn own_events(app: &TestApp, n: usize) -> Vec<(String, String, String, i64
     panic!("fewer than {n} own error events after 10 s");
 }
 
+/// A server on a free port answering with `router` behind the app's own-failure layers.
+async fn serve(app: &TestApp, router: Router) -> std::net::SocketAddr {
+    let state = Application::state_for_cli(app.sibling().config()).await.expect("state");
+    let (failures, receiver) = tokio::sync::mpsc::channel(BUFFER);
+    let worker = spawn(state, receiver);
+    let router = opsdeck::http::own_failures::layer(router, failures);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bound");
+    let address = listener.local_addr().expect("address");
+    tokio::spawn(async move {
+        let _worker = worker;
+        axum::serve(listener, router).await
+    });
+    address
+}
+
 #[tokio::test]
-async fn a_5xx_answer_becomes_an_error_event_of_opsdeck() {
-    let app = TestApp::without_redis().await;
-    for _ in 0..2 {
-        assert_eq!(app.get("/ready").await.status(), 503);
+async fn a_500_answer_becomes_an_error_event_of_opsdeck_and_a_deliberate_503_does_not() {
+    let app = TestApp::spawn().await;
+    let router = Router::new()
+        .route("/broken", get(|| async { StatusCode::INTERNAL_SERVER_ERROR }))
+        .route("/busy", get(|| async { StatusCode::SERVICE_UNAVAILABLE }));
+    let address = serve(&app, router).await;
+    for path in ["/busy", "/broken", "/busy", "/broken"] {
+        reqwest::get(format!("http://{address}{path}")).await.expect("answered");
     }
     let events = own_events(&app, 2).await;
     assert_eq!(
-        events[1],
-        (
-            "GET /ready answered 503 Service Unavailable".to_string(),
-            "GET /ready".to_string(),
-            "error".to_string(),
-            2
-        ),
+        events.iter().map(|e| e.1.as_str()).collect::<Vec<_>>(),
+        ["GET /broken", "GET /broken"],
+        "the 503s are load shedding, not faults"
+    );
+    assert_eq!(
+        (events[1].0.as_str(), events[1].2.as_str(), events[1].3),
+        ("GET /broken answered 500 Internal Server Error", "error", 2),
         "both grouped in one issue"
     );
     let project: String = sqlx::query_scalar("SELECT service FROM error_projects")
@@ -60,9 +79,6 @@ async fn a_5xx_answer_becomes_an_error_event_of_opsdeck() {
 #[tokio::test]
 async fn a_panic_in_a_handler_is_a_plain_500_and_an_error_event() {
     let app = TestApp::spawn().await;
-    let state = Application::state_for_cli(app.sibling().config()).await.expect("state");
-    let (failures, receiver) = tokio::sync::mpsc::channel(BUFFER);
-    let _worker = spawn(state, receiver);
     let router = Router::new()
         .route(
             "/orders/{id}",
@@ -74,10 +90,7 @@ async fn a_panic_in_a_handler_is_a_plain_500_and_an_error_event() {
             }),
         )
         .route("/fine", get(|| async { "fine" }));
-    let router = opsdeck::http::own_failures::layer(router, failures);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bound");
-    let address = listener.local_addr().expect("address");
-    tokio::spawn(async move { axum::serve(listener, router).await });
+    let address = serve(&app, router).await;
 
     for order in [7, 8] {
         let response = reqwest::get(format!("http://{address}/orders/{order}"))
