@@ -118,6 +118,8 @@ pub const TABLE: &[(&str, Access)] = &[
     ("/api/logs/trace", Requires(ReadLogs)),
     ("/api/errors/issues", Requires(ReadErrors)),
     ("/api/errors/issue", Requires(ReadErrors)),
+    ("/api/errors/issue-triage", Requires(ReadErrors)),
+    ("/api/errors/set-state", Requires(TriageErrors)),
     // HTTP routes
     ("/api/v1/backups/download", Requires(ManageBackups)),
     ("/api/v1/audit/export.csv", Requires(ExportAudit)),

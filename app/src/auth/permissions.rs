@@ -83,10 +83,12 @@ pub enum Permission {
     /// Error issues and their events (an event may hold customer data:
     /// not managers or viewers).
     ReadErrors,
+    /// Resolve, ignore and unresolve error issues (support staff triage).
+    TriageErrors,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 18] = [
+    pub const ALL: [Permission; 19] = [
         Permission::ViewDashboards,
         Permission::ManageOwnAccount,
         Permission::ReadAuditDetails,
@@ -105,6 +107,7 @@ impl Permission {
         Permission::ManageChannels,
         Permission::ReadLogs,
         Permission::ReadErrors,
+        Permission::TriageErrors,
     ];
 
     pub fn description(self) -> &'static str {
@@ -127,6 +130,7 @@ impl Permission {
             Permission::ManageChannels => "manage notification channels",
             Permission::ReadLogs => "search and tail system logs",
             Permission::ReadErrors => "read error issues and their events",
+            Permission::TriageErrors => "resolve and ignore error issues",
         }
     }
 }
@@ -143,7 +147,7 @@ pub fn allows(role: Role, permission: Permission) -> bool {
         ReadDeployments | ReadBackups => matches!(role, Admin | Operator | Manager),
         RecordDeployments | RunBackups | EditAlertRules => matches!(role, Admin | Operator),
         ReadAlerts => matches!(role, Admin | Operator | Support | Manager),
-        ReadLogs | ReadErrors => matches!(role, Admin | Operator | Support),
+        ReadLogs | ReadErrors | TriageErrors => matches!(role, Admin | Operator | Support),
     }
 }
 
@@ -200,6 +204,15 @@ mod tests {
             .filter(|role| allows(*role, Permission::ReadErrors))
             .collect();
         assert_eq!(readers, vec![Role::Admin, Role::Operator, Role::Support]);
+    }
+
+    #[test]
+    fn support_triages_errors_but_managers_and_viewers_do_not() {
+        let triagers: Vec<Role> = Role::ALL
+            .into_iter()
+            .filter(|role| allows(*role, Permission::TriageErrors))
+            .collect();
+        assert_eq!(triagers, vec![Role::Admin, Role::Operator, Role::Support]);
     }
 
     #[test]

@@ -19,6 +19,7 @@ mod demo;
 mod deployments;
 mod errors_ingest;
 mod errors_pages;
+mod errors_states;
 mod followers;
 mod forms;
 mod frozen_leader;

@@ -2,7 +2,10 @@
 //! its issue. `envelope` frames the body, `event` prepares each event
 //! (`scrub`, `grouping` with `normalize`), `store` writes it with its
 //! issue, hash and per-minute count in one transaction; `partitions` keeps
-//! the daily partitions; `list` and `detail` answer the pages.
+//! the daily partitions; `list` and `detail` answer the pages. `states`
+//! changes issues' states (audited), `reopen` with `release_order` decides
+//! what an event does to a resolved or ignored issue, `timeline` reads an
+//! issue's state and audit trail.
 
 pub mod detail;
 pub mod envelope;
@@ -11,5 +14,9 @@ pub mod grouping;
 pub mod list;
 pub mod normalize;
 pub mod partitions;
+pub mod release_order;
+pub mod reopen;
 pub mod scrub;
+pub mod states;
 pub mod store;
+pub mod timeline;

@@ -2,8 +2,9 @@
 //! of its envelope, the event id claimed (a retried envelope stores
 //! nothing twice), the hash's issue found — or the issue and its hash
 //! created —, the issue's counts, its users and its per-minute count
-//! updated, and the event row written. The caller answers only after the
-//! commit.
+//! updated, and the event row written; a resolved or ignored issue the
+//! event reopens changes state (`reopen`), audited. The caller answers
+//! only after the commit.
 
 use chrono::{DateTime, Utc};
 use sqlx::{PgConnection, PgPool};
@@ -11,7 +12,9 @@ use sqlx::{PgConnection, PgPool};
 use super::event::PreparedEvent;
 use super::grouping::VERSION;
 use super::partitions::PARTITIONS;
+use super::reopen;
 use crate::api_keys::ErrorProject;
+use crate::audit::ssr::{AuditKey, NewAuditEntry, append};
 
 /// What a store did.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -30,9 +33,11 @@ pub async fn project(conn: &mut PgConnection, id: i32) -> sqlx::Result<Option<Er
     Ok(service.map(|service| ErrorProject { id, service }))
 }
 
-/// Stores `events` sent with `api_key_id` for `project`, all or nothing.
+/// Stores `events` sent with `api_key_id` for `project`, all or nothing,
+/// with the audit entries of the issues they reopened (`reopen`).
 pub async fn store(
     pool: &PgPool,
+    audit: &AuditKey,
     api_key_id: i64,
     project: &ErrorProject,
     mut events: Vec<PreparedEvent>,
@@ -41,13 +46,18 @@ pub async fn store(
     events.sort_by(|a, b| a.grouping.hash.cmp(&b.grouping.hash));
     let mut tx = pool.begin().await?;
     let mut stored = Stored::default();
+    let mut reopened = Vec::new();
     for event in &events {
         if claim(&mut tx, api_key_id, &event.event_id).await? {
-            store_one(&mut tx, project, event).await?;
+            reopened.extend(store_one(&mut tx, project, event).await?);
             stored.events += 1;
         } else {
             stored.duplicates += 1;
         }
+    }
+    // After every issue row is locked: the audit chain's lock is taken last.
+    for entry in reopened {
+        append(&mut tx, audit, entry).await?;
     }
     tx.commit().await?;
     Ok(stored)
@@ -67,7 +77,12 @@ async fn claim(conn: &mut PgConnection, api_key_id: i64, event_id: &str) -> sqlx
     Ok(claimed.rows_affected() == 1)
 }
 
-async fn store_one(conn: &mut PgConnection, project: &ErrorProject, event: &PreparedEvent) -> sqlx::Result<()> {
+/// Stores one event; returns the audit entry of the state change it caused, if any.
+async fn store_one(
+    conn: &mut PgConnection,
+    project: &ErrorProject,
+    event: &PreparedEvent,
+) -> sqlx::Result<Option<NewAuditEntry>> {
     PARTITIONS.ensure_days(&mut *conn, &[event.ts.date_naive()]).await?;
     let issue_id = issue_for(&mut *conn, project.id, event).await?;
     let new_user = match &event.user {
@@ -81,16 +96,16 @@ async fn store_one(conn: &mut PgConnection, project: &ErrorProject, event: &Prep
         }
         None => 0,
     };
-    sqlx::query(
+    let state: String = sqlx::query_scalar(
         "UPDATE error_issues SET event_count = event_count + 1, user_count = user_count + $2, \
          first_seen = LEAST(first_seen, $3), last_seen = GREATEST(last_seen, $3), \
-         level = CASE WHEN $3 >= last_seen THEN $4 ELSE level END WHERE id = $1",
+         level = CASE WHEN $3 >= last_seen THEN $4 ELSE level END WHERE id = $1 RETURNING state",
     )
     .bind(issue_id)
     .bind(i64::try_from(new_user).unwrap_or(0))
     .bind(event.ts)
     .bind(&event.level)
-    .execute(&mut *conn)
+    .fetch_one(&mut *conn)
     .await?;
     sqlx::query(
         "INSERT INTO error_issue_minutes (issue_id, minute, events) VALUES ($1, date_trunc('minute', $2), 1) \
@@ -100,7 +115,11 @@ async fn store_one(conn: &mut PgConnection, project: &ErrorProject, event: &Prep
     .bind(event.ts)
     .execute(&mut *conn)
     .await?;
-    insert_event(conn, project, issue_id, event).await
+    insert_event(&mut *conn, project, issue_id, event).await?;
+    if matches!(state.as_str(), "resolved" | "ignored") {
+        return reopen::after_event(conn, issue_id, event.release.as_deref(), Utc::now()).await;
+    }
+    Ok(None)
 }
 
 /// The issue `event`'s hash belongs to, created with the hash on first sight.

@@ -96,7 +96,9 @@ async fn receive(state: AppState, project: &str, request: Request, format: Forma
             return Ok(None);
         };
         drop(conn);
-        store::store(&state.db, key.id, &project, events).await.map(Some)
+        store::store(&state.db, &state.audit_key, key.id, &project, events)
+            .await
+            .map(Some)
     }
     .await;
     match stored {
