@@ -18,11 +18,11 @@ ALTER TABLE error_issues
     ADD COLUMN ignore_until TIMESTAMPTZ,
     ADD COLUMN ignore_until_events BIGINT CHECK (ignore_until_events > 0),
     ADD COLUMN ignore_until_users BIGINT CHECK (ignore_until_users > 0),
-    ADD CONSTRAINT error_issues_resolution_check CHECK (
+    ADD CONSTRAINT error_issues_resolved_state_check CHECK (
         (state = 'resolved') = (resolution IS NOT NULL AND resolved_at IS NOT NULL)
         AND (resolution IS NOT DISTINCT FROM 'in_release') = (resolved_in_release IS NOT NULL)
     ),
-    ADD CONSTRAINT error_issues_ignore_check CHECK (
+    ADD CONSTRAINT error_issues_ignored_state_check CHECK (
         state = 'ignored' OR (ignore_until IS NULL AND ignore_until_events IS NULL AND ignore_until_users IS NULL)
     );
 

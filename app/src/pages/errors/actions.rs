@@ -19,36 +19,65 @@ use crate::errors::states::DURATIONS;
 #[derive(Clone, Copy)]
 pub struct TriageChanged(pub RwSignal<u32>);
 
+// Each part is type-erased (`into_any`): the page's view is deep, and a
+// fully typed one overflows a 2 MiB thread stack while rendering (debug builds).
 #[component]
 pub fn StateActions(issue_id: i64) -> impl IntoView {
     view! {
         <div class="triage-actions">
-            <details class="menu">
-                <summary>"Resolve ▾"</summary>
-                <div class="menu-body">
-                    <StateForm issue_id change="resolve" button="Resolve now" />
-                    <StateForm issue_id change="resolve_next_release" button="Resolve in the next release"
-                        hint="Events from the release running now, or older, will not reopen it." />
-                    <StateForm issue_id change="resolve_in_release" button="Resolve in this release" />
-                </div>
-            </details>
-            <details class="menu">
-                <summary>"Ignore ▾"</summary>
-                <div class="menu-body">
-                    <details class="confirm">
-                        <summary>"Ignore forever…"</summary>
-                        <div class="confirm-body">
-                            <StateForm issue_id change="ignore" button="Yes, ignore forever"
-                                hint="New events will not bring it back; only Unresolve will." />
-                        </div>
-                    </details>
-                    <StateForm issue_id change="ignore_for" button="Ignore for this long" />
-                    <StateForm issue_id change="ignore_until_events" button="Ignore until this many more events" />
-                    <StateForm issue_id change="ignore_until_users" button="Ignore until this many more users" />
-                </div>
-            </details>
+            <ResolveMenu issue_id />
+            <IgnoreMenu issue_id />
         </div>
     }
+    .into_any()
+}
+
+#[component]
+fn ResolveMenu(issue_id: i64) -> impl IntoView {
+    let forms = vec![
+        view! { <StateForm issue_id change="resolve" button="Resolve now" /> },
+        view! {
+            <StateForm issue_id change="resolve_next_release" button="Resolve in the next release"
+                hint="Events from the release running now, or older, will not reopen it." />
+        },
+        view! { <StateForm issue_id change="resolve_in_release" button="Resolve in this release" /> },
+    ];
+    view! {
+        <details class="menu">
+            <summary>"Resolve ▾"</summary>
+            <div class="menu-body">{forms}</div>
+        </details>
+    }
+    .into_any()
+}
+
+#[component]
+fn IgnoreMenu(issue_id: i64) -> impl IntoView {
+    let forever = view! {
+        <details class="confirm">
+            <summary>"Ignore forever…"</summary>
+            <div class="confirm-body">
+                <StateForm issue_id change="ignore" button="Yes, ignore forever"
+                    hint="New events will not bring it back; only Unresolve will." />
+            </div>
+        </details>
+    }
+    .into_any();
+    let forms = vec![
+        forever,
+        view! { <StateForm issue_id change="ignore_for" button="Ignore for this long" /> }.into_any(),
+        view! { <StateForm issue_id change="ignore_until_events" button="Ignore until this many more events" /> }
+            .into_any(),
+        view! { <StateForm issue_id change="ignore_until_users" button="Ignore until this many more users" /> }
+            .into_any(),
+    ];
+    view! {
+        <details class="menu">
+            <summary>"Ignore ▾"</summary>
+            <div class="menu-body">{forms}</div>
+        </details>
+    }
+    .into_any()
 }
 
 /// Unresolve, shown when the issue is resolved, ignored or regressed.
@@ -125,6 +154,7 @@ fn StateForm(
             {done}
         </ActionForm>
     }
+    .into_any()
 }
 
 /// A refusal not about one of the form's own `fields` (no issue ticked,
