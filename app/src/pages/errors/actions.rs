@@ -43,7 +43,7 @@ fn ResolveMenu(issue_id: i64) -> impl IntoView {
         view! { <StateForm issue_id change="resolve_in_release" button="Resolve in this release" /> },
     ];
     view! {
-        <details class="menu">
+        <details class="menu" open=refused_here(&["resolve", "resolve_next_release", "resolve_in_release"])>
             <summary>"Resolve ▾"</summary>
             <div class="menu-body">{forms}</div>
         </details>
@@ -71,13 +71,22 @@ fn IgnoreMenu(issue_id: i64) -> impl IntoView {
         view! { <StateForm issue_id change="ignore_until_users" button="Ignore until this many more users" /> }
             .into_any(),
     ];
+    let changes = ["ignore", "ignore_for", "ignore_until_events", "ignore_until_users"];
     view! {
-        <details class="menu">
+        <details class="menu" open=refused_here(&changes)>
             <summary>"Ignore ▾"</summary>
             <div class="menu-body">{forms}</div>
         </details>
     }
     .into_any()
+}
+
+/// Whether a refused plain post of one of `changes` came back to this page:
+/// its menu opens, so the message beside the field shows without JavaScript.
+fn refused_here(changes: &[&str]) -> bool {
+    Typed::for_action(SetIssueState::PATH)
+        .get("change")
+        .is_some_and(|posted| changes.contains(&posted.as_str()))
 }
 
 /// Unresolve, shown when the issue is resolved, ignored or regressed.
