@@ -95,6 +95,8 @@ impl Application {
         let _retention = crate::workers::retention::spawn(self.state.db.clone(), self.config.retention);
         // Leader-only folding of the rollup deltas batches append.
         let _compactor = crate::workers::compactor::spawn(self.state.db.clone());
+        // Leader-only: ignored error issues whose time ran out are unresolved.
+        let _ignore_expiry = crate::workers::ignore_expiry::spawn(self.state.clone());
         // Leader-only alert evaluation.
         let _alerting = crate::workers::alerting::spawn(
             self.state.db.clone(),

@@ -119,6 +119,8 @@ pub const TABLE: &[(&str, Access)] = &[
     ("/api/errors/issues", Requires(ReadErrors)),
     ("/api/errors/issue", Requires(ReadErrors)),
     ("/api/errors/tallies", Requires(CountErrors)),
+    ("/api/errors/issue-triage", Requires(ReadErrors)),
+    ("/api/errors/set-state", Requires(TriageErrors)),
     // HTTP routes
     ("/api/v1/backups/download", Requires(ManageBackups)),
     ("/api/v1/audit/export.csv", Requires(ExportAudit)),

@@ -86,10 +86,12 @@ pub enum Permission {
     /// How many error issues are new or regressed, per service and per
     /// deployment (counts only, no event contents: managers too).
     CountErrors,
+    /// Resolve, ignore and unresolve error issues (support staff triage).
+    TriageErrors,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 19] = [
+    pub const ALL: [Permission; 20] = [
         Permission::ViewDashboards,
         Permission::ManageOwnAccount,
         Permission::ReadAuditDetails,
@@ -109,6 +111,7 @@ impl Permission {
         Permission::ReadLogs,
         Permission::ReadErrors,
         Permission::CountErrors,
+        Permission::TriageErrors,
     ];
 
     pub fn description(self) -> &'static str {
@@ -132,6 +135,7 @@ impl Permission {
             Permission::ReadLogs => "search and tail system logs",
             Permission::ReadErrors => "read error issues and their events",
             Permission::CountErrors => "see counts of new and regressed error issues",
+            Permission::TriageErrors => "resolve and ignore error issues",
         }
     }
 }
@@ -148,7 +152,7 @@ pub fn allows(role: Role, permission: Permission) -> bool {
         ReadDeployments | ReadBackups => matches!(role, Admin | Operator | Manager),
         RecordDeployments | RunBackups | EditAlertRules => matches!(role, Admin | Operator),
         ReadAlerts | CountErrors => matches!(role, Admin | Operator | Support | Manager),
-        ReadLogs | ReadErrors => matches!(role, Admin | Operator | Support),
+        ReadLogs | ReadErrors | TriageErrors => matches!(role, Admin | Operator | Support),
     }
 }
 
@@ -205,6 +209,15 @@ mod tests {
             .filter(|role| allows(*role, Permission::ReadErrors))
             .collect();
         assert_eq!(readers, vec![Role::Admin, Role::Operator, Role::Support]);
+    }
+
+    #[test]
+    fn support_triages_errors_but_managers_and_viewers_do_not() {
+        let triagers: Vec<Role> = Role::ALL
+            .into_iter()
+            .filter(|role| allows(*role, Permission::TriageErrors))
+            .collect();
+        assert_eq!(triagers, vec![Role::Admin, Role::Operator, Role::Support]);
     }
 
     #[test]

@@ -15,10 +15,13 @@ pub mod live;
 pub mod settings;
 #[cfg(feature = "ssr")]
 pub mod ssr;
+pub mod states;
+pub mod states_api;
 pub mod tally;
 pub mod tally_api;
 
 pub use api::*;
+pub use states_api::*;
 
 /// Which grouping rule an issue's hash came from (`ssr::grouping`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -1,7 +1,8 @@
 //! Background tasks. Leader-only jobs (one instance of the installation
 //! runs them, `leader.rs`): alert evaluation, retention, rollup compaction,
-//! backup schedules. Every instance runs the notifier (rows are claimed,
-//! never shared), its own metrics, log lines and failures (as error events), the audit anchor and the
+//! backup schedules, ignored error issues whose time ran out. Every instance
+//! runs the notifier (rows are claimed, never shared), its own metrics, log
+//! lines and failures (as error events), the audit anchor and the
 //! refusal counts.
 //! The live stream's reader is in `http::live`, beside the streams it feeds.
 
@@ -9,6 +10,7 @@ pub mod alerting;
 pub mod audit_anchor;
 pub mod backup_scheduler;
 pub mod compactor;
+pub mod ignore_expiry;
 pub mod leader;
 pub mod notifier;
 pub mod own_errors;

@@ -115,7 +115,9 @@ async fn run(state: AppState, mut failures: mpsc::Receiver<OwnFailure>) {
                 });
             }
             match &project {
-                Some(project) => store_from(&state.db, Sender::Opsdeck, project, events).await.map(drop),
+                Some(project) => store_from(&state.db, &state.audit_key, Sender::Opsdeck, project, events)
+                    .await
+                    .map(drop),
                 None => Ok(()),
             }
         }

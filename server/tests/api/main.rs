@@ -25,6 +25,7 @@ mod errors_ingest;
 mod errors_json;
 mod errors_own;
 mod errors_pages;
+mod errors_states;
 mod followers;
 mod forms;
 mod frozen_leader;

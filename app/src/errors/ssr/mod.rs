@@ -3,8 +3,11 @@
 //! (`scrub`, `grouping` with `normalize`), `store` writes it with its
 //! issue, hash and per-minute count in one transaction; `partitions` keeps
 //! the daily partitions; `list` and `detail` answer the pages, `counts`
-//! the alert rules. `json_event` reads Opsdeck's own JSON door's records
-//! into the events `event` prepares.
+//! the alert rules, `tally` the counts managers see. `json_event` reads
+//! Opsdeck's own JSON door's records into the events `event` prepares. `states`
+//! changes issues' states (audited), `reopen` with `release_order` decides
+//! what an event does to a resolved or ignored issue, `timeline` reads an
+//! issue's state and audit trail.
 
 pub mod counts;
 pub mod detail;
@@ -15,6 +18,10 @@ pub mod json_event;
 pub mod list;
 pub mod normalize;
 pub mod partitions;
+pub mod release_order;
+pub mod reopen;
 pub mod scrub;
+pub mod states;
 pub mod store;
 pub mod tally;
+pub mod timeline;

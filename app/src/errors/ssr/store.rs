@@ -2,8 +2,9 @@
 //! of its envelope, the event id claimed (a retried envelope stores
 //! nothing twice), the hash's issue found — or the issue and its hash
 //! created —, the issue's counts, its users and its per-minute count
-//! updated, and the event row written. The caller answers only after the
-//! commit.
+//! updated, and the event row written; a resolved or ignored issue the
+//! event reopens changes state (`reopen`), audited. The caller answers
+//! only after the commit.
 //!
 //! A batch from Opsdeck's own JSON door may also carry an
 //! `Idempotency-Key`, claimed like the other doors' (`ingest_batches`);
@@ -15,7 +16,9 @@ use sqlx::{PgConnection, PgPool};
 use super::event::PreparedEvent;
 use super::grouping::VERSION;
 use super::partitions::PARTITIONS;
+use super::reopen;
 use crate::api_keys::ErrorProject;
+use crate::audit::ssr::{AuditKey, NewAuditEntry, append};
 use crate::ingest_batches::{Batches, Claim};
 
 /// What a store did.
@@ -50,9 +53,11 @@ pub async fn project(conn: &mut PgConnection, id: i32) -> sqlx::Result<Option<Er
     Ok(service.map(|service| ErrorProject { id, service }))
 }
 
-/// Stores `events` sent with `api_key_id` for `project`, all or nothing.
+/// Stores `events` sent with `api_key_id` for `project`, all or nothing,
+/// with the audit entries of the issues they reopened (`reopen`).
 pub async fn store(
     pool: &PgPool,
+    audit: &AuditKey,
     api_key_id: i64,
     project: &ErrorProject,
     events: Vec<PreparedEvent>,
@@ -61,12 +66,13 @@ pub async fn store(
         id: api_key_id,
         batch: None,
     };
-    store_from(pool, sender, project, events).await
+    store_from(pool, audit, sender, project, events).await
 }
 
 /// [`store`] for any [`Sender`].
 pub async fn store_from(
     pool: &PgPool,
+    audit: &AuditKey,
     sender: Sender<'_>,
     project: &ErrorProject,
     mut events: Vec<PreparedEvent>,
@@ -93,18 +99,24 @@ pub async fn store_from(
         }
     }
     let mut stored = Stored::default();
+    let mut reopened = Vec::new();
     for event in &events {
         let fresh = match sender {
             Sender::Key { id, .. } => claim(&mut tx, id, &event.event_id).await?,
             Sender::Opsdeck => true,
         };
         if fresh {
-            let issue_id = store_one(&mut tx, project, event).await?;
+            let (issue_id, reopening) = store_one(&mut tx, project, event).await?;
+            reopened.extend(reopening);
             stored.events += 1;
             stored.issues.push((event.event_id.clone(), issue_id));
         } else {
             stored.duplicates += 1;
         }
+    }
+    // After every issue row is locked: the audit chain's lock is taken last.
+    for entry in reopened {
+        append(&mut tx, audit, entry).await?;
     }
     tx.commit().await?;
     Ok(stored)
@@ -124,7 +136,13 @@ async fn claim(conn: &mut PgConnection, api_key_id: i64, event_id: &str) -> sqlx
     Ok(claimed.rows_affected() == 1)
 }
 
-async fn store_one(conn: &mut PgConnection, project: &ErrorProject, event: &PreparedEvent) -> sqlx::Result<i64> {
+/// Stores one event; returns its issue and the audit entry of the state
+/// change it caused, if any.
+async fn store_one(
+    conn: &mut PgConnection,
+    project: &ErrorProject,
+    event: &PreparedEvent,
+) -> sqlx::Result<(i64, Option<NewAuditEntry>)> {
     PARTITIONS.ensure_days(&mut *conn, &[event.ts.date_naive()]).await?;
     let issue_id = issue_for(&mut *conn, project.id, event).await?;
     let new_user = match &event.user {
@@ -138,16 +156,16 @@ async fn store_one(conn: &mut PgConnection, project: &ErrorProject, event: &Prep
         }
         None => 0,
     };
-    sqlx::query(
+    let state: String = sqlx::query_scalar(
         "UPDATE error_issues SET event_count = event_count + 1, user_count = user_count + $2, \
          first_seen = LEAST(first_seen, $3), last_seen = GREATEST(last_seen, $3), \
-         level = CASE WHEN $3 >= last_seen THEN $4 ELSE level END WHERE id = $1",
+         level = CASE WHEN $3 >= last_seen THEN $4 ELSE level END WHERE id = $1 RETURNING state",
     )
     .bind(issue_id)
     .bind(i64::try_from(new_user).unwrap_or(0))
     .bind(event.ts)
     .bind(&event.level)
-    .execute(&mut *conn)
+    .fetch_one(&mut *conn)
     .await?;
     sqlx::query(
         "INSERT INTO error_issue_minutes (issue_id, minute, events) VALUES ($1, date_trunc('minute', $2), 1) \
@@ -157,8 +175,12 @@ async fn store_one(conn: &mut PgConnection, project: &ErrorProject, event: &Prep
     .bind(event.ts)
     .execute(&mut *conn)
     .await?;
-    insert_event(conn, project, issue_id, event).await?;
-    Ok(issue_id)
+    insert_event(&mut *conn, project, issue_id, event).await?;
+    if matches!(state.as_str(), "resolved" | "ignored") {
+        let reopening = reopen::after_event(conn, issue_id, event.release.as_deref(), Utc::now()).await?;
+        return Ok((issue_id, reopening));
+    }
+    Ok((issue_id, None))
 }
 
 /// The issue `event`'s hash belongs to, created with the hash on first sight.

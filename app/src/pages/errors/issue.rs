@@ -1,16 +1,19 @@
-//! One issue (`/errors/issues/:id`): its counts and state, what grouped
-//! its events ("grouped by: …" in plain words) and its latest event.
+//! One issue (`/errors/issues/:id`): its counts, its state with the actions
+//! and timeline (`timeline.rs`), what grouped its events ("grouped by: …"
+//! in plain words) and its latest event.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
+use super::actions::TriageChanged;
 use super::event::LatestEvent;
+use super::timeline::{Triage, TriageResource};
 use super::when;
 use crate::error::AppError;
 use crate::errors::explain;
-use crate::errors::get_issue;
 use crate::errors::issue::IssueDetail;
+use crate::errors::{get_issue, get_issue_triage};
 
 #[component]
 pub fn IssuePage() -> impl IntoView {
@@ -25,6 +28,12 @@ pub fn IssuePage() -> impl IntoView {
             }
         },
     );
+    let changed = RwSignal::new(0u32);
+    provide_context(TriageChanged(changed));
+    provide_context(TriageResource(Resource::new(
+        move || (id.get(), changed.get()),
+        |(id, _)| async move { get_issue_triage(id.ok_or(AppError::NotFound)?).await },
+    )));
     view! {
         <Title text=move || id.get().map(|id| format!("Issue {id}")).unwrap_or_else(|| "Issue".into()) />
         <p><a href="/errors">"← Errors"</a></p>
@@ -62,13 +71,13 @@ fn IssueView(detail: IssueDetail) -> impl IntoView {
         <p class="muted">{format!("{} · ", issue.service)}<code>{culprit}</code></p>
         <dl class="facts">
             <dt>"Level"</dt><dd><span class=format!("badge level-{}", issue.level)>{issue.level.clone()}</span></dd>
-            <dt>"State"</dt><dd>{issue.state.clone()}</dd>
             <dt>"Events"</dt><dd>{issue.events}</dd>
             <dt>"Users"</dt><dd>{issue.users}</dd>
             <dt>"First seen"</dt><dd>{when(issue.first_seen)}</dd>
             <dt>"Last seen"</dt><dd>{when(issue.last_seen)}</dd>
             <dt>"First release"</dt><dd>{detail.first_release.unwrap_or_else(|| "—".to_string())}</dd>
         </dl>
+        <Triage issue_id=issue.id />
         <section class="panel" aria-labelledby="grouped-by-heading">
             <h2 id="grouped-by-heading">"Grouped by"</h2>
             <ul class="grouped-by">

@@ -6,10 +6,13 @@
 //! The filter, sort and page live in the URL (plain GET forms and links),
 //! so the page works without JavaScript and every view is bookmarkable.
 
+mod actions;
+mod bulk;
 mod event;
 mod filters;
 mod issue;
 mod table;
+mod timeline;
 
 pub use issue::IssuePage;
 
@@ -20,7 +23,8 @@ use leptos_router::params::ParamsMap;
 
 use super::Area;
 use crate::errors::issues::{IssueFilter, IssueListing};
-use crate::errors::list_issues;
+use crate::errors::{SetIssueState, list_issues};
+use bulk::{BulkAction, BulkActions};
 use filters::FilterForm;
 use table::{IssuesTable, Pager};
 
@@ -28,7 +32,9 @@ use table::{IssuesTable, Pager};
 pub fn Errors() -> impl IntoView {
     let query = use_query_map();
     let filter = Memo::new(move |_| filter_from(&query.read()));
-    let listing = Resource::new(move || filter.get(), list_issues);
+    let bulk = ServerAction::<SetIssueState>::new();
+    provide_context(BulkAction(bulk));
+    let listing = Resource::new(move || (filter.get(), bulk.version().get()), |(f, _)| list_issues(f));
     view! {
         <Title text="Errors" />
         <h1>"Errors"</h1>
@@ -66,6 +72,7 @@ fn Listing(listing: IssueListing, filter: IssueFilter) -> impl IntoView {
     let next = listing.next.clone();
     view! {
         {form}
+        {(!listing.rows.is_empty()).then(|| view! { <BulkActions /> })}
         <IssuesTable rows=listing.rows filter=filter.clone() />
         <Pager next filter />
     }

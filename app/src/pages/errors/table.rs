@@ -2,6 +2,7 @@
 
 use leptos::prelude::*;
 
+use super::bulk::FORM_ID;
 use super::when;
 use crate::components::table_head::TableHead;
 use crate::errors::issues::{IssueFilter, IssueRow};
@@ -44,6 +45,10 @@ fn IssueLine(row: IssueRow) -> impl IntoView {
     view! {
         <tr>
             <td>
+                // Belongs to the bulk form above the table (`bulk.rs`).
+                <input type="checkbox" class="row-select" form=FORM_ID name="issue_ids[]" value=row.id
+                    aria-label=format!("Select {}", row.title) />
+                " "
                 <a href=format!("/errors/issues/{}", row.id)>{row.title.clone()}</a>
                 <br /><span class="muted">{format!("{} · ", row.service)}<code>{culprit}</code></span>
             </td>

@@ -127,7 +127,9 @@ async fn stored(
             return Ok(None);
         };
         drop(conn);
-        store::store_from(&state.db, sender, &project, events).await.map(Some)
+        store::store_from(&state.db, &state.audit_key, sender, &project, events)
+            .await
+            .map(Some)
     }
     .await;
     match stored {
