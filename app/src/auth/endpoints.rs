@@ -118,6 +118,9 @@ pub const TABLE: &[(&str, Access)] = &[
     ("/api/logs/trace", Requires(ReadLogs)),
     ("/api/errors/issues", Requires(ReadErrors)),
     ("/api/errors/issue", Requires(ReadErrors)),
+    ("/api/errors/issue-events", Requires(ReadErrors)),
+    ("/api/errors/merge", Requires(TriageErrors)),
+    ("/api/errors/unmerge", Requires(TriageErrors)),
     // HTTP routes
     ("/api/v1/backups/download", Requires(ManageBackups)),
     ("/api/v1/audit/export.csv", Requires(ExportAudit)),

@@ -83,10 +83,13 @@ pub enum Permission {
     /// Error issues and their events (an event may hold customer data:
     /// not managers or viewers).
     ReadErrors,
+    /// Change error issues: resolve, ignore, merge and unmerge (support
+    /// staff triage).
+    TriageErrors,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 18] = [
+    pub const ALL: [Permission; 19] = [
         Permission::ViewDashboards,
         Permission::ManageOwnAccount,
         Permission::ReadAuditDetails,
@@ -105,6 +108,7 @@ impl Permission {
         Permission::ManageChannels,
         Permission::ReadLogs,
         Permission::ReadErrors,
+        Permission::TriageErrors,
     ];
 
     pub fn description(self) -> &'static str {
@@ -127,6 +131,7 @@ impl Permission {
             Permission::ManageChannels => "manage notification channels",
             Permission::ReadLogs => "search and tail system logs",
             Permission::ReadErrors => "read error issues and their events",
+            Permission::TriageErrors => "triage error issues (resolve, ignore, merge)",
         }
     }
 }
@@ -143,7 +148,7 @@ pub fn allows(role: Role, permission: Permission) -> bool {
         ReadDeployments | ReadBackups => matches!(role, Admin | Operator | Manager),
         RecordDeployments | RunBackups | EditAlertRules => matches!(role, Admin | Operator),
         ReadAlerts => matches!(role, Admin | Operator | Support | Manager),
-        ReadLogs | ReadErrors => matches!(role, Admin | Operator | Support),
+        ReadLogs | ReadErrors | TriageErrors => matches!(role, Admin | Operator | Support),
     }
 }
 

@@ -9,13 +9,19 @@
 use serde::{Deserialize, Serialize};
 
 pub mod api;
+pub mod events;
+pub mod events_api;
 pub mod issue;
 pub mod issues;
+pub mod merge;
+pub mod merge_api;
 pub mod settings;
 #[cfg(feature = "ssr")]
 pub mod ssr;
 
 pub use api::*;
+pub use events_api::*;
+pub use merge_api::*;
 
 /// Which grouping rule an issue's hash came from (`ssr::grouping`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -7,9 +7,14 @@
 pub mod detail;
 pub mod envelope;
 pub mod event;
+pub mod events;
 pub mod grouping;
 pub mod list;
+pub mod merge;
 pub mod normalize;
 pub mod partitions;
 pub mod scrub;
+pub mod since;
 pub mod store;
+pub mod triage;
+pub mod unmerge;

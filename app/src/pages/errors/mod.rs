@@ -7,8 +7,12 @@
 //! so the page works without JavaScript and every view is bookmarkable.
 
 mod event;
+mod events;
 mod filters;
 mod issue;
+mod merge;
+mod occurrences;
+mod sparkline;
 mod table;
 
 pub use issue::IssuePage;
@@ -57,12 +61,18 @@ fn filter_from(query: &ParamsMap) -> IssueFilter {
         to: query.get("to"),
         sort: query.get("sort"),
         after: query.get("after"),
+        environment: query.get("environment"),
+        release: query.get("release"),
+        since: query.get("since"),
     }
 }
 
 #[component]
 fn Listing(listing: IssueListing, filter: IssueFilter) -> impl IntoView {
-    let form = view! { <FilterForm filter=filter.clone() services=listing.services.clone() /> }.into_any();
+    let form = view! {
+        <FilterForm filter=filter.clone() services=listing.services.clone() deployments=listing.deployments.clone() />
+    }
+    .into_any();
     let next = listing.next.clone();
     view! {
         {form}
