@@ -191,14 +191,12 @@ async fn the_errors_page_filters_by_environment_release_and_deployment() {
             .any(|o| o.starts_with("shop 2.0 (production)")),
         "the deployment is offered"
     );
-    assert!(
-        page(&support, "/errors?since=abc")
-            .await
-            .contains("Choose a deployment from the list")
-    );
-    assert!(
-        page(&support, "/errors?since=999999")
-            .await
-            .contains("There is no such deployment")
-    );
+    for (path, message) in [
+        ("/errors?since=abc", "Choose a deployment from the list"),
+        ("/errors?since=999999", "There is no such deployment"),
+    ] {
+        let response = support.get(path).await;
+        assert_eq!(response.status().as_u16(), 422, "{path}");
+        assert!(response.text().await.expect("page").contains(message), "{path}");
+    }
 }
