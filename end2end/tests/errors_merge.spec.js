@@ -76,7 +76,7 @@ test('support merges an issue into another, then unmerges its hash back out', as
   await page.getByRole('link', { name: `issue ${first}` }).click();
 
   const secondHash = page.locator('.grouped-by > li', { hasText: `second_${word}` });
-  await secondHash.getByText('Unmerge').click();
+  await secondHash.locator('summary', { hasText: 'Unmerge' }).click();
   await secondHash.getByRole('button', { name: 'Yes, unmerge' }).click();
   await expect(page).toHaveURL(new RegExp(`/errors/issues/${second}$`));
   await expect(page.getByRole('heading', { level: 1 })).toHaveText(`TypeError: second ${word}`);

@@ -135,6 +135,14 @@ async fn the_issue_page_pages_its_events_and_shows_the_chosen_one() {
         first.contains(&format!("<title>{version}</title>")),
         "the deployment is marked on the chart"
     );
+    // As the hydrated page calls it: only the issue, every filter field left out.
+    let response = support
+        .post_fn("/api/errors/issue-events", &[("issue_id", &issue.to_string())])
+        .await;
+    assert_eq!(response.status().as_u16(), 200);
+    let body: Value = response.json().await.expect("json");
+    assert_eq!(body["rows"].as_array().map(Vec::len), Some(20));
+    assert!(body["next"].is_string());
     let status = support.get(&format!("{path}?before=x")).await.status().as_u16();
     assert_ne!(status, 500);
 }

@@ -25,7 +25,10 @@ pub fn IssueEventsPanel(issue_id: i64, latest: Option<EventView>) -> impl IntoVi
             range: query.get("range"),
         }
     });
-    let events = Resource::new(move || filter.get(), move |filter| get_issue_events(issue_id, filter));
+    let events = Resource::new(
+        move || filter.get(),
+        move |f: IssueEventsFilter| get_issue_events(issue_id, f.event, f.before, f.range),
+    );
     view! {
         <Transition fallback=|| view! { <p class="muted">"Loading the events…"</p> }>
             {move || events.get().map(|result| match result {
