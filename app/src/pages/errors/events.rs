@@ -8,6 +8,7 @@ use leptos_router::hooks::use_query_map;
 
 use super::event::LatestEvent;
 use super::occurrences::Occurrences;
+use super::sparkline::events as count_events;
 use super::when;
 use crate::components::table_head::TableHead;
 use crate::errors::events::{EventRow, IssueEvents, IssueEventsFilter, SeenIn};
@@ -83,7 +84,7 @@ fn SeenInPanel(releases: Vec<SeenIn>, environments: Vec<SeenIn>) -> impl IntoVie
                     view! {
                         <ul aria-labelledby=id>
                             {seen.into_iter().map(|s| view! {
-                                <li><code>{s.name}</code>" "<span class="muted">{format!("{} events, last {}", s.events, when(s.last_seen))}</span></li>
+                                <li><code>{s.name}</code>" "<span class="muted">{format!("{}, last {}", count_events(s.events), when(s.last_seen))}</span></li>
                             }).collect_view()}
                         </ul>
                     }.into_any()

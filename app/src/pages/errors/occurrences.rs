@@ -5,6 +5,7 @@
 
 use leptos::prelude::*;
 
+use super::sparkline::events as count_events;
 use crate::components::chart::{ChartLine, LineChart, deployment_markers};
 use crate::errors::events::{IssueEvents, IssueEventsFilter};
 
@@ -38,7 +39,7 @@ pub fn Occurrences(issue_id: i64, events: IssueEvents, filter: IssueEventsFilter
             <h2 id="occurrences-heading">"Occurrences"</h2>
             <nav class="range-links" aria-label="Occurrences range">{links.into_iter().collect_view()}</nav>
             <p class="muted" data-testid="occurrences-total">
-                {format!("{total} events in the last {}.", RANGES.iter().find(|(r, _)| *r == chosen).map_or("24 hours", |(_, l)| l))}
+                {format!("{} in the last {}.", count_events(total), RANGES.iter().find(|(r, _)| *r == chosen).map_or("24 hours", |(_, l)| l))}
             </p>
             <LineChart id="occurrences-chart" title="Events" unit="events" lines markers x_range
                 step_ms=events.step_ms empty="No events in this time range" />

@@ -23,11 +23,20 @@ pub fn points(hours: &[i64]) -> String {
         .join(" ")
 }
 
+/// `1 event`, `3 events`.
+pub fn events(n: i64) -> String {
+    if n == 1 {
+        "1 event".to_string()
+    } else {
+        format!("{n} events")
+    }
+}
+
 #[component]
 pub fn Sparkline(hours: Vec<i64>) -> impl IntoView {
     let total: i64 = hours.iter().sum();
     let peak = hours.iter().copied().max().unwrap_or(0);
-    let label = format!("{total} events in the last 24 hours, at most {peak} in an hour");
+    let label = format!("{} in the last 24 hours, at most {peak} in an hour", events(total));
     view! {
         <svg class="sparkline" viewBox="0 0 72 18" width="72" height="18" role="img" aria-label=label>
             <polyline points=points(&hours) fill="none" stroke="currentColor" stroke-width="1.5" />
