@@ -121,6 +121,9 @@ pub const TABLE: &[(&str, Access)] = &[
     ("/api/errors/tallies", Requires(CountErrors)),
     ("/api/errors/issue-triage", Requires(ReadErrors)),
     ("/api/errors/set-state", Requires(TriageErrors)),
+    ("/api/errors/issue-events", Requires(ReadErrors)),
+    ("/api/errors/merge", Requires(TriageErrors)),
+    ("/api/errors/unmerge", Requires(TriageErrors)),
     // HTTP routes
     ("/api/v1/backups/download", Requires(ManageBackups)),
     ("/api/v1/audit/export.csv", Requires(ExportAudit)),

@@ -86,7 +86,8 @@ pub enum Permission {
     /// How many error issues are new or regressed, per service and per
     /// deployment (counts only, no event contents: managers too).
     CountErrors,
-    /// Resolve, ignore and unresolve error issues (support staff triage).
+    /// Change error issues: resolve, ignore, merge and unmerge (support
+    /// staff triage).
     TriageErrors,
 }
 
@@ -135,7 +136,7 @@ impl Permission {
             Permission::ReadLogs => "search and tail system logs",
             Permission::ReadErrors => "read error issues and their events",
             Permission::CountErrors => "see counts of new and regressed error issues",
-            Permission::TriageErrors => "resolve and ignore error issues",
+            Permission::TriageErrors => "triage error issues (resolve, ignore, merge)",
         }
     }
 }

@@ -17,7 +17,7 @@ use crate::state::app_state;
 
 /// Issues of the filter's service and range, one page.
 #[server(endpoint = "errors/issues")]
-pub async fn list_issues(filter: IssueFilter) -> Result<IssueListing, AppError> {
+pub async fn list_issues(#[server(default)] filter: IssueFilter) -> Result<IssueListing, AppError> {
     respond(
         async {
             let _caller = acting(Permission::ReadErrors).await?;

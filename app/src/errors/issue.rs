@@ -17,8 +17,18 @@ pub struct IssueDetail {
     pub issue: IssueRow,
     pub first_release: Option<String>,
     /// Every hash grouped into the issue, with its rule and components.
-    pub groupings: Vec<(Basis, Vec<String>)>,
+    pub groupings: Vec<Grouping>,
+    /// The issue this one was merged into (its events are there now).
+    pub merged_into: Option<i64>,
     pub latest: Option<EventView>,
+}
+
+/// One hash of an issue: what its events were grouped by.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Grouping {
+    pub hash: String,
+    pub basis: Basis,
+    pub components: Vec<String>,
 }
 
 /// One event as the page shows it.

@@ -25,6 +25,10 @@ pub struct IssueFilter {
     pub sort: Option<String>,
     /// The keyset cursor: `<sort value>.<issue id>` of the last row shown.
     pub after: Option<String>,
+    pub environment: Option<String>,
+    pub release: Option<String>,
+    /// A deployment's id: only issues first seen after it started.
+    pub since: Option<String>,
 }
 
 /// How issues are ordered (always newest/most first).
@@ -59,7 +63,7 @@ impl IssueSort {
             IssueSort::LastSeen => "last seen",
             IssueSort::FirstSeen => "first seen",
             IssueSort::Events => "events in range",
-            IssueSort::Users => "users",
+            IssueSort::Users => "users (all time)",
         }
     }
 }
@@ -78,6 +82,9 @@ pub struct IssueQuery {
     pub to: DateTime<Utc>,
     pub sort: IssueSort,
     pub after: Option<(i64, i64)>,
+    pub environment: Option<String>,
+    pub release: Option<String>,
+    pub since: Option<i64>,
 }
 
 impl IssueFilter {
@@ -113,7 +120,21 @@ impl IssueFilter {
         if q.as_ref().is_some_and(|q| q.chars().count() > 200) {
             return Err(AppError::validation("q", "Use at most 200 characters"));
         }
+        let named = |field: &str, value: &Option<String>| match present(value) {
+            Some(v) if v.chars().count() > 200 => Err(AppError::validation(field, "Use at most 200 characters")),
+            v => Ok(v.map(str::to_string)),
+        };
+        let since = match present(&self.since) {
+            None => None,
+            Some(v) => Some(
+                v.parse::<i64>()
+                    .map_err(|_| AppError::validation("since", "Choose a deployment from the list"))?,
+            ),
+        };
         Ok(IssueQuery {
+            environment: named("environment", &self.environment)?,
+            release: named("release", &self.release)?,
+            since,
             service: present(&self.service).map(str::to_string),
             level: one_of("level", &self.level, &LEVELS)?,
             state: one_of("state", &self.state, &STATES)?,
@@ -138,6 +159,9 @@ impl IssueFilter {
             ("service", &self.service),
             ("level", &self.level),
             ("state", &self.state),
+            ("environment", &self.environment),
+            ("release", &self.release),
+            ("since", &self.since),
             ("q", &self.q),
             ("range", &self.range),
             ("from", &from),
@@ -162,10 +186,15 @@ pub struct IssueRow {
     pub culprit: String,
     pub level: String,
     pub state: String,
-    /// Events in the chosen range (from the per-minute counts).
+    /// Events in the chosen range (from the per-minute counts; on the
+    /// Issue page, ever).
     pub events: i64,
-    /// Users affected, ever.
+    /// Users affected in the chosen range (on the Issue page, ever).
     pub users: i64,
+    /// Events per hour over the last 24 hours, oldest first (the list's
+    /// sparkline; empty on the Issue page).
+    #[serde(default)]
+    pub last_day: Vec<i64>,
     pub first_seen: DateTime<Utc>,
     pub last_seen: DateTime<Utc>,
 }
@@ -174,6 +203,9 @@ pub struct IssueRow {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct IssueListing {
     pub services: Vec<String>,
+    /// The newest deployments (of the chosen service): `(id, label)`, for
+    /// "new since deployment".
+    pub deployments: Vec<(i64, String)>,
     pub rows: Vec<IssueRow>,
     /// The cursor of the next page, when there is one.
     pub next: Option<String>,

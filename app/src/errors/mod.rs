@@ -9,9 +9,13 @@
 use serde::{Deserialize, Serialize};
 
 pub mod api;
+pub mod events;
+pub mod events_api;
 pub mod issue;
 pub mod issues;
 pub mod live;
+pub mod merge;
+pub mod merge_api;
 pub mod settings;
 #[cfg(feature = "ssr")]
 pub mod ssr;
@@ -21,6 +25,8 @@ pub mod tally;
 pub mod tally_api;
 
 pub use api::*;
+pub use events_api::*;
+pub use merge_api::*;
 pub use states_api::*;
 
 /// Which grouping rule an issue's hash came from (`ssr::grouping`).

@@ -12,6 +12,7 @@ pub mod bars;
 mod canvas;
 mod fallback;
 pub mod format;
+mod markers;
 mod options;
 mod partial;
 mod stacked;
@@ -24,6 +25,7 @@ mod browser;
 use chrono::{DateTime, Utc};
 use leptos::prelude::*;
 
+pub use markers::deployment_markers;
 pub use options::{ChartColours, line_chart};
 pub use partial::complete_counts;
 pub use stacked::StackedBars;

@@ -8,7 +8,7 @@ use serde_json::Value;
 use super::grouping::{exceptions, frames, text};
 use crate::error::AppError;
 use crate::errors::Basis;
-use crate::errors::issue::{BreadcrumbView, EventView, ExceptionView, FrameView, IssueDetail, MAX_SHOWN};
+use crate::errors::issue::{BreadcrumbView, EventView, ExceptionView, FrameView, Grouping, IssueDetail, MAX_SHOWN};
 use crate::errors::issues::IssueRow;
 use crate::state::AppState;
 
@@ -36,27 +36,29 @@ type IssueColumns = (
     DateTime<Utc>,
     DateTime<Utc>,
     Option<String>,
+    Option<i64>,
 );
 
 pub async fn issue(state: &AppState, issue_id: i64) -> Result<IssueDetail, AppError> {
     let mut conn = state.connection("errors: issue").await?;
     let found: Option<IssueColumns> = sqlx::query_as(
         "SELECT p.service, i.title, i.culprit, i.level, i.state, i.event_count, i.user_count, \
-         i.first_seen, i.last_seen, i.first_release \
+         i.first_seen, i.last_seen, i.first_release, i.merged_into \
          FROM error_issues i JOIN error_projects p ON p.id = i.project_id WHERE i.id = $1",
     )
     .bind(issue_id)
     .fetch_optional(&mut *conn)
     .await
     .map_err(AppError::internal_in("errors: issue"))?;
-    let (service, title, culprit, level, state_name, events, users, first_seen, last_seen, first_release) =
+    let (service, title, culprit, level, state_name, events, users, first_seen, last_seen, first_release, merged_into) =
         found.ok_or(AppError::NotFound)?;
-    let hashes: Vec<(String, Value)> =
-        sqlx::query_as("SELECT basis, components FROM error_hashes WHERE issue_id = $1 ORDER BY created_at, hash")
-            .bind(issue_id)
-            .fetch_all(&mut *conn)
-            .await
-            .map_err(AppError::internal_in("errors: hashes"))?;
+    let hashes: Vec<(String, String, Value)> = sqlx::query_as(
+        "SELECT hash, basis, components FROM error_hashes WHERE issue_id = $1 ORDER BY created_at, hash",
+    )
+    .bind(issue_id)
+    .fetch_all(&mut *conn)
+    .await
+    .map_err(AppError::internal_in("errors: hashes"))?;
     let latest: Option<LatestColumns> = sqlx::query_as(
         "SELECT event_id, ts, level, message, release, environment, event FROM error_events \
              WHERE issue_id = $1 ORDER BY ts DESC, id DESC LIMIT 1",
@@ -67,13 +69,17 @@ pub async fn issue(state: &AppState, issue_id: i64) -> Result<IssueDetail, AppEr
     .map_err(AppError::internal_in("errors: latest event"))?;
     let groupings = hashes
         .into_iter()
-        .filter_map(|(basis, components)| {
+        .filter_map(|(hash, basis, components)| {
             let components = components
                 .as_array()?
                 .iter()
                 .filter_map(|c| c.as_str().map(str::to_string))
                 .collect();
-            Some((Basis::parse(&basis)?, components))
+            Some(Grouping {
+                hash,
+                basis: Basis::parse(&basis)?,
+                components,
+            })
         })
         .collect();
     Ok(IssueDetail {
@@ -88,9 +94,11 @@ pub async fn issue(state: &AppState, issue_id: i64) -> Result<IssueDetail, AppEr
             users,
             first_seen,
             last_seen,
+            last_day: Vec::new(),
         },
         first_release,
         groupings,
+        merged_into,
         latest: latest.map(
             |(event_id, ts, level, message, release, environment, event)| EventView {
                 event_id,

@@ -134,7 +134,7 @@ pub(super) fn timestamp(value: Option<&Value>) -> Option<DateTime<Utc>> {
     Utc.timestamp_micros(micros).single()
 }
 
-fn title(event: &Value) -> String {
+pub fn title(event: &Value) -> String {
     if let Some(outermost) = exceptions(event).last() {
         let kind = text(outermost.get("type")).unwrap_or("Error");
         return match text(outermost.get("value")) {

@@ -19,6 +19,7 @@ use super::partitions::PARTITIONS;
 use super::reopen;
 use crate::api_keys::ErrorProject;
 use crate::audit::ssr::{AuditKey, NewAuditEntry, append};
+use crate::errors::live::IssueUpdate;
 use crate::ingest_batches::{Batches, Claim};
 
 /// What a store did.
@@ -29,9 +30,26 @@ pub struct Stored {
     pub duplicates: usize,
     /// Each stored event's id and issue.
     pub issues: Vec<(String, i64)>,
+    /// The issues the stored events touched, as they are after them (for
+    /// the Errors pages watching live), each once.
+    pub touched: Vec<IssueUpdate>,
     /// The batch's `Idempotency-Key` was committed before: nothing stored
     /// now (`duplicates` is that batch's count).
     pub repeated_batch: bool,
+}
+
+impl Stored {
+    /// Notes `update`, replacing an earlier one of its issue (still "new"
+    /// when the batch created it).
+    fn note(&mut self, update: IssueUpdate) {
+        match self.touched.iter_mut().find(|seen| seen.issue_id == update.issue_id) {
+            Some(seen) => {
+                seen.events = update.events;
+                seen.title = update.title;
+            }
+            None => self.touched.push(update),
+        }
+    }
 }
 
 /// Who sent a batch.
@@ -106,10 +124,11 @@ pub async fn store_from(
             Sender::Opsdeck => true,
         };
         if fresh {
-            let (issue_id, reopening) = store_one(&mut tx, project, event).await?;
+            let (update, reopening) = store_one(&mut tx, project, event).await?;
             reopened.extend(reopening);
             stored.events += 1;
-            stored.issues.push((event.event_id.clone(), issue_id));
+            stored.issues.push((event.event_id.clone(), update.issue_id));
+            stored.note(update);
         } else {
             stored.duplicates += 1;
         }
@@ -136,15 +155,15 @@ async fn claim(conn: &mut PgConnection, api_key_id: i64, event_id: &str) -> sqlx
     Ok(claimed.rows_affected() == 1)
 }
 
-/// Stores one event; returns its issue and the audit entry of the state
-/// change it caused, if any.
+/// Stores one event; returns its issue as it is now and the audit entry of
+/// the state change it caused, if any.
 async fn store_one(
     conn: &mut PgConnection,
     project: &ErrorProject,
     event: &PreparedEvent,
-) -> sqlx::Result<(i64, Option<NewAuditEntry>)> {
+) -> sqlx::Result<(IssueUpdate, Option<NewAuditEntry>)> {
     PARTITIONS.ensure_days(&mut *conn, &[event.ts.date_naive()]).await?;
-    let issue_id = issue_for(&mut *conn, project.id, event).await?;
+    let (issue_id, new) = issue_for(&mut *conn, project.id, event).await?;
     let new_user = match &event.user {
         Some(user) => {
             sqlx::query("INSERT INTO error_issue_users (issue_id, user_key) VALUES ($1, $2) ON CONFLICT DO NOTHING")
@@ -156,10 +175,10 @@ async fn store_one(
         }
         None => 0,
     };
-    let state: String = sqlx::query_scalar(
+    let (state, title, events): (String, String, i64) = sqlx::query_as(
         "UPDATE error_issues SET event_count = event_count + 1, user_count = user_count + $2, \
          first_seen = LEAST(first_seen, $3), last_seen = GREATEST(last_seen, $3), \
-         level = CASE WHEN $3 >= last_seen THEN $4 ELSE level END WHERE id = $1 RETURNING state",
+         level = CASE WHEN $3 >= last_seen THEN $4 ELSE level END WHERE id = $1 RETURNING state, title, event_count",
     )
     .bind(issue_id)
     .bind(i64::try_from(new_user).unwrap_or(0))
@@ -176,15 +195,23 @@ async fn store_one(
     .execute(&mut *conn)
     .await?;
     insert_event(&mut *conn, project, issue_id, event).await?;
+    let update = IssueUpdate {
+        issue_id,
+        service: project.service.clone(),
+        title,
+        new,
+        events,
+    };
     if matches!(state.as_str(), "resolved" | "ignored") {
         let reopening = reopen::after_event(conn, issue_id, event.release.as_deref(), Utc::now()).await?;
-        return Ok((issue_id, reopening));
+        return Ok((update, reopening));
     }
-    Ok((issue_id, None))
+    Ok((update, None))
 }
 
-/// The issue `event`'s hash belongs to, created with the hash on first sight.
-async fn issue_for(conn: &mut PgConnection, project_id: i32, event: &PreparedEvent) -> sqlx::Result<i64> {
+/// The issue `event`'s hash belongs to, created with the hash on first
+/// sight; whether it was created now.
+async fn issue_for(conn: &mut PgConnection, project_id: i32, event: &PreparedEvent) -> sqlx::Result<(i64, bool)> {
     // Two first events of one hash at once would otherwise make two issues.
     sqlx::query("SELECT pg_advisory_xact_lock($1, hashtext($2))")
         .bind(project_id)
@@ -198,7 +225,7 @@ async fn issue_for(conn: &mut PgConnection, project_id: i32, event: &PreparedEve
             .fetch_optional(&mut *conn)
             .await?;
     if let Some(issue_id) = known {
-        return Ok(issue_id);
+        return Ok((issue_id, false));
     }
     let issue_id: i64 = sqlx::query_scalar(
         "INSERT INTO error_issues (project_id, title, culprit, level, first_seen, last_seen, first_release) \
@@ -224,7 +251,7 @@ async fn issue_for(conn: &mut PgConnection, project_id: i32, event: &PreparedEve
     .bind(serde_json::json!(event.grouping.components).to_string())
     .execute(conn)
     .await?;
-    Ok(issue_id)
+    Ok((issue_id, true))
 }
 
 async fn insert_event(

@@ -8,8 +8,9 @@ use super::when;
 use crate::components::table_head::TableHead;
 use crate::errors::issue::{BreadcrumbView, EventView, ExceptionView, FrameView};
 
+/// The latest event, or with `chosen` the one the URL chose.
 #[component]
-pub fn LatestEvent(event: EventView) -> impl IntoView {
+pub fn LatestEvent(event: EventView, #[prop(optional)] chosen: bool) -> impl IntoView {
     let facts = [
         ("Event", Some(event.event_id.clone())),
         ("Time", Some(when(event.ts))),
@@ -18,7 +19,7 @@ pub fn LatestEvent(event: EventView) -> impl IntoView {
     ];
     view! {
         <section class="panel" aria-labelledby="latest-event-heading">
-            <h2 id="latest-event-heading">"Latest event"</h2>
+            <h2 id="latest-event-heading">{if chosen { "Chosen event" } else { "Latest event" }}</h2>
             <dl class="facts">
                 {facts.into_iter().map(|(name, value)| view! {
                     <dt>{name}</dt><dd>{value.unwrap_or_else(|| "—".to_string())}</dd>

@@ -1,4 +1,5 @@
-//! The filter form: service, level, state, free text, sort and time range,
+//! The filter form: service, level, state, environment, release, new since
+//! a deployment, free text, sort and time range,
 //! a plain GET form (the page resets to the first).
 
 use leptos::prelude::*;
@@ -8,8 +9,13 @@ use crate::components::range_fields::RangeFilter;
 use crate::errors::issues::{IssueFilter, IssueSort, LEVELS, STATES};
 
 #[component]
-pub fn FilterForm(filter: IssueFilter, services: Vec<String>) -> impl IntoView {
+pub fn FilterForm(
+    filter: IssueFilter,
+    services: Vec<String>,
+    #[prop(optional)] deployments: Vec<(i64, String)>,
+) -> impl IntoView {
     let service = filter.service.clone().unwrap_or_default();
+    let since = filter.since.clone().unwrap_or_default();
     let sort = filter.sort.clone().unwrap_or_default();
     let range = Some(filter.range.clone().unwrap_or_else(|| "24h".to_string()));
     view! {
@@ -26,6 +32,18 @@ pub fn FilterForm(filter: IssueFilter, services: Vec<String>) -> impl IntoView {
                 } />
                 <Choice id="errors-level" name="level" label="Level" any="Any level" options=&LEVELS chosen=filter.level.clone() />
                 <Choice id="errors-state" name="state" label="State" any="Any state" options=&STATES chosen=filter.state.clone() />
+                <Field id="errors-environment" name="environment" label="Environment" maxlength=200
+                    value=filter.environment.clone().unwrap_or_default() />
+                <Field id="errors-release" name="release" label="Release" maxlength=200
+                    value=filter.release.clone().unwrap_or_default() />
+                <Field id="errors-since" name="since" label="New since deployment" control=move |m: FieldMarks| view! {
+                    <select id=m.id name=m.name>
+                        <option value="">"Any time"</option>
+                        {deployments.iter().map(|(id, label)| view! {
+                            <option value=id.to_string() selected=id.to_string() == since>{label.clone()}</option>
+                        }).collect_view()}
+                    </select>
+                } />
                 <Field id="errors-q" name="q" label="Title or culprit contains" kind="search" maxlength=200
                     value=filter.q.clone().unwrap_or_default() />
                 <Field id="errors-sort" name="sort" label="Sort by" control=move |m: FieldMarks| view! {

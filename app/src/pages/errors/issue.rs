@@ -7,11 +7,11 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
 use super::actions::TriageChanged;
-use super::event::LatestEvent;
+use super::events::IssueEventsPanel;
+use super::merge::{GroupedBy, MergeForm, MergedNotice};
 use super::timeline::{Triage, TriageResource};
 use super::when;
 use crate::error::AppError;
-use crate::errors::explain;
 use crate::errors::issue::IssueDetail;
 use crate::errors::{get_issue, get_issue_triage};
 
@@ -56,18 +56,15 @@ pub fn IssuePage() -> impl IntoView {
 #[component]
 fn IssueView(detail: IssueDetail) -> impl IntoView {
     let issue = detail.issue;
+    let id = issue.id;
     let culprit = if issue.culprit.is_empty() {
         "—".to_string()
     } else {
         issue.culprit.clone()
     };
-    let grouped_by: Vec<String> = detail
-        .groupings
-        .iter()
-        .map(|(basis, components)| explain(*basis, components))
-        .collect();
     view! {
         <h1 class="issue-title">{issue.title.clone()}</h1>
+        {detail.merged_into.map(|into| view! { <MergedNotice into /> })}
         <p class="muted">{format!("{} · ", issue.service)}<code>{culprit}</code></p>
         <dl class="facts">
             <dt>"Level"</dt><dd><span class=format!("badge level-{}", issue.level)>{issue.level.clone()}</span></dd>
@@ -78,15 +75,8 @@ fn IssueView(detail: IssueDetail) -> impl IntoView {
             <dt>"First release"</dt><dd>{detail.first_release.unwrap_or_else(|| "—".to_string())}</dd>
         </dl>
         <Triage issue_id=issue.id />
-        <section class="panel" aria-labelledby="grouped-by-heading">
-            <h2 id="grouped-by-heading">"Grouped by"</h2>
-            <ul class="grouped-by">
-                {grouped_by.into_iter().map(|text| view! { <li>{text}</li> }).collect_view()}
-            </ul>
-        </section>
-        {match detail.latest {
-            Some(event) => view! { <LatestEvent event /> }.into_any(),
-            None => view! { <p class="muted">"Its events are older than the retention window."</p> }.into_any(),
-        }}
+        {detail.merged_into.is_none().then(|| view! { <MergeForm issue_id=id /> })}
+        <GroupedBy issue_id=id groupings=detail.groupings />
+        {detail.merged_into.is_none().then(|| view! { <IssueEventsPanel issue_id=id latest=detail.latest /> })}
     }
 }

@@ -9,8 +9,13 @@
 mod actions;
 mod bulk;
 mod event;
+mod events;
 mod filters;
 mod issue;
+mod live;
+mod merge;
+mod occurrences;
+mod sparkline;
 mod table;
 mod timeline;
 
@@ -26,6 +31,7 @@ use crate::errors::issues::{IssueFilter, IssueListing};
 use crate::errors::{SetIssueState, list_issues};
 use bulk::{BulkAction, BulkActions};
 use filters::FilterForm;
+use live::LiveIssues;
 use table::{IssuesTable, Pager};
 
 #[component]
@@ -39,6 +45,7 @@ pub fn Errors() -> impl IntoView {
         <Title text="Errors" />
         <h1>"Errors"</h1>
         <p class="muted">{Area::Errors.purpose()}</p>
+        <LiveIssues service=filter.get_untracked().service />
         <Transition fallback=|| view! { <p class="muted">"Loading issues…"</p> }>
             {move || listing.get().map(|result| match result {
                 Ok(listing) => view! { <Listing listing filter=filter.get() /> }.into_any(),
@@ -63,12 +70,18 @@ fn filter_from(query: &ParamsMap) -> IssueFilter {
         to: query.get("to"),
         sort: query.get("sort"),
         after: query.get("after"),
+        environment: query.get("environment"),
+        release: query.get("release"),
+        since: query.get("since"),
     }
 }
 
 #[component]
 fn Listing(listing: IssueListing, filter: IssueFilter) -> impl IntoView {
-    let form = view! { <FilterForm filter=filter.clone() services=listing.services.clone() /> }.into_any();
+    let form = view! {
+        <FilterForm filter=filter.clone() services=listing.services.clone() deployments=listing.deployments.clone() />
+    }
+    .into_any();
     let next = listing.next.clone();
     view! {
         {form}

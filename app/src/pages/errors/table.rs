@@ -3,6 +3,7 @@
 use leptos::prelude::*;
 
 use super::bulk::FORM_ID;
+use super::sparkline::Sparkline;
 use super::when;
 use crate::components::table_head::TableHead;
 use crate::errors::issues::{IssueFilter, IssueRow};
@@ -27,7 +28,7 @@ pub fn IssuesTable(rows: Vec<IssueRow>, filter: IssueFilter) -> impl IntoView {
         <div class="table-scroll">
             <table class="audit-table errors-table">
                 <caption class="visually-hidden">"Issues"</caption>
-                <TableHead columns=&["Issue", "Level", "State", "Events", "Users", "First seen", "Last seen"] />
+                <TableHead columns=&["Issue", "Level", "State", "Events", "Users", "Last 24 h", "First seen", "Last seen"] />
                 <tbody>{rows.into_iter().map(|row| view! { <IssueLine row /> }).collect_view()}</tbody>
             </table>
         </div>
@@ -56,6 +57,7 @@ fn IssueLine(row: IssueRow) -> impl IntoView {
             <td>{row.state.clone()}</td>
             <td class="num">{row.events}</td>
             <td class="num">{row.users}</td>
+            <td><Sparkline hours=row.last_day.clone() /></td>
             <td class="num">{when(row.first_seen)}</td>
             <td class="num">{when(row.last_seen)}</td>
         </tr>

@@ -7,9 +7,8 @@ use leptos::prelude::*;
 
 use super::deployments::DeploymentList;
 use super::live::LiveToggle;
-use crate::components::chart::{ChartLine, ChartMarker, LineChart};
+use crate::components::chart::{ChartLine, LineChart, deployment_markers};
 use crate::components::logs_link::LogsLink;
-use crate::deployments::DeploymentMarker;
 use crate::logs::search::{LogFilter, service_term};
 use crate::metrics::LatencyPoint;
 use crate::metrics::pages::PerformanceReport;
@@ -54,7 +53,11 @@ pub fn Charts(report: PerformanceReport) -> impl IntoView {
         let end = newest.map_or(to_ms, |newest| newest.max(to_ms));
         (end - span_ms, end)
     });
-    let markers = report.deployments.as_deref().map(chart_markers).unwrap_or_default();
+    let markers = report
+        .deployments
+        .as_deref()
+        .map(deployment_markers)
+        .unwrap_or_default();
     // The error-rate chart's companion: the service's warnings and errors over the same window.
     let logs = report.service.as_deref().map(|service| {
         let filter = LogFilter {
@@ -91,19 +94,4 @@ pub fn Charts(report: PerformanceReport) -> impl IntoView {
             {report.deployments.zip(report.service).map(|(deployments, service)| view! { <DeploymentList deployments service /> }.into_any())}
         </section>
     }
-}
-
-/// A deployment's marker: its version, and its environment unless that is production.
-fn chart_markers(deployments: &[DeploymentMarker]) -> Vec<ChartMarker> {
-    deployments
-        .iter()
-        .map(|d| ChartMarker {
-            t: d.started_at.timestamp_millis(),
-            label: if d.environment == crate::deployments::draft::DEFAULT_ENVIRONMENT {
-                d.version.clone()
-            } else {
-                format!("{} ({})", d.version, d.environment)
-            },
-        })
-        .collect()
 }

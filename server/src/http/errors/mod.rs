@@ -133,7 +133,11 @@ async fn stored(
     }
     .await;
     match stored {
-        Ok(Some(stored)) => Ok(stored),
+        Ok(Some(stored)) => {
+            // After the commit; best-effort: a page that misses one shows it on its next load.
+            crate::http::live::publish_issue_updates(&state.redis, &stored.touched).await;
+            Ok(stored)
+        }
         Ok(None) => Err(refused(Refusal::new(StatusCode::NOT_FOUND, "no such project"))),
         Err(error) => {
             tracing::error!(%error, "could not store error events");
