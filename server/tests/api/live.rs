@@ -357,3 +357,43 @@ async fn firing_counts_reach_the_badges_of_those_who_read_alerts_and_no_one_else
         "viewers do not read alerts"
     );
 }
+
+#[tokio::test]
+async fn error_issues_that_get_events_reach_the_errors_pages_of_readers_of_errors() {
+    use app::errors::live::IssueUpdate;
+    let app = TestApp::spawn().await;
+    let (support, _) = app.signed_in(Role::Support).await;
+    let (manager, _) = app.signed_in(Role::Manager).await;
+    let mut errors_page = LiveStream::open(&support, "?errors=only&service=checkout", None).await;
+    let mut other_service = LiveStream::open(&support, "?errors=only&service=billing", None).await;
+    let mut managers_page = LiveStream::open(&manager, "?errors=only", None).await;
+    let mut chart = LiveStream::open(&support, "", None).await;
+    // Two events of one new issue in one envelope: one update, new, with both counted.
+    crate::error_alerts::send(
+        &app,
+        "checkout",
+        &[("addToCart", "cart gone", 1), ("addToCart", "cart gone", 1)],
+    )
+    .await;
+
+    let event = errors_page
+        .next_event("issue", Duration::from_secs(10))
+        .await
+        .expect("an issue event");
+    let update: IssueUpdate = serde_json::from_str(&event.data).expect("an IssueUpdate");
+    assert_eq!(
+        (update.service.as_str(), update.new, update.events),
+        ("checkout", true, 2)
+    );
+    assert!(update.title.contains("cart"), "{update:?}");
+    for (stream, why) in [
+        (&mut other_service, "another service"),
+        (&mut managers_page, "managers do not read errors"),
+        (&mut chart, "charts get no issues"),
+    ] {
+        assert!(
+            stream.next_event("issue", Duration::from_secs(1)).await.is_none(),
+            "{why}"
+        );
+    }
+}
