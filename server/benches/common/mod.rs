@@ -9,6 +9,7 @@
 // Each benchmark binary uses a different part of this module.
 #![allow(dead_code)]
 
+pub mod errors;
 pub mod lines;
 pub mod sse;
 
@@ -136,6 +137,23 @@ impl BenchApp {
             .await
             .expect("API key created")
             .secret
+    }
+
+    /// A new DSN key (scope `errors`) for `service`, created the way the
+    /// admin page does: (its project's id, its secret, the DSN).
+    pub async fn errors_key(&self, service: &str) -> (i32, String, String) {
+        let new = NewApiKey::parse("errors benchmark", vec![Scope::Errors], 0, Utc::now())
+            .and_then(|new| new.for_errors_service(service))
+            .expect("valid key request");
+        let created = app::api_keys::ssr::manage::create(&self.state, actor(), client_info(), new)
+            .await
+            .expect("API key created");
+        let project = created.key.error_project.expect("an errors key has a project");
+        (
+            project.id,
+            created.secret,
+            created.dsn.expect("an errors key has a DSN"),
+        )
     }
 
     /// A new user of `role`, signed in over HTTP: a client holding its session cookie.
