@@ -71,10 +71,10 @@ test('resolve in the next release, an old release does not reopen it, the new on
 
   // A refused change keeps the form: a release name of spaces only.
   await page.getByText('Resolve ▾').click();
-  await page.getByLabel('Release').fill('   ');
+  await page.getByRole('textbox', { name: 'Release', exact: true }).fill('   ');
   await page.getByRole('button', { name: 'Resolve in this release' }).click();
   await expect(page.getByText('Name the release that fixes it')).toBeVisible();
-  await expect(page.getByLabel('Release')).toHaveValue('   ');
+  await expect(page.getByRole('textbox', { name: 'Release', exact: true })).toHaveValue('   ');
   await expect(state).toContainText('regressed');
 });
 
