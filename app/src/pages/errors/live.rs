@@ -57,7 +57,7 @@ pub fn LiveIssues(service: Option<String>) -> impl IntoView {
                             <li data-issue=update.issue_id>
                                 {update.new.then(|| view! { <span class="badge badge-new">"new"</span>" " })}
                                 <a href=format!("/errors/issues/{}", update.issue_id)>{update.title}</a>
-                                <span class="muted">{format!(" · {} · {} events", update.service, update.events)}</span>
+                                <span class="muted">{format!(" · {} · {} event{}", update.service, update.events, if update.events == 1 { "" } else { "s" })}</span>
                             </li>
                         }).collect_view()}
                     </ul>
