@@ -12,31 +12,22 @@ use chrono::{DateTime, Duration, Utc};
 use serde_json::Value;
 
 use crate::alert_pages::post;
-use crate::errors_ingest::{dsn_key, envelope, event_item, exception_event};
+use crate::errors_ingest::{exception_event, send_events};
 use crate::helpers::{Browser, TestApp};
 
 /// Sends `events` (`(function, value, seconds ago)`: one issue per
 /// function) to `service`'s project as one envelope; answers when stored.
 pub async fn send(app: &TestApp, service: &str, events: &[(&str, &str, i64)]) {
-    let (project, key) = dsn_key(app, service).await;
-    let items: Vec<_> = events
+    let events: Vec<Value> = events
         .iter()
         .map(|(function, value, ago)| {
             let mut event = exception_event(function, 10, value, "u1");
             let at = Utc::now() - Duration::seconds(*ago);
             event["timestamp"] = Value::from(at.timestamp_millis() as f64 / 1000.0);
-            event_item(&event)
+            event
         })
         .collect();
-    let response = crate::errors_ingest::post(
-        app,
-        &format!("/api/{project}/envelope/"),
-        Some(&key),
-        envelope(&items),
-        None,
-    )
-    .await;
-    assert_eq!(response.status().as_u16(), 200, "{:?}", response.text().await);
+    send_events(app, service, &events).await;
 }
 
 /// An error rule's editor fields, firing at once when its count is `> threshold`.

@@ -7,23 +7,9 @@ use app::auth::permissions::Role;
 use scraper::Html;
 use serde_json::{Value, json};
 
-use crate::errors_ingest::{dsn_key, envelope, event_item, exception_event, post};
+use crate::errors_ingest::{exception_event, send_events};
 use crate::forms::select;
 use crate::helpers::{Browser, TestApp};
-
-async fn send(app: &TestApp, service: &str, events: &[Value]) {
-    let (project, key) = dsn_key(app, service).await;
-    let items: Vec<(&str, Vec<u8>)> = events.iter().map(event_item).collect();
-    let response = post(
-        app,
-        &format!("/api/{project}/envelope/"),
-        Some(&key),
-        envelope(&items),
-        None,
-    )
-    .await;
-    assert_eq!(response.status(), 200);
-}
 
 /// An exception event in `function` with its value, user, environment and release.
 fn event(function: &str, value: &str, user: &str, environment: &str, release: &str) -> Value {
@@ -82,7 +68,7 @@ async fn the_issue_page_pages_its_events_and_shows_the_chosen_one() {
             event
         })
         .collect();
-    send(&app, "shop", &events).await;
+    send_events(&app, "shop", &events).await;
     let version = "shop-release-marker";
     deployment(&app, "shop", version).await;
     let issue: i64 = sqlx::query_scalar("SELECT id FROM error_issues")
@@ -150,8 +136,8 @@ async fn the_issue_page_pages_its_events_and_shows_the_chosen_one() {
 #[tokio::test]
 async fn the_errors_page_filters_by_environment_release_and_deployment() {
     let app = TestApp::spawn().await;
-    send(&app, "shop", &[event("alpha", "alpha broke", "u1", "production", "r1")]).await;
-    send(
+    send_events(&app, "shop", &[event("alpha", "alpha broke", "u1", "production", "r1")]).await;
+    send_events(
         &app,
         "shop",
         &[
@@ -161,7 +147,7 @@ async fn the_errors_page_filters_by_environment_release_and_deployment() {
     )
     .await;
     let deployed = deployment(&app, "shop", "2.0").await;
-    send(
+    send_events(
         &app,
         "shop",
         &[event("charlie", "charlie broke", "u3", "production", "r3")],

@@ -94,6 +94,21 @@ pub async fn post(
     request.send().await.expect("sent")
 }
 
+/// Sends `events` for `service` in one envelope; checks it was stored (200).
+pub async fn send_events(app: &TestApp, service: &str, events: &[Value]) {
+    let (project, key) = dsn_key(app, service).await;
+    let items: Vec<(&str, Vec<u8>)> = events.iter().map(event_item).collect();
+    let response = post(
+        app,
+        &format!("/api/{project}/envelope/"),
+        Some(&key),
+        envelope(&items),
+        None,
+    )
+    .await;
+    assert_eq!(response.status(), 200);
+}
+
 async fn answer(response: reqwest::Response) -> (u16, Value) {
     let status = response.status().as_u16();
     let text = response.text().await.expect("body");

@@ -6,28 +6,13 @@
 use app::auth::permissions::Role;
 use serde_json::{Value, json};
 
-use crate::errors_ingest::{dsn_key, envelope, event_item, exception_event, post};
+use crate::errors_ingest::{exception_event, send_events};
 use crate::helpers::{Browser, TestApp};
-
-/// Sends `events` for `service` in one envelope.
-async fn send(app: &TestApp, service: &str, events: &[Value]) {
-    let (project, key) = dsn_key(app, service).await;
-    let items: Vec<(&str, Vec<u8>)> = events.iter().map(event_item).collect();
-    let response = post(
-        app,
-        &format!("/api/{project}/envelope/"),
-        Some(&key),
-        envelope(&items),
-        None,
-    )
-    .await;
-    assert_eq!(response.status(), 200);
-}
 
 /// Sends one exception event thrown in `function` for `user`; answers its issue.
 async fn throw(app: &TestApp, service: &str, function: &str, user: &str) -> i64 {
     let event = exception_event(function, 3, "boom", user);
-    send(app, service, std::slice::from_ref(&event)).await;
+    send_events(app, service, std::slice::from_ref(&event)).await;
     sqlx::query_scalar("SELECT issue_id FROM error_events WHERE event_id = $1")
         .bind(event["event_id"].as_str().expect("id"))
         .fetch_one(&app.db)

@@ -6,7 +6,7 @@ use app::auth::permissions::Role;
 use scraper::Html;
 use serde_json::{Value, json};
 
-use crate::errors_ingest::{dsn_key, envelope, event_item, exception_event, post};
+use crate::errors_ingest::{exception_event, send_events};
 use crate::forms::select;
 use crate::helpers::{Browser, TestApp};
 
@@ -14,21 +14,6 @@ async fn page(browser: &Browser, path: &str) -> (u16, String) {
     let response = browser.get(path).await;
     let status = response.status().as_u16();
     (status, response.text().await.expect("page"))
-}
-
-/// Sends `events` in one envelope for `service`; returns nothing but checks 200.
-async fn send(app: &TestApp, service: &str, events: &[Value]) {
-    let (project, key) = dsn_key(app, service).await;
-    let items: Vec<(&str, Vec<u8>)> = events.iter().map(event_item).collect();
-    let response = post(
-        app,
-        &format!("/api/{project}/envelope/"),
-        Some(&key),
-        envelope(&items),
-        None,
-    )
-    .await;
-    assert_eq!(response.status(), 200);
 }
 
 fn texts(html: &str, selector: &str) -> Vec<String> {
@@ -42,7 +27,7 @@ fn texts(html: &str, selector: &str) -> Vec<String> {
 #[tokio::test]
 async fn admins_operators_and_support_read_errors_managers_and_viewers_do_not() {
     let app = TestApp::spawn().await;
-    send(&app, "shop", &[exception_event("add", 3, "x", "u1")]).await;
+    send_events(&app, "shop", &[exception_event("add", 3, "x", "u1")]).await;
     let issue: i64 = sqlx::query_scalar("SELECT id FROM error_issues")
         .fetch_one(&app.db)
         .await
@@ -74,7 +59,7 @@ async fn event_text_is_shown_as_text_on_both_pages() {
     let mut event = exception_event("render", 7, hostile, "u1");
     event["breadcrumbs"] = json!({ "values": [{ "category": "ui", "message": hostile }] });
     event["tags"] = json!({ "page": hostile });
-    send(&app, "shop", &[event]).await;
+    send_events(&app, "shop", &[event]).await;
     let issue: i64 = sqlx::query_scalar("SELECT id FROM error_issues")
         .fetch_one(&app.db)
         .await
@@ -110,8 +95,8 @@ async fn filters_and_keyset_pages_cover_every_issue_once() {
                 .map(move |b| json!({ "message": format!("failure {a} {b}"), "level": "error" }))
         })
         .collect();
-    send(&app, "shop", &events).await;
-    send(
+    send_events(&app, "shop", &events).await;
+    send_events(
         &app,
         "billing",
         &[json!({ "message": "billing warning", "level": "warning" })],

@@ -15,7 +15,8 @@ use crate::state::AppState;
 /// Longest text shown in one place.
 const MAX_TEXT: usize = 2000;
 
-type LatestColumns = (
+/// An event's columns as the Issue page reads them (`EVENT_COLUMNS`).
+pub type EventColumns = (
     String,
     DateTime<Utc>,
     String,
@@ -59,10 +60,9 @@ pub async fn issue(state: &AppState, issue_id: i64) -> Result<IssueDetail, AppEr
     .fetch_all(&mut *conn)
     .await
     .map_err(AppError::internal_in("errors: hashes"))?;
-    let latest: Option<LatestColumns> = sqlx::query_as(
-        "SELECT event_id, ts, level, message, release, environment, event FROM error_events \
-             WHERE issue_id = $1 ORDER BY ts DESC, id DESC LIMIT 1",
-    )
+    let latest: Option<EventColumns> = sqlx::query_as(&format!(
+        "SELECT {EVENT_COLUMNS} FROM error_events WHERE issue_id = $1 ORDER BY ts DESC, id DESC LIMIT 1"
+    ))
     .bind(issue_id)
     .fetch_optional(&mut *conn)
     .await
@@ -99,17 +99,7 @@ pub async fn issue(state: &AppState, issue_id: i64) -> Result<IssueDetail, AppEr
         first_release,
         groupings,
         merged_into,
-        latest: latest.map(
-            |(event_id, ts, level, message, release, environment, event)| EventView {
-                event_id,
-                ts,
-                level,
-                message,
-                release,
-                environment,
-                ..view_of(&event)
-            },
-        ),
+        latest: latest.map(event_view),
     })
 }
 
@@ -137,6 +127,22 @@ fn crumb_time(value: &Value) -> String {
         _ => None,
     };
     at.map_or_else(|| shown(value), |t| t.format("%Y-%m-%d %H:%M:%S%.3f UTC").to_string())
+}
+
+/// What [`EventColumns`] selects.
+pub const EVENT_COLUMNS: &str = "event_id, ts, level, message, release, environment, event";
+
+/// One event as the page shows it, from its columns.
+pub fn event_view((event_id, ts, level, message, release, environment, event): EventColumns) -> EventView {
+    EventView {
+        event_id,
+        ts,
+        level,
+        message,
+        release,
+        environment,
+        ..view_of(&event)
+    }
 }
 
 /// The parts of `event` the page shows.

@@ -4,10 +4,9 @@
 //! `error_issue_minutes` with the service's deployments.
 
 use chrono::{DateTime, Utc};
-use serde_json::Value;
 use sqlx::PgConnection;
 
-use super::detail::view_of;
+use super::detail::{EVENT_COLUMNS, EventColumns, event_view};
 use crate::error::AppError;
 use crate::errors::events::{EVENTS_PAGE, EventRow, IssueEvents, IssueEventsQuery, SeenIn};
 use crate::errors::issue::EventView;
@@ -67,33 +66,14 @@ pub async fn events(state: &AppState, issue_id: i64, query: &IssueEventsQuery) -
 }
 
 async fn chosen(conn: &mut PgConnection, issue_id: i64, event_id: &str) -> sqlx::Result<Option<EventView>> {
-    let found: Option<(
-        String,
-        DateTime<Utc>,
-        String,
-        String,
-        Option<String>,
-        Option<String>,
-        Value,
-    )> = sqlx::query_as(
-        "SELECT event_id, ts, level, message, release, environment, event FROM error_events \
-             WHERE issue_id = $1 AND event_id = $2 ORDER BY ts DESC LIMIT 1",
-    )
+    let found: Option<EventColumns> = sqlx::query_as(&format!(
+        "SELECT {EVENT_COLUMNS} FROM error_events WHERE issue_id = $1 AND event_id = $2 ORDER BY ts DESC LIMIT 1"
+    ))
     .bind(issue_id)
     .bind(event_id)
     .fetch_optional(conn)
     .await?;
-    Ok(found.map(
-        |(event_id, ts, level, message, release, environment, event)| EventView {
-            event_id,
-            ts,
-            level,
-            message,
-            release,
-            environment,
-            ..view_of(&event)
-        },
-    ))
+    Ok(found.map(event_view))
 }
 
 async fn page(
