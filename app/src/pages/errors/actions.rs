@@ -116,13 +116,7 @@ fn StateForm(
     let typed = Typed::for_action(SetIssueState::PATH);
     let mine = typed.get("change").is_none_or(|posted| posted == change);
     let error = Signal::derive(move || action.value().get().and_then(Result::err).filter(|_| mine));
-    let done = move || {
-        action
-            .value()
-            .get()
-            .and_then(Result::ok)
-            .map(|outcome| view! { <p class="success" role="status">{outcome.message()}</p> })
-    };
+    let done = done_note(action);
     let typed_value = |name: &str| if mine { typed.value(name) } else { String::new() };
     let id = |field: &str| format!("{change}-{field}");
     let count_label = if change == "ignore_until_events" {
@@ -168,6 +162,17 @@ fn StateForm(
 
 /// A refusal not about one of the form's own `fields` (no issue ticked,
 /// the issue is gone, no permission): told above the button.
+/// What a state change did, once it succeeded (`role=status`).
+pub fn done_note(action: ServerAction<SetIssueState>) -> impl Fn() -> Option<AnyView> + Copy {
+    move || {
+        action
+            .value()
+            .get()
+            .and_then(Result::ok)
+            .map(|outcome| view! { <p class="success" role="status">{outcome.message()}</p> }.into_any())
+    }
+}
+
 #[component]
 pub fn OtherError(error: Signal<Option<AppError>>, fields: &'static [&'static str]) -> impl IntoView {
     let other = Signal::derive(move || {

@@ -7,7 +7,7 @@
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 
-use super::actions::OtherError;
+use super::actions::{OtherError, done_note};
 use crate::components::field::{Field, choices};
 use crate::components::form::Typed;
 use crate::errors::SetIssueState;
@@ -26,13 +26,7 @@ pub fn BulkActions() -> impl IntoView {
     };
     let typed = Typed::for_action(SetIssueState::PATH);
     let error = Signal::derive(move || action.value().get().and_then(Result::err));
-    let done = move || {
-        action
-            .value()
-            .get()
-            .and_then(Result::ok)
-            .map(|outcome| view! { <p class="success" role="status">{outcome.message()}</p> })
-    };
+    let done = done_note(action);
     let options = vec![
         ("resolve", "Resolve"),
         ("resolve_next_release", "Resolve in the next release"),
