@@ -245,6 +245,16 @@ pub async fn fresh_database() -> TestDatabase {
         .execute(format!(r#"CREATE DATABASE "{name}" TEMPLATE "{template}""#).as_str())
         .await
         .expect("test database created from template");
+    // The template may have been migrated hours ago: the schedules start
+    // looking from now, as they do on a freshly migrated database, so no
+    // test meets a backup the scheduler owed since the template was built.
+    let mut conn = PgConnection::connect(&format!("{}/{name}", database_server_url()))
+        .await
+        .expect("connect test database");
+    conn.execute("UPDATE backup_targets SET schedule_checked_at = now(), restore_checked_at = now()")
+        .await
+        .expect("schedules start from now");
+    conn.close().await.expect("close test database connection");
     TestDatabase { name }
 }
 
