@@ -11,6 +11,7 @@ pub enum Area {
     Overview,
     Performance,
     Health,
+    DataStores,
     Alerts,
     Logs,
     Errors,
@@ -22,10 +23,11 @@ pub enum Area {
 }
 
 impl Area {
-    pub const ALL: [Area; 11] = [
+    pub const ALL: [Area; 12] = [
         Area::Overview,
         Area::Performance,
         Area::Health,
+        Area::DataStores,
         Area::Alerts,
         Area::Logs,
         Area::Errors,
@@ -41,6 +43,7 @@ impl Area {
             Area::Overview => "Overview",
             Area::Performance => "Performance",
             Area::Health => "Health",
+            Area::DataStores => "Data stores",
             Area::Alerts => "Alerts",
             Area::Logs => "Logs",
             Area::Errors => "Errors",
@@ -57,6 +60,7 @@ impl Area {
             Area::Overview => "/",
             Area::Performance => "/performance",
             Area::Health => "/health-checks",
+            Area::DataStores => "/datastores",
             Area::Alerts => "/alerts",
             Area::Logs => "/logs",
             Area::Errors => "/errors",
@@ -83,6 +87,7 @@ impl Area {
             Area::Overview => "The state of every service and of Opsdeck's own dependencies.",
             Area::Performance => "Latency percentiles, throughput and error rate per service and endpoint.",
             Area::Health => "The history of Opsdeck's checks of Postgres and Redis.",
+            Area::DataStores => "Postgres and Redis in depth: sessions, transactions, locks, memory, slow commands.",
             Area::Alerts => "Alert rules with backtesting, firing alerts, silences and notifications.",
             Area::Logs => "The lines services and Opsdeck log: search, context, traces and a live tail.",
             Area::Errors => "Errors services send from Sentry SDKs, grouped into issues.",

@@ -12,6 +12,7 @@ pub mod audit;
 pub mod auth;
 pub mod backups;
 pub mod components;
+pub mod datastores;
 pub mod deployments;
 pub mod error;
 pub mod errors;

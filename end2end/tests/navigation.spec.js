@@ -1,12 +1,12 @@
 const { test, expect, signIn } = require('./fixtures');
 
-const everyArea = ['Overview', 'Performance', 'Health', 'Alerts', 'Logs', 'Errors', 'Backups', 'Deployments', 'Audit', 'Settings', 'Users'];
+const everyArea = ['Overview', 'Performance', 'Health', 'Data stores', 'Alerts', 'Logs', 'Errors', 'Backups', 'Deployments', 'Audit', 'Settings', 'Users'];
 const hiddenFrom = {
   admin: [],
   operator: ['Audit', 'Users'],
-  support: ['Backups', 'Deployments', 'Users'],
+  support: ['Data stores', 'Backups', 'Deployments', 'Users'],
   manager: ['Logs', 'Errors', 'Users'],
-  viewer: ['Alerts', 'Logs', 'Errors', 'Audit', 'Backups', 'Deployments', 'Users'],
+  viewer: ['Data stores', 'Alerts', 'Logs', 'Errors', 'Audit', 'Backups', 'Deployments', 'Users'],
 };
 
 for (const [role, hidden] of Object.entries(hiddenFrom)) {

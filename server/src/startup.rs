@@ -97,6 +97,8 @@ impl Application {
         let _compactor = crate::workers::compactor::spawn(self.state.db.clone());
         // Leader-only: ignored error issues whose time ran out are unresolved.
         let _ignore_expiry = crate::workers::ignore_expiry::spawn(self.state.clone());
+        // Leader-only reading of Opsdeck's own Postgres and Redis in depth.
+        let _store_collector = crate::workers::store_collector::spawn(self.state.clone(), self.config.collect_every);
         // Leader-only alert evaluation.
         let _alerting = crate::workers::alerting::spawn(
             self.state.db.clone(),

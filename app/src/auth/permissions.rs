@@ -89,10 +89,15 @@ pub enum Permission {
     /// Change error issues: resolve, ignore, merge and unmerge (support
     /// staff triage).
     TriageErrors,
+    /// The data stores' status, key numbers and charts (managers too).
+    ViewDataStores,
+    /// What runs on the data stores now: sessions with their query text,
+    /// the slow log's commands.
+    InspectDataStores,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 20] = [
+    pub const ALL: [Permission; 22] = [
         Permission::ViewDashboards,
         Permission::ManageOwnAccount,
         Permission::ReadAuditDetails,
@@ -113,6 +118,8 @@ impl Permission {
         Permission::ReadErrors,
         Permission::CountErrors,
         Permission::TriageErrors,
+        Permission::ViewDataStores,
+        Permission::InspectDataStores,
     ];
 
     pub fn description(self) -> &'static str {
@@ -137,6 +144,8 @@ impl Permission {
             Permission::ReadErrors => "read error issues and their events",
             Permission::CountErrors => "see counts of new and regressed error issues",
             Permission::TriageErrors => "triage error issues (resolve, ignore, merge)",
+            Permission::ViewDataStores => "see the data stores' status and charts",
+            Permission::InspectDataStores => "see the data stores' sessions and slow commands",
         }
     }
 }
@@ -150,8 +159,8 @@ pub fn allows(role: Role, permission: Permission) -> bool {
         ReadAuditDetails | ExportAudit | VerifyAudit => matches!(role, Admin | Support),
         ReadAuditSummary => matches!(role, Admin | Support | Manager),
         ManageUsers | ManageApiKeys | ManageBackups | ManageChannels => matches!(role, Admin),
-        ReadDeployments | ReadBackups => matches!(role, Admin | Operator | Manager),
-        RecordDeployments | RunBackups | EditAlertRules => matches!(role, Admin | Operator),
+        ReadDeployments | ReadBackups | ViewDataStores => matches!(role, Admin | Operator | Manager),
+        RecordDeployments | RunBackups | EditAlertRules | InspectDataStores => matches!(role, Admin | Operator),
         ReadAlerts | CountErrors => matches!(role, Admin | Operator | Support | Manager),
         ReadLogs | ReadErrors | TriageErrors => matches!(role, Admin | Operator | Support),
     }

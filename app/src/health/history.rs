@@ -20,12 +20,7 @@ pub const MAX_INCIDENTS: usize = 50;
 const INCIDENT_GAP: i64 = 2;
 
 /// The page's query as it stands in the URL (unparsed).
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct HealthQuery {
-    pub range: Option<String>,
-    pub from: Option<String>,
-    pub to: Option<String>,
-}
+pub use crate::metrics::window::RangeQuery as HealthQuery;
 
 /// Everything the Health page shows for one time range.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

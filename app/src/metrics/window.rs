@@ -85,6 +85,31 @@ impl TimeRange {
     }
 }
 
+/// A page's time range as it stands in the URL (unparsed): `range`, and
+/// `from` and `to` for a custom one ([`window_for`] reads them).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RangeQuery {
+    pub range: Option<String>,
+    pub from: Option<String>,
+    pub to: Option<String>,
+}
+
+impl RangeQuery {
+    /// The query of the current URL.
+    pub fn of(map: &leptos_router::params::ParamsMap) -> RangeQuery {
+        RangeQuery {
+            range: map.get("range"),
+            from: map.get("from"),
+            to: map.get("to"),
+        }
+    }
+
+    /// The window it asks for at `now`.
+    pub fn window(&self, now: DateTime<Utc>) -> Result<Window, AppError> {
+        window_for(&self.range, &self.from, &self.to, now)
+    }
+}
+
 /// The window a page's `range` (and, for a custom one, `from` and `to`)
 /// parameters ask for at `now`; errors name the offending parameter.
 pub fn window_for(

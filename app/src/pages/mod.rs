@@ -4,6 +4,7 @@ mod alerts;
 mod api_keys;
 mod audit;
 mod backups;
+mod datastores;
 mod deployments;
 mod errors;
 mod health;
@@ -21,6 +22,7 @@ pub use alerts::{Alerts, Channels, ImportRules, NewRule, RulePage, Rules, Silenc
 pub use api_keys::ApiKeys;
 pub use audit::{AuditEntryPage, AuditLog};
 pub use backups::{BackupRunPage, Backups};
+pub use datastores::DataStoresPage;
 pub use deployments::Deployments;
 pub use errors::{Errors, IssuePage};
 pub use health::HealthChecks;

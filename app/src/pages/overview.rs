@@ -7,6 +7,7 @@ use crate::alerts::Severity;
 use crate::alerts::api::firing_counts;
 use crate::auth::permissions::{Permission, allows};
 use crate::auth::use_current_user;
+use crate::components::logs_link::LinkFor;
 use crate::components::status_badge::StatusBadge;
 use crate::errors::tally_api::issue_tallies;
 use crate::health::{HealthSnapshot, ServiceCheck, check_health};
@@ -72,6 +73,7 @@ pub fn Overview() -> impl IntoView {
             <div class="panel-head">
                 <h2 id="dependencies-heading">"Opsdeck's dependencies"</h2>
                 <a href="/health-checks">"History of these checks"</a>
+                <LinkFor permission=Permission::ViewDataStores href="/datastores".to_string() label="In depth" testid="overview-datastores-link" />
                 <button type="button" on:click=move |_| refreshes.update(|n| *n += 1)>
                     "Refresh now"
                 </button>

@@ -47,6 +47,8 @@ pub struct Config {
     pub own_logs: bool,
     /// Zero: self-monitoring is off.
     pub self_monitor_every: Duration,
+    /// How often Opsdeck's own Postgres and Redis are read in depth; zero: never.
+    pub collect_every: Duration,
     /// How often the audit chain's head is anchored; zero: never.
     pub audit_anchor_every: Duration,
     pub live_recheck: Duration,
@@ -194,6 +196,7 @@ impl Config {
             },
             self_monitor_every: Duration::from_secs(get("OPSDECK_SELF_MONITOR_SECS").parse("a number of seconds")?),
             audit_anchor_every: Duration::from_secs(get("OPSDECK_AUDIT_ANCHOR_SECS").parse("a number of seconds")?),
+            collect_every: Duration::from_secs(get("OPSDECK_COLLECT_SECS").parse("a number of seconds")?),
             live_recheck: Duration::from_secs(get("OPSDECK_LIVE_RECHECK_SECS").positive()?),
             alert_every: Duration::from_secs(get("OPSDECK_ALERT_EVAL_SECS").positive()?),
             notify: NotifyConfig {

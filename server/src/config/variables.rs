@@ -189,6 +189,11 @@ pub const VARIABLES: &[Variable] = &[
         meaning: "How often Opsdeck samples its own health checks into the metrics pipeline (its request timings are flushed at least every 5 s); 0 turns self-monitoring off",
     },
     Variable {
+        name: "OPSDECK_COLLECT_SECS",
+        default: "30",
+        meaning: "How often one instance reads Opsdeck's own Postgres and Redis in depth (sessions, transactions, locks, sizes, replication; memory, hit ratio, clients, slow log) into the metrics pipeline; 0 turns it off",
+    },
+    Variable {
         name: "OPSDECK_AUDIT_ANCHOR_SECS",
         default: "60",
         meaning: "How often every instance records the audit chain's head (newest entry id and hash) in Redis and in its log, so entries cut off the end are detected; 0 turns it off",

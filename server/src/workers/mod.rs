@@ -1,6 +1,7 @@
 //! Background tasks. Leader-only jobs (one instance of the installation
 //! runs them, `leader.rs`): alert evaluation, retention, rollup compaction,
-//! backup schedules, ignored error issues whose time ran out. Every instance
+//! backup schedules, ignored error issues whose time ran out, reading
+//! Opsdeck's own Postgres and Redis in depth (`store_collector`). Every instance
 //! runs the notifier (rows are claimed, never shared), its own metrics, log
 //! lines and failures (as error events), the audit anchor and the
 //! refusal counts.
@@ -18,3 +19,4 @@ pub mod own_logs;
 pub mod refusal_counts;
 pub mod retention;
 pub mod self_monitor;
+pub mod store_collector;

@@ -133,6 +133,8 @@ impl TestApp {
             ("OPSDECK_SHUTDOWN_GRACE_SECS".to_string(), "1".to_string()),
             // Off unless a test turns it on: its rows would upset tests that count rows.
             ("OPSDECK_SELF_MONITOR_SECS".to_string(), "0".to_string()),
+            // Likewise the data stores' collector, unless a test turns it on.
+            ("OPSDECK_COLLECT_SECS".to_string(), "0".to_string()),
             // Likewise Opsdeck's own log lines (with TEST_LOG set they would land in every test's store).
             ("OPSDECK_OWN_LOGS".to_string(), "off".to_string()),
             ("OPSDECK_TEST_DB".to_string(), db_name),

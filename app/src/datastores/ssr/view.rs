@@ -1,0 +1,184 @@
+//! The Data stores page's reading: per store, one query for every series
+//! its catalogue charts over the window (per-minute rollups, averaged per
+//! step), one for the newest value of each sample, how its last reading
+//! went (`data_store_status`) and the firing alert rules of its service,
+//! which make it degraded.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Duration, Utc};
+use sqlx::PgConnection;
+use sqlx::types::Json;
+
+use crate::datastores::view::{CATALOGUES, Catalogue, DataStores, Series, StoreView};
+use crate::error::AppError;
+use crate::health::Status;
+use crate::metrics::window::Window;
+
+/// A store whose newest reading is older than this counts as down.
+pub const STALE_AFTER: Duration = Duration::minutes(5);
+
+type Labels = Json<BTreeMap<String, String>>;
+
+pub async fn data_stores(conn: &mut PgConnection, window: &Window) -> Result<DataStores, AppError> {
+    let mut stores = Vec::with_capacity(CATALOGUES.len());
+    for catalogue in &CATALOGUES {
+        stores.push(
+            store_view(conn, catalogue, window, Utc::now())
+                .await
+                .map_err(AppError::internal_in("data stores: read"))?,
+        );
+    }
+    Ok(DataStores {
+        range: window.range,
+        from: window.from,
+        to: window.to,
+        stores,
+    })
+}
+
+fn matches(series: &Series, name: &str, labels: &BTreeMap<String, String>) -> bool {
+    series.metric == name
+        && series
+            .label
+            .is_none_or(|(label, value)| labels.get(label).is_some_and(|v| v == value))
+}
+
+async fn store_view(
+    conn: &mut PgConnection,
+    catalogue: &Catalogue,
+    window: &Window,
+    now: DateTime<Utc>,
+) -> sqlx::Result<StoreView> {
+    let mut names: Vec<&str> = catalogue
+        .charts
+        .iter()
+        .flat_map(|chart| chart.lines.iter().map(|(_, series)| series.metric))
+        .chain(catalogue.numbers.iter().map(|number| number.series.metric))
+        .collect();
+    names.sort_unstable();
+    names.dedup();
+    let binned: Vec<(DateTime<Utc>, String, Labels, f64)> = sqlx::query_as(
+        "SELECT date_bin($4::bigint * INTERVAL '1 second', minute, $2) AS t, name, labels, \
+                (sum(sum::numeric) / sum(count))::float8 \
+         FROM metric_rollups_1m \
+         WHERE service = $1 AND minute >= $2 AND minute < $3 AND name = ANY($5) \
+         GROUP BY 1, 2, 3 ORDER BY 1",
+    )
+    .bind(catalogue.service)
+    .bind(window.from)
+    .bind(window.to)
+    .bind(window.step.num_seconds().max(60))
+    .bind(&names)
+    .fetch_all(&mut *conn)
+    .await?;
+    let newest: Vec<(String, Labels, f64, DateTime<Utc>)> = sqlx::query_as(
+        "SELECT DISTINCT ON (name, labels) name, labels, value, ts FROM metric_samples \
+         WHERE service = $1 AND name = ANY($2) AND ts > $3 ORDER BY name, labels, ts DESC",
+    )
+    .bind(catalogue.service)
+    .bind(&names)
+    .bind(now - STALE_AFTER)
+    .fetch_all(&mut *conn)
+    .await?;
+    let firing: Vec<String> = sqlx::query_scalar(
+        "SELECT r.name FROM alert_states s JOIN alert_rules r ON r.id = s.rule_id \
+         WHERE r.service = $1 AND r.enabled AND s.state = 'firing' ORDER BY r.name",
+    )
+    .bind(catalogue.service)
+    .fetch_all(&mut *conn)
+    .await?;
+    let charts = catalogue
+        .charts
+        .iter()
+        .map(|chart| chart.lines.iter().map(|(_, series)| points(&binned, series)).collect())
+        .collect();
+    let latest = |series: &Series| {
+        newest
+            .iter()
+            .filter(|(name, labels, _, _)| matches(series, name, labels))
+            .map(|(_, _, value, _)| *value)
+            .reduce(f64::max)
+    };
+    let numbers = catalogue.numbers.iter().map(|number| latest(&number.series)).collect();
+    let last: Option<(DateTime<Utc>, bool, Option<String>)> =
+        sqlx::query_as("SELECT read_at, ok, reason FROM data_store_status WHERE service = $1 AND read_at > $2")
+            .bind(catalogue.service)
+            .bind(now - STALE_AFTER)
+            .fetch_optional(&mut *conn)
+            .await?;
+    let (status, reason, last_read) = status_of(last, &firing);
+    Ok(StoreView {
+        service: catalogue.service.to_string(),
+        status,
+        reason,
+        last_read,
+        numbers,
+        charts,
+    })
+}
+
+/// One line: per step, the highest of the series's label sets (the
+/// furthest replica, the largest database).
+fn points(binned: &[(DateTime<Utc>, String, Labels, f64)], series: &Series) -> Vec<(i64, f64)> {
+    let mut by_time: BTreeMap<i64, f64> = BTreeMap::new();
+    for (t, name, labels, value) in binned {
+        if matches(series, name, labels) {
+            let point = by_time.entry(t.timestamp_millis()).or_insert(*value);
+            *point = point.max(*value);
+        }
+    }
+    by_time.into_iter().collect()
+}
+
+/// Down when the newest reading failed (saying why) or is missing;
+/// degraded while one of its rules fires; up otherwise.
+type Last = Option<(DateTime<Utc>, bool, Option<String>)>;
+
+fn status_of(last: Last, firing: &[String]) -> (Status, Option<String>, Option<DateTime<Utc>>) {
+    match last {
+        None => (
+            Status::Down,
+            Some(format!(
+                "No reading in the last {} minutes: the collector reads every OPSDECK_COLLECT_SECS seconds (0 turns it off).",
+                STALE_AFTER.num_minutes()
+            )),
+            None,
+        ),
+        Some((at, false, reason)) => (
+            Status::Down,
+            Some(format!(
+                "The last reading failed: {}",
+                reason.unwrap_or_else(|| "no reason recorded".to_string())
+            )),
+            Some(at),
+        ),
+        Some((at, true, _)) if !firing.is_empty() => (
+            Status::Degraded,
+            Some(format!("Firing: {}", firing.join(", "))),
+            Some(at),
+        ),
+        Some((at, true, _)) => (Status::Up, None, Some(at)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn status_follows_the_reading_and_the_firing_rules() {
+        let now = Utc::now();
+        assert_eq!(status_of(None, &[]).0, Status::Down);
+        let refused = status_of(Some((now, false, Some("Connection refused".to_string()))), &[]);
+        assert_eq!(refused.0, Status::Down);
+        assert_eq!(
+            refused.1.as_deref(),
+            Some("The last reading failed: Connection refused")
+        );
+        let (status, reason, _) = status_of(Some((now, true, None)), &["Redis memory above 90 %".to_string()]);
+        assert_eq!(status, Status::Degraded);
+        assert_eq!(reason.as_deref(), Some("Firing: Redis memory above 90 %"));
+        assert_eq!(status_of(Some((now, true, None)), &[]), (Status::Up, None, Some(now)));
+    }
+}
