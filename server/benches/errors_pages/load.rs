@@ -158,6 +158,12 @@ async fn derive(pool: &PgPool, events: i64, issues: i64) {
     .await;
     run(
         pool,
+        "INSERT INTO error_issue_hours (issue_id, hour, events) \
+         SELECT issue_id, date_trunc('hour', minute, 'UTC'), sum(events) FROM error_issue_minutes GROUP BY 1, 2",
+    )
+    .await;
+    run(
+        pool,
         "INSERT INTO error_issue_users (issue_id, user_key) SELECT DISTINCT issue_id, user_id FROM error_events",
     )
     .await;
@@ -183,6 +189,7 @@ async fn derive(pool: &PgPool, events: i64, issues: i64) {
         "error_issues",
         "error_hashes",
         "error_issue_minutes",
+        "error_issue_hours",
         "error_issue_users",
     ] {
         run(pool, &format!("VACUUM (ANALYZE) {table}")).await;
