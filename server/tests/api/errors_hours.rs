@@ -11,6 +11,7 @@ use app::alerts::ssr::series::{load, value_at};
 use app::alerts::state::Observation;
 use app::alerts::{Aggregation, Watched};
 use app::auth::permissions::Role;
+use app::errors::ssr::partitions::{PARTITIONS, TABLES, drop_expired};
 use chrono::{DateTime, Duration, DurationRound, Timelike, Utc};
 use serde_json::Value;
 
@@ -231,4 +232,37 @@ async fn hourly_counts_give_the_same_answers_across_hours_and_after_merge_and_un
     assert_eq!(buckets, bucketed(&b_times, step_ms), "occurrences after the unmerge");
     let (live, slid) = rule_sees(&app, window, now).await;
     assert_eq!((live, slid), (Observation::Value(want), Observation::Value(want)));
+}
+
+#[tokio::test]
+async fn hourly_counts_get_daily_partitions_and_leave_with_the_minutes() {
+    let app = TestApp::spawn().await;
+    let mut conn = app.db.acquire().await.expect("conn");
+    let today = Utc::now().date_naive();
+    let old = today - chrono::Days::new(40);
+    PARTITIONS.ensure_days(&mut conn, &[old]).await.expect("partitions");
+    let day = old.format("%Y%m%d");
+    let exists = |name: String| {
+        let db = app.db.clone();
+        async move {
+            sqlx::query_scalar::<_, bool>("SELECT to_regclass($1) IS NOT NULL")
+                .bind(name)
+                .fetch_one(&db)
+                .await
+                .expect("catalog")
+        }
+    };
+    for table in TABLES {
+        assert!(exists(format!("{table}_p{day}")).await, "{table} has the old day");
+    }
+    assert!(TABLES.contains(&"error_issue_hours"));
+    let dropped = drop_expired(&mut conn, 30, today).await.expect("retention");
+    for table in TABLES {
+        assert!(
+            dropped.contains(&format!("{table}_p{day}")),
+            "{table}'s old day dropped: {dropped:?}"
+        );
+        let kept = format!("{table}_p{}", today.format("%Y%m%d"));
+        assert!(exists(kept.clone()).await, "{kept} kept");
+    }
 }
