@@ -2,8 +2,9 @@
 //! SQL (`INSERT … SELECT generate_series`), consistently with what
 //! `app::errors::ssr::store` writes: projects, issues and their hashes,
 //! events (in daily partitions, the whole event JSON in `event`), then the
-//! per-minute counts, affected users and each issue's counts and first and
-//! last seen, all derived from the events.
+//! per-minute counts, the per-hour counts (summed from the minutes),
+//! affected users and each issue's counts and first and last seen, all
+//! derived from the events.
 //!
 //! The event JSON is one of 200 realistic SDK events (`common::errors`),
 //! the one of the issue's kind, with its own `event_id`, `timestamp` and
