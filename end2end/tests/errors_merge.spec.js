@@ -112,3 +112,36 @@ test('support chooses an event from the list and sees where the issue was seen',
   await expect(chosen.locator('dd', { hasText: ids[0] })).toBeVisible();
   await expect(chosen.locator('dd', { hasText: 'ann' })).toBeVisible();
 });
+
+test('support merges the issues ticked on the Errors page into the oldest of them', async ({ page, request }) => {
+  const word = uniqueWord('ticked');
+  await send(request, { fn: `one_${word}`, value: `one ${word}`, user: 'ann', release: 'e2e-shop@2.0.0' });
+  await send(request, { fn: `two_${word}`, value: `two ${word}`, user: 'bob', release: 'e2e-shop@2.0.0' });
+  await send(request, { fn: `two_${word}`, value: `two ${word}`, user: 'cy', release: 'e2e-shop@2.0.0' });
+  await signIn(page, 'support');
+  const one = await issueId(page, word, `TypeError: one ${word}`);
+  await page.goto(`/errors?q=${encodeURIComponent(word)}`);
+  const rows = page.locator('.errors-table tbody tr');
+  await expect(rows).toHaveCount(2);
+
+  // One ticked and no issue named: refused, nothing merged.
+  await page.getByLabel(`Select TypeError: two ${word}`).check();
+  await page.getByText('Merge the ticked…').click();
+  await expect(page.getByText('left empty, the oldest ticked one')).toBeVisible();
+  await page.getByRole('button', { name: 'Yes, merge the ticked issues' }).click();
+  await expect(page.getByText('Tick at least two issues to merge')).toBeVisible();
+
+  // Both ticked (a plain post reloaded the page: tick again), target left empty.
+  await page.getByLabel(`Select TypeError: one ${word}`).check();
+  await page.getByLabel(`Select TypeError: two ${word}`).check();
+  await page.getByRole('button', { name: 'Yes, merge the ticked issues' }).click();
+  await expect(page).toHaveURL(new RegExp(`/errors/issues/${one}$`));
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText(`TypeError: one ${word}`);
+  const facts = page.locator('dl.facts').first();
+  await expect(facts.locator('dt:has-text("Events") + dd')).toHaveText('3');
+  await expect(page.locator('.grouped-by > li')).toHaveCount(2);
+
+  await page.goto(`/errors?q=${encodeURIComponent(word)}`);
+  await expect(rows).toHaveCount(1);
+  await expect(rows.first().locator('td.num').first()).toHaveText('3');
+});

@@ -126,6 +126,7 @@ pub const TABLE: &[(&str, Access)] = &[
     ("/api/errors/set-state", Requires(TriageErrors)),
     ("/api/errors/issue-events", Requires(ReadErrors)),
     ("/api/errors/merge", Requires(TriageErrors)),
+    ("/api/errors/merge-ticked", Requires(TriageErrors)),
     ("/api/errors/unmerge", Requires(TriageErrors)),
     // HTTP routes
     ("/api/v1/backups/download", Requires(ManageBackups)),

@@ -5,7 +5,7 @@
 use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
-use super::merge::{issue_number, issue_numbers};
+use super::merge::{issue_number, issue_numbers, ticked_merge};
 #[cfg(feature = "ssr")]
 use super::ssr;
 #[cfg(feature = "ssr")]
@@ -25,6 +25,21 @@ pub async fn merge_issues(into: String, issues: String) -> Result<i64, AppError>
             let caller = acting(Permission::TriageErrors).await?;
             let into = issue_number("into", &into)?;
             let sources = issue_numbers(&issues, into)?;
+            let merged = ssr::merge::merge(&app_state()?, caller.actor, caller.client, into, &sources).await?;
+            Ok(ssr::triage::go_to_issue(merged))
+        }
+        .await,
+    )
+}
+
+/// Merges the issues ticked on the Errors page (`issue_ids[]`) into one:
+/// the issue numbered `into`, or when that is empty the oldest ticked.
+#[server(endpoint = "errors/merge-ticked")]
+pub async fn merge_ticked(issue_ids: Option<Vec<String>>, into: Option<String>) -> Result<i64, AppError> {
+    respond(
+        async {
+            let caller = acting(Permission::TriageErrors).await?;
+            let (into, sources) = ticked_merge(issue_ids.as_deref(), into.as_deref())?;
             let merged = ssr::merge::merge(&app_state()?, caller.actor, caller.client, into, &sources).await?;
             Ok(ssr::triage::go_to_issue(merged))
         }

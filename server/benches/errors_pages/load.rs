@@ -2,8 +2,9 @@
 //! SQL (`INSERT … SELECT generate_series`), consistently with what
 //! `app::errors::ssr::store` writes: projects, issues and their hashes,
 //! events (in daily partitions, the whole event JSON in `event`), then the
-//! per-minute counts, affected users and each issue's counts and first and
-//! last seen, all derived from the events.
+//! per-minute counts, the per-hour counts (summed from the minutes),
+//! affected users and each issue's counts and first and last seen, all
+//! derived from the events.
 //!
 //! The event JSON is one of 200 realistic SDK events (`common::errors`),
 //! the one of the issue's kind, with its own `event_id`, `timestamp` and
@@ -158,6 +159,12 @@ async fn derive(pool: &PgPool, events: i64, issues: i64) {
     .await;
     run(
         pool,
+        "INSERT INTO error_issue_hours (issue_id, hour, events) \
+         SELECT issue_id, date_trunc('hour', minute, 'UTC'), sum(events) FROM error_issue_minutes GROUP BY 1, 2",
+    )
+    .await;
+    run(
+        pool,
         "INSERT INTO error_issue_users (issue_id, user_key) SELECT DISTINCT issue_id, user_id FROM error_events",
     )
     .await;
@@ -183,6 +190,7 @@ async fn derive(pool: &PgPool, events: i64, issues: i64) {
         "error_issues",
         "error_hashes",
         "error_issue_minutes",
+        "error_issue_hours",
         "error_issue_users",
     ] {
         run(pool, &format!("VACUUM (ANALYZE) {table}")).await;

@@ -1,5 +1,5 @@
 //! The metrics, logs and errors maintenance worker: keeps daily partitions (metrics
-//! tables, `log_lines`, `error_events` and `error_issue_minutes`) prepared ahead of time and drops whole partitions
+//! tables, `log_lines`, `error_events`, `error_issue_minutes` and `error_issue_hours`) prepared ahead of time and drops whole partitions
 //! that left their retention window (never a bulk DELETE), forgets ingest idempotency keys once the
 //! raw data they guarded is gone, and prunes finished notifications (their
 //! delivery log) once the rollups of the same age are gone.

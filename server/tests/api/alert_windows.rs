@@ -138,7 +138,7 @@ struct Errors {
 
 /// One issue of `shop` with events every minute since minute 0, and a new
 /// issue (with one event) every fourth minute; written as the store writes
-/// the rows these rules read (issues and their per-minute counts).
+/// the rows these rules read (issues and their per-minute and per-hour counts).
 async fn store_errors(pool: &PgPool, at_second: impl Fn(i64, i64) -> DateTime<Utc>) -> Errors {
     let project: i32 = sqlx::query_scalar("INSERT INTO error_projects (service) VALUES ('shop') RETURNING id")
         .fetch_one(pool)
@@ -153,12 +153,17 @@ async fn store_errors(pool: &PgPool, at_second: impl Fn(i64, i64) -> DateTime<Ut
         .bind(first_seen)
         .fetch_one(pool)
     };
+    // The minute's row and its hour's, as the store keeps both tiers.
     let minute = |issue: i64, m: i64, events: i64| {
-        sqlx::query("INSERT INTO error_issue_minutes (issue_id, minute, events) VALUES ($1, $2, $3)")
-            .bind(issue)
-            .bind(at_second(m, 0))
-            .bind(events as i32)
-            .execute(pool)
+        sqlx::query(
+            "WITH minute AS (INSERT INTO error_issue_minutes (issue_id, minute, events) VALUES ($1, $2, $3)) \
+             INSERT INTO error_issue_hours (issue_id, hour, events) VALUES ($1, date_trunc('hour', $2, 'UTC'), $3) \
+             ON CONFLICT (issue_id, hour) DO UPDATE SET events = error_issue_hours.events + EXCLUDED.events",
+        )
+        .bind(issue)
+        .bind(at_second(m, 0))
+        .bind(events as i32)
+        .execute(pool)
     };
     let steady = issue(at_second(0, 1)).await.expect("issue");
     let mut errors = Errors {

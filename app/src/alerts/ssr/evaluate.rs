@@ -4,7 +4,7 @@
 use chrono::{DateTime, Duration, Utc};
 use sqlx::PgConnection;
 
-use super::series::{load, value_at, window};
+use super::series::{load, load_window, value_at, window};
 use crate::alerts::notify::{NotificationKind, announces};
 use crate::alerts::rule::Rule;
 use crate::alerts::state::{Backtest, Observation, Tracker, Transition, episodes, step};
@@ -17,7 +17,7 @@ pub const MAX_BACKTEST_DAYS: i64 = 7;
 /// observation; its cause goes to the log, not to the page).
 pub async fn observe(conn: &mut PgConnection, watched: &Watched, at: DateTime<Utc>) -> Observation {
     let (from, to) = window(watched, at);
-    match load(conn, watched, from, to).await {
+    match load_window(conn, watched, from, to).await {
         Ok(minutes) => value_at(watched, &minutes, at),
         Err(error) => {
             tracing::warn!(%error, "alert rule query failed");

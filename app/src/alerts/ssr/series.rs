@@ -32,12 +32,35 @@ pub enum Minutes {
     Counts(Vec<(DateTime<Utc>, i64)>),
 }
 
-/// The minutes of `watched` in `[from, to)`.
+/// The minutes of `watched` in `[from, to)`, for windows slid over them.
 pub async fn load(
     conn: &mut PgConnection,
     watched: &Watched,
     from: DateTime<Utc>,
     to: DateTime<Utc>,
+) -> sqlx::Result<Minutes> {
+    load_as(conn, watched, from, to, false).await
+}
+
+/// What `watched` shows in the one window `[from, to)`: [`load`]'s
+/// minutes, except that error events come as whole hours where they can
+/// (a row per hour, at its start), which only a sum over exactly this
+/// window may use.
+pub async fn load_window(
+    conn: &mut PgConnection,
+    watched: &Watched,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> sqlx::Result<Minutes> {
+    load_as(conn, watched, from, to, true).await
+}
+
+async fn load_as(
+    conn: &mut PgConnection,
+    watched: &Watched,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    whole: bool,
 ) -> sqlx::Result<Minutes> {
     if watched.aggregation.reads_logs() {
         // The stored query was checked when saved; one that no longer reads
@@ -51,7 +74,7 @@ pub async fn load(
         Ok(Minutes::Counts(match watched.aggregation {
             Aggregation::NewErrorIssues => counts::new_issues_per_minute(conn, service, from, to).await?,
             Aggregation::RegressedErrorIssues => counts::regressed_per_minute(conn, service, from, to).await?,
-            _ => counts::events_per_minute(conn, service, watched.error_issue, from, to).await?,
+            _ => counts::events_per_minute(conn, service, watched.error_issue, from, to, whole).await?,
         }))
     } else if watched.aggregation.reads_requests() {
         let rows = request_minutes(conn, &watched.service, watched.endpoint.as_deref(), from, to).await?;

@@ -1,15 +1,20 @@
 //! Error events, new and regressed issues per minute: what an error alert rule watches
-//! (`alerts::ssr::series`). Events are read from the per-minute counts
-//! written with each event (`error_issue_minutes`), never from the raw
+//! (`alerts::ssr::series`). Events are read from the per-issue counts
+//! written with each event (whole hours from `error_issue_hours` when the
+//! rule reads one window, minutes otherwise: `hours`), never from the raw
 //! events; new and regressed issues as `tally` defines them.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Duration, DurationRound, Utc};
 use sqlx::PgConnection;
 
+use super::hours::{HourSplit, counts_sql};
 use super::tally::{NEW_ISSUES, REGRESSIONS};
 
-/// `(minute, events)` for every minute in `[from, to)` with an event of
-/// `service` (of issue `issue` only, when given), oldest first.
+/// `(start, events)` of `service`'s events (of issue `issue` only, when
+/// given) in `[from, to)`, oldest first: one row per minute with events,
+/// except that when `whole` (the caller sums the whole range, as a live
+/// evaluation does) the range's whole hours come as one row each, at their
+/// start. The first row may be the minute `from` falls in.
 #[tracing::instrument(skip(conn), err)]
 pub async fn events_per_minute(
     conn: &mut PgConnection,
@@ -17,18 +22,23 @@ pub async fn events_per_minute(
     issue: Option<i64>,
     from: DateTime<Utc>,
     to: DateTime<Utc>,
+    whole: bool,
 ) -> sqlx::Result<Vec<(DateTime<Utc>, i64)>> {
-    sqlx::query_as(
-        "SELECT m.minute, sum(m.events)::bigint FROM error_issue_minutes m \
+    let step = (!whole).then(|| Duration::minutes(1));
+    let hours = HourSplit::of(from, to, step);
+    let first_minute = from.duration_trunc(Duration::minutes(1)).unwrap_or(from);
+    let rows = counts_sql("$3", "$5", "$6", "$4", "($2::bigint IS NULL OR issue_id = $2)");
+    sqlx::query_as(&format!(
+        "SELECT m.t, sum(m.events)::bigint FROM ({rows}) m \
          JOIN error_issues i ON i.id = m.issue_id JOIN error_projects p ON p.id = i.project_id \
-         WHERE p.service = $1 AND ($2::bigint IS NULL OR m.issue_id = $2) \
-           AND m.minute >= date_trunc('minute', $3::timestamptz) AND m.minute < $4 \
-         GROUP BY m.minute ORDER BY m.minute",
-    )
+         WHERE p.service = $1 GROUP BY m.t ORDER BY m.t"
+    ))
     .bind(service)
     .bind(issue)
-    .bind(from)
+    .bind(first_minute)
     .bind(to)
+    .bind(hours.first_hour)
+    .bind(hours.end_hour)
     .fetch_all(conn)
     .await
 }

@@ -1,12 +1,14 @@
 //! The Issue page's events: the chosen event, a keyset page of the list
 //! (newest first, on `(ts, id)`, the `error_events_issue_idx` order), the
-//! releases and environments seen, and occurrences per step from
-//! `error_issue_minutes` with the service's deployments.
+//! releases and environments seen, and occurrences per step from the
+//! per-issue counts (whole hours from `error_issue_hours` where the steps
+//! allow, minutes otherwise: `hours`) with the service's deployments.
 
 use chrono::{DateTime, Utc};
 use sqlx::PgConnection;
 
 use super::detail::{EVENT_COLUMNS, EventColumns, event_view};
+use super::hours::{HourSplit, counts_sql};
 use crate::error::AppError;
 use crate::errors::events::{EVENTS_PAGE, EventRow, IssueEvents, IssueEventsQuery, SeenIn};
 use crate::errors::issue::EventView;
@@ -147,16 +149,27 @@ async fn occurrences(
     to: DateTime<Utc>,
     step: chrono::Duration,
 ) -> sqlx::Result<Vec<(i64, i64)>> {
-    let rows: Vec<(DateTime<Utc>, i64)> = sqlx::query_as(
+    // The buckets' own end: the last bucket counts its whole step, as it is drawn.
+    let steps = (to - from)
+        .num_microseconds()
+        .zip(step.num_microseconds())
+        .map_or(1, |(span, step)| (span + step.max(1) - 1) / step.max(1));
+    let end = from + step * i32::try_from(steps).unwrap_or(i32::MAX);
+    let hours = HourSplit::of(from, end, Some(step));
+    let rows: Vec<(DateTime<Utc>, i64)> = sqlx::query_as(&format!(
         "SELECT b.t, COALESCE(sum(m.events), 0)::bigint \
          FROM generate_series($2::timestamptz, $3::timestamptz - interval '1 microsecond', $4::interval) AS b(t) \
-         LEFT JOIN error_issue_minutes m ON m.issue_id = $1 AND m.minute >= b.t AND m.minute < b.t + $4::interval \
+         LEFT JOIN ({}) m ON m.t >= b.t AND m.t < b.t + $4::interval \
          GROUP BY b.t ORDER BY b.t",
-    )
+        counts_sql("$2", "$5", "$6", "$7", "issue_id = $1")
+    ))
     .bind(issue_id)
     .bind(from)
     .bind(to)
     .bind(step)
+    .bind(hours.first_hour)
+    .bind(hours.end_hour)
+    .bind(end)
     .fetch_all(conn)
     .await?;
     Ok(rows.into_iter().map(|(t, n)| (t.timestamp_millis(), n)).collect())

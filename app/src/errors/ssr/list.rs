@@ -1,11 +1,14 @@
 //! The Errors page's queries: issues with events in the range, counted
-//! from `error_issue_minutes` — or, filtered by environment or release
-//! (which those counts do not keep), from the range's events —, keyset-paged
-//! on the sort value and the issue id; then, for the page's rows only, their
-//! users in the range and their last 24 hours per hour (the sparkline).
+//! from the per-issue counts (whole hours from `error_issue_hours`, the
+//! edges' minutes from `error_issue_minutes`: `hours`) — or, filtered by
+//! environment or release (which those counts do not keep), from the range's
+//! events —, keyset-paged on the sort value and the issue id; then, for the
+//! page's rows only, their users in the range and their last 24 hours per
+//! hour (the sparkline, from the hourly counts).
 
 use chrono::{DateTime, Duration, DurationRound, Utc};
 
+use super::hours::{HourSplit, counts_sql};
 use crate::error::AppError;
 use crate::errors::issues::{IssueListing, IssueQuery, IssueRow, IssueSort, PAGE_SIZE};
 use crate::sql::contains_pattern;
@@ -35,17 +38,21 @@ fn sort_key(sort: IssueSort) -> &'static str {
     }
 }
 
-/// Events per issue in the range: from the per-minute counts, or from the
-/// events when an environment or release is asked for.
-fn counted(query: &IssueQuery) -> &'static str {
+/// Events per issue in the range: from the per-issue counts (hours in
+/// `[$14, $15)`), or from the events when an environment or release is
+/// asked for.
+fn counted(query: &IssueQuery) -> String {
     if query.environment.is_some() || query.release.is_some() {
         "SELECT issue_id, count(*)::bigint AS events FROM error_events \
          WHERE ts >= $1 AND ts < $2 AND ($3::text IS NULL OR service = $3) \
            AND ($10::text IS NULL OR environment = $10) AND ($11::text IS NULL OR release = $11) \
          GROUP BY issue_id"
+            .to_string()
     } else {
-        "SELECT issue_id, sum(events)::bigint AS events FROM error_issue_minutes \
-         WHERE minute >= $1 AND minute < $2 GROUP BY issue_id"
+        format!(
+            "SELECT issue_id, sum(events)::bigint AS events FROM ({}) c GROUP BY issue_id",
+            counts_sql("$1", "$14", "$15", "$2", "true")
+        )
     }
 }
 
@@ -60,6 +67,7 @@ pub async fn issues(state: &AppState, query: &IssueQuery) -> Result<IssueListing
         Some(id) => Some(super::since::started(&mut conn, id).await?),
         None => None,
     };
+    let hours = HourSplit::of(query.from, query.to, None);
     // The sort expression and the counts are constants, never input.
     let sql = format!(
         "SELECT * FROM ( \
@@ -92,6 +100,8 @@ pub async fn issues(state: &AppState, query: &IssueQuery) -> Result<IssueListing
         .bind(&query.release)
         .bind(since.as_ref().map(|(service, _)| service.clone()))
         .bind(since.map(|(_, at)| at))
+        .bind(hours.first_hour)
+        .bind(hours.end_hour)
         .fetch_all(&mut *conn)
         .await
         .map_err(AppError::internal_in("errors: issues"))?;
@@ -156,19 +166,26 @@ async fn users_in_range(
 }
 
 /// Events per hour of each issue over the 24 hours up to `now` (the
-/// current hour last), from the per-minute counts.
+/// current hour last), from the hourly counts.
 async fn last_day(
     conn: &mut sqlx::PgConnection,
     ids: &[i64],
     now: DateTime<Utc>,
 ) -> Result<Vec<(i64, Vec<i64>)>, AppError> {
-    let start = now.duration_trunc(Duration::hours(1)).unwrap_or(now) - Duration::hours(23);
-    let counts: Vec<(i64, i32, i64)> = sqlx::query_as(
-        "SELECT issue_id, floor(extract(epoch FROM minute - $2) / 3600)::int, sum(events)::bigint \
-         FROM error_issue_minutes WHERE issue_id = ANY($1) AND minute >= $2 GROUP BY 1, 2",
-    )
+    let hour = Duration::hours(1);
+    let start = now.duration_trunc(hour).unwrap_or(now) - Duration::hours(23);
+    let end = start + Duration::hours(24);
+    let hours = HourSplit::of(start, end, Some(hour));
+    let counts: Vec<(i64, i32, i64)> = sqlx::query_as(&format!(
+        "SELECT issue_id, floor(extract(epoch FROM t - $2) / 3600)::int, sum(events)::bigint \
+         FROM ({}) c GROUP BY 1, 2",
+        counts_sql("$2", "$3", "$4", "$5", "issue_id = ANY($1)")
+    ))
     .bind(ids)
     .bind(start)
+    .bind(hours.first_hour)
+    .bind(hours.end_hour)
+    .bind(end)
     .fetch_all(conn)
     .await
     .map_err(AppError::internal_in("errors: last day"))?;

@@ -1,7 +1,7 @@
 //! Merging issues into one, in one transaction with its audit entry
 //! (`error_issue.merge`, before and after of every issue involved): the
 //! merged issues' hashes move to the target — so their later events land
-//! there —, with their events, per-minute counts and users; the target's
+//! there —, with their events, per-minute and per-hour counts and users; the target's
 //! counts and first/last seen combine. A merged issue stays as a pointer to
 //! the target (`merged_into`), its own counts zero.
 
@@ -86,6 +86,10 @@ async fn move_into(conn: &mut PgConnection, into: i64, sources: &[i64]) -> sqlx:
          SELECT $1, minute, sum(events)::int FROM error_issue_minutes WHERE issue_id = ANY($2) GROUP BY minute \
          ON CONFLICT (issue_id, minute) DO UPDATE SET events = error_issue_minutes.events + EXCLUDED.events",
         "DELETE FROM error_issue_minutes WHERE issue_id = ANY($2)",
+        "INSERT INTO error_issue_hours (issue_id, hour, events) \
+         SELECT $1, hour, sum(events)::bigint FROM error_issue_hours WHERE issue_id = ANY($2) GROUP BY hour \
+         ON CONFLICT (issue_id, hour) DO UPDATE SET events = error_issue_hours.events + EXCLUDED.events",
+        "DELETE FROM error_issue_hours WHERE issue_id = ANY($2)",
         "INSERT INTO error_issue_users (issue_id, user_key) \
          SELECT $1, user_key FROM error_issue_users WHERE issue_id = ANY($2) ON CONFLICT DO NOTHING",
         "DELETE FROM error_issue_users WHERE issue_id = ANY($2)",

@@ -1,8 +1,9 @@
 //! The errors area on the server: an event's way from an SDK's payload to
 //! its issue. `envelope` frames the body, `event` prepares each event
 //! (`scrub`, `grouping` with `normalize`), `store` writes it with its
-//! issue, hash and per-minute count in one transaction; `partitions` keeps
-//! the daily partitions; `list` and `detail` answer the pages, `counts`
+//! issue, hash and per-minute and per-hour counts in one transaction;
+//! `partitions` keeps the daily partitions; `hours` splits a range between
+//! those two tiers; `list` and `detail` answer the pages, `counts`
 //! the alert rules, `tally` the counts managers see. `json_event` reads
 //! Opsdeck's own JSON door's records into the events `event` prepares. `states`
 //! changes issues' states (audited), `reopen` with `release_order` decides
@@ -15,6 +16,7 @@ pub mod envelope;
 pub mod event;
 pub mod events;
 pub mod grouping;
+pub mod hours;
 pub mod json_event;
 pub mod list;
 pub mod merge;

@@ -1,5 +1,5 @@
-//! The daily partitions of `error_events` and `error_issue_minutes`
-//! (`<table>_pYYYYMMDD`): created ahead of time by the retention worker and
+//! The daily partitions of `error_events`, `error_issue_minutes` and
+//! `error_issue_hours` (`<table>_pYYYYMMDD`): created ahead of time by the retention worker and
 //! on demand by ingest (the SQL function `errors_ensure_partitions`),
 //! dropped whole when they leave the retention window
 //! (`OPSDECK_ERROR_RETENTION_DAYS`; `crate::partitions` does the work).
@@ -9,7 +9,7 @@ use sqlx::PgConnection;
 
 use crate::partitions::DailyPartitions;
 
-pub const TABLES: [&str; 2] = ["error_events", "error_issue_minutes"];
+pub const TABLES: [&str; 3] = ["error_events", "error_issue_minutes", "error_issue_hours"];
 
 pub static PARTITIONS: DailyPartitions = DailyPartitions::new("errors_ensure_partitions");
 

@@ -1,8 +1,8 @@
 //! Storing prepared events: for each, in one transaction with the others
 //! of its envelope, the event id claimed (a retried envelope stores
 //! nothing twice), the hash's issue found — or the issue and its hash
-//! created —, the issue's counts, its users and its per-minute count
-//! updated, and the event row written; a resolved or ignored issue the
+//! created —, the issue's counts, its users and its per-minute and
+//! per-hour counts updated, and the event row written; a resolved or ignored issue the
 //! event reopens changes state (`reopen`), audited. The caller answers
 //! only after the commit.
 //!
@@ -189,6 +189,15 @@ async fn store_one(
     sqlx::query(
         "INSERT INTO error_issue_minutes (issue_id, minute, events) VALUES ($1, date_trunc('minute', $2), 1) \
          ON CONFLICT (issue_id, minute) DO UPDATE SET events = error_issue_minutes.events + 1",
+    )
+    .bind(issue_id)
+    .bind(event.ts)
+    .execute(&mut *conn)
+    .await?;
+    // Its hour too (UTC hours whatever the session's zone): long ranges read these.
+    sqlx::query(
+        "INSERT INTO error_issue_hours (issue_id, hour, events) VALUES ($1, date_trunc('hour', $2, 'UTC'), 1) \
+         ON CONFLICT (issue_id, hour) DO UPDATE SET events = error_issue_hours.events + 1",
     )
     .bind(issue_id)
     .bind(event.ts)

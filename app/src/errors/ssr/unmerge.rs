@@ -1,5 +1,5 @@
 //! Unmerging: one hash moves out of an issue, with its events, per-minute
-//! counts and users, into the issue it first belonged to (when that one
+//! and per-hour counts and users, into the issue it first belonged to (when that one
 //! was merged away and holds nothing now) or a new issue; later events of
 //! the hash follow it. One transaction with its audit entry
 //! (`error_issue.unmerge`, both issues before and after).
@@ -136,21 +136,11 @@ async fn move_out(conn: &mut PgConnection, from: i64, to: i64, hash: &str) -> sq
     .fetch_one(&mut *conn)
     .await?;
     // `to` holds no other events: a new issue, or one merged away (its events moved then).
-    let per_minute = "WITH moved AS (SELECT date_trunc('minute', ts) AS minute, count(*)::int AS n \
-                      FROM error_events WHERE issue_id = $2 GROUP BY 1)";
-    let statements = [
-        format!(
-            "{per_minute} INSERT INTO error_issue_minutes (issue_id, minute, events) SELECT $2, minute, n FROM moved \
-             ON CONFLICT (issue_id, minute) DO UPDATE SET events = error_issue_minutes.events + EXCLUDED.events"
-        ),
-        format!(
-            "{per_minute} DELETE FROM error_issue_minutes m USING moved \
-             WHERE m.issue_id = $1 AND m.minute = moved.minute AND m.events <= moved.n"
-        ),
-        format!(
-            "{per_minute} UPDATE error_issue_minutes m SET events = m.events - moved.n FROM moved \
-             WHERE m.issue_id = $1 AND m.minute = moved.minute"
-        ),
+    let mut statements: Vec<String> = [("minute", "error_issue_minutes"), ("hour", "error_issue_hours")]
+        .into_iter()
+        .flat_map(|(unit, table)| move_counts(unit, table))
+        .collect();
+    statements.extend([
         "INSERT INTO error_issue_users (issue_id, user_key) \
          SELECT DISTINCT $2::bigint, user_id FROM error_events WHERE issue_id = $2 AND user_id IS NOT NULL \
          ON CONFLICT DO NOTHING"
@@ -160,11 +150,34 @@ async fn move_out(conn: &mut PgConnection, from: i64, to: i64, hash: &str) -> sq
            AND EXISTS (SELECT 1 FROM error_events e WHERE e.issue_id = $2 AND e.user_id = u.user_key) \
            AND NOT EXISTS (SELECT 1 FROM error_events e WHERE e.issue_id = $1 AND e.user_id = u.user_key)"
             .to_string(),
-    ];
+    ]);
     for sql in &statements {
         sqlx::query(sql).bind(from).bind(to).execute(&mut *conn).await?;
     }
     recount(conn, from, to, moved, first, last).await
+}
+
+/// The statements moving the counts of `to`'s events (the moved ones) per
+/// `unit` (`minute` or `hour`, UTC) from `from`'s rows of `table` to its own.
+fn move_counts(unit: &str, table: &str) -> [String; 3] {
+    let moved = format!(
+        "WITH moved AS (SELECT date_trunc('{unit}', ts, 'UTC') AS {unit}, count(*)::int AS n \
+         FROM error_events WHERE issue_id = $2 GROUP BY 1)"
+    );
+    [
+        format!(
+            "{moved} INSERT INTO {table} (issue_id, {unit}, events) SELECT $2, {unit}, n FROM moved \
+             ON CONFLICT (issue_id, {unit}) DO UPDATE SET events = {table}.events + EXCLUDED.events"
+        ),
+        format!(
+            "{moved} DELETE FROM {table} m USING moved \
+             WHERE m.issue_id = $1 AND m.{unit} = moved.{unit} AND m.events <= moved.n"
+        ),
+        format!(
+            "{moved} UPDATE {table} m SET events = m.events - moved.n FROM moved \
+             WHERE m.issue_id = $1 AND m.{unit} = moved.{unit}"
+        ),
+    ]
 }
 
 /// Both issues' counts and first/last seen after `moved` events left `from`.

@@ -16,12 +16,12 @@ use crate::error::AppError;
 use crate::errors::issue::Grouping;
 use crate::errors::{MergeIssues, UnmergeHash, explain};
 
-fn can_triage() -> bool {
+pub(super) fn can_triage() -> bool {
     use_current_user().is_some_and(|user| allows(user.role, Permission::TriageErrors))
 }
 
 /// After `action` succeeds with JavaScript, the page of the issue it answered.
-fn follow<S>(action: ServerAction<S>)
+pub(super) fn follow<S>(action: ServerAction<S>)
 where
     S: ServerFn<Output = i64, Error = AppError> + Clone + Send + Sync + 'static,
 {

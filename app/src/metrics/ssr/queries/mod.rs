@@ -19,6 +19,7 @@ mod samples;
 mod services;
 
 pub use crate::metrics::ssr::merged::Merged;
+pub(crate) use range::hour_span;
 pub(crate) use range::merge_rows_sql;
 pub use requests::{
     endpoint_table, latency_series, request_minutes, service_minute_points, service_summary, sort_endpoints,

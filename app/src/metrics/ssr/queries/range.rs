@@ -89,8 +89,13 @@ fn merged_by(scope: Scope, key: &str, filter: &str) -> String {
 /// The whole hours of `[from, to)` a query may read from the hourly tier:
 /// those that fall into one output step each, which holds when a single
 /// step covers the window (`step` longer than it, or `None`) or when steps
-/// are whole hours starting on an hour. `(to, to)` when none.
-fn hour_span(from: DateTime<Utc>, to: DateTime<Utc>, step: Option<Duration>) -> (DateTime<Utc>, DateTime<Utc>) {
+/// are whole hours starting on an hour. `(to, to)` when none. The error
+/// counts' tiers are split the same way (`errors::ssr::hours`).
+pub(crate) fn hour_span(
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    step: Option<Duration>,
+) -> (DateTime<Utc>, DateTime<Utc>) {
     let hour = Duration::hours(1);
     let start = Tier::ServiceHour.start_of(from);
     let first = if start == from { from } else { start + hour };
