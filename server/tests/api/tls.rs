@@ -255,3 +255,38 @@ async fn rediss_urls_connect_over_tls_and_verify_the_certificate() {
     assert_eq!(ready(&app.address).await["services"]["redis"]["status"], "down");
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[tokio::test]
+async fn a_backup_targets_sslmode_is_honoured_by_the_backup() {
+    use crate::backups::{post_ok, run_backup};
+    let app = TestApp::spawn().await;
+    let (admin, _) = app.signed_in(app::auth::permissions::Role::Admin).await;
+    let source = fresh_database().await;
+    let url = format!("{}/{}", database_server_url(), source.name);
+    let mut outcomes = Vec::new();
+    for mode in ["disable", "require"] {
+        let target = post_ok(
+            &admin,
+            "/api/backups/save-target",
+            &[
+                ("name", &format!("tls-{mode}")),
+                ("connection_url", &with_sslmode(&url, mode)),
+            ],
+        )
+        .await;
+        let run = run_backup(&admin, target["id"].as_i64().expect("id")).await;
+        outcomes.push((run["status"].clone(), run["error"].clone()));
+    }
+    assert_eq!(outcomes[0].0, "succeeded", "sslmode=disable: {:?}", outcomes[0]);
+    if server_offers_tls().await {
+        assert_eq!(
+            outcomes[1].0, "succeeded",
+            "sslmode=require over TLS: {:?}",
+            outcomes[1]
+        );
+    } else {
+        assert_eq!(outcomes[1].0, "failed");
+        let error = outcomes[1].1.as_str().unwrap_or_default();
+        assert!(error.contains("TLS") || error.contains("SSL"), "names TLS: {error}");
+    }
+}
