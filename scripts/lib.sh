@@ -121,6 +121,17 @@ opsdeck_env() {
 		OPSDECK_AUDIT_KEY=$(<"$key_file")
 		export OPSDECK_AUDIT_KEY
 	fi
+	# Likewise the key the secrets stored in Postgres (connection URLs,
+	# channel secrets) are encrypted with: .data/secrets.key, created once.
+	if [[ -z ${OPSDECK_SECRETS_KEY:-} ]]; then
+		local secrets_file="$REPO_ROOT/.data/secrets.key"
+		if [[ ! -s $secrets_file ]]; then
+			mkdir -p "$REPO_ROOT/.data"
+			(umask 077 && od -An -tx1 -N32 /dev/urandom | tr -d ' \n' >"$secrets_file")
+		fi
+		OPSDECK_SECRETS_KEY=$(<"$secrets_file")
+		export OPSDECK_SECRETS_KEY
+	fi
 	# Debian's Chromium, for Playwright (never `playwright install`).
 	export CHROMIUM_PATH="${CHROMIUM_PATH:-/usr/bin/chromium}"
 	if [[ -d ${CARGO_HOME:-$HOME/.cargo}/bin ]]; then

@@ -26,6 +26,8 @@ pub mod pages;
 pub mod partitions;
 #[cfg(feature = "ssr")]
 pub mod redis_handle;
+#[cfg(feature = "ssr")]
+pub mod secrets;
 pub mod shell;
 #[cfg(feature = "ssr")]
 pub mod sql;

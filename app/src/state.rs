@@ -19,6 +19,8 @@ pub struct AppState {
     /// Cookies carry `Secure` unless Opsdeck is served over plain local HTTP.
     pub secure_cookies: bool,
     pub audit_key: crate::audit::settings::AuditKey,
+    /// Seals and opens the secrets stored in Postgres (`crate::secrets`).
+    pub secrets: crate::secrets::Keyring,
     /// How refused requests are counted into the audit log.
     pub refusals: crate::audit::settings::RefusalSettings,
     pub auth: crate::auth::settings::AuthSettings,

@@ -19,6 +19,7 @@ use app::backups::ssr::Backups;
 use app::backups::ssr::connection::ConnectionUrl;
 use app::backups::ssr::store::LocalDirStore;
 use app::partitions::DailyPartitions;
+use app::secrets::stored::{Reseal, ResealError, reseal};
 use app::state::{AppState, HealthSettings, RedisHandle};
 
 use crate::config::Config;
@@ -193,13 +194,19 @@ async fn build_state(config: &Config, site_addr: SocketAddr, apply_migrations: b
         },
         secure_cookies: config.secure_cookies,
         audit_key: AuditKey::new(config.audit_key.expose_secret()),
+        secrets: config.secrets.clone(),
         refusals: config.refusals,
         auth: config.auth,
         ingest: config.ingest,
         logs: config.logs,
         errors: config.errors.clone(),
         alert_every: config.alert_every,
-        notify: NotifySettings::new(&public_url, config.notify.retry_after, config.notify.max_attempts),
+        notify: NotifySettings::new(
+            &public_url,
+            config.notify.retry_after,
+            config.notify.max_attempts,
+            config.secrets.clone(),
+        ),
         backups: Backups::new(
             Arc::new(LocalDirStore::new(config.backup_dir.clone())),
             ConnectionUrl::parse(config.database_url.expose_secret())
@@ -222,13 +229,57 @@ pub fn connect_database(config: &Config) -> anyhow::Result<PgPool> {
         .connect_lazy_with(options.application_name("opsdeck")))
 }
 
+/// Applies pending migrations, then seals the secrets stored unencrypted
+/// (`seal_stored_secrets`), so no command leaves them plaintext.
 pub async fn migrate(db: &PgPool, config: &Config) -> anyhow::Result<()> {
     MIGRATOR.run(db).await.with_context(|| {
         format!(
             "applying migrations to {} (DATABASE_URL)",
             config.database_url_for_logs()
         )
-    })
+    })?;
+    seal_stored_secrets(db, config).await
+}
+
+/// Checks that `OPSDECK_SECRETS_KEY` (or an old key) opens every stored
+/// secret, and encrypts those stored unencrypted (rows from before secrets
+/// were encrypted): a missing or wrong key stops Opsdeck here, with the row
+/// named, rather than at the next backup or notification.
+pub async fn seal_stored_secrets(db: &PgPool, config: &Config) -> anyhow::Result<()> {
+    let mut tx = db
+        .begin()
+        .await
+        .context("connecting to Postgres to check the stored secrets")?;
+    let done = reseal(&mut tx, &config.secrets, Reseal::PlaintextOnly)
+        .await
+        .map_err(|error| unreadable(error, config))?;
+    tx.commit().await.context("saving the encrypted secrets")?;
+    if done.were_plaintext > 0 {
+        tracing::info!(
+            count = done.were_plaintext,
+            key = config.secrets.current_id(),
+            "encrypted the secrets stored unencrypted"
+        );
+    }
+    if done.old_key_left > 0 {
+        tracing::warn!(
+            count = done.old_key_left,
+            "stored secrets are still encrypted with an old key; run `opsdeck secrets rotate`"
+        );
+    }
+    Ok(())
+}
+
+/// A stored secret no key opens, said with what to do about it.
+pub fn unreadable(error: ResealError, config: &Config) -> anyhow::Error {
+    match error {
+        ResealError::Unreadable { .. } => anyhow::Error::new(error).context(format!(
+            "a stored secret cannot be decrypted with OPSDECK_SECRETS_KEY (key {}) or OPSDECK_SECRETS_OLD_KEYS; \
+             start Opsdeck with the key it was encrypted with",
+            config.secrets.current_id()
+        )),
+        ResealError::Database(_) => anyhow::Error::new(error),
+    }
 }
 
 /// An area's partitions for yesterday to a few days ahead, so ingest never

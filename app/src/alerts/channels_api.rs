@@ -15,8 +15,9 @@ use crate::{error::respond, state::app_state};
 #[server(endpoint = "alerts/channels")]
 pub async fn list_channels() -> Result<Vec<Channel>, AppError> {
     acting(Permission::ManageChannels).await?;
-    let mut conn = app_state()?.connection("channels: acquire").await?;
-    let channels = channels::list(&mut conn).await;
+    let state = app_state()?;
+    let mut conn = state.connection("channels: acquire").await?;
+    let channels = channels::list(&mut conn, &state.secrets).await;
     respond(channels.map_err(AppError::internal_in("channels: list")))
 }
 
@@ -25,16 +26,18 @@ pub async fn list_channels() -> Result<Vec<Channel>, AppError> {
 pub async fn save_channel(#[server(default)] id: Option<i64>, channel: ChannelForm) -> Result<SavedChannel, AppError> {
     let caller = acting(Permission::ManageChannels).await?;
     let draft = respond(channel.parse())?;
-    let change = caller.audited(&app_state()?, "channels: begin").await?;
-    respond(manage_channels::save(change, id, draft).await)
+    let state = app_state()?;
+    let change = caller.audited(&state, "channels: begin").await?;
+    respond(manage_channels::save(change, &state.secrets, id, draft).await)
 }
 
 /// Replaces a channel's signing secret; answers the new one (shown once).
 #[server(endpoint = "alerts/channel-rotate")]
 pub async fn rotate_channel_secret(id: i64) -> Result<SavedChannel, AppError> {
     let caller = acting(Permission::ManageChannels).await?;
-    let change = caller.audited(&app_state()?, "channels: begin").await?;
-    respond(manage_channels::rotate(change, id).await)
+    let state = app_state()?;
+    let change = caller.audited(&state, "channels: begin").await?;
+    respond(manage_channels::rotate(change, &state.secrets, id).await)
 }
 
 #[server(endpoint = "alerts/channel-delete")]

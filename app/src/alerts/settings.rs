@@ -15,18 +15,21 @@ pub struct NotifySettings {
     pub retry_after: Duration,
     /// After this many failed attempts a delivery is given up (and shown as failed).
     pub max_attempts: i32,
+    /// Opens a channel's stored address and signing secret when it is sent to.
+    pub keys: crate::secrets::Keyring,
 }
 
 /// A receiver that has not answered after this long has failed.
 pub const TIMEOUT: Duration = Duration::from_secs(10);
 
 impl NotifySettings {
-    pub fn new(public_url: &str, retry_after: Duration, max_attempts: i32) -> Self {
+    pub fn new(public_url: &str, retry_after: Duration, max_attempts: i32, keys: crate::secrets::Keyring) -> Self {
         NotifySettings {
             client: Default::default(),
             public_url: public_url.trim_end_matches('/').to_string(),
             retry_after,
             max_attempts,
+            keys,
         }
     }
 

@@ -79,6 +79,7 @@ pub async fn start(overrides: &[(&str, &str)]) -> BenchApp {
         ("OPSDECK_ADDR".into(), "127.0.0.1:0".into()),
         ("OPSDECK_REDIS_PREFIX".into(), redis_prefix.clone()),
         ("OPSDECK_AUDIT_KEY".into(), audit_key),
+        ("OPSDECK_SECRETS_KEY".into(), "ab".repeat(32)),
         ("OPSDECK_SHUTDOWN_GRACE_SECS".into(), "1".into()),
     ]);
     for (name, value) in overrides {

@@ -7,6 +7,7 @@ pub mod audit;
 pub mod backups;
 pub mod demo;
 pub mod errors;
+pub mod secrets;
 pub mod users;
 
 use clap::{Parser, Subcommand};
@@ -84,6 +85,19 @@ pub enum Command {
         #[command(subcommand)]
         command: ErrorsCommand,
     },
+    /// The secrets Opsdeck stores encrypted (connection URLs, channel secrets).
+    Secrets {
+        #[command(subcommand)]
+        command: SecretsCommand,
+    },
+}
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum SecretsCommand {
+    /// Re-encrypt every stored secret with OPSDECK_SECRETS_KEY, reading those
+    /// under an old key with OPSDECK_SECRETS_OLD_KEYS (set both to rotate:
+    /// the new key and the old one); afterwards the old key can go.
+    Rotate,
 }
 
 #[derive(Debug, Clone, Subcommand)]
@@ -253,6 +267,9 @@ pub async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             } => errors::dsn_create(config, service, name, expires_in_days).await,
             ErrorsCommand::SendTest { dsn } => errors::send_test_command(&dsn).await,
         },
+        Command::Secrets {
+            command: SecretsCommand::Rotate,
+        } => secrets::rotate(config).await,
         Command::Demo { url, key } => demo::run(config, demo::DemoArgs { url, key }).await,
         Command::AlertRules { command } => match command {
             AlertRulesCommand::Export { rule } => alert_rules::export_command(config, rule).await,

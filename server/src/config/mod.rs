@@ -37,6 +37,9 @@ pub struct Config {
     pub redis_prefix: String,
     pub shutdown_grace: Duration,
     pub audit_key: SecretBox<[u8]>,
+    /// Seals the secrets stored in Postgres (`OPSDECK_SECRETS_KEY`) and opens
+    /// those sealed before a rotation (`OPSDECK_SECRETS_OLD_KEYS`).
+    pub secrets: app::secrets::Keyring,
     pub auth: AuthSettings,
     pub refusals: app::audit::ssr::refusals::RefusalSettings,
     pub ingest: IngestSettings,
@@ -150,6 +153,7 @@ impl Config {
             redis_prefix: get("OPSDECK_REDIS_PREFIX").raw,
             shutdown_grace: Duration::from_secs(get("OPSDECK_SHUTDOWN_GRACE_SECS").parse("a number of seconds")?),
             audit_key: get("OPSDECK_AUDIT_KEY").hex_key(32)?,
+            secrets: get("OPSDECK_SECRETS_KEY").keyring(&get("OPSDECK_SECRETS_OLD_KEYS"))?,
             auth: AuthSettings {
                 max_failures_per_email: get("OPSDECK_SIGN_IN_MAX_FAILURES").positive()?,
                 max_failures_per_ip: get("OPSDECK_SIGN_IN_MAX_FAILURES_PER_IP").positive()?,
@@ -278,6 +282,29 @@ impl Value {
         }
     }
 
+    /// The secrets key (this value) and the old keys (`old`, comma-separated);
+    /// never echoed back.
+    fn keyring(&self, old: &Value) -> Result<app::secrets::Keyring, ConfigError> {
+        let current = self.hex_key(app::secrets::KEY_BYTES)?;
+        let mut older = Vec::new();
+        for (n, key) in old.raw.split(',').map(str::trim).filter(|k| !k.is_empty()).enumerate() {
+            let bytes = hex::decode(key).map_err(|_| ConfigError {
+                name: old.name,
+                problem: format!("key {} is not hexadecimal", n + 1),
+            })?;
+            older.push(bytes);
+        }
+        let older: Vec<&[u8]> = older.iter().map(Vec::as_slice).collect();
+        app::secrets::Keyring::new(current.expose_secret(), &[]).map_err(|bad| ConfigError {
+            name: self.name,
+            problem: bad.to_string(),
+        })?;
+        app::secrets::Keyring::new(current.expose_secret(), &older).map_err(|bad| ConfigError {
+            name: old.name,
+            problem: format!("a key {bad}"),
+        })
+    }
+
     /// Checks the scheme only; the driver reports anything else when it connects.
     /// The value is never echoed back, since it may carry a password.
     fn url(&self, schemes: &[&str]) -> Result<SecretString, ConfigError> {
@@ -292,27 +319,35 @@ impl Value {
     }
 }
 
-/// `scheme://user:secret@host/db` → `scheme://user:***@host/db`.
 /// Where the README's scripts keep a checkout's audit key (scripts/lib.sh).
 pub const CHECKOUT_KEY_FILE: &str = ".data/audit.key";
+/// Where they keep its secrets key.
+pub const CHECKOUT_SECRETS_KEY_FILE: &str = ".data/secrets.key";
 
-/// `lookup`, except that an unset `OPSDECK_AUDIT_KEY` is read from
-/// `.data/audit.key` in `dir` or its nearest ancestor that has one: the key
-/// the scripts created, so `opsdeck audit verify` (or any command) run by
-/// hand inside the repository uses the same key as the server they started.
+/// `lookup`, except that an unset `OPSDECK_AUDIT_KEY` or `OPSDECK_SECRETS_KEY`
+/// is read from `.data/audit.key` or `.data/secrets.key` in `dir` or its
+/// nearest ancestor that has one: the keys the scripts created, so
+/// `opsdeck audit verify` (or any command) run by hand inside the
+/// repository uses the same keys as the server they started.
 pub fn with_checkout_key(lookup: impl Fn(&str) -> Option<String>, dir: &Path) -> impl Fn(&str) -> Option<String> {
     move |name| {
         let value = lookup(name).filter(|value| !value.trim().is_empty());
-        if value.is_some() || name != "OPSDECK_AUDIT_KEY" {
+        let file = match name {
+            "OPSDECK_AUDIT_KEY" => CHECKOUT_KEY_FILE,
+            "OPSDECK_SECRETS_KEY" => CHECKOUT_SECRETS_KEY_FILE,
+            _ => return value,
+        };
+        if value.is_some() {
             return value;
         }
         dir.ancestors()
-            .find_map(|dir| std::fs::read_to_string(dir.join(CHECKOUT_KEY_FILE)).ok())
+            .find_map(|dir| std::fs::read_to_string(dir.join(file)).ok())
             .map(|key| key.trim().to_string())
             .filter(|key| !key.is_empty())
     }
 }
 
+/// `scheme://user:secret@host/db` → `scheme://user:***@host/db`.
 pub fn redact_password(url: &str) -> String {
     let Some((scheme, rest)) = url.split_once("://") else {
         return url.to_string();

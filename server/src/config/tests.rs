@@ -3,10 +3,13 @@ use std::collections::HashMap;
 use super::*;
 
 const KEY: &str = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
+const SECRETS_KEY: &str = "202122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f";
 
 fn config(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
     let mut vars: HashMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
     vars.entry("OPSDECK_AUDIT_KEY".into()).or_insert_with(|| KEY.into());
+    vars.entry("OPSDECK_SECRETS_KEY".into())
+        .or_insert_with(|| SECRETS_KEY.into());
     Config::from_lookup(|name| vars.get(name).cloned())
 }
 
@@ -120,6 +123,7 @@ fn an_unset_audit_key_comes_from_the_checkouts_key_file() {
     std::fs::create_dir_all(checkout.join(".data")).expect("temp dir");
     std::fs::create_dir_all(&nested).expect("temp dir");
     std::fs::write(checkout.join(CHECKOUT_KEY_FILE), format!("{KEY}\n")).expect("key file");
+    std::fs::write(checkout.join(CHECKOUT_SECRETS_KEY_FILE), format!("{SECRETS_KEY}\n")).expect("key file");
     let no_key = |_: &str| None::<String>;
     let lookup = with_checkout_key(no_key, &nested);
     assert_eq!(
@@ -127,9 +131,12 @@ fn an_unset_audit_key_comes_from_the_checkouts_key_file() {
         Some(KEY),
         "found from a subdirectory"
     );
-    assert_eq!(lookup("DATABASE_URL"), None, "only the audit key");
-    let config = Config::from_lookup(lookup).expect("the key file's key is valid");
+    assert_eq!(lookup("OPSDECK_SECRETS_KEY").as_deref(), Some(SECRETS_KEY));
+    assert_eq!(lookup("DATABASE_URL"), None, "only the keys");
+    let config = Config::from_lookup(lookup).expect("the key files' keys are valid");
     assert_eq!(hex::encode(config.audit_key.expose_secret()), KEY);
+    let secrets_key = hex::decode(SECRETS_KEY).expect("hex");
+    assert_eq!(config.secrets.current_id(), app::secrets::key_id(&secrets_key));
     // The environment wins over the file.
     let other = "ff".repeat(32);
     let from_env = with_checkout_key(
@@ -138,4 +145,44 @@ fn an_unset_audit_key_comes_from_the_checkouts_key_file() {
     );
     assert_eq!(from_env("OPSDECK_AUDIT_KEY"), Some(other.clone()));
     std::fs::remove_dir_all(&checkout).ok();
+}
+
+#[test]
+fn the_secrets_key_is_required_and_exactly_32_bytes() {
+    let error = config(&[("OPSDECK_SECRETS_KEY", "")]).expect_err("required");
+    assert_eq!(error.name, "OPSDECK_SECRETS_KEY");
+    assert!(error.problem.contains("is not set"), "{}", error.problem);
+    let error = config(&[("OPSDECK_SECRETS_KEY", &"ab".repeat(33))]).expect_err("too long");
+    assert_eq!(
+        error.to_string(),
+        "OPSDECK_SECRETS_KEY: is 33 bytes; a key is exactly 32 bytes (64 hex digits, e.g. `openssl rand -hex 32`)"
+    );
+    let error = config(&[("OPSDECK_SECRETS_KEY", "ab")]).expect_err("too short");
+    assert_eq!(
+        error.to_string(),
+        "OPSDECK_SECRETS_KEY: is 1 bytes; at least 32 are required"
+    );
+}
+
+#[test]
+fn old_secrets_keys_are_read_too() {
+    let old = "cd".repeat(32);
+    let both = format!("{old}, {}", "ef".repeat(32));
+    let configured = config(&[("OPSDECK_SECRETS_OLD_KEYS", &both)]).expect("valid");
+    let sealed = app::secrets::Keyring::new(&hex::decode(&old).expect("hex"), &[])
+        .expect("key")
+        .seal(app::secrets::BACKUP_URL, "postgres://u:p@h/db");
+    assert_eq!(
+        configured.secrets.open(app::secrets::BACKUP_URL, &sealed).as_deref(),
+        Ok("postgres://u:p@h/db")
+    );
+    let error = config(&[("OPSDECK_SECRETS_OLD_KEYS", "zz")]).expect_err("not hex");
+    assert_eq!(error.to_string(), "OPSDECK_SECRETS_OLD_KEYS: key 1 is not hexadecimal");
+    let error = config(&[("OPSDECK_SECRETS_OLD_KEYS", "abcd")]).expect_err("short");
+    assert!(
+        error
+            .to_string()
+            .starts_with("OPSDECK_SECRETS_OLD_KEYS: a key is 2 bytes"),
+        "{error}"
+    );
 }

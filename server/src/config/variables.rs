@@ -89,6 +89,16 @@ pub const VARIABLES: &[Variable] = &[
         meaning: "Required. Key of the audit log's HMAC chain, at least 32 bytes as hex (e.g. `openssl rand -hex 32`); kept outside the database. When unset, `.data/audit.key` in the working directory or an ancestor (the key the README's scripts create) is used",
     },
     Variable {
+        name: "OPSDECK_SECRETS_KEY",
+        default: "",
+        meaning: "Required. Key the secrets stored in Postgres (backup targets' connection URLs, notification channels' addresses and signing secrets) are encrypted with (XChaCha20-Poly1305): exactly 32 bytes as hex (`openssl rand -hex 32`); kept outside the database. When unset, `.data/secrets.key` in the working directory or an ancestor (the key the README's scripts create) is used",
+    },
+    Variable {
+        name: "OPSDECK_SECRETS_OLD_KEYS",
+        default: "",
+        meaning: "Earlier secrets keys, comma-separated hex, still accepted for reading while `opsdeck secrets rotate` encrypts every stored secret with OPSDECK_SECRETS_KEY; remove them after it",
+    },
+    Variable {
         name: "OPSDECK_SIGN_IN_MAX_FAILURES",
         default: "5",
         meaning: "Failed sign-ins for one email within the window before it is locked (HTTP 429)",

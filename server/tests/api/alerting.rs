@@ -292,9 +292,14 @@ async fn alert_timing() {
         repeat_minutes: 240,
         enabled: true,
     };
-    app::alerts::ssr::channels::create(&mut conn, &channel, "whsec_timing_test_secret_0123456789abcdef")
-        .await
-        .expect("channel");
+    app::alerts::ssr::channels::create(
+        &mut conn,
+        &crate::helpers::test_keys(),
+        &channel,
+        "whsec_timing_test_secret_0123456789abcdef",
+    )
+    .await
+    .expect("channel");
     for n in 0..1000 {
         let mut rule = p95_rule(&format!("rule {n}"));
         rule.channels = vec!["ops".into()];

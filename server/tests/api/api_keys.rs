@@ -49,10 +49,13 @@ async fn ingest_status(app: &TestApp, key: &str) -> u16 {
 /// The `opsdeck` command on `app`'s database, with the tests' audit key.
 fn opsdeck_on(app: &TestApp) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_opsdeck"));
-    command.env("OPSDECK_AUDIT_KEY", crate::helpers::TEST_AUDIT_KEY).env(
-        "DATABASE_URL",
-        format!("{}/{}", crate::helpers::database_server_url(), app.db_name),
-    );
+    command
+        .env("OPSDECK_AUDIT_KEY", crate::helpers::TEST_AUDIT_KEY)
+        .env("OPSDECK_SECRETS_KEY", crate::helpers::TEST_SECRETS_KEY)
+        .env(
+            "DATABASE_URL",
+            format!("{}/{}", crate::helpers::database_server_url(), app.db_name),
+        );
     command
 }
 

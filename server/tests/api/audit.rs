@@ -500,6 +500,7 @@ fn opsdeck_verify(db_name: &str) -> std::process::Output {
         // No anchor under this prefix: the chain alone is checked.
         .env("OPSDECK_REDIS_PREFIX", format!("{db_name}:"))
         .env("OPSDECK_AUDIT_KEY", TEST_AUDIT_KEY)
+        .env("OPSDECK_SECRETS_KEY", crate::helpers::TEST_SECRETS_KEY)
         .env("DATABASE_URL", format!("{}/{db_name}", database_server_url()))
         .output()
         .expect("opsdeck runs")
@@ -539,6 +540,7 @@ async fn opsdeck_audit_verify_exits_zero_on_an_intact_chain_and_non_zero_at_a_br
         .env("OPSDECK_LOG", "warn")
         .env("OPSDECK_REDIS_PREFIX", format!("{db}:"))
         .env("OPSDECK_AUDIT_KEY", "00".repeat(32))
+        .env("OPSDECK_SECRETS_KEY", crate::helpers::TEST_SECRETS_KEY)
         .env("DATABASE_URL", format!("{}/{db}", database_server_url()))
         .output()
         .expect("opsdeck runs");

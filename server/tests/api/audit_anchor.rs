@@ -76,6 +76,7 @@ async fn the_newest_entries_deleted_together_break_the_chain_against_its_anchor(
         .args(["audit", "verify", "--expect-head", &anchored.head()])
         .env("OPSDECK_LOG", "warn")
         .env("OPSDECK_AUDIT_KEY", TEST_AUDIT_KEY)
+        .env("OPSDECK_SECRETS_KEY", crate::helpers::TEST_SECRETS_KEY)
         .env("OPSDECK_REDIS_PREFIX", format!("{db}:"))
         .env("DATABASE_URL", format!("{}/{db}", database_server_url()))
         .output()

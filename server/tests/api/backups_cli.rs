@@ -37,6 +37,7 @@ impl Cli {
             .env("OPSDECK_BACKUP_DIR", &self.backup_dir)
             .env("OPSDECK_LOG", "warn")
             .env("OPSDECK_AUDIT_KEY", TEST_AUDIT_KEY)
+            .env("OPSDECK_SECRETS_KEY", crate::helpers::TEST_SECRETS_KEY)
             .output()
             .expect("opsdeck runs")
     }

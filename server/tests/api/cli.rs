@@ -6,7 +6,8 @@ fn opsdeck() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_opsdeck"));
     command
         .env("OPSDECK_LOG", "warn")
-        .env("OPSDECK_AUDIT_KEY", crate::helpers::TEST_AUDIT_KEY);
+        .env("OPSDECK_AUDIT_KEY", crate::helpers::TEST_AUDIT_KEY)
+        .env("OPSDECK_SECRETS_KEY", crate::helpers::TEST_SECRETS_KEY);
     command
 }
 

@@ -21,6 +21,7 @@ fn serve(database: &str, prefix: &str) -> Child {
         .env("OPSDECK_ADDR", "127.0.0.1:0")
         .env("OPSDECK_REDIS_PREFIX", prefix)
         .env("OPSDECK_AUDIT_KEY", TEST_AUDIT_KEY)
+        .env("OPSDECK_SECRETS_KEY", crate::helpers::TEST_SECRETS_KEY)
         .env("OPSDECK_LOG", "warn")
         .env("OPSDECK_SELF_MONITOR_SECS", "0")
         .env("OPSDECK_ALERT_EVAL_SECS", "1")

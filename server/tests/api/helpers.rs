@@ -27,6 +27,13 @@ pub use postgres::{database_server_url, redis_url};
 
 /// The audit HMAC key every test app uses (tests verify chains with it).
 pub const TEST_AUDIT_KEY: &str = "6f70736465636b2d746573742d61756469742d6b65792d333262797465732121";
+/// The secrets key every test app uses (tests open stored secrets with it).
+pub const TEST_SECRETS_KEY: &str = "6f70736465636b2d746573742d736563726574732d6b65792d33326279746573";
+
+/// The keyring test apps seal stored secrets with.
+pub fn test_keys() -> app::secrets::Keyring {
+    app::secrets::Keyring::new(&hex::decode(TEST_SECRETS_KEY).expect("hex"), &[]).expect("32 bytes")
+}
 
 pub struct TestApp {
     pub address: String,
@@ -54,6 +61,11 @@ impl TestConfig {
 
     pub async fn spawn(self) -> TestApp {
         self.spawn_until(std::future::pending()).await.0
+    }
+
+    /// A variable of this environment.
+    pub fn var(&self, name: &str) -> Option<&str> {
+        self.vars.get(name).map(String::as_str)
     }
 
     /// The configuration this environment gives, for what the CLI calls.
@@ -139,6 +151,7 @@ impl TestApp {
             ("OPSDECK_OWN_LOGS".to_string(), "off".to_string()),
             ("OPSDECK_TEST_DB".to_string(), db_name),
             ("OPSDECK_AUDIT_KEY".to_string(), TEST_AUDIT_KEY.to_string()),
+            ("OPSDECK_SECRETS_KEY".to_string(), TEST_SECRETS_KEY.to_string()),
             (
                 "OPSDECK_BACKUP_DIR".to_string(),
                 std::env::temp_dir()

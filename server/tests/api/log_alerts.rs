@@ -92,9 +92,14 @@ pub async fn ops_channel(app: &TestApp) {
         repeat_minutes: 0,
         enabled: true,
     };
-    channels::create(&mut conn, &draft, "whsec_log_alerts_0123456789abcdef0123456789")
-        .await
-        .expect("channel");
+    channels::create(
+        &mut conn,
+        &crate::helpers::test_keys(),
+        &draft,
+        "whsec_log_alerts_0123456789abcdef0123456789",
+    )
+    .await
+    .expect("channel");
 }
 
 /// `(state, value)` of rule `id` now.

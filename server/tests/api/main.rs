@@ -54,6 +54,8 @@ mod refused_forms;
 mod refused_rows;
 mod rule_files;
 mod rule_page;
+mod secrets_at_rest;
 mod self_monitor;
 mod silences;
+mod tls;
 mod users;

@@ -111,7 +111,12 @@ fn signature_is_valid(received: &Received, secret: &str) -> bool {
 }
 
 fn settings() -> NotifySettings {
-    NotifySettings::new("https://ops.example.com/", StdDuration::from_millis(100), 5)
+    NotifySettings::new(
+        "https://ops.example.com/",
+        StdDuration::from_millis(100),
+        5,
+        crate::helpers::test_keys(),
+    )
 }
 
 async fn add_channel(pool: &PgPool, name: &str, url: &str, repeat_minutes: i32) -> i64 {
@@ -123,7 +128,9 @@ async fn add_channel(pool: &PgPool, name: &str, url: &str, repeat_minutes: i32) 
         repeat_minutes,
         enabled: true,
     };
-    channels::create(&mut conn, &draft, SECRET).await.expect("channel")
+    channels::create(&mut conn, &crate::helpers::test_keys(), &draft, SECRET)
+        .await
+        .expect("channel")
 }
 
 /// A rule that fires at its first evaluation (throughput is never below

@@ -277,6 +277,7 @@ fn cli(database: &str, args: &[&str]) -> Output {
         .env("DATABASE_URL", format!("{}/{database}", database_server_url()))
         .env("OPSDECK_LOG", "warn")
         .env("OPSDECK_AUDIT_KEY", TEST_AUDIT_KEY)
+        .env("OPSDECK_SECRETS_KEY", crate::helpers::TEST_SECRETS_KEY)
         .output()
         .expect("opsdeck runs")
 }

@@ -1,9 +1,12 @@
-//! Notification channels in Postgres.
+//! Notification channels in Postgres. A channel's address and signing
+//! secret are stored sealed (`crate::secrets`): sealed here on the way in,
+//! opened by the page's list and by `deliver::send` when it sends.
 
 use sqlx::postgres::PgRow;
 use sqlx::{PgConnection, Row};
 
 use crate::alerts::notify::{Channel, ChannelDraft, ChannelKind, DeliveryState};
+use crate::secrets::{CHANNEL_SECRET, CHANNEL_URL, Keyring};
 
 /// A channel as the dispatcher needs it: where to send, how, and the signing key.
 #[derive(Clone, Debug)]
@@ -11,7 +14,9 @@ pub struct Target {
     pub id: i64,
     pub name: String,
     pub kind: ChannelKind,
+    /// Sealed, as stored (`deliver::send` opens it).
     pub url: String,
+    /// Sealed, as stored (`deliver::send` opens it).
     pub secret: String,
     pub enabled: bool,
 }
@@ -29,8 +34,8 @@ fn word<T>(row: &PgRow, column: &str, parse: impl Fn(&str) -> Option<T>) -> sqlx
     })
 }
 
-/// Every channel by name, with its latest delivery.
-pub async fn list(conn: &mut PgConnection) -> sqlx::Result<Vec<Channel>> {
+/// Every channel by name, with its latest delivery (and its address opened).
+pub async fn list(conn: &mut PgConnection, keys: &Keyring) -> sqlx::Result<Vec<Channel>> {
     let rows = sqlx::query(
         "SELECT c.id, c.name, c.kind, c.url, c.repeat_minutes, c.enabled, c.created_at, o.state, o.created_at AS last_at \
          FROM notification_channels c \
@@ -51,7 +56,7 @@ pub async fn list(conn: &mut PgConnection) -> sqlx::Result<Vec<Channel>> {
                 id: row.try_get("id")?,
                 name: row.try_get("name")?,
                 kind: word(row, "kind", ChannelKind::parse)?,
-                url: row.try_get("url")?,
+                url: open(keys, row)?,
                 repeat_minutes: row.try_get("repeat_minutes")?,
                 enabled: row.try_get("enabled")?,
                 created_at: row.try_get("created_at")?,
@@ -59,6 +64,15 @@ pub async fn list(conn: &mut PgConnection) -> sqlx::Result<Vec<Channel>> {
             })
         })
         .collect()
+}
+
+fn open(keys: &Keyring, row: &PgRow) -> sqlx::Result<String> {
+    let stored: String = row.try_get("url")?;
+    keys.open(CHANNEL_URL, &stored)
+        .map_err(|problem| sqlx::Error::ColumnDecode {
+            index: "url".into(),
+            source: problem.into(),
+        })
 }
 
 /// A channel from a row with its columns `id, name, kind, url, secret, enabled`.
@@ -105,16 +119,16 @@ pub async fn missing(conn: &mut PgConnection, names: &[String]) -> sqlx::Result<
     .await
 }
 
-/// Creates a channel with `secret`; answers its id.
-pub async fn create(conn: &mut PgConnection, draft: &ChannelDraft, secret: &str) -> sqlx::Result<i64> {
+/// Creates a channel with `secret` (its address and secret sealed); answers its id.
+pub async fn create(conn: &mut PgConnection, keys: &Keyring, draft: &ChannelDraft, secret: &str) -> sqlx::Result<i64> {
     sqlx::query_scalar(
         "INSERT INTO notification_channels (name, kind, url, secret, repeat_minutes, enabled) \
          VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
     )
     .bind(&draft.name)
     .bind(draft.kind.as_str())
-    .bind(&draft.url)
-    .bind(secret)
+    .bind(keys.seal(CHANNEL_URL, &draft.url))
+    .bind(keys.seal(CHANNEL_SECRET, secret))
     .bind(draft.repeat_minutes)
     .bind(draft.enabled)
     .fetch_one(conn)
@@ -122,14 +136,14 @@ pub async fn create(conn: &mut PgConnection, draft: &ChannelDraft, secret: &str)
 }
 
 /// Updates everything but the name (rules refer to it) and the secret.
-pub async fn update(conn: &mut PgConnection, id: i64, draft: &ChannelDraft) -> sqlx::Result<bool> {
+pub async fn update(conn: &mut PgConnection, keys: &Keyring, id: i64, draft: &ChannelDraft) -> sqlx::Result<bool> {
     let done = sqlx::query(
         "UPDATE notification_channels SET kind = $2, url = $3, repeat_minutes = $4, enabled = $5, updated_at = now() \
          WHERE id = $1",
     )
     .bind(id)
     .bind(draft.kind.as_str())
-    .bind(&draft.url)
+    .bind(keys.seal(CHANNEL_URL, &draft.url))
     .bind(draft.repeat_minutes)
     .bind(draft.enabled)
     .execute(conn)
@@ -137,10 +151,10 @@ pub async fn update(conn: &mut PgConnection, id: i64, draft: &ChannelDraft) -> s
     Ok(done.rows_affected() == 1)
 }
 
-pub async fn set_secret(conn: &mut PgConnection, id: i64, secret: &str) -> sqlx::Result<bool> {
+pub async fn set_secret(conn: &mut PgConnection, keys: &Keyring, id: i64, secret: &str) -> sqlx::Result<bool> {
     let done = sqlx::query("UPDATE notification_channels SET secret = $2, updated_at = now() WHERE id = $1")
         .bind(id)
-        .bind(secret)
+        .bind(keys.seal(CHANNEL_SECRET, secret))
         .execute(conn)
         .await?;
     Ok(done.rows_affected() == 1)

@@ -17,6 +17,7 @@ use super::channels::Target;
 use crate::alerts::AlertState;
 use crate::alerts::notify::{Attempt, ChannelKind, Notification, NotificationKind};
 pub use crate::alerts::settings::{NotifySettings, TIMEOUT};
+use crate::secrets::{CHANNEL_SECRET, CHANNEL_URL};
 
 /// The signature header's value for `body` sent at `timestamp`.
 pub fn signature(secret: &str, timestamp: i64, body: &[u8]) -> String {
@@ -87,16 +88,34 @@ pub async fn send(
     notification: &Notification,
 ) -> Attempt {
     let at: DateTime<Utc> = Utc::now();
+    let opened = settings.keys.open(CHANNEL_URL, &target.url).and_then(|url| {
+        let secret = settings.keys.open(CHANNEL_SECRET, &target.secret)?;
+        Ok((url, secret))
+    });
+    let (url, secret) = match opened {
+        Ok(opened) => opened,
+        Err(problem) => {
+            tracing::error!(channel = target.id, %problem, "a channel's stored address or secret does not open");
+            return Attempt {
+                at,
+                status: None,
+                latency_ms: 0,
+                error: Some(format!(
+                    "The channel's stored address or secret cannot be decrypted: {problem}"
+                )),
+            };
+        }
+    };
     let body = body(target.kind, delivery_id, notification, &link(settings, notification));
     let bytes = serde_json::to_vec(&body).unwrap_or_default();
     let timestamp = at.timestamp();
     let started = Instant::now();
     let sent = settings
         .client()
-        .post(&target.url)
+        .post(&url)
         .header("content-type", "application/json")
         .header("x-opsdeck-timestamp", timestamp.to_string())
-        .header("x-opsdeck-signature", signature(&target.secret, timestamp, &bytes))
+        .header("x-opsdeck-signature", signature(&secret, timestamp, &bytes))
         .header("x-opsdeck-delivery", delivery_id.to_string())
         .body(bytes)
         .send()
@@ -159,7 +178,8 @@ mod tests {
 
     #[test]
     fn backoff_doubles_up_to_an_hour() {
-        let settings = NotifySettings::new("http://x/", Duration::from_secs(10), 5);
+        let keys = crate::secrets::Keyring::new(&[7; 32], &[]).expect("key");
+        let settings = NotifySettings::new("http://x/", Duration::from_secs(10), 5, keys);
         let waits: Vec<u64> = (1..=4).map(|n| settings.backoff(n).as_secs()).collect();
         assert_eq!(waits, vec![10, 20, 40, 80]);
         assert_eq!(settings.backoff(30).as_secs(), 3600);

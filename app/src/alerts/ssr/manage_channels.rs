@@ -16,6 +16,7 @@ use crate::audit::Outcome;
 use crate::audit::ssr::{AuditKey, Audited, NewAuditEntry, append};
 use crate::auth::ssr::Caller;
 use crate::error::AppError;
+use crate::secrets::Keyring;
 
 /// Channel `id`, or `NotFound`.
 async fn channel(conn: &mut PgConnection, id: i64) -> Result<Target, AppError> {
@@ -43,11 +44,16 @@ fn audited(draft: &ChannelDraft) -> serde_json::Value {
 
 /// Creates (`id` empty) or updates a channel; a new channel's secret is
 /// answered (once). A channel's name cannot change: rules refer to it.
-pub async fn save(mut change: Audited, id: Option<i64>, draft: ChannelDraft) -> Result<SavedChannel, AppError> {
+pub async fn save(
+    mut change: Audited,
+    keys: &Keyring,
+    id: Option<i64>,
+    draft: ChannelDraft,
+) -> Result<SavedChannel, AppError> {
     let (id, secret, action) = match id {
         None => {
             let secret = channels::new_secret();
-            let id = channels::create(&mut change.tx, &draft, &secret)
+            let id = channels::create(&mut change.tx, keys, &draft, &secret)
                 .await
                 .map_err(|e| AppError::from_db("channels: create", e, "A channel with this name exists already"))?;
             (id, Some(secret), "channel.create")
@@ -60,7 +66,7 @@ pub async fn save(mut change: Audited, id: Option<i64>, draft: ChannelDraft) -> 
                     "A channel's name cannot change (rules refer to it)",
                 ));
             }
-            channels::update(&mut change.tx, id, &draft)
+            channels::update(&mut change.tx, keys, id, &draft)
                 .await
                 .map_err(AppError::internal_in("channels: update"))?;
             (id, None, "channel.update")
@@ -79,10 +85,10 @@ pub async fn save(mut change: Audited, id: Option<i64>, draft: ChannelDraft) -> 
 }
 
 /// Gives channel `id` a new signing secret; answers it (shown once).
-pub async fn rotate(mut change: Audited, id: i64) -> Result<SavedChannel, AppError> {
+pub async fn rotate(mut change: Audited, keys: &Keyring, id: i64) -> Result<SavedChannel, AppError> {
     let channel = channel(&mut change.tx, id).await?;
     let secret = channels::new_secret();
-    channels::set_secret(&mut change.tx, id, &secret)
+    channels::set_secret(&mut change.tx, keys, id, &secret)
         .await
         .map_err(AppError::internal_in("channels: rotate"))?;
     let entry = change.entry("channel.rotate_secret").target("notification_channel", id);

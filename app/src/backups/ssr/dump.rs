@@ -235,7 +235,7 @@ async fn dump(state: &AppState, run_id: i64) -> Result<Dumped, DumpFailed> {
         .await
         .map_err(|e| format!("could not load the run: {e}"))?
         .ok_or_else(|| "the run disappeared".to_string())?;
-    let url = state.backups.url_of(&mut conn, run.target_id).await?;
+    let url = state.backups.url_of(&mut conn, &state.secrets, run.target_id).await?;
     drop(conn);
     let heartbeat = Heartbeat::start(state.db.clone(), Subject::Run(run_id));
 

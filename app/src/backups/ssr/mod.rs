@@ -28,6 +28,7 @@ use crate::auth::ssr::Caller;
 use crate::backups::BackupRun;
 pub use crate::backups::settings::Backups;
 use crate::error::AppError;
+use crate::secrets::{BACKUP_URL, Keyring};
 use crate::state::AppState;
 use connection::ConnectionUrl;
 
@@ -41,11 +42,22 @@ pub async fn load_run(state: &AppState, run_id: i64) -> Result<BackupRun, AppErr
 }
 
 impl Backups {
-    /// The connection URL of a target (Opsdeck's own: `DATABASE_URL`).
-    pub async fn url_of(&self, conn: &mut PgConnection, target_id: i64) -> Result<ConnectionUrl, String> {
+    /// The connection URL of a target (Opsdeck's own: `DATABASE_URL`),
+    /// opened with `keys` (it is stored sealed).
+    pub async fn url_of(
+        &self,
+        conn: &mut PgConnection,
+        keys: &Keyring,
+        target_id: i64,
+    ) -> Result<ConnectionUrl, String> {
         match queries::stored_url(conn, target_id).await {
             Ok(None) => Ok(self.own_url.clone()),
-            Ok(Some(text)) => ConnectionUrl::parse(&text).map_err(|_| "the stored connection URL is not usable".into()),
+            Ok(Some(stored)) => {
+                let text = keys
+                    .open(BACKUP_URL, &stored)
+                    .map_err(|problem| format!("the stored connection URL cannot be decrypted: {problem}"))?;
+                ConnectionUrl::parse(&text).map_err(|_| "the stored connection URL is not usable".into())
+            }
             Err(error) => Err(format!("could not read the target: {error}")),
         }
     }

@@ -13,6 +13,7 @@ use crate::audit::Outcome;
 use crate::audit::ssr::{append, append_and_commit};
 use crate::backups::BackupTarget;
 use crate::error::AppError;
+use crate::secrets::BACKUP_URL;
 use crate::state::AppState;
 
 /// A checked target form.
@@ -118,9 +119,14 @@ pub async fn save(
         _ => draft.name.clone(),
     };
     let location = draft.url.as_ref().map(ConnectionUrl::location);
+    // Stored sealed (`crate::secrets`); only `url_of` opens it, for the tools.
+    let sealed = draft
+        .url
+        .as_ref()
+        .map(|url| state.secrets.seal(BACKUP_URL, url.expose()));
     let change = queries::TargetChange {
         name: &name,
-        connection_url: draft.url.as_ref().map(ConnectionUrl::expose),
+        connection_url: sealed.as_deref(),
         display_location: location.as_deref(),
         schedule: draft.schedule.as_ref().map(Schedule::as_str),
         restore_schedule: draft.restore_schedule.as_ref().map(Schedule::as_str),

@@ -84,7 +84,7 @@ async fn refuse_existing(state: &AppState, run: &BackupRun, name: &str) -> Resul
     let mut conn = state.connection("db acquire").await?;
     let url = state
         .backups
-        .url_of(&mut conn, run.target_id)
+        .url_of(&mut conn, &state.secrets, run.target_id)
         .await
         .map_err(|e| AppError::internal("target url", e))?;
     drop(conn);
@@ -141,7 +141,7 @@ async fn restore_and_compare(
             evidence.error = Some("the Opsdeck database is unavailable".into());
             return CheckOutcome::Fail;
         };
-        match state.backups.url_of(&mut conn, run.target_id).await {
+        match state.backups.url_of(&mut conn, &state.secrets, run.target_id).await {
             Ok(url) => url,
             Err(error) => {
                 evidence.error = Some(error);

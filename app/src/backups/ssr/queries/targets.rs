@@ -88,7 +88,7 @@ pub async fn self_target_id(conn: &mut PgConnection) -> sqlx::Result<Option<i64>
         .await
 }
 
-/// The stored connection URL of a target (`None` for Opsdeck's own).
+/// The stored connection URL of a target, sealed (`crate::secrets`; `None` for Opsdeck's own).
 pub async fn stored_url(conn: &mut PgConnection, target_id: i64) -> sqlx::Result<Option<String>> {
     sqlx::query_scalar("SELECT connection_url FROM backup_targets WHERE id = $1")
         .bind(target_id)
