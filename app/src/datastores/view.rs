@@ -35,12 +35,12 @@ impl Unit {
         }
     }
 
-    /// The chart's axis unit; ratios are drawn as percentages.
+    /// The chart's axis unit; ratios are drawn as percentages, bytes as MB.
     pub fn axis(self) -> &'static str {
         match self {
-            Unit::Count => "",
+            Unit::Count => "count",
             Unit::Percent | Unit::Ratio => "%",
-            Unit::Bytes => "bytes",
+            Unit::Bytes => "MB",
             Unit::PerSecond => "/s",
             Unit::Seconds => "s",
         }
@@ -48,7 +48,11 @@ impl Unit {
 
     /// A value as the chart draws it.
     pub fn plotted(self, value: f64) -> f64 {
-        if self == Unit::Ratio { value * 100.0 } else { value }
+        match self {
+            Unit::Ratio => value * 100.0,
+            Unit::Bytes => value / 1_000_000.0,
+            _ => value,
+        }
     }
 }
 
