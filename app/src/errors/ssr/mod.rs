@@ -30,3 +30,4 @@ pub mod tally;
 pub mod timeline;
 pub mod triage;
 pub mod unmerge;
+pub mod write;
