@@ -1,8 +1,8 @@
 //! Group commit for the error doors: envelopes that arrive while a
 //! transaction is being written share the next one. Each door hands its
 //! prepared events to a [`Writer`] and waits; [`WRITERS`] tasks each take
-//! every envelope waiting (at most [`MOST`]) and store them in one
-//! transaction (`store::store_group`), publish the touched issues to the
+//! every envelope waiting (at most `OPSDECK_ERROR_GROUP_ENVELOPES`) and
+//! store them in one transaction (`store::store_group`), publish the touched issues to the
 //! Errors pages watching live, and only then answer each door — so every
 //! `200` still follows its envelope's commit.
 //!
@@ -11,7 +11,8 @@
 //! nothing of it was kept and each envelope is stored again alone, so a
 //! failing envelope only fails itself. Batches with an `Idempotency-Key`
 //! (Opsdeck's JSON door) are stored alone by the door, as are all batches
-//! when the writers are gone.
+//! when groups are off (`OPSDECK_ERROR_GROUP_ENVELOPES=1`: no writers) or
+//! the writers are gone.
 
 use std::sync::Arc;
 
@@ -28,8 +29,6 @@ use super::keys::KeyCache;
 
 /// Writing tasks: while one commits, the next gathers what arrives.
 const WRITERS: usize = 2;
-/// Most envelopes per transaction.
-const MOST: usize = 64;
 /// Envelopes waiting before doors wait to hand theirs over.
 const QUEUE: usize = 1_024;
 
@@ -48,11 +47,12 @@ pub struct Writer {
     pub keys: Arc<KeyCache>,
 }
 
-/// Starts the writers; they stop when every [`Writer`] is dropped.
+/// Starts the writers (none when groups are off); they stop when every [`Writer`] is dropped.
 pub fn spawn(state: AppState) -> Writer {
     let (jobs, waiting) = mpsc::channel(QUEUE);
     let waiting = Arc::new(Mutex::new(waiting));
-    for _ in 0..WRITERS {
+    let writers = if state.errors.group_envelopes > 1 { WRITERS } else { 0 };
+    for _ in 0..writers {
         tokio::spawn(write(state.clone(), Arc::clone(&waiting)));
     }
     Writer {
@@ -93,9 +93,10 @@ impl Writer {
 }
 
 async fn write(state: AppState, waiting: Arc<Mutex<mpsc::Receiver<Job>>>) {
-    let mut jobs = Vec::with_capacity(MOST);
+    let most = state.errors.group_envelopes.max(1);
+    let mut jobs = Vec::with_capacity(most);
     loop {
-        if waiting.lock().await.recv_many(&mut jobs, MOST).await == 0 {
+        if waiting.lock().await.recv_many(&mut jobs, most).await == 0 {
             return;
         }
         let results = match jobs.len() {
