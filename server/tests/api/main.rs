@@ -22,6 +22,7 @@ mod error_tallies;
 mod errors_cli;
 mod errors_cors;
 mod errors_events;
+mod errors_group;
 mod errors_ingest;
 mod errors_json;
 mod errors_merge;
