@@ -20,50 +20,10 @@ use sqlx::{PgConnection, PgPool};
 
 use super::event::PreparedEvent;
 use super::write::{Batch, Written, write};
+pub use super::write::{Sender, Stored};
 use crate::api_keys::ErrorProject;
 use crate::audit::ssr::AuditKey;
-use crate::errors::live::IssueUpdate;
 use crate::ingest_batches::{Batches, Claim};
-
-/// What a store did.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Stored {
-    pub events: usize,
-    /// Events whose id this key had sent before: not stored again.
-    pub duplicates: usize,
-    /// Each stored event's id and issue.
-    pub issues: Vec<(String, i64)>,
-    /// The issues the stored events touched, as they are after them (for
-    /// the Errors pages watching live), each once.
-    pub touched: Vec<IssueUpdate>,
-    /// The batch's `Idempotency-Key` was committed before: nothing stored
-    /// now (`duplicates` is that batch's count).
-    pub repeated_batch: bool,
-}
-
-impl Stored {
-    /// Notes `update`, replacing an earlier one of its issue (still "new"
-    /// when the batch created it).
-    pub(super) fn note(&mut self, update: IssueUpdate) {
-        match self.touched.iter_mut().find(|seen| seen.issue_id == update.issue_id) {
-            Some(seen) => {
-                seen.events = update.events;
-                seen.title = update.title;
-            }
-            None => self.touched.push(update),
-        }
-    }
-}
-
-/// Who sent a batch.
-#[derive(Clone, Copy, Debug)]
-pub enum Sender<'a> {
-    /// An API key: each event id is claimed for it, and the batch's
-    /// `Idempotency-Key` when it has one.
-    Key { id: i64, batch: Option<&'a str> },
-    /// Opsdeck itself (its own failures): nothing to claim.
-    Opsdeck,
-}
 
 /// The project a DSN names, if it exists.
 pub async fn project(conn: &mut PgConnection, id: i32) -> sqlx::Result<Option<ErrorProject>> {
