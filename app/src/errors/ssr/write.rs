@@ -16,6 +16,7 @@
 //! audit entries are appended, last. The caller commits.
 
 use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::PgConnection;
@@ -202,8 +203,8 @@ pub async fn write(conn: &mut PgConnection, audit: &AuditKey, batches: &[Batch<'
         if row.live && row.issue_id.is_none() {
             let f = &flat[n];
             let key = (f.project.id, f.event.grouping.hash.as_str());
-            if !created.contains_key(&key) {
-                created.insert(key, create_issue(&mut *conn, f.project.id, f.event).await?);
+            if let Entry::Vacant(vacant) = created.entry(key) {
+                vacant.insert(create_issue(&mut *conn, f.project.id, f.event).await?);
             }
             second.push(n);
         }
