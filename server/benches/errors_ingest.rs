@@ -3,7 +3,10 @@
 //! them, key in `X-Sentry-Auth`) with 4 senders, against a raw binary `COPY`
 //! of the same event rows (the columns the store writes) into
 //! `error_events`: 1000 rows per `COPY`, and one row per `COPY` (each
-//! committed on its own, as the door commits each envelope).
+//! committed on its own). The door is measured twice, on two instances:
+//! with group commit (the default: envelopes arriving together share a
+//! transaction) and without (`OPSDECK_ERROR_GROUP_ENVELOPES=1`: each
+//! envelope its own transaction).
 //!
 //! Events are realistic (`common::errors`: 5–20 KB of JSON, 20–40 frames,
 //! 200 distinct issues). Every side gets its bytes ready-made (envelopes;
@@ -202,9 +205,13 @@ fn sizes(round: &Round) -> String {
 #[tokio::main]
 async fn main() {
     // Production defaults except the per-key rate limit (600 requests/min would cap this at 10 events/s).
-    let app = common::start(&[("OPSDECK_INGEST_RATE_PER_MIN", "100000000")]).await;
+    let rate = ("OPSDECK_INGEST_RATE_PER_MIN", "100000000");
+    let app = common::start(&[rate, ("OPSDECK_ERROR_GROUP_ENVELOPES", "64")]).await;
+    let alone_app = common::start(&[rate, ("OPSDECK_ERROR_GROUP_ENVELOPES", "1")]).await;
     let (project, key, dsn) = app.errors_key(SERVICE).await;
+    let (alone_project, alone_key, _) = alone_app.errors_key(SERVICE).await;
     let url = format!("{}/api/{project}/envelope/", app.address);
+    let alone_url = format!("{}/api/{alone_project}/envelope/", alone_app.address);
     let client = reqwest::Client::new();
     let pool = app.pool(SENDERS as u32).await;
     let mut rng = Rng::new(8);
@@ -212,6 +219,7 @@ async fn main() {
     // Warm-up: every kind once (so all 200 issues exist), then a round of each side.
     let first = events(&mut rng, errors::ISSUES as usize, |i| i as u64, &dsn);
     through_door(&client, &url, &key, &first.envelopes).await;
+    through_door(&client, &alone_url, &alone_key, &first.envelopes).await;
     let issues: Vec<(String, i64)> = sqlx::query_as("SELECT hash, issue_id FROM error_hashes WHERE project_id = $1")
         .bind(project)
         .fetch_all(&pool)
@@ -226,6 +234,7 @@ async fn main() {
     let warm = events(&mut rng, 1000, |i| kinds[i], &dsn);
     println!("{}", sizes(&warm));
     through_door(&client, &url, &key, &warm.envelopes).await;
+    through_door(&client, &alone_url, &alone_key, &warm.envelopes).await;
     let data = copies(&pool, &warm, &issues, project, COPY_BATCH).await;
     through_copy(&pool, &data, warm.prepared.len()).await;
 
@@ -235,15 +244,21 @@ async fn main() {
     println!("load before: {}", machine_load());
     let (mut door, mut batched, mut single, mut batched_ratio, mut single_ratio) =
         (vec![], vec![], vec![], vec![], vec![]);
+    let (mut alone, mut alone_ratio) = (vec![], vec![]);
     for r in 1..=ROUNDS {
         let round = events(&mut rng, EVENTS, |i| kinds[r * EVENTS + i], &dsn);
         let batch_data = copies(&pool, &round, &issues, project, COPY_BATCH).await;
         let single_data = copies(&pool, &round, &issues, project, 1).await;
         let d = through_door(&client, &url, &key, &round.envelopes).await;
+        let a = through_door(&client, &alone_url, &alone_key, &round.envelopes).await;
         let b = through_copy(&pool, &batch_data, EVENTS).await;
         let s = through_copy(&pool, &single_data, EVENTS).await;
-        println!("round {r}: door {d:.0}, COPY ×{COPY_BATCH} {b:.0}, COPY ×1 {s:.0} events/s");
+        println!(
+            "round {r}: door {d:.0}, door without groups {a:.0}, COPY ×{COPY_BATCH} {b:.0}, COPY ×1 {s:.0} events/s"
+        );
         door.push(d);
+        alone.push(a);
+        alone_ratio.push(d / a);
         batched.push(b);
         single.push(s);
         batched_ratio.push(d / b);
@@ -258,6 +273,11 @@ async fn main() {
                 "envelope door, 1 event per request".into(),
                 format!("{:.0} ({})", median(&door), rounds(&door)),
                 "1".into(),
+            ],
+            vec![
+                "the same door, each envelope its own transaction".into(),
+                format!("{:.0} ({})", median(&alone), rounds(&alone)),
+                format!("{:.3}", median(&alone_ratio)),
             ],
             vec![
                 format!("raw binary COPY, {COPY_BATCH} rows per COPY"),
@@ -285,4 +305,5 @@ async fn main() {
     );
     pool.close().await;
     app.finish().await;
+    alone_app.finish().await;
 }

@@ -15,6 +15,9 @@ pub struct ErrorSettings {
     /// Keys scrubbed besides the built-in list (`OPSDECK_ERROR_SCRUB_KEYS`,
     /// comma-separated, matched case-insensitively as substrings).
     pub extra_scrub_keys: Vec<String>,
+    /// Most envelopes stored in one transaction when they arrive together
+    /// (`OPSDECK_ERROR_GROUP_ENVELOPES`); 1: each in its own.
+    pub group_envelopes: usize,
 }
 
 impl Default for ErrorSettings {
@@ -24,6 +27,7 @@ impl Default for ErrorSettings {
             max_envelope_bytes: 20 * 1024 * 1024,
             retention_days: 30,
             extra_scrub_keys: Vec::new(),
+            group_envelopes: 1,
         }
     }
 }

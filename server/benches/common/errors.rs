@@ -1,6 +1,6 @@
 //! Error events as a Sentry SDK (`@sentry/node`) sends them, for the error
-//! tracking benchmarks: an exception with a 20–40 frame stack trace (source
-//! context on the in-app frames and some library ones), breadcrumbs, a user,
+//! tracking benchmarks: an exception with a 20–40 frame stack trace (two
+//! source context lines either side on the in-app frames), breadcrumbs, a user,
 //! tags, contexts, the request (with headers the scrubber removes), the SDK's
 //! description and the loaded modules: 5–20 KB of JSON each.
 //!
@@ -16,6 +16,11 @@ use super::Rng;
 
 /// Distinct kinds (and so issues) the generator makes.
 pub const ISSUES: u64 = 200;
+/// Source lines before and after the line of an in-app frame (the SDK's
+/// `ContextLines` sends up to 7; fewer keep events within 5–20 KB).
+const CONTEXT_LINES: usize = 2;
+/// Packages in the event's `modules`.
+const MODULES_LOADED: usize = 20;
 
 const MODULES: [&str; 24] = [
     "checkout",
@@ -165,9 +170,13 @@ fn frame(rng: &mut Rng, module: &str, function: &str, in_app: bool, context: boo
         "in_app": in_app,
     });
     if context {
-        frame["pre_context"] = (0..5).map(|_| Value::String(source_line(rng, function))).collect();
+        frame["pre_context"] = (0..CONTEXT_LINES)
+            .map(|_| Value::String(source_line(rng, function)))
+            .collect();
         frame["context_line"] = Value::String(source_line(rng, function));
-        frame["post_context"] = (0..5).map(|_| Value::String(source_line(rng, function))).collect();
+        frame["post_context"] = (0..CONTEXT_LINES)
+            .map(|_| Value::String(source_line(rng, function)))
+            .collect();
     }
     frame
 }
@@ -179,7 +188,7 @@ fn frames(rng: &mut Rng, kind: &Kind) -> Vec<Value> {
     let mut out = Vec::with_capacity(total);
     for i in 0..library {
         let (module, function) = LIBRARIES[(i + rng.below(3) as usize) % LIBRARIES.len()];
-        out.push(frame(rng, module, function, false, i % 4 == 0));
+        out.push(frame(rng, module, function, false, false));
         // The in-app frames sit in the middle of the trace, in the kind's order.
         if i == library / 2 {
             for (module, function) in &kind.in_app {
@@ -194,7 +203,7 @@ fn frames(rng: &mut Rng, kind: &Kind) -> Vec<Value> {
 pub fn event(rng: &mut Rng, k: u64, ts: DateTime<Utc>, user: u64) -> Value {
     let kind = kind(k);
     let (error_type, error_text) = ERRORS[kind.error];
-    let breadcrumbs: Vec<Value> = (0..10 + rng.below(21))
+    let breadcrumbs: Vec<Value> = (0..5 + rng.below(11))
         .map(|i| {
             let (category, message) = CRUMBS[rng.below(CRUMBS.len() as u64) as usize];
             json!({
@@ -211,7 +220,7 @@ pub fn event(rng: &mut Rng, k: u64, ts: DateTime<Utc>, user: u64) -> Value {
     let tier = ["free", "pro", "enterprise"][rng.below(3) as usize];
     let flag = if rng.below(2) == 0 { "on" } else { "off" };
     let environment = if rng.below(10) == 0 { "staging" } else { "production" };
-    let modules: serde_json::Map<String, Value> = (0..40)
+    let modules: serde_json::Map<String, Value> = (0..MODULES_LOADED)
         .map(|i| (format!("package-{i}"), json!(format!("{}.{}.{}", i % 7, i % 13, i % 5))))
         .collect();
     json!({

@@ -187,6 +187,7 @@ impl Config {
                     .filter(|key| !key.is_empty())
                     .map(str::to_string)
                     .collect(),
+                group_envelopes: get("OPSDECK_ERROR_GROUP_ENVELOPES").positive()?,
             },
             own_logs: match get("OPSDECK_OWN_LOGS").raw.trim() {
                 "on" => true,

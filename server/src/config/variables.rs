@@ -174,6 +174,11 @@ pub const VARIABLES: &[Variable] = &[
         meaning: "Days error events and their per-minute counts are kept (whole daily partitions are dropped after); older event times are stored as the time of receipt",
     },
     Variable {
+        name: "OPSDECK_ERROR_GROUP_ENVELOPES",
+        default: "1",
+        meaning: "Most Sentry envelopes (or JSON batches without an Idempotency-Key) stored in one transaction when they arrive together, each still answered after the commit; 1 (the default, faster with few senders) stores each in its own",
+    },
+    Variable {
         name: "OPSDECK_ERROR_SCRUB_KEYS",
         default: "",
         meaning: "Comma-separated keys scrubbed from error events besides the built-in password, passwd, authorization, cookie, token, secret, api_key, apikey (matched case-insensitively as parts of a key)",

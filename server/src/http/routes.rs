@@ -53,6 +53,8 @@ pub fn router(
         .with_expiry(Expiry::OnInactivity(time::Duration::seconds(
             i64::try_from(state.auth.idle_timeout_secs).unwrap_or(1800),
         )));
+    // Error envelopes arriving together share a transaction (errors::group).
+    let errors = axum::Extension(crate::http::errors::group::spawn(state.clone()));
     let router = Router::new()
         .route("/health", get(health))
         .route("/ready", get(ready))
@@ -85,6 +87,7 @@ pub fn router(
             post(crate::http::errors::envelope).options(preflight).layer((
                 DefaultBodyLimit::max(state.errors.max_envelope_bytes),
                 middleware::from_fn(crate::http::errors::cors::cors),
+                errors.clone(),
             )),
         )
         .route(
@@ -92,12 +95,14 @@ pub fn router(
             post(crate::http::errors::store_event).options(preflight).layer((
                 DefaultBodyLimit::max(state.errors.max_envelope_bytes),
                 middleware::from_fn(crate::http::errors::cors::cors),
+                errors.clone(),
             )),
         )
         // Opsdeck's own JSON for error events; the handler checks the bearer key.
         .route(
             "/api/v1/errors",
-            post(crate::http::errors::json::ingest).layer(DefaultBodyLimit::max(state.errors.max_envelope_bytes)),
+            post(crate::http::errors::json::ingest)
+                .layer((DefaultBodyLimit::max(state.errors.max_envelope_bytes), errors)),
         )
         .route(
             "/api/v1/deployments",

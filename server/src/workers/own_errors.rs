@@ -19,7 +19,7 @@ use app::api_keys::ErrorProject;
 use app::api_keys::ssr::error_project_for;
 use app::errors::ssr::event::{PreparedEvent, prepare_value};
 use app::errors::ssr::json_event::to_sentry;
-use app::errors::ssr::store::{Sender, store_from};
+use app::errors::ssr::store::{Sender, StoreError, store_from};
 use app::state::AppState;
 
 use crate::prometheus::COUNTERS;
@@ -115,10 +115,10 @@ async fn run(state: AppState, mut failures: mpsc::Receiver<OwnFailure>) {
                 });
             }
             match &project {
-                Some(project) => store_from(&state.db, &state.audit_key, Sender::Opsdeck, project, events)
+                Some(project) => store_from(&state.db, &state.audit_key, Sender::Opsdeck, project, &events)
                     .await
                     .map(drop),
-                None => Ok(()),
+                None => Ok::<(), StoreError>(()),
             }
         }
         .await;

@@ -63,12 +63,14 @@ async fn default_rules_for_opsdeck_exist_disabled() {
     assert!(rules.iter().all(|r| r.draft.validate().is_ok()));
     // Opsdeck's own defaults wait for an admin; the data stores' are on
     // (they stay quiet without samples: no data is "ok").
-    let (data_stores, own): (Vec<_>, Vec<_>) = rules
-        .iter()
-        .partition(|r| r.draft.service.starts_with("opsdeck-"));
+    let (data_stores, own): (Vec<_>, Vec<_>) = rules.iter().partition(|r| r.draft.service.starts_with("opsdeck-"));
     assert!(own.iter().all(|r| !r.draft.enabled));
     assert!(data_stores.iter().filter(|r| r.draft.enabled).count() >= 15);
-    assert!(data_stores.iter().all(|r| r.draft.no_data == app::alerts::NoDataPolicy::Ok));
+    assert!(
+        data_stores
+            .iter()
+            .all(|r| r.draft.no_data == app::alerts::NoDataPolicy::Ok)
+    );
     let enabled = store::enabled(&mut conn).await.expect("enabled");
     assert!(enabled.iter().all(|r| r.draft.service.starts_with("opsdeck-")));
     // Their first version is readable as a definition.

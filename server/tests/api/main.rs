@@ -23,6 +23,7 @@ mod error_tallies;
 mod errors_cli;
 mod errors_cors;
 mod errors_events;
+mod errors_group;
 mod errors_hours;
 mod errors_ingest;
 mod errors_json;

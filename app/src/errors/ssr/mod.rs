@@ -32,3 +32,4 @@ pub mod tally;
 pub mod timeline;
 pub mod triage;
 pub mod unmerge;
+pub mod write;

@@ -4,7 +4,7 @@
 //!
 //! Locks, always in this order: the triage lock (one merge or unmerge at a
 //! time), the hashes' ingest locks in the order ingest takes them
-//! (`store::issue_for`: `(project, hashtext(hash))`, hashes in byte order),
+//! (`write::lock_hashes`: `(project, hashtext(hash))`, hashes in byte order),
 //! then the issues' rows by id. Ingest holds a hash's lock until it commits,
 //! so an event is stored wholly before a move or wholly after it, under the
 //! issue its hash then names.

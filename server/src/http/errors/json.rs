@@ -13,22 +13,21 @@
 //! commit. A batch retried with the same `Idempotency-Key` stores nothing
 //! and answers the same ids with `"duplicate": true`.
 
+use axum::Extension;
 use axum::body::Bytes;
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::Response;
 use serde_json::{Value, json};
 
-use app::api_keys::Scope;
-use app::api_keys::ssr::secret::KeyRefusal;
 use app::errors::settings::ErrorSettings;
 use app::errors::ssr::event::{PreparedEvent, prepare_value};
 use app::errors::ssr::json_event::{MAX_EVENTS, Problem, derived_event_id, records, to_sentry};
-use app::errors::ssr::store::Sender;
 use app::ingest_batches::Batches;
 use app::state::AppState;
 
-use super::{event_too_large, plain_body, stored};
+use super::group::Writer;
+use super::{Door, event_too_large, known_key, plain_body};
 use crate::http::body_encoding::BodyEncoding;
 use crate::http::ingest::bearer;
 use crate::http::ingest::idempotency::idempotency_key;
@@ -49,16 +48,14 @@ fn invalid(problem: &Problem) -> Response {
     )
 }
 
-pub async fn ingest(State(state): State<AppState>, request: Request) -> Response {
+pub async fn ingest(State(state): State<AppState>, Extension(writer): Extension<Writer>, request: Request) -> Response {
     let (parts, body) = request.into_parts();
-    let key = match bearer::authenticate(&state, &parts, Scope::Errors).await {
+    let presented = bearer::presented(&parts);
+    let key = match known_key(&state, &writer, &parts, presented.as_deref(), None).await {
         Ok(key) => key,
         Err(response) => return response,
     };
-    let Some(project_id) = key.error_project_id else {
-        return bearer::refuse(&state, &parts, KeyRefusal::WrongProject, None, Scope::Errors).await;
-    };
-    if let Err(response) = bearer::within_rate(&state, key.id).await {
+    if let Err(response) = bearer::within_rate(&state, key.0.id).await {
         return response;
     }
     if !is_json(&parts.headers) {
@@ -74,11 +71,17 @@ pub async fn ingest(State(state): State<AppState>, request: Request) -> Response
         return refused(Refusal::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, message));
     };
     let settings = state.errors.clone();
-    let body = match read_body(&state, Request::from_parts(parts, body), settings.max_envelope_bytes).await {
+    let body = match read_body(
+        &state,
+        Request::from_parts(parts.clone(), body),
+        settings.max_envelope_bytes,
+    )
+    .await
+    {
         Ok(body) => body,
         Err(refusal) => return refused(refusal),
     };
-    let ids_from = batch.clone().map(|batch| (key.id, batch));
+    let ids_from = batch.clone().map(|batch| (key.0.id, batch));
     let prepared = tokio::task::spawn_blocking(move || prepare(body, encoding, ids_from, &settings)).await;
     let events = match prepared {
         Ok(Ok(events)) => events,
@@ -86,11 +89,13 @@ pub async fn ingest(State(state): State<AppState>, request: Request) -> Response
         Err(_) => return refused(Refusal::new(StatusCode::SERVICE_UNAVAILABLE, "could not read the body")),
     };
     let ids: Vec<String> = events.iter().map(|event| event.event_id.clone()).collect();
-    let sender = Sender::Key {
-        id: key.id,
-        batch: batch.as_deref(),
+    let door = Door {
+        state: &state,
+        writer: &writer,
+        parts: &parts,
+        presented: presented.as_deref(),
     };
-    match stored(&state, sender, project_id, events).await {
+    match door.stored(&key, batch.as_deref(), events).await {
         Ok(stored) => {
             let issues: Vec<Option<i64>> = ids
                 .iter()

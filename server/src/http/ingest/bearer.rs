@@ -24,19 +24,24 @@ pub struct Authenticated {
     pub prefix: String,
     /// The error project a key with the `errors` scope is bound to.
     pub error_project_id: Option<i32>,
+    pub expires_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 /// The bearer key of `parts`, if it is genuine, live and allowed `needed`;
 /// otherwise the 401/403 answer (with its audit entry).
 pub async fn authenticate(state: &AppState, parts: &Parts, needed: Scope) -> Result<Authenticated, Response> {
-    let presented = parts
+    authenticate_presented(state, parts, presented(parts), needed).await
+}
+
+/// The key in `Authorization: Bearer …`, if any.
+pub fn presented(parts: &Parts) -> Option<String> {
+    parts
         .headers
         .get(header::AUTHORIZATION)
         .and_then(|value| value.to_str().ok())
         .and_then(|value| value.split_once(' '))
         .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
-        .map(|(_, key)| key.trim().to_string());
-    authenticate_presented(state, parts, presented, needed).await
+        .map(|(_, key)| key.trim().to_string())
 }
 
 /// [`authenticate`] for a key a door found elsewhere than in `Authorization`
@@ -91,6 +96,7 @@ pub async fn authenticate_presented(
         prefix: prefix_of(&presented).unwrap_or_default().to_string(),
         name: stored.name,
         error_project_id: stored.error_project_id,
+        expires_at: stored.expires_at,
     })
 }
 
