@@ -98,6 +98,18 @@ _opsdeck_as_root() {
 # ---------------------------------------------------------------------------
 # opsdeck_env: export the defaults every other function relies on.
 # ---------------------------------------------------------------------------
+# key_from_file VAR FILE: unless VAR is set, export it from FILE, which is
+# created first (32 random bytes as hex, readable by its owner only).
+key_from_file() {
+	local var=$1 file=$2
+	[[ -n ${!var:-} ]] && return 0
+	if [[ ! -s $file ]]; then
+		mkdir -p "$(dirname "$file")"
+		(umask 077 && od -An -tx1 -N32 /dev/urandom | tr -d ' \n' >"$file")
+	fi
+	export "$var=$(<"$file")"
+}
+
 opsdeck_env() {
 	export REPO_ROOT="${REPO_ROOT:-$(cd "${_OPSDECK_LIB_DIR}/.." && pwd)}"
 	export DATABASE_URL="${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/opsdeck}"
@@ -110,28 +122,12 @@ opsdeck_env() {
 		[[ $CARGO_TARGET_DIR == /* ]] || CARGO_TARGET_DIR="${PWD}/${CARGO_TARGET_DIR}"
 		export CARGO_TARGET_DIR
 	fi
-	# The audit log's HMAC key lives outside the database: in the environment,
-	# or (for this checkout) in .data/audit.key, created once.
-	if [[ -z ${OPSDECK_AUDIT_KEY:-} ]]; then
-		local key_file="$REPO_ROOT/.data/audit.key"
-		if [[ ! -s $key_file ]]; then
-			mkdir -p "$REPO_ROOT/.data"
-			(umask 077 && od -An -tx1 -N32 /dev/urandom | tr -d ' \n' >"$key_file")
-		fi
-		OPSDECK_AUDIT_KEY=$(<"$key_file")
-		export OPSDECK_AUDIT_KEY
-	fi
-	# Likewise the key the secrets stored in Postgres (connection URLs,
-	# channel secrets) are encrypted with: .data/secrets.key, created once.
-	if [[ -z ${OPSDECK_SECRETS_KEY:-} ]]; then
-		local secrets_file="$REPO_ROOT/.data/secrets.key"
-		if [[ ! -s $secrets_file ]]; then
-			mkdir -p "$REPO_ROOT/.data"
-			(umask 077 && od -An -tx1 -N32 /dev/urandom | tr -d ' \n' >"$secrets_file")
-		fi
-		OPSDECK_SECRETS_KEY=$(<"$secrets_file")
-		export OPSDECK_SECRETS_KEY
-	fi
+	# The audit log's HMAC key and the key the secrets stored in Postgres
+	# (connection URLs, channel secrets) are encrypted with live outside the
+	# database: in the environment, or (for this checkout) in .data/, each
+	# created once.
+	key_from_file OPSDECK_AUDIT_KEY "$REPO_ROOT/.data/audit.key"
+	key_from_file OPSDECK_SECRETS_KEY "$REPO_ROOT/.data/secrets.key"
 	# Debian's Chromium, for Playwright (never `playwright install`).
 	export CHROMIUM_PATH="${CHROMIUM_PATH:-/usr/bin/chromium}"
 	if [[ -d ${CARGO_HOME:-$HOME/.cargo}/bin ]]; then

@@ -10,7 +10,7 @@ use crate::errors_ingest::{exception_event, send_events};
 use crate::helpers::{Browser, TestApp};
 
 /// Sends one exception event thrown in `function` for `user`; answers its issue.
-async fn throw(app: &TestApp, service: &str, function: &str, user: &str) -> i64 {
+pub async fn throw(app: &TestApp, service: &str, function: &str, user: &str) -> i64 {
     let event = exception_event(function, 3, "boom", user);
     send_events(app, service, std::slice::from_ref(&event)).await;
     sqlx::query_scalar("SELECT issue_id FROM error_events WHERE event_id = $1")

@@ -5,17 +5,11 @@
 
 use app::auth::permissions::Role;
 
-use crate::errors_ingest::{exception_event, send_events};
 use crate::helpers::{Browser, TestApp};
 
+/// Sends one exception event thrown in `function`; answers its issue.
 async fn throw(app: &TestApp, service: &str, function: &str) -> i64 {
-    let event = exception_event(function, 3, "boom", function);
-    send_events(app, service, std::slice::from_ref(&event)).await;
-    sqlx::query_scalar("SELECT issue_id FROM error_events WHERE event_id = $1")
-        .bind(event["event_id"].as_str().expect("id"))
-        .fetch_one(&app.db)
-        .await
-        .expect("stored")
+    crate::errors_merge::throw(app, service, function, function).await
 }
 
 /// (events, merged_into) of an issue.
