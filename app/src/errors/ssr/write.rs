@@ -233,10 +233,18 @@ pub async fn write(conn: &mut PgConnection, audit: &AuditKey, batches: &[Batch<'
         let Written::Stored(stored) = &mut written[f.batch] else {
             continue;
         };
-        let Some(issue_id) = row.issue_id.filter(|_| row.fresh) else {
+        // Every live event has its hash's issue by now; one without must
+        // fail the write, never be acknowledged as a duplicate.
+        let Some(issue_id) = row.issue_id else {
+            return Err(sqlx::Error::Protocol(format!(
+                "event {} found no issue for its hash after the second pass",
+                f.event.event_id
+            )));
+        };
+        if !row.fresh {
             stored.duplicates += 1;
             continue;
-        };
+        }
         stored.events += 1;
         stored.issues.push((f.event.event_id.clone(), issue_id));
         stored.note(IssueUpdate {
