@@ -147,7 +147,9 @@ async fn run(state: AppState, publisher: crate::http::live::Publisher, mut buffe
     }
 }
 
-async fn store(state: &AppState, batch: &IngestBatch) -> sqlx::Result<()> {
+/// Stores `batch` through the metrics pipeline in one transaction (Opsdeck's
+/// own samples: its requests, health checks and data stores' readings).
+pub(crate) async fn store(state: &AppState, batch: &IngestBatch) -> sqlx::Result<()> {
     let mut tx = state.db.begin().await?;
     app::metrics::ssr::store::store_batch(&mut tx, batch).await?;
     tx.commit().await

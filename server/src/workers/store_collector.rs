@@ -41,19 +41,13 @@ pub async fn run(state: AppState, every: Duration) {
                 requests: Vec::new(),
                 samples: std::mem::take(&mut round.samples),
             };
-            if let Err(error) = store(&state, &batch).await {
+            if let Err(error) = crate::workers::self_monitor::store(&state, &batch).await {
                 COUNTERS.self_monitor_flush_failed();
                 tracing::warn!(%error, samples = batch.samples.len(), "could not store the data stores' samples");
             }
         }
     };
     crate::workers::leader::lead_every(state.db.clone(), COLLECTOR_LOCK, every, "store collector", round).await;
-}
-
-async fn store(state: &AppState, batch: &IngestBatch) -> sqlx::Result<()> {
-    let mut tx = state.db.begin().await?;
-    app::metrics::ssr::store::store_batch(&mut tx, batch).await?;
-    tx.commit().await
 }
 
 /// The running collector; dropping it stops the loop.
