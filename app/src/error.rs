@@ -245,6 +245,16 @@ pub fn is_plain_form_post() -> bool {
     })
 }
 
+/// A successful answer, `value`: after a plain form post the browser goes
+/// on to `path`.
+#[cfg(feature = "ssr")]
+pub fn redirect_on_success<T>(path: &str, value: T) -> T {
+    if is_plain_form_post() {
+        leptos_axum::redirect(path);
+    }
+    value
+}
+
 /// How an HTTP route (not a server function) answers an error: its status,
 /// `Retry-After` where one applies, and `{"error": message}`.
 #[cfg(feature = "ssr")]

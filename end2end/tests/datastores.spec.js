@@ -25,12 +25,29 @@ test('an operator sees both stores up with their numbers, charts and sessions', 
   await expect(page.getByRole('heading', { level: 2, name: 'Postgres sessions now' })).toBeVisible();
   await expect(page.getByTestId('pg-sessions').locator('tbody tr').first()).toBeVisible();
   await expect(page.getByRole('heading', { level: 2, name: 'Redis slow log' })).toBeVisible();
+  // Only admins may end a session.
+  await expect(page.getByText('End…')).toHaveCount(0);
+  // Top queries: the e2e server does not preload pg_stat_statements, so the panel says how.
+  const top = page.getByTestId('top-queries');
+  await expect(top.getByRole('heading', { level: 2, name: 'Top queries' })).toBeVisible();
+  await expect(top.getByTestId('statements-how-to')).toContainText('shared_preload_libraries');
 
   // The range picker is a GET form.
   await page.getByLabel('Time range', { exact: true }).selectOption('24h');
   await page.getByRole('button', { name: 'Show' }).click();
   await expect(page).toHaveURL(/range=24h/);
   await expect(page.getByTestId('datastores-window')).toContainText('Last 24 hours');
+});
+
+test('an admin ends a session after confirming, and it leaves the table', async ({ page }) => {
+  await signIn(page, 'admin');
+  await page.goto('/datastores');
+  const sessions = page.getByTestId('pg-sessions');
+  const first = sessions.locator('tbody tr').first();
+  await expect(first).toBeVisible();
+  // Opening "End…" only asks; nothing is ended until "Yes".
+  await first.getByText('End…').click();
+  await expect(first.getByRole('button', { name: /^Yes, end session \d+$/ })).toBeVisible();
 });
 
 test('a manager sees status and charts but no sessions or commands', async ({ page }) => {

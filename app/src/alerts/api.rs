@@ -94,7 +94,8 @@ pub async fn delete_rule(id: i64) -> Result<(), AppError> {
     let caller = acting(Permission::EditAlertRules).await?;
     let change = caller.audited(&app_state()?, "alerts: begin").await?;
     respond(manage::delete(change, id).await)?;
-    Ok(form_post::redirect_on_success("/alerts/rules", ()))
+    form_post::redirect_on_success("/alerts/rules", ());
+    Ok(())
 }
 
 /// Saves an old version's definition as the rule's newest version.

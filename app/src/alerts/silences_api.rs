@@ -38,5 +38,6 @@ pub async fn end_silence(id: i64) -> Result<(), AppError> {
     let caller = acting(Permission::EditAlertRules).await?;
     let change = caller.audited(&app_state()?, "silences: begin").await?;
     respond(manage_silences::end(change, id, Utc::now()).await)?;
-    Ok(form_post::redirect_on_success("/alerts/silences", ()))
+    form_post::redirect_on_success("/alerts/silences", ());
+    Ok(())
 }

@@ -66,6 +66,8 @@ pub const TABLE: &[(&str, Access)] = &[
     ("/api/health/history", Requires(ViewDashboards)),
     ("/api/datastores/overview", Requires(ViewDataStores)),
     ("/api/datastores/activity", Requires(InspectDataStores)),
+    ("/api/datastores/top-queries", Requires(InspectDataStores)),
+    ("/api/datastores/end-session", Requires(EndDataStoreSessions)),
     ("/api/alerts/overview", Requires(ReadAlerts)),
     ("/api/alerts/firing", Requires(ReadAlerts)),
     ("/api/alerts/rules", Requires(ReadAlerts)),

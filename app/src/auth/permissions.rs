@@ -92,12 +92,14 @@ pub enum Permission {
     /// The data stores' status, key numbers and charts (managers too).
     ViewDataStores,
     /// What runs on the data stores now: sessions with their query text,
-    /// the slow log's commands.
+    /// the slow log's commands, the top queries.
     InspectDataStores,
+    /// Ending a client session of Opsdeck's own Postgres (audited).
+    EndDataStoreSessions,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 22] = [
+    pub const ALL: [Permission; 23] = [
         Permission::ViewDashboards,
         Permission::ManageOwnAccount,
         Permission::ReadAuditDetails,
@@ -120,6 +122,7 @@ impl Permission {
         Permission::TriageErrors,
         Permission::ViewDataStores,
         Permission::InspectDataStores,
+        Permission::EndDataStoreSessions,
     ];
 
     pub fn description(self) -> &'static str {
@@ -145,7 +148,8 @@ impl Permission {
             Permission::CountErrors => "see counts of new and regressed error issues",
             Permission::TriageErrors => "triage error issues (resolve, ignore, merge)",
             Permission::ViewDataStores => "see the data stores' status and charts",
-            Permission::InspectDataStores => "see the data stores' sessions and slow commands",
+            Permission::InspectDataStores => "see the data stores' sessions, slow commands and top queries",
+            Permission::EndDataStoreSessions => "end a Postgres session from the data stores page",
         }
     }
 }
@@ -158,7 +162,7 @@ pub fn allows(role: Role, permission: Permission) -> bool {
         ViewDashboards | ManageOwnAccount => true,
         ReadAuditDetails | ExportAudit | VerifyAudit => matches!(role, Admin | Support),
         ReadAuditSummary => matches!(role, Admin | Support | Manager),
-        ManageUsers | ManageApiKeys | ManageBackups | ManageChannels => matches!(role, Admin),
+        ManageUsers | ManageApiKeys | ManageBackups | ManageChannels | EndDataStoreSessions => matches!(role, Admin),
         ReadDeployments | ReadBackups | ViewDataStores => matches!(role, Admin | Operator | Manager),
         RecordDeployments | RunBackups | EditAlertRules | InspectDataStores => matches!(role, Admin | Operator),
         ReadAlerts | CountErrors => matches!(role, Admin | Operator | Support | Manager),

@@ -14,9 +14,12 @@
 pub mod api;
 #[cfg(feature = "ssr")]
 pub mod ssr;
+pub mod statements;
+pub mod statements_api;
 pub mod view;
 
 pub use api::*;
+pub use statements_api::*;
 
 /// The service name of Opsdeck's own Postgres's samples.
 pub const OWN_POSTGRES: &str = "opsdeck-postgres";

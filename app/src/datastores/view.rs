@@ -63,6 +63,16 @@ pub struct Series {
     pub label: Option<(&'static str, &'static str)>,
 }
 
+impl Series {
+    /// Whether a sample named `name` with `labels` is of this series.
+    pub fn matches(&self, name: &str, labels: &std::collections::BTreeMap<String, String>) -> bool {
+        self.metric == name
+            && self
+                .label
+                .is_none_or(|(label, value)| labels.get(label).is_some_and(|v| v == value))
+    }
+}
+
 const fn series(metric: &'static str) -> Series {
     Series { metric, label: None }
 }

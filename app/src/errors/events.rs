@@ -116,7 +116,7 @@ mod tests {
     fn the_events_filter_parses_and_links() {
         let now = Utc::now();
         let query = IssueEventsFilter::default().parse(now).expect("defaults");
-        assert_eq!(query.window.to - query.window.from >= chrono::Duration::hours(24), true);
+        assert!(query.window.to - query.window.from >= chrono::Duration::hours(24));
         assert_eq!(query.before, None);
         let filter = IssueEventsFilter {
             event: Some("abc".into()),

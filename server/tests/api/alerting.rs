@@ -186,12 +186,17 @@ async fn status(pool: &PgPool, id: i64) -> Option<app::alerts::rule::RuleStatus>
 /// Holders of the evaluator's advisory lock in this test's database (other
 /// tests' instances hold it in theirs), by backend pid.
 pub(crate) async fn lock_holders(pool: &PgPool) -> Vec<i32> {
+    advisory_lock_holders(pool, opsdeck::workers::alerting::EVALUATOR_LOCK).await
+}
+
+/// The sessions holding the advisory lock `key` in the pool's database.
+pub(crate) async fn advisory_lock_holders(pool: &PgPool, key: i64) -> Vec<i32> {
     sqlx::query_scalar(
         "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted \
          AND database = (SELECT oid FROM pg_database WHERE datname = current_database()) \
          AND ((classid::bigint << 32) | objid::bigint) = $1",
     )
-    .bind(opsdeck::workers::alerting::EVALUATOR_LOCK)
+    .bind(key)
     .fetch_all(pool)
     .await
     .expect("pg_locks")

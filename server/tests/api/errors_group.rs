@@ -13,6 +13,25 @@ async fn count(app: &TestApp, sql: &str) -> i64 {
     sqlx::query_scalar(sql).fetch_one(&app.db).await.expect("count")
 }
 
+/// The events stored, checked to be `expected` in all; when they are not,
+/// the panic shows each service's count and any event id stored twice.
+async fn events_stored(app: &TestApp, expected: i64) {
+    let total = count(app, "SELECT count(*) FROM error_events").await;
+    if total != expected {
+        let per_service: Vec<(String, i64)> =
+            sqlx::query_as("SELECT service, count(*) FROM error_events GROUP BY 1 ORDER BY 1")
+                .fetch_all(&app.db)
+                .await
+                .expect("per service");
+        let twice: Vec<(String, i64)> =
+            sqlx::query_as("SELECT event_id, count(*) FROM error_events GROUP BY 1 HAVING count(*) > 1 ORDER BY 1")
+                .fetch_all(&app.db)
+                .await
+                .expect("twice");
+        panic!("{total} events stored, not {expected}: per service {per_service:?}; stored twice {twice:?}");
+    }
+}
+
 /// Posts every body at once to `project`'s envelope door; the answers' statuses, in order.
 async fn all_at_once(app: &TestApp, project: i32, key: &str, bodies: Vec<Vec<u8>>) -> Vec<u16> {
     let path = format!("/api/{project}/envelope/");
@@ -52,7 +71,7 @@ async fn envelopes_sent_together_are_each_stored_once_with_their_counts() {
     };
     let answers = all_at_once(&app, project, &key, bodies(&events)).await;
     assert!(answers.iter().all(|status| *status == 200), "{answers:?}");
-    assert_eq!(count(&app, "SELECT count(*) FROM error_events").await, 48);
+    events_stored(&app, 48).await;
     assert_eq!(
         count(&app, "SELECT count(*) FROM error_issues").await,
         4,
@@ -76,7 +95,7 @@ async fn envelopes_sent_together_are_each_stored_once_with_their_counts() {
     again.extend(bodies(&events));
     let answers = all_at_once(&app, project, &key, again).await;
     assert!(answers.iter().all(|status| *status == 200), "{answers:?}");
-    assert_eq!(count(&app, "SELECT count(*) FROM error_events").await, 48);
+    events_stored(&app, 48).await;
     assert_eq!(
         count(&app, "SELECT sum(event_count)::bigint FROM error_issues").await,
         48
@@ -110,7 +129,7 @@ async fn a_failing_envelope_fails_only_itself() {
         .map(|(_, s)| *s)
         .collect();
     assert!(others.iter().all(|status| *status == 200), "{others:?}");
-    assert_eq!(count(&app, "SELECT count(*) FROM error_events").await, 12);
+    events_stored(&app, 12).await;
     assert_eq!(
         count(&app, "SELECT sum(event_count)::bigint FROM error_issues").await,
         12
@@ -150,7 +169,7 @@ async fn a_key_revoked_while_its_look_up_is_kept_stores_nothing_even_beside_othe
     });
     let answers = futures::future::join_all(sends).await;
     assert_eq!(answers, [401, 200, 401, 200, 401, 200, 401, 200]);
-    assert_eq!(count(&app, "SELECT count(*) FROM error_events").await, 3 + 4);
+    events_stored(&app, 3 + 4).await;
     let refusals = "SELECT count(*) FROM audit_log WHERE action = 'access.denied'";
     assert!(
         count(&app, refusals).await >= 2,

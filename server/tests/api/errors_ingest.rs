@@ -106,7 +106,34 @@ pub async fn send_events(app: &TestApp, service: &str, events: &[Value]) {
         None,
     )
     .await;
-    assert_eq!(response.status(), 200);
+    let status = response.status();
+    let body = response.text().await.expect("answer");
+    assert_eq!(status, 200, "{body}");
+    // Every event of a 200 is in `error_events` (a 200 follows the commit).
+    for id in events.iter().filter_map(|event| event["event_id"].as_str()) {
+        let id = id.replace('-', "").to_ascii_lowercase();
+        let stored: i64 = sqlx::query_scalar("SELECT count(*) FROM error_events WHERE event_id = $1")
+            .bind(&id)
+            .fetch_one(&app.db)
+            .await
+            .expect("count");
+        if stored == 0 {
+            let claims: i64 =
+                sqlx::query_scalar("SELECT count(*) FROM ingest_batches WHERE idempotency_key = 'sentry-event:' || $1")
+                    .bind(&id)
+                    .fetch_one(&app.db)
+                    .await
+                    .expect("claims");
+            let open: Vec<String> = sqlx::query_scalar(
+                "SELECT state || ': ' || left(query, 120) FROM pg_stat_activity \
+                 WHERE datname = current_database() AND pid <> pg_backend_pid() AND state <> 'idle'",
+            )
+            .fetch_all(&app.db)
+            .await
+            .expect("activity");
+            panic!("answered 200 ({body}) but event {id} is not stored; claims {claims}; sessions {open:?}");
+        }
+    }
 }
 
 async fn answer(response: reqwest::Response) -> (u16, Value) {

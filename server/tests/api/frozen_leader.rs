@@ -14,6 +14,12 @@ use uuid::Uuid;
 use crate::helpers::{TEST_AUDIT_KEY, database_server_url, fresh_database, redis_url};
 
 fn serve(database: &str, prefix: &str) -> Child {
+    serve_with(database, prefix, &[])
+}
+
+/// `opsdeck serve` on `database` with Redis prefix `prefix`, its alert
+/// evaluator every second, and `vars` set besides; killed when dropped.
+pub fn serve_with(database: &str, prefix: &str, vars: &[(&str, &str)]) -> Child {
     Command::new(env!("CARGO_BIN_EXE_opsdeck"))
         .arg("serve")
         .env("DATABASE_URL", format!("{}/{database}", database_server_url()))
@@ -29,6 +35,7 @@ fn serve(database: &str, prefix: &str) -> Child {
             "OPSDECK_BACKUP_DIR",
             std::env::temp_dir().join(format!("opsdeck-test-backups-{}", Uuid::new_v4().simple())),
         )
+        .envs(vars.iter().copied())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .kill_on_drop(true)
@@ -36,7 +43,7 @@ fn serve(database: &str, prefix: &str) -> Child {
         .expect("opsdeck serve starts")
 }
 
-fn signal(child: &Child, name: &str) {
+pub fn signal(child: &Child, name: &str) {
     let pid = child.id().expect("running").to_string();
     let status = std::process::Command::new("kill")
         .args([&format!("-{name}"), &pid])

@@ -3,16 +3,8 @@
 //! back to its form with every field as typed and each message beside its
 //! field. Requests from JavaScript get the result itself.
 
+pub use crate::error::redirect_on_success;
 use crate::error::{AppError, FieldErrors, is_plain_form_post};
-
-/// A successful answer, `value`: after a plain form post the browser goes
-/// on to `path`.
-pub fn redirect_on_success<T>(path: &str, value: T) -> T {
-    if is_plain_form_post() {
-        leptos_axum::redirect(path);
-    }
-    value
-}
 
 /// `error` as the answer to a form: a plain form post goes back to `page`
 /// with the form's fields (`query`, as `crate::url::with_field_errors`

@@ -7,6 +7,8 @@ pub mod collect;
 pub mod postgres;
 pub mod rates;
 pub mod redis;
+pub mod sessions;
+pub mod statements;
 pub mod view;
 
 use std::collections::BTreeMap;

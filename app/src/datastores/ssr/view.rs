@@ -37,13 +37,6 @@ pub async fn data_stores(conn: &mut PgConnection, window: &Window) -> Result<Dat
     })
 }
 
-fn matches(series: &Series, name: &str, labels: &BTreeMap<String, String>) -> bool {
-    series.metric == name
-        && series
-            .label
-            .is_none_or(|(label, value)| labels.get(label).is_some_and(|v| v == value))
-}
-
 async fn store_view(
     conn: &mut PgConnection,
     catalogue: &Catalogue,
@@ -96,7 +89,7 @@ async fn store_view(
     let latest = |series: &Series| {
         newest
             .iter()
-            .filter(|(name, labels, _, _)| matches(series, name, labels))
+            .filter(|(name, labels, _, _)| series.matches(name, labels))
             .map(|(_, _, value, _)| *value)
             .reduce(f64::max)
     };
@@ -123,7 +116,7 @@ async fn store_view(
 fn points(binned: &[(DateTime<Utc>, String, Labels, f64)], series: &Series) -> Vec<(i64, f64)> {
     let mut by_time: BTreeMap<i64, f64> = BTreeMap::new();
     for (t, name, labels, value) in binned {
-        if matches(series, name, labels) {
+        if series.matches(name, labels) {
             let point = by_time.entry(t.timestamp_millis()).or_insert(*value);
             *point = point.max(*value);
         }

@@ -13,7 +13,6 @@ use serde_json::Value;
 use sqlx::PgConnection;
 
 use crate::error::AppError;
-use crate::error::is_plain_form_post;
 
 /// `pg_advisory_xact_lock` key of merges and unmerges ('opsdeck errors triage').
 const TRIAGE_LOCK: i64 = 7_202_612_072;
@@ -71,8 +70,5 @@ pub async fn snapshot(conn: &mut PgConnection, id: i64) -> Result<Value, AppErro
 
 /// `id`, after sending a browser without JavaScript to its issue page.
 pub fn go_to_issue(id: i64) -> i64 {
-    if is_plain_form_post() {
-        leptos_axum::redirect(&format!("/errors/issues/{id}"));
-    }
-    id
+    crate::error::redirect_on_success(&format!("/errors/issues/{id}"), id)
 }

@@ -2,10 +2,13 @@
 //! in depth — per store its status (down when its last reading failed,
 //! saying why; degraded while one of its alert rules fires), key numbers
 //! and charts over the chosen range; for admins and operators also what
-//! runs on them now (`activity.rs`). Managers see the status, numbers and
+//! runs on them now (`activity.rs`) and their top queries
+//! (`statements.rs`). Managers see the status, numbers and
 //! charts only. Driven by the URL's query; readable without JavaScript.
 
 mod activity;
+mod live;
+mod statements;
 
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -18,6 +21,7 @@ use crate::components::range_fields::RangeFilter;
 use crate::components::status_badge::StatusBadge;
 use crate::datastores::get_data_stores;
 use crate::datastores::view::{CATALOGUES, Catalogue, DataStores, StoreView};
+use crate::metrics::MetricSample;
 use crate::metrics::window::RangeQuery;
 
 #[component]
@@ -51,13 +55,15 @@ pub fn DataStoresPage() -> impl IntoView {
                 }.into_any(),
             })}
         </Transition>
-        {move || inspects().then(|| view! { <activity::Activity /> })}
+        {move || inspects().then(|| view! { <activity::Activity /> <statements::TopQueriesPanel /> })}
     }
 }
 
 #[component]
 fn Stores(stores: DataStores) -> impl IntoView {
-    let window = (stores.from.timestamp_millis(), stores.to.timestamp_millis());
+    let chosen = (stores.from.timestamp_millis(), stores.to.timestamp_millis());
+    let live = RwSignal::new(Vec::<MetricSample>::new());
+    let window = Signal::derive(move || live.with(|live| live::window(chosen, live)));
     let heading = format!(
         "{} · {} to {}",
         stores.range.label(),
@@ -66,16 +72,22 @@ fn Stores(stores: DataStores) -> impl IntoView {
     );
     view! {
         <p class="muted" data-testid="datastores-window">{heading}</p>
+        <live::LiveToggle live />
         {CATALOGUES
             .iter()
             .zip(stores.stores)
-            .map(|(catalogue, store)| view! { <Store catalogue=*catalogue store window /> })
+            .map(|(catalogue, store)| view! { <Store catalogue=*catalogue store window live /> })
             .collect_view()}
     }
 }
 
 #[component]
-fn Store(catalogue: Catalogue, store: StoreView, window: (i64, i64)) -> impl IntoView {
+fn Store(
+    catalogue: Catalogue,
+    store: StoreView,
+    window: Signal<(i64, i64)>,
+    live: RwSignal<Vec<MetricSample>>,
+) -> impl IntoView {
     let heading_id = format!("{}-heading", store.service);
     let labelled_by = heading_id.clone();
     let read = store
@@ -104,8 +116,10 @@ fn Store(catalogue: Catalogue, store: StoreView, window: (i64, i64)) -> impl Int
                     points: points.into_iter().map(|(t, v)| (t, chart.unit.plotted(v))).collect(),
                 })
                 .collect();
+            let service = catalogue.service;
+            let lines = Signal::derive(move || live.with(|live| live::with_live(lines.clone(), chart, service, live)));
             view! {
-                <LineChart id=chart.id title=chart.title unit=chart.unit.axis() lines=Signal::stored(lines) x_range=Signal::stored(window) />
+                <LineChart id=chart.id title=chart.title unit=chart.unit.axis() lines x_range=window />
             }
         })
         .collect_view();

@@ -44,6 +44,7 @@ pub async fn logs_tail(State(state): State<AppState>, viewer: Viewer, Query(quer
         points: false,
         reads_alerts: false,
         issues: false,
+        stores: false,
         logs: Some(query),
     };
     let receiver = viewer.live.subscribe_logs();

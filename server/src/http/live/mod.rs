@@ -24,6 +24,7 @@
 //! what could not be published is published again once Redis answers
 //! (`publish.rs`).
 
+mod entry;
 mod logs;
 mod publish;
 mod stream;
@@ -34,15 +35,15 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use bytes::Bytes;
 use tokio::sync::broadcast;
 
-use app::logs::{LIVE_STREAM, LogLine};
+use app::logs::LIVE_STREAM;
 use app::metrics::ssr::report_cache::ReportCache;
 use app::state::RedisHandle;
 
+pub use entry::{EntryId, Kind, Published};
 pub use logs::logs_tail;
-pub use publish::{Publisher, publish_alert_counts, publish_issue_updates};
+pub use publish::{Publisher, publish_alert_counts, publish_issue_updates, publish_store_samples};
 pub use stream::stream;
 
 /// The stream's key, under the installation's prefix.
@@ -58,85 +59,6 @@ const BLOCK: Duration = Duration::from_secs(5);
 /// Pause before reconnecting after a Redis error, doubling up to `RETRY_MAX`.
 const RETRY: Duration = Duration::from_secs(1);
 const RETRY_MAX: Duration = Duration::from_secs(30);
-
-/// A stream entry id (`<ms>-<seq>`), ordered as Redis orders them.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub struct EntryId(u64, u64);
-
-impl EntryId {
-    pub fn parse(text: &str) -> Option<EntryId> {
-        let (ms, seq) = text.trim().split_once('-')?;
-        Some(EntryId(ms.parse().ok()?, seq.parse().ok()?))
-    }
-}
-
-impl std::fmt::Display for EntryId {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}-{}", self.0, self.1)
-    }
-}
-
-/// What a stream entry carries.
-#[derive(Clone, Debug, PartialEq)]
-pub enum Kind {
-    /// A chart's point (`LivePoint`) of this service.
-    Point { service: String },
-    /// The firing alerts per severity, after the evaluator changed a state.
-    Alerts,
-    /// A committed log line (`app::logs::LIVE_STREAM`).
-    Log(Box<LogLine>),
-    /// An error issue that got events (`app::errors::live::IssueUpdate`) of this service.
-    Issue { service: String },
-}
-
-/// One entry as it travels from the reader to the streams.
-#[derive(Debug)]
-pub struct Published {
-    pub id: EntryId,
-    pub kind: Kind,
-    /// The whole SSE event, built once and shared by every browser's stream.
-    pub frame: Bytes,
-}
-
-impl Published {
-    fn from_entry(id: &str, mut fields: HashMap<String, String>) -> Option<Published> {
-        let id = EntryId::parse(id)?;
-        if let Some(json) = fields.remove("line") {
-            let line: LogLine = serde_json::from_str(&json).ok()?;
-            return Some(Published {
-                frame: sse_frame("line", id, &json),
-                id,
-                kind: Kind::Log(Box::new(line)),
-            });
-        }
-        let (kind, json) = match (fields.remove("alerts"), fields.remove("issue")) {
-            (Some(json), _) => (Kind::Alerts, json),
-            (None, Some(json)) => (
-                Kind::Issue {
-                    service: fields.remove("service")?,
-                },
-                json,
-            ),
-            (None, None) => (
-                Kind::Point {
-                    service: fields.remove("service")?,
-                },
-                fields.remove("point")?,
-            ),
-        };
-        let name = match kind {
-            Kind::Alerts => "alerts",
-            Kind::Point { .. } => "point",
-            Kind::Log(_) => "line",
-            Kind::Issue { .. } => "issue",
-        };
-        Some(Published {
-            frame: sse_frame(name, id, &json),
-            id,
-            kind,
-        })
-    }
-}
 
 /// What this instance broadcasts to its streams: the reader's entries, the
 /// heartbeat's ticks and the stop.
@@ -261,18 +183,6 @@ async fn entries_after(
         .into_iter()
         .filter_map(|(id, fields)| Published::from_entry(&id, fields))
         .collect())
-}
-
-/// An SSE event (`event:`, `id:`, one `data:` line per line of `data`).
-fn sse_frame(name: &str, id: EntryId, data: &str) -> Bytes {
-    let mut frame = format!("event: {name}\nid: {id}\n");
-    for line in data.lines() {
-        frame.push_str("data: ");
-        frame.push_str(line);
-        frame.push('\n');
-    }
-    frame.push('\n');
-    Bytes::from(frame)
 }
 
 /// The running reader and heartbeat; dropping it stops both.

@@ -15,7 +15,7 @@ use anyhow::Context;
 use chrono::{DateTime, DurationRound, TimeDelta, Utc};
 
 use app::errors::live::IssueUpdate;
-use app::metrics::{IngestBatch, LivePoint};
+use app::metrics::{IngestBatch, LivePoint, MetricSample};
 use app::redis_handle::capped_xadd;
 use app::state::{AppState, RedisHandle};
 
@@ -194,6 +194,21 @@ pub async fn publish_issue_updates(redis: &RedisHandle, updates: &[IssueUpdate])
     }
     .await;
     published(result, "error issue updates")
+}
+
+/// Publishes one data store's samples of a collector round (`samples`
+/// events, for the Data stores page's live charts).
+pub async fn publish_store_samples(redis: &RedisHandle, service: &str, samples: &[MetricSample]) -> bool {
+    let result: anyhow::Result<()> = async {
+        let json = serde_json::to_string(samples)?;
+        let mut conn = redis.connection().await?;
+        capped_xadd(&redis.key(STREAM), MAX_LEN, &[("samples", &json), ("service", service)])
+            .query_async::<()>(&mut conn)
+            .await?;
+        Ok(())
+    }
+    .await;
+    published(result, "data store samples")
 }
 
 /// Whether `result` published `what`; a failure is logged and counted.

@@ -64,17 +64,20 @@ pub struct LiveQuery {
     /// `errors=only`: the error issues that get events, and nothing else
     /// (the Errors page; sent only to readers of errors).
     errors: Option<String>,
+    /// `stores=only`: the data stores' samples only (the Data stores page, for those who may see it).
+    stores: Option<String>,
 }
 
 pub async fn stream(State(state): State<AppState>, viewer: Viewer, Query(query): Query<LiveQuery>) -> Response {
     let only = |wanted: &Option<String>| wanted.as_deref() == Some("only");
-    let (alerts_only, errors_only) = (only(&query.alerts), only(&query.errors));
+    let (alerts_only, errors_only, stores_only) = (only(&query.alerts), only(&query.errors), only(&query.stores));
     let filter = Filter {
         last_sent: None,
         service: query.service.filter(|s| !s.is_empty()),
-        points: !alerts_only && !errors_only,
-        reads_alerts: !errors_only && allows(viewer.user.role, Permission::ReadAlerts),
+        points: !alerts_only && !errors_only && !stores_only,
+        reads_alerts: !errors_only && !stores_only && allows(viewer.user.role, Permission::ReadAlerts),
         issues: errors_only && allows(viewer.user.role, Permission::ReadErrors),
+        stores: stores_only && allows(viewer.user.role, Permission::ViewDataStores),
         logs: None,
     };
     let receiver = viewer.live.subscribe();
@@ -192,6 +195,8 @@ pub(super) struct Filter {
     pub reads_alerts: bool,
     /// Whether error issues' updates are wanted (and may be sent).
     pub issues: bool,
+    /// Whether the data stores' samples are wanted (and may be sent).
+    pub stores: bool,
     /// A log tail: the lines this query matches (and nothing else).
     pub logs: Option<LogQuery>,
 }
@@ -232,6 +237,9 @@ impl Filter {
             (Kind::Alerts, None) => self.reads_alerts,
             (Kind::Issue { service }, None) => {
                 self.issues && self.service.as_deref().is_none_or(|wanted| wanted == service)
+            }
+            (Kind::Samples { service }, None) => {
+                self.stores && self.service.as_deref().is_none_or(|wanted| wanted == service)
             }
             (Kind::Point { service }, None) => {
                 self.points && self.service.as_deref().is_none_or(|wanted| wanted == service)

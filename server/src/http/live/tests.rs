@@ -1,3 +1,6 @@
+use bytes::Bytes;
+
+use super::entry::sse_frame;
 use super::*;
 
 #[test]

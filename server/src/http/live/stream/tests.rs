@@ -1,5 +1,5 @@
 use super::*;
-use crate::http::live::sse_frame;
+use crate::http::live::entry::sse_frame;
 
 fn point(id: u64, service: &str) -> Message {
     let id = EntryId(1_700_000_000_000, id);
@@ -28,6 +28,7 @@ fn filter(service: Option<&str>, points: bool, reads_alerts: bool) -> Filter {
         points,
         reads_alerts,
         issues: false,
+        stores: false,
         logs: None,
     }
 }
@@ -141,7 +142,7 @@ fn waiting_frames_go_out_in_one_write_in_their_order() {
         several.push(Bytes::from(format!("data: {n}\n\n")));
     }
     assert_eq!(
-        several.take().unwrap(),
+        several.take().expect("a batch"),
         Bytes::from_static(b"data: 1\n\ndata: 2\n\ndata: 3\n\n")
     );
     assert_eq!(Batch::default().take(), None);
@@ -151,7 +152,34 @@ fn waiting_frames_go_out_in_one_write_in_their_order() {
 fn a_batch_is_full_at_its_byte_cap() {
     let frame = Bytes::from(vec![b'x'; 1000]);
     let mut batch = Batch::default();
-    let pushed = (1..).find(|_| batch.push(frame.clone())).unwrap();
+    let pushed = (1..).find(|_| batch.push(frame.clone())).expect("the batch fills up");
     assert_eq!(pushed, BATCH_MAX.div_ceil(1000));
-    assert_eq!(batch.take().unwrap().len(), pushed * 1000);
+    assert_eq!(batch.take().expect("a batch").len(), pushed * 1000);
+}
+
+fn samples(id: u64, service: &str) -> Message {
+    let id = EntryId(1_700_000_000_000, id);
+    Message::Entry(Arc::new(Published {
+        id,
+        kind: Kind::Samples {
+            service: service.to_string(),
+        },
+        frame: sse_frame("samples", id, "[]"),
+    }))
+}
+
+#[test]
+fn data_store_samples_go_only_to_the_data_stores_page_of_those_who_may_see_it() {
+    let mut page = Filter {
+        stores: true,
+        ..filter(None, false, false)
+    };
+    assert!(sent(page.step(&samples(1, "opsdeck-postgres"))));
+    assert_eq!(page.step(&point(2, "checkout")), Step::Skip);
+    let mut chart = filter(None, true, true);
+    assert_eq!(
+        chart.step(&samples(3, "opsdeck-redis")),
+        Step::Skip,
+        "not a chart point"
+    );
 }
