@@ -15,6 +15,7 @@ mod backups_cli;
 mod cli;
 mod connections;
 mod cut_proxy;
+mod datastore_targets;
 mod datastores;
 mod demo;
 mod deployments;

@@ -33,17 +33,24 @@ pub struct Round {
 /// Records how each store's reading went (`data_store_status`).
 pub async fn record_outcomes(db: &PgPool, round: &Round) -> sqlx::Result<()> {
     for (service, reason) in &round.outcomes {
-        let reason: Option<String> = reason.as_ref().map(|r| r.chars().take(2000).collect());
-        sqlx::query(
-            "INSERT INTO data_store_status (service, read_at, ok, reason) VALUES ($1, now(), $2, $3) \
-             ON CONFLICT (service) DO UPDATE SET read_at = now(), ok = EXCLUDED.ok, reason = EXCLUDED.reason",
-        )
-        .bind(service)
-        .bind(reason.is_none())
-        .bind(reason)
-        .execute(db)
-        .await?;
+        record_status(db, service, reason.is_none(), reason.as_deref()).await?;
     }
+    Ok(())
+}
+
+/// Records one store's reading: read or not (`ok`), and why not or the
+/// warning it was read with (`reason`).
+pub async fn record_status(db: &PgPool, service: &str, ok: bool, reason: Option<&str>) -> sqlx::Result<()> {
+    let reason: Option<String> = reason.map(|r| r.chars().take(2000).collect());
+    sqlx::query(
+        "INSERT INTO data_store_status (service, read_at, ok, reason) VALUES ($1, now(), $2, $3) \
+         ON CONFLICT (service) DO UPDATE SET read_at = now(), ok = EXCLUDED.ok, reason = EXCLUDED.reason",
+    )
+    .bind(service)
+    .bind(ok)
+    .bind(reason)
+    .execute(db)
+    .await?;
     Ok(())
 }
 

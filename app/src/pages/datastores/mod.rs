@@ -4,8 +4,18 @@
 //! and charts over the chosen range; for admins and operators also what
 //! runs on them now (`activity.rs`). Managers see the status, numbers and
 //! charts only. Driven by the URL's query; readable without JavaScript.
+//!
+//! The data stores admins added get a tile each (`tiles.rs`) and a page of
+//! their own (`target_page.rs`); admins manage them here (`manage.rs`,
+//! `rows.rs`).
 
 mod activity;
+mod manage;
+mod rows;
+mod target_page;
+mod tiles;
+
+pub use target_page::DataStoreTargetPage;
 
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -24,8 +34,14 @@ use crate::metrics::window::RangeQuery;
 pub fn DataStoresPage() -> impl IntoView {
     let query_map = use_query_map();
     let query = Memo::new(move |_| RangeQuery::of(&query_map.read()));
-    let stores = Resource::new(move || query.get(), get_data_stores);
+    let actions = manage::TargetActions::new();
+    provide_context(actions);
+    let stores = Resource::new(
+        move || (query.get(), actions.changes()),
+        |(query, _)| get_data_stores(query),
+    );
     let inspects = move || use_current_user().is_some_and(|u| allows(u.role, Permission::InspectDataStores));
+    let manages = move || use_current_user().is_some_and(|u| allows(u.role, Permission::ManageDataStores));
     view! {
         <Title text="Data stores" />
         <h1>"Data stores"</h1>
@@ -51,6 +67,7 @@ pub fn DataStoresPage() -> impl IntoView {
                 }.into_any(),
             })}
         </Transition>
+        {move || manages().then(|| view! { <manage::Manage /> })}
         {move || inspects().then(|| view! { <activity::Activity /> })}
     }
 }
@@ -66,6 +83,7 @@ fn Stores(stores: DataStores) -> impl IntoView {
     );
     view! {
         <p class="muted" data-testid="datastores-window">{heading}</p>
+        <tiles::TargetTiles targets=stores.targets />
         {CATALOGUES
             .iter()
             .zip(stores.stores)
