@@ -8,6 +8,7 @@ pub mod collect;
 pub mod postgres;
 pub mod rates;
 pub mod redis;
+pub mod status;
 pub mod targets;
 pub mod view;
 

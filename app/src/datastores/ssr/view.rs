@@ -6,17 +6,15 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 use sqlx::PgConnection;
 use sqlx::types::Json;
 
 use crate::datastores::view::{CATALOGUES, Catalogue, DataStores, Series, StoreView, TargetPage, catalogue_of};
 use crate::error::AppError;
-use crate::health::Status;
+use super::status::{STALE_AFTER, status_of};
 use crate::metrics::window::Window;
 
-/// A store whose newest reading is older than this counts as down.
-pub const STALE_AFTER: Duration = Duration::minutes(5);
 
 type Labels = Json<BTreeMap<String, String>>;
 
@@ -161,61 +159,4 @@ fn points(binned: &[(DateTime<Utc>, String, Labels, f64)], series: &Series) -> V
         }
     }
     by_time.into_iter().collect()
-}
-
-/// Down when the newest reading failed (saying why) or is missing;
-/// degraded while one of its rules fires or when it was read with a
-/// warning (a role without `pg_monitor`); up otherwise.
-pub(crate) type Last = Option<(DateTime<Utc>, bool, Option<String>)>;
-
-pub(crate) fn status_of(last: Last, firing: &[String]) -> (Status, Option<String>, Option<DateTime<Utc>>) {
-    match last {
-        None => (
-            Status::Down,
-            Some(format!(
-                "No reading in the last {} minutes: the collector reads every OPSDECK_COLLECT_SECS seconds (0 turns it off).",
-                STALE_AFTER.num_minutes()
-            )),
-            None,
-        ),
-        Some((at, false, reason)) => (
-            Status::Down,
-            Some(format!(
-                "The last reading failed: {}",
-                reason.unwrap_or_else(|| "no reason recorded".to_string())
-            )),
-            Some(at),
-        ),
-        Some((at, true, _)) if !firing.is_empty() => (
-            Status::Degraded,
-            Some(format!("Firing: {}", firing.join(", "))),
-            Some(at),
-        ),
-        // Read, with a warning: a role without pg_monitor sees less.
-        Some((at, true, Some(warning))) => (Status::Degraded, Some(warning), Some(at)),
-        Some((at, true, _)) => (Status::Up, None, Some(at)),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn status_follows_the_reading_and_the_firing_rules() {
-        let now = Utc::now();
-        assert_eq!(status_of(None, &[]).0, Status::Down);
-        let refused = status_of(Some((now, false, Some("Connection refused".to_string()))), &[]);
-        assert_eq!(refused.0, Status::Down);
-        assert_eq!(
-            refused.1.as_deref(),
-            Some("The last reading failed: Connection refused")
-        );
-        let (status, reason, _) = status_of(Some((now, true, None)), &["Redis memory above 90 %".to_string()]);
-        assert_eq!(status, Status::Degraded);
-        assert_eq!(reason.as_deref(), Some("Firing: Redis memory above 90 %"));
-        assert_eq!(status_of(Some((now, true, None)), &[]), (Status::Up, None, Some(now)));
-        let warned = status_of(Some((now, true, Some("Permission denied: no pg_monitor".into()))), &[]);
-        assert_eq!(warned.0, Status::Degraded);
-    }
 }

@@ -9,6 +9,7 @@
 //! their own (`target_page.rs`); admins manage them here (`manage.rs`,
 //! `rows.rs`).
 
+mod actions;
 mod activity;
 mod manage;
 mod rows;
@@ -34,7 +35,7 @@ use crate::metrics::window::RangeQuery;
 pub fn DataStoresPage() -> impl IntoView {
     let query_map = use_query_map();
     let query = Memo::new(move |_| RangeQuery::of(&query_map.read()));
-    let actions = manage::TargetActions::new();
+    let actions = actions::TargetActions::new();
     provide_context(actions);
     let stores = Resource::new(
         move || (query.get(), actions.changes()),

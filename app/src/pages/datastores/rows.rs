@@ -4,7 +4,7 @@
 
 use leptos::prelude::*;
 
-use super::manage::use_target_actions;
+use super::actions::use_target_actions;
 use crate::components::form::message_for;
 use crate::components::row_form::{pending_for, refusal_of, row_error_id, submitted_row, typed_in_row};
 use crate::components::status_badge::StatusBadge;

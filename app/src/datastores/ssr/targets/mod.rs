@@ -12,7 +12,7 @@ pub mod url;
 use chrono::{DateTime, Utc};
 use sqlx::PgConnection;
 
-use crate::datastores::ssr::view::status_of;
+use crate::datastores::ssr::status::status_of;
 use crate::datastores::targets::{BackupSource, DataStoreTarget, StoreKind, TargetsAdmin};
 use crate::error::AppError;
 
