@@ -55,7 +55,7 @@ test('test connection says what failed and a refused add keeps what was typed', 
   const admin = page.getByTestId('targets-admin');
   await admin.getByLabel('Name').fill('</textarea><script>"');
   await admin.getByLabel('Connection URL').fill('postgres://u@127.0.0.1:1/db');
-  await admin.getByRole('button', { name: 'Test connection' }).click();
+  await admin.getByRole('button', { name: 'Test connection', exact: true }).click();
   await expect(page.getByTestId('connection-test')).toContainText('Connection refused');
 
   await page.goto('/datastores');
