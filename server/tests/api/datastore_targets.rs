@@ -64,6 +64,9 @@ fn unique(prefix: &str) -> String {
     format!("{prefix}-{}", &Uuid::new_v4().simple().to_string()[..8])
 }
 
+/// A form and the fields its refusal must name.
+type Refusal<'a> = (&'a [(&'a str, &'a str)], &'a [&'a str]);
+
 async fn add(admin: &Browser, name: &str, url: &str) -> Value {
     post_ok(
         admin,
@@ -178,7 +181,7 @@ async fn targets_are_added_by_url_and_refused_field_by_field() {
     let tls = add(&admin, "cache-tls", "rediss://:secret@cache.example.com:6380/1").await;
     assert_eq!(tls["location"], "cache.example.com:6380/1 (TLS)");
 
-    let refusals: [(&[(&str, &str)], &[&str]); 6] = [
+    let refusals: [Refusal; 6] = [
         (
             &[
                 ("name", "warehouse"),

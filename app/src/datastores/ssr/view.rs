@@ -10,11 +10,10 @@ use chrono::{DateTime, Utc};
 use sqlx::PgConnection;
 use sqlx::types::Json;
 
+use super::status::{STALE_AFTER, status_of};
 use crate::datastores::view::{CATALOGUES, Catalogue, DataStores, Series, StoreView, TargetPage, catalogue_of};
 use crate::error::AppError;
-use super::status::{STALE_AFTER, status_of};
 use crate::metrics::window::Window;
-
 
 type Labels = Json<BTreeMap<String, String>>;
 

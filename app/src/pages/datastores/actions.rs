@@ -50,6 +50,5 @@ impl TargetActions {
 }
 
 pub fn use_target_actions() -> TargetActions {
-    use_context::<TargetActions>().unwrap_or_else(TargetActions::new)
+    use_context::<TargetActions>().unwrap_or_default()
 }
-
