@@ -7,9 +7,9 @@ use leptos_router::{SsrMode, path};
 
 use crate::components::layout::Layout;
 use crate::pages::{
-    Alerts, ApiKeys, AuditEntryPage, AuditLog, BackupRunPage, Backups, Channels, DataStoresPage, Deployments, Errors,
-    HealthChecks, ImportRules, IssuePage, LogContextPage, LogTracePage, Login, Logs, NewRule, NotFound, Overview,
-    Performance, Profile, RulePage, Rules, Settings, Silences, Users,
+    Alerts, ApiKeys, AuditEntryPage, AuditLog, BackupRunPage, Backups, Channels, DataStoreTargetPage, DataStoresPage,
+    Deployments, Errors, HealthChecks, ImportRules, IssuePage, LogContextPage, LogTracePage, Login, Logs, NewRule,
+    NotFound, Overview, Performance, Profile, RulePage, Rules, Settings, Silences, Users,
 };
 use crate::theme::{Theme, initial_theme};
 
@@ -59,6 +59,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/performance") view=Performance ssr=SsrMode::InOrder />
                     <Route path=path!("/health-checks") view=HealthChecks ssr=SsrMode::InOrder />
                     <Route path=path!("/datastores") view=DataStoresPage ssr=SsrMode::InOrder />
+                    <Route path=path!("/datastores/target") view=DataStoreTargetPage ssr=SsrMode::InOrder />
                     <Route path=path!("/alerts") view=Alerts ssr=SsrMode::InOrder />
                     <Route path=path!("/alerts/rules") view=Rules ssr=SsrMode::InOrder />
                     <Route path=path!("/alerts/channels") view=Channels ssr=SsrMode::InOrder />

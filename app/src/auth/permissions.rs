@@ -96,10 +96,13 @@ pub enum Permission {
     InspectDataStores,
     /// Ending a client session of Opsdeck's own Postgres (audited).
     EndDataStoreSessions,
+    /// Add, switch off, retime, test and delete monitored data stores
+    /// (their connection URLs are secrets).
+    ManageDataStores,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 23] = [
+    pub const ALL: [Permission; 24] = [
         Permission::ViewDashboards,
         Permission::ManageOwnAccount,
         Permission::ReadAuditDetails,
@@ -123,6 +126,7 @@ impl Permission {
         Permission::ViewDataStores,
         Permission::InspectDataStores,
         Permission::EndDataStoreSessions,
+        Permission::ManageDataStores,
     ];
 
     pub fn description(self) -> &'static str {
@@ -150,6 +154,7 @@ impl Permission {
             Permission::ViewDataStores => "see the data stores' status and charts",
             Permission::InspectDataStores => "see the data stores' sessions, slow commands and top queries",
             Permission::EndDataStoreSessions => "end a Postgres session from the data stores page",
+            Permission::ManageDataStores => "add and manage monitored data stores",
         }
     }
 }
@@ -162,7 +167,9 @@ pub fn allows(role: Role, permission: Permission) -> bool {
         ViewDashboards | ManageOwnAccount => true,
         ReadAuditDetails | ExportAudit | VerifyAudit => matches!(role, Admin | Support),
         ReadAuditSummary => matches!(role, Admin | Support | Manager),
-        ManageUsers | ManageApiKeys | ManageBackups | ManageChannels | EndDataStoreSessions => matches!(role, Admin),
+        ManageUsers | ManageApiKeys | ManageBackups | ManageChannels | EndDataStoreSessions | ManageDataStores => {
+            matches!(role, Admin)
+        }
         ReadDeployments | ReadBackups | ViewDataStores => matches!(role, Admin | Operator | Manager),
         RecordDeployments | RunBackups | EditAlertRules | InspectDataStores => matches!(role, Admin | Operator),
         ReadAlerts | CountErrors => matches!(role, Admin | Operator | Support | Manager),

@@ -1,5 +1,5 @@
-//! Data stores watched in depth: Opsdeck's own Postgres and Redis (and,
-//! later, servers an admin adds). A leader-only collector
+//! Data stores watched in depth: Opsdeck's own Postgres and Redis, and
+//! the servers admins add (`targets`, `targets_api`). A leader-only collector
 //! (`server/src/workers/store_collector.rs`) reads each store's statistics
 //! every `OPSDECK_COLLECT_SECS` and writes them as metric samples of the
 //! store's service name ([`OWN_POSTGRES`], [`OWN_REDIS`]) through the
@@ -16,10 +16,13 @@ pub mod api;
 pub mod ssr;
 pub mod statements;
 pub mod statements_api;
+pub mod targets;
+pub mod targets_api;
 pub mod view;
 
 pub use api::*;
 pub use statements_api::*;
+pub use targets_api::*;
 
 /// The service name of Opsdeck's own Postgres's samples.
 pub const OWN_POSTGRES: &str = "opsdeck-postgres";

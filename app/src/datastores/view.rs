@@ -5,6 +5,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use super::targets::{DataStoreTarget, StoreKind};
 use super::{OWN_POSTGRES, OWN_REDIS};
 use crate::health::Status;
 use crate::metrics::window::TimeRange;
@@ -303,6 +304,15 @@ pub const REDIS: Catalogue = Catalogue {
 /// The stores the page shows, in order.
 pub const CATALOGUES: [Catalogue; 2] = [POSTGRES, REDIS];
 
+/// What a monitored target of `kind` shows: its kind's numbers and charts
+/// (the catalogue's `service` is Opsdeck's own; a target's is its own).
+pub fn catalogue_of(kind: StoreKind) -> Catalogue {
+    match kind {
+        StoreKind::Postgres => POSTGRES,
+        StoreKind::Redis => REDIS,
+    }
+}
+
 /// One store as read for the page: everything in its catalogue's order.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct StoreView {
@@ -325,6 +335,18 @@ pub struct DataStores {
     pub from: DateTime<Utc>,
     pub to: DateTime<Utc>,
     pub stores: Vec<StoreView>,
+    /// The monitored targets' tiles.
+    pub targets: Vec<DataStoreTarget>,
+}
+
+/// One monitored target's page: its status, numbers and charts.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TargetPage {
+    pub target: DataStoreTarget,
+    pub range: TimeRange,
+    pub from: DateTime<Utc>,
+    pub to: DateTime<Utc>,
+    pub store: StoreView,
 }
 
 /// A Postgres session as `pg_stat_activity` shows it (query cut short).

@@ -22,7 +22,7 @@ pub use alerts::{Alerts, Channels, ImportRules, NewRule, RulePage, Rules, Silenc
 pub use api_keys::ApiKeys;
 pub use audit::{AuditEntryPage, AuditLog};
 pub use backups::{BackupRunPage, Backups};
-pub use datastores::DataStoresPage;
+pub use datastores::{DataStoreTargetPage, DataStoresPage};
 pub use deployments::Deployments;
 pub use errors::{Errors, IssuePage};
 pub use health::HealthChecks;

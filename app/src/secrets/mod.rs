@@ -1,5 +1,5 @@
-//! Secrets at rest: backup targets' connection URLs and notification
-//! channels' addresses and signing secrets are stored sealed with
+//! Secrets at rest: backup targets' and monitored data stores' connection
+//! URLs and notification channels' addresses and signing secrets are stored sealed with
 //! XChaCha20-Poly1305 (RustCrypto's `chacha20poly1305`) under a key kept
 //! outside the database (`OPSDECK_SECRETS_KEY`), like the audit key.
 //!
@@ -55,8 +55,13 @@ pub const CHANNEL_SECRET: Column = Column {
     table: "notification_channels",
     column: "secret",
 };
+/// `data_store_targets.connection_url`: a monitored Postgres's or Redis's URL.
+pub const DATA_STORE_URL: Column = Column {
+    table: "data_store_targets",
+    column: "connection_url",
+};
 /// Every sealed column; `stored::reseal` walks them all.
-pub const COLUMNS: [Column; 3] = [BACKUP_URL, CHANNEL_URL, CHANNEL_SECRET];
+pub const COLUMNS: [Column; 4] = [BACKUP_URL, CHANNEL_URL, CHANNEL_SECRET, DATA_STORE_URL];
 
 /// Why a stored value does not open.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]

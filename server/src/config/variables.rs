@@ -206,7 +206,7 @@ pub const VARIABLES: &[Variable] = &[
     Variable {
         name: "OPSDECK_COLLECT_SECS",
         default: "30",
-        meaning: "How often one instance reads Opsdeck's own Postgres and Redis in depth (sessions, transactions, locks, sizes, replication; memory, hit ratio, clients, slow log) into the metrics pipeline; 0 turns it off",
+        meaning: "How often one instance reads Opsdeck's own Postgres and Redis in depth (sessions, transactions, locks, sizes, replication; memory, hit ratio, clients, slow log) into the metrics pipeline, and the data stores admins added (on their own intervals, services pg:<name> and redis:<name>); 0 turns both off",
     },
     Variable {
         name: "OPSDECK_AUDIT_ANCHOR_SECS",

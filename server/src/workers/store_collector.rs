@@ -10,13 +10,22 @@
 //! Each store is read within [`TIMEOUT`]; one that cannot be read is
 //! stored as down (`pg.up` / `redis.up` 0), the reason recorded for the
 //! Data stores page and logged, and the other is read all the same.
+//!
+//! The stores admins added (`data_store_targets`) are read by the one
+//! instance holding [`TARGETS_LOCK`]: it looks every [`TARGETS_TICK`] (or
+//! `OPSDECK_COLLECT_SECS`, if shorter) for the enabled targets whose own
+//! interval has passed and reads each in a task of its own, within the
+//! probe's timeout, so a slow or dead target holds up no other and a
+//! failure (even a panic) stays in its task. Their samples carry the
+//! service `pg:<name>` / `redis:<name>`.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use app::datastores::OWN_POSTGRES;
-use app::datastores::ssr::collect::{Collector, record_outcomes};
+use app::datastores::ssr::collect::{Collector, record_outcomes, record_status};
 use app::datastores::ssr::statements::{self, Snapshots};
+use app::datastores::ssr::targets::collect::TargetCollector;
 use app::datastores::statements::StatementsState;
 use app::metrics::{IngestBatch, MetricSample};
 use app::state::AppState;
@@ -28,6 +37,10 @@ use crate::prometheus::COUNTERS;
 pub const COLLECTOR_LOCK: i64 = 7_202_612_180;
 /// The most one store's reading may take.
 pub const TIMEOUT: Duration = Duration::from_secs(10);
+/// Advisory lock key of the monitored targets' collector.
+pub const TARGETS_LOCK: i64 = 7_202_612_181;
+/// How often the targets' collector looks for targets due.
+pub const TARGETS_TICK: Duration = Duration::from_secs(5);
 
 pub async fn run(state: AppState, every: Duration) {
     let collector = Arc::new(Mutex::new(Collector::new(TIMEOUT.min(every))));
@@ -98,16 +111,73 @@ async fn snapshot_statements(state: &AppState, kept: &mut Statements) {
     }
 }
 
-/// The running collector; dropping it stops the loop.
-pub struct StoreCollector(tokio::task::JoinHandle<()>);
+/// Reads the monitored targets that are due, each in a task of its own.
+pub async fn run_targets(state: AppState, every: Duration) {
+    let collector = Arc::new(TargetCollector::default());
+    let round = || {
+        let (state, collector) = (state.clone(), collector.clone());
+        async move {
+            let targets = match state.db.acquire().await {
+                Ok(mut conn) => app::datastores::ssr::targets::enabled(&mut conn).await,
+                Err(error) => Err(error),
+            };
+            let targets = match targets {
+                Ok(targets) => targets,
+                Err(error) => {
+                    tracing::warn!(%error, "could not list the monitored data stores");
+                    return;
+                }
+            };
+            for target in collector.due(targets, std::time::Instant::now()) {
+                tokio::spawn(read_target(state.clone(), collector.clone(), target));
+            }
+        }
+    };
+    let tick = every.min(TARGETS_TICK);
+    crate::workers::leader::lead_every(state.db.clone(), TARGETS_LOCK, tick, "target collector", round).await;
+}
 
-impl Drop for StoreCollector {
-    fn drop(&mut self) {
-        self.0.abort();
+async fn read_target(state: AppState, collector: Arc<TargetCollector>, target: app::datastores::ssr::targets::Enabled) {
+    let reading = collector.read(&state.secrets, &target).await;
+    let service = target.service.as_str();
+    let took_ms = reading.took.as_millis() as u64;
+    match (&reading.reason, reading.ok) {
+        (Some(reason), false) => tracing::warn!(service, %reason, took_ms, "could not read a monitored data store"),
+        _ => tracing::debug!(service, took_ms, "read a monitored data store"),
+    }
+    if let Err(error) = record_status(&state.db, service, reading.ok, reading.reason.as_deref()).await {
+        tracing::warn!(service, %error, "could not record how a monitored data store's reading went");
+    }
+    let batch = IngestBatch {
+        requests: Vec::new(),
+        samples: reading.samples,
+    };
+    match crate::workers::self_monitor::store(&state, &batch).await {
+        Ok(()) => publish(&state, &batch.samples).await,
+        Err(error) => {
+            COUNTERS.self_monitor_flush_failed();
+            tracing::warn!(service, %error, "could not store a monitored data store's samples");
+        }
     }
 }
 
-/// Starts the collector; `None` when `every` is zero (collecting is off).
+/// The running collectors; dropping it stops their loops.
+pub struct StoreCollector([tokio::task::JoinHandle<()>; 2]);
+
+impl Drop for StoreCollector {
+    fn drop(&mut self) {
+        for handle in &self.0 {
+            handle.abort();
+        }
+    }
+}
+
+/// Starts the collectors; `None` when `every` is zero (collecting is off).
 pub fn spawn(state: AppState, every: Duration) -> Option<StoreCollector> {
-    (!every.is_zero()).then(|| StoreCollector(tokio::spawn(run(state, every))))
+    (!every.is_zero()).then(|| {
+        StoreCollector([
+            tokio::spawn(run(state.clone(), every)),
+            tokio::spawn(run_targets(state, every)),
+        ])
+    })
 }

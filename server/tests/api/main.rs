@@ -16,6 +16,7 @@ mod cli;
 mod connections;
 mod cut_proxy;
 mod datastore_statements;
+mod datastore_targets;
 mod datastores;
 mod datastores_leader;
 mod demo;

@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use chrono::Utc;
-use sqlx::PgPool;
+use sqlx::{Acquire, PgPool};
 
 use super::rates::Rates;
 use super::{Reading, Value, postgres, redis};
@@ -33,17 +33,24 @@ pub struct Round {
 /// Records how each store's reading went (`data_store_status`).
 pub async fn record_outcomes(db: &PgPool, round: &Round) -> sqlx::Result<()> {
     for (service, reason) in &round.outcomes {
-        let reason: Option<String> = reason.as_ref().map(|r| r.chars().take(2000).collect());
-        sqlx::query(
-            "INSERT INTO data_store_status (service, read_at, ok, reason) VALUES ($1, now(), $2, $3) \
-             ON CONFLICT (service) DO UPDATE SET read_at = now(), ok = EXCLUDED.ok, reason = EXCLUDED.reason",
-        )
-        .bind(service)
-        .bind(reason.is_none())
-        .bind(reason)
-        .execute(db)
-        .await?;
+        record_status(db, service, reason.is_none(), reason.as_deref()).await?;
     }
+    Ok(())
+}
+
+/// Records one store's reading: read or not (`ok`), and why not or the
+/// warning it was read with (`reason`).
+pub async fn record_status(db: &PgPool, service: &str, ok: bool, reason: Option<&str>) -> sqlx::Result<()> {
+    let reason: Option<String> = reason.map(|r| r.chars().take(2000).collect());
+    sqlx::query(
+        "INSERT INTO data_store_status (service, read_at, ok, reason) VALUES ($1, now(), $2, $3) \
+         ON CONFLICT (service) DO UPDATE SET read_at = now(), ok = EXCLUDED.ok, reason = EXCLUDED.reason",
+    )
+    .bind(service)
+    .bind(ok)
+    .bind(reason)
+    .execute(db)
+    .await?;
     Ok(())
 }
 
@@ -60,7 +67,10 @@ impl Collector {
     /// Reads Opsdeck's own Postgres (through `db`) and Redis, both at once.
     pub async fn own_stores(&mut self, db: &PgPool, redis: &RedisHandle) -> Round {
         let timeout = self.timeout;
-        let postgres = within(timeout, read_postgres(db, timeout));
+        // Not `within`: a future dropped during its `BEGIN` would leave a
+        // pooled connection inside a transaction (sqlx #4393); the wait for
+        // a connection and each statement have timeouts of their own.
+        let postgres = async { read_postgres(db, timeout).await.map_err(|error| error.to_string()) };
         let redis = within(timeout, read_redis(redis, &mut self.slowlog_seen));
         let (postgres, redis) = tokio::join!(postgres, redis);
         let mut round = Round::default();
@@ -100,7 +110,11 @@ async fn within<T, E: std::fmt::Display>(
 }
 
 async fn read_postgres(db: &PgPool, timeout: Duration) -> sqlx::Result<Reading> {
-    let mut tx = db.begin().await?;
+    // Acquiring is cancel-safe (the connection goes back to the pool untouched).
+    let mut conn = tokio::time::timeout(timeout, db.acquire())
+        .await
+        .map_err(|_| sqlx::Error::PoolTimedOut)??;
+    let mut tx = conn.begin().await?;
     sqlx::query("SELECT set_config('statement_timeout', $1, true)")
         .bind(timeout.as_millis().to_string())
         .execute(&mut *tx)

@@ -1,6 +1,7 @@
 //! Reading a data store's statistics (`postgres`, `redis`) into a
 //! [`Reading`]: gauges as they are, counters as totals that `rates` turns
-//! into per-second rates between two readings.
+//! into per-second rates between two readings. `collect` reads Opsdeck's
+//! own stores, `targets` the ones admins added.
 
 pub mod activity;
 pub mod collect;
@@ -9,6 +10,8 @@ pub mod rates;
 pub mod redis;
 pub mod sessions;
 pub mod statements;
+pub mod status;
+pub mod targets;
 pub mod view;
 
 use std::collections::BTreeMap;

@@ -6,17 +6,14 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 use sqlx::PgConnection;
 use sqlx::types::Json;
 
-use crate::datastores::view::{CATALOGUES, Catalogue, DataStores, Series, StoreView};
+use super::status::{STALE_AFTER, status_of};
+use crate::datastores::view::{CATALOGUES, Catalogue, DataStores, Series, StoreView, TargetPage, catalogue_of};
 use crate::error::AppError;
-use crate::health::Status;
 use crate::metrics::window::Window;
-
-/// A store whose newest reading is older than this counts as down.
-pub const STALE_AFTER: Duration = Duration::minutes(5);
 
 type Labels = Json<BTreeMap<String, String>>;
 
@@ -24,22 +21,54 @@ pub async fn data_stores(conn: &mut PgConnection, window: &Window) -> Result<Dat
     let mut stores = Vec::with_capacity(CATALOGUES.len());
     for catalogue in &CATALOGUES {
         stores.push(
-            store_view(conn, catalogue, window, Utc::now())
+            store_view(conn, catalogue, catalogue.service, window, Utc::now())
                 .await
                 .map_err(AppError::internal_in("data stores: read"))?,
         );
+    }
+    let mut targets = super::targets::list(conn)
+        .await
+        .map_err(AppError::internal_in("data stores: targets"))?;
+    for target in &mut targets {
+        target.created_by = None;
     }
     Ok(DataStores {
         range: window.range,
         from: window.from,
         to: window.to,
         stores,
+        targets,
+    })
+}
+
+/// A monitored target's page: its kind's catalogue read for its service;
+/// its status as its tile shows it.
+pub async fn target_page(conn: &mut PgConnection, id: i64, window: &Window) -> Result<TargetPage, AppError> {
+    let mut target = super::targets::load(conn, id)
+        .await
+        .map_err(AppError::internal_in("data stores: target"))?
+        .ok_or(AppError::NotFound)?;
+    target.created_by = None;
+    let catalogue = catalogue_of(target.kind);
+    let mut store = store_view(conn, &catalogue, &target.service, window, Utc::now())
+        .await
+        .map_err(AppError::internal_in("data stores: read target"))?;
+    store.status = target.status;
+    store.reason = target.reason.clone();
+    store.last_read = target.last_read;
+    Ok(TargetPage {
+        target,
+        range: window.range,
+        from: window.from,
+        to: window.to,
+        store,
     })
 }
 
 async fn store_view(
     conn: &mut PgConnection,
     catalogue: &Catalogue,
+    service: &str,
     window: &Window,
     now: DateTime<Utc>,
 ) -> sqlx::Result<StoreView> {
@@ -58,7 +87,7 @@ async fn store_view(
          WHERE service = $1 AND minute >= $2 AND minute < $3 AND name = ANY($5) \
          GROUP BY 1, 2, 3 ORDER BY 1",
     )
-    .bind(catalogue.service)
+    .bind(service)
     .bind(window.from)
     .bind(window.to)
     .bind(window.step.num_seconds().max(60))
@@ -69,7 +98,7 @@ async fn store_view(
         "SELECT DISTINCT ON (name, labels) name, labels, value, ts FROM metric_samples \
          WHERE service = $1 AND name = ANY($2) AND ts > $3 ORDER BY name, labels, ts DESC",
     )
-    .bind(catalogue.service)
+    .bind(service)
     .bind(&names)
     .bind(now - STALE_AFTER)
     .fetch_all(&mut *conn)
@@ -78,7 +107,7 @@ async fn store_view(
         "SELECT r.name FROM alert_states s JOIN alert_rules r ON r.id = s.rule_id \
          WHERE r.service = $1 AND r.enabled AND s.state = 'firing' ORDER BY r.name",
     )
-    .bind(catalogue.service)
+    .bind(service)
     .fetch_all(&mut *conn)
     .await?;
     let charts = catalogue
@@ -96,13 +125,13 @@ async fn store_view(
     let numbers = catalogue.numbers.iter().map(|number| latest(&number.series)).collect();
     let last: Option<(DateTime<Utc>, bool, Option<String>)> =
         sqlx::query_as("SELECT read_at, ok, reason FROM data_store_status WHERE service = $1 AND read_at > $2")
-            .bind(catalogue.service)
+            .bind(service)
             .bind(now - STALE_AFTER)
             .fetch_optional(&mut *conn)
             .await?;
     let (status, reason, last_read) = status_of(last, &firing);
     Ok(StoreView {
-        service: catalogue.service.to_string(),
+        service: service.to_string(),
         status,
         reason,
         last_read,
@@ -122,56 +151,4 @@ fn points(binned: &[(DateTime<Utc>, String, Labels, f64)], series: &Series) -> V
         }
     }
     by_time.into_iter().collect()
-}
-
-/// Down when the newest reading failed (saying why) or is missing;
-/// degraded while one of its rules fires; up otherwise.
-type Last = Option<(DateTime<Utc>, bool, Option<String>)>;
-
-fn status_of(last: Last, firing: &[String]) -> (Status, Option<String>, Option<DateTime<Utc>>) {
-    match last {
-        None => (
-            Status::Down,
-            Some(format!(
-                "No reading in the last {} minutes: the collector reads every OPSDECK_COLLECT_SECS seconds (0 turns it off).",
-                STALE_AFTER.num_minutes()
-            )),
-            None,
-        ),
-        Some((at, false, reason)) => (
-            Status::Down,
-            Some(format!(
-                "The last reading failed: {}",
-                reason.unwrap_or_else(|| "no reason recorded".to_string())
-            )),
-            Some(at),
-        ),
-        Some((at, true, _)) if !firing.is_empty() => (
-            Status::Degraded,
-            Some(format!("Firing: {}", firing.join(", "))),
-            Some(at),
-        ),
-        Some((at, true, _)) => (Status::Up, None, Some(at)),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn status_follows_the_reading_and_the_firing_rules() {
-        let now = Utc::now();
-        assert_eq!(status_of(None, &[]).0, Status::Down);
-        let refused = status_of(Some((now, false, Some("Connection refused".to_string()))), &[]);
-        assert_eq!(refused.0, Status::Down);
-        assert_eq!(
-            refused.1.as_deref(),
-            Some("The last reading failed: Connection refused")
-        );
-        let (status, reason, _) = status_of(Some((now, true, None)), &["Redis memory above 90 %".to_string()]);
-        assert_eq!(status, Status::Degraded);
-        assert_eq!(reason.as_deref(), Some("Firing: Redis memory above 90 %"));
-        assert_eq!(status_of(Some((now, true, None)), &[]), (Status::Up, None, Some(now)));
-    }
 }

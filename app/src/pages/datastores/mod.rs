@@ -5,10 +5,21 @@
 //! runs on them now (`activity.rs`) and their top queries
 //! (`statements.rs`). Managers see the status, numbers and
 //! charts only. Driven by the URL's query; readable without JavaScript.
+//!
+//! The data stores admins added get a tile each (`tiles.rs`) and a page of
+//! their own (`target_page.rs`); admins manage them here (`manage.rs`,
+//! `rows.rs`).
 
+mod actions;
 mod activity;
 mod live;
+mod manage;
+mod rows;
 mod statements;
+mod target_page;
+mod tiles;
+
+pub use target_page::DataStoreTargetPage;
 
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -28,8 +39,14 @@ use crate::metrics::window::RangeQuery;
 pub fn DataStoresPage() -> impl IntoView {
     let query_map = use_query_map();
     let query = Memo::new(move |_| RangeQuery::of(&query_map.read()));
-    let stores = Resource::new(move || query.get(), get_data_stores);
+    let actions = actions::TargetActions::new();
+    provide_context(actions);
+    let stores = Resource::new(
+        move || (query.get(), actions.changes()),
+        |(query, _)| get_data_stores(query),
+    );
     let inspects = move || use_current_user().is_some_and(|u| allows(u.role, Permission::InspectDataStores));
+    let manages = move || use_current_user().is_some_and(|u| allows(u.role, Permission::ManageDataStores));
     view! {
         <Title text="Data stores" />
         <h1>"Data stores"</h1>
@@ -55,6 +72,7 @@ pub fn DataStoresPage() -> impl IntoView {
                 }.into_any(),
             })}
         </Transition>
+        {move || manages().then(|| view! { <manage::Manage /> })}
         {move || inspects().then(|| view! { <activity::Activity /> <statements::TopQueriesPanel /> })}
     }
 }
@@ -73,6 +91,7 @@ fn Stores(stores: DataStores) -> impl IntoView {
     view! {
         <p class="muted" data-testid="datastores-window">{heading}</p>
         <live::LiveToggle live />
+        <tiles::TargetTiles targets=stores.targets />
         {CATALOGUES
             .iter()
             .zip(stores.stores)
@@ -82,13 +101,14 @@ fn Stores(stores: DataStores) -> impl IntoView {
 }
 
 #[component]
-fn Store(
+pub(super) fn Store(
     catalogue: Catalogue,
     store: StoreView,
     window: Signal<(i64, i64)>,
     live: RwSignal<Vec<MetricSample>>,
 ) -> impl IntoView {
     let heading_id = format!("{}-heading", store.service);
+    let service = store.service.clone();
     let labelled_by = heading_id.clone();
     let read = store
         .last_read
@@ -116,8 +136,8 @@ fn Store(
                     points: points.into_iter().map(|(t, v)| (t, chart.unit.plotted(v))).collect(),
                 })
                 .collect();
-            let service = catalogue.service;
-            let lines = Signal::derive(move || live.with(|live| live::with_live(lines.clone(), chart, service, live)));
+            let service = service.clone();
+            let lines = Signal::derive(move || live.with(|live| live::with_live(lines.clone(), chart, &service, live)));
             view! {
                 <LineChart id=chart.id title=chart.title unit=chart.unit.axis() lines x_range=window />
             }
