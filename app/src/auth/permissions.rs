@@ -94,10 +94,13 @@ pub enum Permission {
     /// What runs on the data stores now: sessions with their query text,
     /// the slow log's commands.
     InspectDataStores,
+    /// Retention, the Overview's and health checks' thresholds, the
+    /// collector's interval, the errors' scrubbed keys (Settings › Monitoring).
+    ManageMonitoringSettings,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 22] = [
+    pub const ALL: [Permission; 23] = [
         Permission::ViewDashboards,
         Permission::ManageOwnAccount,
         Permission::ReadAuditDetails,
@@ -120,6 +123,7 @@ impl Permission {
         Permission::TriageErrors,
         Permission::ViewDataStores,
         Permission::InspectDataStores,
+        Permission::ManageMonitoringSettings,
     ];
 
     pub fn description(self) -> &'static str {
@@ -146,6 +150,7 @@ impl Permission {
             Permission::TriageErrors => "triage error issues (resolve, ignore, merge)",
             Permission::ViewDataStores => "see the data stores' status and charts",
             Permission::InspectDataStores => "see the data stores' sessions and slow commands",
+            Permission::ManageMonitoringSettings => "change monitoring settings (retention, thresholds)",
         }
     }
 }
@@ -158,7 +163,9 @@ pub fn allows(role: Role, permission: Permission) -> bool {
         ViewDashboards | ManageOwnAccount => true,
         ReadAuditDetails | ExportAudit | VerifyAudit => matches!(role, Admin | Support),
         ReadAuditSummary => matches!(role, Admin | Support | Manager),
-        ManageUsers | ManageApiKeys | ManageBackups | ManageChannels => matches!(role, Admin),
+        ManageUsers | ManageApiKeys | ManageBackups | ManageChannels | ManageMonitoringSettings => {
+            matches!(role, Admin)
+        }
         ReadDeployments | ReadBackups | ViewDataStores => matches!(role, Admin | Operator | Manager),
         RecordDeployments | RunBackups | EditAlertRules | InspectDataStores => matches!(role, Admin | Operator),
         ReadAlerts | CountErrors => matches!(role, Admin | Operator | Support | Manager),

@@ -59,7 +59,25 @@ impl Drop for StoreCollector {
     }
 }
 
-/// Starts the collector; `None` when `every` is zero (collecting is off).
-pub fn spawn(state: AppState, every: Duration) -> Option<StoreCollector> {
-    (!every.is_zero()).then(|| StoreCollector(tokio::spawn(run(state, every))))
+/// Starts the collector at the interval the monitoring settings give
+/// (Settings › Monitoring; zero: off), started again when it changes.
+pub fn spawn(state: AppState) -> StoreCollector {
+    StoreCollector(tokio::spawn(async move {
+        let mut changes = state.monitoring.subscribe();
+        loop {
+            let secs = changes.borrow_and_update().settings.collect_secs;
+            let every = Duration::from_secs(secs);
+            // Aborted (its lock connection closed with it) when the interval changes.
+            let running = (!every.is_zero()).then(|| StoreCollector(tokio::spawn(run(state.clone(), every))));
+            loop {
+                if changes.changed().await.is_err() {
+                    std::future::pending::<()>().await;
+                }
+                if changes.borrow_and_update().settings.collect_secs != secs {
+                    break;
+                }
+            }
+            drop(running);
+        }
+    }))
 }
