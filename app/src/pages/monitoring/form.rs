@@ -85,9 +85,15 @@ fn SettingField(
     error: Signal<Option<AppError>>,
 ) -> impl IntoView {
     let id = format!("setting-{}", spec.name);
+    // What an empty value means for the fields that may be empty.
+    let empty = match spec.name {
+        "notification_days" => "as long as the rollups",
+        "tile_down_p95_ms" => "never",
+        _ => "none",
+    };
     let shown = |text: &str| {
         if text.is_empty() {
-            "none".to_string()
+            empty.to_string()
         } else {
             text.replace('\n', "; ")
         }
