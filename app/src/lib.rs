@@ -21,6 +21,7 @@ pub mod health;
 pub mod ingest_batches;
 pub mod logs;
 pub mod metrics;
+pub mod monitoring;
 pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod partitions;

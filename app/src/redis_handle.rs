@@ -56,6 +56,19 @@ impl RedisHandle {
         self.client.get_multiplexed_async_connection_with_config(&config).await
     }
 
+    /// A connection of its own subscribed to the channels it is told to
+    /// (pub/sub takes a connection for itself).
+    pub async fn subscriber(&self) -> redis::RedisResult<redis::aio::PubSub> {
+        let connect = self.client.get_async_pubsub();
+        match tokio::time::timeout(self.timeout, connect).await {
+            Ok(result) => result,
+            Err(_) => Err(redis::RedisError::from((
+                redis::ErrorKind::Io,
+                "timed out connecting to Redis",
+            ))),
+        }
+    }
+
     /// `key` under this installation's (or this test's) prefix.
     pub fn key(&self, key: &str) -> String {
         format!("{}{key}", self.key_prefix)

@@ -8,8 +8,9 @@ use leptos_router::{SsrMode, path};
 use crate::components::layout::Layout;
 use crate::pages::{
     Alerts, ApiKeys, AuditEntryPage, AuditLog, BackupRunPage, Backups, Channels, DataStoreTargetPage, DataStoresPage,
-    Deployments, Errors, HealthChecks, ImportRules, IssuePage, LogContextPage, LogTracePage, Login, Logs, NewRule,
-    NotFound, Overview, Performance, Profile, RulePage, Rules, Settings, Silences, Users,
+    Deployments, Errors, HealthChecks, ImportRules, IssuePage, LogContextPage, LogTracePage, Login, Logs,
+    MonitoringSettingsPage, NewRule, NotFound, Overview, Performance, Profile, RulePage, Rules, Settings, Silences,
+    Users,
 };
 use crate::theme::{Theme, initial_theme};
 
@@ -79,6 +80,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/audit/:id") view=AuditEntryPage ssr=SsrMode::InOrder />
                     <Route path=path!("/settings") view=Settings ssr=SsrMode::InOrder />
                     <Route path=path!("/settings/api-keys") view=ApiKeys ssr=SsrMode::InOrder />
+                    <Route path=path!("/settings/monitoring") view=MonitoringSettingsPage ssr=SsrMode::InOrder />
                     <Route path=path!("/users") view=Users ssr=SsrMode::InOrder />
                 </Routes>
             </Layout>

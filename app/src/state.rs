@@ -15,7 +15,6 @@ pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub db: PgPool,
     pub redis: RedisHandle,
-    pub health: HealthSettings,
     /// Cookies carry `Secure` unless Opsdeck is served over plain local HTTP.
     pub secure_cookies: bool,
     pub audit_key: crate::audit::settings::AuditKey,
@@ -36,9 +35,42 @@ pub struct AppState {
     pub backups: crate::backups::settings::Backups,
     /// The Performance page's rollup reads, shared between viewers.
     pub reports: crate::metrics::ssr::report_cache::ReportCache,
+    /// Retention, thresholds, the collector's interval and the scrubbed keys
+    /// as they apply now (Settings › Monitoring; follows every save).
+    pub monitoring: crate::monitoring::settings::LiveSettings,
 }
 
 impl AppState {
+    /// The health checks' thresholds as they apply now (Settings › Monitoring).
+    pub fn health(&self) -> HealthSettings {
+        let current = self.monitoring.current();
+        HealthSettings {
+            degraded_after: Duration::from_millis(current.settings.health_degraded_ms),
+            check_timeout: Duration::from_millis(current.settings.health_timeout_ms),
+        }
+    }
+
+    /// The errors' settings with the retention and extra scrubbed keys as
+    /// they apply now (Settings › Monitoring).
+    pub fn error_settings(&self) -> crate::errors::settings::ErrorSettings {
+        let current = self.monitoring.current();
+        crate::errors::settings::ErrorSettings {
+            retention_days: current.settings.error_days,
+            extra_scrub_keys: current.settings.scrub_keys.clone(),
+            ..self.errors.clone()
+        }
+    }
+
+    /// Log lines' retention as it applies now (Settings › Monitoring).
+    pub fn log_retention_days(&self) -> u32 {
+        self.monitoring.current().settings.log_days
+    }
+
+    /// Raw metrics' retention as it applies now (Settings › Monitoring).
+    pub fn raw_retention_days(&self) -> u32 {
+        self.monitoring.current().settings.raw_days
+    }
+
     /// A pooled connection; a failure is an internal error logged with `context`.
     pub async fn connection(
         &self,

@@ -18,9 +18,10 @@ use app::audit::ssr::AuditKey;
 use app::backups::ssr::Backups;
 use app::backups::ssr::connection::ConnectionUrl;
 use app::backups::ssr::store::LocalDirStore;
+use app::monitoring::settings::LiveSettings;
 use app::partitions::DailyPartitions;
 use app::secrets::stored::{Reseal, ResealError, reseal};
-use app::state::{AppState, HealthSettings, RedisHandle};
+use app::state::{AppState, RedisHandle};
 
 use crate::config::Config;
 use crate::http::routes;
@@ -93,13 +94,15 @@ impl Application {
     pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
         let address = self.listener.local_addr()?;
         // Leader-only partition upkeep and retention; stops when this returns.
-        let _retention = crate::workers::retention::spawn(self.state.db.clone(), self.config.retention);
+        let _retention = crate::workers::retention::spawn(self.state.db.clone(), self.state.monitoring.clone());
+        // Every instance follows the monitoring settings saved on any instance.
+        let _monitoring_settings = crate::workers::monitoring_settings::spawn(self.state.clone());
         // Leader-only folding of the rollup deltas batches append.
         let _compactor = crate::workers::compactor::spawn(self.state.db.clone());
         // Leader-only: ignored error issues whose time ran out are unresolved.
         let _ignore_expiry = crate::workers::ignore_expiry::spawn(self.state.clone());
         // Leader-only reading of Opsdeck's own Postgres and Redis in depth.
-        let _store_collector = crate::workers::store_collector::spawn(self.state.clone(), self.config.collect_every);
+        let _store_collector = crate::workers::store_collector::spawn(self.state.clone());
         // Leader-only alert evaluation.
         let _alerting = crate::workers::alerting::spawn(
             self.state.db.clone(),
@@ -184,14 +187,10 @@ async fn build_state(config: &Config, site_addr: SocketAddr, apply_migrations: b
         .site_pkg_dir("pkg")
         .site_addr(site_addr)
         .build();
-    Ok(AppState {
+    let state = AppState {
         leptos_options,
         db,
         redis: RedisHandle::new(redis, config.check_timeout, config.redis_prefix.clone()),
-        health: HealthSettings {
-            degraded_after: config.degraded_after,
-            check_timeout: config.check_timeout,
-        },
         secure_cookies: config.secure_cookies,
         audit_key: AuditKey::new(config.audit_key.expose_secret()),
         secrets: config.secrets.clone(),
@@ -213,7 +212,15 @@ async fn build_state(config: &Config, site_addr: SocketAddr, apply_migrations: b
                 .map_err(|_| anyhow::anyhow!("DATABASE_URL must name a database (postgres://…/opsdeck)"))?,
         ),
         reports: Default::default(),
-    })
+        monitoring: LiveSettings::new(config.monitoring.clone()),
+    };
+    if apply_migrations {
+        // What admins set on Settings › Monitoring applies from the first request.
+        app::monitoring::ssr::refresh(&state)
+            .await
+            .map_err(|_| anyhow::anyhow!("reading the monitoring settings from Postgres"))?;
+    }
+    Ok(state)
 }
 
 pub fn connect_database(config: &Config) -> anyhow::Result<PgPool> {

@@ -99,10 +99,13 @@ pub enum Permission {
     /// Add, switch off, retime, test and delete monitored data stores
     /// (their connection URLs are secrets).
     ManageDataStores,
+    /// Retention, the Overview's and health checks' thresholds, the
+    /// collector's interval, the errors' scrubbed keys (Settings › Monitoring).
+    ManageMonitoringSettings,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 24] = [
+    pub const ALL: [Permission; 25] = [
         Permission::ViewDashboards,
         Permission::ManageOwnAccount,
         Permission::ReadAuditDetails,
@@ -127,6 +130,7 @@ impl Permission {
         Permission::InspectDataStores,
         Permission::EndDataStoreSessions,
         Permission::ManageDataStores,
+        Permission::ManageMonitoringSettings,
     ];
 
     pub fn description(self) -> &'static str {
@@ -155,6 +159,7 @@ impl Permission {
             Permission::InspectDataStores => "see the data stores' sessions, slow commands and top queries",
             Permission::EndDataStoreSessions => "end a Postgres session from the data stores page",
             Permission::ManageDataStores => "add and manage monitored data stores",
+            Permission::ManageMonitoringSettings => "change monitoring settings (retention, thresholds)",
         }
     }
 }
@@ -167,7 +172,13 @@ pub fn allows(role: Role, permission: Permission) -> bool {
         ViewDashboards | ManageOwnAccount => true,
         ReadAuditDetails | ExportAudit | VerifyAudit => matches!(role, Admin | Support),
         ReadAuditSummary => matches!(role, Admin | Support | Manager),
-        ManageUsers | ManageApiKeys | ManageBackups | ManageChannels | EndDataStoreSessions | ManageDataStores => {
+        ManageUsers
+        | ManageApiKeys
+        | ManageBackups
+        | ManageChannels
+        | EndDataStoreSessions
+        | ManageDataStores
+        | ManageMonitoringSettings => {
             matches!(role, Admin)
         }
         ReadDeployments | ReadBackups | ViewDataStores => matches!(role, Admin | Operator | Manager),

@@ -15,7 +15,7 @@ pub async fn check_health() -> Result<HealthSnapshot, AppError> {
     acting(Permission::ViewDashboards).await?;
     let state = crate::state::app_state()?;
     Ok(HealthSnapshot {
-        readiness: super::ssr::check_all(&state.db, &state.redis, state.health).await,
+        readiness: super::ssr::check_all(&state.db, &state.redis, state.health()).await,
         checked_at: chrono::Utc::now(),
     })
 }
@@ -33,6 +33,6 @@ pub async fn get_health_history(#[server(default)] query: HealthQuery) -> Result
     ))?;
     let state = crate::state::app_state()?;
     let mut conn = state.connection("health history: acquire").await?;
-    let history = super::ssr::history::health_history(&mut conn, &window, state.health.degraded_after).await;
+    let history = super::ssr::history::health_history(&mut conn, &window, state.health().degraded_after).await;
     crate::error::respond(history)
 }

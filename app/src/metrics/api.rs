@@ -16,8 +16,10 @@ use crate::error::respond;
 #[server(endpoint = "metrics/overview")]
 pub async fn service_tiles() -> Result<Vec<ServiceTile>, AppError> {
     acting(Permission::ViewDashboards).await?;
-    let mut conn = crate::state::app_state()?.connection("overview: acquire").await?;
-    respond(super::ssr::overview::service_tiles(&mut conn, chrono::Utc::now()).await)
+    let state = crate::state::app_state()?;
+    let mut conn = state.connection("overview: acquire").await?;
+    let settings = &state.monitoring.current().settings;
+    respond(super::ssr::overview::service_tiles(&mut conn, chrono::Utc::now(), settings).await)
 }
 
 /// Series, key numbers and endpoint tables for one service and time range.

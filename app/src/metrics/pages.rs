@@ -11,21 +11,16 @@ use crate::error::AppError;
 use crate::health::Status;
 use crate::metrics::window::{MAX_POINTS, TimeRange, Window, window_for};
 use crate::metrics::{EndpointStats, LatencyPoint, LivePoint, ServiceSummary};
-
-/// A tile looks degraded at this error rate (errors / requests) or above…
-pub const DEGRADED_ERROR_RATE: f64 = 0.05;
-/// …or when its P95 is at least this many milliseconds.
-pub const DEGRADED_P95_MS: f64 = 1000.0;
-/// A tile looks down at this error rate or above.
-pub const DOWN_ERROR_RATE: f64 = 0.20;
+use crate::monitoring::TileThresholds;
 
 /// The Overview's tiles summarise this much recent traffic.
 pub const OVERVIEW_WINDOW_MINUTES: i64 = 5;
-/// The health colour of a service's recent traffic.
-pub fn tile_health(summary: &ServiceSummary) -> Status {
-    if summary.error_rate >= DOWN_ERROR_RATE {
+/// The health colour of a service's recent traffic under `t` (Settings ›
+/// Monitoring: the global thresholds, or the service's own).
+pub fn tile_health(summary: &ServiceSummary, t: &TileThresholds) -> Status {
+    if summary.error_rate >= t.down_error_rate || t.down_p95_ms.is_some_and(|down| summary.p95_ms >= down) {
         Status::Down
-    } else if summary.error_rate >= DEGRADED_ERROR_RATE || summary.p95_ms >= DEGRADED_P95_MS {
+    } else if summary.error_rate >= t.degraded_error_rate || summary.p95_ms >= t.degraded_p95_ms {
         Status::Degraded
     } else {
         Status::Up
@@ -39,6 +34,8 @@ pub struct ServiceTile {
     /// `None` when the service sent nothing in the overview window.
     pub recent: Option<ServiceSummary>,
     pub health: Option<Status>,
+    /// The thresholds its colour was judged by.
+    pub thresholds: TileThresholds,
 }
 
 /// The Performance page's query as it stands in the URL (unparsed).
@@ -231,10 +228,21 @@ mod tests {
             error_rate,
             p95_ms,
         };
-        assert_eq!(tile_health(&summary(0.0, 999.0)), Status::Up);
-        assert_eq!(tile_health(&summary(0.05, 10.0)), Status::Degraded);
-        assert_eq!(tile_health(&summary(0.0, 1000.0)), Status::Degraded);
-        assert_eq!(tile_health(&summary(0.20, 10.0)), Status::Down);
+        let t = TileThresholds::default();
+        assert_eq!(tile_health(&summary(0.0, 999.0), &t), Status::Up);
+        assert_eq!(tile_health(&summary(0.05, 10.0), &t), Status::Degraded);
+        assert_eq!(tile_health(&summary(0.0, 1000.0), &t), Status::Degraded);
+        assert_eq!(tile_health(&summary(0.20, 10.0), &t), Status::Down);
+        assert_eq!(
+            tile_health(&summary(0.0, 99999.0), &t),
+            Status::Degraded,
+            "no P95 for down by default"
+        );
+        let strict = TileThresholds {
+            down_p95_ms: Some(500.0),
+            ..t
+        };
+        assert_eq!(tile_health(&summary(0.0, 500.0), &strict), Status::Down);
     }
 
     #[test]

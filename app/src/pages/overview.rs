@@ -11,9 +11,7 @@ use crate::components::logs_link::LinkFor;
 use crate::components::status_badge::StatusBadge;
 use crate::errors::tally_api::issue_tallies;
 use crate::health::{HealthSnapshot, ServiceCheck, check_health};
-use crate::metrics::pages::{
-    DEGRADED_ERROR_RATE, DEGRADED_P95_MS, DOWN_ERROR_RATE, OVERVIEW_WINDOW_MINUTES, PerformanceQuery, ServiceTile,
-};
+use crate::metrics::pages::{OVERVIEW_WINDOW_MINUTES, PerformanceQuery, ServiceTile};
 use crate::metrics::{is_demo_service, service_tiles};
 use crate::pages::overview_errors::ErrorIssues;
 use crate::pages::performance::NoServices;
@@ -126,16 +124,16 @@ fn ServiceCard(name: &'static str, check: ServiceCheck) -> impl IntoView {
 #[component]
 fn ServiceTiles(tiles: Vec<ServiceTile>) -> impl IntoView {
     let demo = tiles.iter().any(|tile| is_demo_service(&tile.service));
+    // One line under the tiles when they share their thresholds; else each tile says its own.
+    let shared = tiles
+        .first()
+        .map(|tile| tile.thresholds)
+        .filter(|first| tiles.iter().all(|tile| tile.thresholds == *first));
+    let each = shared.is_none();
     view! {
         {demo.then(|| view! { <DemoNote /> })}
-        <div class="cards service-tiles">{tiles.into_iter().map(|tile| view! { <ServiceTileCard tile /> }).collect_view()}</div>
-        <p class="muted">
-            {format!(
-                "Degraded at an error rate of {:.0} % or a P95 of {DEGRADED_P95_MS:.0} ms; down at an error rate of {:.0} %.",
-                DEGRADED_ERROR_RATE * 100.0,
-                DOWN_ERROR_RATE * 100.0,
-            )}
-        </p>
+        <div class="cards service-tiles">{tiles.into_iter().map(|tile| view! { <ServiceTileCard tile each /> }).collect_view()}</div>
+        {shared.map(|t| view! { <p class="muted" data-testid="tile-thresholds">{t.describe()}</p> })}
     }
 }
 
@@ -154,7 +152,12 @@ fn DemoNote() -> impl IntoView {
 }
 
 #[component]
-fn ServiceTileCard(tile: ServiceTile) -> impl IntoView {
+fn ServiceTileCard(
+    tile: ServiceTile,
+    /// Whether the tile says its own thresholds (they differ between tiles).
+    each: bool,
+) -> impl IntoView {
+    let own = each.then(|| tile.thresholds.describe());
     let href = PerformanceQuery {
         service: Some(tile.service.clone()),
         ..Default::default()
@@ -186,6 +189,7 @@ fn ServiceTileCard(tile: ServiceTile) -> impl IntoView {
                 }.into_any(),
                 _ => view! { <p class="muted">{format!("No requests in the last {OVERVIEW_WINDOW_MINUTES} minutes")}</p> }.into_any(),
             }}
+            {own.map(|text| view! { <p class="muted small" data-testid="tile-thresholds">{text}</p> })}
         </article>
     }
 }

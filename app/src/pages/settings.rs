@@ -22,6 +22,12 @@ pub fn Settings() -> impl IntoView {
                                 <a href="/settings/api-keys">"API keys"</a>
                                 <span class="muted">" — keys machines use to send metrics to Opsdeck"</span>
                             </li>
+                            {allows(user.role, Permission::ManageMonitoringSettings).then(|| view! {
+                                <li>
+                                    <a href="/settings/monitoring">"Monitoring"</a>
+                                    <span class="muted">" — retention, Overview and health thresholds, the collector's interval, scrubbed keys"</span>
+                                </li>
+                            })}
                             {allows(user.role, Permission::ManageChannels).then(|| view! {
                                 <li>
                                     <a href="/alerts/channels">"Notification channels"</a>

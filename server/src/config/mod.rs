@@ -46,6 +46,9 @@ pub struct Config {
     pub retention: RetentionSettings,
     pub logs: app::logs::settings::LogSettings,
     pub errors: app::errors::settings::ErrorSettings,
+    /// The environment's values of what Settings › Monitoring can change
+    /// (retention, thresholds, the collector's interval, scrubbed keys).
+    pub monitoring: app::monitoring::Baseline,
     /// Opsdeck's own log events are stored as log lines (`OPSDECK_OWN_LOGS`).
     pub own_logs: bool,
     /// Zero: self-monitoring is off.
@@ -225,6 +228,8 @@ impl Config {
                 // Older records would land in partitions retention drops.
                 raw_retention_days: get("OPSDECK_RETENTION_RAW_DAYS").positive()?,
             },
+            // Last: each variable's own message comes first.
+            monitoring: monitoring_baseline(&lookup)?,
         })
     }
 
@@ -232,6 +237,20 @@ impl Config {
     pub fn database_url_for_logs(&self) -> String {
         redact_password(self.database_url.expose_secret())
     }
+}
+
+/// The environment's values of the monitoring settings, refused here (with
+/// the variable's name) when the settings page could not use them.
+fn monitoring_baseline(lookup: &impl Fn(&str) -> Option<String>) -> Result<app::monitoring::Baseline, ConfigError> {
+    let baseline = app::monitoring::Baseline::from_env(lookup);
+    if let Err(error) = app::monitoring::resolve(&Default::default(), &baseline) {
+        let (field, problem) = app::error::FieldErrors::from(error).0.remove(0);
+        let name = app::monitoring::fields::spec(&field)
+            .and_then(|f| f.env)
+            .unwrap_or("OPSDECK_RETENTION_RAW_DAYS");
+        return Err(ConfigError { name, problem });
+    }
+    Ok(baseline)
 }
 
 struct Value {

@@ -186,3 +186,28 @@ fn old_secrets_keys_are_read_too() {
         "{error}"
     );
 }
+
+#[test]
+fn the_monitoring_settings_defaults_are_the_variables_defaults() {
+    for field in app::monitoring::fields::FIELDS {
+        if let Some(name) = field.env {
+            let variable = VARIABLES
+                .iter()
+                .find(|v| v.name == name)
+                .expect("a documented variable");
+            assert_eq!(field.default, variable.default, "{name}");
+        }
+    }
+    let configured = config(&[("OPSDECK_RETENTION_RAW_DAYS", "3")]).expect("valid");
+    assert_eq!(
+        configured.monitoring.0.get("raw_days").map(String::as_str),
+        Some("3"),
+        "set in the environment"
+    );
+    assert_eq!(configured.monitoring.0.get("log_days"), None, "left to its default");
+    let error = config(&[("OPSDECK_RETENTION_RAW_DAYS", "5000")]).expect_err("past the page's bound");
+    assert_eq!(
+        error.to_string(),
+        "OPSDECK_RETENTION_RAW_DAYS: Enter between 1 and 3650 days."
+    );
+}

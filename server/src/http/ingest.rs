@@ -86,7 +86,7 @@ async fn handle(state: AppState, publisher: crate::http::live::Publisher, reques
     let batch = match parse_body(
         &bytes,
         format,
-        TimeWindow::around(Utc::now(), state.ingest.raw_retention_days),
+        TimeWindow::around(Utc::now(), state.raw_retention_days()),
     ) {
         Ok(batch) => batch,
         Err(error) => return answer(StatusCode::BAD_REQUEST, json!(error)),

@@ -60,7 +60,7 @@ async fn handle(state: AppState, request: Request) -> Response {
     };
     let claim = received.claim(key.id);
     let (body, gzip, limit) = (received.body.clone(), received.gzip, state.logs.max_body_bytes);
-    let window = TimeWindow::around(Utc::now(), state.logs.retention_days);
+    let window = TimeWindow::around(Utc::now(), state.log_retention_days());
     // Decompressing and parsing up to OPSDECK_LOGS_MAX_BYTES is CPU work: off the async threads.
     let parsed = tokio::task::spawn_blocking(move || {
         // Boxed: a refusal is a whole Response.

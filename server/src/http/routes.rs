@@ -165,7 +165,7 @@ async fn health() -> Json<serde_json::Value> {
 
 /// Readiness: 200 while usable (`up` or `degraded`), 503 when a required service is down.
 async fn ready(State(state): State<AppState>) -> (StatusCode, Json<Readiness>) {
-    let readiness = app::health::ssr::check_all(&state.db, &state.redis, state.health).await;
+    let readiness = app::health::ssr::check_all(&state.db, &state.redis, state.health()).await;
     let code = match readiness.status {
         Status::Down => StatusCode::SERVICE_UNAVAILABLE,
         Status::Up | Status::Degraded => StatusCode::OK,

@@ -4,7 +4,8 @@
 //! Opsdeck's own Postgres and Redis in depth (`store_collector`). Every instance
 //! runs the notifier (rows are claimed, never shared), its own metrics, log
 //! lines and failures (as error events), the audit anchor and the
-//! refusal counts.
+//! refusal counts, and follows the monitoring settings saved on any instance
+//! (`monitoring_settings`).
 //! The live stream's reader is in `http::live`, beside the streams it feeds.
 
 pub mod alerting;
@@ -13,6 +14,7 @@ pub mod backup_scheduler;
 pub mod compactor;
 pub mod ignore_expiry;
 pub mod leader;
+pub mod monitoring_settings;
 pub mod notifier;
 pub mod own_errors;
 pub mod own_logs;

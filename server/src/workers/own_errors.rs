@@ -96,7 +96,7 @@ async fn run(state: AppState, mut failures: mpsc::Receiver<OwnFailure>) {
         if failures.recv_many(&mut batch, BATCH).await == 0 {
             return;
         }
-        let settings = &state.errors;
+        let settings = &state.error_settings();
         let now = Utc::now();
         let events: Vec<PreparedEvent> = batch
             .drain(..)

@@ -53,7 +53,7 @@ async fn run(state: AppState, mut sink: mpsc::Receiver<NewLogLine>, host: String
             let room = BATCH - batch.len();
             sink.recv_many(&mut batch, room).await;
         }
-        let window = TimeWindow::around(Utc::now(), state.logs.retention_days);
+        let window = TimeWindow::around(Utc::now(), state.log_retention_days());
         let lines: Vec<NewLogLine> = batch
             .drain(..)
             .filter_map(|mut line| {

@@ -9,6 +9,9 @@
 //! so N instances drop each partition once. The leader keeps its lock (and
 //! connection) until it stops or the connection fails; then another instance
 //! takes over at its next attempt.
+//!
+//! The windows are read from the monitoring settings at every round
+//! (Settings › Monitoring); a saved change starts a round at once.
 
 use std::time::Duration;
 
@@ -16,6 +19,7 @@ use chrono::{DateTime, Days, NaiveDate, NaiveTime, Utc};
 use sqlx::{PgConnection, PgPool};
 
 use app::metrics::ssr::partitions::{self, StoredKind};
+use app::monitoring::settings::LiveSettings;
 
 use crate::config::RetentionSettings;
 
@@ -32,10 +36,12 @@ const AFTER_ERROR: Duration = Duration::from_secs(60);
 pub const DAYS_AHEAD: u32 = 3;
 
 /// Runs until the task is aborted (the server aborts it when it stops).
-pub async fn run(pool: PgPool, settings: RetentionSettings) {
+pub async fn run(pool: PgPool, live: LiveSettings) {
     let mut leader: Option<PgConnection> = None;
+    let mut changes = live.subscribe();
     loop {
-        let pause = match round(&pool, &mut leader, settings).await {
+        changes.mark_unchanged();
+        let pause = match round(&pool, &mut leader, &live).await {
             Ok(()) => {
                 // Given up between hourly rounds: a lease cannot span the
                 // hour, and whichever instance asks first leads the next.
@@ -49,11 +55,28 @@ pub async fn run(pool: PgPool, settings: RetentionSettings) {
                 AFTER_ERROR
             }
         };
-        tokio::time::sleep(pause).await;
+        tokio::select! {
+            () = tokio::time::sleep(pause) => {}
+            // A new window applies now, not at the next hour.
+            Ok(()) = changes.changed() => {}
+        }
     }
 }
 
-async fn round(pool: &PgPool, leader: &mut Option<PgConnection>, settings: RetentionSettings) -> anyhow::Result<()> {
+/// The windows the monitoring settings give now.
+pub fn windows(live: &LiveSettings) -> (RetentionSettings, u32) {
+    let current = live.current();
+    let s = &current.settings;
+    let settings = RetentionSettings {
+        raw_days: s.raw_days,
+        rollup_days: s.rollup_days,
+        log_days: s.log_days,
+        error_days: s.error_days,
+    };
+    (settings, s.notification_days)
+}
+
+async fn round(pool: &PgPool, leader: &mut Option<PgConnection>, live: &LiveSettings) -> anyhow::Result<()> {
     if leader.is_none() {
         *leader = try_lead(pool).await?;
     }
@@ -61,7 +84,8 @@ async fn round(pool: &PgPool, leader: &mut Option<PgConnection>, settings: Reten
         tracing::debug!("another instance leads metrics retention");
         return Ok(());
     };
-    maintain(conn, settings, Utc::now().date_naive()).await?;
+    let (settings, notification_days) = windows(live);
+    maintain_with(conn, settings, notification_days, Utc::now().date_naive()).await?;
     Ok(())
 }
 
@@ -84,6 +108,16 @@ pub async fn try_lead(pool: &PgPool) -> sqlx::Result<Option<PgConnection>> {
 pub async fn maintain(
     conn: &mut PgConnection,
     settings: RetentionSettings,
+    today: NaiveDate,
+) -> sqlx::Result<Vec<String>> {
+    maintain_with(conn, settings, settings.rollup_days, today).await
+}
+
+/// [`maintain`], keeping finished notifications `notification_days` days.
+pub async fn maintain_with(
+    conn: &mut PgConnection,
+    settings: RetentionSettings,
+    notification_days: u32,
     today: NaiveDate,
 ) -> sqlx::Result<Vec<String>> {
     let yesterday = today.checked_sub_days(Days::new(1)).unwrap_or(today);
@@ -110,9 +144,10 @@ pub async fn maintain(
     if pruned > 0 {
         tracing::info!(pruned, "forgot ingest idempotency keys older than the raw data");
     }
-    // A rule's delivery log is kept as long as its charts' rollups.
+    // A rule's delivery log is kept as long as its charts' rollups unless
+    // the monitoring settings say otherwise.
     let rollups_kept_from = today
-        .checked_sub_days(Days::new(u64::from(settings.rollup_days)))
+        .checked_sub_days(Days::new(u64::from(notification_days)))
         .unwrap_or(today)
         .and_time(NaiveTime::MIN)
         .and_utc();
@@ -177,6 +212,6 @@ impl Drop for RetentionWorker {
 }
 
 /// Starts the worker on the runtime; it stops when the handle is dropped.
-pub fn spawn(pool: PgPool, settings: RetentionSettings) -> RetentionWorker {
-    RetentionWorker(tokio::spawn(run(pool, settings)))
+pub fn spawn(pool: PgPool, live: LiveSettings) -> RetentionWorker {
+    RetentionWorker(tokio::spawn(run(pool, live)))
 }

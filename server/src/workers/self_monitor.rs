@@ -123,7 +123,7 @@ async fn run(state: AppState, publisher: crate::http::live::Publisher, mut buffe
         tokio::select! {
             _ = flush.tick() => {}
             _ = sample.tick() => {
-                let readiness = app::health::ssr::check_all(&state.db, &state.redis, state.health).await;
+                let readiness = app::health::ssr::check_all(&state.db, &state.redis, state.health()).await;
                 let now = Utc::now();
                 batch.samples.extend(health_samples("database", &readiness.services.database, now));
                 batch.samples.extend(health_samples("redis", &readiness.services.redis, now));

@@ -162,7 +162,7 @@ async fn read_target(state: AppState, collector: Arc<TargetCollector>, target: a
 }
 
 /// The running collectors; dropping it stops their loops.
-pub struct StoreCollector([tokio::task::JoinHandle<()>; 2]);
+pub struct StoreCollector(Vec<tokio::task::JoinHandle<()>>);
 
 impl Drop for StoreCollector {
     fn drop(&mut self) {
@@ -172,12 +172,31 @@ impl Drop for StoreCollector {
     }
 }
 
-/// Starts the collectors; `None` when `every` is zero (collecting is off).
-pub fn spawn(state: AppState, every: Duration) -> Option<StoreCollector> {
-    (!every.is_zero()).then(|| {
-        StoreCollector([
-            tokio::spawn(run(state.clone(), every)),
-            tokio::spawn(run_targets(state, every)),
-        ])
-    })
+/// Starts the collectors (own stores, added targets) at the interval the
+/// monitoring settings give (Settings › Monitoring; zero: off), started
+/// again when it changes.
+pub fn spawn(state: AppState) -> StoreCollector {
+    StoreCollector(vec![tokio::spawn(async move {
+        let mut changes = state.monitoring.subscribe();
+        loop {
+            let secs = changes.borrow_and_update().settings.collect_secs;
+            let every = Duration::from_secs(secs);
+            // Aborted (their lock connections closed with them) when the interval changes.
+            let running = (!every.is_zero()).then(|| {
+                StoreCollector(vec![
+                    tokio::spawn(run(state.clone(), every)),
+                    tokio::spawn(run_targets(state.clone(), every)),
+                ])
+            });
+            loop {
+                if changes.changed().await.is_err() {
+                    std::future::pending::<()>().await;
+                }
+                if changes.borrow_and_update().settings.collect_secs != secs {
+                    break;
+                }
+            }
+            drop(running);
+        }
+    })])
 }

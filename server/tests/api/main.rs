@@ -49,6 +49,7 @@ mod logs;
 mod logs_ingest;
 mod malformed;
 mod metrics_storage;
+mod monitoring_settings;
 mod notifications;
 mod pages;
 mod password_limits;

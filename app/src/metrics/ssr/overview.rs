@@ -8,9 +8,14 @@ use super::queries;
 use crate::error::AppError;
 use crate::metrics::ServiceSummary;
 use crate::metrics::pages::{OVERVIEW_WINDOW_MINUTES, ServiceTile, tile_health};
+use crate::monitoring::MonitoringSettings;
 
 /// The tiles as they stand at `now`, by service name.
-pub async fn service_tiles(conn: &mut PgConnection, now: DateTime<Utc>) -> Result<Vec<ServiceTile>, AppError> {
+pub async fn service_tiles(
+    conn: &mut PgConnection,
+    now: DateTime<Utc>,
+    settings: &MonitoringSettings,
+) -> Result<Vec<ServiceTile>, AppError> {
     let known = queries::known_services(&mut *conn, now - Duration::days(1))
         .await
         .map_err(|e| AppError::internal("overview: services", e))?;
@@ -21,10 +26,12 @@ pub async fn service_tiles(conn: &mut PgConnection, now: DateTime<Utc>) -> Resul
         .into_iter()
         .map(|service| {
             let recent = recent.iter().find(|s| s.service == service).cloned();
+            let thresholds = settings.tiles_for(&service);
             ServiceTile {
-                health: recent.as_ref().map(tile_health),
+                health: recent.as_ref().map(|summary| tile_health(summary, &thresholds)),
                 recent,
                 service,
+                thresholds,
             }
         })
         .collect();
@@ -34,10 +41,12 @@ pub async fn service_tiles(conn: &mut PgConnection, now: DateTime<Utc>) -> Resul
         .filter(|s| !tiles.iter().any(|t| t.service == s.service))
         .collect();
     for summary in unlisted {
+        let thresholds = settings.tiles_for(&summary.service);
         tiles.push(ServiceTile {
             service: summary.service.clone(),
-            health: Some(tile_health(summary)),
+            health: Some(tile_health(summary, &thresholds)),
             recent: Some(summary.clone()),
+            thresholds,
         });
     }
     tiles.sort_by(|a, b| a.service.cmp(&b.service));

@@ -70,7 +70,7 @@ pub async fn ingest(State(state): State<AppState>, Extension(writer): Extension<
         let message = "Content-Encoding must be gzip, deflate, br or absent";
         return refused(Refusal::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, message));
     };
-    let settings = state.errors.clone();
+    let settings = state.error_settings();
     let body = match read_body(
         &state,
         Request::from_parts(parts.clone(), body),

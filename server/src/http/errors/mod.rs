@@ -101,7 +101,7 @@ async fn receive(state: AppState, writer: Writer, project: &str, request: Reques
         let message = "Content-Encoding must be gzip, deflate, br or absent";
         return refused(Refusal::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, message));
     };
-    let settings = state.errors.clone();
+    let settings = state.error_settings();
     let request = Request::from_parts(parts.clone(), body);
     let body = match read_body(&state, request, settings.max_envelope_bytes).await {
         Ok(body) => body,

@@ -84,7 +84,7 @@ async fn handle(state: AppState, request: Request) -> Response {
         let message = format!("{records} log records in one request; at most {MAX_LINES}, send smaller batches");
         return refused(Refusal::new(StatusCode::PAYLOAD_TOO_LARGE, message));
     }
-    let window = TimeWindow::around(Utc::now(), state.logs.retention_days);
+    let window = TimeWindow::around(Utc::now(), state.log_retention_days());
     let Converted { lines, refused: bad } = convert(export, window);
     match log_lines::store_and_publish(&state, claim, lines).await {
         Ok(_) => {
