@@ -20,6 +20,8 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::error::AppError;
+
 /// Runs shown per page.
 pub const RUNS_PER_PAGE: i64 = 20;
 
@@ -323,6 +325,26 @@ pub fn human_bytes(bytes: i64) -> String {
         format!("{bytes} B")
     } else {
         format!("{value:.1} {}", UNITS[unit])
+    }
+}
+
+/// A target's name (backup targets, monitored data stores): what
+/// `--target NAME`, file names and service names use.
+pub fn parse_target_name(text: &str) -> Result<String, AppError> {
+    let name = text.trim().to_ascii_lowercase();
+    let valid = !name.is_empty()
+        && name.len() <= 63
+        && name.starts_with(|c: char| c.is_ascii_alphanumeric())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-');
+    if valid {
+        Ok(name)
+    } else {
+        Err(AppError::validation(
+            "name",
+            "Use 1–63 lowercase letters, digits, - or _, starting with a letter or digit.",
+        ))
     }
 }
 

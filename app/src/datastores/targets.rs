@@ -135,25 +135,12 @@ impl Failure {
     }
 }
 
-/// A target's name: 1–63 lowercase letters, digits, - or _.
+/// A target's name: 1–63 lowercase letters, digits, - or _ (as a backup target's).
 pub fn parse_name(text: &str) -> Result<String, AppError> {
-    let name = text.trim().to_ascii_lowercase();
-    let valid = !name.is_empty()
-        && name.len() <= 63
-        && name.starts_with(|c: char| c.is_ascii_alphanumeric())
-        && name
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-');
-    if name.is_empty() {
+    if text.trim().is_empty() {
         return Err(AppError::validation("name", "Enter a name."));
     }
-    if !valid {
-        return Err(AppError::validation(
-            "name",
-            "Use 1–63 lowercase letters, digits, - or _, starting with a letter or digit.",
-        ));
-    }
-    Ok(name)
+    crate::backups::parse_target_name(text)
 }
 
 /// The reading interval in seconds, 10 to 3600.

@@ -97,24 +97,7 @@ impl ConnectionUrl {
     }
 }
 
-/// A target's name: what `--target NAME` and file names use.
-pub fn parse_target_name(text: &str) -> Result<String, AppError> {
-    let name = text.trim().to_ascii_lowercase();
-    let valid = !name.is_empty()
-        && name.len() <= 63
-        && name.starts_with(|c: char| c.is_ascii_alphanumeric())
-        && name
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-');
-    if valid {
-        Ok(name)
-    } else {
-        Err(AppError::validation(
-            "name",
-            "Use 1–63 lowercase letters, digits, - or _, starting with a letter or digit.",
-        ))
-    }
-}
+pub use crate::backups::parse_target_name;
 
 /// A database to restore into: a plain lowercase identifier, so it needs
 /// no quoting anywhere and cannot smuggle anything into SQL.
