@@ -56,11 +56,12 @@ pub fn prepare_value(
     if !event.is_object() {
         return Err("the event is not a JSON object".to_string());
     }
-    scrub::scrub(&mut event, extra_scrub_keys);
+    // Read before scrubbing: an identifier is never a value to filter.
     let event_id = text(event.get("event_id"))
         .and_then(event_id)
         .or_else(|| fallback_id.and_then(event_id))
         .unwrap_or_else(random_event_id);
+    scrub::scrub(&mut event, extra_scrub_keys);
     event["event_id"] = Value::String(event_id.clone());
     let oldest = now - Duration::days(i64::from(keep_days.saturating_sub(1)));
     let ts = timestamp(event.get("timestamp")).filter(|ts| *ts >= oldest && *ts <= now + MAX_AHEAD);

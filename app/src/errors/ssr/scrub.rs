@@ -6,8 +6,9 @@
 //!   data, frames' variables); so does the value of a `[name, value]` pair
 //!   (how SDKs send headers) whose name matches.
 //! - In every string, a run of 13 to 19 digits (spaces or dashes between
-//!   them allowed) that passes the Luhn check, a payment card number,
-//!   becomes `[Filtered]`.
+//!   them allowed) that passes the Luhn check and stands alone (not part of
+//!   a longer word or identifier, such as a hex event or trace id), a
+//!   payment card number, becomes `[Filtered]`.
 //! - NUL characters, which Postgres cannot store in JSON, become U+FFFD.
 
 use serde_json::{Map, Value};
@@ -110,7 +111,10 @@ pub fn without_card_numbers(text: &str) -> String {
                     break;
                 }
             }
-            if (13..=19).contains(&digits.len()) && luhn(&digits) {
+            // Part of a word or an identifier (`a1b2…`, `…-4111`): not a card number.
+            let joined = |c: Option<&char>| c.is_some_and(|c| c.is_alphanumeric() || matches!(c, '-' | '_'));
+            let alone = !joined(i.checked_sub(1).and_then(|p| chars.get(p))) && !joined(chars.get(end));
+            if alone && (13..=19).contains(&digits.len()) && luhn(&digits) {
                 out.push_str(FILTERED);
             } else {
                 out.extend(&chars[i..end]);
@@ -188,6 +192,12 @@ mod tests {
             without_card_numbers("id 41111111111111111111111"),
             "id 41111111111111111111111"
         );
+        // Inside an identifier (a hex event id, a dashed UUID): kept.
+        let hex = "4111111111111111abcdef0123456789";
+        assert_eq!(without_card_numbers(hex), hex);
+        let dashed = "41111111-1111-1111-abcd-ef0123456789";
+        assert_eq!(without_card_numbers(dashed), dashed);
+        assert_eq!(without_card_numbers("(4111111111111111)"), "([Filtered])");
         let mut text = "a\0b".to_string();
         clean_text(&mut text);
         assert_eq!(text, "a\u{fffd}b");

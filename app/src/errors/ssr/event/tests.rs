@@ -71,3 +71,16 @@ fn problems_are_named() {
     let deep = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
     assert!(bad(deep.as_bytes()).contains("not valid JSON"));
 }
+
+#[test]
+fn an_event_id_is_kept_whatever_digits_it_holds() {
+    // Its first 16 digits pass the Luhn check, as a card number's would.
+    for id in [
+        "4111111111111111abcdef0123456789",
+        "41111111-1111-1111-abcd-ef0123456789",
+    ] {
+        let event = prepared(&json!({ "event_id": id, "message": "boom" }));
+        assert_eq!(event.event_id, id.replace('-', ""));
+        assert_eq!(event.event["event_id"], id.replace('-', ""));
+    }
+}
