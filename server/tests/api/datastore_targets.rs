@@ -5,8 +5,6 @@
 //! leader's collector reading real targets while a dead one is recorded
 //! down with its reason.
 
-use std::time::Duration;
-
 use app::auth::permissions::Role;
 use app::secrets::DATA_STORE_URL;
 use serde_json::Value;
@@ -14,6 +12,7 @@ use sqlx::Executor;
 use uuid::Uuid;
 
 use crate::backups::post_ok;
+use crate::datastores::newest;
 use crate::helpers::{Browser, TestApp, closed_port, database_server_url, fresh_database, redis_url, test_keys};
 
 /// In the backup target's URL, so a plaintext copy anywhere is found.
@@ -434,25 +433,6 @@ async fn test_connection_says_exactly_what_failed() {
     assert!(back.starts_with("/datastores?connection_ok=Connected"), "{back}");
 }
 
-/// The newest value of `name` of `service`, waiting until `ok` accepts one.
-async fn newest(app: &TestApp, service: &str, name: &str, ok: impl Fn(f64) -> bool) -> Option<f64> {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
-    loop {
-        let value: Option<f64> = sqlx::query_scalar(
-            "SELECT value FROM metric_samples WHERE service = $1 AND name = $2 ORDER BY ts DESC LIMIT 1",
-        )
-        .bind(service)
-        .bind(name)
-        .fetch_optional(&app.db)
-        .await
-        .expect("samples");
-        if value.is_some_and(&ok) || tokio::time::Instant::now() > deadline {
-            return value;
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-}
-
 #[tokio::test]
 async fn the_collector_reads_added_targets_and_records_a_dead_one_down_with_its_reason() {
     let app = TestApp::configure()
@@ -469,19 +449,19 @@ async fn the_collector_reads_added_targets_and_records_a_dead_one_down_with_its_
     add(&admin, "dead", &format!("postgres://u@127.0.0.1:{}/db", closed_port())).await;
 
     let pg = format!("pg:{pg_name}");
-    assert_eq!(newest(&app, &pg, "pg.up", |_| true).await, Some(1.0));
-    let total = newest(&app, &pg, "pg.connections.total", |v| v >= 1.0).await;
+    assert_eq!(newest(&app, &pg, "pg.up", "{}", |_| true).await, Some(1.0));
+    let total = newest(&app, &pg, "pg.connections.total", "{}", |v| v >= 1.0).await;
     assert!(total.is_some_and(|v| v >= 1.0), "{total:?}");
-    let size = newest(&app, &pg, "pg.database.size_bytes", |v| v > 0.0).await;
+    let size = newest(&app, &pg, "pg.database.size_bytes", "{}", |v| v > 0.0).await;
     assert!(
         size.is_some_and(|v| v > 1_000_000.0),
         "the other database's size: {size:?}"
     );
     let redis = format!("redis:{redis_name}");
-    assert_eq!(newest(&app, &redis, "redis.up", |_| true).await, Some(1.0));
-    let memory = newest(&app, &redis, "redis.memory.used_bytes", |v| v > 0.0).await;
+    assert_eq!(newest(&app, &redis, "redis.up", "{}", |_| true).await, Some(1.0));
+    let memory = newest(&app, &redis, "redis.memory.used_bytes", "{}", |v| v > 0.0).await;
     assert!(memory.is_some_and(|v| v > 0.0), "{memory:?}");
-    assert_eq!(newest(&app, "pg:dead", "pg.up", |_| true).await, Some(0.0));
+    assert_eq!(newest(&app, "pg:dead", "pg.up", "{}", |_| true).await, Some(0.0));
 
     let status: Vec<(String, bool, Option<String>)> = sqlx::query_as(
         "SELECT service, ok, reason FROM data_store_status WHERE service IN ($1, $2, 'pg:dead') ORDER BY service",

@@ -11,8 +11,14 @@ use crate::helpers::{TestApp, closed_port, database_server_url, redis_url};
 
 /// The newest value of `name` (with `labels`, a JSON object) of `service`,
 /// waiting up to `within` for one that `ok` accepts.
-async fn newest(app: &TestApp, service: &str, name: &str, labels: &str, ok: impl Fn(f64) -> bool) -> Option<f64> {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+pub(crate) async fn newest(
+    app: &TestApp,
+    service: &str,
+    name: &str,
+    labels: &str,
+    ok: impl Fn(f64) -> bool,
+) -> Option<f64> {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
     loop {
         let value: Option<f64> = sqlx::query_scalar(
             "SELECT value FROM metric_samples WHERE service = $1 AND name = $2 AND labels @> $3::jsonb \

@@ -61,34 +61,21 @@ fn Sessions(sessions: Vec<Session>, error: Option<String>) -> impl IntoView {
     let ends = use_current_user().is_some_and(|u| allows(u.role, Permission::EndDataStoreSessions));
     let end = expect_context::<ServerAction<EndDataStoreSession>>();
     let refused = Signal::derive(move || end.value().get().and_then(Result::err));
-    let columns: &'static [&'static str] = if ends {
-        &[
-            "PID",
-            "User",
-            "Database",
-            "Application",
-            "Client",
-            "State",
-            "Waiting on",
-            "Transaction since",
-            "Query since",
-            "Query",
-            "~End",
-        ]
-    } else {
-        &[
-            "PID",
-            "User",
-            "Database",
-            "Application",
-            "Client",
-            "State",
-            "Waiting on",
-            "Transaction since",
-            "Query since",
-            "Query",
-        ]
-    };
+    // The last column (admins' "End…") only for those who may end a session.
+    const COLUMNS: &[&str] = &[
+        "PID",
+        "User",
+        "Database",
+        "Application",
+        "Client",
+        "State",
+        "Waiting on",
+        "Transaction since",
+        "Query since",
+        "Query",
+        "~End",
+    ];
+    let columns = if ends { COLUMNS } else { &COLUMNS[..COLUMNS.len() - 1] };
     let body = match (error, sessions.is_empty()) {
         (Some(error), _) => {
             view! { <p class="error" role="alert">{format!("Could not read the sessions: {error}")}</p> }.into_any()
