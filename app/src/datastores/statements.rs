@@ -71,6 +71,7 @@ impl QuerySort {
 
 /// One normalised statement's work over the range.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
 pub struct TopQuery {
     pub database: String,
     pub user: String,

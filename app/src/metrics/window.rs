@@ -67,6 +67,17 @@ impl TimeRange {
         }
     }
 
+    /// "Last hour · 2026-12-07 07:00 UTC to 2026-12-07 08:00 UTC": the heading
+    /// over a page's charts of `[from, to]`.
+    pub fn heading(self, from: DateTime<Utc>, to: DateTime<Utc>) -> String {
+        format!(
+            "{} · {} to {}",
+            self.label(),
+            from.format("%Y-%m-%d %H:%M UTC"),
+            to.format("%Y-%m-%d %H:%M UTC")
+        )
+    }
+
     pub fn parse(value: &str) -> Option<TimeRange> {
         TimeRange::ALL.into_iter().find(|range| range.as_str() == value)
     }

@@ -60,12 +60,7 @@ fn RangePicker(query: HealthQuery) -> impl IntoView {
 
 #[component]
 fn History(history: HealthHistory) -> impl IntoView {
-    let heading = format!(
-        "{} · {} to {}",
-        history.range.label(),
-        history.from.format("%Y-%m-%d %H:%M UTC"),
-        history.to.format("%Y-%m-%d %H:%M UTC")
-    );
+    let heading = history.range.heading(history.from, history.to);
     let degraded_ms = history.degraded_ms;
     let window = (history.from.timestamp_millis(), history.to.timestamp_millis());
     view! {

@@ -174,6 +174,17 @@ async fn snapshots_keep_what_ran_between_them_and_never_reset_the_totals() {
     );
     assert!(row.total_ms > 0.0 && (row.mean_ms() - row.total_ms / 10.0).abs() < 1e-9);
     assert_eq!((row.database.as_str(), row.user.as_str()), ("postgres", "postgres"));
+    for sort in QuerySort::ALL {
+        let (_, sorted) = statements::top(&mut conn, "probe-pg", from, to, sort)
+            .await
+            .expect("every sort reads");
+        assert!(
+            sorted
+                .iter()
+                .any(|row| row.calls == 10 && row.query.contains("opsdeck_probe")),
+            "{sort:?}"
+        );
+    }
     let reset_after: String = sqlx::query_scalar("SELECT stats_reset::text FROM pg_stat_statements_info")
         .fetch_one(&mut reader)
         .await

@@ -37,7 +37,7 @@ pub struct Key {
 }
 
 /// One statement's totals (or, in a delta, their growth).
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, sqlx::FromRow)]
 pub struct Totals {
     pub query: String,
     pub calls: i64,
@@ -110,14 +110,23 @@ fn unreadable(error: &sqlx::Error) -> StatementsState {
     }
 }
 
-type Row = (i64, String, String, String, i64, f64, i64, i64, i64);
+/// One statement of `pg_stat_statements` as read.
+#[derive(sqlx::FromRow)]
+struct Read {
+    query_id: i64,
+    database: String,
+    user: String,
+    #[sqlx(flatten)]
+    totals: Totals,
+}
 
 /// The server's statement totals, the busiest [`MOST`]; `Err` says why
 /// they cannot be read.
 pub async fn totals(conn: &mut PgConnection) -> Result<HashMap<Key, Totals>, StatementsState> {
-    let rows: Vec<Row> = sqlx::query_as(
-        "SELECT s.queryid, coalesce(d.datname::text, ''), coalesce(r.rolname::text, ''), s.query, s.calls, \
-                s.total_exec_time, s.rows, s.shared_blks_hit, s.shared_blks_read \
+    let rows: Vec<Read> = sqlx::query_as(
+        "SELECT s.queryid AS query_id, coalesce(d.datname::text, '') AS database, \
+                coalesce(r.rolname::text, '') AS user, s.query, s.calls, s.total_exec_time AS total_ms, s.rows, \
+                s.shared_blks_hit AS shared_hits, s.shared_blks_read AS shared_reads \
          FROM pg_stat_statements s \
          LEFT JOIN pg_database d ON d.oid = s.dbid LEFT JOIN pg_roles r ON r.oid = s.userid \
          WHERE s.queryid IS NOT NULL ORDER BY s.total_exec_time DESC LIMIT $1",
@@ -128,24 +137,14 @@ pub async fn totals(conn: &mut PgConnection) -> Result<HashMap<Key, Totals>, Sta
     .map_err(|error| unreadable(&error))?;
     Ok(rows
         .into_iter()
-        .map(
-            |(query_id, database, user, query, calls, total_ms, rows, shared_hits, shared_reads)| {
-                let key = Key {
-                    query_id,
-                    database,
-                    user,
-                };
-                let totals = Totals {
-                    query,
-                    calls,
-                    total_ms,
-                    rows,
-                    shared_hits,
-                    shared_reads,
-                };
-                (key, totals)
-            },
-        )
+        .map(|read| {
+            let key = Key {
+                query_id: read.query_id,
+                database: read.database,
+                user: read.user,
+            };
+            (key, read.totals)
+        })
         .collect())
 }
 
@@ -205,8 +204,6 @@ pub async fn snapshot(
     Ok(deltas.len())
 }
 
-type TopRow = (String, String, String, i64, f64, i64, i64, i64);
-
 /// `service`'s statements summed over `[from, to)`, sorted by `sort`,
 /// with how many snapshots the range holds.
 pub async fn top(
@@ -228,14 +225,14 @@ pub async fn top(
     let order = match sort {
         QuerySort::TotalTime => "total_ms",
         QuerySort::Calls => "calls",
-        QuerySort::MeanTime => "total_ms / greatest(calls, 1)",
+        QuerySort::MeanTime => "sum(total_ms) / greatest(sum(calls), 1)",
         QuerySort::Rows => "rows",
         QuerySort::Reads => "shared_reads",
     };
-    let rows: Vec<TopRow> = sqlx::query_as(&format!(
-        "SELECT database, username, (array_agg(query ORDER BY taken_at DESC))[1], sum(calls)::bigint AS calls, \
-                sum(total_ms)::float8 AS total_ms, sum(rows)::bigint AS rows, sum(shared_hits)::bigint, \
-                sum(shared_reads)::bigint AS shared_reads \
+    let rows: Vec<TopQuery> = sqlx::query_as(&format!(
+        "SELECT database, username AS user, (array_agg(query ORDER BY taken_at DESC))[1] AS query, \
+                sum(calls)::bigint AS calls, sum(total_ms)::float8 AS total_ms, sum(rows)::bigint AS rows, \
+                sum(shared_hits)::bigint AS shared_hits, sum(shared_reads)::bigint AS shared_reads \
          FROM statement_deltas WHERE service = $1 AND taken_at >= $2 AND taken_at < $3 \
          GROUP BY query_id, database, username ORDER BY {order} DESC, calls DESC LIMIT $4"
     ))
@@ -245,21 +242,6 @@ pub async fn top(
     .bind(TOP)
     .fetch_all(conn)
     .await?;
-    let rows = rows
-        .into_iter()
-        .map(
-            |(database, user, query, calls, total_ms, rows, shared_hits, shared_reads)| TopQuery {
-                database,
-                user,
-                query,
-                calls,
-                total_ms,
-                rows,
-                shared_hits,
-                shared_reads,
-            },
-        )
-        .collect();
     Ok((snapshots, rows))
 }
 

@@ -4,6 +4,7 @@
 //! their window along. Off, the charts stay as the server sent them. It
 //! exists only with JavaScript, so it is rendered after hydration.
 
+use chrono::{DateTime, Utc};
 use leptos::prelude::*;
 
 use crate::components::chart::ChartLine;
@@ -64,6 +65,14 @@ pub fn with_live(mut lines: Vec<ChartLine>, chart: &Chart, service: &str, live: 
         }
     }
     lines
+}
+
+/// The live samples a page's charts draw (filled by [`LiveToggle`]) and
+/// the charts' window over `[from, to]`, sliding along with them.
+pub fn follow_window(from: DateTime<Utc>, to: DateTime<Utc>) -> (RwSignal<Vec<MetricSample>>, Signal<(i64, i64)>) {
+    let chosen = (from.timestamp_millis(), to.timestamp_millis());
+    let live = RwSignal::new(Vec::<MetricSample>::new());
+    (live, Signal::derive(move || live.with(|live| window(chosen, live))))
 }
 
 /// The charts' window: the chosen one, or, once live samples come after

@@ -79,15 +79,8 @@ pub fn DataStoresPage() -> impl IntoView {
 
 #[component]
 fn Stores(stores: DataStores) -> impl IntoView {
-    let chosen = (stores.from.timestamp_millis(), stores.to.timestamp_millis());
-    let live = RwSignal::new(Vec::<MetricSample>::new());
-    let window = Signal::derive(move || live.with(|live| live::window(chosen, live)));
-    let heading = format!(
-        "{} · {} to {}",
-        stores.range.label(),
-        stores.from.format("%Y-%m-%d %H:%M UTC"),
-        stores.to.format("%Y-%m-%d %H:%M UTC")
-    );
+    let (live, window) = live::follow_window(stores.from, stores.to);
+    let heading = stores.range.heading(stores.from, stores.to);
     view! {
         <p class="muted" data-testid="datastores-window">{heading}</p>
         <live::LiveToggle live />

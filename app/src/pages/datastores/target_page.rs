@@ -55,16 +55,9 @@ pub fn DataStoreTargetPage() -> impl IntoView {
 
 #[component]
 fn Target(page: TargetPage) -> impl IntoView {
-    let chosen = (page.from.timestamp_millis(), page.to.timestamp_millis());
-    let live = RwSignal::new(Vec::<crate::metrics::MetricSample>::new());
-    let window = Signal::derive(move || live.with(|live| super::live::window(chosen, live)));
+    let (live, window) = super::live::follow_window(page.from, page.to);
     let target = page.target;
-    let heading = format!(
-        "{} · {} to {}",
-        page.range.label(),
-        page.from.format("%Y-%m-%d %H:%M UTC"),
-        page.to.format("%Y-%m-%d %H:%M UTC")
-    );
+    let heading = page.range.heading(page.from, page.to);
     view! {
         <h1>{target.name.clone()}</h1>
         <p class="muted">
