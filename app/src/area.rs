@@ -17,13 +17,14 @@ pub enum Area {
     Errors,
     Backups,
     Deployments,
+    Reports,
     Audit,
     Settings,
     Users,
 }
 
 impl Area {
-    pub const ALL: [Area; 12] = [
+    pub const ALL: [Area; 13] = [
         Area::Overview,
         Area::Performance,
         Area::Health,
@@ -33,6 +34,7 @@ impl Area {
         Area::Errors,
         Area::Backups,
         Area::Deployments,
+        Area::Reports,
         Area::Audit,
         Area::Settings,
         Area::Users,
@@ -49,6 +51,7 @@ impl Area {
             Area::Errors => "Errors",
             Area::Backups => "Backups",
             Area::Deployments => "Deployments",
+            Area::Reports => "Reports",
             Area::Audit => "Audit",
             Area::Settings => "Settings",
             Area::Users => "Users",
@@ -66,6 +69,7 @@ impl Area {
             Area::Errors => "/errors",
             Area::Backups => "/backups",
             Area::Deployments => "/deployments",
+            Area::Reports => "/reports",
             Area::Audit => "/audit",
             Area::Settings => "/settings",
             Area::Users => "/users",
@@ -93,6 +97,7 @@ impl Area {
             Area::Errors => "Errors services send from Sentry SDKs, grouped into issues.",
             Area::Backups => "Backup runs with checksum verification and restore tests.",
             Area::Deployments => "Deployment records and their impact on latency and errors.",
+            Area::Reports => "Each month in one document: latency, incidents, deployments and backups.",
             Area::Audit => "The tamper-evident record of who changed what, and when.",
             Area::Settings => "Configuration, API keys and notification channels.",
             Area::Users => "Accounts, roles and active sessions.",

@@ -27,6 +27,7 @@ pub mod pages;
 pub mod partitions;
 #[cfg(feature = "ssr")]
 pub mod redis_handle;
+pub mod reports;
 #[cfg(feature = "ssr")]
 pub mod secrets;
 pub mod shell;

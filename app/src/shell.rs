@@ -9,8 +9,8 @@ use crate::components::layout::Layout;
 use crate::pages::{
     Alerts, ApiKeys, AuditEntryPage, AuditLog, BackupRunPage, Backups, Channels, DataStoreTargetPage, DataStoresPage,
     Deployments, Errors, HealthChecks, ImportRules, IssuePage, LogContextPage, LogTracePage, Login, Logs,
-    MonitoringSettingsPage, NewRule, NotFound, Overview, Performance, Profile, RulePage, Rules, Settings, Silences,
-    Users,
+    MonitoringSettingsPage, NewRule, NotFound, Overview, Performance, Profile, Reports, RulePage, Rules, Settings,
+    Silences, Users,
 };
 use crate::theme::{Theme, initial_theme};
 
@@ -76,6 +76,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/backups") view=Backups ssr=SsrMode::InOrder />
                     <Route path=path!("/backups/runs/:id") view=BackupRunPage ssr=SsrMode::InOrder />
                     <Route path=path!("/deployments") view=Deployments ssr=SsrMode::InOrder />
+                    <Route path=path!("/reports") view=Reports ssr=SsrMode::InOrder />
                     <Route path=path!("/audit") view=AuditLog ssr=SsrMode::InOrder />
                     <Route path=path!("/audit/:id") view=AuditEntryPage ssr=SsrMode::InOrder />
                     <Route path=path!("/settings") view=Settings ssr=SsrMode::InOrder />

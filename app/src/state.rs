@@ -35,6 +35,8 @@ pub struct AppState {
     pub backups: crate::backups::settings::Backups,
     /// The Performance page's rollup reads, shared between viewers.
     pub reports: crate::metrics::ssr::report_cache::ReportCache,
+    /// Monthly reports, shared between readers for a minute.
+    pub monthly_reports: crate::reports::ssr::MonthlyCache,
     /// Retention, thresholds, the collector's interval and the scrubbed keys
     /// as they apply now (Settings › Monitoring; follows every save).
     pub monitoring: crate::monitoring::settings::LiveSettings,

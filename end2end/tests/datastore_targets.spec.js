@@ -1,8 +1,8 @@
 // Monitored data stores end to end: an admin adds a backup target (the e2e
 // database, under a name of its own so the JS and no-JS runs never share
 // one), watches it from the Data stores page in one click, sees its tile
-// and its page with charts; tests a typed URL that nothing answers; an
-// operator sees the tile but no management.
+// there and on the Overview, and its page with charts; tests a typed URL
+// that nothing answers; an operator sees the tile but no management.
 const { test, expect, signIn } = require('./fixtures');
 const { serverEnv } = require('../e2e-env');
 
@@ -36,6 +36,9 @@ test('an admin watches a backup target in one click and opens its page', async (
     await expect(tile.getByTestId('store-status')).toHaveText(/Up|Degraded/, { timeout: 1_000 });
   }).toPass({ timeout: 60_000 });
 
+  // The Overview shows the same tile, linking to the same page.
+  await page.goto('/');
+  await expect(tile.getByTestId('store-status')).toHaveText(/Up|Degraded/);
   await tile.getByRole('link', { name }).click();
   await expect(page.getByRole('heading', { level: 1, name })).toBeVisible();
   await expect(page.getByTestId(`pg:${name}`).getByTestId('store-numbers')).toContainText('Connections used');

@@ -212,6 +212,7 @@ async fn build_state(config: &Config, site_addr: SocketAddr, apply_migrations: b
                 .map_err(|_| anyhow::anyhow!("DATABASE_URL must name a database (postgres://…/opsdeck)"))?,
         ),
         reports: Default::default(),
+        monthly_reports: Default::default(),
         monitoring: LiveSettings::new(config.monitoring.clone()),
     };
     if apply_migrations {

@@ -102,10 +102,13 @@ pub enum Permission {
     /// Retention, the Overview's and health checks' thresholds, the
     /// collector's interval, the errors' scrubbed keys (Settings › Monitoring).
     ManageMonitoringSettings,
+    /// Monthly reports: latency and errors against the month before,
+    /// incidents with MTTA/MTTR, deployments' change failure rate, backups.
+    ReadReports,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 25] = [
+    pub const ALL: [Permission; 26] = [
         Permission::ViewDashboards,
         Permission::ManageOwnAccount,
         Permission::ReadAuditDetails,
@@ -131,6 +134,7 @@ impl Permission {
         Permission::EndDataStoreSessions,
         Permission::ManageDataStores,
         Permission::ManageMonitoringSettings,
+        Permission::ReadReports,
     ];
 
     pub fn description(self) -> &'static str {
@@ -160,6 +164,7 @@ impl Permission {
             Permission::EndDataStoreSessions => "end a Postgres session from the data stores page",
             Permission::ManageDataStores => "add and manage monitored data stores",
             Permission::ManageMonitoringSettings => "change monitoring settings (retention, thresholds)",
+            Permission::ReadReports => "read monthly reports",
         }
     }
 }
@@ -181,7 +186,7 @@ pub fn allows(role: Role, permission: Permission) -> bool {
         | ManageMonitoringSettings => {
             matches!(role, Admin)
         }
-        ReadDeployments | ReadBackups | ViewDataStores => matches!(role, Admin | Operator | Manager),
+        ReadDeployments | ReadBackups | ViewDataStores | ReadReports => matches!(role, Admin | Operator | Manager),
         RecordDeployments | RunBackups | EditAlertRules | InspectDataStores => matches!(role, Admin | Operator),
         ReadAlerts | CountErrors => matches!(role, Admin | Operator | Support | Manager),
         ReadLogs | ReadErrors | TriageErrors => matches!(role, Admin | Operator | Support),

@@ -5,6 +5,7 @@
 
 use leptos::prelude::*;
 
+use super::targets::DataStoreTarget;
 use super::view::{Activity, DataStores};
 #[cfg(feature = "ssr")]
 use crate::auth::{permissions::Permission, ssr::acting};
@@ -27,4 +28,13 @@ pub async fn get_data_store_activity() -> Result<Activity, AppError> {
     acting(Permission::InspectDataStores).await?;
     let state = crate::state::app_state()?;
     Ok(super::ssr::activity::activity(&state.db, &state.redis).await)
+}
+
+/// The added data stores' tiles (the Overview shows them).
+#[server(endpoint = "datastores/tiles")]
+pub async fn get_data_store_tiles() -> Result<Vec<DataStoreTarget>, AppError> {
+    acting(Permission::ViewDataStores).await?;
+    let state = crate::state::app_state()?;
+    let mut conn = state.connection("data stores: acquire").await?;
+    crate::error::respond(super::ssr::view::tiles(&mut conn).await)
 }

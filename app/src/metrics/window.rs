@@ -10,8 +10,9 @@ use crate::url::present;
 
 /// A chart never holds more points than this (the server picks the step).
 pub const MAX_POINTS: i64 = 300;
-/// A custom range may not be longer than this…
-pub const MAX_CUSTOM_DAYS: i64 = 30;
+/// A custom range may not be longer than this (a calendar month: a
+/// report links to a service's month)…
+pub const MAX_CUSTOM_DAYS: i64 = 31;
 /// …nor start further back than this (older rollups are being dropped).
 pub const OLDEST_DAYS: i64 = 90;
 /// Steps a series may use, in minutes: round numbers so points line up with

@@ -14,8 +14,10 @@ mod monitoring;
 mod not_found;
 mod overview;
 mod overview_errors;
+mod overview_stores;
 pub(crate) mod performance;
 mod profile;
+mod reports;
 mod settings;
 mod users;
 
@@ -34,6 +36,7 @@ pub use not_found::NotFound;
 pub use overview::Overview;
 pub use performance::Performance;
 pub use profile::Profile;
+pub use reports::Reports;
 pub use settings::Settings;
 pub use users::Users;
 

@@ -69,6 +69,9 @@ pub enum Command {
         /// An ingest API key; without one, a key named "demo traffic" is created (needs DATABASE_URL)
         #[arg(long, env = "OPSDECK_DEMO_KEY", hide_env_values = true)]
         key: Option<String>,
+        /// Days of past demo traffic stored first, once per database (0: none)
+        #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(i64).range(0..=90))]
+        backfill_days: i64,
     },
     /// Alert rules as a YAML file, for version control.
     AlertRules {
@@ -270,7 +273,21 @@ pub async fn run(command: Command, config: Config) -> anyhow::Result<()> {
         Command::Secrets {
             command: SecretsCommand::Rotate,
         } => secrets::rotate(config).await,
-        Command::Demo { url, key } => demo::run(config, demo::DemoArgs { url, key }).await,
+        Command::Demo {
+            url,
+            key,
+            backfill_days,
+        } => {
+            demo::run(
+                config,
+                demo::DemoArgs {
+                    url,
+                    key,
+                    backfill_days,
+                },
+            )
+            .await
+        }
         Command::AlertRules { command } => match command {
             AlertRulesCommand::Export { rule } => alert_rules::export_command(config, rule).await,
             AlertRulesCommand::Import { file, apply } => alert_rules::import_command(config, file, apply).await,

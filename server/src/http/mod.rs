@@ -6,6 +6,7 @@
 pub mod audit_export;
 pub mod backup_download;
 pub mod body_encoding;
+pub mod csv;
 pub mod deployments;
 pub mod errors;
 pub mod filter_query;
@@ -18,6 +19,7 @@ pub mod log_lines;
 pub mod ndjson_logs;
 pub mod otlp;
 pub mod own_failures;
+pub mod report_export;
 pub mod routes;
 pub mod rule_files;
 pub mod rule_import;

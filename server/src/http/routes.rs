@@ -59,6 +59,7 @@ pub fn router(
         .route("/health", get(health))
         .route("/ready", get(ready))
         .route("/api/v1/audit/export.csv", get(crate::http::audit_export::export_csv))
+        .route("/reports/export.csv", get(crate::http::report_export::export_csv))
         .route("/api/v1/alerts/rules.yaml", get(crate::http::rule_files::export_yaml))
         .route(
             "/api/v1/alerts/import",

@@ -39,6 +39,8 @@ pub const COLLECTOR_LOCK: i64 = 7_202_612_180;
 pub const TIMEOUT: Duration = Duration::from_secs(10);
 /// Advisory lock key of the monitored targets' collector.
 pub const TARGETS_LOCK: i64 = 7_202_612_181;
+/// The sample of how long a target's reading took, in milliseconds.
+pub const READ_MS: &str = "collector.read_ms";
 /// How often the targets' collector looks for targets due.
 pub const TARGETS_TICK: Duration = Duration::from_secs(5);
 
@@ -148,9 +150,19 @@ async fn read_target(state: AppState, collector: Arc<TargetCollector>, target: a
     if let Err(error) = record_status(&state.db, service, reading.ok, reading.reason.as_deref()).await {
         tracing::warn!(service, %error, "could not record how a monitored data store's reading went");
     }
+    // What reading it cost, as a sample of its own (the page can chart it).
+    let mut samples = reading.samples;
+    samples.push(MetricSample {
+        service: service.to_string(),
+        name: READ_MS.to_string(),
+        value: reading.took.as_secs_f64() * 1000.0,
+        labels: Default::default(),
+        ts: chrono::Utc::now(),
+        kind: app::metrics::MetricKind::Gauge,
+    });
     let batch = IngestBatch {
         requests: Vec::new(),
-        samples: reading.samples,
+        samples,
     };
     match crate::workers::self_monitor::store(&state, &batch).await {
         Ok(()) => publish(&state, &batch.samples).await,

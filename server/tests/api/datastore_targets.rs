@@ -31,21 +31,21 @@ fn url_with_password(database: &str) -> String {
     format!("{server}/{database}")
 }
 
-/// `url` with another user (and no password).
-fn as_user(url: &str, user: &str) -> String {
+/// `url` with another user (and no password, unless `user` is `name:password`).
+pub(crate) fn as_user(url: &str, user: &str) -> String {
     let (scheme, rest) = url.split_once("://").expect("scheme");
     let host = rest.split_once('@').map_or(rest, |(_, host)| host);
     format!("{scheme}://{user}@{host}")
 }
 
-async fn status_of(browser: &Browser, path: &str, form: &[(&str, &str)]) -> (u16, Value) {
+pub(crate) async fn status_of(browser: &Browser, path: &str, form: &[(&str, &str)]) -> (u16, Value) {
     let response = browser.post_fn(path, form).await;
     let status = response.status().as_u16();
     (status, response.json().await.unwrap_or(Value::Null))
 }
 
 /// The field a 422 answer names (`Validation`), or every field (`Fields`).
-fn fields(body: &Value) -> Vec<String> {
+pub(crate) fn fields(body: &Value) -> Vec<String> {
     if let Some(field) = body["Validation"]["field"].as_str() {
         return vec![field.to_string()];
     }
@@ -55,18 +55,18 @@ fn fields(body: &Value) -> Vec<String> {
         .unwrap_or_default()
 }
 
-fn message(body: &Value) -> String {
+pub(crate) fn message(body: &Value) -> String {
     body["Validation"]["message"].as_str().unwrap_or_default().to_string()
 }
 
-fn unique(prefix: &str) -> String {
+pub(crate) fn unique(prefix: &str) -> String {
     format!("{prefix}-{}", &Uuid::new_v4().simple().to_string()[..8])
 }
 
 /// A form and the fields its refusal must name.
 type Refusal<'a> = (&'a [(&'a str, &'a str)], &'a [&'a str]);
 
-async fn add(admin: &Browser, name: &str, url: &str) -> Value {
+pub(crate) async fn add(admin: &Browser, name: &str, url: &str) -> Value {
     post_ok(
         admin,
         "/api/datastores/target-add",
@@ -462,6 +462,12 @@ async fn the_collector_reads_added_targets_and_records_a_dead_one_down_with_its_
     let memory = newest(&app, &redis, "redis.memory.used_bytes", "{}", |v| v > 0.0).await;
     assert!(memory.is_some_and(|v| v > 0.0), "{memory:?}");
     assert_eq!(newest(&app, "pg:dead", "pg.up", "{}", |_| true).await, Some(0.0));
+    // What one reading of each cost, sampled beside its numbers.
+    for service in [&pg, &redis] {
+        let ms = newest(&app, service, "collector.read_ms", "{}", |v| v > 0.0).await;
+        println!("{service}: one reading took {ms:?} ms");
+        assert!(ms.is_some_and(|ms| ms > 0.0 && ms < 10_000.0), "{service}: {ms:?}");
+    }
 
     let status: Vec<(String, bool, Option<String>)> = sqlx::query_as(
         "SELECT service, ok, reason FROM data_store_status WHERE service IN ($1, $2, 'pg:dead') ORDER BY service",

@@ -248,9 +248,19 @@ pub async fn record(
     .bind(at)
     .execute(&mut *conn)
     .await?;
-    let Some(transition) = transition else {
-        return Ok(None);
-    };
+    match transition {
+        Some(transition) => insert_event(conn, rule, transition, silenced).await.map(Some),
+        None => Ok(None),
+    }
+}
+
+/// Stores `transition` of `rule` as one of its events; answers its id.
+pub async fn insert_event(
+    conn: &mut PgConnection,
+    rule: &Rule,
+    transition: &Transition,
+    silenced: Option<i64>,
+) -> sqlx::Result<i64> {
     sqlx::query_scalar(
         "INSERT INTO alert_events (rule_id, at, from_state, to_state, value, threshold, severity, silence_id) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
@@ -263,9 +273,8 @@ pub async fn record(
     .bind(rule.draft.threshold)
     .bind(rule.draft.severity.as_str())
     .bind(silenced)
-    .fetch_one(&mut *conn)
+    .fetch_one(conn)
     .await
-    .map(Some)
 }
 
 /// The newest events matching every given filter, newest first.
@@ -316,16 +325,30 @@ pub async fn events(
         .collect()
 }
 
-/// Marks rule `id`'s firing alert as acknowledged by `by`; false when it is not firing.
+/// Marks rule `id`'s firing alert, and the event it fired with, as
+/// acknowledged by `by`; false when it is not firing.
 pub async fn acknowledge(conn: &mut PgConnection, id: i64, by: Option<i64>) -> sqlx::Result<bool> {
     let done = sqlx::query(
         "UPDATE alert_states SET acknowledged_by = $2, acknowledged_at = now() WHERE rule_id = $1 AND state = 'firing'",
     )
     .bind(id)
     .bind(by)
+    .execute(&mut *conn)
+    .await?;
+    if done.rows_affected() != 1 {
+        return Ok(false);
+    }
+    // The firing it acknowledges keeps when it first was (the report's MTTA).
+    sqlx::query(
+        "UPDATE alert_events SET acknowledged_by = $2, acknowledged_at = now() \
+         WHERE id = (SELECT id FROM alert_events WHERE rule_id = $1 AND to_state = 'firing' ORDER BY at DESC, id DESC LIMIT 1) \
+         AND acknowledged_at IS NULL",
+    )
+    .bind(id)
+    .bind(by)
     .execute(conn)
     .await?;
-    Ok(done.rows_affected() == 1)
+    Ok(true)
 }
 
 /// Firing alerts of enabled rules per severity (critical, warning, info).

@@ -11,6 +11,7 @@ use sqlx::PgConnection;
 use sqlx::types::Json;
 
 use super::status::{STALE_AFTER, status_of};
+use crate::datastores::targets::DataStoreTarget;
 use crate::datastores::view::{CATALOGUES, Catalogue, DataStores, Series, StoreView, TargetPage, catalogue_of};
 use crate::error::AppError;
 use crate::metrics::window::Window;
@@ -26,12 +27,7 @@ pub async fn data_stores(conn: &mut PgConnection, window: &Window) -> Result<Dat
                 .map_err(AppError::internal_in("data stores: read"))?,
         );
     }
-    let mut targets = super::targets::list(conn)
-        .await
-        .map_err(AppError::internal_in("data stores: targets"))?;
-    for target in &mut targets {
-        target.created_by = None;
-    }
+    let targets = tiles(conn).await?;
     Ok(DataStores {
         range: window.range,
         from: window.from,
@@ -39,6 +35,17 @@ pub async fn data_stores(conn: &mut PgConnection, window: &Window) -> Result<Dat
         stores,
         targets,
     })
+}
+
+/// The added targets as their tiles show them (who added each left out).
+pub async fn tiles(conn: &mut PgConnection) -> Result<Vec<DataStoreTarget>, AppError> {
+    let mut targets = super::targets::list(conn)
+        .await
+        .map_err(AppError::internal_in("data stores: targets"))?;
+    for target in &mut targets {
+        target.created_by = None;
+    }
+    Ok(targets)
 }
 
 /// A monitored target's page: its kind's catalogue read for its service;

@@ -13,7 +13,7 @@ pub(super) const NEW_ISSUES: &str = "SELECT p.service, i.first_seen AS at, i.id:
      FROM error_issues i JOIN error_projects p ON p.id = i.project_id";
 
 /// `(service, at, issue)` of every regression.
-pub(super) const REGRESSIONS: &str = "SELECT p.service, a.at, a.target_id AS issue FROM audit_log a \
+pub(crate) const REGRESSIONS: &str = "SELECT p.service, a.at, a.target_id AS issue FROM audit_log a \
      JOIN error_issues i ON i.id::text = a.target_id JOIN error_projects p ON p.id = i.project_id \
      WHERE a.action = 'error_issue.regress' AND a.target_type = 'error_issue' AND a.outcome = 'success'";
 

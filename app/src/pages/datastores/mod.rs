@@ -20,6 +20,7 @@ mod target_page;
 mod tiles;
 
 pub use target_page::DataStoreTargetPage;
+pub use tiles::TargetTiles;
 
 use leptos::prelude::*;
 use leptos_meta::Title;

@@ -149,12 +149,7 @@ fn duration(started: DateTime<Utc>, finished: Option<DateTime<Utc>>) -> String {
     let Some(finished) = finished else {
         return "running".to_string();
     };
-    let secs = (finished - started).num_seconds().max(0);
-    match secs {
-        0..=59 => format!("{secs} s"),
-        60..=3599 => format!("{} min {} s", secs / 60, secs % 60),
-        _ => format!("{} h {} min", secs / 3600, (secs % 3600) / 60),
-    }
+    crate::components::short_time::span((finished - started).num_seconds())
 }
 
 /// Page links that keep the filter and sort.

@@ -13,13 +13,16 @@
 use std::time::Duration;
 
 use anyhow::Context;
-use chrono::{DateTime, Timelike, Utc};
-use rand::Rng;
-use serde_json::{Value, json};
+use chrono::Utc;
+use serde_json::json;
 
 use crate::config::Config;
 
+pub mod backfill;
+mod generator;
 mod log_lines;
+
+use generator::Generator;
 
 /// One fictional endpoint: its share of the service's traffic, its median
 /// latency and its usual share of server errors.
@@ -94,20 +97,42 @@ const INCIDENT_CHANCE: f64 = 1.0 / 3600.0;
 pub struct DemoArgs {
     pub url: String,
     pub key: Option<String>,
+    /// Days of past traffic to store first (`backfill.rs`; 0: none).
+    pub backfill_days: i64,
 }
 
 /// Runs until Ctrl-C or SIGTERM.
 pub async fn run(config: Config, args: DemoArgs) -> anyhow::Result<()> {
     // Demo alert rules, so the demo's incidents fire (and resolve) alerts.
     match crate::startup::Application::state_for_cli(config.clone()).await {
-        Ok(state) => ensure_demo_rules(&state).await,
-        Err(error) => eprintln!("opsdeck demo: no demo alert rules ({error})"),
+        Ok(state) => {
+            ensure_demo_rules(&state).await;
+            backfill(&state, args.backfill_days).await;
+        }
+        Err(error) => eprintln!("opsdeck demo: no demo alert rules and no backfill ({error})"),
     }
     let key = match args.key {
         Some(key) => key,
         None => create_key(config).await?,
     };
     send_until(&args.url, &key, crate::startup::shutdown_signal()).await
+}
+
+/// Stores the past `days` of demo traffic, once per database, saying what it did.
+async fn backfill(state: &app::state::AppState, days: i64) {
+    let started = std::time::Instant::now();
+    match backfill::run(state, days, Utc::now()).await {
+        Ok(done) if done.hours == 0 && done.alert_events == 0 => {}
+        Ok(done) => eprintln!(
+            "opsdeck demo: backfilled {} hours of GENERATED demo traffic ({} requests, {} deployments, {} alert events) in {:.1} s",
+            done.hours,
+            done.requests,
+            done.deployments,
+            done.alert_events,
+            started.elapsed().as_secs_f64()
+        ),
+        Err(error) => eprintln!("opsdeck demo: the backfill stopped ({error:#}); a restart resumes it"),
+    }
 }
 
 /// Sends a batch every second to the Opsdeck at `url` until `stop` completes.
@@ -134,7 +159,8 @@ pub async fn send_until(url: &str, key: &str, stop: impl std::future::Future<Out
             _ = tick.tick() => {}
         }
         let second = generator.second(Utc::now(), &mut rand::thread_rng());
-        let sent = client.post(&endpoint).bearer_auth(key).json(&second.batch).send().await;
+        let batch = json!({ "requests": second.requests, "samples": second.samples });
+        let sent = client.post(&endpoint).bearer_auth(key).json(&batch).send().await;
         match sent {
             Ok(response) if response.status().is_success() => failures = 0,
             Ok(response)
@@ -195,7 +221,7 @@ pub fn demo_rule(service: &str) -> app::alerts::rule::RuleDraft {
         recovery_threshold: Some(3.0),
         for_secs: 60,
         no_data: NoDataPolicy::Ok,
-        severity: Severity::Warning,
+        severity: Severity::Critical,
         labels: [("demo".to_string(), "true".to_string())].into(),
         summary: "{{name}}: {{value}} % of requests fail".into(),
         channels: Vec::new(),
@@ -204,7 +230,7 @@ pub fn demo_rule(service: &str) -> app::alerts::rule::RuleDraft {
 }
 
 /// Creates the demo rules that do not exist yet (audited as the CLI).
-async fn ensure_demo_rules(state: &app::state::AppState) {
+pub async fn ensure_demo_rules(state: &app::state::AppState) {
     use app::audit::ssr::{Actor, Audited, ClientInfo};
     let existing: Vec<String> = match sqlx::query_scalar("SELECT name FROM alert_rules")
         .fetch_all(&state.db)
@@ -255,122 +281,6 @@ async fn create_key(config: Config) -> anyhow::Result<String> {
         created.key.masked()
     );
     Ok(created.secret.to_string())
-}
-
-/// One second of the demo: the ingest batch and the log lines.
-struct Second {
-    batch: Value,
-    logs: Vec<Value>,
-}
-
-/// An incident in progress.
-struct Incident {
-    until: DateTime<Utc>,
-    slowdown: f64,
-}
-
-struct Generator {
-    incidents: Vec<Option<Incident>>,
-    /// The chance, each second, that a service without one starts an incident.
-    incident_chance: f64,
-}
-
-impl Generator {
-    fn new() -> Generator {
-        Generator {
-            incidents: SERVICES.iter().map(|_| None).collect(),
-            incident_chance: INCIDENT_CHANCE,
-        }
-    }
-
-    /// One second of traffic, as an ingest batch and the services' log lines.
-    fn second(&mut self, now: DateTime<Utc>, rng: &mut impl Rng) -> Second {
-        let mut requests = Vec::new();
-        let mut logs = Vec::new();
-        let mut samples = Vec::new();
-        let rhythm = daily_rhythm(now);
-        for (service, incident) in SERVICES.iter().zip(self.incidents.iter_mut()) {
-            if incident.as_ref().is_some_and(|i| i.until <= now) {
-                eprintln!("opsdeck demo: incident on {} is over", service.name);
-                *incident = None;
-            }
-            if incident.is_none() && rng.gen_bool(self.incident_chance) {
-                let minutes = rng.gen_range(3..=6);
-                let slowdown = rng.gen_range(5.0..10.0);
-                eprintln!(
-                    "opsdeck demo: incident on {} for {minutes} minutes ({slowdown:.0}× slower, ~20 % errors)",
-                    service.name
-                );
-                *incident = Some(Incident {
-                    until: now + chrono::TimeDelta::minutes(minutes),
-                    slowdown,
-                });
-            }
-            let (slowdown, extra_errors) = incident.as_ref().map_or((1.0, 0.0), |i| (i.slowdown, 0.2));
-            let expected = service.peak_rps * rhythm * rng.gen_range(0.8..1.2);
-            let count = poisson_ish(expected, rng);
-            let total_weight: f64 = service.endpoints.iter().map(|e| e.weight).sum();
-            for _ in 0..count {
-                let mut pick = rng.gen_range(0.0..total_weight);
-                let endpoint = service.endpoints.iter().find(|e| {
-                    pick -= e.weight;
-                    pick < 0.0
-                });
-                let Some(endpoint) = endpoint.or(service.endpoints.last()) else {
-                    continue;
-                };
-                let duration = endpoint.median_ms * slowdown * (SIGMA * standard_normal(rng)).exp();
-                let status = if rng.gen_bool((endpoint.error_rate + extra_errors).min(1.0)) {
-                    *[500, 502, 503].get(rng.gen_range(0..3)).unwrap_or(&500)
-                } else if rng.gen_bool(0.03) {
-                    *[400, 404, 409].get(rng.gen_range(0..3)).unwrap_or(&404)
-                } else {
-                    200
-                };
-                let ts = now - chrono::TimeDelta::milliseconds(rng.gen_range(0..1000));
-                let served = log_lines::Served {
-                    service: service.name,
-                    method: endpoint.method,
-                    path: endpoint.path,
-                    status,
-                    duration_ms: duration,
-                    ts,
-                    in_incident: incident.is_some(),
-                };
-                logs.extend(log_lines::line(&served, rng));
-                requests.push(json!({
-                    "service": service.name, "endpoint": endpoint.path, "method": endpoint.method,
-                    "status": status, "duration_ms": (duration * 100.0).round() / 100.0, "ts": ts.to_rfc3339(),
-                }));
-            }
-            let cpu = (15.0 + 55.0 * rhythm + if incident.is_some() { 25.0 } else { 0.0 } + 4.0 * standard_normal(rng))
-                .clamp(1.0, 100.0);
-            samples.push(json!({ "service": service.name, "name": "cpu_percent", "value": (cpu * 10.0).round() / 10.0, "kind": "gauge", "ts": now.to_rfc3339() }));
-        }
-        Second {
-            batch: json!({ "requests": requests, "samples": samples }),
-            logs,
-        }
-    }
-}
-
-/// 0.15 at night to 1.0 at the 14:00 UTC peak.
-fn daily_rhythm(now: DateTime<Utc>) -> f64 {
-    let hours = f64::from(now.hour()) + f64::from(now.minute()) / 60.0;
-    let phase = (hours - 14.0) / 24.0 * std::f64::consts::TAU;
-    0.575 + 0.425 * phase.cos()
-}
-
-/// A whole number of requests around `expected` (normal approximation, never negative).
-fn poisson_ish(expected: f64, rng: &mut impl Rng) -> usize {
-    (expected + expected.sqrt() * standard_normal(rng)).round().max(0.0) as usize
-}
-
-/// Box–Muller.
-fn standard_normal(rng: &mut impl Rng) -> f64 {
-    let u1: f64 = rng.gen_range(f64::EPSILON..1.0);
-    let u2: f64 = rng.r#gen();
-    (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos()
 }
 
 #[cfg(test)]

@@ -1,5 +1,8 @@
+use super::generator::{Incident, daily_rhythm};
 use super::*;
+use chrono::{DateTime, Timelike};
 use rand::SeedableRng;
+use serde_json::Value;
 
 /// 40 minutes of generated `demo-checkout` traffic with an incident in
 /// minutes 15–20, evaluated every 15 s with the demo rule by the
@@ -34,18 +37,14 @@ fn incident_fires_and_resolves(start: DateTime<Utc>) {
                 slowdown: 6.0,
             });
         }
-        let batch = generator.second(now, &mut rng).batch;
+        let second = generator.second(now, &mut rng);
         let minute = now.duration_trunc(TimeDelta::minutes(1)).expect("minute");
         if minutes.last().is_none_or(|m| m.key != minute) {
             minutes.push(Merged::new(minute));
         }
         let bucket = minutes.last_mut().expect("a minute");
-        for request in batch["requests"].as_array().expect("requests") {
-            if request["service"] != "demo-checkout" {
-                continue;
-            }
-            let ms = request["duration_ms"].as_f64().expect("duration");
-            bucket.record(ms, request["status"].as_i64().expect("status") >= 500);
+        for request in second.requests.iter().filter(|r| r.service == "demo-checkout") {
+            bucket.record(request.duration_ms, request.status >= 500);
         }
     }
     let rule = demo_rule("demo-checkout");
@@ -90,20 +89,21 @@ fn the_rhythm_peaks_in_the_afternoon_and_stays_positive() {
 fn a_second_of_traffic_is_a_valid_batch_of_demo_services() {
     let mut rng = rand::rngs::StdRng::seed_from_u64(7);
     let now = Utc::now().with_hour(14).unwrap_or_default();
-    let batch = Generator::new().second(now, &mut rng).batch;
-    let requests = batch["requests"].as_array().cloned().unwrap_or_default();
+    let second = Generator::new().second(now, &mut rng);
+    let requests = &second.requests;
     assert!(requests.len() > 20, "{} requests at the peak", requests.len());
-    assert!(
-        requests
-            .iter()
-            .all(|r| r["service"].as_str().is_some_and(app::metrics::is_demo_service))
+    assert!(requests.iter().all(|r| app::metrics::is_demo_service(&r.service)));
+    assert!(requests.iter().all(|r| r.duration_ms > 0.0));
+    assert_eq!(second.samples.len(), SERVICES.len());
+    // What the live demo sends is what the ingest API parses.
+    let batch = json!({ "requests": second.requests, "samples": second.samples });
+    let window = app::metrics::ingest::TimeWindow::around(now, 7);
+    let parsed = app::metrics::ingest::parse_body(
+        batch.to_string().as_bytes(),
+        app::metrics::ingest::BodyFormat::Json,
+        window,
     );
-    assert!(
-        requests
-            .iter()
-            .all(|r| r["duration_ms"].as_f64().is_some_and(|d| d > 0.0))
-    );
-    assert_eq!(batch["samples"].as_array().map(Vec::len), Some(SERVICES.len()));
+    assert_eq!(parsed.map(|b| b.len()).ok(), Some(requests.len() + SERVICES.len()));
 }
 
 /// The demo's log lines pass the log door's own checks, and tell an

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use chrono::Utc;
 
 use super::Enabled;
-use super::probe::{Problem, TIMEOUT, connect_pg, pg_monitor_missing, pg_problem, redis_problem};
+use super::probe::{Problem, TIMEOUT, connect_pg, connect_redis, pg_monitor_missing, pg_problem, redis_problem};
 use super::url::TargetUrl;
 use crate::datastores::ssr::rates::Rates;
 use crate::datastores::ssr::{Reading, Value, postgres, redis};
@@ -124,11 +124,7 @@ async fn reading(
             Ok((reading, warning))
         }
         TargetUrl::Redis(redis_url) => {
-            let client = ::redis::Client::open(redis_url.expose()).map_err(|e| redis_problem(&url, &e))?;
-            let mut conn = client
-                .get_multiplexed_async_connection()
-                .await
-                .map_err(|e| redis_problem(&url, &e))?;
+            let mut conn = connect_redis(&url, redis_url).await?;
             let reading = redis::read(&mut conn, seen, Utc::now().timestamp())
                 .await
                 .map_err(|e| redis_problem(&url, &e))?;

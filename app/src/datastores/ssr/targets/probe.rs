@@ -10,7 +10,7 @@ use std::time::Duration;
 use sqlx::postgres::PgConnectOptions;
 use sqlx::{ConnectOptions, PgConnection};
 
-use super::url::TargetUrl;
+use super::url::{RedisUrl, TargetUrl};
 use crate::backups::ssr::connection::ConnectionUrl;
 use crate::datastores::targets::Failure;
 
@@ -119,6 +119,24 @@ pub(super) fn redis_problem(url: &TargetUrl, error: &redis::RedisError) -> Probl
     Problem::new(classify_redis(error), &url.redact(&error.to_string()))
 }
 
+/// A connection to a monitored Redis. Over TLS, a connection that fails
+/// for no reason the words give (a plain port answers rustls with bytes
+/// that are no TLS record) is a TLS failure.
+pub async fn connect_redis(
+    url: &TargetUrl,
+    redis_url: &RedisUrl,
+) -> Result<redis::aio::MultiplexedConnection, Problem> {
+    let failed = |error: redis::RedisError| {
+        let problem = redis_problem(url, &error);
+        match problem.failure {
+            Failure::Other if redis_url.uses_tls() => Problem::new(Failure::Tls, &url.redact(&error.to_string())),
+            _ => problem,
+        }
+    };
+    let client = redis::Client::open(redis_url.expose()).map_err(failed)?;
+    client.get_multiplexed_async_connection().await.map_err(failed)
+}
+
 /// A connection to a monitored Postgres whose statements stop at [`TIMEOUT`].
 pub async fn connect_pg(url: &ConnectionUrl) -> Result<PgConnection, sqlx::Error> {
     let options = PgConnectOptions::from_str(url.expose())?
@@ -170,11 +188,7 @@ async fn attempt(url: &TargetUrl) -> Result<String, Problem> {
             Ok(format!("Connected to {location}: its statistics are readable."))
         }
         TargetUrl::Redis(redis_url) => {
-            let client = redis::Client::open(redis_url.expose()).map_err(|e| redis_problem(url, &e))?;
-            let mut conn = client
-                .get_multiplexed_async_connection()
-                .await
-                .map_err(|e| redis_problem(url, &e))?;
+            let mut conn = connect_redis(url, redis_url).await?;
             let mut seen = None;
             crate::datastores::ssr::redis::read(&mut conn, &mut seen, chrono::Utc::now().timestamp())
                 .await

@@ -57,12 +57,17 @@ impl RedisUrl {
             "" => "0",
             db => db,
         };
-        let tls = if self.0.scheme() == "rediss" { " (TLS)" } else { "" };
+        let tls = if self.uses_tls() { " (TLS)" } else { "" };
         format!("{host}:{port}/{db}{tls}")
     }
 
     pub fn expose(&self) -> &str {
         self.0.as_str()
+    }
+
+    /// Whether it asks for TLS (`rediss://`).
+    pub fn uses_tls(&self) -> bool {
+        self.0.scheme() == "rediss"
     }
 
     fn password(&self) -> Option<String> {

@@ -22,8 +22,8 @@ pub use crate::metrics::ssr::merged::Merged;
 pub(crate) use range::hour_span;
 pub(crate) use range::merge_rows_sql;
 pub use requests::{
-    endpoint_table, latency_series, request_minutes, service_minute_points, service_summary, sort_endpoints,
-    window_points,
+    endpoint_table, latency_series, per_service, request_minutes, service_minute_points, service_summary,
+    sort_endpoints, window_points,
 };
 pub use samples::metric_series;
 pub use services::{known_services, serves_endpoint};

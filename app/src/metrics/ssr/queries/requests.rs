@@ -130,6 +130,18 @@ pub async fn window_points(
     Ok(points)
 }
 
+/// Every service's requests in `[from, to)`, merged, by name.
+#[tracing::instrument(skip(conn), err)]
+pub async fn per_service(
+    conn: &mut PgConnection,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> sqlx::Result<Vec<Merged<String>>> {
+    RangeQuery::per_key(Scope::Service, "service", None, from, to)
+        .fetch(conn)
+        .await
+}
+
 /// Every service with requests in `[from, to)`, by name.
 #[tracing::instrument(skip(conn), err)]
 pub async fn service_summary(
@@ -137,9 +149,7 @@ pub async fn service_summary(
     from: DateTime<Utc>,
     to: DateTime<Utc>,
 ) -> sqlx::Result<Vec<ServiceSummary>> {
-    let merged: Vec<Merged<String>> = RangeQuery::per_key(Scope::Service, "service", None, from, to)
-        .fetch(conn)
-        .await?;
+    let merged = per_service(conn, from, to).await?;
     let seconds = (to - from).num_milliseconds().max(1) as f64 / 1000.0;
     Ok(merged
         .into_iter()
