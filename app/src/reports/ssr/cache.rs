@@ -51,4 +51,3 @@ impl MonthlyCache {
             .map_err(|error: Arc<AppError>| (*error).clone())
     }
 }
-

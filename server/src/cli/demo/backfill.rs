@@ -81,10 +81,9 @@ struct Hour {
 /// row that says so; `None` when there is none left.
 async fn next_hour(state: &AppState, generator: &mut Generator) -> anyhow::Result<Option<Hour>> {
     let mut tx = state.db.begin().await?;
-    let row: Marker =
-        sqlx::query_as("SELECT done_through, until_ts, finished_at FROM demo_backfill FOR UPDATE")
-            .fetch_optional(&mut *tx)
-            .await?;
+    let row: Marker = sqlx::query_as("SELECT done_through, until_ts, finished_at FROM demo_backfill FOR UPDATE")
+        .fetch_optional(&mut *tx)
+        .await?;
     let Some((from, until, None)) = row else {
         return Ok(None);
     };
@@ -113,6 +112,11 @@ async fn next_hour(state: &AppState, generator: &mut Generator) -> anyhow::Resul
         at += Duration::seconds(1);
     }
     let count = requests.len() as u64;
+    // Requests of a second lie in the second before it: the hour's first may be yesterday's.
+    let mut days: Vec<chrono::NaiveDate> = requests.iter().map(|r| r.ts.date_naive()).collect();
+    days.sort_unstable();
+    days.dedup();
+    app::metrics::ssr::partitions::ensure_days(&mut tx, &days).await?;
     app::metrics::ssr::rollup::add(&mut tx, &requests).await?;
     let batch = app::metrics::IngestBatch {
         requests: Vec::new(),
@@ -188,10 +192,9 @@ async fn record_deployments(state: &AppState, from: DateTime<Utc>, to: DateTime<
 /// would have recorded it, and the backfill marked finished: one transaction.
 async fn finish(state: &AppState) -> anyhow::Result<usize> {
     let mut tx = state.db.begin().await?;
-    let row: Marker =
-        sqlx::query_as("SELECT from_ts, until_ts, finished_at FROM demo_backfill FOR UPDATE")
-            .fetch_optional(&mut *tx)
-            .await?;
+    let row: Marker = sqlx::query_as("SELECT from_ts, until_ts, finished_at FROM demo_backfill FOR UPDATE")
+        .fetch_optional(&mut *tx)
+        .await?;
     let Some((from, until, None)) = row else {
         return Ok(0);
     };

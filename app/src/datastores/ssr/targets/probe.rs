@@ -121,7 +121,7 @@ pub(super) fn redis_problem(url: &TargetUrl, error: &redis::RedisError) -> Probl
 
 /// A connection to a monitored Redis. Over TLS, a connection that fails
 /// for no reason the words give (a plain port answers rustls with bytes
-/// that are no TLS record) is a TLS failure.
+/// that are no TLS record) or gets no answer is a TLS failure.
 pub async fn connect_redis(
     url: &TargetUrl,
     redis_url: &RedisUrl,
@@ -130,6 +130,14 @@ pub async fn connect_redis(
         let problem = redis_problem(url, &error);
         match problem.failure {
             Failure::Other if redis_url.uses_tls() => Problem::new(Failure::Tls, &url.redact(&error.to_string())),
+            // A plain port reads the ClientHello as a command and waits for the rest.
+            Failure::Timeout if redis_url.uses_tls() => Problem::new(
+                Failure::Tls,
+                &format!(
+                    "no TLS handshake answer from {} (not a TLS port?)",
+                    redis_url.location()
+                ),
+            ),
             _ => problem,
         }
     };
