@@ -30,6 +30,7 @@ pub mod redis_handle;
 #[cfg(feature = "ssr")]
 pub mod secrets;
 pub mod shell;
+pub mod slo;
 #[cfg(feature = "ssr")]
 pub mod sql;
 #[cfg(feature = "ssr")]

@@ -102,10 +102,14 @@ pub enum Permission {
     /// Retention, the Overview's and health checks' thresholds, the
     /// collector's interval, the errors' scrubbed keys (Settings › Monitoring).
     ManageMonitoringSettings,
+    /// Service level objectives and their error budgets (managers too).
+    ReadSlos,
+    /// Create, change and delete SLOs (and the burn-rate rules they generate).
+    ManageSlos,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 25] = [
+    pub const ALL: [Permission; 27] = [
         Permission::ViewDashboards,
         Permission::ManageOwnAccount,
         Permission::ReadAuditDetails,
@@ -131,6 +135,8 @@ impl Permission {
         Permission::EndDataStoreSessions,
         Permission::ManageDataStores,
         Permission::ManageMonitoringSettings,
+        Permission::ReadSlos,
+        Permission::ManageSlos,
     ];
 
     pub fn description(self) -> &'static str {
@@ -160,6 +166,8 @@ impl Permission {
             Permission::EndDataStoreSessions => "end a Postgres session from the data stores page",
             Permission::ManageDataStores => "add and manage monitored data stores",
             Permission::ManageMonitoringSettings => "change monitoring settings (retention, thresholds)",
+            Permission::ReadSlos => "read SLOs and their error budgets",
+            Permission::ManageSlos => "create, change and delete SLOs",
         }
     }
 }
@@ -181,8 +189,10 @@ pub fn allows(role: Role, permission: Permission) -> bool {
         | ManageMonitoringSettings => {
             matches!(role, Admin)
         }
-        ReadDeployments | ReadBackups | ViewDataStores => matches!(role, Admin | Operator | Manager),
-        RecordDeployments | RunBackups | EditAlertRules | InspectDataStores => matches!(role, Admin | Operator),
+        ReadDeployments | ReadBackups | ViewDataStores | ReadSlos => matches!(role, Admin | Operator | Manager),
+        RecordDeployments | RunBackups | EditAlertRules | InspectDataStores | ManageSlos => {
+            matches!(role, Admin | Operator)
+        }
         ReadAlerts | CountErrors => matches!(role, Admin | Operator | Support | Manager),
         ReadLogs | ReadErrors | TriageErrors => matches!(role, Admin | Operator | Support),
     }

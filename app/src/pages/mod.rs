@@ -14,9 +14,11 @@ mod monitoring;
 mod not_found;
 mod overview;
 mod overview_errors;
+mod overview_slos;
 pub(crate) mod performance;
 mod profile;
 mod settings;
+pub(crate) mod slo;
 mod users;
 
 pub use alerts::{Alerts, Channels, ImportRules, NewRule, RulePage, Rules, Silences};
@@ -35,6 +37,7 @@ pub use overview::Overview;
 pub use performance::Performance;
 pub use profile::Profile;
 pub use settings::Settings;
+pub use slo::{NewSlo, SloPage, Slos};
 pub use users::Users;
 
 pub use crate::area::Area;

@@ -49,6 +49,7 @@ pub fn Overview() -> impl IntoView {
         <Transition fallback=|| ()>
             {move || firing.get().flatten().map(|counts| view! { <FiringAlerts counts /> })}
         </Transition>
+        <crate::pages::overview_slos::SloStrip />
         <Transition fallback=|| ()>
             {move || error_issues.get().flatten().map(|tallies| view! { <ErrorIssues tallies /> })}
         </Transition>

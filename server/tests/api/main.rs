@@ -62,5 +62,6 @@ mod rule_page;
 mod secrets_at_rest;
 mod self_monitor;
 mod silences;
+mod slos;
 mod tls;
 mod users;
