@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::budget::Budget;
+use crate::alerts::rule::Rule;
 use super::{Slo, SloVersion};
 
 /// An SLO with its budget over its window now.
@@ -28,5 +29,7 @@ pub struct SloDetail {
     /// The series' stretch, in milliseconds (the chart's last one may be partial).
     pub step_ms: i64,
     pub versions: Vec<SloVersion>,
+    /// The burn-rate alert rules generated from it.
+    pub alerts: Vec<Rule>,
     pub can_edit: bool,
 }

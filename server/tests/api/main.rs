@@ -62,6 +62,7 @@ mod rule_page;
 mod secrets_at_rest;
 mod self_monitor;
 mod silences;
+mod slo_burn;
 mod slos;
 mod tls;
 mod users;

@@ -13,6 +13,9 @@ use crate::alerts::{AlertState, Condition, Watched};
 /// The longest history a backtest may replay.
 pub const MAX_BACKTEST_DAYS: i64 = 7;
 
+/// The longest history a burn-rate rule's backtest may replay (an SLO's window).
+pub const MAX_BURN_BACKTEST_DAYS: i64 = 30;
+
 /// What a rule's series shows at `at` (a failed query is an `Error`
 /// observation; its cause goes to the log, not to the page).
 pub async fn observe(conn: &mut PgConnection, watched: &Watched, at: DateTime<Utc>) -> Observation {

@@ -2,6 +2,7 @@
 //! editor) and `/slos/:id` (the budget, its chart and how it was computed,
 //! the editor and the versions).
 
+mod alerts;
 mod budget;
 mod editor;
 mod list;

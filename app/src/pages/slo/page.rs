@@ -6,6 +6,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
+use super::alerts::BurnAlerts;
 use super::budget::BudgetPanel;
 use super::editor::{SloEditor, refused_form};
 use super::list::promise;
@@ -42,6 +43,7 @@ fn SloView(detail: SloDetail) -> impl IntoView {
     let form = typed.unwrap_or_else(|| SloForm::from_draft(&slo.draft));
     let can_edit = detail.can_edit;
     let versions = detail.versions.clone();
+    let alerts = detail.alerts.clone();
     view! {
         <Title text=slo.draft.name.clone() />
         <h1>{slo.draft.name.clone()}</h1>
@@ -59,6 +61,7 @@ fn SloView(detail: SloDetail) -> impl IntoView {
         } else {
             view! { <p class="hint" data-testid="slo-read-only">"Read only: your role can read this SLO but not change it."</p> }.into_any()
         }}
+        {view! { <BurnAlerts alerts /> }.into_any()}
         <SloVersions id=slo.id current=slo.version versions can_edit />
     }
 }

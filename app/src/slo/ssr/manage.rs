@@ -1,10 +1,11 @@
 //! Changing SLOs, each change with its audit entry (before and after) in
-//! the same transaction: saving a draft (the editor, restores, imports),
-//! and deleting.
+//! the same transaction: saving a draft (the editor, restores, imports;
+//! a new SLO's burn-rate rules are generated with it), and deleting (its
+//! rules go with it, each audited).
 
 use serde_json::json;
 
-use super::store;
+use super::{burn_rules, store};
 use crate::alerts::ssr::form_post;
 use crate::audit::ssr::Audited;
 use crate::auth::ssr::Caller;
@@ -52,6 +53,9 @@ pub async fn save_in(
         Some(json!({ "version": version, "definition": draft })),
     );
     change.append(entry, "slos: audit").await?;
+    if id.is_none() {
+        burn_rules::generate(change, slo_id, draft).await?;
+    }
     Ok((slo_id, version))
 }
 
@@ -85,6 +89,7 @@ pub async fn delete(mut change: Audited, id: i64) -> Result<(), AppError> {
         .await
         .map_err(AppError::internal_in("slos: get"))?
         .ok_or(AppError::NotFound)?;
+    burn_rules::delete_for(&mut change, id).await?;
     store::delete(&mut change.tx, id)
         .await
         .map_err(AppError::internal_in("slos: delete"))?;

@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use sqlx::PgConnection;
 
-use super::{budget, store};
+use super::{budget, burn_rules, store};
 use crate::error::AppError;
 use crate::slo::explain::sentence;
 use crate::slo::views::{SloDetail, SloRow};
@@ -39,11 +39,15 @@ pub async fn detail(
     let versions = store::versions(&mut *conn, id)
         .await
         .map_err(AppError::internal_in("slos: versions"))?;
+    let alerts = burn_rules::of_slo(&mut *conn, id)
+        .await
+        .map_err(AppError::internal_in("slos: rules"))?;
     Ok(SloDetail {
         sentence: sentence(&slo.draft, &budget),
         step_ms: budget::step_for(budget.from, budget.to).num_milliseconds(),
         row: SloRow { slo, budget },
         versions,
+        alerts,
         can_edit,
     })
 }
