@@ -110,6 +110,8 @@ pub const TABLE: &[(&str, Access)] = &[
     ("/api/slos/save", Requires(ManageSlos)),
     ("/api/slos/delete", Requires(ManageSlos)),
     ("/api/slos/restore", Requires(ManageSlos)),
+    ("/api/slos/export", Requires(ReadSlos)),
+    ("/api/slos/import", Requires(ManageSlos)),
     ("/api/metrics/overview", Requires(ViewDashboards)),
     ("/api/metrics/performance", Requires(ViewDashboards)),
     ("/api/audit/list", Requires(ReadAuditSummary)),

@@ -37,7 +37,7 @@ pub use overview::Overview;
 pub use performance::Performance;
 pub use profile::Profile;
 pub use settings::Settings;
-pub use slo::{NewSlo, SloPage, Slos};
+pub use slo::{NewSlo, SloFiles, SloPage, Slos};
 pub use users::Users;
 
 pub use crate::area::Area;

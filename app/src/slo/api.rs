@@ -4,9 +4,9 @@
 use leptos::prelude::*;
 
 use super::form::SloForm;
-use super::views::{SloDetail, SloList, SloRow};
+use super::views::{ImportCounts, SloDetail, SloList, SloRow};
 #[cfg(feature = "ssr")]
-use super::ssr::{manage, reading};
+use super::ssr::{import, manage, reading};
 #[cfg(feature = "ssr")]
 use crate::auth::{permissions::Permission, ssr::acting};
 use crate::error::AppError;
@@ -64,4 +64,23 @@ pub async fn restore_slo_version(id: i64, version: i32) -> Result<i64, AppError>
     let state = app_state()?;
     let change = caller.audited(&state, "slos: begin").await?;
     respond(manage::restore(change, id, version, manage::retention(&state)).await)
+}
+
+/// Every SLO as one YAML file (OpenSLO-like field names).
+#[server(endpoint = "slos/export")]
+pub async fn export_slos() -> Result<String, AppError> {
+    acting(Permission::ReadSlos).await?;
+    let mut conn = app_state()?.connection("slos: acquire").await?;
+    respond(import::export(&mut conn).await)
+}
+
+/// Creates and updates SLOs from a YAML file, all or nothing. A plain form
+/// post goes back to `/slos/files` with the counts or the problem.
+#[server(endpoint = "slos/import")]
+pub async fn import_slos(yaml: String) -> Result<ImportCounts, AppError> {
+    let caller = acting(Permission::ManageSlos).await?;
+    let state = app_state()?;
+    let change = caller.audited(&state, "slos: begin").await?;
+    let result = import::apply(change, &yaml, manage::retention(&state)).await;
+    respond(crate::alerts::ssr::form_post::show_outcome(result, "/slos/files", import::outcome_query))
 }

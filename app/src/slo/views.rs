@@ -33,3 +33,11 @@ pub struct SloDetail {
     pub alerts: Vec<Rule>,
     pub can_edit: bool,
 }
+
+/// What an import did.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportCounts {
+    pub created: usize,
+    pub updated: usize,
+    pub unchanged: usize,
+}

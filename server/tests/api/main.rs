@@ -63,6 +63,7 @@ mod secrets_at_rest;
 mod self_monitor;
 mod silences;
 mod slo_burn;
+mod slo_files;
 mod slos;
 mod tls;
 mod users;

@@ -33,6 +33,7 @@ pub fn Slos() -> impl IntoView {
                 Ok(list) => view! {
                     <p class="row-actions">
                         {list.can_edit.then(|| view! { <a class="button primary" href="/slos/new">"New SLO"</a> })}
+                        " "<a class="button" href="/slos/files">"YAML export and import"</a>
                     </p>
                     <SloTable rows=list.rows />
                 }.into_any(),
