@@ -238,8 +238,9 @@ impl SloDraft {
     /// Refuses a window longer than the history it reads is kept, naming
     /// the retention to raise.
     pub fn check_retention(&self, kept: Retention) -> Result<(), AppError> {
-        // A window of N days touches N + 1 daily partitions.
-        let needed = self.window.max_days() + 1;
+        // Retention keeps the daily partitions of the last N days and of
+        // today (`partitions.rs`), so N days cover a rolling N-day window.
+        let needed = self.window.max_days();
         let (days, label, variable) = if self.reads_raw_events() {
             (
                 kept.raw_days,

@@ -96,7 +96,7 @@ fn a_window_longer_than_its_history_is_kept_names_the_retention_to_raise() {
     let message = errors.get("window").expect("refused");
     assert!(message.contains("Rollups, per minute and per hour (days)"), "{message}");
     assert!(message.contains("OPSDECK_RETENTION_ROLLUP_DAYS"), "{message}");
-    assert!(message.contains("at least 31"), "{message}");
+    assert!(message.contains("at least 30"), "{message}");
     // A status set reads raw events, kept 7 days by default.
     let statuses = SloDraft {
         good_statuses: Some("200-399".into()),
@@ -108,8 +108,13 @@ fn a_window_longer_than_its_history_is_kept_names_the_retention_to_raise() {
         window: SloWindow::Rolling7,
         ..statuses
     };
-    assert!(week.check_retention(Retention { raw_days: 8, rollup_days: 90 }).is_ok());
-    assert!(week.check_retention(kept).is_err(), "7 days touch 8 daily partitions");
+    assert!(week.check_retention(kept).is_ok(), "7 days kept hold a rolling week");
+    assert!(week.check_retention(Retention { raw_days: 6, rollup_days: 90 }).is_err());
+    let month = SloDraft {
+        window: SloWindow::Month,
+        ..draft()
+    };
+    assert!(month.check_retention(Retention { raw_days: 7, rollup_days: 30 }).is_err(), "months have 31 days");
 }
 
 #[test]

@@ -203,7 +203,7 @@ async fn a_window_longer_than_the_rollups_are_kept_is_refused_naming_the_retenti
     let refused = admin.post_fn("/api/slos/save", &form("Pay", "99.9", "30d")).await;
     assert_eq!(refused.status().as_u16(), 422);
     let body = refused.text().await.expect("body");
-    assert!(body.contains("OPSDECK_RETENTION_ROLLUP_DAYS") && body.contains("at least 31"), "{body}");
+    assert!(body.contains("OPSDECK_RETENTION_ROLLUP_DAYS") && body.contains("at least 30"), "{body}");
     assert_eq!(slo_count(&app).await, 0);
     assert_eq!(admin.post_fn("/api/slos/save", &form("Pay", "99.9", "7d")).await.status().as_u16(), 200);
 }
