@@ -59,7 +59,7 @@ test('an operator creates an SLO, reads its budget and deletes it; bad input sto
   const budget = page.getByTestId('slo-budget');
   await expect(budget.locator('[data-budget]')).toHaveText('80 % left');
   await expect(page.getByTestId('budget-sentence')).toContainText('Counted 100 requests');
-  await expect(page.getByTestId('budget-sentence')).toContainText('1 were bad');
+  await expect(page.getByTestId('budget-sentence')).toContainText('1 was bad');
   await expect(page.getByText(typed)).toBeVisible();
   await expect(page.getByTestId('slo-alerts').getByRole('link', { name: 'Backtest 30 days' })).toHaveCount(3);
 

@@ -72,11 +72,12 @@ pub fn sentence(draft: &SloDraft, budget: &Budget) -> String {
     }
     format!(
         "Counted {} requests of {scope} from {source}: {} good ({good}). The objective of {window} allows {} bad \
-         requests out of these; {} were bad, so {} of the budget is left ({} of {}). {coverage}",
+         requests out of these; {} {} bad, so {} of the budget is left ({} of {}). {coverage}",
         count(budget.events),
         count(budget.good),
         decimal(budget.allowed_bad()),
         count(budget.bad()),
+        if budget.bad() == 1 { "was" } else { "were" },
         budget
             .remaining
             .map_or_else(|| "none".to_string(), |r| format!("{} %", decimal(r * 100.0))),

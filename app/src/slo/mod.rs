@@ -217,7 +217,9 @@ impl SloDraft {
                 errors.take(statuses::parse(set).map(drop));
             }
             (SloKind::Latency, _, None) => errors.push("threshold_ms", "Latency SLOs need a threshold (ms)"),
-            (SloKind::Latency, _, Some(ms)) => errors.take(check_threshold(ms)).unwrap_or_default(),
+            (SloKind::Latency, _, Some(ms)) => {
+                errors.take(check_threshold(ms));
+            }
             _ => {}
         }
         if self.kind == SloKind::Availability && self.threshold_ms.is_some() {

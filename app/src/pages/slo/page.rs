@@ -55,7 +55,7 @@ fn SloView(detail: SloDetail) -> impl IntoView {
                 <section class="panel" aria-labelledby="edit-heading">
                     <h2 id="edit-heading">"Edit"</h2>
                     <SloEditor id=Some(slo.id) form error />
-                    <DeleteSlo id=slo.id />
+                    <DeleteButton id=slo.id />
                 </section>
             }.into_any()
         } else {
@@ -68,7 +68,7 @@ fn SloView(detail: SloDetail) -> impl IntoView {
 
 /// Delete, behind a confirmation.
 #[component]
-fn DeleteSlo(id: i64) -> impl IntoView {
+fn DeleteButton(id: i64) -> impl IntoView {
     let delete = ServerAction::<DeleteSlo>::new();
     let error = Signal::derive(move || delete.value().get().and_then(Result::err));
     Effect::new(move |_| {
