@@ -9,8 +9,8 @@ use crate::components::layout::Layout;
 use crate::pages::{
     Alerts, ApiKeys, AuditEntryPage, AuditLog, BackupRunPage, Backups, Channels, DataStoreTargetPage, DataStoresPage,
     Deployments, Errors, HealthChecks, ImportRules, IssuePage, LogContextPage, LogTracePage, Login, Logs,
-    MonitoringSettingsPage, NewRule, NewSlo, NotFound, Overview, Performance, Profile, RulePage, Rules, Settings, Silences, SloFiles, SloPage, Slos,
-    Users,
+    MonitoringSettingsPage, NewRule, NewSlo, NotFound, Overview, Performance, Profile, RulePage, Rules, Settings,
+    Silences, SloFiles, SloPage, Slos, Users,
 };
 use crate::theme::{Theme, initial_theme};
 

@@ -13,7 +13,9 @@ use crate::slo::views::SloRow;
 #[component]
 pub fn SloStrip() -> impl IntoView {
     let reads = move || use_current_user().is_some_and(|u| allows(u.role, Permission::ReadSlos));
-    let rows = Resource::new(reads, |reads| async move { if reads { slo_strip().await.ok() } else { None } });
+    let rows = Resource::new(reads, |reads| async move {
+        if reads { slo_strip().await.ok() } else { None }
+    });
     view! {
         <Transition fallback=|| ()>
             {move || rows.get().flatten().filter(|rows| !rows.is_empty()).map(|rows| view! { <Strip rows /> })}

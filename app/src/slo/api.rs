@@ -4,9 +4,9 @@
 use leptos::prelude::*;
 
 use super::form::SloForm;
-use super::views::{ImportCounts, SloDetail, SloList, SloRow};
 #[cfg(feature = "ssr")]
 use super::ssr::{import, manage, reading};
+use super::views::{ImportCounts, SloDetail, SloList, SloRow};
 #[cfg(feature = "ssr")]
 use crate::auth::{permissions::Permission, ssr::acting};
 use crate::error::AppError;
@@ -19,7 +19,10 @@ pub async fn list_slos() -> Result<SloList, AppError> {
     let caller = acting(Permission::ReadSlos).await?;
     let mut conn = app_state()?.connection("slos: acquire").await?;
     let rows = reading::rows(&mut conn, chrono::Utc::now()).await;
-    respond(rows.map(|rows| SloList { rows, can_edit: caller.may(Permission::ManageSlos) }))
+    respond(rows.map(|rows| SloList {
+        rows,
+        can_edit: caller.may(Permission::ManageSlos),
+    }))
 }
 
 /// Every SLO with its budget now (the Overview's strip).
@@ -82,5 +85,9 @@ pub async fn import_slos(yaml: String) -> Result<ImportCounts, AppError> {
     let state = app_state()?;
     let change = caller.audited(&state, "slos: begin").await?;
     let result = import::apply(change, &yaml, manage::retention(&state)).await;
-    respond(crate::alerts::ssr::form_post::show_outcome(result, "/slos/files", import::outcome_query))
+    respond(crate::alerts::ssr::form_post::show_outcome(
+        result,
+        "/slos/files",
+        import::outcome_query,
+    ))
 }

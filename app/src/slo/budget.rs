@@ -39,11 +39,18 @@ impl Tally {
     }
 }
 
+/// The share of events `objective` (percent) allows to be bad, with the
+/// float noise of `100 − 99.9` rounded away (objectives are typed with a
+/// few decimals), so an objective met exactly leaves exactly 0 % of the budget.
+pub fn allowed_share(objective: f64) -> f64 {
+    ((100.0 - objective) * 1e9).round() / 1e9 / 100.0
+}
+
 /// The burn rate of `bad` out of `events` under `objective` (percent): how
 /// many times faster than the window allows the budget is being spent (1:
 /// exactly spent at the window's end). `None` without events.
 pub fn burn_rate(events: i64, bad: i64, objective: f64) -> Option<f64> {
-    let allowed = (100.0 - objective) / 100.0;
+    let allowed = allowed_share(objective);
     (events > 0 && allowed > 0.0).then(|| (bad as f64 / events as f64) / allowed)
 }
 
@@ -119,7 +126,7 @@ impl BudgetStatus {
 
 /// The share of the budget left after `bad` of `events` (see [`Budget::remaining`]).
 fn remaining_after(events: i64, bad: i64, objective: f64) -> Option<f64> {
-    let allowed = (100.0 - objective) / 100.0 * events as f64;
+    let allowed = allowed_share(objective) * events as f64;
     (events > 0 && allowed > 0.0).then(|| 1.0 - bad as f64 / allowed)
 }
 
@@ -133,7 +140,11 @@ pub fn compute(input: &BudgetInput) -> Budget {
     let measured_to = input.to.min(input.now).max(input.from);
     let (mut events, mut good, mut measured_minutes) = (0, 0, 0);
     let mut series = Vec::with_capacity(input.tallies.len());
-    for tally in input.tallies.iter().filter(|t| t.start >= input.from && t.start < measured_to) {
+    for tally in input
+        .tallies
+        .iter()
+        .filter(|t| t.start >= input.from && t.start < measured_to)
+    {
         events += tally.events;
         good += tally.good.min(tally.events);
         measured_minutes += tally.measured_minutes;
@@ -154,7 +165,7 @@ pub fn compute(input: &BudgetInput) -> Budget {
         events,
         good,
         remaining: remaining_after(events, events - good, input.objective),
-        budget_minutes: (100.0 - input.objective) / 100.0 * window_minutes as f64,
+        budget_minutes: allowed_share(input.objective) * window_minutes as f64,
         burn_rate: burn_rate(input.recent.events, input.recent.bad(), input.objective),
         series,
     }
@@ -170,9 +181,15 @@ impl Budget {
         (self.events > 0).then(|| self.good as f64 / self.events as f64)
     }
 
+    /// Whether the objective was met (the share of good events at least
+    /// the objective); `None` when nothing was measured (a report's month).
+    pub fn met(&self) -> Option<bool> {
+        self.remaining.map(|left| left >= 0.0)
+    }
+
     /// Bad events the objective allows over the events counted.
     pub fn allowed_bad(&self) -> f64 {
-        (100.0 - self.objective) / 100.0 * self.events as f64
+        allowed_share(self.objective) * self.events as f64
     }
 
     /// The share of the elapsed window with data, 0 to 1.

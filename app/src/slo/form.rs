@@ -57,9 +57,10 @@ impl SloForm {
         let kind = errors.take(
             SloKind::parse(&self.kind).ok_or_else(|| AppError::validation("kind", "Choose availability or latency")),
         );
-        let window = errors.take(SloWindow::parse(&self.window).ok_or_else(|| {
-            AppError::validation("window", "Choose a rolling 7, 28 or 30 days, or the calendar month")
-        }));
+        let window =
+            errors.take(SloWindow::parse(&self.window).ok_or_else(|| {
+                AppError::validation("window", "Choose a rolling 7, 28 or 30 days, or the calendar month")
+            }));
         let objective = errors.take(number("objective", self.objective.trim_end_matches('%')));
         let latency = kind == Some(SloKind::Latency);
         let availability = kind == Some(SloKind::Availability);

@@ -134,13 +134,13 @@ impl SloWindow {
 
 /// The calendar month (UTC) `at` falls in: `[first day 00:00, next first day 00:00)`.
 pub fn month_of(at: DateTime<Utc>) -> (DateTime<Utc>, DateTime<Utc>) {
-    let start = |year: i32, month: u32| {
-        Utc.with_ymd_and_hms(year, month, 1, 0, 0, 0)
-            .single()
-            .unwrap_or(at)
-    };
+    let start = |year: i32, month: u32| Utc.with_ymd_and_hms(year, month, 1, 0, 0, 0).single().unwrap_or(at);
     let (year, month) = (at.year(), at.month());
-    let next = if month == 12 { start(year + 1, 1) } else { start(year, month + 1) };
+    let next = if month == 12 {
+        start(year + 1, 1)
+    } else {
+        start(year, month + 1)
+    };
     (start(year, month), next)
 }
 
@@ -267,11 +267,6 @@ impl SloDraft {
                 self.window.label()
             ),
         ))
-    }
-
-    /// How much of the window the budget allows to be bad, as a fraction.
-    pub fn allowed_bad_share(&self) -> f64 {
-        (100.0 - self.objective) / 100.0
     }
 }
 

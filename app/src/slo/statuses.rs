@@ -44,7 +44,13 @@ pub fn parse(text: &str) -> Result<Vec<(i16, i16)>, AppError> {
 pub fn print(ranges: &[(i16, i16)]) -> String {
     ranges
         .iter()
-        .map(|(from, to)| if from == to { from.to_string() } else { format!("{from}-{to}") })
+        .map(|(from, to)| {
+            if from == to {
+                from.to_string()
+            } else {
+                format!("{from}-{to}")
+            }
+        })
         .collect::<Vec<_>>()
         .join(", ")
 }

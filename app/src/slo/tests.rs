@@ -53,11 +53,23 @@ fn latency_thresholds_stay_within_the_histograms_range() {
     };
     assert!(latency(Some(300.0)).validate().is_ok());
     assert!(latency(Some(MAX_THRESHOLD_MS)).validate().is_ok());
-    for bad in [None, Some(0.0), Some(MIN_THRESHOLD_MS), Some(-1.0), Some(MAX_THRESHOLD_MS + 1.0), Some(f64::NAN)] {
+    for bad in [
+        None,
+        Some(0.0),
+        Some(MIN_THRESHOLD_MS),
+        Some(-1.0),
+        Some(MAX_THRESHOLD_MS + 1.0),
+        Some(f64::NAN),
+    ] {
         assert_eq!(invalid_field(latency(bad).validate()), "threshold_ms", "{bad:?}");
     }
     let errors = messages(latency(Some(7_200_000.0)).validate());
-    assert!(errors.get("threshold_ms").is_some_and(|m| m.contains("histogram's range")), "{errors}");
+    assert!(
+        errors
+            .get("threshold_ms")
+            .is_some_and(|m| m.contains("histogram's range")),
+        "{errors}"
+    );
 }
 
 #[test]
@@ -103,18 +115,37 @@ fn a_window_longer_than_its_history_is_kept_names_the_retention_to_raise() {
         ..draft()
     };
     let message = messages(statuses.check_retention(kept));
-    assert!(message.get("window").is_some_and(|m| m.contains("OPSDECK_RETENTION_RAW_DAYS")), "{message}");
+    assert!(
+        message
+            .get("window")
+            .is_some_and(|m| m.contains("OPSDECK_RETENTION_RAW_DAYS")),
+        "{message}"
+    );
     let week = SloDraft {
         window: SloWindow::Rolling7,
         ..statuses
     };
     assert!(week.check_retention(kept).is_ok(), "7 days kept hold a rolling week");
-    assert!(week.check_retention(Retention { raw_days: 6, rollup_days: 90 }).is_err());
+    assert!(
+        week.check_retention(Retention {
+            raw_days: 6,
+            rollup_days: 90
+        })
+        .is_err()
+    );
     let month = SloDraft {
         window: SloWindow::Month,
         ..draft()
     };
-    assert!(month.check_retention(Retention { raw_days: 7, rollup_days: 30 }).is_err(), "months have 31 days");
+    assert!(
+        month
+            .check_retention(Retention {
+                raw_days: 7,
+                rollup_days: 30
+            })
+            .is_err(),
+        "months have 31 days"
+    );
 }
 
 #[test]
@@ -152,7 +183,14 @@ fn the_form_reads_a_draft_back_unchanged() {
         window: SloWindow::Month,
         ..draft()
     };
-    for draft in [draft(), latency, SloDraft { good_statuses: Some("200-399, 404".into()), ..draft() }] {
+    for draft in [
+        draft(),
+        latency,
+        SloDraft {
+            good_statuses: Some("200-399, 404".into()),
+            ..draft()
+        },
+    ] {
         assert_eq!(SloForm::from_draft(&draft).parse().as_ref(), Ok(&draft));
     }
     // A latency SLO ignores statuses left in the hidden field, and "99.9 %" reads.

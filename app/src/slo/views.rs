@@ -3,8 +3,8 @@
 use serde::{Deserialize, Serialize};
 
 use super::budget::Budget;
-use crate::alerts::rule::Rule;
 use super::{Slo, SloVersion};
+use crate::alerts::rule::Rule;
 
 /// An SLO with its budget over its window now.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

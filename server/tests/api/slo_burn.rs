@@ -5,7 +5,7 @@
 
 use app::alerts::ssr::evaluate::{backtest, run_cycle};
 use app::alerts::ssr::store as rules;
-use app::alerts::{AlertState, Aggregation};
+use app::alerts::{Aggregation, AlertState};
 use app::auth::permissions::Role;
 use app::metrics::RequestEvent;
 use app::slo::ssr::{burn_rules, store};
@@ -61,10 +61,19 @@ async fn a_two_percent_budget_burn_in_one_hour_fires_the_page_and_the_evaluator_
     seed(&pool, start).await;
     let mut conn = pool.acquire().await.expect("connection");
     let slo = availability();
-    let (slo_id, _) = store::save(&mut conn, None, &slo, None).await.expect("saved").expect("new");
+    let (slo_id, _) = store::save(&mut conn, None, &slo, None)
+        .await
+        .expect("saved")
+        .expect("new");
     let mut ids = Vec::new();
     for draft in burn_rules::drafts(slo_id, &slo) {
-        ids.push(rules::save(&mut conn, None, &draft, None).await.expect("saved").expect("new").0);
+        ids.push(
+            rules::save(&mut conn, None, &draft, None)
+                .await
+                .expect("saved")
+                .expect("new")
+                .0,
+        );
     }
     let (page, slow_page, ticket) = (ids[0], ids[1], ids[2]);
 
@@ -72,7 +81,9 @@ async fn a_two_percent_budget_burn_in_one_hour_fires_the_page_and_the_evaluator_
     assert_eq!(page_rule.draft.aggregation, Aggregation::SloBurnRate);
     let every = Duration::minutes(1);
     let (from, to) = (start + Duration::hours(1), start + Duration::hours(4));
-    let replay = backtest(&mut conn, &page_rule.draft.condition(), from, to, every).await.expect("backtest");
+    let replay = backtest(&mut conn, &page_rule.draft.condition(), from, to, every)
+        .await
+        .expect("backtest");
     let episodes: Vec<_> = replay.episodes.iter().map(|e| (e.fired_at, e.resolved_at)).collect();
     // Fires once the hour is all incident (14.4× over 1 h and 5 min), and
     // resolves a minute later, when the hour holds a minute without errors.
@@ -85,11 +96,15 @@ async fn a_two_percent_budget_burn_in_one_hour_fires_the_page_and_the_evaluator_
 
     // 6× over 6 h: the 6 hours hold 108 bad of 22 500 (4.8×): never.
     let slow = rules::get(&mut conn, slow_page).await.expect("read").expect("rule");
-    let replay = backtest(&mut conn, &slow.draft.condition(), from, to, every).await.expect("backtest");
+    let replay = backtest(&mut conn, &slow.draft.condition(), from, to, every)
+        .await
+        .expect("backtest");
     assert!(replay.episodes.is_empty(), "{:?}", replay.transitions);
     // 1× over 3 days and 6 h: the ticket fires during the incident.
     let ticket_rule = rules::get(&mut conn, ticket).await.expect("read").expect("rule");
-    let replay = backtest(&mut conn, &ticket_rule.draft.condition(), from, to, every).await.expect("backtest");
+    let replay = backtest(&mut conn, &ticket_rule.draft.condition(), from, to, every)
+        .await
+        .expect("backtest");
     assert!(!replay.episodes.is_empty());
 
     // The live evaluator, at the same instant, agrees.
@@ -102,7 +117,12 @@ async fn a_two_percent_budget_burn_in_one_hour_fires_the_page_and_the_evaluator_
         .map(|(id, _, _)| *id)
         .collect();
     assert!(fired.contains(&page) && !fired.contains(&slow_page), "{fired:?}");
-    let state = rules::get(&mut conn, page).await.expect("read").expect("rule").state.expect("evaluated");
+    let state = rules::get(&mut conn, page)
+        .await
+        .expect("read")
+        .expect("rule")
+        .state
+        .expect("evaluated");
     assert_eq!(state.state, AlertState::Firing);
     assert_eq!(state.value, Some(14.4));
 }
@@ -130,7 +150,10 @@ async fn an_slos_rules_come_and_go_with_it_audited() {
     assert_eq!(app.audit_entries("alert_rule.create").await.len(), 3);
     let (status, detail) = {
         let response = admin.post_fn("/api/slos/get", &[("id", &id.to_string())]).await;
-        (response.status().as_u16(), response.json::<serde_json::Value>().await.expect("json"))
+        (
+            response.status().as_u16(),
+            response.json::<serde_json::Value>().await.expect("json"),
+        )
     };
     assert_eq!(status, 200);
     assert_eq!(detail["alerts"].as_array().map(Vec::len), Some(3));
@@ -141,7 +164,14 @@ async fn an_slos_rules_come_and_go_with_it_audited() {
     update[4] = ("slo[objective]", "99.5");
     assert_eq!(admin.post_fn("/api/slos/save", &update).await.status().as_u16(), 200);
     assert_eq!(count().await, 3);
-    assert_eq!(admin.post_fn("/api/slos/delete", &[("id", &id_text)]).await.status().as_u16(), 200);
+    assert_eq!(
+        admin
+            .post_fn("/api/slos/delete", &[("id", &id_text)])
+            .await
+            .status()
+            .as_u16(),
+        200
+    );
     assert_eq!(count().await, 0);
     assert_eq!(app.audit_entries("alert_rule.delete").await.len(), 3);
 }

@@ -53,7 +53,12 @@ async fn seed(pool: &PgPool, start: DateTime<Utc>) {
         requests.push(request("/charge", if i == 0 { 404 } else { 200 }, 50.0, at));
     }
     for i in 0..5 {
-        requests.push(request("/other", 500, 20.0, start + Duration::minutes(100) + Duration::seconds(i)));
+        requests.push(request(
+            "/other",
+            500,
+            20.0,
+            start + Duration::minutes(100) + Duration::seconds(i),
+        ));
     }
     store_requests(pool, requests).await;
 }
@@ -86,33 +91,62 @@ async fn budgets_count_stored_requests_and_leave_silent_minutes_unmeasured() {
     let mut conn = pool.acquire().await.expect("connection");
 
     // Availability (not 5xx) of /charge: 610 requests, 12 of them 500s.
-    let b = over(&mut conn, &slo(SloKind::Availability, 95.0), start, end, now).await.expect("budget");
+    let b = over(&mut conn, &slo(SloKind::Availability, 95.0), start, end, now)
+        .await
+        .expect("budget");
     assert_eq!((b.events, b.good), (610, 598));
-    assert_eq!((b.elapsed_minutes, b.measured_minutes), (120, 61), "59 silent minutes are unmeasured");
-    assert!(close(b.remaining.expect("measured"), 1.0 - 12.0 / 30.5), "{:?}", b.remaining);
+    assert_eq!(
+        (b.elapsed_minutes, b.measured_minutes),
+        (120, 61),
+        "59 silent minutes are unmeasured"
+    );
+    assert!(
+        close(b.remaining.expect("measured"), 1.0 - 12.0 / 30.5),
+        "{:?}",
+        b.remaining
+    );
     assert!(b.series.len() > 1 && b.series.windows(2).all(|w| w[0].0 < w[1].0));
 
     // The whole service adds /other's five 500s and its minute.
-    let service = SloDraft { endpoint: None, ..slo(SloKind::Availability, 95.0) };
+    let service = SloDraft {
+        endpoint: None,
+        ..slo(SloKind::Availability, 95.0)
+    };
     let b = over(&mut conn, &service, start, end, now).await.expect("budget");
     assert_eq!((b.events, b.good, b.measured_minutes), (615, 598, 62));
 
     // Latency at 100 ms: the 120 requests at 400 ms are bad, whatever their status.
-    let b = over(&mut conn, &slo(SloKind::Latency, 80.0), start, end, now).await.expect("budget");
+    let b = over(&mut conn, &slo(SloKind::Latency, 80.0), start, end, now)
+        .await
+        .expect("budget");
     assert_eq!((b.events, b.good), (610, 490));
     assert!(close(b.remaining.expect("measured"), 1.0 - 120.0 / 122.0));
     // A threshold just under 400 ms still counts them bad; at 400 ms they are good.
-    let at = |ms| SloDraft { threshold_ms: Some(ms), ..slo(SloKind::Latency, 80.0) };
-    assert_eq!(over(&mut conn, &at(395.0), start, end, now).await.expect("budget").good, 490);
-    assert_eq!(over(&mut conn, &at(400.0), start, end, now).await.expect("budget").good, 610);
+    let at = |ms| SloDraft {
+        threshold_ms: Some(ms),
+        ..slo(SloKind::Latency, 80.0)
+    };
+    assert_eq!(
+        over(&mut conn, &at(395.0), start, end, now).await.expect("budget").good,
+        490
+    );
+    assert_eq!(
+        over(&mut conn, &at(400.0), start, end, now).await.expect("budget").good,
+        610
+    );
 
     // A chosen status set reads the raw events: the 404 is bad too.
-    let statuses = SloDraft { good_statuses: Some("200-299".into()), ..slo(SloKind::Availability, 95.0) };
+    let statuses = SloDraft {
+        good_statuses: Some("200-299".into()),
+        ..slo(SloKind::Availability, 95.0)
+    };
     let b = over(&mut conn, &statuses, start, end, now).await.expect("budget");
     assert_eq!((b.events, b.good, b.measured_minutes), (610, 597, 61));
 
     // The burn rate is the last hour's: minute 90's one 404 is not a 5xx.
-    let b = over(&mut conn, &slo(SloKind::Availability, 95.0), start, end, now).await.expect("budget");
+    let b = over(&mut conn, &slo(SloKind::Availability, 95.0), start, end, now)
+        .await
+        .expect("budget");
     assert_eq!(b.burn_rate, Some(0.0));
 }
 
@@ -121,8 +155,13 @@ async fn a_service_without_data_and_a_future_period_are_unmeasured() {
     let (_database, pool) = fresh_pool().await;
     let mut conn = pool.acquire().await.expect("connection");
     let now = Utc::now();
-    let ghost = SloDraft { service: "ghost".into(), ..slo(SloKind::Availability, 99.9) };
-    let b = over(&mut conn, &ghost, now - Duration::days(7), now, now).await.expect("budget");
+    let ghost = SloDraft {
+        service: "ghost".into(),
+        ..slo(SloKind::Availability, 99.9)
+    };
+    let b = over(&mut conn, &ghost, now - Duration::days(7), now, now)
+        .await
+        .expect("budget");
     assert_eq!((b.events, b.remaining, b.burn_rate), (0, None, None));
     assert!(app::slo::explain::sentence(&ghost, &b).contains("unmeasured (not 100 %)"));
     let b = over(&mut conn, &ghost, now + Duration::days(1), now + Duration::days(2), now)
@@ -142,7 +181,10 @@ fn form<'a>(name: &'a str, objective: &'a str, window: &'a str) -> Vec<(&'static
 }
 
 async fn slo_count(app: &TestApp) -> i64 {
-    sqlx::query_scalar("SELECT count(*) FROM slos").fetch_one(&app.db).await.expect("count")
+    sqlx::query_scalar("SELECT count(*) FROM slos")
+        .fetch_one(&app.db)
+        .await
+        .expect("count")
 }
 
 #[tokio::test]
@@ -158,11 +200,16 @@ async fn operators_create_update_restore_and_delete_slos_audited_and_bad_input_s
     }
     assert_eq!(slo_count(&app).await, 0, "nothing stored");
 
-    let created = operator.post_fn("/api/slos/save", &form("Pay <script>\"", "99.9", "30d")).await;
+    let created = operator
+        .post_fn("/api/slos/save", &form("Pay <script>\"", "99.9", "30d"))
+        .await;
     assert_eq!(created.status().as_u16(), 200);
     let id: i64 = created.json().await.expect("the new id");
     let audit = app.audit_entries("slo.create").await;
-    assert_eq!(audit, vec![("success".into(), Some(user.email.clone()), Some(id.to_string()))]);
+    assert_eq!(
+        audit,
+        vec![("success".into(), Some(user.email.clone()), Some(id.to_string()))]
+    );
 
     let id_text = id.to_string();
     let mut update = form("Pay <script>\"", "99.5", "month");
@@ -173,12 +220,23 @@ async fn operators_create_update_restore_and_delete_slos_audited_and_bad_input_s
     assert_eq!(detail["row"]["slo"]["version"], 2);
     assert_eq!(detail["row"]["slo"]["draft"]["objective"], 99.5);
     assert_eq!(detail["versions"].as_array().map(Vec::len), Some(2));
-    assert!(detail["sentence"].as_str().is_some_and(|s| s.contains("unmeasured")), "{detail}");
+    assert!(
+        detail["sentence"].as_str().is_some_and(|s| s.contains("unmeasured")),
+        "{detail}"
+    );
 
-    let restored = operator.post_fn("/api/slos/restore", &[("id", &id_text), ("version", "1")]).await;
+    let restored = operator
+        .post_fn("/api/slos/restore", &[("id", &id_text), ("version", "1")])
+        .await;
     assert_eq!(restored.status().as_u16(), 200);
     let (_, detail) = call(&operator, "/api/slos/get", &[("id", &id_text)]).await;
-    assert_eq!((detail["row"]["slo"]["version"].clone(), detail["row"]["slo"]["draft"]["objective"].clone()), (3.into(), 99.9.into()));
+    assert_eq!(
+        (
+            detail["row"]["slo"]["version"].clone(),
+            detail["row"]["slo"]["draft"]["objective"].clone()
+        ),
+        (3.into(), 99.9.into())
+    );
     assert_eq!(app.audit_entries("slo.restore").await.len(), 1);
 
     // The page echoes the name as text, never as markup.
@@ -186,33 +244,64 @@ async fn operators_create_update_restore_and_delete_slos_audited_and_bad_input_s
     assert_eq!(status, 200);
     assert!(page.contains("Pay &lt;script&gt;") && !page.contains("Pay <script>"));
 
-    let taken = operator.post_fn("/api/slos/save", &form("Pay <script>\"", "99", "7d")).await;
+    let taken = operator
+        .post_fn("/api/slos/save", &form("Pay <script>\"", "99", "7d"))
+        .await;
     assert_eq!(taken.status().as_u16(), 409, "names are unique");
 
-    assert_eq!(operator.post_fn("/api/slos/delete", &[("id", &id_text)]).await.status().as_u16(), 200);
+    assert_eq!(
+        operator
+            .post_fn("/api/slos/delete", &[("id", &id_text)])
+            .await
+            .status()
+            .as_u16(),
+        200
+    );
     assert_eq!(slo_count(&app).await, 0);
     assert_eq!(app.audit_entries("slo.delete").await.len(), 1);
-    let versions: i64 = sqlx::query_scalar("SELECT count(*) FROM slo_versions").fetch_one(&app.db).await.expect("count");
+    let versions: i64 = sqlx::query_scalar("SELECT count(*) FROM slo_versions")
+        .fetch_one(&app.db)
+        .await
+        .expect("count");
     assert_eq!(versions, 0);
 }
 
 #[tokio::test]
 async fn a_window_longer_than_the_rollups_are_kept_is_refused_naming_the_retention() {
-    let app = TestApp::configure().await.set("OPSDECK_RETENTION_ROLLUP_DAYS", "14").spawn().await;
+    let app = TestApp::configure()
+        .await
+        .set("OPSDECK_RETENTION_ROLLUP_DAYS", "14")
+        .spawn()
+        .await;
     let (admin, _) = app.signed_in(Role::Admin).await;
     let refused = admin.post_fn("/api/slos/save", &form("Pay", "99.9", "30d")).await;
     assert_eq!(refused.status().as_u16(), 422);
     let body = refused.text().await.expect("body");
-    assert!(body.contains("OPSDECK_RETENTION_ROLLUP_DAYS") && body.contains("at least 30"), "{body}");
+    assert!(
+        body.contains("OPSDECK_RETENTION_ROLLUP_DAYS") && body.contains("at least 30"),
+        "{body}"
+    );
     assert_eq!(slo_count(&app).await, 0);
-    assert_eq!(admin.post_fn("/api/slos/save", &form("Pay", "99.9", "7d")).await.status().as_u16(), 200);
+    assert_eq!(
+        admin
+            .post_fn("/api/slos/save", &form("Pay", "99.9", "7d"))
+            .await
+            .status()
+            .as_u16(),
+        200
+    );
 }
 
 #[tokio::test]
 async fn managers_read_slos_viewers_and_support_are_refused() {
     let app = TestApp::spawn().await;
     let (admin, _) = app.signed_in(Role::Admin).await;
-    let id: i64 = admin.post_fn("/api/slos/save", &form("Pay", "99.9", "30d")).await.json().await.expect("id");
+    let id: i64 = admin
+        .post_fn("/api/slos/save", &form("Pay", "99.9", "30d"))
+        .await
+        .json()
+        .await
+        .expect("id");
     let id_text = id.to_string();
 
     let (manager, _) = app.signed_in(Role::Manager).await;
@@ -220,18 +309,47 @@ async fn managers_read_slos_viewers_and_support_are_refused() {
     assert_eq!(status, 200);
     assert_eq!(list["can_edit"], false);
     assert_eq!(list["rows"][0]["slo"]["draft"]["name"], "Pay");
-    assert_eq!(list["rows"][0]["budget"]["remaining"], serde_json::Value::Null, "no data: unmeasured");
+    assert_eq!(
+        list["rows"][0]["budget"]["remaining"],
+        serde_json::Value::Null,
+        "no data: unmeasured"
+    );
     let (status, page) = page(&manager, &format!("/slos/{id}")).await;
     assert_eq!(status, 200);
     assert!(page.contains("Read only"));
-    assert_eq!(manager.post_fn("/api/slos/save", &form("Mine", "99", "7d")).await.status().as_u16(), 403);
-    assert_eq!(manager.post_fn("/api/slos/delete", &[("id", &id_text)]).await.status().as_u16(), 403);
+    assert_eq!(
+        manager
+            .post_fn("/api/slos/save", &form("Mine", "99", "7d"))
+            .await
+            .status()
+            .as_u16(),
+        403
+    );
+    assert_eq!(
+        manager
+            .post_fn("/api/slos/delete", &[("id", &id_text)])
+            .await
+            .status()
+            .as_u16(),
+        403
+    );
     assert_eq!(manager.get("/slos/new").await.status().as_u16(), 403);
 
     for role in [Role::Viewer, Role::Support] {
         let (browser, _) = app.signed_in(role).await;
-        assert_eq!(browser.post_fn("/api/slos/list", &[]).await.status().as_u16(), 403, "{role:?}");
-        assert_eq!(browser.post_fn("/api/slos/get", &[("id", &id_text)]).await.status().as_u16(), 403);
+        assert_eq!(
+            browser.post_fn("/api/slos/list", &[]).await.status().as_u16(),
+            403,
+            "{role:?}"
+        );
+        assert_eq!(
+            browser
+                .post_fn("/api/slos/get", &[("id", &id_text)])
+                .await
+                .status()
+                .as_u16(),
+            403
+        );
         assert_eq!(browser.get("/slos").await.status().as_u16(), 403, "{role:?}");
     }
     assert_eq!(slo_count(&app).await, 1);

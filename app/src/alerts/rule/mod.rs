@@ -268,7 +268,10 @@ pub fn slo_of(matchers: &BTreeMap<String, String>) -> Option<i64> {
 
 fn slo_matcher(matchers: &BTreeMap<String, String>) -> Result<(), AppError> {
     slo_of(matchers).map(drop).ok_or_else(|| {
-        AppError::validation("matchers", "A burn-rate rule names its SLO, and only that: slo=<the SLO's number>")
+        AppError::validation(
+            "matchers",
+            "A burn-rate rule names its SLO, and only that: slo=<the SLO's number>",
+        )
     })
 }
 

@@ -87,7 +87,8 @@ pub async fn load(
     from: DateTime<Utc>,
     to: DateTime<Utc>,
 ) -> sqlx::Result<BurnMinutes> {
-    let id = slo_of(&watched.matchers).ok_or_else(|| sqlx::Error::Protocol("a burn-rate rule without its SLO".into()))?;
+    let id =
+        slo_of(&watched.matchers).ok_or_else(|| sqlx::Error::Protocol("a burn-rate rule without its SLO".into()))?;
     let slo = store::get(&mut *conn, id)
         .await?
         .ok_or_else(|| sqlx::Error::Protocol(format!("SLO {id} no longer exists")))?;

@@ -24,14 +24,17 @@ pub fn BudgetBadge(budget: Budget) -> impl IntoView {
 
 /// The burn rate as people read it: "2.5×", "—" without requests in the last hour.
 pub fn burn(budget: &Budget) -> String {
-    budget.burn_rate.map_or_else(|| "—".to_string(), |rate| format!("{}×", decimal(rate)))
+    budget
+        .burn_rate
+        .map_or_else(|| "—".to_string(), |rate| format!("{}×", decimal(rate)))
 }
 
 /// The share of good events: "99.95 %", "—" without events.
 pub fn sli(budget: &Budget) -> String {
-    budget
-        .sli()
-        .map_or_else(|| "—".to_string(), |sli| format!("{} %", crate::alerts::rule::format_value(sli * 100.0)))
+    budget.sli().map_or_else(
+        || "—".to_string(),
+        |sli| format!("{} %", crate::alerts::rule::format_value(sli * 100.0)),
+    )
 }
 
 #[component]

@@ -47,7 +47,10 @@ pub fn SloEditor(id: Option<i64>, form: SloForm, error: Option<AppError>) -> imp
         }
         .into_any()
     };
-    let choice = move |field: &'static str, label: &'static str, chosen: String, options: Vec<(&'static str, &'static str)>| {
+    let choice = move |field: &'static str,
+                       label: &'static str,
+                       chosen: String,
+                       options: Vec<(&'static str, &'static str)>| {
         view! { <Field id=format!("slo-{field}") name=field posted_as=name(field) label error control=choices(options, Some(chosen)) /> }
             .into_any()
     };

@@ -19,7 +19,11 @@ pub fn promise(draft: &SloDraft) -> String {
         (SloKind::Availability, Some(set), _) => format!("with status {set}"),
         _ => "not 5xx".to_string(),
     };
-    format!("{} % of requests {good}, {}", format_value(draft.objective), draft.window.label())
+    format!(
+        "{} % of requests {good}, {}",
+        format_value(draft.objective),
+        draft.window.label()
+    )
 }
 
 #[component]

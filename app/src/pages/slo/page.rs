@@ -21,7 +21,10 @@ use crate::slo::views::SloDetail;
 pub fn SloPage() -> impl IntoView {
     let params = use_params_map();
     let id = Memo::new(move |_| params.read().get("id").and_then(|v| v.parse::<i64>().ok()));
-    let page = Resource::new(move || id.get(), |id| async move { get_slo(id.ok_or(AppError::NotFound)?).await });
+    let page = Resource::new(
+        move || id.get(),
+        |id| async move { get_slo(id.ok_or(AppError::NotFound)?).await },
+    );
     view! {
         <p class="breadcrumb"><a href="/slos">"SLOs"</a></p>
         <Transition fallback=|| view! { <p class="muted">"Counting the budget…"</p> }>

@@ -33,24 +33,83 @@ fn close(a: f64, b: f64) -> bool {
 fn counts_against_the_objective_table() {
     // (objective, events, good, remaining, status, time left) over 30 days.
     let cases = [
-        (99.9, 1_000_000, 999_500, Some(0.5), BudgetStatus::Healthy, "22 min of 43 min left"),
-        (99.9, 1_000_000, 1_000_000, Some(1.0), BudgetStatus::Healthy, "43 min of 43 min left"),
-        (99.9, 1_000_000, 999_200, Some(0.2), BudgetStatus::Low, "9 min of 43 min left"),
-        (99.9, 1_000_000, 999_000, Some(0.0), BudgetStatus::Exhausted, "0 min of 43 min left"),
-        (99.9, 1_000_000, 998_500, Some(-0.5), BudgetStatus::Exhausted, "0 min of 43 min left"),
-        (99.0, 200, 199, Some(0.5), BudgetStatus::Healthy, "3 h 36 min of 7 h 12 min left"),
-        (99.9, 0, 0, None, BudgetStatus::Unmeasured, "unmeasured: no requests in the window"),
+        (
+            99.9,
+            1_000_000,
+            999_500,
+            Some(0.5),
+            BudgetStatus::Healthy,
+            "22 min of 43 min left",
+        ),
+        (
+            99.9,
+            1_000_000,
+            1_000_000,
+            Some(1.0),
+            BudgetStatus::Healthy,
+            "43 min of 43 min left",
+        ),
+        (
+            99.9,
+            1_000_000,
+            999_200,
+            Some(0.2),
+            BudgetStatus::Low,
+            "9 min of 43 min left",
+        ),
+        (
+            99.9,
+            1_000_000,
+            999_000,
+            Some(0.0),
+            BudgetStatus::Exhausted,
+            "0 min of 43 min left",
+        ),
+        (
+            99.9,
+            1_000_000,
+            998_500,
+            Some(-0.5),
+            BudgetStatus::Exhausted,
+            "0 min of 43 min left",
+        ),
+        (
+            99.0,
+            200,
+            199,
+            Some(0.5),
+            BudgetStatus::Healthy,
+            "3 h 36 min of 7 h 12 min left",
+        ),
+        (
+            99.9,
+            0,
+            0,
+            None,
+            BudgetStatus::Unmeasured,
+            "unmeasured: no requests in the window",
+        ),
     ];
     for (objective, events, good, remaining, status, left) in cases {
         let tallies = [minute("2026-11-10T00:00:00Z", events, good)];
-        let b = budget(objective, "2026-11-01T00:00:00Z", "2026-12-01T00:00:00Z", "2026-12-05T00:00:00Z", &tallies);
+        let b = budget(
+            objective,
+            "2026-11-01T00:00:00Z",
+            "2026-12-01T00:00:00Z",
+            "2026-12-05T00:00:00Z",
+            &tallies,
+        );
         assert_eq!(b.window_minutes, 43_200);
-        assert!(close(b.budget_minutes, (100.0 - objective) / 100.0 * 43_200.0), "{objective}");
+        assert!(
+            close(b.budget_minutes, (100.0 - objective) / 100.0 * 43_200.0),
+            "{objective}"
+        );
         match (b.remaining, remaining) {
             (Some(got), Some(want)) => assert!(close(got, want), "{objective} {events} {good}: {got}"),
             (got, want) => assert_eq!(got, want),
         }
         assert_eq!(b.status(), status, "{objective} {events} {good}");
+        assert_eq!(b.met(), remaining.map(|r| r >= 0.0), "{objective} {events} {good}");
         assert_eq!(b.time_left(), left, "{objective} {events} {good}");
     }
 }
@@ -66,7 +125,13 @@ fn minutes_without_data_are_unmeasured_not_good() {
             good: 99,
         })
         .collect();
-    let b = budget(99.0, "2026-12-01T00:00:00Z", "2027-01-01T00:00:00Z", "2026-12-01T01:00:00Z", &tallies);
+    let b = budget(
+        99.0,
+        "2026-12-01T00:00:00Z",
+        "2027-01-01T00:00:00Z",
+        "2026-12-01T01:00:00Z",
+        &tallies,
+    );
     assert_eq!(b.elapsed_minutes, 60);
     assert_eq!(b.measured_minutes, 15);
     assert!(close(b.coverage(), 0.25));
@@ -78,7 +143,13 @@ fn minutes_without_data_are_unmeasured_not_good() {
 
 #[test]
 fn a_window_without_any_request_is_unmeasured_never_full() {
-    let b = budget(99.9, "2026-12-01T00:00:00Z", "2027-01-01T00:00:00Z", "2026-12-20T00:00:00Z", &[]);
+    let b = budget(
+        99.9,
+        "2026-12-01T00:00:00Z",
+        "2027-01-01T00:00:00Z",
+        "2026-12-20T00:00:00Z",
+        &[],
+    );
     assert_eq!(b.remaining, None);
     assert_eq!(b.status(), BudgetStatus::Unmeasured);
     assert_eq!(b.percent_left(), "unmeasured");
@@ -101,7 +172,13 @@ fn months_end_at_utc_midnight_and_leave_the_neighbours_out() {
         minute("2026-02-28T23:59:00Z", 100, 99),
         minute("2026-03-01T00:00:00Z", 100, 0),
     ];
-    let b = budget(99.0, "2026-02-01T00:00:00Z", "2026-03-01T00:00:00Z", "2026-03-10T00:00:00Z", &tallies);
+    let b = budget(
+        99.0,
+        "2026-02-01T00:00:00Z",
+        "2026-03-01T00:00:00Z",
+        "2026-03-10T00:00:00Z",
+        &tallies,
+    );
     assert_eq!(b.window_minutes, 28 * 1440);
     assert_eq!(b.elapsed_minutes, 28 * 1440);
     assert_eq!((b.events, b.good), (200, 199));
@@ -114,7 +191,13 @@ fn a_month_in_progress_is_measured_up_to_now() {
         minute("2026-12-01T00:00:00Z", 100, 100),
         minute("2026-12-07T10:00:00Z", 100, 100),
     ];
-    let b = budget(99.9, "2026-12-01T00:00:00Z", "2027-01-01T00:00:00Z", "2026-12-07T10:00:00Z", &tallies);
+    let b = budget(
+        99.9,
+        "2026-12-01T00:00:00Z",
+        "2027-01-01T00:00:00Z",
+        "2026-12-07T10:00:00Z",
+        &tallies,
+    );
     assert_eq!(b.measured_to, at("2026-12-07T10:00:00Z"));
     assert_eq!(b.elapsed_minutes, (6 * 24 + 10) * 60);
     assert_eq!(b.events, 100, "the minute starting now is not measured yet");
@@ -129,7 +212,13 @@ fn the_series_is_the_budget_left_after_each_stretch() {
         minute("2026-12-01T00:01:00Z", 1000, 995),
         minute("2026-12-01T00:03:00Z", 2000, 1995),
     ];
-    let b = budget(99.0, "2026-12-01T00:00:00Z", "2026-12-02T00:00:00Z", "2026-12-01T00:10:00Z", &tallies);
+    let b = budget(
+        99.0,
+        "2026-12-01T00:00:00Z",
+        "2026-12-02T00:00:00Z",
+        "2026-12-01T00:10:00Z",
+        &tallies,
+    );
     let ms = |s: &str| at(s).timestamp_millis();
     let expected = [
         (ms("2026-12-01T00:01:00Z"), 100.0),

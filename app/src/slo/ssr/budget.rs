@@ -67,6 +67,8 @@ pub async fn over(
 
 /// `slo`'s budget over its window as it holds at `now`.
 pub async fn current(conn: &mut PgConnection, slo: &SloDraft, now: DateTime<Utc>) -> sqlx::Result<Budget> {
+    // A rolling window starts on a whole minute, as the rollups' rows do.
+    let now = now.duration_trunc(Duration::minutes(1)).unwrap_or(now);
     let (from, to) = slo.window.period(now);
     over(conn, slo, from, to, now).await
 }

@@ -58,7 +58,7 @@ pub fn drafts(id: i64, slo: &SloDraft) -> Vec<RuleDraft> {
     PAIRS
         .iter()
         .map(|pair| RuleDraft {
-            name: format!("{} burn rate ({})", cut(&slo.name, 90), pair.label),
+            name: format!("{} burn rate ({})", cut(&slo.name, 80), pair.label),
             description: format!(
                 "Generated from the SLO “{}”: fires while its error budget burns at {}× or faster over both \
                  windows. Change the factor (the threshold) or the window here; deleting the SLO deletes this rule.",

@@ -197,7 +197,12 @@ mod tests {
             slo("a availability", SloKind::Availability, SloWindow::Rolling28),
         ];
         let yaml = render(&slos).expect("rendered");
-        for field in ["targetPercent: 99.95", "isRolling: false", "duration: 1M", "budgetingMethod: Occurrences"] {
+        for field in [
+            "targetPercent: 99.95",
+            "isRolling: false",
+            "duration: 1M",
+            "budgetingMethod: Occurrences",
+        ] {
             assert!(yaml.contains(field), "{field} in {yaml}");
         }
         let read = parse(&yaml).expect("parsed");
@@ -215,7 +220,12 @@ mod tests {
         assert!(problems[0].starts_with("slos[0] (a): objective"), "{problems:?}");
         assert!(problems[1].contains("90d"), "{problems:?}");
         assert!(problems[2].contains("threshold_ms"), "{problems:?}");
-        for bad in ["", "kind: opsdeck/alert-rules\nversion: 1\n", "{{{", "kind: opsdeck/slos\nversion: 1\nextra: 1\n"] {
+        for bad in [
+            "",
+            "kind: opsdeck/alert-rules\nversion: 1\n",
+            "{{{",
+            "kind: opsdeck/slos\nversion: 1\nextra: 1\n",
+        ] {
             assert!(parse(bad).is_err(), "{bad:?}");
         }
     }

@@ -26,15 +26,24 @@ pub async fn apply(mut change: Audited, text: &str, kept: Retention) -> Result<I
     let drafts = parse(text).map_err(|problems| {
         let shown: Vec<&str> = problems.iter().take(5).map(String::as_str).collect();
         let more = problems.len().saturating_sub(shown.len());
-        let tail = if more > 0 { format!(" (and {more} more)") } else { String::new() };
-        AppError::validation("yaml", format!("{} problem(s): {}{tail}", problems.len(), shown.join("; ")))
+        let tail = if more > 0 {
+            format!(" (and {more} more)")
+        } else {
+            String::new()
+        };
+        AppError::validation(
+            "yaml",
+            format!("{} problem(s): {}{tail}", problems.len(), shown.join("; ")),
+        )
     })?;
     // Edits from elsewhere wait until the import is in (readers do not).
     sqlx::query("LOCK TABLE slos IN SHARE ROW EXCLUSIVE MODE")
         .execute(&mut *change.tx)
         .await
         .map_err(AppError::internal_in("slos: lock"))?;
-    let stored = store::list(&mut change.tx).await.map_err(AppError::internal_in("slos: list"))?;
+    let stored = store::list(&mut change.tx)
+        .await
+        .map_err(AppError::internal_in("slos: list"))?;
     let mut counts = ImportCounts::default();
     for draft in &drafts {
         let existing = stored.iter().find(|s| s.draft.name == draft.name);
@@ -45,7 +54,9 @@ pub async fn apply(mut change: Audited, text: &str, kept: Retention) -> Result<I
         manage::save_in(&mut change, existing.map(|s| s.id), draft, kept, IMPORT_ACTION)
             .await
             .map_err(|error| match error {
-                AppError::Validation { message, .. } => AppError::validation("yaml", format!("{}: {message}", draft.name)),
+                AppError::Validation { message, .. } => {
+                    AppError::validation("yaml", format!("{}: {message}", draft.name))
+                }
                 other => other,
             })?;
         if existing.is_some() {
@@ -54,7 +65,11 @@ pub async fn apply(mut change: Audited, text: &str, kept: Retention) -> Result<I
             counts.created += 1;
         }
     }
-    change.tx.commit().await.map_err(AppError::internal_in("slos: commit"))?;
+    change
+        .tx
+        .commit()
+        .await
+        .map_err(AppError::internal_in("slos: commit"))?;
     Ok(counts)
 }
 

@@ -68,7 +68,11 @@ pub async fn save(
     action: &str,
 ) -> Result<i64, AppError> {
     let (slo_id, _) = save_in(&mut change, id, draft, kept, action).await?;
-    change.tx.commit().await.map_err(AppError::internal_in("slos: commit"))?;
+    change
+        .tx
+        .commit()
+        .await
+        .map_err(AppError::internal_in("slos: commit"))?;
     Ok(slo_id)
 }
 
@@ -103,7 +107,12 @@ pub async fn delete(mut change: Audited, id: i64) -> Result<(), AppError> {
 /// Saves the editor's `form` as SLO `id` (new when `None`); answers the
 /// id. A plain form post goes to the SLO's page, or when refused back to
 /// the editor with every field as typed and each message beside its field.
-pub async fn save_from_editor(state: &AppState, caller: &Caller, id: Option<i64>, form: &SloForm) -> Result<i64, AppError> {
+pub async fn save_from_editor(
+    state: &AppState,
+    caller: &Caller,
+    id: Option<i64>,
+    form: &SloForm,
+) -> Result<i64, AppError> {
     let action = if id.is_some() { "slo.update" } else { "slo.create" };
     let saved = match (form.parse(), caller.audited(state, "slos: begin").await) {
         (Ok(draft), Ok(change)) => save(change, id, &draft, retention(state), action).await,

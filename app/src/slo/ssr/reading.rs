@@ -11,7 +11,9 @@ use crate::slo::views::{SloDetail, SloRow};
 
 /// Every SLO with its budget now, by service then name.
 pub async fn rows(conn: &mut PgConnection, now: DateTime<Utc>) -> Result<Vec<SloRow>, AppError> {
-    let slos = store::list(&mut *conn).await.map_err(AppError::internal_in("slos: list"))?;
+    let slos = store::list(&mut *conn)
+        .await
+        .map_err(AppError::internal_in("slos: list"))?;
     let mut rows = Vec::with_capacity(slos.len());
     for slo in slos {
         let budget = budget::current(&mut *conn, &slo.draft, now)

@@ -104,6 +104,9 @@ pub async fn versions(conn: &mut PgConnection, id: i64) -> sqlx::Result<Vec<SloV
 
 /// Deletes SLO `id` (its versions go with it); whether it existed.
 pub async fn delete(conn: &mut PgConnection, id: i64) -> sqlx::Result<bool> {
-    let deleted = sqlx::query("DELETE FROM slos WHERE id = $1").bind(id).execute(conn).await?;
+    let deleted = sqlx::query("DELETE FROM slos WHERE id = $1")
+        .bind(id)
+        .execute(conn)
+        .await?;
     Ok(deleted.rows_affected() == 1)
 }

@@ -30,12 +30,27 @@ fn burn_rate_pairs_against_hand_computed_cases() {
         ("steady 1.44 %", hour(|_| 144), HOUR, Observation::Value(14.4)),
         // A spike in the last 5 minutes only: 5 × 1000 bad of 600 000 over the hour
         // is 8.333…×, the 5 minutes burn 100×: the pair's value is the hour's.
-        ("late spike", hour(|m| if m >= 55 { 1000 } else { 0 }), HOUR, Observation::Value(8.333333)),
+        (
+            "late spike",
+            hour(|m| if m >= 55 { 1000 } else { 0 }),
+            HOUR,
+            Observation::Value(8.333333),
+        ),
         // A burst that ended half an hour ago: 15× over the hour, nothing in
         // the last 5 minutes, so the pair has recovered.
-        ("ended burst", hour(|m| if m < 30 { 300 } else { 0 }), HOUR, Observation::Value(0.0)),
+        (
+            "ended burst",
+            hour(|m| if m < 30 { 300 } else { 0 }),
+            HOUR,
+            Observation::Value(0.0),
+        ),
         // The 6 h pair over the same hour of data: its 30-minute half.
-        ("6 h pair", hour(|m| if m >= 30 { 60 } else { 0 }), 6 * HOUR, Observation::Value(3.0)),
+        (
+            "6 h pair",
+            hour(|m| if m >= 30 { 60 } else { 0 }),
+            6 * HOUR,
+            Observation::Value(3.0),
+        ),
     ];
     for (case, minutes, window, expected) in cases {
         assert_eq!(minutes.value_at(window, minute(60)), expected, "{case}");
@@ -48,7 +63,7 @@ fn the_workbooks_page_pair_fires_at_exactly_14_4_and_not_below() {
     assert!(fires(&hour(|_| 144).value_at(HOUR, minute(60))));
     assert!(!fires(&hour(|_| 143).value_at(HOUR, minute(60))));
     // 2 % of a 30-day budget in one hour is a burn rate of 0.02 × 720 h = 14.4.
-    let budget_share = 144.0 * 60.0 / (0.001 * 600_000.0) / (30.0 * 24.0);
+    let budget_share: f64 = 144.0 * 60.0 / (0.001 * 600_000.0) / (30.0 * 24.0);
     assert!((budget_share - 0.02).abs() < 1e-12, "{budget_share}");
 }
 
@@ -65,7 +80,10 @@ fn a_window_without_events_has_no_data() {
     );
     // The hour has events, its last 5 minutes none.
     assert_eq!(quiet_end.value_at(HOUR, minute(60)), Observation::NoData);
-    assert_eq!(BurnMinutes::new(99.9, &[]).value_at(HOUR, minute(60)), Observation::NoData);
+    assert_eq!(
+        BurnMinutes::new(99.9, &[]).value_at(HOUR, minute(60)),
+        Observation::NoData
+    );
     // Windows are [from, to): the minute starting at `at` is not in them.
     let one = BurnMinutes::new(
         99.0,
