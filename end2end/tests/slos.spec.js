@@ -12,7 +12,7 @@ let SERVICE = 'e2e-slo';
 // 100 requests over the last 20 minutes, one of them a 500: against 95 %
 // the budget allows 5 bad ones, so 80 % of it is left.
 test.beforeAll(async ({ request }, testInfo) => {
-  SERVICE = `e2e-slo-${testInfo.project.name}`;
+  SERVICE = `e2e-slo-${testInfo.project.name}-${Date.now()}`;
   const key = fs.readFileSync(ingestKeyFile, 'utf8').trim();
   const requests = Array.from({ length: 100 }, (_, i) => ({
     service: SERVICE,
@@ -60,7 +60,8 @@ test('an operator creates an SLO, reads its budget and deletes it; bad input sto
   await expect(budget.locator('[data-budget]')).toHaveText('80 % left');
   await expect(page.getByTestId('budget-sentence')).toContainText('Counted 100 requests');
   await expect(page.getByTestId('budget-sentence')).toContainText('1 was bad');
-  await expect(page.getByText(typed)).toBeVisible();
+  await expect(page.locator('p', { hasText: typed })).toBeVisible();
+  await expect(page.getByLabel('Description')).toHaveValue(typed);
   await expect(page.getByTestId('slo-alerts').getByRole('link', { name: 'Backtest 30 days' })).toHaveCount(3);
 
   await page.goto('/');
