@@ -13,6 +13,7 @@ pub enum Area {
     Health,
     DataStores,
     Alerts,
+    Slos,
     Logs,
     Errors,
     Backups,
@@ -24,12 +25,13 @@ pub enum Area {
 }
 
 impl Area {
-    pub const ALL: [Area; 13] = [
+    pub const ALL: [Area; 14] = [
         Area::Overview,
         Area::Performance,
         Area::Health,
         Area::DataStores,
         Area::Alerts,
+        Area::Slos,
         Area::Logs,
         Area::Errors,
         Area::Backups,
@@ -47,6 +49,7 @@ impl Area {
             Area::Health => "Health",
             Area::DataStores => "Data stores",
             Area::Alerts => "Alerts",
+            Area::Slos => "SLOs",
             Area::Logs => "Logs",
             Area::Errors => "Errors",
             Area::Backups => "Backups",
@@ -65,6 +68,7 @@ impl Area {
             Area::Health => "/health-checks",
             Area::DataStores => "/datastores",
             Area::Alerts => "/alerts",
+            Area::Slos => "/slos",
             Area::Logs => "/logs",
             Area::Errors => "/errors",
             Area::Backups => "/backups",
@@ -93,6 +97,7 @@ impl Area {
             Area::Health => "The history of Opsdeck's checks of Postgres and Redis.",
             Area::DataStores => "Postgres and Redis in depth: sessions, transactions, locks, memory, slow commands.",
             Area::Alerts => "Alert rules with backtesting, firing alerts, silences and notifications.",
+            Area::Slos => "Service level objectives, their error budgets and burn-rate alerts.",
             Area::Logs => "The lines services and Opsdeck log: search, context, traces and a live tail.",
             Area::Errors => "Errors services send from Sentry SDKs, grouped into issues.",
             Area::Backups => "Backup runs with checksum verification and restore tests.",

@@ -31,6 +31,7 @@ pub mod reports;
 #[cfg(feature = "ssr")]
 pub mod secrets;
 pub mod shell;
+pub mod slo;
 #[cfg(feature = "ssr")]
 pub mod sql;
 #[cfg(feature = "ssr")]

@@ -9,8 +9,8 @@ use crate::components::layout::Layout;
 use crate::pages::{
     Alerts, ApiKeys, AuditEntryPage, AuditLog, BackupRunPage, Backups, Channels, DataStoreTargetPage, DataStoresPage,
     Deployments, Errors, HealthChecks, ImportRules, IssuePage, LogContextPage, LogTracePage, Login, Logs,
-    MonitoringSettingsPage, NewRule, NotFound, Overview, Performance, Profile, Reports, RulePage, Rules, Settings,
-    Silences, Users,
+    MonitoringSettingsPage, NewRule, NewSlo, NotFound, Overview, Performance, Profile, Reports, RulePage, Rules,
+    Settings, Silences, SloFiles, SloPage, Slos, Users,
 };
 use crate::theme::{Theme, initial_theme};
 
@@ -68,6 +68,10 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/alerts/rules/import") view=ImportRules ssr=SsrMode::InOrder />
                     <Route path=path!("/alerts/rules/:id") view=RulePage ssr=SsrMode::InOrder />
                     <Route path=path!("/alerts/silences") view=Silences ssr=SsrMode::InOrder />
+                    <Route path=path!("/slos") view=Slos ssr=SsrMode::InOrder />
+                    <Route path=path!("/slos/new") view=NewSlo ssr=SsrMode::InOrder />
+                    <Route path=path!("/slos/files") view=SloFiles ssr=SsrMode::InOrder />
+                    <Route path=path!("/slos/:id") view=SloPage ssr=SsrMode::InOrder />
                     <Route path=path!("/logs") view=Logs ssr=SsrMode::InOrder />
                     <Route path=path!("/logs/context") view=LogContextPage ssr=SsrMode::InOrder />
                     <Route path=path!("/logs/trace") view=LogTracePage ssr=SsrMode::InOrder />

@@ -113,13 +113,23 @@ words! {
         ErrorEvents => "error_events",
         NewErrorIssues => "new_error_issues",
         RegressedErrorIssues => "regressed_error_issues",
+        SloBurnRate => "slo_burn_rate",
     }
 }
 
 impl Aggregation {
     /// Whether the rule reads request events (else a metric's samples or log lines).
     pub fn reads_requests(self) -> bool {
-        !self.reads_metric() && !self.reads_logs() && !self.reads_errors()
+        !self.reads_metric() && !self.reads_logs() && !self.reads_errors() && !self.reads_slo()
+    }
+
+    /// Whether the rule is an SLO's burn rate: the SLO (label matcher
+    /// `slo=<id>`) counts its good and bad events; the value is the lower of
+    /// the burn rates over the window and over its last twelfth (the SRE
+    /// Workbook's multiwindow pairs: 1 h and 5 min, 6 h and 30 min, 3 days
+    /// and 6 h), so the rule fires only while both exceed the threshold.
+    pub fn reads_slo(self) -> bool {
+        self == Aggregation::SloBurnRate
     }
 
     /// Whether the rule reads a metric's samples.
@@ -166,6 +176,7 @@ impl Aggregation {
             Aggregation::ErrorEvents => "Error events",
             Aggregation::NewErrorIssues => "New error issues",
             Aggregation::RegressedErrorIssues => "Regressed error issues",
+            Aggregation::SloBurnRate => "SLO burn rate (× the budget's pace)",
         }
     }
 }

@@ -105,10 +105,14 @@ pub enum Permission {
     /// Monthly reports: latency and errors against the month before,
     /// incidents with MTTA/MTTR, deployments' change failure rate, backups.
     ReadReports,
+    /// Service level objectives and their error budgets (managers too).
+    ReadSlos,
+    /// Create, change and delete SLOs (and the burn-rate rules they generate).
+    ManageSlos,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 26] = [
+    pub const ALL: [Permission; 28] = [
         Permission::ViewDashboards,
         Permission::ManageOwnAccount,
         Permission::ReadAuditDetails,
@@ -135,6 +139,8 @@ impl Permission {
         Permission::ManageDataStores,
         Permission::ManageMonitoringSettings,
         Permission::ReadReports,
+        Permission::ReadSlos,
+        Permission::ManageSlos,
     ];
 
     pub fn description(self) -> &'static str {
@@ -165,6 +171,8 @@ impl Permission {
             Permission::ManageDataStores => "add and manage monitored data stores",
             Permission::ManageMonitoringSettings => "change monitoring settings (retention, thresholds)",
             Permission::ReadReports => "read monthly reports",
+            Permission::ReadSlos => "read SLOs and their error budgets",
+            Permission::ManageSlos => "create, change and delete SLOs",
         }
     }
 }
@@ -186,8 +194,12 @@ pub fn allows(role: Role, permission: Permission) -> bool {
         | ManageMonitoringSettings => {
             matches!(role, Admin)
         }
-        ReadDeployments | ReadBackups | ViewDataStores | ReadReports => matches!(role, Admin | Operator | Manager),
-        RecordDeployments | RunBackups | EditAlertRules | InspectDataStores => matches!(role, Admin | Operator),
+        ReadDeployments | ReadBackups | ViewDataStores | ReadReports | ReadSlos => {
+            matches!(role, Admin | Operator | Manager)
+        }
+        RecordDeployments | RunBackups | EditAlertRules | InspectDataStores | ManageSlos => {
+            matches!(role, Admin | Operator)
+        }
         ReadAlerts | CountErrors => matches!(role, Admin | Operator | Support | Manager),
         ReadLogs | ReadErrors | TriageErrors => matches!(role, Admin | Operator | Support),
     }

@@ -14,11 +14,13 @@ mod monitoring;
 mod not_found;
 mod overview;
 mod overview_errors;
+mod overview_slos;
 mod overview_stores;
 pub(crate) mod performance;
 mod profile;
 mod reports;
 mod settings;
+pub(crate) mod slo;
 mod users;
 
 pub use alerts::{Alerts, Channels, ImportRules, NewRule, RulePage, Rules, Silences};
@@ -38,6 +40,7 @@ pub use performance::Performance;
 pub use profile::Profile;
 pub use reports::Reports;
 pub use settings::Settings;
+pub use slo::{NewSlo, SloFiles, SloPage, Slos};
 pub use users::Users;
 
 pub use crate::area::Area;

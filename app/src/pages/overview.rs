@@ -14,6 +14,7 @@ use crate::health::{HealthSnapshot, ServiceCheck, check_health};
 use crate::metrics::pages::{OVERVIEW_WINDOW_MINUTES, PerformanceQuery, ServiceTile};
 use crate::metrics::{is_demo_service, service_tiles};
 use crate::pages::overview_errors::ErrorIssues;
+use crate::pages::overview_slos::SloStrip;
 use crate::pages::overview_stores::AddedDataStores;
 use crate::pages::performance::NoServices;
 use crate::pages::performance::numbers::{millis, percent};
@@ -50,6 +51,7 @@ pub fn Overview() -> impl IntoView {
         <Transition fallback=|| ()>
             {move || firing.get().flatten().map(|counts| view! { <FiringAlerts counts /> })}
         </Transition>
+        <SloStrip />
         <Transition fallback=|| ()>
             {move || error_issues.get().flatten().map(|tallies| view! { <ErrorIssues tallies /> })}
         </Transition>

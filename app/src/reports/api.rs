@@ -11,14 +11,9 @@ use crate::error::AppError;
 /// The report of the month the query names (the last whole month when none).
 #[server(endpoint = "reports/month")]
 pub async fn get_monthly_report(#[server(default)] query: ReportQuery) -> Result<Report, AppError> {
-    crate::error::respond(
-        async {
-            acting(Permission::ReadReports).await?;
-            let month = super::month::chosen(query.month.as_deref(), chrono::Utc::now())?;
-            let state = crate::state::app_state()?;
-            let report = state.monthly_reports.report(&state.db, month, query.service()).await?;
-            Ok(Report::clone(&report))
-        }
-        .await,
-    )
+    acting(Permission::ReadReports).await?;
+    let month = crate::error::respond(super::month::chosen(query.month.as_deref(), chrono::Utc::now()))?;
+    let state = crate::state::app_state()?;
+    let report = state.monthly_reports.report(&state.db, month, query.service()).await?;
+    Ok(Report::clone(&report))
 }

@@ -65,5 +65,8 @@ mod rule_page;
 mod secrets_at_rest;
 mod self_monitor;
 mod silences;
+mod slo_burn;
+mod slo_files;
+mod slos;
 mod tls;
 mod users;

@@ -115,7 +115,9 @@ impl RuleDraft {
         }
         self.watched_fields().into_iter().for_each(|e| errors.note(e));
         errors.take(labels("matchers", &self.matchers));
-        if !(60..=86_400).contains(&self.window_secs) || self.window_secs % 60 != 0 {
+        if self.aggregation.reads_slo() {
+            errors.take(burn_window(self.window_secs));
+        } else if !(60..=86_400).contains(&self.window_secs) || self.window_secs % 60 != 0 {
             errors.note(AppError::validation(
                 "window_secs",
                 "A whole number of minutes from 1 minute to 24 hours",
@@ -187,7 +189,9 @@ impl RuleDraft {
         if !aggregation.reads_requests() && self.endpoint.is_some() {
             refused.push(refuse("endpoint", "Endpoints apply to request rules only"));
         }
-        if !aggregation.reads_metric() && !self.matchers.is_empty() {
+        if aggregation.reads_slo() {
+            refused.extend(slo_matcher(&self.matchers).err());
+        } else if !aggregation.reads_metric() && !self.matchers.is_empty() {
             refused.push(refuse("matchers", "Label matchers apply to metric rules only"));
         }
         match (&self.log_query, aggregation.reads_logs()) {
@@ -236,6 +240,39 @@ pub(crate) fn reads_stand_in(field: &str, refused: &FieldErrors) -> bool {
         "metric" | "matchers" | "endpoint" | "log_query" | "error_issue" => refused.get("aggregation").is_some(),
         _ => false,
     }
+}
+
+/// The longest window of a burn-rate rule: the SRE Workbook's ticket pair's 3 days.
+pub const MAX_BURN_WINDOW_SECS: i64 = 3 * 86_400;
+
+/// A burn-rate rule's window: whole multiples of 12 minutes (its short
+/// window, a twelfth, is whole minutes) up to 3 days.
+fn burn_window(window_secs: i64) -> Result<(), AppError> {
+    if (720..=MAX_BURN_WINDOW_SECS).contains(&window_secs) && window_secs % 720 == 0 {
+        Ok(())
+    } else {
+        Err(AppError::validation(
+            "window_secs",
+            "A burn-rate rule's window is a multiple of 12 minutes (its short window is a twelfth) up to 3 days",
+        ))
+    }
+}
+
+/// The SLO a burn-rate rule watches: its one label matcher, `slo=<id>`.
+pub fn slo_of(matchers: &BTreeMap<String, String>) -> Option<i64> {
+    match (matchers.len(), matchers.get("slo")) {
+        (1, Some(id)) => id.trim().parse().ok().filter(|id| *id > 0),
+        _ => None,
+    }
+}
+
+fn slo_matcher(matchers: &BTreeMap<String, String>) -> Result<(), AppError> {
+    slo_of(matchers).map(drop).ok_or_else(|| {
+        AppError::validation(
+            "matchers",
+            "A burn-rate rule names its SLO, and only that: slo=<the SLO's number>",
+        )
+    })
 }
 
 /// A value as people read it: at most two decimals, no trailing zeros.

@@ -13,6 +13,9 @@ use crate::alerts::{AlertState, Condition, Watched};
 /// The longest history a backtest may replay.
 pub const MAX_BACKTEST_DAYS: i64 = 7;
 
+/// The longest history a burn-rate rule's backtest may replay (an SLO's window).
+pub const MAX_BURN_BACKTEST_DAYS: i64 = 30;
+
 /// What a rule's series shows at `at` (a failed query is an `Error`
 /// observation; its cause goes to the log, not to the page).
 pub async fn observe(conn: &mut PgConnection, watched: &Watched, at: DateTime<Utc>) -> Observation {
@@ -113,7 +116,17 @@ pub async fn run_cycle(pool: &sqlx::PgPool, at: DateTime<Utc>) -> sqlx::Result<C
         // The rule's state, its event, its notifications and its silence
         // matches in one transaction.
         let mut tx = sqlx::Connection::begin(&mut *conn).await?;
-        let event_id = store::record(&mut tx, rule, &tracker, seen.value(), at, transition.as_ref(), silenced).await?;
+        let event_id =
+            match store::record(&mut tx, rule, &tracker, seen.value(), at, transition.as_ref(), silenced).await {
+                Ok(event_id) => event_id,
+                // Deleted since the cycle read it (by someone, or with its SLO):
+                // nothing to record, and the other rules' cycle goes on.
+                Err(sqlx::Error::Database(e)) if e.code().as_deref() == Some("23503") => {
+                    tx.rollback().await?;
+                    continue;
+                }
+                Err(error) => return Err(error),
+            };
         if let Some(transition) = transition.as_ref().filter(|t| announces(t.to) && silenced.is_none()) {
             let ids: Vec<i64> = outbox::channels_of(rule, &targets).iter().map(|t| t.id).collect();
             let notification = outbox::notification(rule, NotificationKind::Transition, transition);

@@ -3,8 +3,8 @@
 //!
 //! - Rules: `store` (queries), `manage` (changes, audited), `overview` (what
 //!   the rule pages read), `preview` (a draft's series and backtest).
-//! - Evaluation: `series` (what a rule watches, per minute), `evaluate` (the
-//!   evaluator's cycle and backtests).
+//! - Evaluation: `series` (what a rule watches, per minute; `burn` for SLO
+//!   burn-rate rules), `evaluate` (the evaluator's cycle and backtests).
 //! - Silences: `silences` (queries), `manage_silences` (the page's services).
 //! - Notifications: `channels` (queries), `manage_channels` (the page's
 //!   services), `outbox` (deliveries waiting and done), `deliver` (sending one).
@@ -13,6 +13,7 @@
 //!   import), `import_drafts` (files posted to the import page).
 //! - `form_post`: how a plain HTML form post is answered.
 
+pub mod burn;
 pub mod channels;
 pub mod deliver;
 pub mod evaluate;

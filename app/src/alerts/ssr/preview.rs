@@ -5,7 +5,7 @@
 use chrono::Duration;
 use sqlx::PgConnection;
 
-use super::evaluate::{MAX_BACKTEST_DAYS, backtest};
+use super::evaluate::{MAX_BACKTEST_DAYS, MAX_BURN_BACKTEST_DAYS, backtest};
 use super::series::{evaluation_time, load, value_at, window};
 use crate::alerts::form::RuleForm;
 use crate::alerts::views::Preview;
@@ -15,7 +15,7 @@ use crate::error::AppError;
 const PREVIEW_POINTS: i64 = 300;
 
 /// The draft `form` describes over the last `hours` (1 hour to
-/// [`MAX_BACKTEST_DAYS`]) and, with `backtest_every`, its backtest evaluating
+/// [`MAX_BACKTEST_DAYS`], [`MAX_BURN_BACKTEST_DAYS`] for burn-rate rules) and, with `backtest_every`, its backtest evaluating
 /// that often.
 pub async fn preview(
     conn: &mut PgConnection,
@@ -23,13 +23,16 @@ pub async fn preview(
     hours: i64,
     backtest_every: Option<Duration>,
 ) -> Result<Preview, AppError> {
-    if !(1..=MAX_BACKTEST_DAYS * 24).contains(&hours) {
-        return Err(AppError::validation(
-            "hours",
-            format!("From 1 hour to {MAX_BACKTEST_DAYS} days"),
-        ));
-    }
     let draft = form.parse()?;
+    // A burn-rate rule's windows reach 3 days: it is backtested over an SLO's 30.
+    let days = if draft.aggregation.reads_slo() {
+        MAX_BURN_BACKTEST_DAYS
+    } else {
+        MAX_BACKTEST_DAYS
+    };
+    if !(1..=days * 24).contains(&hours) {
+        return Err(AppError::validation("hours", format!("From 1 hour to {days} days")));
+    }
     let condition = draft.condition();
     let to = evaluation_time();
     let from = to - Duration::hours(hours);

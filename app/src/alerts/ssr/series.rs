@@ -13,6 +13,7 @@
 use chrono::{DateTime, Duration, DurationRound, SubsecRound, Utc};
 use sqlx::PgConnection;
 
+use super::burn::{self, BurnMinutes};
 use crate::alerts::state::Observation;
 use crate::alerts::{Aggregation, Watched};
 use crate::errors::ssr::counts;
@@ -30,6 +31,8 @@ pub enum Minutes {
     Metric(Vec<MetricPoint>),
     /// `(minute, count)`: matching log lines, error events or issues.
     Counts(Vec<(DateTime<Utc>, i64)>),
+    /// An SLO's events (burn-rate rules).
+    Burn(BurnMinutes),
 }
 
 /// The minutes of `watched` in `[from, to)`, for windows slid over them.
@@ -62,7 +65,9 @@ async fn load_as(
     to: DateTime<Utc>,
     whole: bool,
 ) -> sqlx::Result<Minutes> {
-    if watched.aggregation.reads_logs() {
+    if watched.aggregation.reads_slo() {
+        Ok(Minutes::Burn(burn::load(conn, watched, from, to).await?))
+    } else if watched.aggregation.reads_logs() {
         // The stored query was checked when saved; one that no longer reads
         // is this rule's error (`observe`), never another rule's.
         let query = Query::parse(watched.log_query.as_deref().unwrap_or_default())
@@ -170,6 +175,8 @@ pub fn value_at(watched: &Watched, minutes: &Minutes, at: DateTime<Utc>) -> Obse
             })
         }
         Minutes::Counts(rows) => counted(watched, rows, from, to),
+        Minutes::Burn(minutes) if watched.aggregation.reads_slo() => minutes.value_at(watched.window_secs, at),
+        Minutes::Burn(_) => Observation::Error("an SLO's events read for a rule of another kind".into()),
     }
 }
 

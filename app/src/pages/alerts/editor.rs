@@ -224,7 +224,7 @@ fn Editor(
             <div class="filter-grid">
                 <Field id="rule-hours" name="hours" label="Preview and backtest over" control=move |m: FieldMarks| view! {
                     <select id=m.id name=m.name>
-                        {[(6, "the last 6 hours"), (24, "the last 24 hours"), (72, "the last 3 days"), (168, "the last 7 days")]
+                        {[(6, "the last 6 hours"), (24, "the last 24 hours"), (72, "the last 3 days"), (168, "the last 7 days"), (720, "the last 30 days (burn-rate rules)")]
                             .into_iter()
                             .map(|(h, label)| view! { <option value=h.to_string() selected=h == query.hours>{label}</option> })
                             .collect_view()}
