@@ -8,10 +8,63 @@ use super::Table;
 use super::view::{ChangeFailure, Figures, Report};
 
 /// The header and the rows of `table`.
-pub fn table(report: &Report, table: Table) -> (&'static [&'static str], Vec<Vec<String>>) {
-    match table {
+pub fn table(report: &Report, table: Table) -> (Vec<String>, Vec<Vec<String>>) {
+    let named = |names: &[&str]| names.iter().map(|name| name.to_string()).collect::<Vec<String>>();
+    let (header, rows) = match table {
+        Table::Slos => (
+            named(&[
+                "slo_id",
+                "slo",
+                "service",
+                "objective_percent",
+                "sli",
+                "met",
+                "budget_left",
+                "coverage",
+            ]),
+            report
+                .slos
+                .iter()
+                .map(|row| {
+                    vec![
+                        row.id.to_string(),
+                        row.name.clone(),
+                        row.service.clone(),
+                        row.objective.to_string(),
+                        ratio(row.sli),
+                        met(row.met),
+                        row.budget_left.clone(),
+                        format!("{:.4}", row.coverage),
+                    ]
+                })
+                .collect(),
+        ),
+        Table::History => {
+            let mut header = named(&["slo_id", "slo", "service", "objective_percent"]);
+            if let Some(first) = report.history.first() {
+                header.extend(first.months.iter().map(|(month, _, _)| month.to_string()));
+            }
+            let rows = report
+                .history
+                .iter()
+                .map(|row| {
+                    let mut cells = vec![
+                        row.id.to_string(),
+                        row.name.clone(),
+                        row.service.clone(),
+                        row.objective.to_string(),
+                    ];
+                    cells.extend(row.months.iter().map(|(_, met, sli)| match sli {
+                        Some(sli) => format!("{} {}", self::met(*met), ratio(Some(*sli))),
+                        None => "unmeasured".to_string(),
+                    }));
+                    cells
+                })
+                .collect();
+            (header, rows)
+        }
         Table::Performance => (
-            &[
+            named(&[
                 "service",
                 "requests",
                 "error_rate",
@@ -23,7 +76,7 @@ pub fn table(report: &Report, table: Table) -> (&'static [&'static str], Vec<Vec
                 "last_month_p50_ms",
                 "last_month_p95_ms",
                 "last_month_p99_ms",
-            ],
+            ]),
             report
                 .performance
                 .iter()
@@ -36,7 +89,7 @@ pub fn table(report: &Report, table: Table) -> (&'static [&'static str], Vec<Vec
                 .collect(),
         ),
         Table::Incidents => (
-            &[
+            named(&[
                 "rule_id",
                 "rule",
                 "service",
@@ -46,7 +99,7 @@ pub fn table(report: &Report, table: Table) -> (&'static [&'static str], Vec<Vec
                 "resolved_at",
                 "seconds_to_acknowledge",
                 "seconds_to_resolve",
-            ],
+            ]),
             report
                 .incidents
                 .iter()
@@ -66,7 +119,7 @@ pub fn table(report: &Report, table: Table) -> (&'static [&'static str], Vec<Vec
                 .collect(),
         ),
         Table::Deployments => (
-            &[
+            named(&[
                 "deployment_id",
                 "service",
                 "version",
@@ -75,7 +128,7 @@ pub fn table(report: &Report, table: Table) -> (&'static [&'static str], Vec<Vec
                 "started_at",
                 "worse",
                 "failed_change",
-            ],
+            ]),
             report
                 .deployments
                 .iter()
@@ -99,14 +152,14 @@ pub fn table(report: &Report, table: Table) -> (&'static [&'static str], Vec<Vec
                 .collect(),
         ),
         Table::Backups => (
-            &[
+            named(&[
                 "target_id",
                 "target",
                 "runs",
                 "succeeded",
                 "success_rate",
                 "last_passed_restore_test",
-            ],
+            ]),
             report
                 .backups
                 .iter()
@@ -122,7 +175,21 @@ pub fn table(report: &Report, table: Table) -> (&'static [&'static str], Vec<Vec
                 })
                 .collect(),
         ),
+    };
+    (header, rows)
+}
+
+fn ratio(value: Option<f64>) -> String {
+    value.map(|v| format!("{v:.6}")).unwrap_or_default()
+}
+
+fn met(met: Option<bool>) -> String {
+    match met {
+        Some(true) => "met",
+        Some(false) => "missed",
+        None => "unmeasured",
     }
+    .to_string()
 }
 
 fn figures(figures: Option<&Figures>) -> Vec<String> {

@@ -60,6 +60,8 @@ impl ReportQuery {
 /// The report's tables, each downloadable as CSV.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Table {
+    Slos,
+    History,
     Performance,
     Incidents,
     Deployments,
@@ -67,10 +69,19 @@ pub enum Table {
 }
 
 impl Table {
-    pub const ALL: [Table; 4] = [Table::Performance, Table::Incidents, Table::Deployments, Table::Backups];
+    pub const ALL: [Table; 6] = [
+        Table::Slos,
+        Table::History,
+        Table::Performance,
+        Table::Incidents,
+        Table::Deployments,
+        Table::Backups,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
+            Table::Slos => "slos",
+            Table::History => "history",
             Table::Performance => "performance",
             Table::Incidents => "incidents",
             Table::Deployments => "deployments",

@@ -26,6 +26,44 @@ pub struct Report {
     pub deployments: Vec<DeploymentRow>,
     pub deployment_totals: DeploymentTotals,
     pub backups: Vec<BackupRow>,
+    /// The month's SLOs (of the service, when the report has one).
+    pub slos: Vec<SloRow>,
+    /// Each SLO's last [`HISTORY_MONTHS`] months, ending with the report's.
+    pub history: Vec<SloHistory>,
+}
+
+/// How many months the compliance history spans.
+pub const HISTORY_MONTHS: usize = 12;
+
+/// An SLO over the report's month.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SloRow {
+    pub id: i64,
+    pub name: String,
+    pub service: String,
+    /// The objective, in percent.
+    pub objective: f64,
+    /// The share of good events; `None` when nothing was measured.
+    pub sli: Option<f64>,
+    /// Whether the objective was met; `None` when nothing was measured.
+    pub met: Option<bool>,
+    /// "45.9 % left", "exhausted (−12.5 %)", "unmeasured".
+    pub budget_left: String,
+    /// "31 min of 43 min left".
+    pub time_left: String,
+    /// The share of the month's minutes with data, 0 to 1.
+    pub coverage: f64,
+}
+
+/// One SLO's compliance, month by month (oldest first).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SloHistory {
+    pub id: i64,
+    pub name: String,
+    pub service: String,
+    pub objective: f64,
+    /// Per month: whether it was met and the SLI (`None`: unmeasured).
+    pub months: Vec<(Month, Option<bool>, Option<f64>)>,
 }
 
 /// A service's requests over a month.

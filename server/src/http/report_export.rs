@@ -39,14 +39,17 @@ pub async fn export_csv(
 async fn csv(state: &AppState, user: Option<Extension<CurrentUser>>, query: ExportQuery) -> Result<Response, AppError> {
     super::permitted(user, Permission::ReadReports)?;
     let table = Table::parse(query.table.as_deref().unwrap_or_default()).ok_or_else(|| {
-        AppError::validation("table", "Choose one of performance, incidents, deployments or backups.")
+        AppError::validation(
+            "table",
+            "Choose one of slos, history, performance, incidents, deployments or backups.",
+        )
     })?;
     let month = month::chosen(query.month.as_deref(), chrono::Utc::now())?;
     let service = app::url::present(&query.service).map(str::to_string);
     let report = state.monthly_reports.report(&state.db, month, service.clone()).await?;
     let (header, rows) = app::reports::csv::table(&report, table);
     let mut body = String::new();
-    write_record(&mut body, header.iter().map(|name| Some(*name)));
+    write_record(&mut body, header.iter().map(|name| Some(name.as_str())));
     for row in &rows {
         write_record(&mut body, row.iter().map(|cell| Some(cell.as_str())));
     }

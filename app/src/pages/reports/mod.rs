@@ -6,6 +6,7 @@
 //! a plain GET form; the print stylesheet makes it one clean page set.
 
 mod changes;
+mod slos;
 mod summary;
 mod tables;
 
@@ -61,6 +62,7 @@ fn Document(report: Report, query: ReportQuery) -> impl IntoView {
         {so_far.map(|text| view! { <p class="notice" data-testid="report-so-far">{text}</p> })}
         <Picker query=picker month=Some(month) services=report.services.clone() />
         <summary::KeyNumbers report=report.clone() />
+        <slos::SloTables report=report.clone() csv=csv(Table::Slos) history_csv=csv(Table::History) />
         <tables::PerformanceTable report=report.clone() csv=csv(Table::Performance) />
         <tables::IncidentsTable report=report.clone() csv=csv(Table::Incidents) />
         <changes::DeploymentsTable report=report.clone() csv=csv(Table::Deployments) />

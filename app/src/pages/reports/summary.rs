@@ -17,7 +17,17 @@ pub fn KeyNumbers(report: Report) -> impl IntoView {
         .iter()
         .fold((0, 0), |(runs, ok), row| (runs + row.runs, ok + row.succeeded));
     let or_dash = |value: Option<String>| value.unwrap_or_else(|| "—".to_string());
+    let measured = report.slos.iter().filter(|slo| slo.met.is_some()).count();
+    let met = report.slos.iter().filter(|slo| slo.met == Some(true)).count();
     let numbers = [
+        (
+            "SLOs met",
+            if measured > 0 {
+                format!("{met} of {measured}")
+            } else {
+                "—".to_string()
+            },
+        ),
         (
             "Incidents",
             format!("{} ({} critical)", incidents.count, incidents.critical),

@@ -1,5 +1,6 @@
 //! A month's report read from what Opsdeck already stores: the request
-//! rollups (each service's month against the month before), alert events
+//! rollups (each service's month against the month before), SLOs (the SLO
+//! area's budgets, this month and the eleven before), alert events
 //! (incidents), deployments with their impact, backup runs and checks.
 //! Reports are shared between readers for [`FRESH`] (`cache.rs`).
 
@@ -7,6 +8,7 @@ pub mod backups;
 mod cache;
 pub mod deployments;
 pub mod incidents;
+pub mod slos;
 
 pub use cache::{FRESH, MonthlyCache};
 
@@ -29,6 +31,7 @@ pub async fn report(
     let incidents = incidents::fired(conn, from, to, service).await?;
     let deployments = deployments::deployed(conn, from, to, service, now).await?;
     let backups = backups::per_target(conn, from, to).await?;
+    let (slos, history) = slos::compliance(conn, month, service, now).await?;
     let mut services: Vec<String> = performance.iter().map(|p| p.service.clone()).collect();
     services.extend(incidents.iter().map(|i| i.service.clone()));
     services.extend(deployments.iter().map(|d| d.service.clone()));
@@ -46,6 +49,8 @@ pub async fn report(
         incidents,
         deployments,
         backups,
+        slos,
+        history,
     })
 }
 

@@ -21,6 +21,7 @@ use crate::config::Config;
 pub mod backfill;
 mod generator;
 mod log_lines;
+mod slos;
 
 use generator::Generator;
 
@@ -107,6 +108,7 @@ pub async fn run(config: Config, args: DemoArgs) -> anyhow::Result<()> {
     match crate::startup::Application::state_for_cli(config.clone()).await {
         Ok(state) => {
             ensure_demo_rules(&state).await;
+            slos::ensure(&state).await;
             backfill(&state, args.backfill_days).await;
         }
         Err(error) => eprintln!("opsdeck demo: no demo alert rules and no backfill ({error})"),
