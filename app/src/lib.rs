@@ -22,6 +22,10 @@ pub mod ingest_batches;
 pub mod logs;
 pub mod metrics;
 pub mod monitoring;
+#[cfg(feature = "ssr")]
+pub mod overview_data;
+#[cfg(feature = "ssr")]
+pub mod overview_reads;
 pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod partitions;
@@ -29,7 +33,11 @@ pub mod partitions;
 pub mod redis_handle;
 #[cfg(feature = "ssr")]
 pub mod secrets;
+#[cfg(feature = "ssr")]
+pub mod shared_read;
 pub mod shell;
+#[cfg(feature = "ssr")]
+pub mod site_assets;
 #[cfg(feature = "ssr")]
 pub mod sql;
 #[cfg(feature = "ssr")]

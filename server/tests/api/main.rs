@@ -61,6 +61,8 @@ mod rule_files;
 mod rule_page;
 mod secrets_at_rest;
 mod self_monitor;
+mod session_saves;
 mod silences;
+mod static_files;
 mod tls;
 mod users;
