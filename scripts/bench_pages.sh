@@ -11,7 +11,7 @@
 # Build first (once): LEPTOS_SITE_ROOT=target/site cargo leptos build --release --precompress
 # (what scripts/run.sh does). Installs wrk from Debian when missing.
 # Environment: BENCH_DURATION (seconds per page, 5), BENCH_CONNECTIONS (100),
-# BENCH_PORT (3190), BENCH_ROLES ("admin operator support manager viewer"),
+# BENCH_PORT (3190), BENCH_DEMO_SECS (20), BENCH_ROLES ("admin operator support manager viewer"),
 # BENCH_ACCEPT_ENCODING ("gzip, deflate, br", what browsers send; "" for none),
 # OPSDECK_BIN (the release binary), OPSDECK_SITE_ROOT (its site).
 set -euo pipefail
@@ -78,14 +78,15 @@ for _ in $(seq 1 120); do
 done
 curl -fsS "$base/health" >/dev/null
 
-echo "==> users (one per role) and 20 s of demo traffic"
+demo_secs=${BENCH_DEMO_SECS:-20}
+echo "==> users (one per role) and ${demo_secs} s of demo traffic"
 for role in $roles; do
 	printf '%s' "$password" | "$bin" user create --email "bench-${role}@bench.local" --role "$role" --name "Bench $role" >/dev/null
 done
 key=$("$bin" api-key create --name "bench demo traffic" --scope ingest --scope logs)
 OPSDECK_DEMO_KEY=$key "$bin" demo --url "$base" >/dev/null 2>&1 &
 demo_pid=$!
-sleep 20
+sleep "$demo_secs"
 kill "$demo_pid" 2>/dev/null || true
 wait "$demo_pid" 2>/dev/null || true
 demo_pid=""
