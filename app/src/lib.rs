@@ -5,6 +5,10 @@
 //! `opsdeck` server binary) and to wasm32 with `hydrate` (the browser bundle).
 //! Server-only code lives in `ssr` submodules or behind `#[cfg(feature = "ssr")]`.
 
+// Release builds (no `erase_components`) compute the layout of the deepest
+// views (the live log tail) past the default 128 queries.
+#![recursion_limit = "256"]
+
 pub mod alerts;
 pub mod api_keys;
 pub mod area;
