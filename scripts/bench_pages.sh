@@ -8,7 +8,8 @@
 #
 #   scripts/bench_pages.sh
 #
-# Build first (once): LEPTOS_SITE_ROOT=target/site cargo leptos build --release --precompress
+# Build first (once), as scripts/run.sh does: LEPTOS_SITE_ROOT=target/site
+# cargo leptos build --release --precompress, then regzip_site target/site.
 # (what scripts/run.sh does). Installs wrk from Debian when missing.
 # Environment: BENCH_DURATION (seconds per page, 5), BENCH_CONNECTIONS (100),
 # BENCH_PORT (3190), BENCH_DEMO_SECS (20), BENCH_ROLES ("admin operator support manager viewer"),

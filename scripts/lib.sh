@@ -353,6 +353,16 @@ ensure_echarts() {
 	_echarts_inputs >"$stamp"
 }
 
+# regzip_site DIR: rewrite every .gz cargo-leptos's --precompress left beside
+# a file with `gzip -9` (its own gzip encoder makes files ~15-20 % larger:
+# 2.42 MB against 2.04 MB for the release wasm).
+regzip_site() {
+	local file
+	while IFS= read -r -d '' file; do
+		gzip -9 -n -c "${file%.gz}" >"$file.tmp" && mv "$file.tmp" "$file" || return
+	done < <(find "$1" -type f -name '*.gz' -print0)
+}
+
 # ---------------------------------------------------------------------------
 # ensure_postgres: the server in DATABASE_URL if it answers, else a private
 # cluster under $REPO_ROOT/.data/pg; then the database itself.

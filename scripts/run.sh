@@ -22,6 +22,7 @@ cd "$REPO_ROOT"
 # beside every static file, which the server sends as browsers ask.
 echo "==> cargo leptos build --release --precompress (site: $OPSDECK_SITE_ROOT)"
 LEPTOS_SITE_ROOT="$OPSDECK_SITE_ROOT" cargo leptos build --release --precompress
+regzip_site "$OPSDECK_SITE_ROOT"
 
 OPSDECK_BIN="${CARGO_TARGET_DIR:-$REPO_ROOT/target}/release/opsdeck"
 [[ -x $OPSDECK_BIN ]] || { echo "==> ERROR: $OPSDECK_BIN not found after the build" >&2; exit 1; }
