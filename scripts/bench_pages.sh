@@ -10,7 +10,7 @@
 #
 # Build first (once), as scripts/run.sh does: LEPTOS_SITE_ROOT=target/site
 # cargo leptos build --release --precompress, then regzip_site target/site.
-# (what scripts/run.sh does). Installs wrk from Debian when missing.
+# Installs wrk from Debian when missing.
 # Environment: BENCH_DURATION (seconds per page, 5), BENCH_CONNECTIONS (100),
 # BENCH_PORT (3190), BENCH_DEMO_SECS (20), BENCH_ROLES ("admin operator support manager viewer"),
 # BENCH_ACCEPT_ENCODING ("gzip, deflate, br", what browsers send; "" for none),
