@@ -4,8 +4,10 @@ const path = require('path');
 
 const repo = path.resolve(__dirname, '..');
 // Cargo's target directory (CARGO_TARGET_DIR when set, as cargo itself reads
-// it) holds the binary; cargo-leptos writes the site under the repository's
-// target/ whatever CARGO_TARGET_DIR says (site-root is workspace-relative).
+// it) holds the binary and, beside it, cargo-leptos's hash.txt (the site's
+// hashed file names); cargo-leptos writes the debug site to the repository's
+// target/site-debug whatever CARGO_TARGET_DIR says (site-root in Cargo.toml;
+// a release build for scripts/run.sh goes to target/site instead).
 const cargoTarget = process.env.CARGO_TARGET_DIR || path.join(repo, 'target');
 const target = path.join(repo, 'target');
 const port = process.env.OPSDECK_E2E_PORT || '3100';
@@ -15,7 +17,8 @@ exports.bin = process.env.OPSDECK_BIN || path.join(cargoTarget, 'debug/opsdeck')
 exports.serverEnv = {
   ...process.env,
   OPSDECK_ADDR: `127.0.0.1:${port}`,
-  OPSDECK_SITE_ROOT: process.env.OPSDECK_SITE_ROOT || path.join(target, 'site'),
+  // Not OPSDECK_SITE_ROOT: that names the release site scripts/run.sh serves.
+  OPSDECK_SITE_ROOT: process.env.OPSDECK_E2E_SITE_ROOT || path.join(target, 'site-debug'),
   DATABASE_URL: process.env.OPSDECK_E2E_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/opsdeck_e2e',
   // Runs sharing one Redis (several work trees) each set their own prefix.
   OPSDECK_REDIS_PREFIX: process.env.OPSDECK_E2E_REDIS_PREFIX || 'e2e:',

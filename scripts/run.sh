@@ -17,8 +17,12 @@ opsdeck_env
 ensure_all
 
 cd "$REPO_ROOT"
-echo "==> cargo leptos build --release"
-cargo leptos build --release
+# The release site goes to OPSDECK_SITE_ROOT (target/site), apart from the
+# debug builds' target/site-debug; --precompress writes a .br and a .gz
+# beside every static file, which the server sends as browsers ask.
+echo "==> cargo leptos build --release --precompress (site: $OPSDECK_SITE_ROOT)"
+LEPTOS_SITE_ROOT="$OPSDECK_SITE_ROOT" cargo leptos build --release --precompress
+regzip_site "$OPSDECK_SITE_ROOT"
 
 OPSDECK_BIN="${CARGO_TARGET_DIR:-$REPO_ROOT/target}/release/opsdeck"
 [[ -x $OPSDECK_BIN ]] || { echo "==> ERROR: $OPSDECK_BIN not found after the build" >&2; exit 1; }
@@ -26,7 +30,7 @@ OPSDECK_BIN="${CARGO_TARGET_DIR:-$REPO_ROOT/target}/release/opsdeck"
 export LEPTOS_ENV=PROD
 export OPSDECK_SITE_ROOT
 # For leptos_config::get_configuration(None), in case the server uses it.
-export LEPTOS_SITE_ROOT="${LEPTOS_SITE_ROOT:-$OPSDECK_SITE_ROOT}"
+export LEPTOS_SITE_ROOT="$OPSDECK_SITE_ROOT"
 export LEPTOS_SITE_ADDR="${LEPTOS_SITE_ADDR:-$OPSDECK_ADDR}"
 
 # The first admin: created once, with a generated password kept in

@@ -66,9 +66,11 @@ phase format cargo fmt --all -- --check || true
 phase structure bash -c 'python3 scripts/import_cycles.py && python3 scripts/long_files.py && python3 scripts/server_fn_bodies.py' || true
 phase rust cargo nextest run -p app -p server --no-fail-fast || true
 
-if phase build cargo leptos build; then
+# The debug site has its own root (target/site-debug), so this build never
+# replaces the files a release server (scripts/run.sh: target/site) sends.
+export OPSDECK_E2E_SITE_ROOT="$REPO_ROOT/target/site-debug"
+if phase build env LEPTOS_SITE_ROOT="$OPSDECK_E2E_SITE_ROOT" cargo leptos build; then
 	export OPSDECK_BIN="${CARGO_TARGET_DIR:-$REPO_ROOT/target}/debug/opsdeck"
-	export LEPTOS_SITE_ROOT="${LEPTOS_SITE_ROOT:-$OPSDECK_SITE_ROOT}"
 	phase end2end bash -c 'cd end2end && npx --no playwright test' || true
 else
 	_summary+=("end2end    skipped (build failed)")

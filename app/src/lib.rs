@@ -5,6 +5,10 @@
 //! `opsdeck` server binary) and to wasm32 with `hydrate` (the browser bundle).
 //! Server-only code lives in `ssr` submodules or behind `#[cfg(feature = "ssr")]`.
 
+// Release builds (no `erase_components`) compute the layout of the deepest
+// views (the live log tail) past the default 128 queries.
+#![recursion_limit = "256"]
+
 pub mod alerts;
 pub mod api_keys;
 pub mod area;
@@ -22,6 +26,10 @@ pub mod ingest_batches;
 pub mod logs;
 pub mod metrics;
 pub mod monitoring;
+#[cfg(feature = "ssr")]
+pub mod overview_data;
+#[cfg(feature = "ssr")]
+pub mod overview_reads;
 pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod partitions;
@@ -30,7 +38,11 @@ pub mod redis_handle;
 pub mod reports;
 #[cfg(feature = "ssr")]
 pub mod secrets;
+#[cfg(feature = "ssr")]
+pub mod shared_read;
 pub mod shell;
+#[cfg(feature = "ssr")]
+pub mod site_assets;
 pub mod slo;
 #[cfg(feature = "ssr")]
 pub mod sql;

@@ -15,7 +15,7 @@ use crate::pages::{
 use crate::theme::{Theme, initial_theme};
 
 /// The full document the server sends; the browser hydrates `<body>`.
-pub fn shell(options: LeptosOptions) -> impl IntoView {
+pub fn shell(_options: LeptosOptions) -> impl IntoView {
     view! {
         <!DOCTYPE html>
         <html lang="en">
@@ -23,9 +23,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta charset="utf-8" />
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
                 <meta name="color-scheme" content="light dark" />
-                <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
-                <link rel="stylesheet" href="/pkg/opsdeck.css" />
-                <HydrationScripts options />
+                <SiteFiles />
                 <MetaTags />
             </head>
             <body>
@@ -34,6 +32,39 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
         </html>
     }
 }
+
+/// The favicon, the stylesheet and the hydration scripts under the site's
+/// content-hashed names (`site_assets`), and where the chart library is
+/// (`components/chart/browser.rs` reads it when a page first draws a chart).
+/// (Leptos's `HydrationScripts` reads the hash file on every request; its
+/// script is copied into `shell_hydration.js`.)
+#[cfg(feature = "ssr")]
+#[component]
+fn SiteFiles() -> impl IntoView {
+    let assets = use_context::<crate::state::AppState>()
+        .map(|state| state.assets.clone())
+        .unwrap_or_default();
+    let (pkg, js, wasm) = assets.hydration_names();
+    let script = format!(
+        "{HYDRATION_SCRIPT}(\"\", {pkg:?}, {js:?}, {wasm:?}, false);",
+        HYDRATION_SCRIPT = include_str!("shell_hydration.js").trim_end()
+    );
+    let nonce = leptos::nonce::use_nonce();
+    let chart_library = crate::components::chart::ECHARTS_META;
+    view! {
+        <link rel="icon" href=assets.favicon_href() type="image/svg+xml" />
+        <link rel="stylesheet" href=assets.css_href() />
+        <link rel="modulepreload" href=assets.js_href() crossorigin="anonymous" />
+        <link rel="preload" href=assets.wasm_href() r#as="fetch" r#type="application/wasm" crossorigin="anonymous" />
+        <meta name=chart_library content=assets.echarts_src() />
+        <script type="module" nonce=nonce>{script}</script>
+    }
+}
+
+/// Never rendered in the browser (the server sends the document).
+#[cfg(not(feature = "ssr"))]
+#[component]
+fn SiteFiles() -> impl IntoView {}
 
 #[component]
 pub fn App() -> impl IntoView {

@@ -13,6 +13,8 @@ pub use crate::redis_handle::RedisHandle;
 #[derive(Clone, FromRef)]
 pub struct AppState {
     pub leptos_options: LeptosOptions,
+    /// The built site's (content-hashed) file names, read at start-up.
+    pub assets: std::sync::Arc<crate::site_assets::SiteAssets>,
     pub db: PgPool,
     pub redis: RedisHandle,
     /// Cookies carry `Secure` unless Opsdeck is served over plain local HTTP.
@@ -37,6 +39,8 @@ pub struct AppState {
     pub reports: crate::metrics::ssr::report_cache::ReportCache,
     /// Monthly reports, shared between readers for a minute.
     pub monthly_reports: crate::reports::ssr::MonthlyCache,
+    /// The Overview's reads, shared between viewers for a few seconds.
+    pub overview: crate::overview_reads::OverviewReads,
     /// Retention, thresholds, the collector's interval and the scrubbed keys
     /// as they apply now (Settings › Monitoring; follows every save).
     pub monitoring: crate::monitoring::settings::LiveSettings,

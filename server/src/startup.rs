@@ -114,8 +114,12 @@ impl Application {
         // Leader-only backup schedules, retention and upkeep; every instance sweeps at start.
         let _backups = crate::workers::backup_scheduler::spawn(self.state.clone());
         // This instance's one reader of the live stream, and its own metrics.
-        let _live_reader =
-            crate::http::live::spawn_reader(self.state.redis.clone(), self.live.clone(), self.state.reports.clone());
+        let _live_reader = crate::http::live::spawn_reader(
+            self.state.redis.clone(),
+            self.live.clone(),
+            self.state.reports.clone(),
+            self.state.overview.clone(),
+        );
         let _self_monitor = self.self_monitor.map(|buffer| {
             crate::workers::self_monitor::spawn(
                 self.state.clone(),
@@ -187,8 +191,10 @@ async fn build_state(config: &Config, site_addr: SocketAddr, apply_migrations: b
         .site_pkg_dir("pkg")
         .site_addr(site_addr)
         .build();
+    let assets = app::site_assets::SiteAssets::load(&config.site_root, "pkg", "opsdeck", &config.hash_file);
     let state = AppState {
         leptos_options,
+        assets: Arc::new(assets),
         db,
         redis: RedisHandle::new(redis, config.check_timeout, config.redis_prefix.clone()),
         secure_cookies: config.secure_cookies,
@@ -213,6 +219,7 @@ async fn build_state(config: &Config, site_addr: SocketAddr, apply_migrations: b
         ),
         reports: Default::default(),
         monthly_reports: Default::default(),
+        overview: Default::default(),
         monitoring: LiveSettings::new(config.monitoring.clone()),
     };
     if apply_migrations {

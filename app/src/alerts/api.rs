@@ -23,13 +23,12 @@ pub async fn get_alerts(#[server(default)] filter: EventFilter) -> Result<Alerts
     respond(overview::overview(&mut conn, &filter, caller.role()).await)
 }
 
-/// Firing alerts per severity (critical, warning, info), for the Overview.
+/// Firing alerts per severity (critical, warning, info), for the Overview
+/// (read once for everyone who may: `overview_reads`).
 #[server(endpoint = "alerts/firing")]
 pub async fn firing_counts() -> Result<Vec<(Severity, i64)>, AppError> {
     acting(Permission::ReadAlerts).await?;
-    let mut conn = app_state()?.connection("alerts: acquire").await?;
-    let counts = store::firing_counts(&mut conn).await;
-    respond(counts.map_err(AppError::internal_in("alerts: firing")))
+    respond(crate::overview_data::firing_counts(&app_state()?).await)
 }
 
 /// Every rule, and whether the caller may edit them.

@@ -9,15 +9,12 @@ use super::history::{HealthHistory, HealthQuery};
 use crate::auth::{permissions::Permission, ssr::acting};
 use crate::error::AppError;
 
-/// Runs the live checks now. Readable by anyone who can see the Overview.
+/// The live checks, run at most every `overview_reads::HEALTH_FRESH` for
+/// everyone. Readable by anyone who can see the Overview.
 #[server(endpoint = "health/snapshot")]
 pub async fn check_health() -> Result<HealthSnapshot, AppError> {
     acting(Permission::ViewDashboards).await?;
-    let state = crate::state::app_state()?;
-    Ok(HealthSnapshot {
-        readiness: super::ssr::check_all(&state.db, &state.redis, state.health()).await,
-        checked_at: chrono::Utc::now(),
-    })
+    crate::error::respond(crate::overview_data::health(&crate::state::app_state()?).await)
 }
 
 /// Response-time series and incidents of Postgres and Redis over a range.

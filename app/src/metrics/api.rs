@@ -12,14 +12,11 @@ use crate::error::AppError;
 use crate::error::respond;
 
 /// Tiles for every service seen in the last day, coloured by the last
-/// `OVERVIEW_WINDOW_MINUTES` minutes.
+/// `OVERVIEW_WINDOW_MINUTES` minutes (read once for every viewer: `overview_reads`).
 #[server(endpoint = "metrics/overview")]
 pub async fn service_tiles() -> Result<Vec<ServiceTile>, AppError> {
     acting(Permission::ViewDashboards).await?;
-    let state = crate::state::app_state()?;
-    let mut conn = state.connection("overview: acquire").await?;
-    let settings = &state.monitoring.current().settings;
-    respond(super::ssr::overview::service_tiles(&mut conn, chrono::Utc::now(), settings).await)
+    respond(crate::overview_data::service_tiles(&crate::state::app_state()?).await)
 }
 
 /// Series, key numbers and endpoint tables for one service and time range.

@@ -28,6 +28,8 @@ pub struct Config {
     pub connections: crate::http::serve::ConnectionLimits,
     pub live_streams_per_user: usize,
     pub site_root: PathBuf,
+    /// cargo-leptos's hash file (`OPSDECK_HASH_FILE`), resolved beside the binary when relative.
+    pub hash_file: PathBuf,
     pub log_filter: String,
     pub log_format: LogFormat,
     pub secure_cookies: bool,
@@ -138,6 +140,7 @@ impl Config {
             },
             live_streams_per_user: get("OPSDECK_LIVE_STREAMS_PER_USER").positive()?,
             site_root: PathBuf::from(get("OPSDECK_SITE_ROOT").raw),
+            hash_file: beside_the_binary(PathBuf::from(get("OPSDECK_HASH_FILE").raw)),
             log_filter: get("OPSDECK_LOG").raw,
             log_format: match get("OPSDECK_LOG_FORMAT").raw.as_str() {
                 "text" => LogFormat::Text,
@@ -383,3 +386,15 @@ pub fn redact_password(url: &str) -> String {
 
 #[cfg(test)]
 mod tests;
+
+/// A relative path names a file beside the running binary (where
+/// cargo-leptos writes its hash file); an absolute one is kept.
+fn beside_the_binary(path: PathBuf) -> PathBuf {
+    if path.is_absolute() {
+        return path;
+    }
+    std::env::current_exe()
+        .ok()
+        .and_then(|exe| exe.parent().map(|dir| dir.join(&path)))
+        .unwrap_or(path)
+}

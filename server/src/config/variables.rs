@@ -49,6 +49,11 @@ pub const VARIABLES: &[Variable] = &[
         meaning: "Directory with the built site (wasm, JS, CSS, assets)",
     },
     Variable {
+        name: "OPSDECK_HASH_FILE",
+        default: "hash.txt",
+        meaning: "cargo-leptos's list of the content-hashed names of the JS, wasm and CSS (`hash-files`); a relative path is beside the opsdeck binary; without it the plain names are served, not cached for long",
+    },
+    Variable {
         name: "OPSDECK_LOG",
         default: "info",
         meaning: "Log filter (tracing EnvFilter syntax, e.g. info,opsdeck=debug)",

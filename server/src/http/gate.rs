@@ -14,6 +14,7 @@ use app::auth::endpoints::{Access, access_or_default};
 use app::auth::permissions::allows;
 use app::auth::ssr::sign_in::user_of_session;
 use app::auth::ssr::{client_info_from, record_denial};
+use app::site_assets::SiteAssets;
 use app::state::AppState;
 use app::theme::Theme;
 
@@ -81,7 +82,7 @@ pub async fn gate(State(state): State<AppState>, session: Session, request: Requ
                 .and_then(|value| value.to_str().ok())
                 .map(Theme::from_cookie_header)
                 .unwrap_or_default();
-            refusal.response(is_page, user.as_ref(), theme)
+            refusal.response(is_page, user.as_ref(), theme, &state.assets)
         }
     }
 }
@@ -129,7 +130,7 @@ enum Refusal {
 }
 
 impl Refusal {
-    fn response(self, is_page: bool, user: Option<&CurrentUser>, theme: Theme) -> Response {
+    fn response(self, is_page: bool, user: Option<&CurrentUser>, theme: Theme, assets: &SiteAssets) -> Response {
         let (status, message) = match self {
             Refusal::NotSignedIn => (StatusCode::UNAUTHORIZED, "Please sign in"),
             Refusal::Forbidden => (StatusCode::FORBIDDEN, "You do not have permission to do this"),
@@ -137,7 +138,7 @@ impl Refusal {
         };
         if is_page && self == Refusal::Forbidden {
             let role = user.map(|u| u.role.as_str()).unwrap_or("none");
-            return (status, Html(forbidden_page(role, theme))).into_response();
+            return (status, Html(forbidden_page(role, theme, assets))).into_response();
         }
         (
             status,
@@ -149,7 +150,7 @@ impl Refusal {
 }
 
 /// The 403 page, in the theme the reader chose (the same `data-theme` the app's pages carry).
-fn forbidden_page(role: &str, theme: Theme) -> String {
+fn forbidden_page(role: &str, theme: Theme, assets: &SiteAssets) -> String {
     let data_theme = match theme {
         Theme::System => String::new(),
         chosen => format!(" data-theme=\"{}\"", chosen.as_str()),
@@ -157,10 +158,12 @@ fn forbidden_page(role: &str, theme: Theme) -> String {
     format!(
         "<!DOCTYPE html><html lang=\"en\"{data_theme}><head><meta charset=\"utf-8\">\
          <meta name=\"color-scheme\" content=\"light dark\"><title>No access · Opsdeck</title>\
-         <link rel=\"icon\" href=\"/favicon.svg\" type=\"image/svg+xml\">\
-         <link rel=\"stylesheet\" href=\"/pkg/opsdeck.css\"></head><body><main class=\"content\">\
+         <link rel=\"icon\" href=\"{favicon}\" type=\"image/svg+xml\">\
+         <link rel=\"stylesheet\" href=\"{css}\"></head><body><main class=\"content\">\
          <h1>No access</h1><div class=\"empty-state\"><p>Your role ({role}) does not include this page.</p>\
-         <p><a href=\"/\">Go to the Overview</a></p></div></main></body></html>"
+         <p><a href=\"/\">Go to the Overview</a></p></div></main></body></html>",
+        favicon = assets.favicon_href(),
+        css = assets.css_href(),
     )
 }
 
@@ -170,8 +173,10 @@ mod tests {
 
     #[test]
     fn the_forbidden_page_keeps_the_chosen_theme() {
-        assert!(forbidden_page("viewer", Theme::Dark).contains("<html lang=\"en\" data-theme=\"dark\">"));
-        assert!(forbidden_page("viewer", Theme::Light).contains("data-theme=\"light\""));
-        assert!(forbidden_page("viewer", Theme::System).contains("<html lang=\"en\">"));
+        let assets = SiteAssets::default();
+        assert!(forbidden_page("viewer", Theme::Dark, &assets).contains("<html lang=\"en\" data-theme=\"dark\">"));
+        assert!(forbidden_page("viewer", Theme::Light, &assets).contains("data-theme=\"light\""));
+        assert!(forbidden_page("viewer", Theme::System, &assets).contains("<html lang=\"en\">"));
+        assert!(forbidden_page("viewer", Theme::System, &assets).contains("href=\"/pkg/opsdeck.css\""));
     }
 }

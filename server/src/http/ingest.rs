@@ -95,6 +95,8 @@ async fn handle(state: AppState, publisher: crate::http::live::Publisher, reques
         Ok(Stored { accepted, duplicate }) => {
             if !duplicate {
                 crate::prometheus::COUNTERS.ingest_answer(StatusCode::ACCEPTED, accepted);
+                // This instance's Overview shows the batch from its next request (others when the stream says so).
+                state.overview.services.touch();
                 // Best-effort and off the request path: the batch is stored whatever happens there.
                 let state = state.clone();
                 tokio::spawn(async move { publisher.publish(&state, &batch).await });

@@ -6,6 +6,7 @@
 pub mod audit_export;
 pub mod backup_download;
 pub mod body_encoding;
+pub mod caching;
 pub mod csv;
 pub mod deployments;
 pub mod errors;

@@ -14,6 +14,7 @@ use tower_sessions::{Expiry, SessionManagerLayer};
 
 use app::auth::ssr::session_store::RedisSessionStore;
 
+use crate::http::caching::{cache_control, compression};
 use crate::http::gate::gate;
 use crate::http::security::{CspNonce, security};
 use axum::{Json, Router};
@@ -49,7 +50,8 @@ pub fn router(
         .with_same_site(SameSite::Strict)
         .with_secure(state.secure_cookies)
         .with_path("/")
-        .with_always_save(true)
+        // Saved when changed; `sign_in::keep_alive` changes it often enough to keep it alive.
+        .with_always_save(false)
         .with_expiry(Expiry::OnInactivity(time::Duration::seconds(
             i64::try_from(state.auth.idle_timeout_secs).unwrap_or(1800),
         )));
@@ -140,9 +142,11 @@ pub fn router(
         .layer(middleware::from_fn(crate::http::fn_requests::check))
         .layer(middleware::from_fn_with_state(state.clone(), gate))
         .layer(sessions)
+        .layer(middleware::from_fn_with_state(state.clone(), cache_control))
         .layer(middleware::from_fn_with_state(state.clone(), security))
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
-        .layer(TraceLayer::new_for_http());
+        .layer(TraceLayer::new_for_http())
+        .layer(compression());
     // Panics caught and answered 500; those and every other 5xx recorded as
     // error events of service `opsdeck`.
     crate::http::own_failures::layer(router, failures)

@@ -229,7 +229,11 @@ async fn a_month_tells_incidents_deployments_backups_and_performance() {
     assert_eq!(cart["deployments"].as_array().map(Vec::len), Some(1));
     assert_eq!(cart["incidents"].as_array().map(Vec::len), Some(0));
     assert_eq!(cart["performance"].as_array().map(Vec::len), Some(0));
-    assert_eq!(cart["slos"].as_array().map(Vec::len), Some(0), "shop's SLO is not cart's");
+    assert_eq!(
+        cart["slos"].as_array().map(Vec::len),
+        Some(0),
+        "shop's SLO is not cart's"
+    );
 }
 
 #[tokio::test]

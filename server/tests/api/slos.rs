@@ -243,8 +243,14 @@ async fn operators_create_update_restore_and_delete_slos_audited_and_bad_input_s
     let (status, page) = page(&operator, &format!("/slos/{id}")).await;
     assert_eq!(status, 200);
     // (Outside the page's scripts: a resource streamed as JSON holds the name as data.)
-    let markup: String = page.split("<script").map(|part| part.split_once("</script>").map_or(part, |(_, after)| after)).collect();
-    assert!(page.contains("Pay &lt;script&gt;") && !markup.contains("Pay <script>"), "{page}");
+    let markup: String = page
+        .split("<script")
+        .map(|part| part.split_once("</script>").map_or(part, |(_, after)| after))
+        .collect();
+    assert!(
+        page.contains("Pay &lt;script&gt;") && !markup.contains("Pay <script>"),
+        "{page}"
+    );
 
     let taken = operator
         .post_fn("/api/slos/save", &form("Pay <script>\"", "99", "7d"))

@@ -30,6 +30,8 @@ pub const USER_ID: &str = "user_id";
 pub const SIGNED_IN_AT: &str = "signed_in_at";
 pub const CLIENT_IP: &str = "client_ip";
 pub const USER_AGENT: &str = "user_agent";
+/// When the session's idle expiry was last moved forward (`sign_in::keep_alive`).
+pub const SEEN_AT: &str = "seen_at";
 
 /// Who acts on this request and from where: the signed-in user (id, email,
 /// name, role), the same person as the audit log names them, and their

@@ -3,7 +3,7 @@
 
 use tower_sessions::Session;
 
-use super::{CLIENT_IP, Caller, SIGNED_IN_AT, USER_AGENT, USER_ID, hashing, rate_limit, session_store};
+use super::{CLIENT_IP, Caller, SEEN_AT, SIGNED_IN_AT, USER_AGENT, USER_ID, hashing, rate_limit, session_store};
 use crate::audit::Outcome;
 use crate::audit::ssr::{Actor, ClientInfo, NewAuditEntry, append_and_commit};
 use crate::auth::CurrentUser;
@@ -24,24 +24,45 @@ pub async fn user_of_session(state: &AppState, session: &Session) -> Result<Opti
         .get::<i64>(SIGNED_IN_AT)
         .await
         .map_err(|e| AppError::internal("session load", e))?;
-    let age = chrono::Utc::now().timestamp() - signed_in_at.unwrap_or(0);
+    let now = chrono::Utc::now().timestamp();
+    let age = now - signed_in_at.unwrap_or(0);
     let expired = u64::try_from(age).map_or(true, |age| age > state.auth.absolute_timeout_secs);
     let mut conn = state.connection("db acquire").await?;
     let user = users::find_by_id(&mut conn, user_id)
         .await
         .map_err(|e| AppError::internal("load session user", e))?;
     match user {
-        Some(record) if !expired && !record.summary.disabled => Ok(Some(CurrentUser {
-            id: record.summary.id,
-            email: record.summary.email,
-            display_name: record.summary.display_name,
-            role: record.summary.role,
-        })),
+        Some(record) if !expired && !record.summary.disabled => {
+            keep_alive(session, now, state.auth.idle_timeout_secs).await;
+            Ok(Some(CurrentUser {
+                id: record.summary.id,
+                email: record.summary.email,
+                display_name: record.summary.display_name,
+                role: record.summary.role,
+            }))
+        }
         _ => {
             let _ = session.flush().await;
             Ok(None)
         }
     }
+}
+
+/// Moves the session's idle expiry forward (a change to the session makes
+/// the session layer save it with a new expiry), at most once per
+/// [`refresh_every`]: saving it on every request cost a Redis write per
+/// page view. A session so ends between its idle timeout less that
+/// interval and its idle timeout after its last request.
+async fn keep_alive(session: &Session, now: i64, idle_timeout_secs: u64) {
+    let seen = session.get::<i64>(SEEN_AT).await.ok().flatten().unwrap_or(0);
+    if now - seen >= refresh_every(idle_timeout_secs) {
+        let _ = session.insert(SEEN_AT, now).await;
+    }
+}
+
+/// A tenth of the idle timeout, at least a second and at most a minute.
+pub fn refresh_every(idle_timeout_secs: u64) -> i64 {
+    i64::try_from((idle_timeout_secs / 10).clamp(1, 60)).unwrap_or(60)
 }
 
 /// Email and password sign-in. The same message answers an unknown email,

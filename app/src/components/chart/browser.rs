@@ -13,6 +13,7 @@ use super::{ChartLine, ChartMarker, has_points};
 use crate::theme::Theme;
 
 const SCRIPT_ID: &str = "echarts-js";
+/// Where the chart library is when the document does not say (`ECHARTS_META`).
 const SCRIPT_SRC: &str = "/echarts.min.js";
 
 pub(super) type Formatter = Closure<dyn Fn(JsValue) -> JsValue>;
@@ -85,7 +86,7 @@ pub(super) fn load_echarts(ready: RwSignal<bool>) {
             script.set_id(SCRIPT_ID);
             // What a script added by code does anyway; said so for readers of the DOM.
             let _ = script.set_attribute("async", "");
-            let _ = script.set_attribute("src", SCRIPT_SRC);
+            let _ = script.set_attribute("src", &echarts_src(&document));
             if let Some(head) = document.head() {
                 let _ = head.append_child(&script);
             }
@@ -100,6 +101,18 @@ pub(super) fn load_echarts(ready: RwSignal<bool>) {
     if has_echarts() {
         ready.set(true);
     }
+}
+
+/// The chart library's URL as the document names it (versioned, so the
+/// browser keeps it for good), else the plain one.
+fn echarts_src(document: &web_sys::Document) -> String {
+    document
+        .query_selector(&format!("meta[name=\"{}\"]", super::ECHARTS_META))
+        .ok()
+        .flatten()
+        .and_then(|meta| meta.get_attribute("content"))
+        .filter(|src| src.starts_with('/'))
+        .unwrap_or_else(|| SCRIPT_SRC.to_string())
 }
 
 /// The theme's colours as the stylesheet resolves them on the chart's

@@ -1,9 +1,8 @@
-//! The ECharts options of a line chart (charming builds the frame; the
-//! series are written as JSON so a partial end can be a gap in its line).
+//! The ECharts options of a line chart, written as JSON (so a partial end
+//! can be a gap in its line). No chart builder crate: charming's option
+//! types and their serialisers were a large part of the browser's wasm for
+//! the dozen keys Opsdeck sets.
 
-use charming::Chart;
-use charming::component::{Axis, Grid, Legend};
-use charming::element::{AxisType, Tooltip, Trigger};
 use serde_json::{Value, json};
 
 use super::{ChartLine, ChartMarker, MARKERS_NAME};
@@ -62,7 +61,6 @@ pub fn line_chart(
     let axis_line = json!({ "lineStyle": { "color": colours.grid } });
     let split_line = json!({ "lineStyle": { "color": colours.grid, "width": 1 } });
     if let Some(x_axis) = first_axis(&mut options, "xAxis") {
-        // charming 0.6 has no `axisLabel.hideOverlap`; set it (and the range) on the JSON.
         x_axis.insert(
             "axisLabel".into(),
             json!({ "hideOverlap": true, "color": colours.muted }),
@@ -90,16 +88,16 @@ pub fn line_chart(
 
 /// The frame every chart over time starts from: no animation (live updates
 /// redraw often), an axis tooltip, the legend on top, a time axis, and a
-/// value axis named `unit`; as JSON, for what charming cannot set.
+/// value axis named `unit`.
 pub fn time_chart(unit: &str) -> Value {
-    let chart = Chart::new()
-        .animation(false)
-        .tooltip(Tooltip::new().trigger(Trigger::Axis))
-        .legend(Legend::new().top("top"))
-        .grid(Grid::new().left(56).right(24).top(36).bottom(28))
-        .x_axis(Axis::new().type_(AxisType::Time))
-        .y_axis(Axis::new().type_(AxisType::Value).name(unit));
-    serde_json::to_value(&chart).unwrap_or_default()
+    json!({
+        "animation": false,
+        "tooltip": { "trigger": "axis" },
+        "legend": { "top": "top" },
+        "grid": { "left": 56, "right": 24, "top": 36, "bottom": 28 },
+        "xAxis": { "type": "time" },
+        "yAxis": { "type": "value", "name": unit },
+    })
 }
 
 /// The legend above the chart and the axis tooltip, in the theme's colours

@@ -153,6 +153,10 @@ async fn together(state: &AppState, jobs: &[Job]) -> Vec<Result<Stored, StoreErr
 
 /// After the commit; best-effort: a page that misses an update shows it on its next load.
 async fn publish(state: &AppState, results: &[Result<Stored, StoreError>]) {
+    if results.iter().flatten().any(|stored| !stored.touched.is_empty()) {
+        // This instance's Overview counts them from its next request (others when the stream says so).
+        state.overview.tallies.touch();
+    }
     let mut touched: Vec<IssueUpdate> = Vec::new();
     for update in results.iter().flatten().flat_map(|stored| &stored.touched) {
         match touched.iter_mut().find(|seen| seen.issue_id == update.issue_id) {

@@ -39,6 +39,7 @@ use tokio::sync::broadcast;
 
 use app::logs::LIVE_STREAM;
 use app::metrics::ssr::report_cache::ReportCache;
+use app::overview_reads::OverviewReads;
 use app::state::RedisHandle;
 
 pub use entry::{EntryId, Kind, Published};
@@ -197,13 +198,18 @@ impl Drop for LiveReader {
 }
 
 /// Starts this instance's one reader of each stream (the points' reader
-/// also tells `reports` which services got new data) and the heartbeat of
-/// its streams.
-pub fn spawn_reader(redis: RedisHandle, live: Live, reports: ReportCache) -> LiveReader {
+/// also tells `reports` which services got new data, and `overview` which of
+/// its shared reads are outdated) and the heartbeat of its streams.
+pub fn spawn_reader(redis: RedisHandle, live: Live, reports: ReportCache, overview: OverviewReads) -> LiveReader {
     LiveReader(vec![
         tokio::spawn(heartbeats(live.sender.clone())),
         tokio::spawn(heartbeats(live.logs.clone())),
-        tokio::spawn(read(redis.clone(), live.sender.clone(), STREAM, Some(reports))),
+        tokio::spawn(read(
+            redis.clone(),
+            live.sender.clone(),
+            STREAM,
+            Some((reports, overview)),
+        )),
         tokio::spawn(read(redis, live.logs.clone(), LIVE_STREAM, None)),
     ])
 }
@@ -226,7 +232,7 @@ async fn read(
     redis: RedisHandle,
     sender: broadcast::Sender<Message>,
     stream: &'static str,
-    reports: Option<ReportCache>,
+    caches: Option<(ReportCache, OverviewReads)>,
 ) {
     let key = redis.key(stream);
     let mut last: Option<String> = None;
@@ -267,8 +273,8 @@ async fn read(
                     pause = RETRY;
                     for (id, fields) in streams.into_iter().flatten().flat_map(|(_, entries)| entries) {
                         if let Some(published) = Published::from_entry(&id, fields) {
-                            if let (Kind::Point { service }, Some(reports)) = (&published.kind, &reports) {
-                                reports.touched(service);
+                            if let Some((reports, overview)) = &caches {
+                                outdate(&published.kind, reports, overview);
                             }
                             // No receivers (no browser watching) is not an error.
                             let _ = sender.send(Message::Entry(Arc::new(published)));
@@ -284,6 +290,19 @@ async fn read(
         }
         tokio::time::sleep(pause).await;
         pause = (pause * 2).min(RETRY_MAX);
+    }
+}
+
+/// What an entry makes outdated in this instance's shared answers.
+fn outdate(kind: &Kind, reports: &ReportCache, overview: &OverviewReads) {
+    match kind {
+        Kind::Point { service } => {
+            reports.touched(service);
+            overview.services.touch();
+        }
+        Kind::Alerts => overview.firing.touch(),
+        Kind::Issue { .. } => overview.tallies.touch(),
+        Kind::Log(_) | Kind::Samples { .. } => {}
     }
 }
 
