@@ -284,7 +284,10 @@ mod tests {
                 // Tests may hold such markup as hostile input to escape.
                 let text = text.split("#[cfg(test)]").next().unwrap_or_default();
                 for tag in ["<textarea", "<script", "<style", "<noscript"] {
-                    if text.contains(tag) {
+                    // The document's own hydration script holds the build's
+                    // file names, never text anyone typed.
+                    let shell_script = tag == "<script" && path.ends_with("shell.rs");
+                    if text.contains(tag) && !shell_script {
                         offenders.push(format!("{}: {tag}", path.display()));
                     }
                 }
