@@ -5,7 +5,7 @@
 use chrono::{DateTime, Utc};
 
 use super::Table;
-use super::view::{ChangeFailure, Figures, Report};
+use super::view::{ChangeFailure, Figures, Report, verdict};
 
 /// The header and the rows of `table`.
 pub fn table(report: &Report, table: Table) -> (Vec<String>, Vec<Vec<String>>) {
@@ -32,7 +32,7 @@ pub fn table(report: &Report, table: Table) -> (Vec<String>, Vec<Vec<String>>) {
                         row.service.clone(),
                         row.objective.to_string(),
                         ratio(row.sli),
-                        met(row.met),
+                        verdict(row.met).to_string(),
                         row.budget_left.clone(),
                         format!("{:.4}", row.coverage),
                     ]
@@ -55,7 +55,7 @@ pub fn table(report: &Report, table: Table) -> (Vec<String>, Vec<Vec<String>>) {
                         row.objective.to_string(),
                     ];
                     cells.extend(row.months.iter().map(|(_, met, sli)| match sli {
-                        Some(sli) => format!("{} {}", self::met(*met), ratio(Some(*sli))),
+                        Some(sli) => format!("{} {}", verdict(*met), ratio(Some(*sli))),
                         None => "unmeasured".to_string(),
                     }));
                     cells
@@ -181,15 +181,6 @@ pub fn table(report: &Report, table: Table) -> (Vec<String>, Vec<Vec<String>>) {
 
 fn ratio(value: Option<f64>) -> String {
     value.map(|v| format!("{v:.6}")).unwrap_or_default()
-}
-
-fn met(met: Option<bool>) -> String {
-    match met {
-        Some(true) => "met",
-        Some(false) => "missed",
-        None => "unmeasured",
-    }
-    .to_string()
 }
 
 fn figures(figures: Option<&Figures>) -> Vec<String> {

@@ -98,6 +98,13 @@ impl Month {
         format!("{} {}", &NAMES[(self.month as usize).clamp(1, 12) - 1][..3], self.year)
     }
 
+    /// Its bounds as the pages' custom-range fields take them
+    /// (`2026-11-01T00:00`, `2026-12-01T00:00`), for links to its charts and lists.
+    pub fn range_fields(self) -> (String, String) {
+        let field = |at: DateTime<Utc>| at.format("%Y-%m-%dT%H:%M").to_string();
+        (field(self.start()), field(self.end()))
+    }
+
     /// Minutes in the month.
     pub fn minutes(self) -> i64 {
         (self.end() - self.start()).num_minutes()
@@ -149,6 +156,8 @@ mod tests {
         assert_eq!(Month::of(at("2026-11-30T23:59:59.999Z")).to_string(), "2026-11");
         assert_eq!(Month::of(at("2026-12-01T00:00:00Z")).to_string(), "2026-12");
         assert_eq!(december.title(), "December 2026");
+        let bounds = ("2026-12-01T00:00".to_string(), "2027-01-01T00:00".to_string());
+        assert_eq!(december.range_fields(), bounds);
         let year: Vec<String> = december.last(12).iter().map(Month::to_string).collect();
         assert_eq!(year.first().map(String::as_str), Some("2026-01"));
         assert_eq!(year.last().map(String::as_str), Some("2026-12"));

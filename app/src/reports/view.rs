@@ -55,6 +55,15 @@ pub struct SloRow {
     pub coverage: f64,
 }
 
+/// A month's verdict on an objective in one word: met, missed, unmeasured.
+pub fn verdict(met: Option<bool>) -> &'static str {
+    match met {
+        Some(true) => "met",
+        Some(false) => "missed",
+        None => "unmeasured",
+    }
+}
+
 /// One SLO's compliance, month by month (oldest first).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SloHistory {

@@ -6,19 +6,22 @@ use leptos::prelude::*;
 
 use super::summary::TableHead;
 use crate::components::short_time::ShortTime;
+use crate::deployments::DeploymentFilter;
 use crate::pages::performance::numbers::percent;
 use crate::reports::view::{ChangeFailure, Report};
 
 #[component]
 pub fn DeploymentsTable(report: Report, csv: String) -> impl IntoView {
-    let (from, to) = (report.month.start(), report.month.end());
+    let (from, to) = report.month.range_fields();
     let listed = move |service: &str| {
-        format!(
-            "/deployments?service={}&range=custom&from={}&to={}",
-            crate::url::percent_encode(service),
-            from.format("%Y-%m-%dT%H:%M"),
-            to.format("%Y-%m-%dT%H:%M")
-        )
+        DeploymentFilter {
+            service: Some(service.to_string()),
+            range: Some("custom".into()),
+            from: Some(from.clone()),
+            to: Some(to.clone()),
+            ..Default::default()
+        }
+        .href(0)
     };
     let body = if report.deployments.is_empty() {
         view! { <p class="muted" data-testid="no-deployments">"No deployments were recorded in this month."</p> }

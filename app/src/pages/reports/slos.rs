@@ -6,7 +6,7 @@ use leptos::prelude::*;
 
 use super::summary::TableHead;
 use crate::pages::performance::numbers::percent;
-use crate::reports::view::{Report, SloHistory};
+use crate::reports::view::{Report, SloHistory, verdict};
 
 #[component]
 pub fn SloTables(report: Report, csv: String, history_csv: String) -> impl IntoView {
@@ -31,14 +31,14 @@ pub fn SloTables(report: Report, csv: String, history_csv: String) -> impl IntoV
                     </tr></thead>
                     <tbody>
                         {report.slos.into_iter().map(|row| {
-                            let (class, verdict) = verdict(row.met);
+                            let verdict = verdict(row.met);
                             view! {
                                 <tr>
                                     <th scope="row"><a href=format!("/slos/{}", row.id)>{row.name.clone()}</a></th>
                                     <td>{row.service.clone()}</td>
                                     <td class="num">{format!("{} %", row.objective)}</td>
                                     <td class="num">{row.sli.map_or_else(|| "—".to_string(), sli)}</td>
-                                    <td class=class>{verdict}</td>
+                                    <td class=verdict>{verdict}</td>
                                     <td>{row.budget_left.clone()}<br /><span class="muted small">{row.time_left.clone()}</span></td>
                                     <td class="num">{percent(row.coverage)}</td>
                                 </tr>
@@ -74,9 +74,9 @@ fn History(history: Vec<SloHistory>, csv: String) -> impl IntoView {
                             <tr>
                                 <th scope="row"><a href=format!("/slos/{}", row.id)>{row.name.clone()}</a><br /><span class="muted small">{format!("{} · {} %", row.service, row.objective)}</span></th>
                                 {row.months.into_iter().map(|(month, met, achieved)| {
-                                    let (class, word) = verdict(met);
+                                    let word = verdict(met);
                                     let title = format!("{}: {word}", month.title());
-                                    view! { <td class=format!("num {class}") title=title>{achieved.map_or_else(|| "—".to_string(), sli)}</td> }
+                                    view! { <td class=format!("num {word}") title=title>{achieved.map_or_else(|| "—".to_string(), sli)}</td> }
                                 }).collect_view()}
                             </tr>
                         }).collect_view()}
@@ -85,15 +85,6 @@ fn History(history: Vec<SloHistory>, csv: String) -> impl IntoView {
             </div>
             <p class="muted small">"Green: the objective was met; red: missed; grey: unmeasured (no data, or older than the rollups' retention)."</p>
         </section>
-    }
-}
-
-/// The class and word of a verdict.
-fn verdict(met: Option<bool>) -> (&'static str, &'static str) {
-    match met {
-        Some(true) => ("met", "met"),
-        Some(false) => ("missed", "missed"),
-        None => ("unmeasured", "unmeasured"),
     }
 }
 

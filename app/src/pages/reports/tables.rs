@@ -12,13 +12,13 @@ use crate::reports::view::{Figures, Report};
 
 #[component]
 pub fn PerformanceTable(report: Report, csv: String) -> impl IntoView {
-    let (from, to) = (report.month.start(), report.month.end());
+    let (from, to) = report.month.range_fields();
     let chart = move |service: &str| {
         PerformanceQuery {
             service: Some(service.to_string()),
             range: Some("custom".into()),
-            from: Some(from.format("%Y-%m-%dT%H:%M").to_string()),
-            to: Some(to.format("%Y-%m-%dT%H:%M").to_string()),
+            from: Some(from.clone()),
+            to: Some(to.clone()),
             ..Default::default()
         }
         .href()

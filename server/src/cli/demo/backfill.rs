@@ -93,16 +93,19 @@ async fn next_hour(state: &AppState, generator: &mut Generator) -> anyhow::Resul
     let to = (from + Duration::hours(1)).min(until);
     let mut rng = rand::rngs::StdRng::seed_from_u64(from.timestamp() as u64);
     let (mut requests, mut samples) = (Vec::new(), Vec::new());
+    // A failed change: ten minutes after the deployment, the service falters.
+    // (Deployments are in the day's late morning: the day of `from` has any
+    // the hour holds.)
+    let incidents: Vec<(usize, DateTime<Utc>)> = (0..SERVICES.len())
+        .filter_map(|index| {
+            let start = deployment_at(index, from).filter(|start| failed(index, *start))?;
+            Some((index, start + Duration::minutes(10)))
+        })
+        .collect();
     let mut at = from;
     while at < to {
-        for index in 0..SERVICES.len() {
-            // A failed change: ten minutes after the deployment, the service falters.
-            if let Some(start) = deployment_at(index, at)
-                && at == start + Duration::minutes(10)
-                && failed(index, start)
-            {
-                generator.start_incident(index, at, 6, 7.0);
-            }
+        for (index, _) in incidents.iter().filter(|(_, starts)| *starts == at) {
+            generator.start_incident(*index, at, 6, 7.0);
         }
         let second = generator.second(at, &mut rng);
         requests.extend(second.requests);
