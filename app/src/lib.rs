@@ -16,6 +16,8 @@ pub mod audit;
 pub mod auth;
 pub mod backups;
 pub mod components;
+#[cfg(feature = "ssr")]
+pub mod cron;
 pub mod datastores;
 pub mod deployments;
 pub mod error;

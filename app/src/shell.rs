@@ -9,8 +9,8 @@ use crate::components::layout::Layout;
 use crate::pages::{
     Alerts, ApiKeys, AuditEntryPage, AuditLog, BackupRunPage, Backups, Channels, DataStoreTargetPage, DataStoresPage,
     Deployments, Errors, HealthChecks, ImportRules, IssuePage, LogContextPage, LogTracePage, Login, Logs,
-    MonitoringSettingsPage, NewRule, NewSlo, NotFound, Overview, Performance, Profile, Reports, RulePage, Rules,
-    Settings, Silences, SloFiles, SloPage, Slos, Users,
+    MonitoringSettingsPage, NewRule, NewSlo, NotFound, Overview, Performance, Profile, ReportSchedules, Reports,
+    RulePage, Rules, Settings, Silences, SloFiles, SloPage, Slos, Users,
 };
 use crate::theme::{Theme, initial_theme};
 
@@ -112,6 +112,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/backups/runs/:id") view=BackupRunPage ssr=SsrMode::InOrder />
                     <Route path=path!("/deployments") view=Deployments ssr=SsrMode::InOrder />
                     <Route path=path!("/reports") view=Reports ssr=SsrMode::InOrder />
+                    <Route path=path!("/reports/schedules") view=ReportSchedules ssr=SsrMode::InOrder />
                     <Route path=path!("/audit") view=AuditLog ssr=SsrMode::InOrder />
                     <Route path=path!("/audit/:id") view=AuditEntryPage ssr=SsrMode::InOrder />
                     <Route path=path!("/settings") view=Settings ssr=SsrMode::InOrder />

@@ -98,3 +98,49 @@ test('operators edit rules but cannot reach notification channels', async ({ pag
   const response = await page.goto('/alerts/channels');
   expect(response.status()).toBe(403);
 });
+
+test('an admin schedules a weekly report to a channel and sends it now', async ({ page }, testInfo) => {
+  const receiver = await startReceiver();
+  const name = `reports-${testInfo.project.name}-${Date.now()}`.toLowerCase();
+  const service = `svc "<script>x</script>" ${name}`;
+  try {
+    await signIn(page, 'admin');
+    await page.goto('/alerts/channels');
+    await page.getByLabel('Name').fill(name);
+    await page.getByLabel('Address').fill(receiver.url);
+    await page.getByLabel('Repeat while firing (minutes)').fill('0');
+    await page.getByRole('button', { name: 'Add channel' }).click();
+    await expect(page.locator(`[data-testid="channel"][data-name="${name}"]`)).toBeVisible();
+
+    await page.goto('/reports');
+    await page.getByRole('link', { name: 'Scheduled reports' }).click();
+    await expect(page.getByRole('heading', { level: 1, name: 'Scheduled reports' })).toBeVisible();
+    await page.getByLabel('Channel', { exact: true }).selectOption({ label: name });
+    await page.getByLabel('Covers').selectOption('week');
+    await page.getByLabel('Service', { exact: true }).fill(service);
+    // A mistake is named beside its field and loses nothing.
+    await page.getByLabel('Schedule (cron, UTC)').fill('every monday');
+    await page.getByRole('button', { name: 'Add schedule' }).click();
+    await expect(page.getByRole('alert').filter({ hasText: 'cron expression' })).toBeVisible();
+    await expect(page.getByLabel('Service', { exact: true })).toHaveValue(service);
+    await expect(page.getByLabel('Covers')).toHaveValue('week');
+
+    await page.getByLabel('Schedule (cron, UTC)').fill('0 8 * * 1');
+    await page.getByRole('button', { name: 'Add schedule' }).click();
+    const row = page.getByTestId('report-schedule').filter({ hasText: name });
+    await expect(row).toContainText('The last 7 days');
+    await expect(row).toContainText(service);
+    await row.getByRole('button', { name: 'Send now' }).click();
+    await expect.poll(() => receiver.got.length, { timeout: 20_000 }).toBe(1);
+    const body = JSON.parse(receiver.got[0].body.toString());
+    expect(body.kind).toBe('report');
+    expect(body.title).toMatch(/^Weekly summary · /);
+    expect(body.report.service).toBe(service);
+
+    await row.getByText('Delete…').click();
+    await row.getByRole('button', { name: 'Delete schedule' }).click();
+    await expect(row).toHaveCount(0);
+  } finally {
+    receiver.server.close();
+  }
+});

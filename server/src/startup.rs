@@ -113,6 +113,8 @@ impl Application {
         let _notifier = crate::workers::notifier::spawn(self.state.db.clone(), self.state.notify.clone());
         // Leader-only backup schedules, retention and upkeep; every instance sweeps at start.
         let _backups = crate::workers::backup_scheduler::spawn(self.state.clone());
+        // Leader-only posting of scheduled report summaries.
+        let _reports = crate::workers::report_scheduler::spawn(self.state.db.clone());
         // This instance's one reader of the live stream, and its own metrics.
         let _live_reader = crate::http::live::spawn_reader(
             self.state.redis.clone(),

@@ -30,6 +30,7 @@ words! {
         Transition => "transition",
         Repeat => "repeat",
         Test => "test",
+        Report => "report",
     }
 }
 
@@ -90,6 +91,10 @@ pub struct Notification {
     /// rule's issue), as a path; its link leads there.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub about: Option<String>,
+    /// A scheduled report's summary (kind `report`); its title is `rule`
+    /// and its text `summary`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub report: Option<crate::reports::digest::Digest>,
 }
 
 /// One try at sending a notification.

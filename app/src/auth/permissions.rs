@@ -160,7 +160,7 @@ impl Permission {
             Permission::ManageBackups => "manage backup targets, restore into a new database, download backups",
             Permission::ReadAlerts => "read alerts and alert rules",
             Permission::EditAlertRules => "edit alert rules, acknowledge and silence alerts",
-            Permission::ManageChannels => "manage notification channels",
+            Permission::ManageChannels => "manage notification channels and scheduled reports",
             Permission::ReadLogs => "search and tail system logs",
             Permission::ReadErrors => "read error issues and their events",
             Permission::CountErrors => "see counts of new and regressed error issues",

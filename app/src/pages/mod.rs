@@ -38,7 +38,7 @@ pub use not_found::NotFound;
 pub use overview::Overview;
 pub use performance::Performance;
 pub use profile::Profile;
-pub use reports::Reports;
+pub use reports::{ReportSchedules, Reports};
 pub use settings::Settings;
 pub use slo::{NewSlo, SloFiles, SloPage, Slos};
 pub use users::Users;

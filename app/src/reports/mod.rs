@@ -4,17 +4,22 @@
 //! their change failure rate, and backups. `month.rs` is the month and its
 //! validation, `view.rs` what a report holds, `csv.rs` its tables as CSV
 //! (`/reports/export.csv`), `api.rs` the server function, `ssr/` the
-//! queries and the cache readers share.
+//! queries and the cache readers share. `schedule.rs` and `digest.rs` are
+//! the scheduled summaries posted to channels (`schedules_api.rs`).
 
 pub mod api;
 #[cfg(feature = "ssr")]
 pub mod csv;
+pub mod digest;
 pub mod month;
+pub mod schedule;
+pub mod schedules_api;
 #[cfg(feature = "ssr")]
 pub mod ssr;
 pub mod view;
 
 pub use api::*;
+pub use schedules_api::*;
 
 use serde::{Deserialize, Serialize};
 

@@ -1,6 +1,6 @@
 //! Background tasks. Leader-only jobs (one instance of the installation
 //! runs them, `leader.rs`): alert evaluation, retention, rollup compaction,
-//! backup schedules, ignored error issues whose time ran out, reading
+//! backup schedules, scheduled report summaries, ignored error issues whose time ran out, reading
 //! Opsdeck's own Postgres and Redis in depth (`store_collector`). Every instance
 //! runs the notifier (rows are claimed, never shared), its own metrics, log
 //! lines and failures (as error events), the audit anchor and the
@@ -19,6 +19,7 @@ pub mod notifier;
 pub mod own_errors;
 pub mod own_logs;
 pub mod refusal_counts;
+pub mod report_scheduler;
 pub mod retention;
 pub mod self_monitor;
 pub mod store_collector;

@@ -5,110 +5,24 @@
 //! channel server functions (test send, validation, who may).
 
 use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::Ordering;
 use std::time::Duration as StdDuration;
 
-use app::alerts::notify::{ChannelDraft, ChannelKind, DeliveryState, NotificationKind};
+use app::alerts::notify::{DeliveryState, NotificationKind};
 use app::alerts::rule::RuleDraft;
 use app::alerts::silence::SilenceDraft;
 use app::alerts::ssr::deliver::NotifySettings;
 use app::alerts::ssr::evaluate::run_cycle;
-use app::alerts::ssr::{channels, outbox, silences, store};
+use app::alerts::ssr::{outbox, silences, store};
 use app::alerts::{Aggregation, AlertState, Comparator};
 use app::auth::permissions::Role;
 use app::metrics::RequestEvent;
 use axum::body::Bytes;
-use axum::http::{HeaderMap, StatusCode};
 use chrono::{Duration, Utc};
-use hmac::{Hmac, Mac};
-use sha2::Sha256;
 use sqlx::PgPool;
 
 use crate::helpers::{TestApp, always_firing_rule, fresh_pool, store_requests};
-
-const SECRET: &str = "whsec_test_secret_for_the_receiver_0123456789";
-
-/// What the receiver got.
-#[derive(Clone, Debug)]
-struct Received {
-    headers: HeaderMap,
-    body: Bytes,
-}
-
-/// A local webhook receiver: answers 500 to the first `fail_first`
-/// requests, and while `hang` is set never answers at all.
-#[derive(Clone, Default)]
-struct Receiver {
-    got: Arc<Mutex<Vec<Received>>>,
-    fail_first: Arc<AtomicUsize>,
-    hang: Arc<AtomicBool>,
-}
-
-impl Receiver {
-    async fn start(self) -> (Self, String) {
-        let state = self.clone();
-        let router = axum::Router::new().route(
-            "/hook",
-            axum::routing::post(move |headers: HeaderMap, body: Bytes| {
-                let state = state.clone();
-                async move {
-                    state.got.lock().expect("lock").push(Received { headers, body });
-                    if state.hang.load(Ordering::SeqCst) {
-                        tokio::time::sleep(StdDuration::from_secs(3600)).await;
-                    }
-                    let failing = state
-                        .fail_first
-                        .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
-                        .is_ok();
-                    if failing {
-                        StatusCode::INTERNAL_SERVER_ERROR
-                    } else {
-                        StatusCode::NO_CONTENT
-                    }
-                }
-            }),
-        );
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-        let url = format!("http://{}/hook", listener.local_addr().expect("addr"));
-        tokio::spawn(async move { axum::serve(listener, router).await });
-        (self, url)
-    }
-
-    fn received(&self) -> Vec<Received> {
-        self.got.lock().expect("lock").clone()
-    }
-
-    async fn wait_for(&self, count: usize) -> Vec<Received> {
-        for _ in 0..200 {
-            let got = self.received();
-            if got.len() >= count {
-                return got;
-            }
-            tokio::time::sleep(StdDuration::from_millis(50)).await;
-        }
-        panic!("the receiver got {} requests, not {count}", self.received().len());
-    }
-}
-
-/// Checks a request's signature as a receiver would, from the docs alone.
-fn signature_is_valid(received: &Received, secret: &str) -> bool {
-    let header = |name: &str| {
-        received
-            .headers
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default()
-    };
-    let Some(hex_mac) = header("x-opsdeck-signature").strip_prefix("sha256=") else {
-        return false;
-    };
-    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("key");
-    mac.update(header("x-opsdeck-timestamp").as_bytes());
-    mac.update(b".");
-    mac.update(&received.body);
-    hex::decode(hex_mac).is_ok_and(|expected| mac.verify_slice(&expected).is_ok())
-}
+use crate::receiver::{Receiver, SECRET, add_channel, signature_is_valid};
 
 fn settings() -> NotifySettings {
     NotifySettings::new(
@@ -117,20 +31,6 @@ fn settings() -> NotifySettings {
         5,
         crate::helpers::test_keys(),
     )
-}
-
-async fn add_channel(pool: &PgPool, name: &str, url: &str, repeat_minutes: i32) -> i64 {
-    let mut conn = pool.acquire().await.expect("conn");
-    let draft = ChannelDraft {
-        name: name.into(),
-        kind: ChannelKind::Webhook,
-        url: url.into(),
-        repeat_minutes,
-        enabled: true,
-    };
-    channels::create(&mut conn, &crate::helpers::test_keys(), &draft, SECRET)
-        .await
-        .expect("channel")
 }
 
 /// A rule that fires at its first evaluation (throughput is never below

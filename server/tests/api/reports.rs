@@ -81,7 +81,7 @@ fn requests(service: &str, at: DateTime<Utc>, n: usize, errors: usize, ms: f64) 
 
 /// Last month's story: two incidents, three deployments (one followed by a
 /// critical alert), four backup runs, and requests this month and the one before.
-async fn last_month(app: &TestApp) -> Month {
+pub(crate) async fn last_month(app: &TestApp) -> Month {
     let month = Month::of(Utc::now()).previous();
     let critical = rule(app, always_firing_rule("shop")).await;
     let warning = rule(app, p95_rule("Shop slow")).await;

@@ -1,7 +1,7 @@
 //! Burn-rate rules generated from an SLO, in the alert engine: a backtest
 //! reproducing the SRE Workbook's example (2 % of a 30-day budget burnt in
 //! one hour fires the 14.4× page), the live evaluator agreeing, and the
-//! rules created and deleted with their SLO, audited.
+//! rules created, moved and deleted with their SLO, audited.
 
 use app::alerts::ssr::evaluate::{backtest, run_cycle};
 use app::alerts::ssr::store as rules;
@@ -157,13 +157,35 @@ async fn an_slos_rules_come_and_go_with_it_audited() {
     };
     assert_eq!(status, 200);
     assert_eq!(detail["alerts"].as_array().map(Vec::len), Some(3));
-    // An update keeps the rules (their factors may have been edited).
+    // An update keeps the rules (their factors may have been edited) and
+    // moves them to the SLO's new service and name.
     let mut update = form.to_vec();
     let id_text = id.to_string();
     update.push(("id", &id_text));
+    update[0] = ("slo[name]", "Payments");
+    update[1] = ("slo[service]", "payments");
     update[4] = ("slo[objective]", "99.5");
     assert_eq!(admin.post_fn("/api/slos/save", &update).await.status().as_u16(), 200);
     assert_eq!(count().await, 3);
+    let moved: Vec<(String, String, f64, Option<String>)> = sqlx::query_as(
+        "SELECT name, service, threshold, labels ->> 'slo' FROM alert_rules \
+         WHERE aggregation = 'slo_burn_rate' ORDER BY threshold DESC",
+    )
+    .fetch_all(&app.db)
+    .await
+    .expect("rules");
+    println!("{moved:?}");
+    assert!(
+        moved
+            .iter()
+            .all(|(name, service, _, label)| name.starts_with("Payments burn rate (")
+                && service == "payments"
+                && label.as_deref() == Some("Payments")),
+        "{moved:?}"
+    );
+    let factors: Vec<f64> = moved.iter().map(|rule| rule.2).collect();
+    assert_eq!(factors, vec![14.4, 6.0, 1.0]);
+    assert_eq!(app.audit_entries("alert_rule.update").await.len(), 3);
     assert_eq!(
         admin
             .post_fn("/api/slos/delete", &[("id", &id_text)])

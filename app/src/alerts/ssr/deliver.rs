@@ -41,6 +41,23 @@ fn link(settings: &NotifySettings, notification: &Notification) -> String {
 
 /// The request body `kind` expects.
 pub fn body(kind: ChannelKind, delivery_id: i64, notification: &Notification, url: &str) -> Value {
+    if let Some(report) = &notification.report {
+        return match kind {
+            ChannelKind::Webhook => json!({
+                "version": 1,
+                "delivery_id": delivery_id,
+                "kind": notification.kind,
+                "title": notification.rule,
+                "summary": notification.summary,
+                "report": report,
+                "at": notification.at,
+                "url": url,
+            }),
+            ChannelKind::Slack => {
+                json!({ "text": format!("*{}*\n{}\n<{url}|Open the report>", notification.rule, notification.summary) })
+            }
+        };
+    }
     match kind {
         ChannelKind::Webhook => json!({
             "version": 1,
@@ -67,6 +84,7 @@ pub fn body(kind: ChannelKind, delivery_id: i64, notification: &Notification, ur
 fn slack_text(notification: &Notification, url: &str) -> String {
     let headline = match (notification.kind, notification.state) {
         (NotificationKind::Test, _) => "Test notification".to_string(),
+        (NotificationKind::Report, _) => "Scheduled report".to_string(),
         (NotificationKind::Repeat, _) => "Still firing".to_string(),
         (_, AlertState::Firing) => "Firing".to_string(),
         (_, AlertState::Resolved) => "Resolved".to_string(),

@@ -150,6 +150,7 @@ pub async fn test(
         ),
         at: Utc::now(),
         about: None,
+        report: None,
     };
     // Written before it is sent (and held from the dispatchers), so the
     // attempt lands in the channel's delivery log like any other.

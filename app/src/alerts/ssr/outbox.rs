@@ -32,6 +32,7 @@ pub fn notification(rule: &Rule, kind: NotificationKind, transition: &Transition
         summary: rule.draft.render_summary(transition.value),
         at: transition.at,
         about: errors_href(rule.draft.aggregation, &rule.draft.service, rule.draft.error_issue),
+        report: None,
     }
 }
 

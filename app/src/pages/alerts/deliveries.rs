@@ -39,6 +39,7 @@ fn about(delivery: &Delivery) -> String {
     let n = &delivery.notification;
     match n.kind {
         NotificationKind::Test => "Test notification".to_string(),
+        NotificationKind::Report => format!("Scheduled report: {}", n.rule),
         NotificationKind::Repeat => format!("Still firing: {}", n.summary),
         NotificationKind::Transition => format!("{}: {}", n.state.as_str(), n.summary),
     }

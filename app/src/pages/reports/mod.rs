@@ -4,8 +4,10 @@
 //! deployments and backups — each table downloadable as CSV, each figure
 //! linking to where it came from. The URL is the permalink; the picker is
 //! a plain GET form; the print stylesheet makes it one clean page set.
+//! `schedules.rs` is `/reports/schedules`: summaries posted to channels.
 
 mod changes;
+mod schedules;
 mod slos;
 mod summary;
 mod tables;
@@ -15,7 +17,11 @@ use leptos_meta::Title;
 use leptos_router::components::Form;
 use leptos_router::hooks::use_query_map;
 
+pub use schedules::ReportSchedules;
+
 use super::Area;
+use crate::auth::permissions::{Permission, allows};
+use crate::auth::use_current_user;
 use crate::components::field::{Field, FieldMarks};
 use crate::reports::month::Month;
 use crate::reports::view::Report;
@@ -56,7 +62,14 @@ fn Document(report: Report, query: ReportQuery) -> impl IntoView {
     view! {
         <div class="page-head report-head">
             <h1>{format!("{} — {scope}", month.title())}</h1>
-            <PrintButton />
+            <div class="page-links no-print">
+                <Transition fallback=|| ()>
+                    {move || use_current_user()
+                        .filter(|user| allows(user.role, Permission::ManageChannels))
+                        .map(|_| view! { <a href="/reports/schedules">"Scheduled reports"</a> })}
+                </Transition>
+                <PrintButton />
+            </div>
         </div>
         <p class="muted">{Area::Reports.purpose()}" Times are UTC."</p>
         {so_far.map(|text| view! { <p class="notice" data-testid="report-so-far">{text}</p> })}

@@ -50,4 +50,9 @@ impl MonthlyCache {
             .await
             .map_err(|error: Arc<AppError>| (*error).clone())
     }
+
+    /// Forgets every computed report (the next reader computes it again).
+    pub fn clear(&self) {
+        self.0.invalidate_all();
+    }
 }

@@ -2,12 +2,16 @@
 //! rollups (each service's month against the month before), SLOs (the SLO
 //! area's budgets, this month and the eleven before), alert events
 //! (incidents), deployments with their impact, backup runs and checks.
-//! Reports are shared between readers for [`FRESH`] (`cache.rs`).
+//! Reports are shared between readers for [`FRESH`] (`cache.rs`);
+//! `digest.rs` sums a week or month up for a scheduled post, `schedules.rs`
+//! keeps the schedules and posts what is due.
 
 pub mod backups;
 mod cache;
 pub mod deployments;
+pub mod digest;
 pub mod incidents;
+pub mod schedules;
 pub mod slos;
 
 pub use cache::{FRESH, MonthlyCache};
@@ -75,7 +79,7 @@ async fn performance(
         .collect())
 }
 
-fn figures(merged: &Merged<String>) -> Figures {
+pub(crate) fn figures(merged: &Merged<String>) -> Figures {
     Figures {
         requests: merged.count,
         errors: merged.errors,

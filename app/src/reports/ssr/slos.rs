@@ -7,6 +7,7 @@ use sqlx::PgConnection;
 
 use crate::reports::month::Month;
 use crate::reports::view::{HISTORY_MONTHS, SloHistory, SloRow};
+use crate::slo::Slo;
 use crate::slo::ssr::budget::over;
 
 /// The SLOs of `service` (all when `None`) over `month`, and their history.
@@ -16,26 +17,11 @@ pub async fn compliance(
     service: Option<&str>,
     now: DateTime<Utc>,
 ) -> sqlx::Result<(Vec<SloRow>, Vec<SloHistory>)> {
-    let slos: Vec<_> = crate::slo::ssr::store::list(&mut *conn)
-        .await?
-        .into_iter()
-        .filter(|slo| service.is_none_or(|s| s == slo.draft.service))
-        .collect();
+    let slos = of_service(conn, service).await?;
     let (mut rows, mut history) = (Vec::with_capacity(slos.len()), Vec::with_capacity(slos.len()));
     for slo in &slos {
+        rows.push(row(conn, slo, month.start(), month.end(), now).await?);
         let draft = &slo.draft;
-        let budget = over(conn, draft, month.start(), month.end(), now).await?;
-        rows.push(SloRow {
-            id: slo.id,
-            name: draft.name.clone(),
-            service: draft.service.clone(),
-            objective: draft.objective,
-            sli: budget.sli(),
-            met: budget.met(),
-            budget_left: budget.percent_left(),
-            time_left: budget.time_left(),
-            coverage: budget.coverage(),
-        });
         let mut months = Vec::with_capacity(HISTORY_MONTHS);
         for past in month.last(HISTORY_MONTHS) {
             let budget = over(conn, draft, past.start(), past.end(), now).await?;
@@ -50,4 +36,36 @@ pub async fn compliance(
         });
     }
     Ok((rows, history))
+}
+
+/// The SLOs of `service` (all when `None`).
+pub async fn of_service(conn: &mut PgConnection, service: Option<&str>) -> sqlx::Result<Vec<Slo>> {
+    Ok(crate::slo::ssr::store::list(&mut *conn)
+        .await?
+        .into_iter()
+        .filter(|slo| service.is_none_or(|s| s == slo.draft.service))
+        .collect())
+}
+
+/// `slo`'s budget over `[from, to)` as of `now`.
+pub async fn row(
+    conn: &mut PgConnection,
+    slo: &Slo,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> sqlx::Result<SloRow> {
+    let draft = &slo.draft;
+    let budget = over(conn, draft, from, to, now).await?;
+    Ok(SloRow {
+        id: slo.id,
+        name: draft.name.clone(),
+        service: draft.service.clone(),
+        objective: draft.objective,
+        sli: budget.sli(),
+        met: budget.met(),
+        budget_left: budget.percent_left(),
+        time_left: budget.time_left(),
+        coverage: budget.coverage(),
+    })
 }

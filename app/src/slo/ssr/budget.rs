@@ -114,9 +114,11 @@ pub async fn tallies(
         .fetch_all(conn)
         .await?
     } else {
-        let (table, endpoint_filter) = match slo.endpoint {
-            Some(_) => ("request_rollups_1m", "endpoint = $2"),
-            None => ("service_rollups_1m", "$2::text IS NULL"),
+        // The service tier has one row per minute (its key); the endpoint
+        // tier one per endpoint and minute, so its minutes are counted apart.
+        let (table, endpoint_filter, minutes) = match slo.endpoint {
+            Some(_) => ("request_rollups_1m", "endpoint = $2", "count(DISTINCT minute)"),
+            None => ("service_rollups_1m", "$2::text IS NULL", "count(*)"),
         };
         let good = match slo.kind {
             SloKind::Availability => "sum(count - errors)",
@@ -126,7 +128,7 @@ pub async fn tallies(
         };
         let sql = format!(
             "SELECT date_bin($5::bigint * INTERVAL '1 second', minute, $3) AS t, \
-                    count(DISTINCT minute) FILTER (WHERE count > 0)::bigint, sum(count)::bigint, ({good})::bigint \
+                    {minutes} FILTER (WHERE count > 0)::bigint, sum(count)::bigint, ({good})::bigint \
              FROM {table} \
              WHERE service = $1 AND {endpoint_filter} AND minute >= $3 AND minute < $4 \
              GROUP BY 1 ORDER BY 1"

@@ -3,7 +3,8 @@
 //! over 6 h and 30 min, ticket at 1× over 3 days and 6 h), saved as
 //! ordinary alert rules of aggregation `slo_burn_rate`, so they get the
 //! editor (the factor is the threshold), backtests, silences,
-//! notifications and history. Deleting the SLO deletes them, audited.
+//! notifications and history. Editing the SLO moves them to its service
+//! and name; deleting it deletes them, audited.
 
 use std::collections::BTreeMap;
 
@@ -92,6 +93,35 @@ pub fn drafts(id: i64, slo: &SloDraft) -> Vec<RuleDraft> {
 pub async fn generate(change: &mut Audited, id: i64, slo: &SloDraft) -> Result<(), AppError> {
     for draft in drafts(id, slo) {
         manage::save_in(change, None, &draft, "alert_rule.create").await?;
+    }
+    Ok(())
+}
+
+/// After SLO `id` changed from `before` to `after`: its rules follow its
+/// service and name (a rule's own name, factor and windows stay as its
+/// editor left them, unless the name is still the generated one), each
+/// change audited. A rule whose draft would not change is left alone.
+pub async fn follow(change: &mut Audited, id: i64, before: &SloDraft, after: &SloDraft) -> Result<(), AppError> {
+    let rules = of_slo(&mut change.tx, id)
+        .await
+        .map_err(AppError::internal_in("slos: rules"))?;
+    let generated_before = drafts(id, before);
+    let generated_after = drafts(id, after);
+    for rule in rules {
+        let mut draft = rule.draft.clone();
+        draft.service = after.service.clone();
+        draft.labels.insert("slo".to_string(), cut(&after.name, 200));
+        let renamed = generated_before
+            .iter()
+            .zip(&generated_after)
+            .find(|(old, _)| old.name == draft.name);
+        if let Some((_, new)) = renamed {
+            draft.name = new.name.clone();
+            draft.description = new.description.clone();
+        }
+        if draft != rule.draft {
+            manage::save_in(change, Some(rule.id), &draft, "alert_rule.update").await?;
+        }
     }
     Ok(())
 }

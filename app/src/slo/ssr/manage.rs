@@ -49,12 +49,13 @@ pub async fn save_in(
         .map_err(|e| AppError::from_db("slos: save", e, "An SLO with this name exists already"))?
         .ok_or(AppError::NotFound)?;
     let entry = change.entry(action).target("slo", slo_id).change(
-        before.map(|b| json!(b)),
+        before.as_ref().map(|b| json!(b)),
         Some(json!({ "version": version, "definition": draft })),
     );
     change.append(entry, "slos: audit").await?;
-    if id.is_none() {
-        burn_rules::generate(change, slo_id, draft).await?;
+    match &before {
+        None => burn_rules::generate(change, slo_id, draft).await?,
+        Some(before) => burn_rules::follow(change, slo_id, before, draft).await?,
     }
     Ok((slo_id, version))
 }
