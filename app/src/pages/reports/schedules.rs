@@ -32,9 +32,15 @@ pub fn ReportSchedules() -> impl IntoView {
         delete: ServerAction::new(),
         send: ServerAction::new(),
     };
+    // A refused save re-renders nothing: the form keeps what was typed.
+    let saves = Memo::new(move |previous: Option<&usize>| {
+        let saved = actions.save.value().with(|v| matches!(v, Some(Ok(_))));
+        let version = actions.save.version().get();
+        if saved { version } else { previous.copied().unwrap_or(version) }
+    });
     let versions = move || {
         (
-            actions.save.version().get(),
+            saves.get(),
             actions.delete.version().get(),
             actions.send.version().get(),
         )
