@@ -179,47 +179,65 @@ fn insert_sql() -> String {
 
 /// Adds `events` to every rollup tier (inside the caller's transaction).
 pub async fn add(conn: &mut PgConnection, events: &[RequestEvent]) -> sqlx::Result<()> {
-    let rows = aggregate(events);
-    let mut tier = Vec::with_capacity(rows.len());
-    let mut t = Vec::with_capacity(rows.len());
-    let mut service = Vec::with_capacity(rows.len());
-    let mut endpoint = Vec::with_capacity(rows.len());
-    let mut count = Vec::with_capacity(rows.len());
-    let mut errors = Vec::with_capacity(rows.len());
-    let mut sum_ms = Vec::with_capacity(rows.len());
-    let mut min_ms = Vec::with_capacity(rows.len());
-    let mut max_ms = Vec::with_capacity(rows.len());
-    let mut idx = Vec::with_capacity(rows.len());
-    let mut cnt = Vec::with_capacity(rows.len());
-    for ((row_tier, row_service, row_endpoint, start), merged) in &rows {
-        let (indexes, counts) = merged.histogram.to_sparse();
-        tier.push(row_tier.code());
-        t.push(*start);
-        service.push(*row_service);
-        endpoint.push(*row_endpoint);
-        count.push(merged.count);
-        errors.push(merged.errors);
-        sum_ms.push(merged.sum_ms);
-        min_ms.push(merged.min_ms);
-        max_ms.push(merged.max_ms);
-        idx.push(array_literal(&indexes));
-        cnt.push(array_literal(&counts));
+    RollupRows::of(events).write(conn).await
+}
+
+/// A batch's rows for every tier, computed from its events without a
+/// connection (so a caller can compute the next batch's while one is written).
+#[derive(Debug, Default)]
+pub struct RollupRows {
+    tier: Vec<i16>,
+    t: Vec<DateTime<Utc>>,
+    service: Vec<String>,
+    endpoint: Vec<String>,
+    count: Vec<i64>,
+    errors: Vec<i64>,
+    sum_ms: Vec<f64>,
+    min_ms: Vec<f64>,
+    max_ms: Vec<f64>,
+    idx: Vec<String>,
+    cnt: Vec<String>,
+}
+
+impl RollupRows {
+    pub fn of(events: &[RequestEvent]) -> RollupRows {
+        let rows = aggregate(events);
+        let mut out = RollupRows::default();
+        for ((row_tier, row_service, row_endpoint, start), merged) in &rows {
+            let (indexes, counts) = merged.histogram.to_sparse();
+            out.tier.push(row_tier.code());
+            out.t.push(*start);
+            out.service.push(row_service.to_string());
+            out.endpoint.push(row_endpoint.to_string());
+            out.count.push(merged.count);
+            out.errors.push(merged.errors);
+            out.sum_ms.push(merged.sum_ms);
+            out.min_ms.push(merged.min_ms);
+            out.max_ms.push(merged.max_ms);
+            out.idx.push(array_literal(&indexes));
+            out.cnt.push(array_literal(&counts));
+        }
+        out
     }
-    sqlx::query(&insert_sql())
-        .bind(tier)
-        .bind(t)
-        .bind(service)
-        .bind(endpoint)
-        .bind(count)
-        .bind(errors)
-        .bind(sum_ms)
-        .bind(min_ms)
-        .bind(max_ms)
-        .bind(idx)
-        .bind(cnt)
-        .execute(conn)
-        .await?;
-    Ok(())
+
+    /// Adds the rows to their tiers (inside the caller's transaction).
+    pub async fn write(self, conn: &mut PgConnection) -> sqlx::Result<()> {
+        sqlx::query(&insert_sql())
+            .bind(self.tier)
+            .bind(self.t)
+            .bind(self.service)
+            .bind(self.endpoint)
+            .bind(self.count)
+            .bind(self.errors)
+            .bind(self.sum_ms)
+            .bind(self.min_ms)
+            .bind(self.max_ms)
+            .bind(self.idx)
+            .bind(self.cnt)
+            .execute(conn)
+            .await?;
+        Ok(())
+    }
 }
 
 #[cfg(test)]

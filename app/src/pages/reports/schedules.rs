@@ -36,7 +36,11 @@ pub fn ReportSchedules() -> impl IntoView {
     let saves = Memo::new(move |previous: Option<&usize>| {
         let saved = actions.save.value().with(|v| matches!(v, Some(Ok(_))));
         let version = actions.save.version().get();
-        if saved { version } else { previous.copied().unwrap_or(version) }
+        if saved {
+            version
+        } else {
+            previous.copied().unwrap_or(version)
+        }
     });
     let versions = move || {
         (

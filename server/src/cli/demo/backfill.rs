@@ -3,7 +3,8 @@
 //! with something to show and a report for last month at once.
 //!
 //! The live demo's generator runs over the past seconds, one hour per
-//! transaction, and each hour's requests go through the ingest path's
+//! transaction (a thread makes and sums up the next hours while one is
+//! stored), and each hour's requests go through the ingest path's
 //! rollup step (`metrics::ssr::rollup::add`, the tiers every chart, rule and
 //! report reads) and its CPU samples, one a minute, through the whole
 //! storage step; raw request rows are left out (older than the raw
@@ -57,13 +58,36 @@ pub async fn run(state: &AppState, days: i64, now: DateTime<Utc>) -> anyhow::Res
     .bind(until)
     .execute(&state.db)
     .await?;
-    let mut generator = Generator::new();
-    (generator.logs, generator.announce, generator.incident_chance) = (false, false, INCIDENT_CHANCE);
-    while let Some(hour) = next_hour(state, &mut generator).await? {
+    let Some((start, until)) = pending(state).await? else {
+        done.alert_events = finish(state).await?;
+        return Ok(done);
+    };
+    // One thread makes and sums up the hours, in order, up to two ahead of
+    // the writer: making an hour and storing the one before overlap.
+    let (sender, mut hours) = tokio::sync::mpsc::channel::<Hour>(2);
+    let maker = tokio::task::spawn_blocking(move || {
+        let mut generator = Generator::new();
+        (generator.logs, generator.announce, generator.incident_chance) = (false, false, INCIDENT_CHANCE);
+        let mut from = start;
+        while from < until {
+            let hour = make_hour(&mut generator, from, until);
+            from = hour.to;
+            if sender.blocking_send(hour).is_err() {
+                break;
+            }
+        }
+    });
+    while let Some(hour) = hours.recv().await {
+        let (from, to, requests) = (hour.from, hour.to, hour.requests);
+        if !store_hour(state, hour).await? {
+            break;
+        }
         done.hours += 1;
-        done.requests += hour.requests;
-        done.deployments += record_deployments(state, hour.from, hour.to).await?;
+        done.requests += requests;
+        done.deployments += record_deployments(state, from, to).await?;
     }
+    drop(hours);
+    maker.await?;
     done.alert_events = finish(state).await?;
     Ok(done)
 }
@@ -71,25 +95,30 @@ pub async fn run(state: &AppState, days: i64, now: DateTime<Utc>) -> anyhow::Res
 /// `demo_backfill`'s (start or done-through, end, finished) under lock.
 type Marker = Option<(DateTime<Utc>, DateTime<Utc>, Option<DateTime<Utc>>)>;
 
+/// Where an unfinished backfill stands: (done through, until).
+async fn pending(state: &AppState) -> anyhow::Result<Option<(DateTime<Utc>, DateTime<Utc>)>> {
+    let row: Marker = sqlx::query_as("SELECT done_through, until_ts, finished_at FROM demo_backfill")
+        .fetch_optional(&state.db)
+        .await?;
+    Ok(match row {
+        Some((from, until, None)) if from < until => Some((from, until)),
+        _ => None,
+    })
+}
+
+/// An hour of demo traffic, summed up for the rollups.
 struct Hour {
     from: DateTime<Utc>,
     to: DateTime<Utc>,
     requests: u64,
+    days: Vec<chrono::NaiveDate>,
+    rollups: app::metrics::ssr::rollup::RollupRows,
+    samples: Vec<app::metrics::MetricSample>,
 }
 
-/// Stores the next hour not yet backfilled, in one transaction with the
-/// row that says so; `None` when there is none left.
-async fn next_hour(state: &AppState, generator: &mut Generator) -> anyhow::Result<Option<Hour>> {
-    let mut tx = state.db.begin().await?;
-    let row: Marker = sqlx::query_as("SELECT done_through, until_ts, finished_at FROM demo_backfill FOR UPDATE")
-        .fetch_optional(&mut *tx)
-        .await?;
-    let Some((from, until, None)) = row else {
-        return Ok(None);
-    };
-    if from >= until {
-        return Ok(None);
-    }
+/// The hour from `from` (not past `until`): the generator's requests,
+/// summed up for every rollup tier, and a CPU sample per service and minute.
+fn make_hour(generator: &mut Generator, from: DateTime<Utc>, until: DateTime<Utc>) -> Hour {
     let to = (from + Duration::hours(1)).min(until);
     let mut rng = rand::rngs::StdRng::seed_from_u64(from.timestamp() as u64);
     let (mut requests, mut samples) = (Vec::new(), Vec::new());
@@ -114,28 +143,44 @@ async fn next_hour(state: &AppState, generator: &mut Generator) -> anyhow::Resul
         }
         at += Duration::seconds(1);
     }
-    let count = requests.len() as u64;
     // Requests of a second lie in the second before it: the hour's first may be yesterday's.
     let mut days: Vec<chrono::NaiveDate> = requests.iter().map(|r| r.ts.date_naive()).collect();
     days.sort_unstable();
     days.dedup();
-    app::metrics::ssr::partitions::ensure_days(&mut tx, &days).await?;
-    app::metrics::ssr::rollup::add(&mut tx, &requests).await?;
+    Hour {
+        from,
+        to,
+        requests: requests.len() as u64,
+        days,
+        rollups: app::metrics::ssr::rollup::RollupRows::of(&requests),
+        samples,
+    }
+}
+
+/// Stores `hour` in one transaction with the row that says so; `false`
+/// when the backfill is no longer at its start (another `opsdeck demo`
+/// stored it, or finished).
+async fn store_hour(state: &AppState, hour: Hour) -> anyhow::Result<bool> {
+    let mut tx = state.db.begin().await?;
+    let row: Marker = sqlx::query_as("SELECT done_through, until_ts, finished_at FROM demo_backfill FOR UPDATE")
+        .fetch_optional(&mut *tx)
+        .await?;
+    if !matches!(row, Some((at, _, None)) if at == hour.from) {
+        return Ok(false);
+    }
+    app::metrics::ssr::partitions::ensure_days(&mut tx, &hour.days).await?;
+    hour.rollups.write(&mut tx).await?;
     let batch = app::metrics::IngestBatch {
         requests: Vec::new(),
-        samples,
+        samples: hour.samples,
     };
     app::metrics::ssr::store::store_batch(&mut tx, &batch).await?;
     sqlx::query("UPDATE demo_backfill SET done_through = $1")
-        .bind(to)
+        .bind(hour.to)
         .execute(&mut *tx)
         .await?;
     tx.commit().await?;
-    Ok(Some(Hour {
-        from,
-        to,
-        requests: count,
-    }))
+    Ok(true)
 }
 
 /// When service number `index` deploys on the day of `at`, if it does.
