@@ -62,16 +62,19 @@ async fn load(pool: &PgPool, from: DateTime<Utc>, to: DateTime<Utc>) -> (usize, 
         .take_while(|h| *h < to)
         .collect();
     let count = hours.len();
+    let mut days: Vec<_> = hours.iter().map(|h| h.date_naive()).collect();
+    days.dedup();
+    let mut conn = pool.acquire().await.expect("conn");
+    app::metrics::ssr::partitions::ensure_days(&mut conn, &days)
+        .await
+        .expect("partitions");
+    drop(conn);
     futures::stream::iter(hours.into_iter().enumerate())
         .map(|(i, hour)| async move {
             let events = tokio::task::spawn_blocking(move || hour_of(hour, i as u64 + 11))
                 .await
                 .expect("events");
             let mut tx = pool.begin().await.expect("begin");
-            let day = [hour.date_naive()];
-            app::metrics::ssr::partitions::ensure_days(&mut tx, &day)
-                .await
-                .expect("partitions");
             app::metrics::ssr::rollup::add(&mut tx, &events).await.expect("rollups");
             tx.commit().await.expect("commit");
         })

@@ -3,7 +3,7 @@
 //! with something to show and a report for last month at once.
 //!
 //! The live demo's generator runs over the past seconds, one hour per
-//! transaction (a thread makes and sums up the next hours while one is
+//! transaction (two threads make and sum up the next hours while one is
 //! stored), and each hour's requests go through the ingest path's
 //! rollup step (`metrics::ssr::rollup::add`, the tiers every chart, rule and
 //! report reads) and its CPU samples, one a minute, through the whole
@@ -31,6 +31,8 @@ use app::state::AppState;
 pub const DAYS: i64 = 30;
 /// Per service and second, the chance of an incident (about one in five days).
 const INCIDENT_CHANCE: f64 = 1.0 / (5.0 * 86_400.0);
+/// Threads making hours of traffic while the writer stores them.
+const MAKERS: i64 = 2;
 /// A service deploys every this many days, at its own hour.
 const DEPLOY_EVERY_DAYS: i64 = 3;
 
@@ -62,22 +64,31 @@ pub async fn run(state: &AppState, days: i64, now: DateTime<Utc>) -> anyhow::Res
         done.alert_events = finish(state).await?;
         return Ok(done);
     };
-    // One thread makes and sums up the hours, in order, up to two ahead of
-    // the writer: making an hour and storing the one before overlap.
-    let (sender, mut hours) = tokio::sync::mpsc::channel::<Hour>(2);
-    let maker = tokio::task::spawn_blocking(move || {
-        let mut generator = Generator::new();
-        (generator.logs, generator.announce, generator.incident_chance) = (false, false, INCIDENT_CHANCE);
-        let mut from = start;
-        while from < until {
-            let hour = make_hour(&mut generator, from, until);
-            from = hour.to;
-            if sender.blocking_send(hour).is_err() {
-                break;
+    // Two threads make and sum up the hours (even and odd ones, each with a
+    // generator of its own), up to two ahead of the writer, which stores
+    // them in order: making hours and storing them overlap.
+    let (mut hours, mut makers) = (Vec::new(), Vec::new());
+    for first in 0..MAKERS {
+        let (sender, receiver) = tokio::sync::mpsc::channel::<Hour>(1);
+        hours.push(receiver);
+        makers.push(tokio::task::spawn_blocking(move || {
+            let mut generator = Generator::new();
+            (generator.logs, generator.announce, generator.incident_chance) = (false, false, INCIDENT_CHANCE);
+            let mut from = start + Duration::hours(first);
+            while from < until {
+                let hour = make_hour(&mut generator, from, until);
+                if sender.blocking_send(hour).is_err() {
+                    break;
+                }
+                from += Duration::hours(MAKERS);
             }
-        }
-    });
-    while let Some(hour) = hours.recv().await {
+        }));
+    }
+    for next in 0.. {
+        let turn = next % hours.len();
+        let Some(hour) = hours[turn].recv().await else {
+            break;
+        };
         let (from, to, requests) = (hour.from, hour.to, hour.requests);
         if !store_hour(state, hour).await? {
             break;
@@ -87,7 +98,9 @@ pub async fn run(state: &AppState, days: i64, now: DateTime<Utc>) -> anyhow::Res
         done.deployments += record_deployments(state, from, to).await?;
     }
     drop(hours);
-    maker.await?;
+    for maker in makers {
+        maker.await?;
+    }
     done.alert_events = finish(state).await?;
     Ok(done)
 }
@@ -144,9 +157,8 @@ fn make_hour(generator: &mut Generator, from: DateTime<Utc>, until: DateTime<Utc
         at += Duration::seconds(1);
     }
     // Requests of a second lie in the second before it: the hour's first may be yesterday's.
-    let mut days: Vec<chrono::NaiveDate> = requests.iter().map(|r| r.ts.date_naive()).collect();
-    days.sort_unstable();
-    days.dedup();
+    let first = (from - Duration::seconds(1)).date_naive();
+    let days: Vec<chrono::NaiveDate> = first.iter_days().take_while(|day| *day <= to.date_naive()).collect();
     Hour {
         from,
         to,
