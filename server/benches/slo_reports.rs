@@ -31,7 +31,7 @@ const SERVICES: usize = 20;
 /// Requests per service and minute in the history (the rollups' row count,
 /// not the requests, is what the reads cost).
 const PER_MINUTE: u64 = 4;
-const RUNS: usize = 5;
+const RUNS: usize = 3;
 
 fn service(i: usize) -> String {
     format!("service-{i:02}")
@@ -196,6 +196,8 @@ where
 
 fn row(what: &str, (median_ms, each): (f64, Vec<f64>), target: &str) -> Vec<String> {
     let runs: Vec<String> = each.iter().map(|ms| format!("{ms:.1}")).collect();
+    // Printed as measured too: the whole run takes minutes.
+    println!("{what}: median {median_ms:.1} ms ({})", runs.join(", "));
     vec![
         what.to_string(),
         format!("{median_ms:.1}"),
