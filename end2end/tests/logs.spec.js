@@ -63,19 +63,29 @@ test('support searches, sees the matched word marked, and the histogram', async 
   await expect(page.getByTestId('permalink')).toHaveAttribute('href', new RegExp(`q=${tag}`));
 });
 
+// Opens the first line's details (only if closed: a click before hydration
+// can be undone by it) until its links show.
+async function openFirstLine(page, link) {
+  await expect(async () => {
+    const details = page.locator('.log-line details').first();
+    if (!(await details.evaluate((d) => d.open))) await details.locator('summary').click();
+    await expect(page.getByTestId(link).first()).toBeVisible({ timeout: 1_000 });
+  }).toPass({ timeout: 15_000 });
+}
+
 test('a line links to its context and its trace', async ({ page }) => {
   const tag = unique();
   seed(tag, newTrace());
   await signIn(page, 'support');
   await search(page, `"payment ${tag} TIMEOUT"`);
-  await page.locator('.log-line summary').first().click();
+  await openFirstLine(page, 'context-link');
   await page.getByTestId('context-link').first().click();
   await expect(page.getByRole('heading', { level: 1, name: 'Lines around a line' })).toBeVisible();
   // Same service and host only: the five shop lines, the asked one marked.
   await expect(page.locator('.log-body')).toHaveCount(5);
   await expect(page.locator('.log-line[aria-current="true"] .log-body')).toHaveText(`payment ${tag} TIMEOUT after 30s`);
   await page.goBack();
-  await page.locator('.log-line summary').first().click();
+  await openFirstLine(page, 'trace-link');
   await page.getByTestId('trace-link').first().click();
   await expect(page.getByRole('heading', { level: 1, name: 'Lines of a trace' })).toBeVisible();
   await expect(page.locator('.log-body').filter({ hasText: tag })).toHaveCount(3);
