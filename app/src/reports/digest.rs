@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::schedule::Period;
-use super::view::{DeploymentTotals, Figures, IncidentTotals, SloRow, verdict};
+use super::view::{DeploymentTotals, Figures, IncidentTotals, SloRow, sli_percent, verdict};
 use crate::components::short_time::span;
 
 /// How many services and SLOs the text names (the rest are counted).
@@ -84,9 +84,7 @@ impl Digest {
             .iter()
             .take(NAMED)
             .map(|slo| {
-                let achieved = slo
-                    .sli
-                    .map_or_else(|| "no data".to_string(), |s| format!("{:.3} %", s * 100.0));
+                let achieved = slo.sli.map_or_else(|| "no data".to_string(), sli_percent);
                 format!("{} {achieved} of {} % {}", slo.name, slo.objective, verdict(slo.met))
             })
             .collect();

@@ -55,6 +55,11 @@ pub struct SloRow {
     pub coverage: f64,
 }
 
+/// An SLI as a percentage with the precision objectives need (99.950 %).
+pub fn sli_percent(share: f64) -> String {
+    format!("{:.3} %", share * 100.0)
+}
+
 /// A month's verdict on an objective in one word: met, missed, unmeasured.
 pub fn verdict(met: Option<bool>) -> &'static str {
     match met {

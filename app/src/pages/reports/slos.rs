@@ -6,7 +6,7 @@ use leptos::prelude::*;
 
 use super::summary::TableHead;
 use crate::pages::performance::numbers::percent;
-use crate::reports::view::{Report, SloHistory, verdict};
+use crate::reports::view::{Report, SloHistory, sli_percent, verdict};
 
 #[component]
 pub fn SloTables(report: Report, csv: String, history_csv: String) -> impl IntoView {
@@ -37,7 +37,7 @@ pub fn SloTables(report: Report, csv: String, history_csv: String) -> impl IntoV
                                     <th scope="row"><a href=format!("/slos/{}", row.id)>{row.name.clone()}</a></th>
                                     <td>{row.service.clone()}</td>
                                     <td class="num">{format!("{} %", row.objective)}</td>
-                                    <td class="num">{row.sli.map_or_else(|| "—".to_string(), sli)}</td>
+                                    <td class="num">{row.sli.map_or_else(|| "—".to_string(), sli_percent)}</td>
                                     <td class=verdict>{verdict}</td>
                                     <td>{row.budget_left.clone()}<br /><span class="muted small">{row.time_left.clone()}</span></td>
                                     <td class="num">{percent(row.coverage)}</td>
@@ -76,7 +76,7 @@ fn History(history: Vec<SloHistory>, csv: String) -> impl IntoView {
                                 {row.months.into_iter().map(|(month, met, achieved)| {
                                     let word = verdict(met);
                                     let title = format!("{}: {word}", month.title());
-                                    view! { <td class=format!("num {word}") title=title>{achieved.map_or_else(|| "—".to_string(), sli)}</td> }
+                                    view! { <td class=format!("num {word}") title=title>{achieved.map_or_else(|| "—".to_string(), sli_percent)}</td> }
                                 }).collect_view()}
                             </tr>
                         }).collect_view()}
@@ -86,9 +86,4 @@ fn History(history: Vec<SloHistory>, csv: String) -> impl IntoView {
             <p class="muted small">"Green: the objective was met; red: missed; grey: unmeasured (no data, or older than the rollups' retention)."</p>
         </section>
     }
-}
-
-/// An SLI as a percentage with the precision objectives need (99.95 %).
-fn sli(share: f64) -> String {
-    format!("{:.3} %", share * 100.0)
 }
