@@ -4,6 +4,8 @@
 			.then(mod => {
 				mod.default({module_or_path: `${root}/${pkg_path}/${wasm_output_name}.wasm`}).then(() => {
 					mod.hydrate();
+					// Event handlers are attached now: tests wait on this mark.
+					document.documentElement.dataset.hydrated = "";
 				});
 			});
 	if (defer && "requestIdleCallback" in window) {

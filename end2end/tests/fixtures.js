@@ -36,3 +36,10 @@ exports.signIn = async (page, role, { next } = {}) => {
   await base.expect(page.getByTestId('role')).toHaveText(role);
 };
 
+
+// Waits until the hydrated app has attached its event handlers (the
+// hydration script marks `<html data-hydrated>`); a click before that takes
+// the page's no-JavaScript path instead.
+exports.hydrated = async (page) => {
+  await base.expect(page.locator('html[data-hydrated]')).toHaveCount(1, { timeout: 20_000 });
+};
