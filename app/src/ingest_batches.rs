@@ -1,5 +1,5 @@
 //! Idempotent ingest batches, shared by every door that takes an
-//! `Idempotency-Key` (metrics, logs and error events' JSON). `ingest_batches` remembers each
+//! `Idempotency-Key` (metrics, logs, traces and error events' JSON). `ingest_batches` remembers each
 //! committed batch's key per API key; a batch claims its key in the same
 //! transaction that stores it, so a retry of a committed batch finds it
 //! taken (and one racing the original waits on the primary key until the
@@ -15,6 +15,8 @@ pub enum Batches {
     Logs,
     /// Opsdeck's own JSON for error events (`POST /api/v1/errors`).
     Errors,
+    /// OTLP trace exports (`POST /v1/traces`).
+    Traces,
 }
 
 /// The most characters the `idempotency_key` column holds.
@@ -26,6 +28,7 @@ impl Batches {
             Batches::Metrics => "",
             Batches::Logs => "logs:",
             Batches::Errors => "errors:",
+            Batches::Traces => "traces:",
         }
     }
 

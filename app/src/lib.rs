@@ -53,6 +53,7 @@ pub mod state;
 #[cfg(test)]
 mod testing;
 pub mod theme;
+pub mod traces;
 pub mod url;
 pub mod users;
 

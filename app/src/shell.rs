@@ -10,7 +10,7 @@ use crate::pages::{
     Alerts, ApiKeys, AuditEntryPage, AuditLog, BackupRunPage, Backups, Channels, DataStoreTargetPage, DataStoresPage,
     Deployments, Errors, HealthChecks, ImportRules, IssuePage, LogContextPage, LogTracePage, Login, Logs,
     MonitoringSettingsPage, NewRule, NewSlo, NotFound, Overview, Performance, Profile, ReportSchedules, Reports,
-    RulePage, Rules, Settings, Silences, SloFiles, SloPage, Slos, Users,
+    RulePage, Rules, Settings, Silences, SloFiles, SloPage, Slos, TracePage, Users,
 };
 use crate::theme::{Theme, initial_theme};
 
@@ -106,6 +106,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/logs") view=Logs ssr=SsrMode::InOrder />
                     <Route path=path!("/logs/context") view=LogContextPage ssr=SsrMode::InOrder />
                     <Route path=path!("/logs/trace") view=LogTracePage ssr=SsrMode::InOrder />
+                    <Route path=path!("/traces/:id") view=TracePage ssr=SsrMode::Async />
                     <Route path=path!("/errors") view=Errors ssr=SsrMode::InOrder />
                     <Route path=path!("/errors/issues/:id") view=IssuePage ssr=SsrMode::InOrder />
                     <Route path=path!("/backups") view=Backups ssr=SsrMode::InOrder />

@@ -72,6 +72,11 @@ impl AppState {
         self.monitoring.current().settings.log_days
     }
 
+    /// Trace spans' retention as it applies now (Settings › Monitoring).
+    pub fn span_retention_days(&self) -> u32 {
+        self.monitoring.current().settings.span_days
+    }
+
     /// Raw metrics' retention as it applies now (Settings › Monitoring).
     pub fn raw_retention_days(&self) -> u32 {
         self.monitoring.current().settings.raw_days

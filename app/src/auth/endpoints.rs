@@ -52,6 +52,7 @@ pub const TABLE: &[(&str, Access)] = &[
     ("/logs", Requires(ReadLogs)),
     ("/logs/context", Requires(ReadLogs)),
     ("/logs/trace", Requires(ReadLogs)),
+    ("/traces/{id}", Requires(ReadTraces)),
     ("/errors", Requires(ReadErrors)),
     ("/errors/issues/*", Requires(ReadErrors)),
     ("/backups", Requires(ReadBackups)),
@@ -154,6 +155,7 @@ pub const TABLE: &[(&str, Access)] = &[
     ("/api/logs/search", Requires(ReadLogs)),
     ("/api/logs/context", Requires(ReadLogs)),
     ("/api/logs/trace", Requires(ReadLogs)),
+    ("/api/traces/trace", Requires(ReadTraces)),
     ("/api/errors/issues", Requires(ReadErrors)),
     ("/api/errors/issue", Requires(ReadErrors)),
     ("/api/errors/tallies", Requires(CountErrors)),
@@ -175,6 +177,8 @@ pub const TABLE: &[(&str, Access)] = &[
     ("/api/v1/ingest", Public),
     // Log lines (key scope `logs`): OTLP/HTTP at the path exporters expect, and NDJSON.
     ("/v1/logs", Public),
+    // Trace spans (key scope `ingest`: server spans are request events too).
+    ("/v1/traces", Public),
     ("/api/v1/logs", Public),
     // Sentry SDKs' error events (key scope `errors`, from the DSN): the
     // handler checks the key against the project in the path.

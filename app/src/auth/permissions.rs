@@ -80,6 +80,9 @@ pub enum Permission {
     /// Search and tail the system logs services send (raw lines may hold
     /// customer data, so not managers or viewers).
     ReadLogs,
+    /// Open traces and an endpoint's slowest traces (span attributes may
+    /// hold request details, so not managers or viewers).
+    ReadTraces,
     /// Error issues and their events (an event may hold customer data:
     /// not managers or viewers).
     ReadErrors,
@@ -112,7 +115,7 @@ pub enum Permission {
 }
 
 impl Permission {
-    pub const ALL: [Permission; 28] = [
+    pub const ALL: [Permission; 29] = [
         Permission::ViewDashboards,
         Permission::ManageOwnAccount,
         Permission::ReadAuditDetails,
@@ -130,6 +133,7 @@ impl Permission {
         Permission::EditAlertRules,
         Permission::ManageChannels,
         Permission::ReadLogs,
+        Permission::ReadTraces,
         Permission::ReadErrors,
         Permission::CountErrors,
         Permission::TriageErrors,
@@ -162,6 +166,7 @@ impl Permission {
             Permission::EditAlertRules => "edit alert rules, acknowledge and silence alerts",
             Permission::ManageChannels => "manage notification channels and scheduled reports",
             Permission::ReadLogs => "search and tail system logs",
+            Permission::ReadTraces => "open traces and an endpoint's slowest traces",
             Permission::ReadErrors => "read error issues and their events",
             Permission::CountErrors => "see counts of new and regressed error issues",
             Permission::TriageErrors => "triage error issues (resolve, ignore, merge)",
@@ -201,7 +206,7 @@ pub fn allows(role: Role, permission: Permission) -> bool {
             matches!(role, Admin | Operator)
         }
         ReadAlerts | CountErrors => matches!(role, Admin | Operator | Support | Manager),
-        ReadLogs | ReadErrors | TriageErrors => matches!(role, Admin | Operator | Support),
+        ReadLogs | ReadTraces | ReadErrors | TriageErrors => matches!(role, Admin | Operator | Support),
     }
 }
 

@@ -29,6 +29,9 @@ pub async fn get_performance(
     let now = chrono::Utc::now();
     let window = respond(query.window(now))?;
     let state = crate::state::app_state()?;
-    let with_deployments = caller.may(Permission::ReadDeployments);
-    respond(super::ssr::performance::report(&state, &query, window, now, with_deployments).await)
+    let (with_deployments, with_traces) = (
+        caller.may(Permission::ReadDeployments),
+        caller.may(Permission::ReadTraces),
+    );
+    respond(super::ssr::performance::report(&state, &query, window, now, with_deployments, with_traces).await)
 }

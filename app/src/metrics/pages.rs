@@ -99,6 +99,9 @@ pub struct PerformanceReport {
     /// The service's deployments that started in the window, oldest first;
     /// `None` when the viewer may not read deployment records.
     pub deployments: Option<Vec<crate::deployments::DeploymentMarker>>,
+    /// The chosen endpoint's slowest traces in the window, slowest first;
+    /// `None` without an endpoint, or when the viewer may not read traces.
+    pub slowest_traces: Option<Vec<crate::traces::SlowTrace>>,
 }
 
 impl PerformanceReport {

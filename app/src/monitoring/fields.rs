@@ -106,7 +106,7 @@ const fn optional(spec: FieldSpec) -> FieldSpec {
 }
 
 /// Every field, in the page's order. Only values something reads are here.
-pub static FIELDS: [FieldSpec; 14] = [
+pub static FIELDS: [FieldSpec; 15] = [
     field(
         "raw_days",
         Section::Retention,
@@ -141,6 +141,15 @@ pub static FIELDS: [FieldSpec; 14] = [
         "Older daily partitions of events and counts are dropped.",
         Some("OPSDECK_ERROR_RETENTION_DAYS"),
         "30",
+        Kind::Days,
+    ),
+    field(
+        "span_days",
+        Section::Retention,
+        "Trace spans (days)",
+        "Older daily partitions are dropped; older spans are refused at ingest.",
+        Some("OPSDECK_TRACE_RETENTION_DAYS"),
+        "3",
         Kind::Days,
     ),
     optional(field(

@@ -85,6 +85,7 @@ pub struct MonitoringSettings {
     pub rollup_days: u32,
     pub log_days: u32,
     pub error_days: u32,
+    pub span_days: u32,
     /// Finished notifications are kept this long.
     pub notification_days: u32,
     pub tiles: TileThresholds,
@@ -169,6 +170,7 @@ pub fn resolve(page: &PageValues, baseline: &Baseline) -> Result<MonitoringSetti
     };
     let (raw_days, rollup_days) = (number("raw_days") as u32, number("rollup_days") as u32);
     let (log_days, error_days) = (number("log_days") as u32, number("error_days") as u32);
+    let span_days = number("span_days") as u32;
     let notification_days = match number("notification_days") as u32 {
         0 => rollup_days,
         days => days,
@@ -231,6 +233,7 @@ pub fn resolve(page: &PageValues, baseline: &Baseline) -> Result<MonitoringSetti
         rollup_days,
         log_days,
         error_days,
+        span_days,
         notification_days,
         tiles,
         tile_overrides,

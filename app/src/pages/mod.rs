@@ -21,6 +21,7 @@ mod profile;
 mod reports;
 mod settings;
 pub(crate) mod slo;
+mod traces;
 mod users;
 
 pub use alerts::{Alerts, Channels, ImportRules, NewRule, RulePage, Rules, Silences};
@@ -41,6 +42,7 @@ pub use profile::Profile;
 pub use reports::{ReportSchedules, Reports};
 pub use settings::Settings;
 pub use slo::{NewSlo, SloFiles, SloPage, Slos};
+pub use traces::TracePage;
 pub use users::Users;
 
 pub use crate::area::Area;

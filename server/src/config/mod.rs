@@ -11,7 +11,9 @@ use app::auth::ssr::AuthSettings;
 use app::metrics::ingest::IngestSettings;
 use secrecy::{ExposeSecret, SecretBox, SecretString};
 
+mod retention;
 mod variables;
+pub use retention::RetentionSettings;
 pub use variables::{VARIABLES, Variable, variables_help};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -72,16 +74,6 @@ pub struct NotifyConfig {
     pub public_url: String,
     pub retry_after: Duration,
     pub max_attempts: i32,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct RetentionSettings {
-    pub raw_days: u32,
-    pub rollup_days: u32,
-    /// Log lines (`OPSDECK_LOG_RETENTION_DAYS`).
-    pub log_days: u32,
-    /// Error events (`OPSDECK_ERROR_RETENTION_DAYS`).
-    pub error_days: u32,
 }
 
 /// A variable that is set but unusable; the message names it and says why.
@@ -176,6 +168,7 @@ impl Config {
                 rollup_days: get("OPSDECK_RETENTION_ROLLUP_DAYS").positive()?,
                 log_days: get("OPSDECK_LOG_RETENTION_DAYS").positive()?,
                 error_days: get("OPSDECK_ERROR_RETENTION_DAYS").positive()?,
+                span_days: get("OPSDECK_TRACE_RETENTION_DAYS").positive()?,
             },
             logs: app::logs::settings::LogSettings {
                 max_body_bytes: get("OPSDECK_LOGS_MAX_BYTES").positive()?,

@@ -179,6 +179,11 @@ pub const VARIABLES: &[Variable] = &[
         meaning: "Days error events and their per-minute counts are kept (whole daily partitions are dropped after); older event times are stored as the time of receipt",
     },
     Variable {
+        name: "OPSDECK_TRACE_RETENTION_DAYS",
+        default: "3",
+        meaning: "Days trace spans (POST /v1/traces) are kept (whole daily partitions are dropped after); older spans are refused at ingest",
+    },
+    Variable {
         name: "OPSDECK_ERROR_GROUP_ENVELOPES",
         default: "1",
         meaning: "Most Sentry envelopes (or JSON batches without an Idempotency-Key) stored in one transaction when they arrive together, each still answered after the commit; 1 (the default, faster with few senders) stores each in its own",

@@ -17,6 +17,7 @@
 
 pub(crate) mod bearer;
 pub(crate) mod idempotency;
+pub(crate) mod received;
 
 use axum::Extension;
 use axum::body::Bytes;

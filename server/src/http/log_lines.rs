@@ -5,18 +5,11 @@
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use axum::body::{Body, Bytes};
-use axum::extract::Request;
-use axum::http::StatusCode;
-use axum::http::request::Parts;
-
-use app::ingest_batches::{Batches, Claim};
+use app::ingest_batches::Claim;
 use app::logs::NewLogLine;
 use app::logs::ssr::store::{self, Stored};
 use app::state::AppState;
 
-use crate::http::ingest::idempotency::idempotency_key;
-use crate::http::otlp::{Refusal, gzipped, read_body};
 use crate::prometheus::COUNTERS;
 
 /// How a batch ended.
@@ -73,38 +66,3 @@ pub async fn store_and_publish(
 /// What a sender is told when the store failed: nothing of the batch was kept.
 pub const NOT_STORED: &str =
     "the batch could not be stored and nothing of it was kept; retry it (with the same Idempotency-Key)";
-
-/// What both log doors read once they know the body's format: whether it
-/// is gzipped, its `Idempotency-Key`, and the body itself within
-/// `OPSDECK_LOGS_MAX_BYTES`.
-pub struct Received {
-    pub gzip: bool,
-    pub idempotency_key: Option<String>,
-    pub body: Bytes,
-}
-
-impl Received {
-    /// The idempotency claim a batch sent with `api_key_id` makes, if any.
-    pub fn claim(&self, api_key_id: i64) -> Option<Claim<'_>> {
-        self.idempotency_key.as_deref().map(|idempotency_key| Claim {
-            batches: Batches::Logs,
-            api_key_id,
-            idempotency_key,
-        })
-    }
-}
-
-/// Reads what [`Received`] holds, refusing a bad encoding or key (400) and
-/// a body over the limit (413).
-pub async fn receive(state: &AppState, parts: Parts, body: Body) -> Result<Received, Refusal> {
-    let gzip = gzipped(&parts.headers)?;
-    let idempotency_key = idempotency_key(&parts.headers, Batches::Logs)
-        .map_err(|message| Refusal::new(StatusCode::BAD_REQUEST, message))?;
-    let request = Request::from_parts(parts, body);
-    let body = read_body(state, request, state.logs.max_body_bytes).await?;
-    Ok(Received {
-        gzip,
-        idempotency_key,
-        body,
-    })
-}

@@ -14,12 +14,13 @@ use chrono::Utc;
 use serde_json::json;
 
 use app::api_keys::Scope;
+use app::ingest_batches::Batches;
 use app::logs::ingest::ndjson::{count_lines, parse};
 use app::logs::ingest::{MAX_LINES, TimeWindow};
 use app::state::AppState;
 
 use super::json_answer as answer;
-use crate::http::ingest::bearer;
+use crate::http::ingest::{bearer, received};
 use crate::http::log_lines::{self, NOT_STORED};
 use crate::http::otlp::{Refusal, decompress};
 use crate::prometheus::COUNTERS;
@@ -54,7 +55,7 @@ async fn handle(state: AppState, request: Request) -> Response {
             "send Content-Type: application/x-ndjson",
         ));
     }
-    let received = match log_lines::receive(&state, parts, body).await {
+    let received = match received::receive(&state, parts, body, Batches::Logs, state.logs.max_body_bytes).await {
         Ok(received) => received,
         Err(refusal) => return refused(refusal),
     };

@@ -71,6 +71,14 @@ pub fn router(
             "/api/v1/ingest",
             post(crate::http::ingest::ingest).layer((
                 DefaultBodyLimit::max(state.ingest.max_body_bytes),
+                axum::Extension(publisher.clone()),
+            )),
+        )
+        // Trace spans over OTLP/HTTP (the ingest scope's key); server spans are request events.
+        .route(
+            "/v1/traces",
+            post(crate::http::otlp::traces::export).layer((
+                DefaultBodyLimit::max(state.ingest.max_body_bytes),
                 axum::Extension(publisher),
             )),
         )

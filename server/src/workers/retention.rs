@@ -72,6 +72,7 @@ pub fn windows(live: &LiveSettings) -> (RetentionSettings, u32) {
         rollup_days: s.rollup_days,
         log_days: s.log_days,
         error_days: s.error_days,
+        span_days: s.span_days,
     };
     (settings, s.notification_days)
 }
@@ -128,10 +129,14 @@ pub async fn maintain_with(
     app::errors::ssr::partitions::PARTITIONS
         .ensure_ahead(&mut *conn, yesterday, DAYS_AHEAD + 1)
         .await?;
+    app::traces::ssr::partitions::PARTITIONS
+        .ensure_ahead(&mut *conn, yesterday, DAYS_AHEAD + 1)
+        .await?;
     let mut dropped =
         partitions::drop_expired_partitions(&mut *conn, StoredKind::RawEvents, settings.raw_days, today).await?;
     dropped.extend(app::logs::ssr::partitions::drop_expired(&mut *conn, settings.log_days, today).await?);
     dropped.extend(app::errors::ssr::partitions::drop_expired(&mut *conn, settings.error_days, today).await?);
+    dropped.extend(app::traces::ssr::partitions::drop_expired(&mut *conn, settings.span_days, today).await?);
     dropped.extend(
         partitions::drop_expired_partitions(&mut *conn, StoredKind::Rollups, settings.rollup_days, today).await?,
     );

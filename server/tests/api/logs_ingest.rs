@@ -16,15 +16,15 @@ use uuid::Uuid;
 use crate::helpers::TestApp;
 use crate::ingest::insert_key;
 
-const PROTOBUF: &str = "application/x-protobuf";
+pub(crate) const PROTOBUF: &str = "application/x-protobuf";
 
 /// `google.rpc.Status`, as the server answers refusals in protobuf.
 #[derive(Clone, PartialEq, prost::Message)]
-struct Status {
+pub(crate) struct Status {
     #[prost(int32, tag = "1")]
-    code: i32,
+    pub code: i32,
     #[prost(string, tag = "2")]
-    message: String,
+    pub message: String,
 }
 
 fn text(value: &str) -> Option<AnyValue> {
@@ -33,7 +33,7 @@ fn text(value: &str) -> Option<AnyValue> {
     })
 }
 
-fn kv(key: &str, value: &str) -> KeyValue {
+pub(crate) fn kv(key: &str, value: &str) -> KeyValue {
     KeyValue {
         key: key.into(),
         value: text(value),
@@ -41,7 +41,7 @@ fn kv(key: &str, value: &str) -> KeyValue {
     }
 }
 
-fn nanos(ts: DateTime<Utc>) -> u64 {
+pub(crate) fn nanos(ts: DateTime<Utc>) -> u64 {
     u64::try_from(ts.timestamp_nanos_opt().expect("in range")).expect("after 1970")
 }
 
@@ -74,20 +74,20 @@ fn export(records: Vec<LogRecord>) -> ExportLogsServiceRequest {
     }
 }
 
-fn gzip(data: &[u8]) -> Vec<u8> {
+pub(crate) fn gzip(data: &[u8]) -> Vec<u8> {
     let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
     encoder.write_all(data).expect("gzip");
     encoder.finish().expect("gzip")
 }
 
-struct Sent {
-    status: u16,
-    content_type: String,
-    retry_after: Option<String>,
-    body: Vec<u8>,
+pub(crate) struct Sent {
+    pub status: u16,
+    pub content_type: String,
+    pub retry_after: Option<String>,
+    pub body: Vec<u8>,
 }
 
-async fn post(
+pub(crate) async fn post(
     app: &TestApp,
     path: &str,
     key: Option<&str>,
@@ -135,7 +135,7 @@ async fn ndjson(app: &TestApp, key: &str, body: &str, headers: &[(&str, &str)]) 
     (sent.status, serde_json::from_slice(&sent.body).unwrap_or(Value::Null))
 }
 
-fn status_of(sent: &Sent) -> Status {
+pub(crate) fn status_of(sent: &Sent) -> Status {
     assert_eq!(sent.content_type, PROTOBUF);
     Status::decode(&sent.body[..]).expect("a google.rpc.Status")
 }
@@ -654,6 +654,7 @@ async fn retention_drops_whole_log_partitions_and_prepares_new_ones() {
         rollup_days: 90,
         log_days: 7,
         error_days: 30,
+        span_days: 3,
     };
     let dropped = opsdeck::workers::retention::maintain(&mut leader, settings, today)
         .await

@@ -73,4 +73,5 @@ mod slo_files;
 mod slos;
 mod static_files;
 mod tls;
+mod traces;
 mod users;

@@ -742,6 +742,7 @@ async fn one_instance_leads_retention_and_prepares_partitions_ahead() {
         rollup_days: 90,
         log_days: 7,
         error_days: 30,
+        span_days: 3,
     };
     retention::maintain(&mut leader, settings, today)
         .await
@@ -797,6 +798,7 @@ async fn idempotency_keys_are_forgotten_with_the_raw_data_they_guarded() {
         rollup_days: 90,
         log_days: 7,
         error_days: 30,
+        span_days: 3,
     };
     retention::maintain(&mut leader, settings, day(2021, 6, 10))
         .await

@@ -314,6 +314,7 @@ async fn retention_prunes_finished_notifications_older_than_the_rollups_and_keep
         rollup_days: 90,
         log_days: 7,
         error_days: 30,
+        span_days: 3,
     };
     opsdeck::workers::retention::maintain(&mut leader, settings, Utc::now().date_naive())
         .await

@@ -112,10 +112,7 @@ pub async fn around(state: &AppState, id: &str, ts: &str) -> Result<LogContext, 
 
 /// Every line of a trace (up to `TRACE_LIMIT`), oldest first.
 pub async fn trace(state: &AppState, trace_id: &str) -> Result<LogContext, AppError> {
-    let trace_id = trace_id.trim().to_ascii_lowercase();
-    if trace_id.len() != 32 || !trace_id.chars().all(|c| c.is_ascii_hexdigit()) {
-        return Err(AppError::validation("id", "A trace id is 32 hexadecimal digits"));
-    }
+    let trace_id = crate::traces::parse_trace_id(trace_id)?;
     let mut tx = read_only(state).await?;
     let mut lines = context::trace(&mut tx, &trace_id, TRACE_LIMIT + 1)
         .await

@@ -14,7 +14,7 @@ use super::{
 use crate::metrics::{MetricKind, MetricSample, RequestEvent};
 
 /// A field's problem: (field, message).
-pub(super) type FieldProblem = (String, String);
+pub type FieldProblem = (String, String);
 
 pub(super) fn problem(field: &str, message: impl Into<String>) -> FieldProblem {
     (field.to_string(), message.into())
@@ -64,6 +64,25 @@ pub(super) fn request_event(
         status,
         duration_ms,
         ts: timestamp(record, window)?,
+    })
+}
+
+/// A request event made by another door (OTLP spans): the same checks as
+/// one read from JSON, field by field; `ts` must lie in `window`.
+pub fn checked_request(event: RequestEvent, status: i64, window: TimeWindow) -> Result<RequestEvent, FieldProblem> {
+    let service = checked_text("service", &event.service, MAX_NAME_CHARS, false)?;
+    let endpoint = checked_text("endpoint", &event.endpoint, MAX_NAME_CHARS, false)?;
+    let method = checked_method(&checked_text("method", &event.method, MAX_METHOD_CHARS, false)?)?;
+    let status = checked_status(status)?;
+    let duration_ms = checked_duration(event.duration_ms)?;
+    let ts = in_window(event.ts, window)?;
+    Ok(RequestEvent {
+        service,
+        endpoint,
+        method,
+        status,
+        duration_ms,
+        ts,
     })
 }
 
@@ -183,6 +202,11 @@ pub(super) fn checked_timestamp(text: &str, window: TimeWindow) -> Result<DateTi
     let ts = DateTime::parse_from_rfc3339(text)
         .map(|ts| ts.with_timezone(&Utc))
         .map_err(|_| problem("ts", "must be an RFC 3339 timestamp such as 2026-11-24T10:15:00Z"))?;
+    in_window(ts, window)
+}
+
+/// `ts` when it lies within the accepted window.
+pub(super) fn in_window(ts: DateTime<Utc>, window: TimeWindow) -> Result<DateTime<Utc>, FieldProblem> {
     if ts < window.oldest {
         return Err(problem(
             "ts",

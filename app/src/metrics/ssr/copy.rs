@@ -22,35 +22,108 @@ pub const COPY_REQUEST_EVENTS: &str =
 const SIGNATURE: &[u8] = b"PGCOPY\n\xff\r\n\0";
 /// 2000-01-01T00:00:00Z in Unix microseconds.
 const POSTGRES_EPOCH_MICROS: i64 = 946_684_800_000_000;
+/// `jsonb`'s binary form: this version byte, then the JSON text.
+const JSONB_VERSION: u8 = 1;
 
 /// `events` in binary `COPY` format for [`COPY_REQUEST_EVENTS`].
 pub fn request_events(events: &[RequestEvent]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(SIGNATURE.len() + 10 + events.len() * 96);
-    out.extend_from_slice(SIGNATURE);
-    out.extend_from_slice(&0_i32.to_be_bytes()); // flags: no OIDs
-    out.extend_from_slice(&0_i32.to_be_bytes()); // no header extension
+    let mut rows = BinaryRows::with_capacity(events.len() * 96);
     for event in events {
-        out.extend_from_slice(&6_i16.to_be_bytes());
-        field(&mut out, &timestamp(event.ts).to_be_bytes());
-        field(&mut out, event.service.as_bytes());
-        field(&mut out, event.endpoint.as_bytes());
-        field(&mut out, event.method.as_bytes());
-        field(&mut out, &event.status.to_be_bytes());
-        field(&mut out, &event.duration_ms.to_be_bytes());
+        rows.row(6);
+        rows.timestamp(event.ts);
+        rows.text(&event.service);
+        rows.text(&event.endpoint);
+        rows.text(&event.method);
+        rows.i16(event.status);
+        rows.f64(event.duration_ms);
     }
-    out.extend_from_slice(&(-1_i16).to_be_bytes());
-    out
+    rows.finish()
 }
 
-fn field(out: &mut Vec<u8>, value: &[u8]) {
-    // Validated fields are at most a few hundred bytes.
-    let len = i32::try_from(value.len()).unwrap_or(i32::MAX);
-    out.extend_from_slice(&len.to_be_bytes());
-    out.extend_from_slice(value);
+/// Rows in binary `COPY` format, field by field: every area's `COPY`
+/// (request events, log lines, spans) writes through it.
+pub struct BinaryRows {
+    out: Vec<u8>,
 }
 
-fn timestamp(ts: DateTime<Utc>) -> i64 {
-    ts.timestamp_micros() - POSTGRES_EPOCH_MICROS
+impl BinaryRows {
+    /// The header written; `capacity` is a guess of the rows' bytes.
+    pub fn with_capacity(capacity: usize) -> BinaryRows {
+        let mut out = Vec::with_capacity(SIGNATURE.len() + 10 + capacity);
+        out.extend_from_slice(SIGNATURE);
+        out.extend_from_slice(&0_i32.to_be_bytes()); // flags: no OIDs
+        out.extend_from_slice(&0_i32.to_be_bytes()); // no header extension
+        BinaryRows { out }
+    }
+
+    /// Starts a row of `fields` fields.
+    pub fn row(&mut self, fields: i16) {
+        self.out.extend_from_slice(&fields.to_be_bytes());
+    }
+
+    fn field(&mut self, value: &[u8]) {
+        // Checked fields are at most tens of kilobytes.
+        let len = i32::try_from(value.len()).unwrap_or(i32::MAX);
+        self.out.extend_from_slice(&len.to_be_bytes());
+        self.out.extend_from_slice(value);
+    }
+
+    pub fn null(&mut self) {
+        self.out.extend_from_slice(&(-1_i32).to_be_bytes());
+    }
+
+    pub fn text(&mut self, value: &str) {
+        self.field(value.as_bytes());
+    }
+
+    pub fn optional_text(&mut self, value: Option<&str>) {
+        match value {
+            Some(value) => self.text(value),
+            None => self.null(),
+        }
+    }
+
+    pub fn i16(&mut self, value: i16) {
+        self.field(&value.to_be_bytes());
+    }
+
+    pub fn optional_i16(&mut self, value: Option<i16>) {
+        match value {
+            Some(value) => self.i16(value),
+            None => self.null(),
+        }
+    }
+
+    pub fn i64(&mut self, value: i64) {
+        self.field(&value.to_be_bytes());
+    }
+
+    pub fn f64(&mut self, value: f64) {
+        self.field(&value.to_be_bytes());
+    }
+
+    /// `timestamptz`: microseconds since 2000-01-01 UTC.
+    pub fn timestamp(&mut self, ts: DateTime<Utc>) {
+        self.i64(ts.timestamp_micros() - POSTGRES_EPOCH_MICROS);
+    }
+
+    /// Writes the length placeholder, the version byte and the JSON straight
+    /// into the buffer, then fills the length in: no intermediate string.
+    pub fn jsonb(&mut self, value: &serde_json::Value) -> Result<(), serde_json::Error> {
+        let at = self.out.len();
+        self.out.extend_from_slice(&0_i32.to_be_bytes());
+        self.out.push(JSONB_VERSION);
+        serde_json::to_writer(&mut self.out, value)?;
+        let len = i32::try_from(self.out.len() - at - 4).unwrap_or(i32::MAX);
+        self.out[at..at + 4].copy_from_slice(&len.to_be_bytes());
+        Ok(())
+    }
+
+    /// The bytes, with the trailer.
+    pub fn finish(mut self) -> Vec<u8> {
+        self.out.extend_from_slice(&(-1_i16).to_be_bytes());
+        self.out
+    }
 }
 
 /// Copies `events` into `request_events` (inside the caller's transaction).

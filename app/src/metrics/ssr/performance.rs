@@ -25,6 +25,7 @@ pub async fn report(
     window: Window,
     now: DateTime<Utc>,
     with_deployments: bool,
+    with_traces: bool,
 ) -> Result<PerformanceReport, AppError> {
     let mut conn = state.connection("performance: acquire").await?;
     let services = queries::known_services(&mut conn, now - Duration::days(OLDEST_DAYS))
@@ -58,6 +59,7 @@ pub async fn report(
         slowest: Vec::new(),
         failing: Vec::new(),
         deployments: None,
+        slowest_traces: None,
     };
     let Some(service) = service else { return Ok(report) };
     if with_deployments {
@@ -67,6 +69,9 @@ pub async fn report(
         report.deployments = Some(markers);
     }
     drop(conn);
+    if with_traces && let Some(endpoint) = &endpoint {
+        report.slowest_traces = Some(crate::traces::ssr::read::slowest(state, &service, endpoint, &window).await?);
+    }
     let rollups = cached_rollups(state, service, endpoint, window).await?;
     fill_from_rollups(&mut report, &rollups);
     Ok(report)

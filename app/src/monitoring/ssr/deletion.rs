@@ -27,6 +27,7 @@ impl Shortened {
                 ("rollup_days", s.rollup_days),
                 ("log_days", s.log_days),
                 ("error_days", s.error_days),
+                ("span_days", s.span_days),
                 ("notification_days", s.notification_days),
             ]
         };
@@ -44,6 +45,7 @@ impl Shortened {
             "rollup_days" => StoredKind::Rollups.tables(),
             "log_days" => &[crate::logs::ssr::partitions::TABLE],
             "error_days" => &crate::errors::ssr::partitions::TABLES,
+            "span_days" => &[crate::traces::ssr::partitions::TABLE],
             _ => &[],
         }
     }

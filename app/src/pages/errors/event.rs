@@ -7,6 +7,7 @@ use leptos::prelude::*;
 use super::when;
 use crate::components::table_head::TableHead;
 use crate::errors::issue::{BreadcrumbView, EventView, ExceptionView, FrameView};
+use crate::traces::page_href;
 
 /// The latest event, or with `chosen` the one the URL chose.
 #[component]
@@ -17,6 +18,15 @@ pub fn LatestEvent(event: EventView, #[prop(optional)] chosen: bool) -> impl Int
         ("Release", event.release.clone()),
         ("Environment", event.environment.clone()),
     ];
+    // The SDK's trace context: error readers may read traces too (the same roles).
+    let trace = event
+        .contexts
+        .iter()
+        .filter(|(name, _)| name == "trace")
+        .flat_map(|(_, fields)| fields)
+        .find(|(key, _)| key == "trace_id")
+        .and_then(|(_, id)| page_href(id))
+        .map(|href| view! { <p><a href=href data-testid="open-trace">"Open the trace"</a></p> });
     view! {
         <section class="panel" aria-labelledby="latest-event-heading">
             <h2 id="latest-event-heading">{if chosen { "Chosen event" } else { "Latest event" }}</h2>
@@ -25,6 +35,7 @@ pub fn LatestEvent(event: EventView, #[prop(optional)] chosen: bool) -> impl Int
                     <dt>{name}</dt><dd>{value.unwrap_or_else(|| "—".to_string())}</dd>
                 }).collect_view()}
             </dl>
+            {trace}
             {(!event.message.is_empty()).then(|| view! { <pre class="event-message">{event.message.clone()}</pre> })}
             {event.exceptions.into_iter().map(|exception| view! { <Exception exception /> }).collect_view()}
             <Breadcrumbs crumbs=event.breadcrumbs />

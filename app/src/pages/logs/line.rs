@@ -7,6 +7,7 @@ use leptos::prelude::*;
 use crate::logs::LogLine;
 use crate::logs::query::{attribute_text, highlight};
 use crate::logs::search::{context_href, trace_href};
+use crate::traces::page_href;
 
 #[component]
 pub fn LineList(
@@ -48,6 +49,8 @@ pub fn LineItem(line: LogLine, highlights: Vec<String>, is_marked: bool) -> impl
         .collect_view();
     let context = context_href(&line);
     let trace = line.trace_id.as_deref().map(trace_href);
+    // Logs readers may read traces too (the same roles).
+    let waterfall = line.trace_id.as_deref().and_then(page_href);
     let class = if is_marked { "log-line log-anchor" } else { "log-line" };
     let host = (!line.host.is_empty()).then(|| view! { <span class="log-host">{line.host.clone()}</span> });
     let (id, datetime, time, service) = (
@@ -70,6 +73,7 @@ pub fn LineItem(line: LogLine, highlights: Vec<String>, is_marked: bool) -> impl
                     <p class="log-links">
                         <a href=context data-testid="context-link">"Context (20 before and after)"</a>
                         {trace.map(|href| view! { " · " <a href=href data-testid="trace-link">"Every line of this trace"</a> })}
+                        {waterfall.map(|href| view! { " · " <a href=href data-testid="open-trace">"Open the trace"</a> })}
                     </p>
                     <Attributes line />
                 </div>

@@ -1,7 +1,7 @@
 //! The Performance page (`/performance`): for one service (and optionally one
 //! endpoint) and a time range, latency percentiles, throughput and error rate
-//! as charts, the key numbers as text, and the slowest and most failing
-//! endpoints.
+//! as charts, the key numbers as text, the slowest and most failing
+//! endpoints, and (for one endpoint) its slowest traces.
 //!
 //! Like the Audit page, everything is driven by the URL's query (a plain GET
 //! form picks it), so the page works without JavaScript; with JavaScript the
@@ -13,6 +13,7 @@ mod live;
 pub(crate) mod numbers;
 mod picker;
 mod tables;
+mod traces;
 
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -25,6 +26,7 @@ use charts::Charts;
 use numbers::KeyNumbers;
 use picker::Picker;
 use tables::EndpointTables;
+use traces::SlowestTraces;
 
 #[component]
 pub fn Performance() -> impl IntoView {
@@ -83,8 +85,12 @@ fn Report(report: PerformanceReport, query: PerformanceQuery) -> impl IntoView {
             .into_any();
     let numbers = view! { <KeyNumbers report=report.clone() /> }.into_any();
     let charts = view! { <Charts report=report.clone() /> }.into_any();
+    let traces = report
+        .slowest_traces
+        .clone()
+        .map(|traces| view! { <SlowestTraces traces /> }.into_any());
     let tables = view! { <EndpointTables report query /> }.into_any();
-    view! { {picker} {unserved} {numbers} {charts} {tables} }.into_any()
+    view! { {picker} {unserved} {numbers} {charts} {traces} {tables} }.into_any()
 }
 
 /// Shown until some service has sent request data.

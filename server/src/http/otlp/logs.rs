@@ -18,25 +18,25 @@
 use axum::extract::{Request, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use base64::Engine;
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use opentelemetry_proto::tonic::collector::logs::v1::{
     ExportLogsPartialSuccess, ExportLogsServiceRequest, ExportLogsServiceResponse,
 };
-use opentelemetry_proto::tonic::common::v1::{KeyValue, any_value};
-use serde_json::{Map, Value};
+use opentelemetry_proto::tonic::common::v1::any_value;
+use serde_json::Value;
+
+use app::ingest_batches::Batches;
 
 use app::api_keys::Scope;
 use app::logs::NewLogLine;
-use app::logs::ingest::{Field, MAX_LINES, TimeWindow, check, flatten_into, float_value};
+use app::logs::ingest::{Field, MAX_LINES, TimeWindow, check};
 use app::state::AppState;
 
-use super::{Encoding, Refusal, authorize, decode, encoded, refuse};
+use super::attributes::{of_resource, put, service_of, text_of, time, to_json, with_scope};
+use super::{Encoding, Refusal, authorize, decode, encoded, refuse, refused_message};
+use crate::http::ingest::received;
 use crate::http::log_lines::{self, NOT_STORED};
 use crate::prometheus::COUNTERS;
-
-/// Refused records named in the partial success's message; the rest are counted.
-const NAMED: usize = 10;
 
 pub async fn export(State(state): State<AppState>, request: Request) -> Response {
     let response = handle(state, request).await;
@@ -64,7 +64,7 @@ async fn handle(state: AppState, request: Request) -> Response {
         );
     };
     let refused = |refusal: Refusal| refuse(&refusal, encoding, None);
-    let received = match log_lines::receive(&state, parts, body).await {
+    let received = match received::receive(&state, parts, body, Batches::Logs, state.logs.max_body_bytes).await {
         Ok(received) => received,
         Err(refusal) => return refused(refusal),
     };
@@ -107,15 +107,10 @@ fn response(refused: &[String]) -> ExportLogsServiceResponse {
     if refused.is_empty() {
         return ExportLogsServiceResponse::default();
     }
-    let mut message = format!("{} log records refused: ", refused.len());
-    message.push_str(&refused.iter().take(NAMED).cloned().collect::<Vec<_>>().join("; "));
-    if refused.len() > NAMED {
-        message.push_str(&format!("; and {} more", refused.len() - NAMED));
-    }
     ExportLogsServiceResponse {
         partial_success: Some(ExportLogsPartialSuccess {
             rejected_log_records: i64::try_from(refused.len()).unwrap_or(i64::MAX),
-            error_message: message,
+            error_message: refused_message("log records", refused),
         }),
     }
 }
@@ -133,34 +128,14 @@ pub(crate) fn convert(export: ExportLogsServiceRequest, window: TimeWindow) -> C
         refused: Vec::new(),
     };
     for (r, resource_logs) in export.resource_logs.into_iter().enumerate() {
-        let mut resource = Map::new();
-        for attribute in resource_logs
-            .resource
-            .map(|resource| resource.attributes)
-            .unwrap_or_default()
-        {
-            put(&mut resource, attribute);
-        }
-        let service = text_of(&resource, "service.name")
-            .unwrap_or("unknown_service")
-            .to_string();
+        let resource = of_resource(resource_logs.resource);
+        let service = service_of(&resource);
         let host = text_of(&resource, "host.name")
             .or_else(|| text_of(&resource, "service.instance.id"))
             .unwrap_or_default()
             .to_string();
         for (s, scope_logs) in resource_logs.scope_logs.into_iter().enumerate() {
-            let mut scoped = resource.clone();
-            if let Some(scope) = scope_logs.scope {
-                if !scope.name.is_empty() {
-                    scoped.insert("otel.scope.name".into(), Value::String(scope.name));
-                }
-                if !scope.version.is_empty() {
-                    scoped.insert("otel.scope.version".into(), Value::String(scope.version));
-                }
-                for attribute in scope.attributes {
-                    put(&mut scoped, attribute);
-                }
-            }
+            let scoped = with_scope(&resource, scope_logs.scope);
             for (i, record) in scope_logs.log_records.into_iter().enumerate() {
                 let mut attributes = scoped.clone();
                 for attribute in record.attributes {
@@ -198,56 +173,6 @@ pub(crate) fn convert(export: ExportLogsServiceRequest, window: TimeWindow) -> C
         }
     }
     converted
-}
-
-/// Nanoseconds since the epoch; `None` for 0 (OTLP's "unknown").
-fn time(nanos: u64) -> Option<DateTime<Utc>> {
-    if nanos == 0 {
-        return None;
-    }
-    Some(i64::try_from(nanos).map_or(DateTime::<Utc>::MAX_UTC, DateTime::from_timestamp_nanos))
-}
-
-fn text_of<'a>(attributes: &'a Map<String, Value>, key: &str) -> Option<&'a str> {
-    attributes
-        .get(key)
-        .and_then(Value::as_str)
-        .filter(|text| !text.is_empty())
-}
-
-fn put(attributes: &mut Map<String, Value>, attribute: KeyValue) {
-    let value = attribute
-        .value
-        .and_then(|value| value.value)
-        .map_or(Value::Null, to_json);
-    flatten_into(attributes, attribute.key, value);
-}
-
-/// An OTLP `AnyValue` as JSON: maps as objects, bytes as base64.
-fn to_json(value: any_value::Value) -> Value {
-    use any_value::Value as Any;
-    match value {
-        Any::StringValue(text) => Value::String(text),
-        Any::BoolValue(flag) => Value::Bool(flag),
-        Any::IntValue(number) => Value::from(number),
-        Any::DoubleValue(number) => float_value(number),
-        Any::BytesValue(bytes) => Value::String(base64::engine::general_purpose::STANDARD.encode(bytes)),
-        Any::ArrayValue(array) => Value::Array(
-            array
-                .values
-                .into_iter()
-                .map(|item| item.value.map_or(Value::Null, to_json))
-                .collect(),
-        ),
-        Any::KvlistValue(list) => Value::Object(
-            list.values
-                .into_iter()
-                .map(|kv| (kv.key, kv.value.and_then(|v| v.value).map_or(Value::Null, to_json)))
-                .collect(),
-        ),
-        // A dictionary index (profiles only); logs never carry one.
-        Any::StringValueStrindex(index) => Value::from(index),
-    }
 }
 
 fn field_name(field: Field) -> &'static str {

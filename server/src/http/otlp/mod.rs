@@ -1,5 +1,5 @@
-//! OTLP/HTTP, the plumbing every signal shares (`POST /v1/logs` today,
-//! traces and metrics later): the two encodings, gzip with a hard bound,
+//! OTLP/HTTP, the plumbing every signal shares (`POST /v1/logs`,
+//! `POST /v1/traces`; metrics later): the two encodings, gzip with a hard bound,
 //! the bearer key and its rate limit, and the answers the OTLP
 //! specification asks for (opentelemetry.io/docs/specs/otlp/#otlphttp).
 //!
@@ -18,7 +18,9 @@
 //! Decompressing and decoding run on the blocking pool ([`decode`]): a
 //! 10 MiB body takes tens of milliseconds that must not stall other requests.
 
+pub mod attributes;
 pub mod logs;
+pub mod traces;
 
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Request};
@@ -78,6 +80,20 @@ pub struct Status {
     pub code: i32,
     #[prost(string, tag = "2")]
     pub message: String,
+}
+
+/// Refused records named in a partial success's message; the rest are counted.
+const NAMED: usize = 10;
+
+/// A partial success's message: how many `what` were refused, the first
+/// [`NAMED`] reasons, and how many more.
+pub fn refused_message(what: &str, refused: &[String]) -> String {
+    let mut message = format!("{} {what} refused: ", refused.len());
+    message.push_str(&refused.iter().take(NAMED).cloned().collect::<Vec<_>>().join("; "));
+    if refused.len() > NAMED {
+        message.push_str(&format!("; and {} more", refused.len() - NAMED));
+    }
+    message
 }
 
 /// The gRPC code a refusal's HTTP status stands for.

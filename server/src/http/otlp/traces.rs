@@ -1,0 +1,140 @@
+//! `POST /v1/traces`: OTLP/HTTP trace export (an OpenTelemetry SDK's or
+//! Collector's `otlphttp` exporter pointed at Opsdeck works unchanged),
+//! with a key of the `ingest` scope.
+//!
+//! Spans are stored for the trace view, and server and consumer spans are
+//! recorded as request events of their service (`convert` has the rules),
+//! so a traced service appears on the Overview and the Performance page
+//! and its alert rules and SLOs work unchanged. A span that fails a check
+//! is refused alone (counted and named in the partial success); everything
+//! accepted (spans and request events) is stored in one transaction and
+//! answered only once committed. An `Idempotency-Key` makes a retry safe.
+
+pub mod convert;
+
+use axum::Extension;
+use axum::extract::{Request, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use chrono::Utc;
+use opentelemetry_proto::tonic::collector::trace::v1::{
+    ExportTracePartialSuccess, ExportTraceServiceRequest, ExportTraceServiceResponse,
+};
+
+use app::api_keys::Scope;
+use app::ingest_batches::Batches;
+use app::metrics::IngestBatch;
+use app::metrics::ingest::{MAX_RECORDS, TimeWindow};
+use app::state::AppState;
+use app::traces::ssr::store::{self, Stored};
+
+use super::{Encoding, Refusal, authorize, decode, encoded, refuse, refused_message};
+use crate::http::ingest::received;
+use crate::http::live::Publisher;
+use crate::http::log_lines::NOT_STORED;
+use crate::prometheus::COUNTERS;
+use convert::{Converted, Windows, convert};
+
+pub async fn export(
+    State(state): State<AppState>,
+    Extension(publisher): Extension<Publisher>,
+    request: Request,
+) -> Response {
+    let response = handle(state, publisher, request).await;
+    if !response.status().is_success() {
+        COUNTERS.ingest_answer(response.status(), 0);
+    }
+    response
+}
+
+async fn handle(state: AppState, publisher: Publisher, request: Request) -> Response {
+    let (parts, body) = request.into_parts();
+    let asked = super::encoding(&parts.headers);
+    // Refusals before the content type is known are answered in JSON.
+    let answer_in = asked.unwrap_or(Encoding::Json);
+    let key = match authorize(&state, &parts, Scope::Ingest, answer_in).await {
+        Ok(key) => key,
+        Err(response) => return response,
+    };
+    let Some(encoding) = asked else {
+        let message = "send Content-Type: application/x-protobuf or application/json";
+        return refuse(
+            &Refusal::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, message),
+            answer_in,
+            None,
+        );
+    };
+    let refused = |refusal: Refusal| refuse(&refusal, encoding, None);
+    let limit = state.ingest.max_body_bytes;
+    let received = match received::receive(&state, parts, body, Batches::Traces, limit).await {
+        Ok(received) => received,
+        Err(refusal) => return refused(refusal),
+    };
+    let claim = received.claim(key.id);
+    let body = received.body.clone();
+    let export: ExportTraceServiceRequest = match decode(body, received.gzip, encoding, limit, "resourceSpans").await {
+        Ok(export) => export,
+        Err(refusal) => return refused(refusal),
+    };
+    let spans: usize = export
+        .resource_spans
+        .iter()
+        .flat_map(|resource| &resource.scope_spans)
+        .map(|scope| scope.spans.len())
+        .sum();
+    if spans > MAX_RECORDS {
+        let message = format!("{spans} spans in one request; at most {MAX_RECORDS}, send smaller batches");
+        return refused(Refusal::new(StatusCode::PAYLOAD_TOO_LARGE, message));
+    }
+    let now = Utc::now();
+    let windows = Windows {
+        spans: TimeWindow::around(now, state.span_retention_days()),
+        requests: TimeWindow::around(now, state.raw_retention_days()),
+    };
+    let Converted {
+        spans,
+        requests,
+        refused: bad,
+    } = convert(export, windows);
+    let batch = IngestBatch {
+        requests,
+        samples: Vec::new(),
+    };
+    match store::store(&state.db, claim, &spans, &batch).await {
+        Ok(Stored::Committed { requests, .. }) => {
+            COUNTERS.ingest_answer(StatusCode::OK, requests);
+            if requests > 0 {
+                // As the ingest API does: this instance's Overview at once, the live view off the request path.
+                state.overview.services.touch();
+                let state = state.clone();
+                tokio::spawn(async move { publisher.publish(&state, &batch).await });
+            }
+            encoded(&response(&bad), encoding)
+        }
+        Ok(Stored::Duplicate { .. }) => encoded(&ExportTraceServiceResponse::default(), encoding),
+        Err(error) => {
+            tracing::error!(%error, api_key = key.id, "could not store OTLP spans");
+            refuse(
+                &Refusal::new(StatusCode::SERVICE_UNAVAILABLE, NOT_STORED),
+                encoding,
+                Some(1),
+            )
+        }
+    }
+}
+
+/// The answer: a partial success naming the refused spans, if any.
+fn response(refused: &[String]) -> ExportTraceServiceResponse {
+    if refused.is_empty() {
+        return ExportTraceServiceResponse::default();
+    }
+    ExportTraceServiceResponse {
+        partial_success: Some(ExportTracePartialSuccess {
+            rejected_spans: i64::try_from(refused.len()).unwrap_or(i64::MAX),
+            error_message: refused_message("spans", refused),
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests;
