@@ -110,12 +110,22 @@ pub fn sent_attributes(line: &NewLogLine) -> serde_json::Map<String, Value> {
 /// Sends every `COPY` of `data` (binary `COPY` data for `log_lines`, one
 /// statement each, committed on its own), `senders` at a time; how long it took.
 pub async fn copy_all(pool: &sqlx::PgPool, data: &[&[u8]], senders: usize) -> std::time::Duration {
+    copy_all_into(pool, app::logs::ssr::copy::COPY_LOG_LINES, data, senders).await
+}
+
+/// [`copy_all`] with any table's binary `COPY` statement.
+pub async fn copy_all_into(
+    pool: &sqlx::PgPool,
+    statement: &'static str,
+    data: &[&[u8]],
+    senders: usize,
+) -> std::time::Duration {
     use futures::StreamExt;
     let started = std::time::Instant::now();
     futures::stream::iter(data)
         .map(|bytes| async move {
             let mut conn = pool.acquire().await.expect("connection");
-            app::metrics::ssr::copy::send(&mut conn, app::logs::ssr::copy::COPY_LOG_LINES, bytes)
+            app::metrics::ssr::copy::send(&mut conn, statement, bytes)
                 .await
                 .expect("COPY");
         })

@@ -10,6 +10,7 @@ use std::io;
 use axum::Extension;
 use axum::body::Body;
 use axum::extract::{Query, State};
+use axum::http::request::Parts;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
@@ -53,6 +54,7 @@ const CHUNK_BYTES: usize = 64 * 1024;
 pub async fn export_csv(
     State(state): State<AppState>,
     user: Option<Extension<CurrentUser>>,
+    parts: Parts,
     Query(filter): Query<AuditFilter>,
 ) -> Response {
     let user = match super::permitted(user, Permission::ExportAudit) {
@@ -63,7 +65,10 @@ pub async fn export_csv(
         Ok(query) => query,
         Err(error) => return error.into_response(),
     };
-    tracing::info!(user_id = user.id, ?query, "audit log export");
+    let what = serde_json::to_value(&filter).unwrap_or_default();
+    if let Err(error) = super::exports::audit_export(&state, &user, &parts, "audit.export", what).await {
+        return error.into_response();
+    }
     let filename = format!(
         "attachment; filename=\"opsdeck-audit-{}.csv\"",
         chrono::Utc::now().format("%Y%m%d-%H%M%S")

@@ -10,6 +10,7 @@ pub mod caching;
 pub mod csv;
 pub mod deployments;
 pub mod errors;
+pub mod exports;
 pub mod filter_query;
 pub mod fn_requests;
 pub mod form_echo;

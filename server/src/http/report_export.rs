@@ -4,6 +4,7 @@
 
 use axum::Extension;
 use axum::extract::{Query, State};
+use axum::http::request::Parts;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
@@ -28,16 +29,22 @@ pub struct ExportQuery {
 pub async fn export_csv(
     State(state): State<AppState>,
     user: Option<Extension<CurrentUser>>,
+    parts: Parts,
     Query(query): Query<ExportQuery>,
 ) -> Response {
-    match csv(&state, user, query).await {
+    match csv(&state, user, &parts, query).await {
         Ok(response) => response,
         Err(error) => error.into_response(),
     }
 }
 
-async fn csv(state: &AppState, user: Option<Extension<CurrentUser>>, query: ExportQuery) -> Result<Response, AppError> {
-    super::permitted(user, Permission::ReadReports)?;
+async fn csv(
+    state: &AppState,
+    user: Option<Extension<CurrentUser>>,
+    parts: &Parts,
+    query: ExportQuery,
+) -> Result<Response, AppError> {
+    let user = super::permitted(user, Permission::ReadReports)?;
     let table = Table::parse(query.table.as_deref().unwrap_or_default()).ok_or_else(|| {
         AppError::validation(
             "table",
@@ -48,6 +55,9 @@ async fn csv(state: &AppState, user: Option<Extension<CurrentUser>>, query: Expo
     let service = app::url::present(&query.service).map(str::to_string);
     let report = state.monthly_reports.report(&state.db, month, service.clone()).await?;
     let (header, rows) = app::reports::csv::table(&report, table);
+    let what =
+        serde_json::json!({ "month": month.to_string(), "service": service, "table": query.table, "rows": rows.len() });
+    super::exports::audit_export(state, &user, parts, "report.export", what).await?;
     let mut body = String::new();
     write_record(&mut body, header.iter().map(|name| Some(name.as_str())));
     for row in &rows {

@@ -655,8 +655,23 @@ async fn the_csv_route_streams_for_exporters_only() {
         "{body}"
     );
 
+    // The export is itself audited, with the filter it used (issue 22, item 4).
+    let exports = app.audit_entries("audit.export").await;
+    assert_eq!(exports.len(), 1, "{exports:?}");
+    assert_eq!((exports[0].0.as_str(), exports[0].1.is_some()), ("success", true));
+    let filter: serde_json::Value = sqlx::query_scalar("SELECT after FROM audit_log WHERE action = 'audit.export'")
+        .fetch_one(&app.db)
+        .await
+        .expect("after");
+    assert_eq!(filter["action"], "user.update", "{filter}");
+
     let response = support.get("/api/v1/audit/export.csv?from=soon").await;
     assert_eq!(response.status().as_u16(), 422);
+    assert_eq!(
+        app.audit_entries("audit.export").await.len(),
+        1,
+        "a refused export is not an export"
+    );
 
     let (manager, _) = app.signed_in(Role::Manager).await;
     assert_eq!(manager.get("/api/v1/audit/export.csv").await.status().as_u16(), 403);

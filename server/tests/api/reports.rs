@@ -261,6 +261,17 @@ async fn tables_download_as_csv_and_the_page_links_where_figures_came_from() {
         "seconds to acknowledge and resolve: {csv}"
     );
 
+    let exported: Vec<serde_json::Value> =
+        sqlx::query_scalar("SELECT after FROM audit_log WHERE action = 'report.export'")
+            .fetch_all(&app.db)
+            .await
+            .expect("export entries");
+    assert_eq!(exported.len(), 1, "the export is audited");
+    assert_eq!(
+        (exported[0]["table"].as_str(), exported[0]["rows"].as_i64()),
+        (Some("incidents"), Some(2))
+    );
+
     let response = operator
         .get(&format!("/reports/export.csv?month={month}&table=nonsense"))
         .await;

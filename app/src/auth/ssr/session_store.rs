@@ -143,10 +143,20 @@ impl SessionStore for RedisSessionStore {
 
     async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
         let mut conn = self.redis.connection().await.map_err(backend)?;
-        let value: Option<String> = conn.get(self.session_key(id)).await.map_err(backend)?;
-        value
-            .map(|value| serde_json::from_str(&value).map_err(|e| session_store::Error::Decode(e.to_string())))
-            .transpose()
+        let key = self.session_key(id);
+        let value: Option<String> = conn.get(&key).await.map_err(backend)?;
+        let Some(value) = value else { return Ok(None) };
+        match serde_json::from_str(&value) {
+            Ok(record) => Ok(Some(record)),
+            // A record this release cannot read (corrupted, or written by an
+            // incompatible one) is a signed-out visitor, not a 500 on every
+            // request until the cookie goes: it is dropped and never trusted.
+            Err(error) => {
+                tracing::warn!(%error, "dropping a session record that cannot be read; its holder is signed out");
+                let _: () = conn.del(&key).await.map_err(backend)?;
+                Ok(None)
+            }
+        }
     }
 
     async fn delete(&self, id: &Id) -> session_store::Result<()> {

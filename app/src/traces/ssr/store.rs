@@ -13,7 +13,8 @@ use crate::ingest_batches::{self, Claim};
 use crate::metrics::IngestBatch;
 use crate::metrics::ssr::copy::{BinaryRows, send};
 
-const COPY_SPANS: &str = "COPY spans (start_ts, trace_id, span_id, parent_span_id, service, name, kind, \
+/// The statement [`copy_rows`]'s bytes are sent to.
+pub const COPY_SPANS: &str = "COPY spans (start_ts, trace_id, span_id, parent_span_id, service, name, kind, \
                           duration_ms, status, status_message, endpoint, method, http_status, attributes, events) \
                           FROM STDIN (FORMAT binary)";
 
@@ -60,11 +61,12 @@ pub async fn insert_spans(conn: &mut PgConnection, spans: &[NewSpan]) -> sqlx::R
     partitions::PARTITIONS
         .ensure_days(&mut *conn, &days.into_iter().collect::<Vec<_>>())
         .await?;
-    let data = rows(spans).map_err(|error| sqlx::Error::Encode(Box::new(error)))?;
+    let data = copy_rows(spans).map_err(|error| sqlx::Error::Encode(Box::new(error)))?;
     send(conn, COPY_SPANS, &data).await
 }
 
-fn rows(spans: &[NewSpan]) -> Result<Vec<u8>, serde_json::Error> {
+/// `spans` in binary `COPY` format for [`COPY_SPANS`].
+pub fn copy_rows(spans: &[NewSpan]) -> Result<Vec<u8>, serde_json::Error> {
     let mut rows = BinaryRows::with_capacity(spans.len() * 400);
     for span in spans {
         rows.row(15);
