@@ -106,6 +106,7 @@ impl Application {
         // Leader-only alert evaluation.
         let _alerting = crate::workers::alerting::spawn(
             self.state.db.clone(),
+            self.state.audit_key.clone(),
             self.config.alert_every,
             Some(self.state.redis.clone()),
         );

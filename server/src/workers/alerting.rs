@@ -7,6 +7,7 @@
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
+use app::audit::ssr::AuditKey;
 use app::state::RedisHandle;
 use sqlx::PgPool;
 
@@ -14,13 +15,13 @@ use sqlx::PgPool;
 pub const EVALUATOR_LOCK: i64 = 7_202_611_244;
 
 /// `live`: where to announce new firing counts (the header badges); none in tests.
-pub async fn run(pool: PgPool, every: Duration, live: Option<RedisHandle>) {
+pub async fn run(pool: PgPool, audit: AuditKey, every: Duration, live: Option<RedisHandle>) {
     // Counts that could not be published (Redis down) are sent by the next
     // cycle, changes or not, so no badge stays stale after an outage.
     let counts_owed = std::sync::atomic::AtomicBool::new(false);
     let cycle = || async {
         let started = std::time::Instant::now();
-        match app::alerts::ssr::evaluate::run_cycle(&pool, app::alerts::ssr::series::evaluation_time()).await {
+        match app::alerts::ssr::evaluate::run_cycle(&pool, &audit, app::alerts::ssr::series::evaluation_time()).await {
             Ok(cycle) => {
                 tracing::debug!(
                     rules = cycle.rules,
@@ -52,8 +53,8 @@ impl Drop for Evaluator {
     }
 }
 
-pub fn spawn(pool: PgPool, every: Duration, live: Option<RedisHandle>) -> Evaluator {
-    Evaluator(tokio::spawn(run(pool, every, live)))
+pub fn spawn(pool: PgPool, audit: AuditKey, every: Duration, live: Option<RedisHandle>) -> Evaluator {
+    Evaluator(tokio::spawn(run(pool, audit, every, live)))
 }
 
 /// Sends the new firing counts to the browsers' header badges; whether they went.

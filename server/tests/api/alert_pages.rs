@@ -174,7 +174,7 @@ async fn the_alerts_page_lists_firing_alerts_and_an_operator_acknowledges_one() 
         .json()
         .await
         .expect("id");
-    app::alerts::ssr::evaluate::run_cycle(&app.db, Utc::now())
+    app::alerts::ssr::evaluate::run_cycle(&app.db, &crate::helpers::audit_key(), Utc::now())
         .await
         .expect("cycle");
 

@@ -317,7 +317,7 @@ async fn the_default_redis_down_rule_fires_on_self_monitoring_samples() {
     let mut states = Vec::new();
     let mut at = with_nanos(start + Duration::minutes(1));
     while at < start + Duration::minutes(4) {
-        let cycle = run_cycle(&pool, at).await.expect("cycle");
+        let cycle = run_cycle(&pool, &crate::helpers::audit_key(), at).await.expect("cycle");
         states.extend(cycle.transitions.iter().map(|(_, t, _)| (t.to, t.value)));
         at += Duration::seconds(15);
     }

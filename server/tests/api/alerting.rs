@@ -101,7 +101,7 @@ async fn the_evaluator_fires_and_resolves_and_a_backtest_agrees_evaluation_by_ev
     let mut live = Vec::new();
     let mut at = from + every;
     while at <= end {
-        let cycle = run_cycle(&pool, at).await.expect("cycle");
+        let cycle = run_cycle(&pool, &crate::helpers::audit_key(), at).await.expect("cycle");
         live.extend(cycle.transitions.into_iter().map(|(rule_id, t, silenced)| {
             assert_eq!((rule_id, silenced), (id, None));
             t
@@ -151,7 +151,9 @@ async fn saving_a_rule_keeps_its_state_unless_its_condition_changed() {
         .expect("saved")
         .expect("row");
     let in_incident = start + Duration::minutes(50);
-    run_cycle(&pool, in_incident).await.expect("cycle");
+    run_cycle(&pool, &crate::helpers::audit_key(), in_incident)
+        .await
+        .expect("cycle");
     assert_eq!(status(&pool, id).await.expect("state").state, AlertState::Firing);
 
     // A new description is not a new condition: still firing, no new event.
@@ -161,7 +163,7 @@ async fn saving_a_rule_keeps_its_state_unless_its_condition_changed() {
         .expect("saved")
         .expect("row");
     assert_eq!(version, 2);
-    let cycle = run_cycle(&pool, in_incident + Duration::seconds(15))
+    let cycle = run_cycle(&pool, &crate::helpers::audit_key(), in_incident + Duration::seconds(15))
         .await
         .expect("cycle");
     assert!(cycle.transitions.is_empty(), "{:?}", cycle.transitions);
@@ -170,7 +172,7 @@ async fn saving_a_rule_keeps_its_state_unless_its_condition_changed() {
     // A new threshold is: the rule starts over from normal (and fires again at once).
     rule.threshold = 400.0;
     store::save(&mut conn, Some(id), &rule, None).await.expect("saved");
-    let cycle = run_cycle(&pool, in_incident + Duration::seconds(30))
+    let cycle = run_cycle(&pool, &crate::helpers::audit_key(), in_incident + Duration::seconds(30))
         .await
         .expect("cycle");
     let to: Vec<_> = cycle.transitions.iter().map(|(_, t, _)| (t.from, t.to)).collect();
@@ -231,9 +233,9 @@ async fn exactly_one_instance_evaluates_and_another_takes_over_when_it_stops() {
         .expect("row");
 
     let every = StdDuration::from_millis(300);
-    let first = opsdeck::workers::alerting::spawn(first_pool, every, None);
+    let first = opsdeck::workers::alerting::spawn(first_pool, crate::helpers::audit_key(), every, None);
     let leader = wait_for_holder(&pool, None).await;
-    let second = opsdeck::workers::alerting::spawn(second_pool, every, None);
+    let second = opsdeck::workers::alerting::spawn(second_pool, crate::helpers::audit_key(), every, None);
     for _ in 0..10 {
         assert_eq!(lock_holders(&pool).await, [leader], "the first instance keeps leading");
         tokio::time::sleep(StdDuration::from_millis(100)).await;
@@ -331,7 +333,9 @@ async fn alert_timing() {
     }
     for round in 0..3 {
         let started = std::time::Instant::now();
-        let cycle = run_cycle(&pool, Utc::now()).await.expect("cycle");
+        let cycle = run_cycle(&pool, &crate::helpers::audit_key(), Utc::now())
+            .await
+            .expect("cycle");
         let queued: i64 = sqlx::query_scalar("SELECT count(*) FROM notification_outbox")
             .fetch_one(&pool)
             .await

@@ -74,7 +74,9 @@ async fn issue_of(app: &TestApp, function: &str) -> i64 {
 
 /// `(state, value)` of each rule after one evaluation at `at`.
 async fn evaluated(app: &TestApp, ids: &[i64], at: DateTime<Utc>) -> Vec<(String, Option<f64>)> {
-    run_cycle(&app.db, at).await.expect("cycle");
+    run_cycle(&app.db, &crate::helpers::audit_key(), at)
+        .await
+        .expect("cycle");
     let mut states = Vec::new();
     for id in ids {
         let state = sqlx::query_as("SELECT state, value FROM alert_states WHERE rule_id = $1")

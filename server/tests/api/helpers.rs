@@ -27,6 +27,11 @@ pub use postgres::{database_server_url, redis_url};
 
 /// The audit HMAC key every test app uses (tests verify chains with it).
 pub const TEST_AUDIT_KEY: &str = "6f70736465636b2d746573742d61756469742d6b65792d333262797465732121";
+
+/// The audit key every test app signs its chain with.
+pub fn audit_key() -> app::audit::ssr::AuditKey {
+    app::audit::ssr::AuditKey::new(&hex::decode(TEST_AUDIT_KEY).expect("test key is hex"))
+}
 /// The secrets key every test app uses (tests open stored secrets with it).
 pub const TEST_SECRETS_KEY: &str = "6f70736465636b2d746573742d736563726574732d6b65792d33326279746573";
 

@@ -112,7 +112,9 @@ async fn state(app: &TestApp, id: i64) -> (String, Option<f64>) {
 }
 
 async fn transitions_of(app: &TestApp, id: i64, at: DateTime<Utc>) -> Vec<(AlertState, Option<i64>)> {
-    let cycle = run_cycle(&app.db, at).await.expect("cycle");
+    let cycle = run_cycle(&app.db, &crate::helpers::audit_key(), at)
+        .await
+        .expect("cycle");
     cycle
         .transitions
         .into_iter()

@@ -81,7 +81,9 @@ async fn a_firing_alert_is_delivered_signed_and_retried_until_the_receiver_takes
     let rule_id = always_firing(&pool, &["ops-webhook"]).await;
 
     // The transition and its outbox row are written together.
-    let cycle = run_cycle(&pool, Utc::now()).await.expect("cycle");
+    let cycle = run_cycle(&pool, &crate::helpers::audit_key(), Utc::now())
+        .await
+        .expect("cycle");
     assert_eq!(cycle.transitions.len(), 1);
     let written = deliveries(&pool, rule_id).await;
     assert_eq!(written.len(), 1);
@@ -123,7 +125,9 @@ async fn a_delivery_survives_its_dispatcher_dying_mid_send() {
     receiver.hang.store(true, Ordering::SeqCst);
     add_channel(&pool, "ops-webhook", &url, 0).await;
     let rule_id = always_firing(&pool, &["ops-webhook"]).await;
-    run_cycle(&pool, Utc::now()).await.expect("cycle");
+    run_cycle(&pool, &crate::helpers::audit_key(), Utc::now())
+        .await
+        .expect("cycle");
 
     let lease = StdDuration::from_secs(1);
     let first = opsdeck::workers::notifier::spawn_with(pool.clone(), settings(), lease);
@@ -153,8 +157,10 @@ async fn a_still_firing_alert_is_repeated_after_the_channel_interval() {
     add_channel(&pool, "once", &url, 0).await;
     let rule_id = always_firing(&pool, &["repeating", "once"]).await;
     let now = Utc::now();
-    run_cycle(&pool, now).await.expect("fires");
-    run_cycle(&pool, now + Duration::seconds(30))
+    run_cycle(&pool, &crate::helpers::audit_key(), now)
+        .await
+        .expect("fires");
+    run_cycle(&pool, &crate::helpers::audit_key(), now + Duration::seconds(30))
         .await
         .expect("still firing");
     let kinds = |ds: &[app::alerts::notify::Delivery]| -> Vec<(String, NotificationKind)> {
@@ -169,7 +175,7 @@ async fn a_still_firing_alert_is_repeated_after_the_channel_interval() {
             ("repeating".to_string(), NotificationKind::Transition)
         ]
     );
-    run_cycle(&pool, now + Duration::seconds(90))
+    run_cycle(&pool, &crate::helpers::audit_key(), now + Duration::seconds(90))
         .await
         .expect("a minute later");
     assert_eq!(
@@ -216,9 +222,13 @@ async fn firing_and_resolving_are_announced_pending_is_not() {
         .expect("row")
         .0;
     for minutes_ago in [12, 10, 2] {
-        run_cycle(&pool, now - Duration::minutes(minutes_ago))
-            .await
-            .expect("cycle");
+        run_cycle(
+            &pool,
+            &crate::helpers::audit_key(),
+            now - Duration::minutes(minutes_ago),
+        )
+        .await
+        .expect("cycle");
     }
     let mut announced: Vec<(AlertState, Option<AlertState>)> = deliveries(&pool, rule_id)
         .await
@@ -260,18 +270,22 @@ async fn nothing_is_sent_while_silenced_and_a_still_firing_alert_is_sent_once_th
     let rule_id = always_firing(&pool, &["ops-webhook"]).await;
 
     // It fires, silenced: the event is stored (with the silence), nothing is written to send.
-    let cycle = run_cycle(&pool, now).await.expect("fires");
+    let cycle = run_cycle(&pool, &crate::helpers::audit_key(), now)
+        .await
+        .expect("fires");
     assert_eq!(cycle.transitions.len(), 1);
     assert_eq!(cycle.transitions[0].2, Some(silence));
     assert_eq!(cycle.transitions[0].1.to, AlertState::Firing);
-    run_cycle(&pool, now + Duration::minutes(59))
+    run_cycle(&pool, &crate::helpers::audit_key(), now + Duration::minutes(59))
         .await
         .expect("still silenced, an hour of repeats later");
     assert!(deliveries(&pool, rule_id).await.is_empty());
 
     // The silence ends with the alert still firing: the channel hears about it.
     assert!(silences::end(&mut conn, silence, None, now).await.expect("ended"));
-    run_cycle(&pool, now + Duration::seconds(30)).await.expect("unsilenced");
+    run_cycle(&pool, &crate::helpers::audit_key(), now + Duration::seconds(30))
+        .await
+        .expect("unsilenced");
     let sent = deliveries(&pool, rule_id).await;
     assert_eq!(sent.len(), 1, "{sent:?}");
     assert_eq!(sent[0].notification.kind, NotificationKind::Repeat);
@@ -283,7 +297,9 @@ async fn retention_prunes_finished_notifications_older_than_the_rollups_and_keep
     let (_database, pool) = fresh_pool().await;
     let channel = add_channel(&pool, "ops-webhook", "http://127.0.0.1:9/hook", 0).await;
     let rule_id = always_firing(&pool, &["ops-webhook"]).await;
-    run_cycle(&pool, Utc::now()).await.expect("fires");
+    run_cycle(&pool, &crate::helpers::audit_key(), Utc::now())
+        .await
+        .expect("fires");
     let mut conn = pool.acquire().await.expect("conn");
     let notification = deliveries(&pool, rule_id).await[0].notification.clone();
     let old_done = outbox::enqueue(&mut conn, &[channel], None, &notification)

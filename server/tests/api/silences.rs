@@ -123,7 +123,9 @@ async fn a_silence_created_on_the_page_silences_its_rule_and_is_shown() {
     seed(&app.db, Utc::now(), 10, |_| true).await;
     let silenced_rule = save_rule(&app.db, &rule("Cart slow", Severity::Critical, "shop")).await;
     let other_rule = save_rule(&app.db, &rule("Cart slow too", Severity::Critical, "pay")).await;
-    run_cycle(&app.db, Utc::now()).await.expect("cycle");
+    run_cycle(&app.db, &crate::helpers::audit_key(), Utc::now())
+        .await
+        .expect("cycle");
     assert_eq!(
         event_silences(&app.db, silenced_rule).await,
         [("firing".to_string(), Some(silence))]
@@ -201,7 +203,9 @@ async fn an_ended_or_expired_silence_no_longer_applies() {
     // The rule fires unsilenced (whichever evaluator gets there first).
     seed(&app.db, Utc::now(), 10, |_| true).await;
     let id = save_rule(&app.db, &rule("Cart slow", Severity::Warning, "shop")).await;
-    run_cycle(&app.db, Utc::now()).await.expect("cycle");
+    run_cycle(&app.db, &crate::helpers::audit_key(), Utc::now())
+        .await
+        .expect("cycle");
     assert_eq!(event_silences(&app.db, id).await, [("firing".to_string(), None)]);
 
     // Both are listed as over: ended by the operator, and expired.
@@ -240,12 +244,16 @@ async fn a_silence_that_asked_to_ends_when_its_alert_resolves_and_not_before() {
     };
 
     // Before the incident: nothing matched yet, so nothing ends.
-    let cycle = run_cycle(&pool, start + Duration::minutes(15)).await.expect("cycle");
+    let cycle = run_cycle(&pool, &crate::helpers::audit_key(), start + Duration::minutes(15))
+        .await
+        .expect("cycle");
     assert!(cycle.silences_ended.is_empty());
     assert!(state().await.ended_at.is_none());
 
     // Firing (silenced): matched, still in force.
-    let cycle = run_cycle(&pool, start + Duration::minutes(25)).await.expect("cycle");
+    let cycle = run_cycle(&pool, &crate::helpers::audit_key(), start + Duration::minutes(25))
+        .await
+        .expect("cycle");
     let fired: Vec<_> = cycle.transitions.iter().map(|(r, t, s)| (*r, t.to, *s)).collect();
     assert_eq!(fired, [(id, AlertState::Firing, Some(silence))]);
     assert!(cycle.silences_ended.is_empty());
@@ -255,7 +263,9 @@ async fn a_silence_that_asked_to_ends_when_its_alert_resolves_and_not_before() {
 
     // Resolved: the resolution is still silenced, then the silence ends itself.
     let resolved_at = start + Duration::minutes(35);
-    let cycle = run_cycle(&pool, resolved_at).await.expect("cycle");
+    let cycle = run_cycle(&pool, &crate::helpers::audit_key(), resolved_at)
+        .await
+        .expect("cycle");
     let fired: Vec<_> = cycle.transitions.iter().map(|(r, t, s)| (*r, t.to, *s)).collect();
     assert_eq!(fired, [(id, AlertState::Resolved, Some(silence))]);
     assert_eq!(cycle.silences_ended, [silence]);
@@ -271,6 +281,16 @@ async fn a_silence_that_asked_to_ends_when_its_alert_resolves_and_not_before() {
             .expect("active")
             .is_empty()
     );
+    // Audited as Opsdeck's own change, in the same transaction as the end.
+    let (actor, target, after): (Option<String>, Option<String>, serde_json::Value) =
+        sqlx::query_as("SELECT actor_email, target_id, after FROM audit_log WHERE action = 'alert_silence.end'")
+            .fetch_one(&mut *conn)
+            .await
+            .expect("one entry");
+    assert_eq!((actor.as_deref(), target), (Some("Opsdeck"), Some(silence.to_string())));
+    assert_eq!(after["end_reason"], "resolved");
+    let chain = app::audit::ssr::verify_chain(&mut conn, &crate::helpers::audit_key()).await;
+    assert!(matches!(chain, Ok(app::audit::ChainReport::Intact { .. })), "{chain:?}");
 }
 
 #[tokio::test]

@@ -108,8 +108,12 @@ async fn a_two_percent_budget_burn_in_one_hour_fires_the_page_and_the_evaluator_
     assert!(!replay.episodes.is_empty());
 
     // The live evaluator, at the same instant, agrees.
-    run_cycle(&pool, start + Duration::minutes(179)).await.expect("cycle");
-    let cycle = run_cycle(&pool, start + Duration::minutes(180)).await.expect("cycle");
+    run_cycle(&pool, &crate::helpers::audit_key(), start + Duration::minutes(179))
+        .await
+        .expect("cycle");
+    let cycle = run_cycle(&pool, &crate::helpers::audit_key(), start + Duration::minutes(180))
+        .await
+        .expect("cycle");
     let fired: Vec<i64> = cycle
         .transitions
         .iter()

@@ -9,6 +9,7 @@ use crate::alerts::notify::{NotificationKind, announces};
 use crate::alerts::rule::Rule;
 use crate::alerts::state::{Backtest, Observation, Tracker, Transition, episodes, step};
 use crate::alerts::{AlertState, Condition, Watched};
+use crate::audit::ssr::AuditKey;
 
 /// The longest history a backtest may replay.
 pub const MAX_BACKTEST_DAYS: i64 = 7;
@@ -81,13 +82,14 @@ pub struct Cycle {
 /// Silences in force at `at` are read once; a rule's alert is `silenced` by
 /// the oldest one matching it. Every matching silence notes the rule while it
 /// is pending or firing, and after the rules, silences that asked to end when
-/// their alerts resolved and whose matched alerts all have, end.
+/// their alerts resolved and whose matched alerts all have, end (audited as
+/// Opsdeck's own change).
 ///
 /// A transition the rule's channels announce (firing, resolved) writes
 /// their outbox rows in the same transaction as its event, unless the rule
 /// is silenced; a firing alert not announced for a channel's repeat interval
 /// is announced again (unless silenced).
-pub async fn run_cycle(pool: &sqlx::PgPool, at: DateTime<Utc>) -> sqlx::Result<Cycle> {
+pub async fn run_cycle(pool: &sqlx::PgPool, audit: &AuditKey, at: DateTime<Utc>) -> sqlx::Result<Cycle> {
     use super::{channels, outbox, silences, store};
     let mut conn = pool.acquire().await?;
     let rules = store::enabled(&mut conn).await?;
@@ -141,7 +143,7 @@ pub async fn run_cycle(pool: &sqlx::PgPool, at: DateTime<Utc>) -> sqlx::Result<C
         tx.commit().await?;
         cycle.transitions.extend(transition.map(|t| (rule.id, t, silenced)));
     }
-    cycle.silences_ended = silences::end_resolved(&mut conn, at).await?;
+    cycle.silences_ended = super::manage_silences::end_resolved(&mut conn, audit, at).await?;
     repeat_firing(&mut conn, &rules, &silenced_rules, at).await?;
     Ok(cycle)
 }

@@ -8,7 +8,8 @@ use sqlx::PgConnection;
 use super::{form_post, silences, store};
 use crate::alerts::silence::{RECENTLY_ENDED, SilenceDraft, SilencesPage};
 use crate::alerts::silence_form::SilenceForm;
-use crate::audit::ssr::Audited;
+use crate::audit::Outcome;
+use crate::audit::ssr::{Actor, AuditKey, Audited, ClientInfo, NewAuditEntry, append};
 use crate::auth::permissions::{Permission, Role, allows};
 use crate::auth::ssr::Caller;
 use crate::error::{AppError, FieldErrors, respond};
@@ -89,4 +90,27 @@ pub async fn end(mut change: Audited, id: i64, now: DateTime<Utc>) -> Result<(),
         Some(json!({ "ended_at": now, "end_reason": "ended" })),
     );
     change.commit(entry, "silences: audit").await
+}
+
+/// Ends the silences whose matched alerts have all resolved
+/// (`silences::end_resolved`), each with its audit entry by Opsdeck itself
+/// (`alert_silence.end`, reason `resolved`), in one transaction: a silence
+/// never ends unaudited. Answers their ids.
+pub async fn end_resolved(conn: &mut PgConnection, audit: &AuditKey, at: DateTime<Utc>) -> sqlx::Result<Vec<i64>> {
+    let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+    let ended = silences::end_resolved(&mut tx, at).await?;
+    for &id in &ended {
+        let before = silences::get(&mut tx, id).await?.map(|silence| json!(silence.draft));
+        let entry = NewAuditEntry::new(
+            Actor::opsdeck(),
+            "alert_silence.end",
+            Outcome::Success,
+            ClientInfo::opsdeck("alert evaluator"),
+        )
+        .target("alert_silence", id)
+        .change(before, Some(json!({ "ended_at": at, "end_reason": "resolved" })));
+        append(&mut tx, audit, entry).await?;
+    }
+    tx.commit().await?;
+    Ok(ended)
 }

@@ -34,6 +34,16 @@ pub struct Actor {
 }
 
 impl Actor {
+    /// Opsdeck itself, for changes no person made (an ignore running out, a
+    /// silence ending when its alerts resolved): named "Opsdeck" in the log.
+    pub fn opsdeck() -> Actor {
+        Actor {
+            id: None,
+            email: Some("Opsdeck".into()),
+            role: None,
+        }
+    }
+
     /// The command line (`opsdeck …`): no user, named "cli" in the log.
     pub fn cli() -> Actor {
         Actor {
@@ -53,6 +63,15 @@ pub struct ClientInfo {
 }
 
 impl ClientInfo {
+    /// Opsdeck's own `worker` (as the user agent: "opsdeck <worker>").
+    pub fn opsdeck(worker: &str) -> ClientInfo {
+        ClientInfo {
+            ip: None,
+            user_agent: Some(format!("opsdeck {worker}")),
+            request_id: None,
+        }
+    }
+
     /// A command line action; `command` names it as the user agent.
     pub fn cli(command: &str) -> ClientInfo {
         ClientInfo {

@@ -274,16 +274,5 @@ pub(super) fn entry(
 
 /// Who makes automatic changes: Opsdeck itself.
 pub(super) fn opsdeck() -> (Actor, ClientInfo) {
-    (
-        Actor {
-            id: None,
-            email: Some("Opsdeck".into()),
-            role: None,
-        },
-        ClientInfo {
-            ip: None,
-            user_agent: Some("opsdeck error tracking".into()),
-            request_id: None,
-        },
-    )
+    (Actor::opsdeck(), ClientInfo::opsdeck("error tracking"))
 }
