@@ -13,7 +13,7 @@ use app::auth::CurrentUser;
 use app::auth::endpoints::{Access, access_or_default};
 use app::auth::permissions::allows;
 use app::auth::ssr::sign_in::user_of_session;
-use app::auth::ssr::{client_info_from, record_denial};
+use app::auth::ssr::{client_info_from, record_denial, record_sign_in_redirect};
 use app::site_assets::SiteAssets;
 use app::state::AppState;
 use app::theme::Theme;
@@ -66,6 +66,10 @@ pub async fn gate(State(state): State<AppState>, session: Session, request: Requ
             response
         }
         Some(Refusal::NotSignedIn) if is_page => {
+            let verdict = record_sign_in_redirect(&state, client_info_from(&parts)).await;
+            if let Verdict::TooMany { retry_after } = verdict {
+                return too_many(retry_after);
+            }
             let wanted = parts.uri.path_and_query().map(|pq| pq.as_str()).unwrap_or("/");
             Redirect::to(&format!("/login?next={}", app::url::percent_encode(wanted))).into_response()
         }

@@ -72,3 +72,48 @@ async fn an_anonymous_client_refused_too_often_is_answered_429() {
     let limited = statuses.iter().filter(|s| **s == 429).count();
     assert!(limited >= 10, "{statuses:?}");
 }
+
+/// Pages asked for without a session (a scan) are counted per address, not
+/// written one row each: the redirects to sign in add up in a few entries.
+#[tokio::test]
+async fn pages_asked_for_without_a_session_are_counted_per_address() {
+    let app = TestApp::configure()
+        .await
+        .set("OPSDECK_AUDIT_REFUSAL_WINDOW_SECS", "2")
+        .spawn()
+        .await;
+    let paths = [
+        "/",
+        "/performance",
+        "/audit",
+        "/users",
+        "/settings",
+        "/admin.php",
+        "/.env",
+    ];
+    for n in 0..70 {
+        let response = app.get(paths[n % paths.len()]).await;
+        // Every page, known or not, sends a visitor without a session to sign in.
+        assert_eq!(response.status().as_u16(), 303, "{}", paths[n % paths.len()]);
+    }
+    let counted = || async {
+        sqlx::query_as::<_, (i64, i64)>(
+            "SELECT count(*), coalesce(sum((after->>'count')::bigint), 0)::bigint FROM audit_log \
+             WHERE action = 'access.sign_in_required'",
+        )
+        .fetch_one(&app.db)
+        .await
+        .expect("audit_log readable")
+    };
+    let started = Instant::now();
+    let (rows, total) = loop {
+        let (rows, total) = counted().await;
+        if total >= 70 || started.elapsed() > Duration::from_secs(15) {
+            break (rows, total);
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    println!("70 sign-in redirects: {rows} audit rows, counts adding up to {total}");
+    assert_eq!(total, 70);
+    assert!(rows <= 10, "{rows} rows");
+}

@@ -150,6 +150,15 @@ pub fn signed_in_user() -> Option<CurrentUser> {
 /// Audits a refused request, counted per distinct refusal and window
 /// (`crate::audit::ssr::refusals`); `TooMany` asks the caller to answer 429.
 /// Failing to write is logged; the request stays refused either way.
+/// Counts a page asked for without a session (answered with the sign-in
+/// redirect) as a refusal of its address, without a target: one audit entry
+/// per address per window with how many there were, so a scan of pages
+/// shows in the log without an entry per request.
+pub async fn record_sign_in_redirect(state: &AppState, client: ClientInfo) -> crate::audit::ssr::refusals::Verdict {
+    let entry = NewAuditEntry::new(Actor::default(), "access.sign_in_required", Outcome::Denied, client);
+    crate::audit::ssr::refusals::record(state, entry).await
+}
+
 pub async fn record_denial(
     state: &AppState,
     user: Option<&CurrentUser>,
