@@ -206,7 +206,7 @@ pub const VARIABLES: &[Variable] = &[
     Variable {
         name: "OPSDECK_ANONYMOUS_REFUSALS_PER_MIN",
         default: "300",
-        meaning: "Refused requests one address without a session may make per minute before it is answered 429 with Retry-After",
+        meaning: "Refused requests (and pages asked for without a session) one address without a session may make per minute before it is answered 429 with Retry-After",
     },
     Variable {
         name: "OPSDECK_SELF_MONITOR_SECS",
