@@ -16,7 +16,6 @@
 //! and answered only once committed.
 
 use axum::extract::{Request, State};
-use axum::http::StatusCode;
 use axum::response::Response;
 use chrono::Utc;
 use opentelemetry_proto::tonic::collector::logs::v1::{
@@ -25,17 +24,15 @@ use opentelemetry_proto::tonic::collector::logs::v1::{
 use opentelemetry_proto::tonic::common::v1::any_value;
 use serde_json::Value;
 
-use app::ingest_batches::Batches;
-
 use app::api_keys::Scope;
+use app::ingest_batches::Batches;
 use app::logs::NewLogLine;
 use app::logs::ingest::{Field, MAX_LINES, TimeWindow, check};
 use app::state::AppState;
 
 use super::attributes::{of_resource, put, service_of, text_of, time, to_json, with_scope};
-use super::{Encoding, Refusal, authorize, decode, encoded, refuse, refused_message};
-use crate::http::ingest::received;
-use crate::http::log_lines::{self, NOT_STORED};
+use super::{Accepted, accept, encoded, not_stored, refuse, refused_message, too_many_records};
+use crate::http::log_lines;
 use crate::prometheus::COUNTERS;
 
 pub async fn export(State(state): State<AppState>, request: Request) -> Response {
@@ -47,57 +44,37 @@ pub async fn export(State(state): State<AppState>, request: Request) -> Response
 }
 
 async fn handle(state: AppState, request: Request) -> Response {
-    let (parts, body) = request.into_parts();
-    let asked = super::encoding(&parts.headers);
-    // Refusals before the content type is known are answered in JSON.
-    let answer_in = asked.unwrap_or(Encoding::Json);
-    let key = match authorize(&state, &parts, Scope::Logs, answer_in).await {
-        Ok(key) => key,
+    let limit = state.logs.max_body_bytes;
+    let accepted = accept(&state, request, Scope::Logs, Batches::Logs, limit, "resourceLogs").await;
+    let Accepted {
+        key,
+        encoding,
+        received,
+        export,
+    } = match accepted {
+        Ok(accepted) => accepted,
         Err(response) => return response,
     };
-    let Some(encoding) = asked else {
-        let message = "send Content-Type: application/x-protobuf or application/json";
-        return refuse(
-            &Refusal::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, message),
-            answer_in,
-            None,
-        );
-    };
-    let refused = |refusal: Refusal| refuse(&refusal, encoding, None);
-    let received = match received::receive(&state, parts, body, Batches::Logs, state.logs.max_body_bytes).await {
-        Ok(received) => received,
-        Err(refusal) => return refused(refusal),
-    };
-    let claim = received.claim(key.id);
-    let (body, gzip, limit) = (received.body.clone(), received.gzip, state.logs.max_body_bytes);
-    let export: ExportLogsServiceRequest = match decode(body, gzip, encoding, limit, "resourceLogs").await {
-        Ok(export) => export,
-        Err(refusal) => return refused(refusal),
-    };
+    let export: ExportLogsServiceRequest = export;
     let records: usize = export
         .resource_logs
         .iter()
         .flat_map(|resource| &resource.scope_logs)
         .map(|scope| scope.log_records.len())
         .sum();
-    if records > MAX_LINES {
-        let message = format!("{records} log records in one request; at most {MAX_LINES}, send smaller batches");
-        return refused(Refusal::new(StatusCode::PAYLOAD_TOO_LARGE, message));
+    if let Some(refusal) = too_many_records(records, MAX_LINES, "log records") {
+        return refuse(&refusal, encoding, None);
     }
     let window = TimeWindow::around(Utc::now(), state.log_retention_days());
     let Converted { lines, refused: bad } = convert(export, window);
-    match log_lines::store_and_publish(&state, claim, lines).await {
+    match log_lines::store_and_publish(&state, received.claim(key.id), lines).await {
         Ok(_) => {
             COUNTERS.log_records_rejected(bad.len());
             encoded(&response(&bad), encoding)
         }
         Err(error) => {
             tracing::error!(%error, api_key = key.id, "could not store OTLP log records");
-            refuse(
-                &Refusal::new(StatusCode::SERVICE_UNAVAILABLE, NOT_STORED),
-                encoding,
-                Some(1),
-            )
+            not_stored(encoding)
         }
     }
 }

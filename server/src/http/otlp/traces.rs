@@ -28,10 +28,8 @@ use app::metrics::ingest::{MAX_RECORDS, TimeWindow};
 use app::state::AppState;
 use app::traces::ssr::store::{self, Stored};
 
-use super::{Encoding, Refusal, authorize, decode, encoded, refuse, refused_message};
-use crate::http::ingest::received;
+use super::{Accepted, accept, encoded, not_stored, refuse, refused_message, too_many_records};
 use crate::http::live::Publisher;
-use crate::http::log_lines::NOT_STORED;
 use crate::prometheus::COUNTERS;
 use convert::{Converted, Windows, convert};
 
@@ -48,43 +46,26 @@ pub async fn export(
 }
 
 async fn handle(state: AppState, publisher: Publisher, request: Request) -> Response {
-    let (parts, body) = request.into_parts();
-    let asked = super::encoding(&parts.headers);
-    // Refusals before the content type is known are answered in JSON.
-    let answer_in = asked.unwrap_or(Encoding::Json);
-    let key = match authorize(&state, &parts, Scope::Ingest, answer_in).await {
-        Ok(key) => key,
+    let limit = state.ingest.max_body_bytes;
+    let accepted = accept(&state, request, Scope::Ingest, Batches::Traces, limit, "resourceSpans").await;
+    let Accepted {
+        key,
+        encoding,
+        received,
+        export,
+    } = match accepted {
+        Ok(accepted) => accepted,
         Err(response) => return response,
     };
-    let Some(encoding) = asked else {
-        let message = "send Content-Type: application/x-protobuf or application/json";
-        return refuse(
-            &Refusal::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, message),
-            answer_in,
-            None,
-        );
-    };
-    let refused = |refusal: Refusal| refuse(&refusal, encoding, None);
-    let limit = state.ingest.max_body_bytes;
-    let received = match received::receive(&state, parts, body, Batches::Traces, limit).await {
-        Ok(received) => received,
-        Err(refusal) => return refused(refusal),
-    };
-    let claim = received.claim(key.id);
-    let body = received.body.clone();
-    let export: ExportTraceServiceRequest = match decode(body, received.gzip, encoding, limit, "resourceSpans").await {
-        Ok(export) => export,
-        Err(refusal) => return refused(refusal),
-    };
+    let export: ExportTraceServiceRequest = export;
     let spans: usize = export
         .resource_spans
         .iter()
         .flat_map(|resource| &resource.scope_spans)
         .map(|scope| scope.spans.len())
         .sum();
-    if spans > MAX_RECORDS {
-        let message = format!("{spans} spans in one request; at most {MAX_RECORDS}, send smaller batches");
-        return refused(Refusal::new(StatusCode::PAYLOAD_TOO_LARGE, message));
+    if let Some(refusal) = too_many_records(spans, MAX_RECORDS, "spans") {
+        return refuse(&refusal, encoding, None);
     }
     let now = Utc::now();
     let windows = Windows {
@@ -100,7 +81,7 @@ async fn handle(state: AppState, publisher: Publisher, request: Request) -> Resp
         requests,
         samples: Vec::new(),
     };
-    match store::store(&state.db, claim, &spans, &batch).await {
+    match store::store(&state.db, received.claim(key.id), &spans, &batch).await {
         Ok(Stored::Committed { requests, .. }) => {
             COUNTERS.ingest_answer(StatusCode::OK, requests);
             if requests > 0 {
@@ -114,11 +95,7 @@ async fn handle(state: AppState, publisher: Publisher, request: Request) -> Resp
         Ok(Stored::Duplicate { .. }) => encoded(&ExportTraceServiceResponse::default(), encoding),
         Err(error) => {
             tracing::error!(%error, api_key = key.id, "could not store OTLP spans");
-            refuse(
-                &Refusal::new(StatusCode::SERVICE_UNAVAILABLE, NOT_STORED),
-                encoding,
-                Some(1),
-            )
+            not_stored(encoding)
         }
     }
 }
