@@ -30,8 +30,9 @@ use app::logs::NewLogLine;
 use app::logs::ingest::{Field, MAX_LINES, TimeWindow, check};
 use app::state::AppState;
 
+use super::accept::{Accepted, accept};
 use super::attributes::{of_resource, put, service_of, text_of, time, to_json, with_scope};
-use super::{Accepted, accept, encoded, not_stored, refuse, refused_message, too_many_records};
+use super::{encoded, not_stored, refuse, refused_message, too_many_records};
 use crate::http::log_lines;
 use crate::prometheus::COUNTERS;
 

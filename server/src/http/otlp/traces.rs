@@ -28,7 +28,8 @@ use app::metrics::ingest::{MAX_RECORDS, TimeWindow};
 use app::state::AppState;
 use app::traces::ssr::store::{self, Stored};
 
-use super::{Accepted, accept, encoded, not_stored, refuse, refused_message, too_many_records};
+use super::accept::{Accepted, accept};
+use super::{encoded, not_stored, refuse, refused_message, too_many_records};
 use crate::http::live::Publisher;
 use crate::prometheus::COUNTERS;
 use convert::{Converted, Windows, convert};
