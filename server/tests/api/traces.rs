@@ -313,3 +313,19 @@ async fn retention_drops_whole_span_partitions() {
         .expect("today");
     assert!(kept.is_some(), "today's partition is kept");
 }
+
+#[tokio::test]
+async fn more_spans_than_one_request_may_hold_is_413_and_stores_nothing() {
+    let app = TestApp::spawn().await;
+    let key = ingest_key(&app).await;
+    let one = order_trace().remove(1);
+    let spans = (0..=app::metrics::ingest::MAX_RECORDS).map(|_| one.clone()).collect();
+    let sent = send(&app, &key, &export(spans), &[]).await;
+    assert_eq!(sent.status, 413);
+    let message = status_of(&sent).message;
+    assert!(
+        message.starts_with("10001 spans in one request; at most 10000"),
+        "{message}"
+    );
+    assert_eq!(counts(&app).await, (0, 0));
+}

@@ -10,9 +10,19 @@ use app::api_keys::Scope;
 use app::ingest_batches::Batches;
 use app::state::AppState;
 
-use super::{Encoding, Refusal, authorize, decode, encoding, refuse};
+use super::{Encoding, Refusal, authorize, decode, encoding, refuse, too_many_records};
 use crate::http::ingest::bearer;
 use crate::http::ingest::received::{self, Received};
+
+/// An OTLP export request a door takes: the JSON name of its one field,
+/// what its records are called, how many one request may hold, and how
+/// many it holds.
+pub trait Export: prost::Message + DeserializeOwned + Default + Send + 'static {
+    const ROOT_FIELD: &'static str;
+    const RECORDS: &'static str;
+    const MAX_RECORDS: usize;
+    fn records(&self) -> usize;
+}
 
 /// What a door holds once a request passed the checks every signal shares.
 pub struct Accepted<M> {
@@ -25,18 +35,15 @@ pub struct Accepted<M> {
 /// The checks every OTLP door makes, in order: the key with `scope` and its
 /// rate limit, the content type, the gzip flag, the `Idempotency-Key` and
 /// the body within `limit` (`received::receive`), then the decoded export
-/// (`root_field` names its one field). A refusal is the answer to send.
-pub async fn accept<M>(
+/// and its record count (413 above `M::MAX_RECORDS`). A refusal is the
+/// answer to send.
+pub async fn accept<M: Export>(
     state: &AppState,
     request: Request,
     scope: Scope,
     batches: Batches,
     limit: usize,
-    root_field: &'static str,
-) -> Result<Accepted<M>, Response>
-where
-    M: prost::Message + DeserializeOwned + Default + Send + 'static,
-{
+) -> Result<Accepted<M>, Response> {
     let (parts, body) = request.into_parts();
     let asked = encoding(&parts.headers);
     // Refusals before the content type is known are answered in JSON.
@@ -54,9 +61,12 @@ where
     let received = received::receive(state, parts, body, batches, limit)
         .await
         .map_err(refused)?;
-    let export = decode(received.body.clone(), received.gzip, encoding, limit, root_field)
+    let export: M = decode(received.body.clone(), received.gzip, encoding, limit, M::ROOT_FIELD)
         .await
         .map_err(refused)?;
+    if let Some(refusal) = too_many_records(export.records(), M::MAX_RECORDS, M::RECORDS) {
+        return Err(refused(refusal));
+    }
     Ok(Accepted {
         key,
         encoding,

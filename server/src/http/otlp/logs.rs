@@ -30,9 +30,9 @@ use app::logs::NewLogLine;
 use app::logs::ingest::{Field, MAX_LINES, TimeWindow, check};
 use app::state::AppState;
 
-use super::accept::{Accepted, accept};
+use super::accept::{Accepted, Export, accept};
 use super::attributes::{of_resource, put, service_of, text_of, time, to_json, with_scope};
-use super::{encoded, not_stored, refuse, refused_message, too_many_records};
+use super::{encoded, not_stored, refused_message};
 use crate::http::log_lines;
 use crate::prometheus::COUNTERS;
 
@@ -46,7 +46,7 @@ pub async fn export(State(state): State<AppState>, request: Request) -> Response
 
 async fn handle(state: AppState, request: Request) -> Response {
     let limit = state.logs.max_body_bytes;
-    let accepted = accept(&state, request, Scope::Logs, Batches::Logs, limit, "resourceLogs").await;
+    let accepted = accept::<ExportLogsServiceRequest>(&state, request, Scope::Logs, Batches::Logs, limit).await;
     let Accepted {
         key,
         encoding,
@@ -56,16 +56,6 @@ async fn handle(state: AppState, request: Request) -> Response {
         Ok(accepted) => accepted,
         Err(response) => return response,
     };
-    let export: ExportLogsServiceRequest = export;
-    let records: usize = export
-        .resource_logs
-        .iter()
-        .flat_map(|resource| &resource.scope_logs)
-        .map(|scope| scope.log_records.len())
-        .sum();
-    if let Some(refusal) = too_many_records(records, MAX_LINES, "log records") {
-        return refuse(&refusal, encoding, None);
-    }
     let window = TimeWindow::around(Utc::now(), state.log_retention_days());
     let Converted { lines, refused: bad } = convert(export, window);
     match log_lines::store_and_publish(&state, received.claim(key.id), lines).await {
@@ -77,6 +67,20 @@ async fn handle(state: AppState, request: Request) -> Response {
             tracing::error!(%error, api_key = key.id, "could not store OTLP log records");
             not_stored(encoding)
         }
+    }
+}
+
+impl Export for ExportLogsServiceRequest {
+    const ROOT_FIELD: &'static str = "resourceLogs";
+    const RECORDS: &'static str = "log records";
+    const MAX_RECORDS: usize = MAX_LINES;
+
+    fn records(&self) -> usize {
+        self.resource_logs
+            .iter()
+            .flat_map(|resource| &resource.scope_logs)
+            .map(|scope| scope.log_records.len())
+            .sum()
     }
 }
 

@@ -28,8 +28,8 @@ use app::metrics::ingest::{MAX_RECORDS, TimeWindow};
 use app::state::AppState;
 use app::traces::ssr::store::{self, Stored};
 
-use super::accept::{Accepted, accept};
-use super::{encoded, not_stored, refuse, refused_message, too_many_records};
+use super::accept::{Accepted, Export, accept};
+use super::{encoded, not_stored, refused_message};
 use crate::http::live::Publisher;
 use crate::prometheus::COUNTERS;
 use convert::{Converted, Windows, convert};
@@ -48,7 +48,7 @@ pub async fn export(
 
 async fn handle(state: AppState, publisher: Publisher, request: Request) -> Response {
     let limit = state.ingest.max_body_bytes;
-    let accepted = accept(&state, request, Scope::Ingest, Batches::Traces, limit, "resourceSpans").await;
+    let accepted = accept::<ExportTraceServiceRequest>(&state, request, Scope::Ingest, Batches::Traces, limit).await;
     let Accepted {
         key,
         encoding,
@@ -58,16 +58,6 @@ async fn handle(state: AppState, publisher: Publisher, request: Request) -> Resp
         Ok(accepted) => accepted,
         Err(response) => return response,
     };
-    let export: ExportTraceServiceRequest = export;
-    let spans: usize = export
-        .resource_spans
-        .iter()
-        .flat_map(|resource| &resource.scope_spans)
-        .map(|scope| scope.spans.len())
-        .sum();
-    if let Some(refusal) = too_many_records(spans, MAX_RECORDS, "spans") {
-        return refuse(&refusal, encoding, None);
-    }
     let now = Utc::now();
     let windows = Windows {
         spans: TimeWindow::around(now, state.span_retention_days()),
@@ -98,6 +88,20 @@ async fn handle(state: AppState, publisher: Publisher, request: Request) -> Resp
             tracing::error!(%error, api_key = key.id, "could not store OTLP spans");
             not_stored(encoding)
         }
+    }
+}
+
+impl Export for ExportTraceServiceRequest {
+    const ROOT_FIELD: &'static str = "resourceSpans";
+    const RECORDS: &'static str = "spans";
+    const MAX_RECORDS: usize = MAX_RECORDS;
+
+    fn records(&self) -> usize {
+        self.resource_spans
+            .iter()
+            .flat_map(|resource| &resource.scope_spans)
+            .map(|scope| scope.spans.len())
+            .sum()
     }
 }
 
