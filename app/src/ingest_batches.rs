@@ -17,6 +17,8 @@ pub enum Batches {
     Errors,
     /// OTLP trace exports (`POST /v1/traces`).
     Traces,
+    /// OTLP metrics exports (`POST /v1/metrics`).
+    MetricPoints,
 }
 
 /// The most characters the `idempotency_key` column holds.
@@ -29,6 +31,7 @@ impl Batches {
             Batches::Logs => "logs:",
             Batches::Errors => "errors:",
             Batches::Traces => "traces:",
+            Batches::MetricPoints => "otlp-metrics:",
         }
     }
 

@@ -179,6 +179,7 @@ pub const TABLE: &[(&str, Access)] = &[
     ("/v1/logs", Public),
     // Trace spans (key scope `ingest`: server spans are request events too).
     ("/v1/traces", Public),
+    ("/v1/metrics", Public),
     ("/api/v1/logs", Public),
     // Sentry SDKs' error events (key scope `errors`, from the DSN): the
     // handler checks the key against the project in the path.

@@ -82,6 +82,11 @@ pub fn router(
                 axum::Extension(publisher),
             )),
         )
+        // Metric points over OTLP/HTTP (the ingest scope's key).
+        .route(
+            "/v1/metrics",
+            post(crate::http::otlp::metrics::export).layer(DefaultBodyLimit::max(state.ingest.max_body_bytes)),
+        )
         // Log lines: OTLP/HTTP and NDJSON; the handlers check the bearer key.
         .route(
             "/v1/logs",

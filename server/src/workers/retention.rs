@@ -103,6 +103,9 @@ pub async fn try_lead(pool: &PgPool) -> sqlx::Result<Option<PgConnection>> {
     Ok(Some(conn))
 }
 
+/// Days a cumulative OTLP series' last point is remembered without a newer one.
+pub const SILENT_SERIES_DAYS: u64 = 2;
+
 /// One round of work: partitions for yesterday to `DAYS_AHEAD` days after
 /// `today`, then expired partitions dropped, idempotency keys older than
 /// the raw data and finished notifications older than the rollups pruned. Returns the dropped partitions' names.
@@ -148,6 +151,16 @@ pub async fn maintain_with(
     let pruned = prune_idempotency_keys(&mut *conn, raw_kept_from).await?;
     if pruned > 0 {
         tracing::info!(pruned, "forgot ingest idempotency keys older than the raw data");
+    }
+    // A cumulative OTLP series silent this long starts afresh with its next point.
+    let silent_since = today
+        .checked_sub_days(Days::new(SILENT_SERIES_DAYS))
+        .unwrap_or(today)
+        .and_time(NaiveTime::MIN)
+        .and_utc();
+    let pruned = delete_in_chunks(&mut *conn, "otlp_cumulative", "ts < $1", silent_since).await?;
+    if pruned > 0 {
+        tracing::info!(pruned, "forgot silent cumulative OTLP series");
     }
     // A rule's delivery log is kept as long as its charts' rollups unless
     // the monitoring settings say otherwise.

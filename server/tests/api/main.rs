@@ -50,6 +50,7 @@ mod log_alerts;
 mod logs;
 mod logs_ingest;
 mod malformed;
+mod metrics_otlp;
 mod metrics_storage;
 mod monitoring_settings;
 mod notifications;

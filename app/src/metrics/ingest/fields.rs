@@ -162,7 +162,7 @@ pub(super) fn name(record: &Map<String, Value>, field: &str, max: usize) -> Resu
     }
 }
 
-pub(super) fn checked_text(field: &str, text: &str, max: usize, empty_ok: bool) -> Result<String, FieldProblem> {
+pub fn checked_text(field: &str, text: &str, max: usize, empty_ok: bool) -> Result<String, FieldProblem> {
     if !empty_ok && text.trim().is_empty() {
         return Err(problem(field, "must not be empty"));
     }
@@ -243,11 +243,11 @@ pub(super) fn labels(record: &Map<String, Value>) -> Result<BTreeMap<String, Str
     Ok(labels)
 }
 
-pub(super) fn checked_label_key(key: &str) -> Result<String, FieldProblem> {
+pub fn checked_label_key(key: &str) -> Result<String, FieldProblem> {
     checked_text("labels", key, MAX_LABEL_CHARS, false).map_err(|(_, m)| problem("labels", format!("keys {m}")))
 }
 
-pub(super) fn checked_label(key: &str, value: &str) -> Result<(String, String), FieldProblem> {
+pub fn checked_label(key: &str, value: &str) -> Result<(String, String), FieldProblem> {
     let key = checked_label_key(key)?;
     let value = checked_text("labels", value, MAX_LABEL_CHARS, true)
         .map_err(|(_, message)| problem(&format!("labels.{key}"), message))?;

@@ -16,7 +16,7 @@ use serde_json::Value;
 
 use super::IngestBatch;
 pub use crate::metrics::settings::IngestSettings;
-pub use fields::{FieldProblem, checked_request};
+pub use fields::{FieldProblem, checked_label, checked_request, checked_text};
 use fields::{metric_sample, request_event};
 use located::{BodySeed, Place, RecordSeed};
 

@@ -55,7 +55,15 @@ impl LatencyHistogram {
     }
 
     pub fn record(&mut self, duration_ms: f64) {
-        *self.counts.entry(bucket_index(duration_ms)).or_default() += 1;
+        self.record_n(duration_ms, 1);
+    }
+
+    /// Counts `n` durations of `duration_ms` (a histogram sent already
+    /// bucketed, `metrics::ssr::points`).
+    pub fn record_n(&mut self, duration_ms: f64, n: u64) {
+        if n > 0 {
+            *self.counts.entry(bucket_index(duration_ms)).or_default() += n;
+        }
     }
 
     /// Adds the sparse form stored in the rollups (`hist_idx`, `hist_cnt`).

@@ -10,6 +10,7 @@ pub mod merged;
 pub mod overview;
 pub mod partitions;
 pub mod performance;
+pub mod points;
 pub mod queries;
 pub mod report_cache;
 pub mod rollup;

@@ -104,6 +104,13 @@ pub fn aggregate(events: &[RequestEvent]) -> BTreeMap<RollupKey<'_>, Merged<()>>
             .or_insert_with(|| Merged::new(()))
             .record(event.duration_ms, event.status >= 500);
     }
+    into_tiers(per_minute)
+}
+
+/// Requests already merged per (service, endpoint, minute) into every tier, by key.
+pub fn into_tiers<'a>(
+    per_minute: impl IntoIterator<Item = ((&'a str, &'a str, DateTime<Utc>), Merged<()>)>,
+) -> BTreeMap<RollupKey<'a>, Merged<()>> {
     let mut rows = BTreeMap::new();
     for ((service, endpoint, minute), merged) in per_minute {
         for tier in [Tier::EndpointHour, Tier::ServiceMinute, Tier::ServiceHour] {
@@ -112,7 +119,9 @@ pub fn aggregate(events: &[RequestEvent]) -> BTreeMap<RollupKey<'_>, Merged<()>>
                 .or_insert_with(|| Merged::new(()))
                 .merge(&merged);
         }
-        rows.insert((Tier::EndpointMinute, service, endpoint, minute), merged);
+        rows.entry((Tier::EndpointMinute, service, endpoint, minute))
+            .or_insert_with(|| Merged::new(()))
+            .merge(&merged);
     }
     rows
 }
@@ -201,9 +210,13 @@ pub struct RollupRows {
 
 impl RollupRows {
     pub fn of(events: &[RequestEvent]) -> RollupRows {
-        let rows = aggregate(events);
+        Self::of_tiers(&aggregate(events))
+    }
+
+    /// The rows of requests already aggregated into every tier ([`into_tiers`]).
+    pub fn of_tiers(rows: &BTreeMap<RollupKey<'_>, Merged<()>>) -> RollupRows {
         let mut out = RollupRows::default();
-        for ((row_tier, row_service, row_endpoint, start), merged) in &rows {
+        for ((row_tier, row_service, row_endpoint, start), merged) in rows {
             let (indexes, counts) = merged.histogram.to_sparse();
             out.tier.push(row_tier.code());
             out.t.push(*start);

@@ -1,5 +1,5 @@
 //! OTLP/HTTP, the plumbing every signal shares (`POST /v1/logs`,
-//! `POST /v1/traces`; metrics later): the two encodings, gzip with a hard bound,
+//! `POST /v1/metrics`, `POST /v1/traces`): the two encodings, gzip with a hard bound,
 //! the bearer key and its rate limit, and the answers the OTLP
 //! specification asks for (opentelemetry.io/docs/specs/otlp/#otlphttp).
 //!
@@ -21,6 +21,7 @@
 pub mod accept;
 pub mod attributes;
 pub mod logs;
+pub mod metrics;
 pub mod traces;
 
 use axum::body::Bytes;

@@ -5,12 +5,16 @@
 //! Spans are stored for the trace view, and server and consumer spans are
 //! recorded as request events of their service (`convert` has the rules),
 //! so a traced service appears on the Overview and the Performance page
-//! and its alert rules and SLOs work unchanged. A span that fails a check
+//! and its alert rules and SLOs work unchanged (unless the service sends
+//! `http.server.request.duration` histograms, which count its requests
+//! instead: `app::metrics::ssr::points`). A span that fails a check
 //! is refused alone (counted and named in the partial success); everything
 //! accepted (spans and request events) is stored in one transaction and
 //! answered only once committed. An `Idempotency-Key` makes a retry safe.
 
 pub mod convert;
+
+use std::collections::BTreeSet;
 
 use axum::Extension;
 use axum::extract::{Request, State};
@@ -25,6 +29,7 @@ use app::api_keys::Scope;
 use app::ingest_batches::Batches;
 use app::metrics::IngestBatch;
 use app::metrics::ingest::{MAX_RECORDS, TimeWindow};
+use app::metrics::ssr::points::store::counted_by_histograms;
 use app::state::AppState;
 use app::traces::ssr::store::{self, Stored};
 
@@ -65,9 +70,19 @@ async fn handle(state: AppState, publisher: Publisher, request: Request) -> Resp
     };
     let Converted {
         spans,
-        requests,
+        mut requests,
         refused: bad,
     } = convert(export, windows);
+    // A service sending request duration histograms is counted from those.
+    let services: BTreeSet<&str> = requests.iter().map(|event| event.service.as_str()).collect();
+    let counted = match counted_by_histograms(&state.db, &services.into_iter().collect::<Vec<_>>()).await {
+        Ok(counted) => counted,
+        Err(error) => {
+            tracing::error!(%error, "could not read which services histograms count");
+            return not_stored(encoding);
+        }
+    };
+    requests.retain(|event| !counted.contains(&event.service));
     let batch = IngestBatch {
         requests,
         samples: Vec::new(),
