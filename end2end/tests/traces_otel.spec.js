@@ -8,11 +8,11 @@
 //
 // Each test starts its own traced service under a name unique to the run and
 // the project (js, no-js), so counts stay exact while the projects interleave.
-const { spawn } = require('child_process');
 const crypto = require('crypto');
 const fs = require('fs');
 const path = require('path');
 const { test, expect, signIn } = require('./fixtures');
+const { startOtelServer } = require('./otel_servers');
 const { baseURL, ingestKeyFile } = require('../e2e-env');
 
 const SCRIPT = path.join(__dirname, '..', 'otel', 'traced-server.js');
@@ -35,56 +35,12 @@ test.afterEach(async () => {
 // (with the OTLP/JSON exporter when `json`), once it says it listens.
 async function startTracedServer(service, { json = false } = {}) {
   const key = fs.readFileSync(ingestKeyFile, 'utf8').trim();
-  const args = [SCRIPT, '--url', baseURL, '--key', key, '--service', service, ...(json ? ['--json'] : [])];
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  let stderr = '';
-  child.stderr.on('data', (chunk) => { stderr += chunk; });
-  const server = {
-    async stop() {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.kill('SIGTERM');
-      // Shutting down exports what is left; the exporter gives up after 5 s.
-      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-      await exited;
-      clearTimeout(timer);
-    },
-  };
-  running.push(server);
-  const port = await new Promise((resolve, reject) => {
-    let out = '';
-    child.stdout.on('data', (chunk) => {
-      out += chunk;
-      const end = out.indexOf('\n');
-      if (end >= 0) resolve(JSON.parse(out.slice(0, end)).port);
-    });
-    child.once('error', reject);
-    child.once('exit', (code) => reject(new Error(`traced-server.js exited with ${code}: ${stderr}`)));
-  });
-  const base = `http://127.0.0.1:${port}`;
+  const args = ['--url', baseURL, '--key', key, '--service', service, ...(json ? ['--json'] : [])];
+  const server = await startOtelServer(SCRIPT, args, running);
   return Object.assign(server, {
-    // One request to the traced service; its status.
-    async get(route) {
-      const response = await fetch(`${base}${route}`);
-      await response.arrayBuffer();
-      return response.status;
-    },
-    // Exports every ended span; each export must have succeeded (the test
-    // server accepted it), whatever the pages show afterwards.
-    async flushed() {
-      let results = [];
-      await expect.poll(async () => {
-        const response = await fetch(`${base}/flush`, { method: 'POST' });
-        ({ results } = await response.json());
-        return results.length;
-      }, { message: 'the exporter exported', timeout: 15_000 }).toBeGreaterThan(0);
-      for (const result of results) {
-        expect(result, stderr ? `export result (stderr: ${stderr})` : 'export result').toEqual({ code: 0 });
-      }
-    },
     // The trace ids of the SERVER spans, in the order of the requests.
     async traceIds() {
-      return (await fetch(`${base}/trace-ids`)).json();
+      return (await fetch(`${server.base}/trace-ids`)).json();
     },
   });
 }

@@ -57,7 +57,8 @@ fn last(start: i64, ts: i64, count: f64) -> Previous {
 #[test]
 fn sums_become_rates_values_or_deltas_by_this_table() {
     // (reading, start, ts, previous, expected contribution)
-    let cases: Vec<(Reading, Option<i64>, i64, Option<Previous>, Option<Delta>)> = vec![
+    type Case = (Reading, Option<i64>, i64, Option<Previous>, Option<Delta>);
+    let cases: Vec<Case> = vec![
         // Monotonic cumulative: the rate since the last point.
         (
             sum(true, true, 160.0),
@@ -213,7 +214,7 @@ fn a_request_duration_histogram_becomes_requests_with_latencies() {
     assert_eq!((merged.count, merged.errors), (100, 100));
     assert!((merged.sum_ms - 13_000.0).abs() < 1e-6);
     // The median is the 10th of the 60 in (100, 200] ms: 116.7 ms when spread evenly.
-    let p50 = merged.histogram.quantile(0.5).unwrap();
+    let p50 = merged.histogram.quantile(0.5).expect("a median");
     assert!((p50 - 116.7).abs() < 116.7 * 0.03, "p50 {p50} near 116.7 ms");
     assert!(merged.max_ms <= 200.0 && merged.min_ms >= 0.0);
     // Without buckets the interval's latencies are unknown: no requests.
