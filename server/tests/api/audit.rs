@@ -320,6 +320,43 @@ async fn keyset_pages_walk_the_log_newest_first_in_both_directions() {
 }
 
 #[tokio::test]
+async fn a_time_range_pages_by_time_in_both_directions() {
+    let (_database, pool) = empty_log().await;
+    append_many(&pool, 120).await;
+    let day = |offset: i64| {
+        (chrono::Utc::now() + chrono::Duration::days(offset))
+            .format("%Y-%m-%d")
+            .to_string()
+    };
+    let ranged = |older: Option<i64>, newer: Option<i64>| AuditFilter {
+        from: Some(day(-1)),
+        to: Some(day(1)),
+        older: older.map(|id| id.to_string()),
+        newer: newer.map(|id| id.to_string()),
+        ..AuditFilter::default()
+    };
+    // Appended one after another, the entries' times follow their ids.
+    let first = list(&pool, ranged(None, None)).await;
+    assert_eq!(ids(&first), (71..=120).rev().collect::<Vec<_>>());
+    assert_eq!((first.older, first.newer), (Some(71), None));
+    let second = list(&pool, ranged(Some(71), None)).await;
+    assert_eq!(ids(&second), (21..=70).rev().collect::<Vec<_>>());
+    assert_eq!((second.older, second.newer), (Some(21), Some(70)));
+    let last = list(&pool, ranged(Some(21), None)).await;
+    assert_eq!(ids(&last), (1..=20).rev().collect::<Vec<_>>());
+    assert_eq!((last.older, last.newer), (None, Some(20)));
+    let back = list(&pool, ranged(None, Some(20))).await;
+    assert_eq!(ids(&back), ids(&second));
+    // A range that ends before the log began holds nothing.
+    let before = AuditFilter {
+        from: Some(day(-3)),
+        to: Some(day(-2)),
+        ..AuditFilter::default()
+    };
+    assert_eq!(ids(&list(&pool, before).await), Vec::<i64>::new());
+}
+
+#[tokio::test]
 async fn filters_select_the_right_entries() {
     let (_database, pool) = empty_log().await;
     commit(

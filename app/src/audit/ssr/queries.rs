@@ -4,7 +4,11 @@
 //! Paging never uses OFFSET: a page is `id < cursor ORDER BY id DESC LIMIT 51`
 //! (or `id > cursor ORDER BY id ASC` going back towards the newest), which an
 //! index answers in the same time on page 1 and page 20,000. The 51st row only
-//! says whether another page exists.
+//! says whether another page exists. With a time range the order is
+//! `(at, id)` instead and the cursor entry's `at` is looked up, so the
+//! `(at DESC, id DESC)` index starts at the range's end (or the cursor)
+//! rather than walking every newer id: a range deep in history reads only
+//! its own page.
 
 use sqlx::{PgConnection, Postgres, QueryBuilder};
 
@@ -48,20 +52,24 @@ impl super::StoredEntry {
 pub async fn list(conn: &mut PgConnection, query: &AuditQuery) -> Result<AuditPage, sqlx::Error> {
     let mut sql = select_matching(query);
     let towards_newest = matches!(query.cursor, Some(Cursor::Newer(_)));
-    match query.cursor {
-        Some(Cursor::Older(id)) => {
-            sql.push(" AND id < ").push_bind(id);
-        }
-        Some(Cursor::Newer(id)) => {
-            sql.push(" AND id > ").push_bind(id);
-        }
-        None => {}
+    let key = SortKey::of(query);
+    if let Some(Cursor::Older(id) | Cursor::Newer(id)) = query.cursor {
+        sql.push(format!(
+            " AND {} {} ",
+            key.columns(),
+            if towards_newest { ">" } else { "<" }
+        ));
+        match key {
+            SortKey::Id => sql.push_bind(id),
+            SortKey::AtId => sql
+                .push("((SELECT at FROM audit_log WHERE id = ")
+                .push_bind(id)
+                .push("), ")
+                .push_bind(id)
+                .push(")"),
+        };
     }
-    sql.push(if towards_newest {
-        " ORDER BY id ASC"
-    } else {
-        " ORDER BY id DESC"
-    });
+    sql.push(key.order_by(towards_newest));
     sql.push(format!(" LIMIT {}", PAGE_SIZE + 1));
     // Not kept as a prepared statement: each filter combination is its own
     // SQL, and a custom plan sees the actual values (the search pattern's
@@ -101,8 +109,42 @@ pub async fn entry(conn: &mut PgConnection, id: i64) -> Result<Option<AuditEntry
 /// `build_query_as::<EntryRow>().fetch(…)` to stream the rows.
 pub fn export_query(query: &AuditQuery) -> QueryBuilder<'static, Postgres> {
     let mut sql = select_matching(query);
-    sql.push(" ORDER BY id DESC");
+    sql.push(SortKey::of(query).order_by(false));
     sql
+}
+
+/// What a list is ordered (and paged) by.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum SortKey {
+    Id,
+    /// With a time range: the `(at DESC, id DESC)` index.
+    AtId,
+}
+
+impl SortKey {
+    fn of(query: &AuditQuery) -> Self {
+        if query.from.is_some() || query.until.is_some() {
+            SortKey::AtId
+        } else {
+            SortKey::Id
+        }
+    }
+
+    fn columns(self) -> &'static str {
+        match self {
+            SortKey::Id => "id",
+            SortKey::AtId => "(at, id)",
+        }
+    }
+
+    fn order_by(self, ascending: bool) -> &'static str {
+        match (self, ascending) {
+            (SortKey::Id, false) => " ORDER BY id DESC",
+            (SortKey::Id, true) => " ORDER BY id ASC",
+            (SortKey::AtId, false) => " ORDER BY at DESC, id DESC",
+            (SortKey::AtId, true) => " ORDER BY at ASC, id ASC",
+        }
+    }
 }
 
 /// `SELECT … FROM audit_log WHERE <filters>`; callers append more conditions.
