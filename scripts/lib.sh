@@ -184,6 +184,10 @@ ensure_apt_packages() {
 	if [[ ! -x /usr/bin/chromium ]] && ! _opsdeck_dpkg_installed chromium; then
 		missing+=(chromium)
 	fi
+	# Host metrics: Opsdeck scrapes the local node exporter by default.
+	if ! command -v prometheus-node-exporter >/dev/null && ! _opsdeck_dpkg_installed prometheus-node-exporter; then
+		missing+=(prometheus-node-exporter)
+	fi
 	local pkg
 	for pkg in build-essential pkg-config libssl-dev; do
 		_opsdeck_dpkg_installed "$pkg" || missing+=("$pkg")
@@ -592,4 +596,30 @@ ensure_all() {
 	ensure_npm_packages || return
 	ensure_postgres || return
 	ensure_redis || return
+	ensure_node_exporter || return
+}
+
+# ---------------------------------------------------------------------------
+# ensure_node_exporter: Debian's prometheus-node-exporter answering on
+# OPSDECK_NODE_EXPORTER (127.0.0.1:9100), started here (logging to
+# .data/node-exporter.log) when nothing answers there: a container has no
+# init system to start the packaged service. Missing binary: a warning only.
+# ---------------------------------------------------------------------------
+ensure_node_exporter() {
+	local address=${OPSDECK_NODE_EXPORTER:-127.0.0.1:9100} bin
+	curl -fsS -m 2 "http://$address/metrics" >/dev/null 2>&1 && return 0
+	bin=$(command -v prometheus-node-exporter || true)
+	if [[ -z $bin ]]; then
+		_opsdeck_warn "prometheus-node-exporter is not installed: no host metrics"
+		return 0
+	fi
+	mkdir -p "$REPO_ROOT/.data"
+	_opsdeck_say "starting prometheus-node-exporter on $address"
+	nohup "$bin" --web.listen-address="$address" >"$REPO_ROOT/.data/node-exporter.log" 2>&1 &
+	local _
+	for _ in $(seq 1 40); do
+		curl -fsS -m 1 "http://$address/metrics" >/dev/null 2>&1 && return 0
+		sleep 0.25
+	done
+	_opsdeck_warn "prometheus-node-exporter did not answer on $address (see .data/node-exporter.log)"
 }

@@ -55,6 +55,20 @@ create_first_admin() {
 }
 create_first_admin
 
+# Host metrics out of the box: the local node exporter (started by
+# ensure_all) scraped as service "host", and the default host rules (disk
+# and memory over 90 %) imported once, disabled until an admin enables them.
+add_host_target() {
+	local address=${OPSDECK_NODE_EXPORTER:-127.0.0.1:9100} added
+	curl -fsS -m 2 "http://$address/metrics" >/dev/null 2>&1 || return 0
+	added=$("$OPSDECK_BIN" scrape-target add --service host --url "http://$address/metrics" --if-absent) || return 0
+	if [[ $added == created* ]]; then
+		"$OPSDECK_BIN" alert-rules import --file "$REPO_ROOT/scripts/host-rules.yaml" --apply >/dev/null ||
+			echo "==> WARNING: could not import scripts/host-rules.yaml" >&2
+	fi
+}
+add_host_target
+
 # Demo traffic and log lines (services demo-…) through the real ingest and
 # log APIs, with its own key (scopes ingest and logs) kept in
 # .data/demo-ingest-logs-key.txt. OPSDECK_DEMO=0 skips it.

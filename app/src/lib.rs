@@ -38,6 +38,7 @@ pub mod partitions;
 #[cfg(feature = "ssr")]
 pub mod redis_handle;
 pub mod reports;
+pub mod scrape;
 #[cfg(feature = "ssr")]
 pub mod secrets;
 #[cfg(feature = "ssr")]

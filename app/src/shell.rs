@@ -10,7 +10,7 @@ use crate::pages::{
     Alerts, ApiKeys, AuditEntryPage, AuditLog, BackupRunPage, Backups, Channels, DataStoreTargetPage, DataStoresPage,
     Deployments, Errors, HealthChecks, ImportRules, IssuePage, LogContextPage, LogTracePage, Login, Logs,
     MonitoringSettingsPage, NewRule, NewSlo, NotFound, Overview, Performance, Profile, ReportSchedules, Reports,
-    RulePage, Rules, Settings, Silences, SloFiles, SloPage, Slos, TracePage, Users,
+    RulePage, Rules, ScrapeTargetPage, ScrapeTargets, Settings, Silences, SloFiles, SloPage, Slos, TracePage, Users,
 };
 use crate::theme::{Theme, initial_theme};
 
@@ -119,6 +119,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/settings") view=Settings ssr=SsrMode::InOrder />
                     <Route path=path!("/settings/api-keys") view=ApiKeys ssr=SsrMode::InOrder />
                     <Route path=path!("/settings/monitoring") view=MonitoringSettingsPage ssr=SsrMode::InOrder />
+                    <Route path=path!("/settings/scrape-targets") view=ScrapeTargets ssr=SsrMode::InOrder />
+                    <Route path=path!("/settings/scrape-targets/:id") view=ScrapeTargetPage ssr=SsrMode::InOrder />
                     <Route path=path!("/users") view=Users ssr=SsrMode::InOrder />
                 </Routes>
             </Layout>

@@ -103,6 +103,8 @@ impl Application {
         let _ignore_expiry = crate::workers::ignore_expiry::spawn(self.state.clone());
         // Leader-only reading of Opsdeck's own Postgres and Redis in depth.
         let _store_collector = crate::workers::store_collector::spawn(self.state.clone());
+        // Leader-only scraping of the Prometheus targets admins added.
+        let _scraper = crate::workers::scraper::spawn(self.state.clone());
         // Leader-only alert evaluation.
         let _alerting = crate::workers::alerting::spawn(
             self.state.db.clone(),

@@ -102,6 +102,9 @@ pub enum Permission {
     /// Add, switch off, retime, test and delete monitored data stores
     /// (their connection URLs are secrets).
     ManageDataStores,
+    /// Add, change and delete Prometheus scrape targets (their bearer
+    /// tokens are secrets) and read their last scrapes.
+    ManageScrapeTargets,
     /// Retention, the Overview's and health checks' thresholds, the
     /// collector's interval, the errors' scrubbed keys (Settings › Monitoring).
     ManageMonitoringSettings,
@@ -115,7 +118,7 @@ pub enum Permission {
 }
 
 impl Permission {
-    pub const ALL: [Permission; 29] = [
+    pub const ALL: [Permission; 30] = [
         Permission::ViewDashboards,
         Permission::ManageOwnAccount,
         Permission::ReadAuditDetails,
@@ -141,6 +144,7 @@ impl Permission {
         Permission::InspectDataStores,
         Permission::EndDataStoreSessions,
         Permission::ManageDataStores,
+        Permission::ManageScrapeTargets,
         Permission::ManageMonitoringSettings,
         Permission::ReadReports,
         Permission::ReadSlos,
@@ -174,6 +178,7 @@ impl Permission {
             Permission::InspectDataStores => "see the data stores' sessions, slow commands and top queries",
             Permission::EndDataStoreSessions => "end a Postgres session from the data stores page",
             Permission::ManageDataStores => "add and manage monitored data stores",
+            Permission::ManageScrapeTargets => "add and manage Prometheus scrape targets",
             Permission::ManageMonitoringSettings => "change monitoring settings (retention, thresholds)",
             Permission::ReadReports => "read monthly reports",
             Permission::ReadSlos => "read SLOs and their error budgets",
@@ -196,6 +201,7 @@ pub fn allows(role: Role, permission: Permission) -> bool {
         | ManageChannels
         | EndDataStoreSessions
         | ManageDataStores
+        | ManageScrapeTargets
         | ManageMonitoringSettings => {
             matches!(role, Admin)
         }

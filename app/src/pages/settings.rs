@@ -28,6 +28,12 @@ pub fn Settings() -> impl IntoView {
                                     <span class="muted">" — retention, Overview and health thresholds, the collector's interval, scrubbed keys"</span>
                                 </li>
                             })}
+                            {allows(user.role, Permission::ManageScrapeTargets).then(|| view! {
+                                <li>
+                                    <a href="/settings/scrape-targets">"Scrape targets"</a>
+                                    <span class="muted">" — Prometheus endpoints Opsdeck reads (node exporter, services' /metrics)"</span>
+                                </li>
+                            })}
                             {allows(user.role, Permission::ManageChannels).then(|| view! {
                                 <li>
                                     <a href="/alerts/channels">"Notification channels"</a>

@@ -60,8 +60,13 @@ pub const DATA_STORE_URL: Column = Column {
     table: "data_store_targets",
     column: "connection_url",
 };
+/// `scrape_targets.bearer_token`: the token a Prometheus target asks for.
+pub const SCRAPE_TOKEN: Column = Column {
+    table: "scrape_targets",
+    column: "bearer_token",
+};
 /// Every sealed column; `stored::reseal` walks them all.
-pub const COLUMNS: [Column; 4] = [BACKUP_URL, CHANNEL_URL, CHANNEL_SECRET, DATA_STORE_URL];
+pub const COLUMNS: [Column; 5] = [BACKUP_URL, CHANNEL_URL, CHANNEL_SECRET, DATA_STORE_URL, SCRAPE_TOKEN];
 
 /// Why a stored value does not open.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]

@@ -7,6 +7,7 @@ pub mod audit;
 pub mod backups;
 pub mod demo;
 pub mod errors;
+pub mod scrape_targets;
 pub mod secrets;
 pub mod users;
 
@@ -54,6 +55,11 @@ pub enum Command {
     User {
         #[command(subcommand)]
         command: UserCommand,
+    },
+    /// Prometheus scrape targets from scripts.
+    ScrapeTarget {
+        #[command(subcommand)]
+        command: ScrapeTargetCommand,
     },
     /// Manage API keys from scripts.
     ApiKey {
@@ -237,8 +243,50 @@ pub enum UserCommand {
     },
 }
 
+#[derive(Debug, Clone, Subcommand)]
+pub enum ScrapeTargetCommand {
+    /// Scrape a Prometheus endpoint; prints `created <id>` (or `exists <id>`
+    /// with --if-absent when one with this URL is stored).
+    Add {
+        /// The service its samples are stored under
+        #[arg(long)]
+        service: String,
+        /// The exposition's URL, such as http://127.0.0.1:9100/metrics
+        #[arg(long)]
+        url: String,
+        /// Seconds between scrapes (5–3600; default 15)
+        #[arg(long)]
+        interval_secs: Option<i32>,
+        /// A label added to every series, name=value (repeatable)
+        #[arg(long = "label")]
+        labels: Vec<String>,
+        /// Do nothing when a target with this URL exists
+        #[arg(long)]
+        if_absent: bool,
+    },
+}
+
 pub async fn run(command: Command, config: Config) -> anyhow::Result<()> {
     match command {
+        Command::ScrapeTarget {
+            command:
+                ScrapeTargetCommand::Add {
+                    service,
+                    url,
+                    interval_secs,
+                    labels,
+                    if_absent,
+                },
+        } => {
+            let args = scrape_targets::AddTarget {
+                service,
+                url,
+                interval_secs,
+                labels,
+                if_absent,
+            };
+            scrape_targets::add(config, args).await
+        }
         Command::ApiKey {
             command:
                 ApiKeyCommand::Create {

@@ -21,5 +21,6 @@ pub mod own_logs;
 pub mod refusal_counts;
 pub mod report_scheduler;
 pub mod retention;
+pub mod scraper;
 pub mod self_monitor;
 pub mod store_collector;

@@ -65,6 +65,7 @@ mod report_schedules;
 mod reports;
 mod rule_files;
 mod rule_page;
+mod scrape;
 mod secrets_at_rest;
 mod self_monitor;
 mod session_saves;
