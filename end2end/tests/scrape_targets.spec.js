@@ -42,9 +42,20 @@ test('an admin adds Opsdeck\'s own /metrics and sees it scraped', async ({ page 
   await expect(page.getByRole('heading', { level: 1, name: url })).toBeVisible();
   await expect(page.getByTestId('last-scrape')).toHaveAttribute('data-status', 'up');
   await expect(page.getByTestId('last-scrape')).toContainText(/\d+ samples in \d+ ms/);
+  // The series filter (a plain GET form) narrows the list by name.
   const series = page.getByTestId('series');
-  await expect(series.filter({ hasText: 'opsdeck_live_streams_open' }).first()).toBeVisible();
-  await expect(series.filter({ hasText: /^up/ }).first()).toContainText('env="e2e"');
+  const filterBy = async (text) => {
+    await page.getByLabel('Name contains').fill(text);
+    await page.getByRole('button', { name: 'Filter' }).click();
+    await expect(page).toHaveURL(new RegExp(`series=${text}`));
+  };
+  await filterBy('live_streams_open');
+  await expect(series).toHaveCount(1);
+  await expect(series).toContainText('opsdeck_live_streams_open');
+  await filterBy('up');
+  const up = series.filter({ has: page.locator('td:first-child code', { hasText: /^up$/ }) });
+  await expect(up).toHaveCount(1);
+  await expect(up).toContainText('env="e2e"');
 
   // Delete, behind a confirmation.
   await ready(page, testInfo);

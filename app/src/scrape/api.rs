@@ -25,14 +25,19 @@ pub async fn get_scrape_targets() -> Result<Vec<ScrapeTarget>, AppError> {
     )
 }
 
-/// One target, its last scrape and its series' latest values.
+/// One target, its last scrape and the latest values of its series whose
+/// name holds `series` (all when empty).
 #[server(endpoint = "scrape/target")]
-pub async fn get_scrape_target(id: i64) -> Result<TargetDetail, AppError> {
+pub async fn get_scrape_target(id: i64, #[server(default)] series: String) -> Result<TargetDetail, AppError> {
     acting(Permission::ManageScrapeTargets).await?;
     let mut conn = app_state()?.connection("scrape: acquire").await?;
     let read = AppError::internal_in("scrape: read target");
     let target = respond(super::ssr::targets::load(&mut conn, id).await.map_err(&read))?.ok_or(AppError::NotFound)?;
-    let (series, more_series) = respond(super::ssr::targets::series(&mut conn, &target).await.map_err(read))?;
+    let (series, more_series) = respond(
+        super::ssr::targets::series(&mut conn, &target, &series)
+            .await
+            .map_err(read),
+    )?;
     Ok(TargetDetail {
         target,
         series,

@@ -3,7 +3,7 @@
 
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::use_params_map;
+use leptos_router::hooks::{use_params_map, use_query_map};
 
 use super::form::{TargetFormView, typed_form};
 use super::{last_scrape_text, read_error};
@@ -15,17 +15,19 @@ use crate::scrape::{DeleteScrapeTarget, SaveScrapeTarget, get_scrape_target};
 #[component]
 pub fn ScrapeTargetPage() -> impl IntoView {
     let params = use_params_map();
+    let query = use_query_map();
     let id = Memo::new(move |_| params.read().get("id").and_then(|v| v.parse::<i64>().ok()));
+    let filter = Memo::new(move |_| query.read().get("series").unwrap_or_default());
     let save = ServerAction::<SaveScrapeTarget>::new();
     let page = Resource::new(
-        move || (id.get(), save.version().get()),
-        |(id, _)| async move { get_scrape_target(id.ok_or(AppError::NotFound)?).await },
+        move || (id.get(), filter.get(), save.version().get()),
+        |(id, series, _)| async move { get_scrape_target(id.ok_or(AppError::NotFound)?, series).await },
     );
     view! {
         <p class="breadcrumb"><a href="/settings">"Settings"</a>" › "<a href="/settings/scrape-targets">"Scrape targets"</a></p>
         <Transition fallback=|| view! { <p class="muted">"Loading the scrape target…"</p> }>
             {move || page.get().map(|result| match result {
-                Ok(detail) => view! { <TargetView detail save /> }.into_any(),
+                Ok(detail) => view! { <TargetView detail save filter=filter.get_untracked() /> }.into_any(),
                 Err(AppError::NotFound) => view! {
                     <Title text="Scrape target not found" /><h1>"Scrape target not found"</h1>
                     <p>"There is no such scrape target; it may have been deleted."</p>
@@ -37,7 +39,7 @@ pub fn ScrapeTargetPage() -> impl IntoView {
 }
 
 #[component]
-fn TargetView(detail: TargetDetail, save: ServerAction<SaveScrapeTarget>) -> impl IntoView {
+fn TargetView(detail: TargetDetail, save: ServerAction<SaveScrapeTarget>, filter: String) -> impl IntoView {
     let target = detail.target.clone();
     let (last, status) = last_scrape_text(&target);
     let refused = leptos_router::hooks::use_query_map().with_untracked(errors_from_query);
@@ -53,7 +55,7 @@ fn TargetView(detail: TargetDetail, save: ServerAction<SaveScrapeTarget>) -> imp
                 <span class=format!("status status-{status}")>{status}</span>" "{last}
             </p>
         </section>
-        <SeriesTable series=detail.series more=detail.more_series />
+        <SeriesTable series=detail.series more=detail.more_series filter />
         <section class="panel" aria-labelledby="edit-heading">
             <h2 id="edit-heading">"Edit"</h2>
             <TargetFormView save id=Some(target.id) form has_token=target.has_token error />
@@ -63,10 +65,15 @@ fn TargetView(detail: TargetDetail, save: ServerAction<SaveScrapeTarget>) -> imp
 }
 
 #[component]
-fn SeriesTable(series: Vec<SeriesRow>, more: bool) -> impl IntoView {
+fn SeriesTable(series: Vec<SeriesRow>, more: bool, filter: String) -> impl IntoView {
     let count = series.len();
+    let shown = if more {
+        format!("The first {count} series by name; narrow them with the filter.")
+    } else {
+        format!("{count} series.")
+    };
     let body = if series.is_empty() {
-        view! { <p class="muted" data-testid="no-series">"No series in the last 15 minutes."</p> }.into_any()
+        view! { <p class="muted" data-testid="no-series">"No series in the last 15 minutes match."</p> }.into_any()
     } else {
         let rows = series
             .into_iter()
@@ -94,9 +101,15 @@ fn SeriesTable(series: Vec<SeriesRow>, more: bool) -> impl IntoView {
     };
     view! {
         <section class="panel" aria-labelledby="series-heading">
-            <h2 id="series-heading">{format!("Series ({count}{})", if more { "+" } else { "" })}</h2>
+            <h2 id="series-heading">"Series"</h2>
             <p class="muted">"Each series' latest value, as stored: counters as rates per second, histograms as \
                 .count, .sum and .p50/.p95/.p99."</p>
+            <form method="get" class="inline-form" role="search">
+                <label for="series-filter">"Name contains"</label>" "
+                <input id="series-filter" name="series" value=filter maxlength="200" />" "
+                <button type="submit">"Filter"</button>
+            </form>
+            <p class="muted" data-testid="series-count">{shown}</p>
             {body}
         </section>
     }

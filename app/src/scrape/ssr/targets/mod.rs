@@ -23,7 +23,7 @@ const COLUMNS: &str = "id, service, url, interval_secs, timeout_secs, labels::te
                        last_samples, last_error";
 const CONFLICT: &str = "A scrape target with this URL exists already.";
 /// Most series a target's page lists.
-pub const SERIES_SHOWN: usize = 500;
+pub const SERIES_SHOWN: usize = 100;
 
 fn target_of(row: &PgRow) -> sqlx::Result<ScrapeTarget> {
     let labels: String = row.try_get("labels")?;
@@ -169,16 +169,23 @@ pub async fn delete(mut change: Audited, id: i64) -> Result<(), AppError> {
 }
 
 /// The target's series (its service's, with its `instance`) seen in the
-/// last 15 minutes, each with its latest value; and whether there are more.
-pub async fn series(conn: &mut PgConnection, target: &ScrapeTarget) -> sqlx::Result<(Vec<SeriesRow>, bool)> {
+/// last 15 minutes whose name holds `name_part` (any, when empty), each with
+/// its latest value, by name; and whether there are more than the page shows.
+pub async fn series(
+    conn: &mut PgConnection,
+    target: &ScrapeTarget,
+    name_part: &str,
+) -> sqlx::Result<(Vec<SeriesRow>, bool)> {
     let rows: Vec<(String, String, f64, DateTime<Utc>)> = sqlx::query_as(
         "SELECT DISTINCT ON (name, labels) name, labels::text, value, ts FROM metric_samples \
          WHERE service = $1 AND labels->>'instance' = $2 AND ts > now() - INTERVAL '15 minutes' \
+           AND name ILIKE $4 \
          ORDER BY name, labels, ts DESC LIMIT $3",
     )
     .bind(&target.service)
     .bind(instance_of(&target.url))
     .bind(i64::try_from(SERIES_SHOWN + 1).unwrap_or(i64::MAX))
+    .bind(crate::sql::contains_pattern(name_part.trim()))
     .fetch_all(conn)
     .await?;
     let more = rows.len() > SERIES_SHOWN;
