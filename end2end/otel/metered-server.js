@@ -19,6 +19,7 @@
 // The control route is not measured: Opsdeck gets exactly the test's requests.
 // SIGTERM shuts the provider down (exporting what is left) and exits 0.
 const http = require('http');
+const { reply, flush, guarded, serve, run } = require('./serve');
 const { MeterProvider, PeriodicExportingMetricReader } = require('@opentelemetry/sdk-metrics');
 const { OTLPMetricExporter } = require('@opentelemetry/exporter-metrics-otlp-proto');
 const { resourceFromAttributes } = require('@opentelemetry/resources');
@@ -58,12 +59,6 @@ function recording(exporter) {
 }
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-
-function reply(res, status, body) {
-  const text = JSON.stringify(body);
-  res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) });
-  res.end(text);
-}
 
 function main() {
   const options = args(process.argv.slice(2));
@@ -115,37 +110,14 @@ function main() {
     } else if (req.method === 'GET' && path === '/fail') {
       handled = measured(req, res, '/fail', async () => [500, { error: 'payment backend refused' }]);
     } else if (req.method === 'POST' && path === '/flush') {
-      // A failed export rejects the flush; the results say why.
-      handled = provider
-        .forceFlush()
-        .catch(() => {})
-        .then(() => reply(res, 200, { results: wrapped.results }));
+      handled = flush(res, provider, wrapped.results);
     } else {
       reply(res, 404, { error: 'not found' });
       return;
     }
-    handled.catch((error) => {
-      process.stderr.write(`${error.stack || error}\n`);
-      if (!res.headersSent) reply(res, 500, { error: String(error) });
-    });
+    guarded(res, handled);
   });
-
-  process.on('SIGTERM', () => {
-    server.close();
-    provider
-      .shutdown()
-      .catch((error) => process.stderr.write(`shutdown: ${error.stack || error}\n`))
-      .finally(() => process.exit(0));
-  });
-
-  server.listen(0, '127.0.0.1', () => {
-    process.stdout.write(`${JSON.stringify({ port: server.address().port })}\n`);
-  });
+  serve(server, provider);
 }
 
-try {
-  main();
-} catch (error) {
-  process.stderr.write(`${error.stack || error}\n`);
-  process.exit(2);
-}
+run(main);

@@ -16,6 +16,7 @@
 // The two control routes make no spans: Opsdeck gets exactly the test's requests.
 // SIGTERM shuts the provider down (exporting what is left) and exits 0.
 const http = require('http');
+const { reply, flush, guarded, serve, run } = require('./serve');
 const os = require('os');
 const { SpanKind, SpanStatusCode, context, trace } = require('@opentelemetry/api');
 const { NodeTracerProvider, BatchSpanProcessor } = require('@opentelemetry/sdk-trace-node');
@@ -59,12 +60,6 @@ function recording(exporter) {
 }
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-
-function reply(res, status, body) {
-  const text = JSON.stringify(body);
-  res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) });
-  res.end(text);
-}
 
 function main() {
   const options = args(process.argv.slice(2));
@@ -144,11 +139,7 @@ function main() {
     } else if (req.method === 'GET' && path === '/fail') {
       handled = traced(req, res, '/fail', fail);
     } else if (req.method === 'POST' && path === '/flush') {
-      // A failed export rejects the flush; the results say why.
-      handled = provider
-        .forceFlush()
-        .catch(() => {})
-        .then(() => reply(res, 200, { results: wrapped.results }));
+      handled = flush(res, provider, wrapped.results);
     } else if (req.method === 'GET' && path === '/trace-ids') {
       reply(res, 200, traceIds);
       return;
@@ -156,28 +147,9 @@ function main() {
       reply(res, 404, { error: 'not found' });
       return;
     }
-    handled.catch((error) => {
-      process.stderr.write(`${error.stack || error}\n`);
-      if (!res.headersSent) reply(res, 500, { error: String(error) });
-    });
+    guarded(res, handled);
   });
-
-  process.on('SIGTERM', () => {
-    server.close();
-    provider
-      .shutdown()
-      .catch((error) => process.stderr.write(`shutdown: ${error.stack || error}\n`))
-      .finally(() => process.exit(0));
-  });
-
-  server.listen(0, '127.0.0.1', () => {
-    process.stdout.write(`${JSON.stringify({ port: server.address().port })}\n`);
-  });
+  serve(server, provider);
 }
 
-try {
-  main();
-} catch (error) {
-  process.stderr.write(`${error.stack || error}\n`);
-  process.exit(2);
-}
+run(main);

@@ -32,16 +32,12 @@ use app::state::AppState;
 
 use super::accept::{Accepted, Export, accept};
 use super::attributes::{of_resource, put, service_of, text_of, time, to_json, with_scope};
-use super::{encoded, not_stored, refused_message};
+use super::{counted, encoded, not_stored, refused_message};
 use crate::http::log_lines;
 use crate::prometheus::COUNTERS;
 
 pub async fn export(State(state): State<AppState>, request: Request) -> Response {
-    let response = handle(state, request).await;
-    if !response.status().is_success() {
-        COUNTERS.ingest_answer(response.status(), 0);
-    }
-    response
+    counted(handle(state, request).await)
 }
 
 async fn handle(state: AppState, request: Request) -> Response {

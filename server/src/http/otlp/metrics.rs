@@ -28,16 +28,12 @@ use app::metrics::ssr::points::store::{self, Stored};
 use app::state::AppState;
 
 use super::accept::{Accepted, Export, accept};
-use super::{encoded, not_stored, refused_message};
+use super::{counted, encoded, not_stored, refused_message};
 use crate::prometheus::COUNTERS;
 use convert::{Converted, convert};
 
 pub async fn export(State(state): State<AppState>, request: Request) -> Response {
-    let response = handle(state, request).await;
-    if !response.status().is_success() {
-        COUNTERS.ingest_answer(response.status(), 0);
-    }
-    response
+    counted(handle(state, request).await)
 }
 
 async fn handle(state: AppState, request: Request) -> Response {

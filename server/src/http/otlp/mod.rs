@@ -228,6 +228,15 @@ async fn restate(refused: Response, encoding: Encoding) -> Response {
     response
 }
 
+/// `response`, counted in `/metrics` when it refuses (a 200 counts its
+/// records where the door stored them).
+pub fn counted(response: Response) -> Response {
+    if !response.status().is_success() {
+        crate::prometheus::COUNTERS.ingest_answer(response.status(), 0);
+    }
+    response
+}
+
 /// 413 for a request of `count` records when at most `max` are taken.
 pub fn too_many_records(count: usize, max: usize, what: &str) -> Option<Refusal> {
     (count > max).then(|| {

@@ -34,7 +34,7 @@ use app::state::AppState;
 use app::traces::ssr::store::{self, Stored};
 
 use super::accept::{Accepted, Export, accept};
-use super::{encoded, not_stored, refused_message};
+use super::{counted, encoded, not_stored, refused_message};
 use crate::http::live::Publisher;
 use crate::prometheus::COUNTERS;
 use convert::{Converted, Windows, convert};
@@ -44,11 +44,7 @@ pub async fn export(
     Extension(publisher): Extension<Publisher>,
     request: Request,
 ) -> Response {
-    let response = handle(state, publisher, request).await;
-    if !response.status().is_success() {
-        COUNTERS.ingest_answer(response.status(), 0);
-    }
-    response
+    counted(handle(state, publisher, request).await)
 }
 
 async fn handle(state: AppState, publisher: Publisher, request: Request) -> Response {

@@ -141,18 +141,29 @@ fn explicit(p: HistogramDataPoint) -> (Common, Result<Distribution, String>) {
             }
             (p.explicit_bounds, p.bucket_counts)
         };
-        buckets_of(&bounds, &buckets, p.count)?;
-        Ok(Distribution {
-            count: p.count as f64,
-            sum: finite("sum", p.sum.unwrap_or(0.0))?,
-            bounds,
-            buckets: buckets.iter().map(|count| *count as f64).collect(),
-            min: optional("min", p.min)?,
-            max: optional("max", p.max)?,
-            quantiles: Vec::new(),
-        })
+        histogram(bounds, &buckets, p.count, [p.sum, p.min, p.max])
     })();
     (common!(p), checked)
+}
+
+/// A histogram point's distribution, its buckets checked ([`buckets_of`])
+/// and its `[sum, min, max]` finite (a missing sum counts as 0).
+fn histogram(
+    bounds: Vec<f64>,
+    buckets: &[u64],
+    count: u64,
+    [sum, min, max]: [Option<f64>; 3],
+) -> Result<Distribution, String> {
+    buckets_of(&bounds, buckets, count)?;
+    Ok(Distribution {
+        count: count as f64,
+        sum: finite("sum", sum.unwrap_or(0.0))?,
+        bounds,
+        buckets: buckets.iter().map(|count| *count as f64).collect(),
+        min: optional("min", min)?,
+        max: optional("max", max)?,
+        quantiles: Vec::new(),
+    })
 }
 
 /// Bounds finite and ascending, at most [`MAX_BUCKETS`], counts adding up to `count`.
@@ -199,16 +210,7 @@ fn exponential(p: ExponentialHistogramDataPoint) -> (Common, Result<Distribution
             buckets.push(*count);
         }
         buckets.push(0);
-        buckets_of(&bounds, &buckets, p.count)?;
-        Ok(Distribution {
-            count: p.count as f64,
-            sum: finite("sum", p.sum.unwrap_or(0.0))?,
-            bounds,
-            buckets: buckets.iter().map(|count| *count as f64).collect(),
-            min: optional("min", p.min)?,
-            max: optional("max", p.max)?,
-            quantiles: Vec::new(),
-        })
+        histogram(bounds, &buckets, p.count, [p.sum, p.min, p.max])
     })();
     (common!(p), checked)
 }
