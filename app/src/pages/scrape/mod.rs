@@ -91,7 +91,7 @@ fn TargetTable(targets: Vec<ScrapeTarget>) -> impl IntoView {
                     <td><a href=format!("/settings/scrape-targets/{}", target.id)>{target.url.clone()}</a></td>
                     <td>{target.service.clone()}</td>
                     <td>{format!("{} s", target.interval_secs)}</td>
-                    <td><span class=format!("status status-{status}")>{status}</span></td>
+                    <td><StatusWord status /></td>
                     <td>{last}</td>
                 </tr>
             }
@@ -107,6 +107,17 @@ fn TargetTable(targets: Vec<ScrapeTarget>) -> impl IntoView {
         </div>
     }
     .into_any()
+}
+
+/// "up", "down" or "unknown", coloured as the health badges (the colour
+/// repeats the word).
+#[component]
+pub fn StatusWord(status: &'static str) -> impl IntoView {
+    let class = match status {
+        "up" | "down" => format!("badge badge-{status}"),
+        _ => "badge".to_string(),
+    };
+    view! { <span class=class>{status}</span> }
 }
 
 /// The error a page shows for a failed read.

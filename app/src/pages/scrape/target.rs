@@ -6,7 +6,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use super::form::{TargetFormView, typed_form};
-use super::{last_scrape_text, read_error};
+use super::{StatusWord, last_scrape_text, read_error};
 use crate::components::form::{FormError, errors_from_query};
 use crate::error::AppError;
 use crate::scrape::targets::{SeriesRow, TargetDetail, TargetForm};
@@ -52,7 +52,7 @@ fn TargetView(detail: TargetDetail, save: ServerAction<SaveScrapeTarget>, filter
         <section class="panel" aria-labelledby="last-heading">
             <h2 id="last-heading">"Last scrape"</h2>
             <p data-testid="last-scrape" data-status=status>
-                <span class=format!("status status-{status}")>{status}</span>" "{last}
+                <StatusWord status />" "{last}
             </p>
         </section>
         <SeriesTable series=detail.series more=detail.more_series filter />
@@ -104,7 +104,7 @@ fn SeriesTable(series: Vec<SeriesRow>, more: bool, filter: String) -> impl IntoV
             <h2 id="series-heading">"Series"</h2>
             <p class="muted">"Each series' latest value, as stored: counters as rates per second, histograms as \
                 .count, .sum and .p50/.p95/.p99."</p>
-            <form method="get" class="inline-form" role="search">
+            <form method="get" class="series-filter" role="search">
                 <label for="series-filter">"Name contains"</label>" "
                 <input id="series-filter" name="series" value=filter maxlength="200" />" "
                 <button type="submit">"Filter"</button>
