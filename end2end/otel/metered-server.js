@@ -19,7 +19,7 @@
 // The control route is not measured: Opsdeck gets exactly the test's requests.
 // SIGTERM shuts the provider down (exporting what is left) and exits 0.
 const http = require('http');
-const { reply, flush, guarded, serve, run } = require('./serve');
+const { reply, flush, guarded, serve, run, recording } = require('./serve');
 const { MeterProvider, PeriodicExportingMetricReader } = require('@opentelemetry/sdk-metrics');
 const { OTLPMetricExporter } = require('@opentelemetry/exporter-metrics-otlp-proto');
 const { resourceFromAttributes } = require('@opentelemetry/resources');
@@ -40,24 +40,6 @@ function args(argv) {
   return out;
 }
 
-// Wraps the exporter to keep what it reported to the SDK for each export.
-function recording(exporter) {
-  const results = [];
-  return {
-    results,
-    export(metrics, done) {
-      exporter.export(metrics, (result) => {
-        results.push({ code: result.code, error: result.error ? String(result.error) : undefined });
-        done(result);
-      });
-    },
-    selectAggregationTemporality: (kind) => exporter.selectAggregationTemporality(kind),
-    selectAggregation: (kind) => exporter.selectAggregation(kind),
-    forceFlush: () => exporter.forceFlush(),
-    shutdown: () => exporter.shutdown(),
-  };
-}
-
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function main() {
@@ -68,7 +50,10 @@ function main() {
     compression: 'gzip',
     timeoutMillis: 5_000,
   });
-  const wrapped = recording(exporter);
+  const wrapped = recording(exporter, {
+    selectAggregationTemporality: (kind) => exporter.selectAggregationTemporality(kind),
+    selectAggregation: (kind) => exporter.selectAggregation(kind),
+  });
   // Exports only when the test asks (/flush) or at shutdown.
   const reader = new PeriodicExportingMetricReader({ exporter: wrapped, exportIntervalMillis: 3_600_000 });
   const provider = new MeterProvider({

@@ -39,6 +39,25 @@ function serve(server, provider) {
   });
 }
 
+// Wraps an SDK exporter to keep what it reported to the SDK for each
+// export (`results`); `extra` adds methods a reader asks of its exporter
+// (a metrics reader asks which temporality and aggregation to use).
+function recording(exporter, extra = {}) {
+  const results = [];
+  return {
+    results,
+    export(items, done) {
+      exporter.export(items, (result) => {
+        results.push({ code: result.code, error: result.error ? String(result.error) : undefined });
+        done(result);
+      });
+    },
+    forceFlush: () => exporter.forceFlush(),
+    shutdown: () => exporter.shutdown(),
+    ...extra,
+  };
+}
+
 // Runs `main`, exiting 2 with the error when it throws.
 function run(main) {
   try {
@@ -49,4 +68,4 @@ function run(main) {
   }
 }
 
-module.exports = { reply, flush, guarded, serve, run };
+module.exports = { reply, flush, guarded, serve, run, recording };

@@ -16,7 +16,7 @@
 // The two control routes make no spans: Opsdeck gets exactly the test's requests.
 // SIGTERM shuts the provider down (exporting what is left) and exits 0.
 const http = require('http');
-const { reply, flush, guarded, serve, run } = require('./serve');
+const { reply, flush, guarded, serve, run, recording } = require('./serve');
 const os = require('os');
 const { SpanKind, SpanStatusCode, context, trace } = require('@opentelemetry/api');
 const { NodeTracerProvider, BatchSpanProcessor } = require('@opentelemetry/sdk-trace-node');
@@ -41,22 +41,6 @@ function args(argv) {
   }
   if (!out.url || !out.key || !out.service) throw new Error(USAGE);
   return out;
-}
-
-// Wraps an exporter to keep what it reported to the SDK for each export.
-function recording(exporter) {
-  const results = [];
-  return {
-    results,
-    export(spans, done) {
-      exporter.export(spans, (result) => {
-        results.push({ code: result.code, error: result.error ? String(result.error) : undefined });
-        done(result);
-      });
-    },
-    forceFlush: () => exporter.forceFlush(),
-    shutdown: () => exporter.shutdown(),
-  };
 }
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
